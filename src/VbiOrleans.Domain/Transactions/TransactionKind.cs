@@ -1,0 +1,12 @@
+namespace VbiOrleans.Domain.Transactions;
+
+/// <summary>The kinds of PSD transaction a crypto module processes and the transaction log records.</summary>
+public enum TransactionKind
+{
+    PostageValueDownload = 1,
+    Print = 2,
+    Refund = 3,
+    Withdraw = 4,
+    Rollback = 5,
+    Recovery = 6,
+}

@@ -1,0 +1,44 @@
+using Microsoft.AspNetCore.Mvc;
+using VbiOrleans.Domain.Errors;
+
+namespace VbiOrleans.Host.Api;
+
+/// <summary>
+/// RFC 9457 problem documents. Every error carries <c>code</c>, the stable name of an <see cref="ErrorCode"/>;
+/// clients branch on the code, never on the wording of <c>detail</c>.
+/// </summary>
+public static class Problems
+{
+    public const string ContentType = "application/problem+json";
+
+    public static int StatusFor(ErrorCode code) => code switch
+    {
+        ErrorCode.ValidationFailed or ErrorCode.InvalidModuleSerial or ErrorCode.InvalidAmount => StatusCodes.Status400BadRequest,
+        ErrorCode.Unauthenticated => StatusCodes.Status401Unauthorized,
+        ErrorCode.Forbidden => StatusCodes.Status403Forbidden,
+        ErrorCode.NotFound or ErrorCode.ModuleNotRegistered => StatusCodes.Status404NotFound,
+        ErrorCode.ModuleAlreadyRegistered or ErrorCode.ModuleRetired or ErrorCode.ModuleTransactionOutOfOrder => StatusCodes.Status409Conflict,
+        _ => StatusCodes.Status500InternalServerError,
+    };
+
+    public static ProblemDetails Create(int status, ErrorCode code, string detail, string? instance = null) => new()
+    {
+        Type = $"https://vbi.example/problems/{code}",
+        Title = code.ToString(),
+        Status = status,
+        Detail = detail,
+        Instance = instance,
+        Extensions = { ["code"] = code.ToString() },
+    };
+
+    public static IResult Result(ErrorCode code, string detail) =>
+        Results.Problem(Create(StatusFor(code), code, detail));
+
+    public static IResult Result(DomainError error) => Result(error.Code, error.Message);
+
+    public static Task Write(HttpContext context, int status, ErrorCode code, string detail)
+    {
+        context.Response.StatusCode = status;
+        return context.Response.WriteAsJsonAsync(Create(status, code, detail, context.Request.Path), (System.Text.Json.JsonSerializerOptions?)null, ContentType);
+    }
+}

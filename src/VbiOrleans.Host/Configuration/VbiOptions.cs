@@ -1,0 +1,85 @@
+using System.Net;
+using Orleans.Configuration;
+
+namespace VbiOrleans.Host.Configuration;
+
+public enum HostProfile
+{
+    /// <summary>One process, localhost clustering, in-memory state, in-memory HSM, archive in a local folder.</summary>
+    Local,
+    /// <summary>ADO.NET clustering, persistence and reminders on PostgreSQL; several silos on one or many machines.</summary>
+    Cluster,
+}
+
+public enum TelemetryExporter
+{
+    None,
+    Console,
+    Otlp,
+}
+
+public enum ArchiveKind
+{
+    Folder,
+    Blob,
+}
+
+/// <summary>The section <c>Vbi</c> of configuration (environment: <c>Vbi__…</c>).</summary>
+public sealed class VbiOptions
+{
+    public const string Section = "Vbi";
+
+    public HostProfile Profile { get; set; } = HostProfile.Local;
+
+    /// <summary>Where the Local profile keeps its archive folder and generated operator key.</summary>
+    public string DataDirectory { get; set; } = ".vbi-local";
+
+    public ClusterSettings Cluster { get; set; } = new();
+    public DatabaseSettings Database { get; set; } = new();
+    public ArchiveSettings Archive { get; set; } = new();
+    public TelemetrySettings Telemetry { get; set; } = new();
+    public List<OperatorCredential> Operators { get; set; } = [];
+}
+
+public sealed class ClusterSettings
+{
+    public string ClusterId { get; set; } = "vbi";
+    public string ServiceId { get; set; } = "vbi";
+    public string AdvertisedIp { get; set; } = IPAddress.Loopback.ToString();
+    public int SiloPort { get; set; } = EndpointOptions.DEFAULT_SILO_PORT;
+    public int GatewayPort { get; set; } = EndpointOptions.DEFAULT_GATEWAY_PORT;
+    /// <summary>A name for this silo in the membership table and logs; the machine name by default.</summary>
+    public string? SiloName { get; set; }
+}
+
+public sealed class DatabaseSettings
+{
+    /// <summary>Apply the schema scripts at start-up (under an advisory lock) instead of running <c>init-db</c> first.</summary>
+    public bool InitializeOnStart { get; set; }
+
+    /// <summary>How long a start-up check waits for PostgreSQL before it gives up.</summary>
+    public int ConnectTimeoutSeconds { get; set; } = 5;
+}
+
+public sealed class ArchiveSettings
+{
+    /// <summary>Folder in the Local profile, Blob in the Cluster profile unless set.</summary>
+    public ArchiveKind? Kind { get; set; }
+    public string? Folder { get; set; }
+    public string Container { get; set; } = "vbi-archive";
+}
+
+public sealed class TelemetrySettings
+{
+    public TelemetryExporter Exporter { get; set; } = TelemetryExporter.None;
+    public string? OtlpEndpoint { get; set; }
+    /// <summary>Write logs as JSON lines instead of plain single lines.</summary>
+    public bool JsonLogs { get; set; }
+}
+
+/// <summary>An operator: a name and the SHA-256 (hex) of the operator's key. The key itself is never configured.</summary>
+public sealed class OperatorCredential
+{
+    public string Name { get; set; } = "";
+    public string KeySha256 { get; set; } = "";
+}

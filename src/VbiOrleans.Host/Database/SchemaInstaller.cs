@@ -1,0 +1,88 @@
+using System.Reflection;
+using System.Security.Cryptography;
+using System.Text;
+using Npgsql;
+using VbiOrleans.Abstractions;
+using VbiOrleans.Host.Configuration;
+
+namespace VbiOrleans.Host.Database;
+
+/// <summary>
+/// Applies the scripts of infra/sql (embedded in this assembly) to each store's database. Every script is
+/// idempotent; each database is changed in one transaction under a PostgreSQL advisory lock, so two silos
+/// starting together, or two operators running init-db at once, apply it once and never interleave.
+/// </summary>
+public sealed class SchemaInstaller
+{
+    // Any constant works: the lock is per database and only our installer takes it.
+    private const long AdvisoryLockKey = 0x5642_4953_4348_454D; // "VBISCHEM"
+
+    public sealed record Script(string Name, string Sql, string Sha256);
+
+    /// <summary>Which scripts each store's database needs.</summary>
+    public static IReadOnlyList<Script> ScriptsFor(string store)
+    {
+        var names = store == StorageNames.Membership
+            ? new[] { "00-main.sql", "10-clustering.sql", "20-persistence.sql", "30-reminders.sql" }
+            : new[] { "00-main.sql", "20-persistence.sql" };
+        return [.. names.Select(Load)];
+    }
+
+    private static Script Load(string name)
+    {
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("sql/" + name)
+            ?? throw new InvalidOperationException($"schema script {name} is not embedded in the host");
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        var sql = reader.ReadToEnd();
+        return new Script(name, sql, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(sql))));
+    }
+
+    /// <summary>Applies every store's scripts; databases shared by several stores are visited once per store (harmless).</summary>
+    public static async Task ApplyAsync(StoreConnections connections, Action<string> report, CancellationToken cancellationToken)
+    {
+        foreach (var (store, connectionString) in connections.All)
+        {
+            var scripts = ScriptsFor(store);
+            await using var connection = new NpgsqlConnection(connectionString);
+            await connection.OpenAsync(cancellationToken);
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            await using (var lockCommand = new NpgsqlCommand("SELECT pg_advisory_xact_lock(@key)", connection, transaction))
+            {
+                lockCommand.Parameters.AddWithValue("key", AdvisoryLockKey);
+                await lockCommand.ExecuteNonQueryAsync(cancellationToken);
+            }
+            foreach (var script in scripts)
+            {
+                await using (var apply = new NpgsqlCommand(script.Sql, connection, transaction))
+                {
+                    await apply.ExecuteNonQueryAsync(cancellationToken);
+                }
+                await using var record = new NpgsqlCommand(
+                    "INSERT INTO vbi_schema (script, sha256) VALUES (@script, @sha) " +
+                    "ON CONFLICT (script) DO UPDATE SET sha256 = EXCLUDED.sha256, applied_at = now() WHERE vbi_schema.sha256 <> EXCLUDED.sha256",
+                    connection, transaction);
+                record.Parameters.AddWithValue("script", script.Name);
+                record.Parameters.AddWithValue("sha", script.Sha256);
+                await record.ExecuteNonQueryAsync(cancellationToken);
+            }
+            await transaction.CommitAsync(cancellationToken);
+            report($"{store}: {string.Join(", ", scripts.Select(s => s.Name))} applied to {StoreConnections.Describe(connectionString)}");
+        }
+    }
+
+    /// <summary>The scripts this store's database lacks or holds in another version; empty when it is up to date.</summary>
+    public static async Task<IReadOnlyList<string>> MissingAsync(NpgsqlConnection connection, string store, CancellationToken cancellationToken)
+    {
+        var applied = new Dictionary<string, string>(StringComparer.Ordinal);
+        await using (var exists = new NpgsqlCommand("SELECT to_regclass('vbi_schema') IS NOT NULL", connection))
+        {
+            if (!(bool)(await exists.ExecuteScalarAsync(cancellationToken))!) return [.. ScriptsFor(store).Select(s => s.Name)];
+        }
+        await using (var read = new NpgsqlCommand("SELECT script, sha256 FROM vbi_schema", connection))
+        await using (var reader = await read.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken)) applied[reader.GetString(0)] = reader.GetString(1);
+        }
+        return [.. ScriptsFor(store).Where(s => !applied.TryGetValue(s.Name, out var sha) || sha != s.Sha256).Select(s => s.Name)];
+    }
+}

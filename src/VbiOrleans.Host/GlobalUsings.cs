@@ -1,0 +1,1 @@
+global using ErrorCode = VbiOrleans.Domain.Errors.ErrorCode;

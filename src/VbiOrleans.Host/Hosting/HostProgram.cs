@@ -1,0 +1,267 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Azure.Storage.Blobs;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Orleans.Dashboard;
+using VbiOrleans.Grains.Archive;
+using VbiOrleans.Hsm;
+using VbiOrleans.Host.Api;
+using VbiOrleans.Host.Configuration;
+using VbiOrleans.Host.Database;
+using VbiOrleans.Host.Health;
+using VbiOrleans.Host.Security;
+using VbiOrleans.Domain.Errors;
+
+namespace VbiOrleans.Host.Hosting;
+
+/// <summary>
+/// The one host process: an Orleans silo and the HTTP API. <c>VbiOrleans.Host [--urls URL]</c> runs it;
+/// <c>VbiOrleans.Host init-db</c> applies the schema to the four stores and exits.
+/// </summary>
+public static class HostProgram
+{
+    public const string DefaultUrl = "http://127.0.0.1:5080";
+
+    /// <summary>Exit codes: 0 done, 2 configuration refused, 3 a dependency (PostgreSQL) unusable.</summary>
+    public const int ExitConfiguration = 2;
+    public const int ExitDependency = 3;
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var initDb = args.Length > 0 && args[0] == "init-db";
+        var builder = WebApplication.CreateBuilder(initDb ? args[1..] : args);
+
+        VbiOptions options;
+        try
+        {
+            options = builder.Configuration.GetSection(VbiOptions.Section).Get<VbiOptions>() ?? new VbiOptions();
+        }
+        catch (InvalidOperationException e)
+        {
+            return Refuse(ExitConfiguration, $"configuration section Vbi is invalid: {e.InnerException?.Message ?? e.Message} (Vbi:Profile is Local or Cluster)");
+        }
+
+        StoreConnections? connections = null;
+        if (options.Profile == HostProfile.Cluster || initDb)
+        {
+            connections = StoreConnections.Read(builder.Configuration, out var error);
+            if (connections is null) return Refuse(ExitConfiguration, error!);
+        }
+
+        if (initDb)
+        {
+            try
+            {
+                await SchemaInstaller.ApplyAsync(connections!, line => Console.WriteLine($"init-db: {line}"), CancellationToken.None);
+                return 0;
+            }
+            catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException)
+            {
+                return Refuse(ExitDependency, $"init-db failed: {e.Message.ReplaceLineEndings(" ")}");
+            }
+        }
+
+        if (options.Profile == HostProfile.Cluster)
+        {
+            if (options.Database.InitializeOnStart)
+            {
+                try
+                {
+                    await SchemaInstaller.ApplyAsync(connections!, _ => { }, CancellationToken.None);
+                }
+                catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException)
+                {
+                    // The check below names the store and the setting.
+                    _ = e;
+                }
+            }
+            var failure = await StartupChecks.CheckStoresAsync(connections!, options, CancellationToken.None);
+            if (failure is not null) return Refuse(ExitDependency, failure);
+        }
+
+        var operators = LoadOperators(options, out var operatorError, out var generatedKeyPath);
+        if (operators is null) return Refuse(ExitConfiguration, operatorError!);
+
+        IArchiveStore archive;
+        try
+        {
+            archive = CreateArchive(options, builder.Configuration);
+        }
+        catch (ArgumentException e)
+        {
+            return Refuse(ExitConfiguration, e.Message);
+        }
+
+        Configure(builder, options, connections, operators, archive);
+        var app = builder.Build();
+        MapEndpoints(app);
+
+        var startupLog = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("VbiOrleans.Host");
+        if (options.Profile == HostProfile.Local)
+        {
+            startupLog.LogWarning(
+                "Profile Local: nothing is durable. Grain state, reminders and HSM keys live in this process's memory and are lost when it stops; use Vbi:Profile=Cluster for PostgreSQL persistence.");
+        }
+        else
+        {
+            startupLog.LogInformation("Profile Cluster: cluster {ClusterId}, stores {Stores}",
+                options.Cluster.ClusterId, string.Join(", ", connections!.All.Select(c => $"{c.Key}={StoreConnections.Describe(c.Value)}")));
+        }
+        if (generatedKeyPath is not null)
+        {
+            startupLog.LogInformation("Operator credential for the Local profile: user 'operator', key in {KeyFile}", generatedKeyPath);
+        }
+        startupLog.LogInformation("Archive: {Archive}", archive.Description);
+
+        await app.RunAsync();
+        return 0;
+    }
+
+    private static int Refuse(int exitCode, string line)
+    {
+        Console.Error.WriteLine($"VbiOrleans.Host: cannot start: {line}");
+        return exitCode;
+    }
+
+    private static void Configure(WebApplicationBuilder builder, VbiOptions options, StoreConnections? connections,
+        OperatorDirectory operators, IArchiveStore archive)
+    {
+        if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
+        {
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 1 << 20);
+
+        builder.Logging.ClearProviders();
+        if (options.Telemetry.JsonLogs) builder.Logging.AddJsonConsole(o => o.UseUtcTimestamp = true);
+        else builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.UseUtcTimestamp = true; o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ "; });
+
+        builder.UseOrleans(silo => SiloSetup.Configure(silo, options, connections, builder.Configuration));
+
+        var services = builder.Services;
+        services.AddSingleton(options);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(operators);
+        services.AddSingleton(archive);
+        services.AddSingleton<IHsm, InMemoryHsm>();
+        if (connections is not null) services.AddSingleton(connections);
+
+        services.AddAuthentication(OperatorAuthenticationHandler.SchemeName)
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, OperatorAuthenticationHandler>(OperatorAuthenticationHandler.SchemeName, null);
+        services.AddAuthorizationBuilder()
+            .AddPolicy(OperatorAuthenticationHandler.Policy, p => p.RequireRole(OperatorAuthenticationHandler.Role));
+
+        services.AddProblemDetails();
+        services.AddOpenApi();
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
+
+        var health = services.AddHealthChecks()
+            .AddCheck<SiloActiveCheck>("silo", tags: ["ready"])
+            .AddCheck<ArchiveCheck>("archive", tags: ["ready"]);
+        if (connections is not null) health.AddCheck<PostgresCheck>("postgresql", tags: ["ready"]);
+
+        services.AddVbiTelemetry(options.Telemetry, options.Cluster.SiloName ?? Environment.MachineName);
+    }
+
+    private static void MapEndpoints(WebApplication app)
+    {
+        app.UseExceptionHandler(error => error.Run(context =>
+            Problems.Write(context, StatusCodes.Status500InternalServerError, ErrorCode.Internal,
+                "The request failed inside the server; nothing was acknowledged. Retry with the same idempotency key.")));
+        app.UseStatusCodePages(async status =>
+        {
+            var response = status.HttpContext.Response;
+            if (response.HasStarted || response.ContentLength > 0 || response.ContentType is not null) return;
+            var code = response.StatusCode switch
+            {
+                StatusCodes.Status404NotFound => ErrorCode.NotFound,
+                StatusCodes.Status413PayloadTooLarge or StatusCodes.Status400BadRequest or StatusCodes.Status415UnsupportedMediaType => ErrorCode.ValidationFailed,
+                _ => ErrorCode.Internal,
+            };
+            await Problems.Write(status.HttpContext, response.StatusCode, code, $"HTTP {response.StatusCode} for {status.HttpContext.Request.Path}");
+        });
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteHealth });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = WriteHealth });
+        app.MapOpenApi("/openapi/{documentName}.json");
+        app.MapModuleEndpoints();
+        app.MapOrleansDashboard("/dashboard").RequireAuthorization(OperatorAuthenticationHandler.Policy);
+    }
+
+    private static Task WriteHealth(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "application/json";
+        var body = new
+        {
+            status = report.Status.ToString(),
+            checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString(), description = e.Value.Description }),
+        };
+        return context.Response.WriteAsync(JsonSerializer.Serialize(body));
+    }
+
+    /// <summary>
+    /// The configured operators. In the Local profile with none configured, a key is generated once into the
+    /// data directory (mode 600) so the dashboard and operator endpoints are never anonymous.
+    /// </summary>
+    private static OperatorDirectory? LoadOperators(VbiOptions options, out string? error, out string? generatedKeyPath)
+    {
+        error = null;
+        generatedKeyPath = null;
+        var list = new List<(string, byte[])>();
+        for (var i = 0; i < options.Operators.Count; i++)
+        {
+            var op = options.Operators[i];
+            byte[] hash;
+            try
+            {
+                hash = Convert.FromHexString(op.KeySha256);
+            }
+            catch (FormatException)
+            {
+                hash = [];
+            }
+            if (string.IsNullOrWhiteSpace(op.Name) || hash.Length != 32)
+            {
+                error = $"Vbi:Operators:{i} needs a Name and a KeySha256 of 64 hex digits (the SHA-256 of the operator's key)";
+                return null;
+            }
+            list.Add((op.Name, hash));
+        }
+        if (list.Count == 0)
+        {
+            if (options.Profile == HostProfile.Cluster)
+            {
+                error = "no operator credential is configured; set Vbi:Operators:0:Name and Vbi:Operators:0:KeySha256 (environment Vbi__Operators__0__Name, Vbi__Operators__0__KeySha256)";
+                return null;
+            }
+            Directory.CreateDirectory(options.DataDirectory);
+            generatedKeyPath = Path.GetFullPath(Path.Combine(options.DataDirectory, "operator.key"));
+            if (!File.Exists(generatedKeyPath))
+            {
+                var key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+                File.WriteAllText(generatedKeyPath, key + "\n");
+                if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(generatedKeyPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
+            list.Add(("operator", OperatorDirectory.HashKey(File.ReadAllText(generatedKeyPath).Trim())));
+        }
+        return new OperatorDirectory(list);
+    }
+
+    private static IArchiveStore CreateArchive(VbiOptions options, IConfiguration configuration)
+    {
+        var kind = options.Archive.Kind ?? (options.Profile == HostProfile.Local ? ArchiveKind.Folder : ArchiveKind.Blob);
+        if (kind == ArchiveKind.Folder)
+        {
+            return new FolderArchiveStore(Path.GetFullPath(options.Archive.Folder ?? Path.Combine(options.DataDirectory, "archive")));
+        }
+        var connectionString = configuration.GetConnectionString("archive");
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            throw new ArgumentException("ConnectionStrings:archive is not set; give it an Azure Storage connection string (environment ConnectionStrings__archive), or set Vbi:Archive:Kind=Folder");
+        }
+        return new BlobArchiveStore(new BlobContainerClient(connectionString, options.Archive.Container));
+    }
+}

@@ -1,0 +1,65 @@
+using System.Net;
+using Orleans.Configuration;
+using Orleans.Dashboard;
+using VbiOrleans.Abstractions;
+using VbiOrleans.Host.Configuration;
+
+namespace VbiOrleans.Host.Hosting;
+
+/// <summary>How a silo is composed for each profile. The host and the TestingHost clusters both use this.</summary>
+public static class SiloSetup
+{
+    public const string AdoNetInvariant = "Npgsql";
+
+    public static void Configure(ISiloBuilder silo, VbiOptions options, StoreConnections? connections, IConfiguration configuration)
+    {
+        var cluster = options.Cluster;
+        silo.Configure<ClusterOptions>(o =>
+        {
+            o.ClusterId = cluster.ClusterId;
+            o.ServiceId = cluster.ServiceId;
+        });
+        if (!string.IsNullOrWhiteSpace(cluster.SiloName)) silo.Configure<SiloOptions>(o => o.SiloName = cluster.SiloName);
+        // Probe timings are tunable (tests shorten them so a killed silo is declared dead quickly).
+        silo.Configure<ClusterMembershipOptions>(configuration.GetSection("Vbi:Cluster:Membership"));
+
+        if (options.Profile == HostProfile.Local)
+        {
+            silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, serviceId: cluster.ServiceId, clusterId: cluster.ClusterId);
+            foreach (var store in StorageNames.All) silo.AddMemoryGrainStorage(store);
+            silo.UseInMemoryReminderService();
+        }
+        else
+        {
+            ArgumentNullException.ThrowIfNull(connections);
+            silo.ConfigureEndpoints(IPAddress.Parse(cluster.AdvertisedIp), cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: false);
+            ConfigureAdoNet(silo, connections);
+        }
+
+        silo.AddActivityPropagation();
+        silo.AddDashboard(o => o.HideTrace = true);
+    }
+
+    /// <summary>Clustering, the four named stores and reminders on PostgreSQL.</summary>
+    public static void ConfigureAdoNet(ISiloBuilder silo, StoreConnections connections)
+    {
+        silo.UseAdoNetClustering(o =>
+        {
+            o.Invariant = AdoNetInvariant;
+            o.ConnectionString = connections[StorageNames.Membership];
+        });
+        foreach (var store in StorageNames.All)
+        {
+            silo.AddAdoNetGrainStorage(store, o =>
+            {
+                o.Invariant = AdoNetInvariant;
+                o.ConnectionString = connections[store];
+            });
+        }
+        silo.UseAdoNetReminderService(o =>
+        {
+            o.Invariant = AdoNetInvariant;
+            o.ConnectionString = connections[StorageNames.Membership];
+        });
+    }
+}

@@ -1,0 +1,3 @@
+using VbiOrleans.Host.Hosting;
+
+return await HostProgram.RunAsync(args);
