@@ -5,7 +5,6 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Orleans.Dashboard;
 using VbiOrleans.Grains.Archive;
-using VbiOrleans.Hsm;
 using VbiOrleans.Host.Api;
 using VbiOrleans.Host.Configuration;
 using VbiOrleans.Host.Database;
@@ -141,10 +140,8 @@ public static class HostProgram
 
         var services = builder.Services;
         services.AddSingleton(options);
-        services.AddSingleton(TimeProvider.System);
         services.AddSingleton(operators);
         services.AddSingleton(archive);
-        services.AddSingleton<IHsm, InMemoryHsm>();
         if (connections is not null) services.AddSingleton(connections);
 
         services.AddAuthentication(OperatorAuthenticationHandler.SchemeName)

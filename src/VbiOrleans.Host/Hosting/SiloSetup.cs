@@ -1,7 +1,9 @@
 using System.Net;
 using Orleans.Configuration;
 using Orleans.Dashboard;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using VbiOrleans.Abstractions;
+using VbiOrleans.Hsm;
 using VbiOrleans.Host.Configuration;
 
 namespace VbiOrleans.Host.Hosting;
@@ -36,8 +38,16 @@ public static class SiloSetup
             ConfigureAdoNet(silo, connections);
         }
 
+        AddVbiServices(silo);
         silo.AddActivityPropagation();
         silo.AddDashboard(o => o.HideTrace = true);
+    }
+
+    /// <summary>The services our grains take from the container.</summary>
+    public static void AddVbiServices(ISiloBuilder silo)
+    {
+        silo.Services.TryAddSingleton(TimeProvider.System);
+        silo.Services.TryAddSingleton<IHsm, InMemoryHsm>();
     }
 
     /// <summary>Clustering, the four named stores and reminders on PostgreSQL.</summary>

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Runs the built VbiOrleans host with the given arguments (build first if it is missing).
+#   infra/local/host.sh [--urls http://127.0.0.1:PORT] [--Vbi:Profile=Cluster ...]
+#   infra/local/host.sh init-db
+# It execs dotnet, so the process id is the host's own: signals (and SIGKILL in the fault tests) reach it directly.
+set -euo pipefail
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+config="${VBI_BUILD_CONFIGURATION:-Release}"
+dll="$repo/src/VbiOrleans.Host/bin/$config/net10.0/VbiOrleans.Host.dll"
+if [ ! -f "$dll" ]; then
+  dotnet build "$repo/src/VbiOrleans.Host/VbiOrleans.Host.csproj" -c "$config" -nologo -v q >&2
+fi
+cd "$repo/src/VbiOrleans.Host"
+exec dotnet "$dll" "$@"

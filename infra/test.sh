@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: installs and starts the local services (PostgreSQL 15, Azurite, SoftHSM2,
+# the barcode readers), builds in Release and runs every test project against the real services.
+set -euo pipefail
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo"
+
+command -v dotnet >/dev/null || { echo "error: the .NET 10 SDK (dotnet) is not on PATH" >&2; exit 1; }
+
+infra/local/services.sh start
+# shellcheck disable=SC1091
+source infra/local/.state/env
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+dotnet build VbiOrleans.sln -c Release -nologo -v q
+
+results="$repo/TestResults/run-$(date +%Y%m%dT%H%M%S)"
+status=0
+dotnet test VbiOrleans.sln -c Release --no-build --nologo \
+  --logger "console;verbosity=normal" --logger trx --results-directory "$results" || status=$?
+
+# One closing line for humans and CI: the totals over every test project.
+passed=0; failed=0; skipped=0
+for trx in "$results"/*.trx; do
+  [ -f "$trx" ] || continue
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -1)
+  p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters"); f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  t=$(sed -n 's/.* total="\([0-9]*\)".*/\1/p' <<<"$counters"); e=$(sed -n 's/.* executed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + ${t:-0} - ${e:-0}))
+done
+echo "$passed passed, $failed failed, $skipped skipped"
+if [ "$passed" -eq 0 ]; then echo "error: no test ran" >&2; exit 1; fi
+exit "$status"

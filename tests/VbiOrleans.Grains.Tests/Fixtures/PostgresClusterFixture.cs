@@ -1,0 +1,82 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Configuration;
+using Orleans.TestingHost;
+using VbiOrleans.Host.Configuration;
+using VbiOrleans.Host.Database;
+using VbiOrleans.Host.Hosting;
+using VbiOrleans.Testing;
+
+namespace VbiOrleans.Grains.Tests.Fixtures;
+
+/// <summary>
+/// Three silos on the local PostgreSQL: ADO.NET clustering (so any silo, the first included, can be killed),
+/// ADO.NET grain storage for the four stores, the project's own schema scripts. Each run uses its own cluster and
+/// service id, so rows of earlier runs never leak in.
+/// </summary>
+public sealed class PostgresClusterFixture : IAsyncLifetime
+{
+    public TestCluster Cluster { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        var connections = Connections();
+        await SchemaInstaller.ApplyAsync(connections, _ => { }, CancellationToken.None);
+
+        var builder = new TestClusterBuilder(3);
+        var id = "grains-" + Guid.NewGuid().ToString("N")[..8];
+        builder.Options.ClusterId = id;
+        builder.Options.ServiceId = id;
+        builder.Options.UseTestClusterMembership = false;
+        builder.AddSiloBuilderConfigurator<SiloConfigurator>();
+        builder.AddClientBuilderConfigurator<ClientConfigurator>();
+        Cluster = builder.Build();
+        await Cluster.DeployAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Cluster.StopAllSilosAsync();
+        await Cluster.DisposeAsync();
+    }
+
+    internal static StoreConnections Connections()
+    {
+        var config = new ConfigurationBuilder()
+            .AddInMemoryCollection(LocalServices.StoreConnectionStrings.Select(kv =>
+                new KeyValuePair<string, string?>($"ConnectionStrings:{kv.Key}", kv.Value)))
+            .Build();
+        return StoreConnections.Read(config, out var error) ?? throw new InvalidOperationException(error);
+    }
+
+    private sealed class SiloConfigurator : ISiloConfigurator
+    {
+        public void Configure(ISiloBuilder silo)
+        {
+            SiloSetup.ConfigureAdoNet(silo, Connections());
+            SiloSetup.AddVbiServices(silo);
+            silo.Configure<ClusterMembershipOptions>(o =>
+            {
+                o.ProbeTimeout = TimeSpan.FromSeconds(2);
+                o.NumMissedProbesLimit = 2;
+                o.TableRefreshTimeout = TimeSpan.FromSeconds(5);
+            });
+        }
+    }
+
+    private sealed class ClientConfigurator : IClientBuilderConfigurator
+    {
+        public void Configure(IConfiguration configuration, IClientBuilder client) =>
+            client.UseAdoNetClustering(o =>
+            {
+                o.Invariant = SiloSetup.AdoNetInvariant;
+                o.ConnectionString = Connections()[Abstractions.StorageNames.Membership];
+            });
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class PostgresClusterCollection : ICollectionFixture<PostgresClusterFixture>
+{
+    public const string Name = "3-silo cluster on PostgreSQL";
+}

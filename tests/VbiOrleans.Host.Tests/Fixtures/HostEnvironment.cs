@@ -1,0 +1,57 @@
+using System.Security.Cryptography;
+using System.Text;
+using VbiOrleans.Testing;
+
+namespace VbiOrleans.Host.Tests.Fixtures;
+
+/// <summary>Environments for host processes started by the tests.</summary>
+public static class HostEnvironment
+{
+    public const string OperatorName = "test-operator";
+
+    /// <summary>A key made for this test run; only its hash is given to the host.</summary>
+    public static readonly string OperatorKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(24));
+
+    public static string OperatorKeySha256 => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(OperatorKey)));
+
+    public static Dictionary<string, string?> Local(string dataDirectory) => new()
+    {
+        ["Vbi__Profile"] = "Local",
+        ["Vbi__DataDirectory"] = dataDirectory,
+        ["Vbi__Operators__0__Name"] = OperatorName,
+        ["Vbi__Operators__0__KeySha256"] = OperatorKeySha256,
+        ["Vbi__Cluster__SiloPort"] = FreePorts.Next().ToString(),
+        ["Vbi__Cluster__GatewayPort"] = FreePorts.Next().ToString(),
+    };
+
+    /// <summary>
+    /// The Cluster profile on the local PostgreSQL and Azurite. Membership probes are shortened so a killed silo is
+    /// declared dead within seconds; everything else is as in production.
+    /// </summary>
+    public static Dictionary<string, string?> Cluster(string clusterId, IReadOnlyDictionary<string, string>? stores = null)
+    {
+        var env = new Dictionary<string, string?>
+        {
+            ["Vbi__Profile"] = "Cluster",
+            ["Vbi__Cluster__ClusterId"] = clusterId,
+            ["Vbi__Cluster__ServiceId"] = clusterId,
+            ["Vbi__Cluster__SiloPort"] = FreePorts.Next().ToString(),
+            ["Vbi__Cluster__GatewayPort"] = FreePorts.Next().ToString(),
+            ["Vbi__Cluster__Membership__ProbeTimeout"] = "00:00:02",
+            ["Vbi__Cluster__Membership__NumMissedProbesLimit"] = "2",
+            ["Vbi__Cluster__Membership__NumVotesForDeathDeclaration"] = "1",
+            ["Vbi__Cluster__Membership__TableRefreshTimeout"] = "00:00:05",
+            ["Vbi__Operators__0__Name"] = OperatorName,
+            ["Vbi__Operators__0__KeySha256"] = OperatorKeySha256,
+            ["ConnectionStrings__archive"] = LocalServices.ArchiveConnectionString,
+        };
+        foreach (var (store, connectionString) in stores ?? LocalServices.StoreConnectionStrings)
+        {
+            env[$"ConnectionStrings__{store}"] = connectionString;
+        }
+        return env;
+    }
+
+    public static Dictionary<string, string> AllStoresIn(string database) =>
+        new[] { "postal", "module", "commerce", "membership" }.ToDictionary(s => s, _ => LocalServices.ConnectionString(database));
+}
