@@ -60,6 +60,14 @@ public sealed class TwoHostFailoverTests
             return table.Any(r => (int)r[0]! == siloPortA && (int)r[1]! == 6) ? table : null;
         }, TimeSpan.FromSeconds(90));
         Assert.Contains(statuses, r => (int)r[0]! == int.Parse(envB["Vbi__Cluster__SiloPort"]!) && (int)r[1]! == 3);
+
+        // Structured logs name stores as host:port/database and never carry the database password or the operator key.
+        var password = new Npgsql.NpgsqlConnectionStringBuilder(LocalServices.PostgresBase).Password!;
+        foreach (var line in a.Output.Concat(a.Errors).Concat(b.Output).Concat(b.Errors))
+        {
+            Assert.DoesNotContain(password, line);
+            Assert.DoesNotContain(HostEnvironment.OperatorKey, line);
+        }
     }
 
     private static async Task<T> EventuallyAsync<T>(Func<Task<T?>> probe, TimeSpan timeout) where T : class
