@@ -45,6 +45,7 @@ public sealed class ClusterSettings
 {
     public string ClusterId { get; set; } = "vbi";
     public string ServiceId { get; set; } = "vbi";
+    /// <summary>An IP address, or <c>auto</c> for the first non-loopback IPv4 (containers). Loopback by default.</summary>
     public string AdvertisedIp { get; set; } = IPAddress.Loopback.ToString();
     public int SiloPort { get; set; } = EndpointOptions.DEFAULT_SILO_PORT;
     public int GatewayPort { get; set; } = EndpointOptions.DEFAULT_GATEWAY_PORT;

@@ -41,6 +41,15 @@ public static class HostProgram
             return Refuse(ExitConfiguration, $"configuration section Vbi is invalid: {e.InnerException?.Message ?? e.Message} (Vbi:Profile is Local or Cluster)");
         }
 
+        try
+        {
+            _ = SiloSetup.AdvertisedAddress(options.Cluster.AdvertisedIp);
+        }
+        catch (Exception e) when (e is FormatException or InvalidOperationException)
+        {
+            return Refuse(ExitConfiguration, $"Vbi:Cluster:AdvertisedIp '{options.Cluster.AdvertisedIp}' is not usable ({e.Message}); give an IP address or 'auto'");
+        }
+
         StoreConnections? connections = null;
         if (options.Profile == HostProfile.Cluster || initDb)
         {

@@ -34,7 +34,7 @@ public static class SiloSetup
         else
         {
             ArgumentNullException.ThrowIfNull(connections);
-            silo.ConfigureEndpoints(IPAddress.Parse(cluster.AdvertisedIp), cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: false);
+            silo.ConfigureEndpoints(AdvertisedAddress(cluster.AdvertisedIp), cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: false);
             ConfigureAdoNet(silo, connections);
         }
 
@@ -71,5 +71,20 @@ public static class SiloSetup
             o.Invariant = AdoNetInvariant;
             o.ConnectionString = connections[StorageNames.Membership];
         });
+    }
+
+    /// <summary>
+    /// The address a silo binds to and advertises: an IP literal, or <c>auto</c> for this machine's first
+    /// non-loopback IPv4 address (container replicas, whose address is known only at start).
+    /// </summary>
+    public static IPAddress AdvertisedAddress(string setting)
+    {
+        if (!string.Equals(setting, "auto", StringComparison.OrdinalIgnoreCase)) return IPAddress.Parse(setting);
+        return System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces()
+            .Where(n => n.OperationalStatus == System.Net.NetworkInformation.OperationalStatus.Up)
+            .SelectMany(n => n.GetIPProperties().UnicastAddresses)
+            .Select(a => a.Address)
+            .FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && !IPAddress.IsLoopback(a))
+            ?? throw new InvalidOperationException("Vbi:Cluster:AdvertisedIp is 'auto' but this machine has no non-loopback IPv4 address");
     }
 }

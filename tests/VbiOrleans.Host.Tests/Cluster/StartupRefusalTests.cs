@@ -66,6 +66,18 @@ public sealed class StartupRefusalTests
         Assert.Equal(4L, await LocalServices.ScalarAsync<long>(fresh, "SELECT count(*) FROM vbi_schema"));
     }
 
+    [Fact]
+    public async Task A_bad_advertised_address_is_refused_with_the_setting_name()
+    {
+        var env = HostEnvironment.Cluster("refuse-" + Guid.NewGuid().ToString("N")[..8]);
+        env["Vbi__Cluster__AdvertisedIp"] = "not-an-ip";
+
+        var (exit, errors) = await RunToExitAsync(env);
+
+        Assert.Equal(2, exit);
+        Assert.Contains("Vbi:Cluster:AdvertisedIp", Assert.Single(errors));
+    }
+
     private static async Task<(int Exit, List<string> Errors)> RunToExitAsync(Dictionary<string, string?> env)
     {
         await using var host = HostProcess.Start(env);
