@@ -20,6 +20,28 @@ public enum ErrorCode
     ModuleRetired = 103,
     ModuleTransactionOutOfOrder = 104,
     InvalidAmount = 105,
+
+    // meters and the PSD
+    InvalidMeterId = 200,
+    MeterNotFound = 201,
+    WrongMeterState = 202,
+    MeterInhibited = 203,
+    MeterWithdrawn = 204,
+    InsufficientFunds = 205,
+    PvdLimitExceeded = 206,
+    DescendingRegisterCeilingExceeded = 207,
+    InvalidZip = 208,
+    RegistersMismatch = 209,
+    IdempotencyKeyReused = 210,
+    IndiciumNotFound = 211,
+    IndiciumAlreadyRefunded = 212,
+    RefundWindowExpired = 213,
+    PostageLimitExceeded = 214,
+    PackageTampered = 215,
+    PackageMeterMismatch = 216,
+    CheckpointMismatch = 217,
+    SystemStopped = 218,
+    MeterPoolEmpty = 219,
 }
 
 /// <summary>A failure with its name and a sentence for a person.</summary>

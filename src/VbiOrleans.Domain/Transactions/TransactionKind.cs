@@ -9,4 +9,9 @@ public enum TransactionKind
     Withdraw = 4,
     Rollback = 5,
     Recovery = 6,
+    Provision = 7,
+    License = 8,
+    Activate = 9,
+    Inhibit = 10,
+    Resume = 11,
 }
