@@ -13,6 +13,13 @@ public interface ICryptoModuleGrain : IGrainWithStringKey
     Task<ModuleTableResult> RecordTransaction(ModuleTransactionReport transaction);
 
     Task<ModuleTableResult> Retire();
+
+    /// <summary>
+    /// The module's latest transaction, reported from the print path without waiting. Reports are coalesced and
+    /// written at most every quarter second; an unregistered module registers itself on its first report.
+    /// </summary>
+    [Orleans.Concurrency.OneWay]
+    Task Report(ModuleTransactionReport transaction);
 }
 
 /// <summary>The list of registered module serials (a single activation, key <see cref="Key"/>).</summary>

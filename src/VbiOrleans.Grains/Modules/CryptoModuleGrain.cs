@@ -43,6 +43,42 @@ public sealed class CryptoModuleGrain(
         return ModuleTableResult.Ok(ToRow(result.Value));
     }
 
+    private bool _dirty;
+    private IGrainTimer? _flush;
+
+    public Task Report(ModuleTransactionReport transaction)
+    {
+        var current = entry.State.ToDomain() ?? ModuleTable.Register(null, Serial, "registered by its first transaction", clock.GetUtcNow()).Value;
+        if (current.State == ModuleState.Retired) return Task.CompletedTask;
+        // An older report arriving after a newer one is not an error here: the row keeps the latest.
+        if (current.LastTransaction is { } last && transaction.At < last.At) return Task.CompletedTask;
+        var next = ModuleTable.RecordTransaction(current, Serial,
+            new ModuleTransaction(transaction.At, transaction.Kind, new Mills(transaction.ValueMills), transaction.MeterId, transaction.Sequence));
+        if (!next.IsSuccess) return Task.CompletedTask;
+        entry.State.From(next.Value);
+        VbiTelemetry.ModuleTransactions.Add(1, new KeyValuePair<string, object?>("kind", transaction.Kind.ToString()));
+        if (!_dirty)
+        {
+            _dirty = true;
+            _flush ??= this.RegisterGrainTimer(FlushAsync, TimeSpan.FromMilliseconds(250), TimeSpan.FromMilliseconds(250));
+        }
+        return Task.CompletedTask;
+    }
+
+    private async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        if (!_dirty) return;
+        _dirty = false;
+        var isNew = entry.RecordExists is false;
+        await entry.WriteStateAsync(cancellationToken);
+        if (isNew) await GrainFactory.GetGrain<IModuleTableGrain>(IModuleTableGrain.Key).Add(Serial.Value);
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_dirty) await FlushAsync(cancellationToken);
+    }
+
     public async Task<ModuleTableResult> Retire()
     {
         var result = ModuleTable.Retire(entry.State.ToDomain(), Serial);

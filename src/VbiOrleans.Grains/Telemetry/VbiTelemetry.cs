@@ -17,6 +17,15 @@ public static class VbiTelemetry
     public static readonly Counter<long> ModuleTransactions =
         Meter.CreateCounter<long>("vbi.modules.transactions", description: "PSD transactions recorded in the module table");
 
+    public static readonly Counter<long> Inhibits =
+        Meter.CreateCounter<long>("vbi.meters.inhibited", description: "Meters inhibited by the checkpoint protocol");
+
+    public static readonly Counter<long> Rollbacks =
+        Meter.CreateCounter<long>("vbi.modules.rollbacks", description: "Unreleased transactions rolled back from module memory");
+
+    public static readonly Counter<long> MeterCommands =
+        Meter.CreateCounter<long>("vbi.meters.commands", description: "PSD commands committed, by kind");
+
     public static readonly Counter<long> CommandsRefused =
         Meter.CreateCounter<long>("vbi.commands.refused", description: "Commands refused with a named error, by code");
 }

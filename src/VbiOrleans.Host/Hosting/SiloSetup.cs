@@ -3,6 +3,7 @@ using Orleans.Configuration;
 using Orleans.Dashboard;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using VbiOrleans.Abstractions;
+using VbiOrleans.Grains.Modules;
 using VbiOrleans.Hsm;
 using VbiOrleans.Host.Configuration;
 
@@ -48,6 +49,13 @@ public static class SiloSetup
     {
         silo.Services.TryAddSingleton(TimeProvider.System);
         silo.Services.TryAddSingleton<IHsm, InMemoryHsm>();
+        silo.Services.AddOptions<ModuleOptions>().BindConfiguration(ModuleOptions.Section).Validate(o =>
+        {
+            o.Validate();
+            return true;
+        });
+        silo.Services.TryAddSingleton<ModuleCrypto>();
+        silo.Services.TryAddSingleton<SystemGuardView>();
     }
 
     /// <summary>Clustering, the four named stores and reminders on PostgreSQL.</summary>

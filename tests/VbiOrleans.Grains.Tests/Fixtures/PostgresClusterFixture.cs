@@ -2,6 +2,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
 using Orleans.TestingHost;
+using VbiOrleans.Grains.Modules;
+using VbiOrleans.Hsm;
 using VbiOrleans.Host.Configuration;
 using VbiOrleans.Host.Database;
 using VbiOrleans.Host.Hosting;
@@ -16,6 +18,8 @@ namespace VbiOrleans.Grains.Tests.Fixtures;
 /// </summary>
 public sealed class PostgresClusterFixture : IAsyncLifetime
 {
+    public static readonly InMemoryHsm SharedHsm = new();
+
     public TestCluster Cluster { get; private set; } = null!;
 
     public async Task InitializeAsync()
@@ -54,7 +58,11 @@ public sealed class PostgresClusterFixture : IAsyncLifetime
         public void Configure(ISiloBuilder silo)
         {
             SiloSetup.ConfigureAdoNet(silo, Connections());
+            // In-process silos share one HSM, as silos on one machine share one SoftHSM2 token.
+            silo.Services.AddSingleton<IHsm>(SharedHsm);
             SiloSetup.AddVbiServices(silo);
+            // The tamper tests inhibit meters on purpose; the system-wide stop has its own fixture.
+            silo.Services.Configure<ModuleOptions>(o => o.ShutdownThreshold = 1_000_000);
             silo.Configure<ClusterMembershipOptions>(o =>
             {
                 o.ProbeTimeout = TimeSpan.FromSeconds(2);

@@ -1,0 +1,48 @@
+namespace VbiOrleans.Abstractions.Meters;
+
+/// <summary>
+/// A command for a meter's PSD. <see cref="Fingerprint"/> is the canonical content an idempotency key is bound to:
+/// the same key with another fingerprint is refused (<c>IdempotencyKeyReused</c>).
+/// </summary>
+[GenerateSerializer]
+public abstract record MeterCommand
+{
+    public abstract string Fingerprint();
+}
+
+[GenerateSerializer, Immutable]
+public sealed record LicenseCommand([property: Id(0)] string Zip) : MeterCommand
+{
+    public override string Fingerprint() => $"license|{Zip}";
+}
+
+[GenerateSerializer, Immutable]
+public sealed record ActivateCommand([property: Id(0)] byte[] Hmk, [property: Id(1)] byte[] PasswordVerifier) : MeterCommand
+{
+    public override string Fingerprint() =>
+        $"activate|{Convert.ToHexString(System.Security.Cryptography.SHA256.HashData([.. Hmk, .. PasswordVerifier]))}";
+}
+
+[GenerateSerializer, Immutable]
+public sealed record PostageValueDownloadCommand([property: Id(0)] long AmountMills, [property: Id(1)] string PaymentReference) : MeterCommand
+{
+    public override string Fingerprint() => $"pvd|{AmountMills}|{PaymentReference}";
+}
+
+[GenerateSerializer, Immutable]
+public sealed record PrintCommand([property: Id(0)] PrintRequest Request) : MeterCommand
+{
+    public override string Fingerprint() => $"print|{Request.PostageMills}|{Request.DestinationZip}|{Request.MailClass}|{Request.ItemKind}";
+}
+
+[GenerateSerializer, Immutable]
+public sealed record RefundCommand([property: Id(0)] string IndiciumId) : MeterCommand
+{
+    public override string Fingerprint() => $"refund|{IndiciumId}";
+}
+
+[GenerateSerializer, Immutable]
+public sealed record WithdrawCommand : MeterCommand
+{
+    public override string Fingerprint() => "withdraw";
+}

@@ -1,0 +1,75 @@
+using VbiOrleans.Domain.Transactions;
+
+namespace VbiOrleans.Abstractions.Meters;
+
+/// <summary>A meter's registers and state as callers see them. Amounts are mills.</summary>
+[GenerateSerializer, Immutable]
+public sealed record RegistersView(
+    [property: Id(0)] long AscendingMills,
+    [property: Id(1)] long DescendingMills,
+    [property: Id(2)] long PieceCount,
+    [property: Id(3)] long Sequence,
+    [property: Id(4)] string State);
+
+/// <summary>The client's record of the registers; when given, the module refuses a command on any difference.</summary>
+[GenerateSerializer, Immutable]
+public sealed record ExpectedRegisters([property: Id(0)] long AscendingMills, [property: Id(1)] long DescendingMills);
+
+/// <summary>An indicium as issued: its id, the signed data and the signature (ECDSA P-256, raw r||s).</summary>
+[GenerateSerializer, Immutable]
+public sealed record IssuedIndicium(
+    [property: Id(0)] string IndiciumId,
+    [property: Id(1)] string MeterId,
+    [property: Id(2)] long Sequence,
+    [property: Id(3)] long PostageMills,
+    [property: Id(4)] DateTimeOffset PrintedAt,
+    [property: Id(5)] byte[] Data,
+    [property: Id(6)] byte[] Signature);
+
+/// <summary>The outcome of a meter command: registers after it, or a named error and nothing changed.</summary>
+[GenerateSerializer, Immutable]
+public sealed record MeterResult(
+    [property: Id(0)] ErrorCode Error,
+    [property: Id(1)] string? Message,
+    [property: Id(2)] RegistersView? Registers,
+    [property: Id(3)] TransactionKind? Kind,
+    [property: Id(4)] long AmountMills,
+    [property: Id(5)] IssuedIndicium? Indicium)
+{
+    public bool IsSuccess => Error == ErrorCode.None;
+
+    public static MeterResult Fail(ErrorCode code, string message) => new(code, message, null, null, 0, null);
+}
+
+/// <summary>What a print asks for. The destination ZIP, class and kind are printed in the indicium.</summary>
+[GenerateSerializer, Immutable]
+public sealed record PrintRequest(
+    [property: Id(0)] long PostageMills,
+    [property: Id(1)] string DestinationZip,
+    [property: Id(2)] string MailClass,
+    [property: Id(3)] string ItemKind = "postage");
+
+/// <summary>A checkpoint as the audit shows it.</summary>
+[GenerateSerializer, Immutable]
+public sealed record CheckpointView(
+    [property: Id(0)] long Sequence,
+    [property: Id(1)] TransactionKind Kind,
+    [property: Id(2)] long AmountMills,
+    [property: Id(3)] long AscendingMills,
+    [property: Id(4)] long DescendingMills,
+    [property: Id(5)] string ModuleSerial,
+    [property: Id(6)] DateTimeOffset At);
+
+/// <summary>The audit of one meter: registers, state, the postal store's checkpoint and module memory's.</summary>
+[GenerateSerializer, Immutable]
+public sealed record MeterAudit(
+    [property: Id(0)] string MeterId,
+    [property: Id(1)] RegistersView? Registers,
+    [property: Id(2)] string? CertificateSerial,
+    [property: Id(3)] string? LicensingZip,
+    [property: Id(4)] CheckpointView? PostalCheckpoint,
+    [property: Id(5)] IReadOnlyList<CheckpointView> ModuleMemory,
+    [property: Id(6)] string? InhibitReason,
+    [property: Id(7)] long TotalDownloadedMills,
+    [property: Id(8)] long TotalWithdrawnMills,
+    [property: Id(9)] long TotalRefundedMills);

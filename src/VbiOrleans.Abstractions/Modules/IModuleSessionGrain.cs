@@ -1,0 +1,66 @@
+namespace VbiOrleans.Abstractions.Modules;
+
+/// <summary>
+/// Module memory for one meter (key: the meter id): the last K checkpoints, in the <c>module</c> store, apart from
+/// the postal store. Before every command it compares the postal store's checkpoint with memory and follows the
+/// recovery matrix; after the crypto worker executes, it writes the new checkpoint durably before answering.
+/// </summary>
+public interface IModuleSessionGrain : IGrainWithStringKey
+{
+    Task<ModuleOutcome> Provision();
+
+    Task<ModuleOutcome> Process(ModuleRequest request);
+
+    Task<IReadOnlyList<CheckpointData>> Memory();
+
+    /// <summary>Why the module inhibited this meter, or null.</summary>
+    Task<string?> InhibitReason();
+
+    /// <summary>
+    /// Operator recovery: accepts the postal store's current checkpoint as the truth (after the operator checked
+    /// it), reseeds memory with it and lifts the inhibition.
+    /// </summary>
+    Task<ModuleOutcome> Recover(CheckpointData postalCheckpoint, byte[] sealedPackage, string operatorName, string reason);
+}
+
+/// <summary>
+/// The stateless crypto module: any activation on any silo processes any meter's package. It unwraps the meter's
+/// data key in the HSM (cached while the meter is active), verifies, executes and signs.
+/// </summary>
+public interface ICryptoWorkerGrain : IGrainWithIntegerKey
+{
+    Task<ProvisionedMeter> Provision(string meterId);
+
+    Task<bool> VerifyCheckpoint(CheckpointData checkpoint);
+
+    Task<WorkerOutcome> Execute(ModuleRequest request);
+
+    /// <summary>Re-MACs nothing: checks a sealed package opens for this meter (operator recovery).</summary>
+    Task<WorkerOutcome> Open(string meterId, byte[] sealedPackage);
+}
+
+/// <summary>The postal CA (a single activation): its certificate, made once with the CA key in the HSM.</summary>
+public interface IPostalCaGrain : IGrainWithIntegerKey
+{
+    Task<byte[]> Certificate();
+}
+
+/// <summary>
+/// The system-wide guard: counts verification failures (inhibits) in a window; past the threshold it stops PVD and
+/// printing everywhere until an operator resumes.
+/// </summary>
+public interface ISystemGuardGrain : IGrainWithIntegerKey
+{
+    Task ReportVerificationFailure(string meterId, string moduleSerial, string reason);
+
+    Task<SystemGuardStatus> Status();
+
+    Task<SystemGuardStatus> Resume(string operatorName);
+}
+
+[GenerateSerializer, Immutable]
+public sealed record SystemGuardStatus(
+    [property: Id(0)] bool Stopped,
+    [property: Id(1)] string? Reason,
+    [property: Id(2)] int FailuresInWindow,
+    [property: Id(3)] DateTimeOffset? StoppedAt);

@@ -1,0 +1,156 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using VbiOrleans.Hsm;
+
+namespace VbiOrleans.Grains.Modules;
+
+/// <summary>
+/// The crypto module's keys and operations on this silo. The module master key, the checkpoint MAC key, the module
+/// identity key and the postal CA key live in the HSM and are made there once (found by label afterwards). Meter
+/// data keys are unwrapped by the master key and cached while meters are active, so the HSM sees one unwrap per
+/// meter activation rather than one per command.
+/// </summary>
+public sealed class ModuleCrypto(IHsm hsm, ILogger<ModuleCrypto> logger)
+{
+    public const string MasterKeyLabel = "vbi-module-master";
+    public const string CheckpointMacKeyLabel = "vbi-checkpoint-mac";
+    public const string IdentityKeyLabel = "vbi-module-identity";
+    public const string PostalCaKeyLabel = "vbi-postal-ca";
+
+    private const int CacheLimit = 100_000;
+    private readonly SemaphoreSlim _keysLock = new(1, 1);
+    private readonly ConcurrentDictionary<string, byte[]> _dataKeys = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ECDsa> _meterKeys = new(StringComparer.Ordinal);
+    private HsmKey? _master;
+    private HsmKey? _checkpointMac;
+    private HsmKey? _ca;
+
+    public IHsm Hsm => hsm;
+
+    private async Task EnsureKeysAsync()
+    {
+        if (_ca is not null) return;
+        await _keysLock.WaitAsync();
+        try
+        {
+            if (_ca is not null) return;
+            _master = await FindOrCreateAsync(MasterKeyLabel, HsmKeyKind.Aes256Wrapping);
+            _checkpointMac = await FindOrCreateAsync(CheckpointMacKeyLabel, HsmKeyKind.HmacSha256);
+            await FindOrCreateAsync(IdentityKeyLabel, HsmKeyKind.EcP256Signing);
+            _ca = await FindOrCreateAsync(PostalCaKeyLabel, HsmKeyKind.EcP256Signing);
+            logger.LogInformation("Crypto module keys ready in HSM {Hsm}", hsm.Name);
+        }
+        finally
+        {
+            _keysLock.Release();
+        }
+    }
+
+    private async Task<HsmKey> FindOrCreateAsync(string label, HsmKeyKind kind)
+    {
+        if (await hsm.FindKeyAsync(label) is { } found) return found;
+        try
+        {
+            return await hsm.GenerateKeyAsync(label, kind);
+        }
+        catch (HsmException)
+        {
+            // Another silo may have made it first; if not, the HSM's own error stands.
+            if (await hsm.FindKeyAsync(label) is { } raced) return raced;
+            throw;
+        }
+    }
+
+    /// <summary>A new meter data key and its token (the key wrapped by the module master key).</summary>
+    public async Task<(byte[] DataKey, byte[] Token)> NewDataKeyAsync()
+    {
+        await EnsureKeysAsync();
+        var dataKey = RandomNumberGenerator.GetBytes(32);
+        var token = await hsm.WrapAsync(_master!, dataKey);
+        _dataKeys[CacheKey(token)] = dataKey;
+        return (dataKey, token);
+    }
+
+    /// <summary>Unwraps a data key token in the HSM, or answers from the cache. Throws HsmException if the token was altered.</summary>
+    public async Task<byte[]> DataKeyAsync(byte[] token)
+    {
+        var cacheKey = CacheKey(token);
+        if (_dataKeys.TryGetValue(cacheKey, out var cached)) return cached;
+        await EnsureKeysAsync();
+        var dataKey = await hsm.UnwrapAsync(_master!, token);
+        if (_dataKeys.Count >= CacheLimit) _dataKeys.Clear();
+        _dataKeys[cacheKey] = dataKey;
+        return dataKey;
+    }
+
+    public async Task<byte[]> CheckpointMacAsync(byte[] input)
+    {
+        await EnsureKeysAsync();
+        return await hsm.MacAsync(_checkpointMac!, input);
+    }
+
+    /// <summary>The meter's private key encrypted under its data key: the package's key token.</summary>
+    public static byte[] SealIndiciumKey(ECDsa key, byte[] dataKey, string meterId)
+    {
+        var pkcs8 = key.ExportPkcs8PrivateKey();
+        var output = new byte[12 + pkcs8.Length + 16];
+        RandomNumberGenerator.Fill(output.AsSpan(0, 12));
+        using var aes = new AesGcm(dataKey, 16);
+        aes.Encrypt(output.AsSpan(0, 12), pkcs8, output.AsSpan(12, pkcs8.Length), output.AsSpan(12 + pkcs8.Length), IndiciumKeyAad(meterId));
+        CryptographicOperations.ZeroMemory(pkcs8);
+        return output;
+    }
+
+    /// <summary>The meter's signing key from its token, cached while the meter is active.</summary>
+    public ECDsa IndiciumKey(byte[] token, byte[] dataKey, string meterId)
+    {
+        var cacheKey = CacheKey(token);
+        if (_meterKeys.TryGetValue(cacheKey, out var cached)) return cached;
+        var pkcs8 = new byte[token.Length - 28];
+        using (var aes = new AesGcm(dataKey, 16))
+        {
+            aes.Decrypt(token.AsSpan(0, 12), token.AsSpan(12, pkcs8.Length), token.AsSpan(12 + pkcs8.Length), pkcs8, IndiciumKeyAad(meterId));
+        }
+        var key = ECDsa.Create();
+        key.ImportPkcs8PrivateKey(pkcs8, out _);
+        CryptographicOperations.ZeroMemory(pkcs8);
+        if (_meterKeys.Count >= CacheLimit) _meterKeys.Clear();
+        return _meterKeys.GetOrAdd(cacheKey, key);
+    }
+
+    /// <summary>The postal CA's self-signed certificate, made with the CA key in the HSM.</summary>
+    public async Task<byte[]> CreateCaCertificateAsync(DateTimeOffset now)
+    {
+        await EnsureKeysAsync();
+        var name = new X500DistinguishedName("CN=VbiOrleans Postal CA, O=VbiOrleans");
+        var request = new CertificateRequest(name, PublicKey.CreateFromSubjectPublicKeyInfo(_ca!.PublicKey, out _), HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, true, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
+        using var certificate = request.Create(name, new HsmSignatureGenerator(hsm, _ca), now.AddMinutes(-5), now.AddYears(20), RandomNumberGenerator.GetBytes(16));
+        return certificate.RawData;
+    }
+
+    /// <summary>A meter's certificate: its public key, signed by the postal CA key in the HSM.</summary>
+    public async Task<(byte[] Der, string Serial)> IssueMeterCertificateAsync(ECDsa meterKey, string meterId, string deviceSerial,
+        byte[] caCertificate, DateTimeOffset now, int validityDays)
+    {
+        await EnsureKeysAsync();
+        using var ca = X509CertificateLoader.LoadCertificate(caCertificate);
+        var request = new CertificateRequest(new X500DistinguishedName($"CN={meterId}, SERIALNUMBER={deviceSerial}, O=VbiOrleans meters"), meterKey, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
+        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(ca, true, false));
+        var serial = RandomNumberGenerator.GetBytes(12);
+        serial[0] &= 0x7F;
+        using var certificate = request.Create(ca.SubjectName, new HsmSignatureGenerator(hsm, _ca!), now.AddMinutes(-5), now.AddDays(validityDays), serial);
+        return (certificate.RawData, certificate.SerialNumber);
+    }
+
+    private static string CacheKey(byte[] token) => Convert.ToBase64String(SHA256.HashData(token));
+
+    private static byte[] IndiciumKeyAad(string meterId) => Encoding.UTF8.GetBytes("vbi-indicium-key|" + meterId);
+}

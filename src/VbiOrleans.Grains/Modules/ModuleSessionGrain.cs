@@ -1,0 +1,157 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using VbiOrleans.Abstractions;
+using VbiOrleans.Abstractions.Meters;
+using VbiOrleans.Abstractions.Modules;
+using VbiOrleans.Domain.Checkpoints;
+using VbiOrleans.Grains.Telemetry;
+
+namespace VbiOrleans.Grains.Modules;
+
+[GenerateSerializer]
+public sealed class ModuleMemoryState
+{
+    /// <summary>The last K checkpoints of the meter, oldest first.</summary>
+    [Id(0)] public List<CheckpointData> Checkpoints { get; set; } = [];
+    [Id(1)] public string? InhibitReason { get; set; }
+    /// <summary>Audit records of rollbacks, inhibits and recoveries (the most recent 50).</summary>
+    [Id(2)] public List<string> Audit { get; set; } = [];
+}
+
+/// <summary>
+/// Module memory for one meter and the checkpoint protocol (docs/checkpoint-protocol.md). Before every command:
+/// verify the postal checkpoint's MAC, compare it with module memory, follow the recovery matrix. After the crypto
+/// worker executes: write the new checkpoint to module memory, durably, before answering (print path step 6).
+/// </summary>
+public sealed class ModuleSessionGrain(
+    [PersistentState(stateName: "moduleMemory", storageName: StorageNames.Module)] IPersistentState<ModuleMemoryState> memory,
+    IOptions<ModuleOptions> options,
+    SystemGuardView guard,
+    TimeProvider clock,
+    ILogger<ModuleSessionGrain> logger) : Grain, IModuleSessionGrain
+{
+    private ICryptoWorkerGrain Worker => GrainFactory.GetGrain<ICryptoWorkerGrain>(0);
+    private string MeterId => this.GetPrimaryKeyString();
+
+    public async Task<ModuleOutcome> Provision()
+    {
+        var state = memory.State;
+        // A provision whose postal write never happened leaves only the provision checkpoint: it was never
+        // released, so it is rolled back like any other unreleased transaction and provisioning runs again.
+        if (state.Checkpoints.Count > 1 || (state.Checkpoints.Count == 1 && state.Checkpoints[0].Sequence != 0))
+        {
+            return ModuleOutcome.Fail(ErrorCode.WrongMeterState, $"meter {MeterId} is already provisioned");
+        }
+        var provisioned = await Worker.Provision(MeterId);
+        state.Checkpoints = [provisioned.Checkpoint];
+        state.InhibitReason = null;
+        await memory.WriteStateAsync();
+        return new ModuleOutcome(ErrorCode.None, null, provisioned.SealedPackage, provisioned.Checkpoint,
+            provisioned.Registers, null, false, [], provisioned.Certificate, provisioned.CertificateSerial);
+    }
+
+    public async Task<ModuleOutcome> Process(ModuleRequest request)
+    {
+        var state = memory.State;
+        if (state.InhibitReason is { } inhibited)
+        {
+            return ModuleOutcome.Fail(ErrorCode.MeterInhibited, $"meter {MeterId} is inhibited: {inhibited}; an operator must recover it", inhibited: true);
+        }
+        if (request.Command is PrintCommand or PostageValueDownloadCommand && await guard.IsStoppedAsync() is { } stopped)
+        {
+            return ModuleOutcome.Fail(ErrorCode.SystemStopped, $"postage value downloads and printing are stopped system-wide: {stopped}");
+        }
+
+        // Step 4: compare the postal store's checkpoint with module memory.
+        var postalValid = request.PostalCheckpoint is null || await Worker.VerifyCheckpoint(request.PostalCheckpoint);
+        var decision = RecoveryMatrix.Decide(request.PostalCheckpoint?.ToDomain(), postalValid,
+            [.. state.Checkpoints.Select(c => c.ToDomain())],
+            // Roll-forward from the transaction log arrives with the log; until then that row is the rollback row.
+            inLog: _ => false);
+
+        IReadOnlyList<long> rolledBack = [];
+        switch (decision.Action)
+        {
+            case RecoveryAction.Inhibit:
+                return await InhibitAsync(decision.Reason);
+            case RecoveryAction.Rollback:
+            case RecoveryAction.RollForward:
+                rolledBack = [.. decision.Newer.Select(c => c.Sequence)];
+                state.Checkpoints.RemoveAll(c => rolledBack.Contains(c.Sequence));
+                AddAudit($"rollback of {string.Join(", ", rolledBack)}: {decision.Reason}");
+                await memory.WriteStateAsync();
+                logger.LogWarning("Meter {MeterId}: module memory rolled back transactions {Sequences} that never reached the postal store",
+                    MeterId, string.Join(",", rolledBack));
+                VbiTelemetry.Rollbacks.Add(rolledBack.Count);
+                break;
+        }
+
+        // Step 5: execute in the stateless crypto module.
+        var outcome = await Worker.Execute(request);
+        if (outcome.Error is ErrorCode.PackageTampered or ErrorCode.PackageMeterMismatch or ErrorCode.CheckpointMismatch)
+        {
+            return await InhibitAsync(outcome.Message!);
+        }
+        if (outcome.Error != ErrorCode.None)
+        {
+            return ModuleOutcome.Fail(outcome.Error, outcome.Message!) with { RolledBack = rolledBack };
+        }
+
+        // Step 6: module memory first, durably.
+        state.Checkpoints.Add(outcome.Checkpoint!);
+        var depth = options.Value.MemoryDepth;
+        if (state.Checkpoints.Count > depth) state.Checkpoints.RemoveRange(0, state.Checkpoints.Count - depth);
+        await memory.WriteStateAsync();
+
+        var checkpoint = outcome.Checkpoint!;
+        GrainFactory.GetGrain<ICryptoModuleGrain>(Domain.Modules.ModuleSerial.Parse(checkpoint.ModuleSerial).GrainKey)
+            .Report(new ModuleTransactionReport(checkpoint.At, checkpoint.Kind, checkpoint.AmountMills, MeterId, checkpoint.Sequence)).Ignore();
+
+        return new ModuleOutcome(ErrorCode.None, null, outcome.SealedPackage, checkpoint, outcome.Registers, outcome.Indicium, false, rolledBack);
+    }
+
+    public Task<IReadOnlyList<CheckpointData>> Memory() => Task.FromResult<IReadOnlyList<CheckpointData>>([.. memory.State.Checkpoints]);
+
+    public Task<string?> InhibitReason() => Task.FromResult(memory.State.InhibitReason);
+
+    public async Task<ModuleOutcome> Recover(CheckpointData postalCheckpoint, byte[] sealedPackage, string operatorName, string reason)
+    {
+        if (!await Worker.VerifyCheckpoint(postalCheckpoint))
+        {
+            return ModuleOutcome.Fail(ErrorCode.CheckpointMismatch, "the postal store's checkpoint fails its MAC; recover the meter from the transaction log");
+        }
+        var opened = await Worker.Open(MeterId, sealedPackage);
+        if (opened.Error != ErrorCode.None)
+        {
+            return ModuleOutcome.Fail(opened.Error, $"{opened.Message}; recover the meter from the transaction log");
+        }
+        if (opened.Registers!.Sequence != postalCheckpoint.Sequence || opened.Registers.AscendingMills != postalCheckpoint.AscendingMills
+            || opened.Registers.DescendingMills != postalCheckpoint.DescendingMills)
+        {
+            return ModuleOutcome.Fail(ErrorCode.CheckpointMismatch, "the postal package and checkpoint disagree; recover the meter from the transaction log");
+        }
+        memory.State.Checkpoints = [postalCheckpoint];
+        memory.State.InhibitReason = null;
+        AddAudit($"recovered by operator {operatorName} at sequence {postalCheckpoint.Sequence}: {reason}");
+        await memory.WriteStateAsync();
+        logger.LogWarning("Meter {MeterId} recovered by operator {Operator} at sequence {Sequence}", MeterId, operatorName, postalCheckpoint.Sequence);
+        return new ModuleOutcome(ErrorCode.None, null, sealedPackage, postalCheckpoint, opened.Registers, null, false, []);
+    }
+
+    private async Task<ModuleOutcome> InhibitAsync(string reason)
+    {
+        memory.State.InhibitReason = reason;
+        AddAudit($"inhibited: {reason}");
+        await memory.WriteStateAsync();
+        logger.LogError("Meter {MeterId} inhibited by the checkpoint protocol: {Reason}", MeterId, reason);
+        VbiTelemetry.Inhibits.Add(1);
+        await GrainFactory.GetGrain<ISystemGuardGrain>(0).ReportVerificationFailure(MeterId, options.Value.Serial, reason);
+        return ModuleOutcome.Fail(ErrorCode.MeterInhibited, $"meter {MeterId} is inhibited: {reason}; an operator must recover it", inhibited: true);
+    }
+
+    private void AddAudit(string entry)
+    {
+        memory.State.Audit.Add($"{clock.GetUtcNow():O} {entry}");
+        if (memory.State.Audit.Count > 50) memory.State.Audit.RemoveAt(0);
+    }
+}

@@ -1,0 +1,86 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using VbiOrleans.Abstractions;
+using VbiOrleans.Abstractions.Modules;
+
+namespace VbiOrleans.Grains.Modules;
+
+[GenerateSerializer]
+public sealed class SystemGuardState
+{
+    [Id(0)] public List<DateTimeOffset> Failures { get; set; } = [];
+    [Id(1)] public bool Stopped { get; set; }
+    [Id(2)] public string? Reason { get; set; }
+    [Id(3)] public DateTimeOffset? StoppedAt { get; set; }
+}
+
+/// <summary>
+/// The seed's system-wide shutdown: more verification failures than the threshold within the window stop PVD and
+/// printing everywhere, until an operator resumes. One activation; its state is in the postal store.
+/// </summary>
+public sealed class SystemGuardGrain(
+    [PersistentState(stateName: "systemGuard", storageName: StorageNames.Postal)] IPersistentState<SystemGuardState> state,
+    IOptions<ModuleOptions> options,
+    TimeProvider clock,
+    ILogger<SystemGuardGrain> logger) : Grain, ISystemGuardGrain
+{
+    public async Task ReportVerificationFailure(string meterId, string moduleSerial, string reason)
+    {
+        var now = clock.GetUtcNow();
+        var s = state.State;
+        s.Failures.RemoveAll(t => now - t > options.Value.ShutdownWindow);
+        s.Failures.Add(now);
+        if (!s.Stopped && s.Failures.Count > options.Value.ShutdownThreshold)
+        {
+            s.Stopped = true;
+            s.StoppedAt = now;
+            s.Reason = $"{s.Failures.Count} verification failures within {options.Value.ShutdownWindow} (last: meter {meterId} on module {moduleSerial}: {reason})";
+            logger.LogCritical("System stopped: {Reason}", s.Reason);
+        }
+        await state.WriteStateAsync();
+    }
+
+    public Task<SystemGuardStatus> Status()
+    {
+        var s = state.State;
+        var now = clock.GetUtcNow();
+        return Task.FromResult(new SystemGuardStatus(s.Stopped, s.Reason, s.Failures.Count(t => now - t <= options.Value.ShutdownWindow), s.StoppedAt));
+    }
+
+    public async Task<SystemGuardStatus> Resume(string operatorName)
+    {
+        var s = state.State;
+        logger.LogWarning("System resumed by operator {Operator} (was: {Reason})", operatorName, s.Reason);
+        s.Stopped = false;
+        s.Reason = null;
+        s.StoppedAt = null;
+        s.Failures.Clear();
+        await state.WriteStateAsync();
+        return await Status();
+    }
+}
+
+/// <summary>
+/// Each silo's view of the guard, refreshed at most once a second, so the print path does not call the single
+/// guard activation on every command. A stop reaches every silo within about a second.
+/// </summary>
+public sealed class SystemGuardView(IGrainFactory grains, TimeProvider clock)
+{
+    private static readonly TimeSpan MaxAge = TimeSpan.FromSeconds(1);
+    private SystemGuardStatus? _status;
+    private DateTimeOffset _readAt;
+
+    /// <summary>The reason when the system is stopped; null when it runs.</summary>
+    public async Task<string?> IsStoppedAsync()
+    {
+        var now = clock.GetUtcNow();
+        if (_status is null || now - _readAt > MaxAge)
+        {
+            _status = await grains.GetGrain<ISystemGuardGrain>(0).Status();
+            _readAt = now;
+        }
+        return _status.Stopped ? _status.Reason ?? "stopped" : null;
+    }
+
+    public void Invalidate() => _status = null;
+}

@@ -1,0 +1,59 @@
+using System.Text.Json.Nodes;
+using VbiOrleans.Testing;
+
+namespace VbiOrleans.Grains.Tests.Fixtures;
+
+/// <summary>
+/// Direct access to the postal store's rows, as an attacker or a restore from backup would change them, and a
+/// fault injector: a trigger that makes PostgreSQL refuse the postal write of one meter (a crash between the
+/// module write and the postal write, seen from the meter).
+/// </summary>
+public static class PostalDatabase
+{
+    private const string Database = "vbi_postal";
+
+    public static async Task<byte[]> ReadMeterRowAsync(string meterId) =>
+        (await LocalServices.ScalarAsync<byte[]>(Database,
+            "SELECT PayloadBinary FROM OrleansStorage WHERE GrainTypeString = 'meter' AND GrainIdExtensionString = @id", ("id", meterId)))!;
+
+    public static async Task WriteMeterRowAsync(string meterId, byte[] payload)
+    {
+        var changed = await LocalServices.ScalarAsync<long>(Database,
+            "WITH u AS (UPDATE OrleansStorage SET PayloadBinary = @p WHERE GrainTypeString = 'meter' AND GrainIdExtensionString = @id RETURNING 1) SELECT count(*) FROM u",
+            ("p", payload), ("id", meterId));
+        if (changed != 1) throw new InvalidOperationException($"meter row {meterId} not found");
+    }
+
+    /// <summary>Flips one bit of the sealed PSD package inside a meter's row.</summary>
+    public static byte[] FlipPackageByte(byte[] payload, int index)
+    {
+        // The storage serializer writes byte arrays as {"$type": "System.Byte[]…", "$value": base64}.
+        var json = JsonNode.Parse(payload)!;
+        var holder = json["SealedPackage"]!;
+        var sealedPackage = Convert.FromBase64String(holder["$value"]!.GetValue<string>());
+        sealedPackage[index % sealedPackage.Length] ^= 0x10;
+        holder["$value"] = Convert.ToBase64String(sealedPackage);
+        return System.Text.Encoding.UTF8.GetBytes(json.ToJsonString());
+    }
+
+    public static async Task FailPostalWritesOfAsync(string meterId)
+    {
+        await LocalServices.ScalarAsync<int?>(Database, """
+            CREATE TABLE IF NOT EXISTS vbi_test_faults (grain text PRIMARY KEY);
+            CREATE OR REPLACE FUNCTION vbi_test_fault() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF EXISTS (SELECT 1 FROM vbi_test_faults WHERE grain = NEW.GrainIdExtensionString) THEN
+                    RAISE EXCEPTION 'injected fault: postal write refused for %', NEW.GrainIdExtensionString;
+                END IF;
+                RETURN NEW;
+            END $$;
+            DROP TRIGGER IF EXISTS vbi_test_fault ON OrleansStorage;
+            CREATE TRIGGER vbi_test_fault BEFORE INSERT OR UPDATE ON OrleansStorage FOR EACH ROW EXECUTE FUNCTION vbi_test_fault();
+            INSERT INTO vbi_test_faults VALUES (@id) ON CONFLICT DO NOTHING;
+            SELECT NULL::int;
+            """, ("id", meterId));
+    }
+
+    public static Task HealPostalWritesOfAsync(string meterId) =>
+        LocalServices.ScalarAsync<int?>(Database, "DELETE FROM vbi_test_faults WHERE grain = @id; SELECT NULL::int;", ("id", meterId));
+}

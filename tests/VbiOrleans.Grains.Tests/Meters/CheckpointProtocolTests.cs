@@ -1,0 +1,143 @@
+using Orleans.Core.Internal;
+using VbiOrleans.Abstractions.Meters;
+using VbiOrleans.Grains.Tests.Fixtures;
+using ErrorCode = VbiOrleans.Domain.Errors.ErrorCode;
+using static VbiOrleans.Grains.Tests.Meters.MeterScenario;
+
+namespace VbiOrleans.Grains.Tests.Meters;
+
+/// <summary>I5 detection and the recovery matrix, with the postal store changed in PostgreSQL itself.</summary>
+[Collection(PostgresClusterCollection.Name)]
+public sealed class CheckpointProtocolTests(PostgresClusterFixture fixture)
+{
+    private IGrainFactory Grains => fixture.Cluster.Client;
+
+    private static async Task Reload(IMeterGrain meter)
+    {
+        // Make the next command read the row back from PostgreSQL, as a restarted silo would.
+        await meter.Cast<IGrainManagementExtension>().DeactivateOnIdle();
+        await Task.Delay(300);
+    }
+
+    [Fact]
+    public async Task A_crash_between_the_module_write_and_the_postal_write_is_rolled_back_and_the_indicium_never_released()
+    {
+        var s = await new MeterScenario(Grains).OperationalAsync(fundMills: 10_000);
+        Ok(await s.PrintAsync(100));
+
+        await PostalDatabase.FailPostalWritesOfAsync(s.MeterId);
+        MeterResult? released = null;
+        Exception? failure = null;
+        try
+        {
+            released = await s.PrintAsync(200);
+        }
+        catch (Exception e)
+        {
+            failure = e;
+        }
+        finally
+        {
+            await PostalDatabase.HealPostalWritesOfAsync(s.MeterId);
+        }
+        Assert.Null(released);
+        Assert.NotNull(failure);
+
+        // Module memory holds the unreleased print; the postal store does not.
+        var stuck = await s.Meter.Audit();
+        Assert.Equal(stuck.PostalCheckpoint!.Sequence + 1, stuck.ModuleMemory[^1].Sequence);
+
+        // The next command recovers: the unreleased transaction is rolled back, then the command proceeds.
+        var next = Ok(await s.PrintAsync(300));
+        Assert.Equal(400, next.Registers!.AscendingMills);
+        Assert.Equal(2, next.Registers.PieceCount);
+        Assert.Equal(stuck.ModuleMemory[^1].Sequence, next.Registers.Sequence);
+
+        var audit = await s.Meter.Audit();
+        Assert.Equal(audit.PostalCheckpoint!.Sequence, audit.ModuleMemory[^1].Sequence);
+        Assert.Equal(10_000, audit.Registers!.AscendingMills + audit.Registers.DescendingMills);
+    }
+
+    [Fact]
+    public async Task A_row_restored_to_an_older_version_is_caught_before_any_command_runs()
+    {
+        var s = await new MeterScenario(Grains).OperationalAsync(fundMills: 10_000);
+        Ok(await s.PrintAsync(100));
+        var old = await PostalDatabase.ReadMeterRowAsync(s.MeterId);
+        Ok(await s.PrintAsync(100));
+        Ok(await s.PrintAsync(100));
+
+        // One to K-1 versions behind: the rollback row (until the log brings roll-forward), never silent.
+        await PostalDatabase.WriteMeterRowAsync(s.MeterId, old);
+        await Reload(s.Meter);
+        var next = Ok(await s.PrintAsync(100));
+        Assert.Equal(200, next.Registers!.AscendingMills);
+
+        // Further behind than module memory reaches: inhibited.
+        var ancient = await PostalDatabase.ReadMeterRowAsync(s.MeterId);
+        for (var i = 0; i < 4; i++) Ok(await s.PrintAsync(100));
+        await PostalDatabase.WriteMeterRowAsync(s.MeterId, ancient);
+        await Reload(s.Meter);
+        var refused = await s.PrintAsync(100);
+        Assert.Equal(ErrorCode.MeterInhibited, refused.Error);
+        Assert.Contains("matches none", refused.Message);
+        Assert.Equal(ErrorCode.MeterInhibited, (await s.Meter.Execute(Key(), new PostageValueDownloadCommand(100, "p"))).Error);
+        Assert.NotNull((await s.Meter.Audit()).InhibitReason);
+    }
+
+    [Fact]
+    public async Task Two_meters_packages_swapped_in_postgresql_inhibit_both_with_a_clear_error()
+    {
+        var a = await new MeterScenario(Grains).OperationalAsync(fundMills: 10_000);
+        var b = await new MeterScenario(Grains).OperationalAsync(fundMills: 10_000);
+        Ok(await a.PrintAsync(100));
+        var rowA = await PostalDatabase.ReadMeterRowAsync(a.MeterId);
+        var rowB = await PostalDatabase.ReadMeterRowAsync(b.MeterId);
+        await PostalDatabase.WriteMeterRowAsync(a.MeterId, rowB);
+        await PostalDatabase.WriteMeterRowAsync(b.MeterId, rowA);
+        await Reload(a.Meter);
+        await Reload(b.Meter);
+
+        foreach (var s in new[] { a, b })
+        {
+            var result = await s.PrintAsync(100);
+            Assert.Equal(ErrorCode.MeterInhibited, result.Error);
+            Assert.Contains(s.MeterId, result.Message);
+        }
+    }
+
+    [Fact]
+    public async Task One_flipped_byte_of_a_package_inhibits_the_meter()
+    {
+        foreach (var index in new[] { 40, 150, 300, 9_999 })
+        {
+            var s = await new MeterScenario(Grains).OperationalAsync(fundMills: 10_000);
+            Ok(await s.PrintAsync(100));
+            var row = await PostalDatabase.ReadMeterRowAsync(s.MeterId);
+            await PostalDatabase.WriteMeterRowAsync(s.MeterId, PostalDatabase.FlipPackageByte(row, index));
+            await Reload(s.Meter);
+
+            var result = await s.PrintAsync(100);
+            Assert.Equal(ErrorCode.MeterInhibited, result.Error);
+            Assert.Matches("fails its authentication|malformed|disagree|does not unwrap|meter id", result.Message);
+        }
+    }
+
+    [Fact]
+    public async Task An_operator_recovery_clears_an_inhibited_meter_whose_row_is_genuine()
+    {
+        var a = await new MeterScenario(Grains).OperationalAsync(fundMills: 10_000);
+        var b = await new MeterScenario(Grains).OperationalAsync(fundMills: 10_000);
+        var rowA = await PostalDatabase.ReadMeterRowAsync(a.MeterId);
+        await PostalDatabase.WriteMeterRowAsync(a.MeterId, await PostalDatabase.ReadMeterRowAsync(b.MeterId));
+        await Reload(a.Meter);
+        Assert.Equal(ErrorCode.MeterInhibited, (await a.PrintAsync(100)).Error);
+
+        // Recovery refuses while the row is another meter's; after the row is put back, it succeeds.
+        Assert.False((await a.Meter.Recover("alice", "investigating")).IsSuccess);
+        await PostalDatabase.WriteMeterRowAsync(a.MeterId, rowA);
+        await Reload(a.Meter);
+        Ok(await a.Meter.Recover("alice", "row restored from backup after investigation"));
+        Ok(await a.PrintAsync(100));
+    }
+}
