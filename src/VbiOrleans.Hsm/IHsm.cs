@@ -45,4 +45,15 @@ public interface IHsm
     Task<byte[]> MacAsync(HsmKey macKey, ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default);
 }
 
-public sealed class HsmException(string message, Exception? inner = null) : Exception(message, inner);
+/// <summary>
+/// A refusal or failure of the HSM: unknown label, wrong key kind, failed authentication of a wrapped blob, or an
+/// error the device or service reported. <see cref="Code"/> carries that device's or service's own error code.
+/// </summary>
+public sealed class HsmException(string message, Exception? inner = null) : Exception(message, inner)
+{
+    public HsmException(string message, string? code, Exception? inner) : this(message, inner) => Code = code;
+
+    /// <summary>The error code the HSM reported, when it reported one: a PKCS#11 return value (CKR_…) or a Key Vault
+    /// error code (Forbidden, KeyNotFound, …).</summary>
+    public string? Code { get; }
+}

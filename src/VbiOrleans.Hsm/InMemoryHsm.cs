@@ -58,7 +58,7 @@ public sealed class InMemoryHsm : IHsm, IDisposable
         var nonce = output.AsSpan(0, NonceSize);
         RandomNumberGenerator.Fill(nonce);
         using var aes = new AesGcm(secret, TagSize);
-        aes.Encrypt(nonce, keyMaterial.Span, output.AsSpan(NonceSize, keyMaterial.Length), output.AsSpan(NonceSize + keyMaterial.Length), WrapContext(wrappingKey));
+        aes.Encrypt(nonce, keyMaterial.Span, output.AsSpan(NonceSize, keyMaterial.Length), output.AsSpan(NonceSize + keyMaterial.Length), WrapContext.For(wrappingKey.Label));
         return Task.FromResult(output);
     }
 
@@ -71,7 +71,7 @@ public sealed class InMemoryHsm : IHsm, IDisposable
         try
         {
             using var aes = new AesGcm(secret, TagSize);
-            aes.Decrypt(span[..NonceSize], span.Slice(NonceSize, plain.Length), span[^TagSize..], plain, WrapContext(wrappingKey));
+            aes.Decrypt(span[..NonceSize], span.Slice(NonceSize, plain.Length), span[^TagSize..], plain, WrapContext.For(wrappingKey.Label));
         }
         catch (AuthenticationTagMismatchException e)
         {
@@ -85,9 +85,6 @@ public sealed class InMemoryHsm : IHsm, IDisposable
         var secret = Get(macKey, HsmKeyKind.HmacSha256).Secret!;
         return Task.FromResult(HMACSHA256.HashData(secret, data.Span));
     }
-
-    // Binds a wrapped blob to the key that wrapped it, so a blob cannot be unwrapped under a second key by accident.
-    private static byte[] WrapContext(HsmKey key) => System.Text.Encoding.UTF8.GetBytes("vbi-wrap:" + key.Label);
 
     private Entry Get(HsmKey key, HsmKeyKind kind)
     {
