@@ -30,6 +30,9 @@ public sealed class ModuleCrypto(IHsm hsm, ILogger<ModuleCrypto> logger)
 
     public IHsm Hsm => hsm;
 
+    /// <summary>Finds the module keys in the HSM, making any that do not exist yet.</summary>
+    public Task PrepareKeysAsync() => EnsureKeysAsync();
+
     private async Task EnsureKeysAsync()
     {
         if (_ca is not null) return;

@@ -13,7 +13,15 @@ public static class Problems
 
     public static int StatusFor(ErrorCode code) => code switch
     {
-        ErrorCode.ValidationFailed or ErrorCode.InvalidModuleSerial or ErrorCode.InvalidAmount => StatusCodes.Status400BadRequest,
+        ErrorCode.ValidationFailed or ErrorCode.InvalidModuleSerial or ErrorCode.InvalidAmount or ErrorCode.InvalidMeterId
+            or ErrorCode.InvalidZip => StatusCodes.Status400BadRequest,
+        ErrorCode.InsufficientFunds or ErrorCode.PvdLimitExceeded or ErrorCode.DescendingRegisterCeilingExceeded
+            or ErrorCode.PostageLimitExceeded or ErrorCode.RefundWindowExpired or ErrorCode.RegistersMismatch => StatusCodes.Status422UnprocessableEntity,
+        ErrorCode.MeterNotFound or ErrorCode.IndiciumNotFound => StatusCodes.Status404NotFound,
+        ErrorCode.WrongMeterState or ErrorCode.MeterInhibited or ErrorCode.MeterWithdrawn or ErrorCode.IndiciumAlreadyRefunded
+            or ErrorCode.PackageTampered or ErrorCode.PackageMeterMismatch or ErrorCode.CheckpointMismatch => StatusCodes.Status409Conflict,
+        ErrorCode.IdempotencyKeyReused => StatusCodes.Status422UnprocessableEntity,
+        ErrorCode.SystemStopped or ErrorCode.MeterPoolEmpty => StatusCodes.Status503ServiceUnavailable,
         ErrorCode.Unauthenticated => StatusCodes.Status401Unauthorized,
         ErrorCode.Forbidden => StatusCodes.Status403Forbidden,
         ErrorCode.NotFound or ErrorCode.ModuleNotRegistered => StatusCodes.Status404NotFound,

@@ -18,6 +18,16 @@ public enum TelemetryExporter
     Otlp,
 }
 
+public enum HsmKind
+{
+    /// <summary>Keys in this process's memory: the Local profile and tests. Never shared between processes.</summary>
+    InMemory,
+    /// <summary>A PKCS#11 token: SoftHSM2 locally, any PKCS#11 HSM in production.</summary>
+    Pkcs11,
+    /// <summary>Azure Key Vault or Managed HSM over its REST API.</summary>
+    KeyVault,
+}
+
 public enum ArchiveKind
 {
     Folder,
@@ -38,6 +48,7 @@ public sealed class VbiOptions
     public DatabaseSettings Database { get; set; } = new();
     public ArchiveSettings Archive { get; set; } = new();
     public TelemetrySettings Telemetry { get; set; } = new();
+    public HsmSettings Hsm { get; set; } = new();
     public List<OperatorCredential> Operators { get; set; } = [];
 }
 
@@ -68,6 +79,23 @@ public sealed class ArchiveSettings
     public ArchiveKind? Kind { get; set; }
     public string? Folder { get; set; }
     public string Container { get; set; } = "vbi-archive";
+}
+
+public sealed class HsmSettings
+{
+    /// <summary>InMemory in the Local profile; the Cluster profile needs a shared HSM (Pkcs11 or KeyVault).</summary>
+    public HsmKind? Kind { get; set; }
+    public Pkcs11Settings Pkcs11 { get; set; } = new();
+    /// <summary>The vault or Managed HSM URI, e.g. https://vbi.managedhsm.azure.net/.</summary>
+    public string? VaultUri { get; set; }
+}
+
+public sealed class Pkcs11Settings
+{
+    public string? ModulePath { get; set; }
+    public string TokenLabel { get; set; } = "vbi-local";
+    /// <summary>A file holding the user PIN (never the PIN itself in configuration).</summary>
+    public string? PinFile { get; set; }
 }
 
 public sealed class TelemetrySettings

@@ -70,6 +70,28 @@ public sealed class SchemaInstaller
         }
     }
 
+    /// <summary>Runs an action while holding this installer's advisory lock (session level) on the given database.</summary>
+    public static async Task WithLockAsync(string connectionString, Func<Task> action)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using (var take = new NpgsqlCommand("SELECT pg_advisory_lock(@key)", connection))
+        {
+            take.Parameters.AddWithValue("key", AdvisoryLockKey + 1);
+            await take.ExecuteNonQueryAsync();
+        }
+        try
+        {
+            await action();
+        }
+        finally
+        {
+            await using var release = new NpgsqlCommand("SELECT pg_advisory_unlock(@key)", connection);
+            release.Parameters.AddWithValue("key", AdvisoryLockKey + 1);
+            await release.ExecuteNonQueryAsync();
+        }
+    }
+
     /// <summary>The scripts this store's database lacks or holds in another version; empty when it is up to date.</summary>
     public static async Task<IReadOnlyList<string>> MissingAsync(NpgsqlConnection connection, string store, CancellationToken cancellationToken)
     {

@@ -5,6 +5,8 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Orleans.Dashboard;
 using VbiOrleans.Grains.Archive;
+using VbiOrleans.Grains.Modules;
+using VbiOrleans.Hsm;
 using VbiOrleans.Host.Api;
 using VbiOrleans.Host.Configuration;
 using VbiOrleans.Host.Database;
@@ -57,12 +59,31 @@ public static class HostProgram
             if (connections is null) return Refuse(ExitConfiguration, error!);
         }
 
+        IHsm hsm;
+        try
+        {
+            hsm = HsmFactory.Create(options);
+        }
+        catch (ArgumentException e)
+        {
+            return Refuse(ExitConfiguration, e.Message);
+        }
+
         if (initDb)
         {
             try
             {
                 await SchemaInstaller.ApplyAsync(connections!, line => Console.WriteLine($"init-db: {line}"), CancellationToken.None);
+                if (hsm is not InMemoryHsm)
+                {
+                    await PrepareModuleKeysAsync(hsm, connections!);
+                    Console.WriteLine($"init-db: module keys ready in {hsm.Name}");
+                }
                 return 0;
+            }
+            catch (HsmException e)
+            {
+                return Refuse(ExitDependency, $"init-db could not prepare the module keys in {hsm.Name}: {e.Message}");
             }
             catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException)
             {
@@ -77,6 +98,7 @@ public static class HostProgram
                 try
                 {
                     await SchemaInstaller.ApplyAsync(connections!, _ => { }, CancellationToken.None);
+                    if (hsm is not InMemoryHsm) await PrepareModuleKeysAsync(hsm, connections!);
                 }
                 catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException)
                 {
@@ -101,7 +123,7 @@ public static class HostProgram
             return Refuse(ExitConfiguration, e.Message);
         }
 
-        Configure(builder, options, connections, operators, archive);
+        Configure(builder, options, connections, operators, archive, hsm);
         var app = builder.Build();
         MapEndpoints(app);
 
@@ -120,11 +142,19 @@ public static class HostProgram
         {
             startupLog.LogInformation("Operator credential for the Local profile: user 'operator', key in {KeyFile}", generatedKeyPath);
         }
-        startupLog.LogInformation("Archive: {Archive}", archive.Description);
+        startupLog.LogInformation("Archive: {Archive}; HSM: {Hsm}", archive.Description, hsm.Name);
 
         await app.RunAsync();
         return 0;
     }
+
+    /// <summary>
+    /// Module keys are made once, before silos start, so silos only ever find them. A PostgreSQL advisory lock on the
+    /// membership database serializes this across processes: two init-db runs never both create the same label.
+    /// </summary>
+    private static Task PrepareModuleKeysAsync(IHsm hsm, StoreConnections connections) =>
+        SchemaInstaller.WithLockAsync(connections[VbiOrleans.Abstractions.StorageNames.Membership],
+            () => new ModuleCrypto(hsm, Microsoft.Extensions.Logging.Abstractions.NullLogger<ModuleCrypto>.Instance).PrepareKeysAsync());
 
     private static int Refuse(int exitCode, string line)
     {
@@ -133,7 +163,7 @@ public static class HostProgram
     }
 
     private static void Configure(WebApplicationBuilder builder, VbiOptions options, StoreConnections? connections,
-        OperatorDirectory operators, IArchiveStore archive)
+        OperatorDirectory operators, IArchiveStore archive, IHsm hsm)
     {
         if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
         {
@@ -145,6 +175,7 @@ public static class HostProgram
         if (options.Telemetry.JsonLogs) builder.Logging.AddJsonConsole(o => o.UseUtcTimestamp = true);
         else builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.UseUtcTimestamp = true; o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ "; });
 
+        builder.Services.AddSingleton(hsm);
         builder.UseOrleans(silo => SiloSetup.Configure(silo, options, connections, builder.Configuration));
 
         var services = builder.Services;
@@ -194,6 +225,7 @@ public static class HostProgram
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = WriteHealth });
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapModuleEndpoints();
+        app.MapMeterOperatorEndpoints();
         app.MapOrleansDashboard("/dashboard").RequireAuthorization(OperatorAuthenticationHandler.Policy);
     }
 

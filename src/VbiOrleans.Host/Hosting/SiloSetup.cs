@@ -40,6 +40,9 @@ public static class SiloSetup
         }
 
         AddVbiServices(silo);
+        // MeterGen's pool fills in the background from the moment a silo starts.
+        silo.AddStartupTask(async (services, _) =>
+            await services.GetRequiredService<IGrainFactory>().GetGrain<VbiOrleans.Abstractions.Meters.IMeterPoolGrain>(0).Status());
         silo.AddActivityPropagation();
         silo.AddDashboard(o => o.HideTrace = true);
     }

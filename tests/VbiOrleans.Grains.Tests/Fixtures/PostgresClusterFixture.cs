@@ -16,23 +16,29 @@ namespace VbiOrleans.Grains.Tests.Fixtures;
 /// ADO.NET grain storage for the four stores, the project's own schema scripts. Each run uses its own cluster and
 /// service id, so rows of earlier runs never leak in.
 /// </summary>
-public sealed class PostgresClusterFixture : IAsyncLifetime
+public class PostgresClusterFixture : IAsyncLifetime
 {
     public static readonly InMemoryHsm SharedHsm = new();
 
     public TestCluster Cluster { get; private set; } = null!;
+
+    protected virtual short SiloCount => 3;
+
+    /// <summary>The tamper tests inhibit meters on purpose, so this cluster never stops system-wide.</summary>
+    protected virtual int ShutdownThreshold => 1_000_000;
 
     public async Task InitializeAsync()
     {
         var connections = Connections();
         await SchemaInstaller.ApplyAsync(connections, _ => { }, CancellationToken.None);
 
-        var builder = new TestClusterBuilder(3);
+        var builder = new TestClusterBuilder(SiloCount);
         var id = "grains-" + Guid.NewGuid().ToString("N")[..8];
         builder.Options.ClusterId = id;
         builder.Options.ServiceId = id;
         builder.Options.UseTestClusterMembership = false;
         builder.AddSiloBuilderConfigurator<SiloConfigurator>();
+        builder.Properties["ShutdownThreshold"] = ShutdownThreshold.ToString();
         builder.AddClientBuilderConfigurator<ClientConfigurator>();
         Cluster = builder.Build();
         await Cluster.DeployAsync();
@@ -61,8 +67,12 @@ public sealed class PostgresClusterFixture : IAsyncLifetime
             // In-process silos share one HSM, as silos on one machine share one SoftHSM2 token.
             silo.Services.AddSingleton<IHsm>(SharedHsm);
             SiloSetup.AddVbiServices(silo);
-            // The tamper tests inhibit meters on purpose; the system-wide stop has its own fixture.
-            silo.Services.Configure<ModuleOptions>(o => o.ShutdownThreshold = 1_000_000);
+            var threshold = int.Parse(silo.Configuration["ShutdownThreshold"] ?? "1000000");
+            silo.Services.Configure<ModuleOptions>(o =>
+            {
+                o.ShutdownThreshold = threshold;
+                o.PoolTarget = 4;
+            });
             silo.Configure<ClusterMembershipOptions>(o =>
             {
                 o.ProbeTimeout = TimeSpan.FromSeconds(2);
@@ -87,4 +97,11 @@ public sealed class PostgresClusterFixture : IAsyncLifetime
 public sealed class PostgresClusterCollection : ICollectionFixture<PostgresClusterFixture>
 {
     public const string Name = "3-silo cluster on PostgreSQL";
+}
+
+/// <summary>One silo whose system-wide stop trips after a single verification failure.</summary>
+public sealed class GuardClusterFixture : PostgresClusterFixture
+{
+    protected override short SiloCount => 1;
+    protected override int ShutdownThreshold => 1;
 }

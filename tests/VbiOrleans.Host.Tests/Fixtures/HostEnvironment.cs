@@ -44,6 +44,12 @@ public static class HostEnvironment
             ["Vbi__Operators__0__Name"] = OperatorName,
             ["Vbi__Operators__0__KeySha256"] = OperatorKeySha256,
             ["ConnectionStrings__archive"] = LocalServices.ArchiveConnectionString,
+            // Silos of one cluster share the local SoftHSM2 token.
+            ["Vbi__Hsm__Kind"] = "Pkcs11",
+            ["Vbi__Hsm__Pkcs11__ModulePath"] = LocalServices.Require("VBI_SOFTHSM_MODULE"),
+            ["Vbi__Hsm__Pkcs11__TokenLabel"] = LocalServices.Require("VBI_SOFTHSM_TOKEN"),
+            ["Vbi__Hsm__Pkcs11__PinFile"] = LocalServices.Require("VBI_SOFTHSM_PIN_FILE"),
+            ["SOFTHSM2_CONF"] = LocalServices.Require("SOFTHSM2_CONF"),
         };
         foreach (var (store, connectionString) in stores ?? LocalServices.StoreConnectionStrings)
         {

@@ -1,0 +1,54 @@
+using System.Security.Claims;
+using VbiOrleans.Abstractions.Meters;
+using VbiOrleans.Abstractions.Modules;
+using VbiOrleans.Domain.Meters;
+using VbiOrleans.Host.Security;
+
+namespace VbiOrleans.Host.Api;
+
+public sealed record RecoverMeterRequest(string? Reason);
+
+/// <summary>Operators: a meter's audit and recovery, the meter pool, and the system-wide stop.</summary>
+public static class MeterOperatorEndpoints
+{
+    public static void MapMeterOperatorEndpoints(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/v1/operator").RequireAuthorization(OperatorAuthenticationHandler.Policy).WithTags("Operators: meters and system");
+
+        group.MapGet("/meters/{meterId}/audit", async (string meterId, IGrainFactory grains) =>
+            {
+                if (!MeterId.TryParse(meterId, out _)) return Problems.Result(ErrorCode.InvalidMeterId, $"'{meterId}' is not a meter id");
+                var audit = await grains.GetGrain<IMeterGrain>(meterId).Audit();
+                return audit.Registers is null ? Problems.Result(ErrorCode.MeterNotFound, $"meter {meterId} does not exist") : Results.Ok(audit);
+            })
+            .WithName("AuditMeter")
+            .WithSummary("Registers, state, the postal store's checkpoint and module memory's, and any inhibit reason.");
+
+        group.MapPost("/meters/{meterId}/recover", async (string meterId, RecoverMeterRequest request, IGrainFactory grains, ClaimsPrincipal user, ILoggerFactory logs) =>
+            {
+                if (!MeterId.TryParse(meterId, out _)) return Problems.Result(ErrorCode.InvalidMeterId, $"'{meterId}' is not a meter id");
+                if (string.IsNullOrWhiteSpace(request.Reason) || request.Reason.Length > 500)
+                    return Problems.Result(ErrorCode.ValidationFailed, "a reason of 1 to 500 characters is required for the audit log");
+                var result = await grains.GetGrain<IMeterGrain>(meterId).Recover(user.Identity!.Name!, request.Reason);
+                logs.CreateLogger("VbiOrleans.Audit").LogWarning("Operator {Operator} recovery of meter {MeterId}: {Outcome} ({Reason})",
+                    user.Identity.Name, meterId, result.Error, request.Reason);
+                return result.IsSuccess ? Results.Ok(result.Registers) : Problems.Result(result.Error, result.Message!);
+            })
+            .WithName("RecoverMeter")
+            .WithSummary("Clears an inhibited meter whose postal row is genuine (package and checkpoint verify and agree).");
+
+        group.MapGet("/meters/pool", async (IGrainFactory grains) => Results.Ok(await grains.GetGrain<IMeterPoolGrain>(0).Status()))
+            .WithName("MeterPool");
+
+        group.MapGet("/system", async (IGrainFactory grains) => Results.Ok(await grains.GetGrain<ISystemGuardGrain>(0).Status()))
+            .WithName("SystemStatus")
+            .WithSummary("Whether PVD and printing are stopped system-wide, and the verification failures in the window.");
+
+        group.MapPost("/system/resume", async (IGrainFactory grains, ClaimsPrincipal user, ILoggerFactory logs) =>
+            {
+                logs.CreateLogger("VbiOrleans.Audit").LogWarning("Operator {Operator} resumed PVD and printing system-wide", user.Identity?.Name);
+                return Results.Ok(await grains.GetGrain<ISystemGuardGrain>(0).Resume(user.Identity!.Name!));
+            })
+            .WithName("ResumeSystem");
+    }
+}
