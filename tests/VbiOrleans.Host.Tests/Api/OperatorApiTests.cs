@@ -171,4 +171,50 @@ public sealed class OperatorApiTests(LocalHostFixture fixture) : IClassFixture<L
     [Fact]
     public void The_operator_key_never_reaches_the_log() =>
         Assert.DoesNotContain(fixture.Host.Output.Concat(fixture.Host.Errors), l => l.Contains(HostEnvironment.OperatorKey, StringComparison.Ordinal));
+
+    [Fact]
+    public async Task Meter_audit_and_recovery_validate_their_input_with_named_errors()
+    {
+        using var http = OperatorHttp.Client(fixture.Host.BaseAddress);
+        using var badId = await http.GetAsync("/v1/operator/meters/not-a-meter/audit");
+        Assert.Equal(HttpStatusCode.BadRequest, badId.StatusCode);
+        Assert.Equal("InvalidMeterId", (await badId.JsonAsync()).GetProperty("code").GetString());
+
+        using var unknown = await http.GetAsync("/v1/operator/meters/m-0000000000000000/audit");
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.Equal("MeterNotFound", (await unknown.JsonAsync()).GetProperty("code").GetString());
+
+        using var noReason = await http.PostAsJsonAsync("/v1/operator/meters/m-0000000000000000/recover", new { reason = "" });
+        Assert.Equal(HttpStatusCode.BadRequest, noReason.StatusCode);
+        Assert.Equal("ValidationFailed", (await noReason.JsonAsync()).GetProperty("code").GetString());
+
+        using var notProvisioned = await http.PostAsJsonAsync("/v1/operator/meters/m-0000000000000000/recover", new { reason = "test" });
+        Assert.Equal(HttpStatusCode.NotFound, notProvisioned.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_system_status_the_meter_pool_and_resume_answer_operators()
+    {
+        using var http = OperatorHttp.Client(fixture.Host.BaseAddress);
+        var status = await (await http.GetAsync("/v1/operator/system")).JsonAsync();
+        Assert.False(status.GetProperty("stopped").GetBoolean());
+
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        System.Text.Json.JsonElement pool;
+        do
+        {
+            pool = await (await http.GetAsync("/v1/operator/meters/pool")).JsonAsync();
+            if (pool.GetProperty("ready").GetInt32() > 0) break;
+            await Task.Delay(250);
+        } while (DateTime.UtcNow < deadline);
+        Assert.True(pool.GetProperty("ready").GetInt32() > 0, "the meter pool never filled");
+        Assert.True(pool.GetProperty("target").GetInt32() >= pool.GetProperty("ready").GetInt32());
+
+        using var resumed = await http.PostAsync("/v1/operator/system/resume", null);
+        Assert.Equal(HttpStatusCode.OK, resumed.StatusCode);
+        Assert.False((await resumed.JsonAsync()).GetProperty("stopped").GetBoolean());
+
+        using var anonymous = Anonymous();
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.PostAsync("/v1/operator/system/resume", null)).StatusCode);
+    }
 }
