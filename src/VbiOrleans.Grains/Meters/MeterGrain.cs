@@ -20,9 +20,12 @@ public sealed class MeterGrain(
     TimeProvider clock,
     ILogger<MeterGrain> logger) : Grain, IMeterGrain
 {
-    /// <summary>How long an idempotency key's result is kept, and how many are kept per meter.</summary>
+    /// <summary>
+    /// How long an idempotency key's result is kept, and for how many of the meter's latest money-moving commands:
+    /// a retry within both returns the original result. The row is rewritten on every command, so it stays small.
+    /// </summary>
     public static readonly TimeSpan IdempotencyWindow = TimeSpan.FromHours(24);
-    public const int IdempotencyCapacity = 256;
+    public const int IdempotencyCapacity = 64;
 
     private string MeterId => this.GetPrimaryKeyString();
     private IModuleSessionGrain Session => GrainFactory.GetGrain<IModuleSessionGrain>(MeterId);
@@ -66,10 +69,10 @@ public sealed class MeterGrain(
         RefundTarget? refund = null;
         if (command is RefundCommand r)
         {
-            var issued = row.State.Issued.Find(i => i.IndiciumId == r.IndiciumId);
+            var issued = SequenceOf(r.IndiciumId) is { } sequence ? row.State.Issued.Find(i => i.Sequence == sequence) : null;
             if (issued is null) return MeterResult.Fail(ErrorCode.IndiciumNotFound, $"meter {MeterId} has no indicium {r.IndiciumId} within the refund window");
             if (issued.Refunded) return MeterResult.Fail(ErrorCode.IndiciumAlreadyRefunded, $"indicium {r.IndiciumId} was already refunded");
-            refund = new RefundTarget(issued.IndiciumId, issued.Sequence, issued.PostageMills, issued.PrintedAt);
+            refund = new RefundTarget(r.IndiciumId, issued.Sequence, issued.PostageMills, issued.PrintedAt);
         }
 
         var outcome = await Session.Process(new ModuleRequest(MeterId, row.State.SealedPackage, row.State.Checkpoint, command, expected, refund));
@@ -91,9 +94,9 @@ public sealed class MeterGrain(
         next.TotalRefundedMills = checkpoint.TotalRefundedMills;
         if (command is LicenseCommand license) next.LicensingZip = license.Zip;
         if (outcome.Indicium is { } indicium)
-            next.Issued.Add(new IssuedEntry(indicium.IndiciumId, indicium.Sequence, indicium.PostageMills, indicium.PrintedAt, false));
+            next.Issued.Add(new IssuedEntry(indicium.Sequence, indicium.PostageMills, indicium.PrintedAt, false));
         if (refund is not null)
-            next.Issued[next.Issued.FindIndex(i => i.IndiciumId == refund.IndiciumId)] = new IssuedEntry(refund.IndiciumId, refund.Sequence, refund.PostageMills, refund.PrintedAt, true);
+            next.Issued[next.Issued.FindIndex(i => i.Sequence == refund.Sequence)] = new IssuedEntry(refund.Sequence, refund.PostageMills, refund.PrintedAt, true);
         next.Issued.RemoveAll(i => now - i.PrintedAt > options.Value.Limits.RefundWindow);
         next.Idempotency.RemoveAll(e => now - e.At > IdempotencyWindow);
         if (next.Idempotency.Count >= IdempotencyCapacity) next.Idempotency.RemoveRange(0, next.Idempotency.Count - IdempotencyCapacity + 1);
@@ -124,6 +127,11 @@ public sealed class MeterGrain(
     }
 
     public Task<byte[]?> Certificate() => Task.FromResult(row.State.Certificate);
+
+    /// <summary>The sequence in an indicium id "{meter id}-{sequence}" of this meter, or null.</summary>
+    private long? SequenceOf(string indiciumId) =>
+        indiciumId.StartsWith(MeterId + "-", StringComparison.Ordinal) && long.TryParse(indiciumId.AsSpan(MeterId.Length + 1), out var sequence)
+            ? sequence : null;
 
     private async Task CommitAsync(MeterGrainState next)
     {

@@ -34,6 +34,7 @@ public sealed class MeterGrainState
 public sealed record IdempotencyEntry([property: Id(0)] string Key, [property: Id(1)] string Fingerprint, [property: Id(2)] MeterResult Result,
     [property: Id(3)] DateTimeOffset At);
 
+/// <summary>An indicium inside the refund window; its id is "{meter id}-{sequence}".</summary>
 [GenerateSerializer, Immutable]
-public sealed record IssuedEntry([property: Id(0)] string IndiciumId, [property: Id(1)] long Sequence, [property: Id(2)] long PostageMills,
-    [property: Id(3)] DateTimeOffset PrintedAt, [property: Id(4)] bool Refunded);
+public sealed record IssuedEntry([property: Id(0)] long Sequence, [property: Id(1)] long PostageMills,
+    [property: Id(2)] DateTimeOffset PrintedAt, [property: Id(3)] bool Refunded);

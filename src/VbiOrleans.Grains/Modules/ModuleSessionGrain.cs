@@ -63,9 +63,14 @@ public sealed class ModuleSessionGrain(
         }
 
         // Step 4: compare the postal store's checkpoint with module memory.
-        var postalValid = request.PostalCheckpoint is null || await Worker.VerifyCheckpoint(request.PostalCheckpoint);
-        var decision = RecoveryMatrix.Decide(request.PostalCheckpoint?.ToDomain(), postalValid,
-            [.. state.Checkpoints.Select(c => c.ToDomain())],
+        // A postal checkpoint equal (fields and MAC) to module memory's latest is the one this module wrote, so its
+        // MAC needs no second check; the HSM is asked only when they differ, i.e. on the recovery paths.
+        var postal = request.PostalCheckpoint?.ToDomain();
+        var memoryCheckpoints = state.Checkpoints.Select(c => c.ToDomain()).ToList();
+        var postalValid = postal is null
+            || (memoryCheckpoints.Count > 0 && memoryCheckpoints[^1].SameAs(postal))
+            || await Worker.VerifyCheckpoint(request.PostalCheckpoint!);
+        var decision = RecoveryMatrix.Decide(postal, postalValid, memoryCheckpoints,
             // Roll-forward from the transaction log arrives with the log; until then that row is the rollback row.
             inLog: _ => false);
 

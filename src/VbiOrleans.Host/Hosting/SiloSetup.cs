@@ -1,5 +1,7 @@
 using System.Net;
 using Orleans.Configuration;
+using Orleans.Serialization;
+using Orleans.Storage;
 using Orleans.Dashboard;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using VbiOrleans.Abstractions;
@@ -76,6 +78,10 @@ public static class SiloSetup
                 o.Invariant = AdoNetInvariant;
                 o.ConnectionString = connections[store];
             });
+            // Orleans's binary serializer: compact and version-tolerant through the [Id]s of every state class;
+            // the default JSON (with $type on every object) made a meter's row several times larger.
+            silo.Services.AddOptions<AdoNetGrainStorageOptions>(store)
+                .Configure<Serializer>((o, serializer) => o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer));
         }
         silo.UseAdoNetReminderService(o =>
         {

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using VbiOrleans.Testing;
 
 namespace VbiOrleans.Grains.Tests.Fixtures;
@@ -24,16 +23,16 @@ public static class PostalDatabase
         if (changed != 1) throw new InvalidOperationException($"meter row {meterId} not found");
     }
 
-    /// <summary>Flips one bit of the sealed PSD package inside a meter's row.</summary>
+    /// <summary>Flips one bit of the sealed PSD package inside a meter's row, found by its "VPSD" magic.</summary>
     public static byte[] FlipPackageByte(byte[] payload, int index)
     {
-        // The storage serializer writes byte arrays as {"$type": "System.Byte[]…", "$value": base64}.
-        var json = JsonNode.Parse(payload)!;
-        var holder = json["SealedPackage"]!;
-        var sealedPackage = Convert.FromBase64String(holder["$value"]!.GetValue<string>());
-        sealedPackage[index % sealedPackage.Length] ^= 0x10;
-        holder["$value"] = Convert.ToBase64String(sealedPackage);
-        return System.Text.Encoding.UTF8.GetBytes(json.ToJsonString());
+        var start = payload.AsSpan().IndexOf("VPSD"u8);
+        if (start < 0) throw new InvalidOperationException("no sealed package in the meter row");
+        // The sealed package is stored as a length-prefixed byte array; its length is in its header fields, so flip
+        // within the first few hundred bytes after the magic, which the package always spans.
+        var copy = (byte[])payload.Clone();
+        copy[start + index % 400] ^= 0x10;
+        return copy;
     }
 
     public static async Task FailPostalWritesOfAsync(string meterId)
