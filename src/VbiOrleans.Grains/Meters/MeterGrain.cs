@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Serialization;
 using VbiOrleans.Abstractions;
 using VbiOrleans.Abstractions.Meters;
 using VbiOrleans.Abstractions.Modules;
@@ -17,6 +18,7 @@ namespace VbiOrleans.Grains.Meters;
 public sealed class MeterGrain(
     [PersistentState(stateName: "meter", storageName: StorageNames.Postal)] IPersistentState<MeterGrainState> row,
     IOptions<ModuleOptions> options,
+    Serializer serializer,
     TimeProvider clock,
     ILogger<MeterGrain> logger) : Grain, IMeterGrain
 {
@@ -60,7 +62,7 @@ public sealed class MeterGrain(
         if (row.State.Idempotency.Find(e => e.Key == idempotencyKey) is { } seen)
         {
             return seen.Fingerprint == fingerprint
-                ? seen.Result
+                ? serializer.Deserialize<MeterResult>(seen.Result)!
                 : MeterResult.Fail(ErrorCode.IdempotencyKeyReused, $"idempotency key '{idempotencyKey}' was used for another request");
         }
         if (row.State.SealedPackage is null)
@@ -69,10 +71,10 @@ public sealed class MeterGrain(
         RefundTarget? refund = null;
         if (command is RefundCommand r)
         {
-            var issued = SequenceOf(r.IndiciumId) is { } sequence ? row.State.Issued.Find(i => i.Sequence == sequence) : null;
-            if (issued is null) return MeterResult.Fail(ErrorCode.IndiciumNotFound, $"meter {MeterId} has no indicium {r.IndiciumId} within the refund window");
-            if (issued.Refunded) return MeterResult.Fail(ErrorCode.IndiciumAlreadyRefunded, $"indicium {r.IndiciumId} was already refunded");
-            refund = new RefundTarget(r.IndiciumId, issued.Sequence, issued.PostageMills, issued.PrintedAt);
+            var issued = SequenceOf(r.IndiciumId) is { } sequence ? IssuedLedger.Find(row.State.Issued, sequence) : null;
+            if (issued is not { } found) return MeterResult.Fail(ErrorCode.IndiciumNotFound, $"meter {MeterId} has no indicium {r.IndiciumId} within the refund window");
+            if (found.Refunded) return MeterResult.Fail(ErrorCode.IndiciumAlreadyRefunded, $"indicium {r.IndiciumId} was already refunded");
+            refund = new RefundTarget(r.IndiciumId, found.Sequence, found.PostageMills, found.PrintedAt);
         }
 
         var outcome = await Session.Process(new ModuleRequest(MeterId, row.State.SealedPackage, row.State.Checkpoint, command, expected, refund));
@@ -94,13 +96,12 @@ public sealed class MeterGrain(
         next.TotalRefundedMills = checkpoint.TotalRefundedMills;
         if (command is LicenseCommand license) next.LicensingZip = license.Zip;
         if (outcome.Indicium is { } indicium)
-            next.Issued.Add(new IssuedEntry(indicium.Sequence, indicium.PostageMills, indicium.PrintedAt, false));
-        if (refund is not null)
-            next.Issued[next.Issued.FindIndex(i => i.Sequence == refund.Sequence)] = new IssuedEntry(refund.Sequence, refund.PostageMills, refund.PrintedAt, true);
-        next.Issued.RemoveAll(i => now - i.PrintedAt > options.Value.Limits.RefundWindow);
+            next.Issued = IssuedLedger.Append(next.Issued, new IssuedLedger.Entry(indicium.Sequence, indicium.PostageMills, indicium.PrintedAt, false));
+        if (refund is not null) next.Issued = IssuedLedger.MarkRefunded(next.Issued, refund.Sequence);
+        next.Issued = IssuedLedger.Prune(next.Issued, now - options.Value.Limits.RefundWindow);
         next.Idempotency.RemoveAll(e => now - e.At > IdempotencyWindow);
         if (next.Idempotency.Count >= IdempotencyCapacity) next.Idempotency.RemoveRange(0, next.Idempotency.Count - IdempotencyCapacity + 1);
-        next.Idempotency.Add(new IdempotencyEntry(idempotencyKey, fingerprint, result, now));
+        next.Idempotency.Add(new IdempotencyEntry(idempotencyKey, fingerprint, serializer.SerializeToArray(result), now));
 
         // Step 7: the postal store, durably. If this fails the result never leaves; the next command reconciles.
         await CommitAsync(next);

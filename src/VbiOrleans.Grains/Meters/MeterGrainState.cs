@@ -15,7 +15,8 @@ public sealed class MeterGrainState
     [Id(2)] public byte[]? Certificate { get; set; }
     [Id(3)] public string? CertificateSerial { get; set; }
     [Id(4)] public List<IdempotencyEntry> Idempotency { get; set; } = [];
-    [Id(5)] public List<IssuedEntry> Issued { get; set; } = [];
+    /// <summary>The indicia inside the refund window, packed by <see cref="IssuedLedger"/>.</summary>
+    [Id(5)] public byte[] Issued { get; set; } = [];
     [Id(6)] public RegistersView? Registers { get; set; }
     [Id(7)] public string? LicensingZip { get; set; }
     [Id(8)] public long TotalDownloadedMills { get; set; }
@@ -25,16 +26,12 @@ public sealed class MeterGrainState
     public MeterGrainState Copy() => new()
     {
         SealedPackage = SealedPackage, Checkpoint = Checkpoint, Certificate = Certificate, CertificateSerial = CertificateSerial,
-        Idempotency = [.. Idempotency], Issued = [.. Issued], Registers = Registers, LicensingZip = LicensingZip,
+        Idempotency = [.. Idempotency], Issued = Issued, Registers = Registers, LicensingZip = LicensingZip,
         TotalDownloadedMills = TotalDownloadedMills, TotalWithdrawnMills = TotalWithdrawnMills, TotalRefundedMills = TotalRefundedMills,
     };
 }
 
+/// <summary>An idempotency key, the fingerprint of its request and its result, serialized once when stored.</summary>
 [GenerateSerializer, Immutable]
-public sealed record IdempotencyEntry([property: Id(0)] string Key, [property: Id(1)] string Fingerprint, [property: Id(2)] MeterResult Result,
+public sealed record IdempotencyEntry([property: Id(0)] string Key, [property: Id(1)] string Fingerprint, [property: Id(2)] byte[] Result,
     [property: Id(3)] DateTimeOffset At);
-
-/// <summary>An indicium inside the refund window; its id is "{meter id}-{sequence}".</summary>
-[GenerateSerializer, Immutable]
-public sealed record IssuedEntry([property: Id(0)] long Sequence, [property: Id(1)] long PostageMills,
-    [property: Id(2)] DateTimeOffset PrintedAt, [property: Id(3)] bool Refunded);

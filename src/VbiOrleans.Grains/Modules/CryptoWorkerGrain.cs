@@ -42,7 +42,7 @@ public sealed class CryptoWorkerGrain(ModuleCrypto crypto, IOptions<ModuleOption
 
     public async Task<bool> VerifyCheckpoint(CheckpointData checkpoint)
     {
-        var expected = await crypto.CheckpointMacAsync(checkpoint.ToDomain().MacInput());
+        var expected = await crypto.CheckpointMacAsync(checkpoint.MeterId, checkpoint.ToDomain().MacInput());
         return CryptographicOperations.FixedTimeEquals(expected, checkpoint.Mac);
     }
 
@@ -126,7 +126,7 @@ public sealed class CryptoWorkerGrain(ModuleCrypto crypto, IOptions<ModuleOption
     }
 
     private async Task<Checkpoint> MacAsync(Checkpoint checkpoint) =>
-        checkpoint with { Mac = await crypto.CheckpointMacAsync(checkpoint.MacInput()) };
+        checkpoint with { Mac = await crypto.CheckpointMacAsync(checkpoint.MeterId.Value, checkpoint.MacInput()) };
 
     private static DomainError? ValidatePrint(PrintRequest r)
     {
