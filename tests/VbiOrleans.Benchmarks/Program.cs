@@ -1,0 +1,58 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using VbiOrleans.Benchmarks;
+
+// The print-path benchmark. Usage: BenchmarkOptions.Usage. Report on standard output, progress on standard error.
+// Exit codes: 0 verification clean, 1 verification found violations, 2 the benchmark could not run, 130 interrupted.
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+
+BenchmarkOptions options;
+try
+{
+    options = BenchmarkOptions.Parse(args);
+}
+catch (UsageException e)
+{
+    if (e.Problem is null)
+    {
+        Console.WriteLine(BenchmarkOptions.Usage);
+        return 0;
+    }
+    Console.Error.WriteLine($"error: {e.Problem}\n{BenchmarkOptions.Usage}");
+    return 2;
+}
+
+using var interrupted = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    Console.Error.WriteLine("[bench] interrupted: stopping the hosts");
+    interrupted.Cancel();
+};
+using var terminated = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+{
+    context.Cancel = true;
+    Console.Error.WriteLine("[bench] terminated: stopping the hosts");
+    interrupted.Cancel();
+});
+
+try
+{
+    return await new BenchmarkRun(options, Console.Out, Console.Error).RunAsync(interrupted.Token);
+}
+catch (BenchmarkFailure e)
+{
+    Console.Error.WriteLine($"benchmark failed: {e.Message}");
+    return 2;
+}
+catch (OperationCanceledException) when (interrupted.IsCancellationRequested)
+{
+    Console.Error.WriteLine("[bench] interrupted; the hosts are stopped");
+    return 130;
+}
+catch (Exception e)
+{
+    Console.Error.WriteLine($"benchmark failed (the hosts are stopped): {e}");
+    return 2;
+}
