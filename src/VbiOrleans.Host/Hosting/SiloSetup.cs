@@ -49,7 +49,8 @@ public static class SiloSetup
         // MeterGen's pool fills in the background from the moment a silo starts.
         silo.AddStartupTask(async (services, _) =>
             await services.GetRequiredService<IGrainFactory>().GetGrain<VbiOrleans.Abstractions.Meters.IMeterPoolGrain>(0).Status());
-        silo.AddActivityPropagation();
+        // Trace context crosses grain calls only when traces are exported: the filters run on every call.
+        if (options.Telemetry.Exporter != TelemetryExporter.None) silo.AddActivityPropagation();
         silo.AddDashboard(o => o.HideTrace = true);
     }
 
