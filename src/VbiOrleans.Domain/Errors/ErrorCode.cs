@@ -42,6 +42,7 @@ public enum ErrorCode
     CheckpointMismatch = 217,
     SystemStopped = 218,
     MeterPoolEmpty = 219,
+    IndiciumKeyExpired = 220,
 }
 
 /// <summary>A failure with its name and a sentence for a person.</summary>

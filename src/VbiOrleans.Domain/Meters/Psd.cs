@@ -53,6 +53,9 @@ public static class Psd
         if (!postage.IsPositive) return new DomainError(ErrorCode.InvalidAmount, "postage must be more than zero");
         if (postage > limits.MaxPostagePerPiece)
             return new DomainError(ErrorCode.PostageLimitExceeded, $"postage per piece is at most {limits.MaxPostagePerPiece}");
+        if (now >= p.KeyExpiry.IndiciumKeyExpires || now >= p.KeyExpiry.CertificateExpires)
+            return new DomainError(ErrorCode.IndiciumKeyExpired,
+                $"meter {p.MeterId}'s indicium key or certificate expired on {Min(p.KeyExpiry.IndiciumKeyExpires, p.KeyExpiry.CertificateExpires):yyyy-MM-dd}; indicia it signed would not verify");
         if (p.Registers.Descending < postage)
             return new DomainError(ErrorCode.InsufficientFunds, $"the descending register holds {p.Registers.Descending}, less than {postage}");
         return Step(p with
@@ -123,6 +126,8 @@ public static class Psd
         MeterState.Withdrawn => new DomainError(ErrorCode.MeterWithdrawn, $"meter {p.MeterId} is withdrawn"),
         _ => new DomainError(ErrorCode.WrongMeterState, $"meter {p.MeterId} is {p.State}; this needs {required}"),
     };
+
+    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 
     private static PsdTransition Step(PsdPackage next, TransactionKind kind, Mills amount, DateTimeOffset now) =>
         new(next with { Sequence = next.Sequence + 1, LastTransactionAt = now }, kind, amount);

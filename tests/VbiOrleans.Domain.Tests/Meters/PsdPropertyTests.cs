@@ -84,6 +84,16 @@ public sealed class PsdPropertyTests
     }
 
     [Fact]
+    public void A_meter_whose_key_or_certificate_expired_prints_nothing_but_can_still_withdraw()
+    {
+        var p = Psd.PostageValueDownload(PackageFactory.Operational(), new Mills(10_000), MeterLimits.Default, PackageFactory.T0).Value.Next;
+        var later = p.KeyExpiry.CertificateExpires.AddSeconds(1);
+        Assert.Equal(ErrorCode.IndiciumKeyExpired, Psd.Print(p, new Mills(100), MeterLimits.Default, later).Error!.Code);
+        Assert.True(Psd.Print(p, new Mills(100), MeterLimits.Default, later.AddDays(-2)).IsSuccess);
+        Assert.Equal(new Mills(10_000), Psd.Withdraw(p, later).Value.Amount);
+    }
+
+    [Fact]
     public void Withdrawal_pays_out_the_remaining_descending_register()
     {
         var p = Psd.PostageValueDownload(PackageFactory.Operational(), new Mills(10_000), MeterLimits.Default, PackageFactory.T0).Value.Next;
