@@ -42,7 +42,8 @@ public sealed class Pkcs11Hsm : IHsm, IDisposable, IAsyncDisposable
     private static readonly byte[] P256Parameters = [0x06, 0x08, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x03, 0x01, 0x07];
 
     private readonly Pkcs11SessionPool _sessions;
-    private readonly SemaphoreSlim _generation = new(1, 1);
+    /// <summary>Key generation is serialized across every instance in the process: the token is one store.</summary>
+    private static readonly SemaphoreSlim Generation = new(1, 1);
     private readonly ConcurrentDictionary<string, ulong> _handles = new(StringComparer.Ordinal);
 
     /// <summary>Loads the module (or shares it with other instances of this process); sessions open on first use.</summary>
@@ -63,18 +64,31 @@ public sealed class Pkcs11Hsm : IHsm, IDisposable, IAsyncDisposable
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(label);
         if (!Enum.IsDefined(kind)) throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown key kind");
-        await _generation.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await Generation.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return await _sessions.RunAsync(session =>
+            for (var attempt = 1; ; attempt++)
             {
-                if (FindByLabel(session, label).Count > 0) throw new HsmException($"a key labelled '{label}' already exists");
-                return kind == HsmKeyKind.EcP256Signing ? GenerateSigningKey(session, label) : GenerateSecretKey(session, label, kind);
-            }, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    return await _sessions.RunAsync(session =>
+                    {
+                        if (FindByLabel(session, label).Count > 0) throw new HsmException($"a key labelled '{label}' already exists");
+                        return kind == HsmKeyKind.EcP256Signing ? GenerateSigningKey(session, label) : GenerateSecretKey(session, label, kind);
+                    }, cancellationToken).ConfigureAwait(false);
+                }
+                catch (HsmException e) when (e.Code == nameof(CKR.CKR_GENERAL_ERROR) && attempt < 5)
+                {
+                    // SoftHSM2's file store answers CKR_GENERAL_ERROR now and then when another session or process
+                    // writes the token at the same moment. If the attempt made the key after all, it is ours.
+                    await Task.Delay(50 * attempt, cancellationToken).ConfigureAwait(false);
+                    if (await FindKeyAsync(label, cancellationToken).ConfigureAwait(false) is { Kind: var found } made && found == kind) return made;
+                }
+            }
         }
         finally
         {
-            _generation.Release();
+            Generation.Release();
         }
     }
 
