@@ -91,9 +91,6 @@ public sealed class MeterGrain(
         next.SealedPackage = outcome.SealedPackage;
         next.Checkpoint = checkpoint;
         next.Registers = outcome.Registers;
-        next.TotalDownloadedMills = checkpoint.TotalDownloadedMills;
-        next.TotalWithdrawnMills = checkpoint.TotalWithdrawnMills;
-        next.TotalRefundedMills = checkpoint.TotalRefundedMills;
         if (command is LicenseCommand license) next.LicensingZip = license.Zip;
         if (outcome.Indicium is { } indicium)
             next.Issued = IssuedLedger.Append(next.Issued, new IssuedLedger.Entry(indicium.Sequence, indicium.PostageMills, indicium.PrintedAt, false));
@@ -114,7 +111,9 @@ public sealed class MeterGrain(
         var memory = await Session.Memory();
         var s = row.State;
         return new MeterAudit(MeterId, s.Registers, s.CertificateSerial, s.LicensingZip, s.Checkpoint?.ToView(),
-            [.. memory.Select(c => c.ToView())], await Session.InhibitReason(), s.TotalDownloadedMills, s.TotalWithdrawnMills, s.TotalRefundedMills);
+            [.. memory.Select(c => c.ToView())], await Session.InhibitReason(),
+            // The totals are part of the checkpoint stored beside the package; the row keeps them once.
+            s.Checkpoint?.TotalDownloadedMills ?? 0, s.Checkpoint?.TotalWithdrawnMills ?? 0, s.Checkpoint?.TotalRefundedMills ?? 0);
     }
 
     public async Task<MeterResult> Recover(string operatorName, string reason)

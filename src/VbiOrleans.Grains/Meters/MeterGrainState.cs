@@ -19,15 +19,11 @@ public sealed class MeterGrainState
     [Id(5)] public byte[] Issued { get; set; } = [];
     [Id(6)] public RegistersView? Registers { get; set; }
     [Id(7)] public string? LicensingZip { get; set; }
-    [Id(8)] public long TotalDownloadedMills { get; set; }
-    [Id(9)] public long TotalWithdrawnMills { get; set; }
-    [Id(10)] public long TotalRefundedMills { get; set; }
 
     public MeterGrainState Copy() => new()
     {
         SealedPackage = SealedPackage, Checkpoint = Checkpoint, Certificate = Certificate, CertificateSerial = CertificateSerial,
         Idempotency = [.. Idempotency], Issued = Issued, Registers = Registers, LicensingZip = LicensingZip,
-        TotalDownloadedMills = TotalDownloadedMills, TotalWithdrawnMills = TotalWithdrawnMills, TotalRefundedMills = TotalRefundedMills,
     };
 }
 

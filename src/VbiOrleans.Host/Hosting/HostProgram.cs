@@ -102,8 +102,11 @@ public static class HostProgram
                 }
                 catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException)
                 {
-                    // The check below names the store and the setting.
-                    _ = e;
+                    // Nothing to say here: the store check below names the unreachable store and its setting.
+                }
+                catch (HsmException e)
+                {
+                    return Refuse(ExitDependency, $"the module keys could not be prepared in {hsm.Name}: {e.Message}; check the Vbi:Hsm settings");
                 }
             }
             var failure = await StartupChecks.CheckStoresAsync(connections!, options, CancellationToken.None);
