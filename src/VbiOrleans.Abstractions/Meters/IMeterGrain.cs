@@ -19,4 +19,10 @@ public interface IMeterGrain : IGrainWithStringKey
 
     /// <summary>The meter's X.509 certificate (DER), once provisioned.</summary>
     Task<byte[]?> Certificate();
+
+    /// <summary>
+    /// Looks the signed indicium bytes up in the meter's records of issued indicia (those printed since
+    /// <see cref="IndiciumLookup.RecordsFrom"/>): whether it was issued, and whether it was refunded.
+    /// </summary>
+    Task<IndiciumLookup> FindIndicium(byte[] indicium);
 }

@@ -43,6 +43,9 @@ public sealed class MeterGrain(
         if (row.State.SealedPackage is not null) return Ok(row.State.Registers!, null, 0, null);
         var outcome = await Session.Provision();
         if (!outcome.IsSuccess) return MeterResult.Fail(outcome.Error, outcome.Message!);
+        // Published before the row is written: a certificate that signs nothing is harmless, an indicium whose
+        // certificate cannot be found is not.
+        await GrainFactory.GetGrain<IMeterCertificateGrain>(outcome.CertificateSerial!).Register(MeterId, outcome.Certificate!);
         var next = row.State.Copy();
         next.SealedPackage = outcome.SealedPackage;
         next.Checkpoint = outcome.Checkpoint;
@@ -93,7 +96,8 @@ public sealed class MeterGrain(
         next.Registers = outcome.Registers;
         if (command is LicenseCommand license) next.LicensingZip = license.Zip;
         if (outcome.Indicium is { } indicium)
-            next.Issued = IssuedLedger.Append(next.Issued, new IssuedLedger.Entry(indicium.Sequence, indicium.PostageMills, indicium.PrintedAt, false));
+            next.Issued = IssuedLedger.Append(next.Issued, new IssuedLedger.Entry(indicium.Sequence, indicium.PostageMills, indicium.PrintedAt, false,
+                IssuedLedger.DigestOf(indicium.Data, indicium.Signature)));
         if (refund is not null) next.Issued = IssuedLedger.MarkRefunded(next.Issued, refund.Sequence);
         next.Issued = IssuedLedger.Prune(next.Issued, now - options.Value.Limits.RefundWindow);
         next.Idempotency.RemoveAll(e => now - e.At > IdempotencyWindow);
@@ -127,6 +131,14 @@ public sealed class MeterGrain(
     }
 
     public Task<byte[]?> Certificate() => Task.FromResult(row.State.Certificate);
+
+    public Task<IndiciumLookup> FindIndicium(byte[] indicium)
+    {
+        var recordsFrom = clock.GetUtcNow() - options.Value.Limits.RefundWindow;
+        var found = IssuedLedger.FindByDigest(row.State.Issued, IssuedLedger.DigestOf(indicium));
+        var record = found is { } e ? new IndiciumRecord($"{MeterId}-{e.Sequence}", e.PostageMills, e.PrintedAt, e.Refunded) : null;
+        return Task.FromResult(new IndiciumLookup(record, recordsFrom, row.State.Registers?.PieceCount ?? 0));
+    }
 
     /// <summary>The sequence in an indicium id "{meter id}-{sequence}" of this meter, or null.</summary>
     private long? SequenceOf(string indiciumId) =>

@@ -229,6 +229,7 @@ public static class HostProgram
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapModuleEndpoints();
         app.MapMeterOperatorEndpoints();
+        app.MapIndiciumEndpoints();
         app.MapOrleansDashboard("/dashboard").RequireAuthorization(OperatorAuthenticationHandler.Policy);
     }
 

@@ -17,7 +17,7 @@ public sealed class IssuedLedgerTests
             foreach (var (gap, postage, refund) in steps)
             {
                 sequence += gap;
-                var entry = new IssuedLedger.Entry(sequence, postage, T0.AddHours(sequence), false);
+                var entry = new IssuedLedger.Entry(sequence, postage, T0.AddHours(sequence), false, (ulong)(sequence * 0x9E3779B97F4A7C15));
                 ledger = IssuedLedger.Append(ledger, entry);
                 model.Add(entry);
                 if (refund && model.Count > 1)
@@ -28,7 +28,12 @@ public sealed class IssuedLedgerTests
                 }
             }
             Assert.Equal(model.Count, IssuedLedger.Count(ledger));
-            foreach (var e in model) Assert.Equal(e, IssuedLedger.Find(ledger, e.Sequence));
+            foreach (var e in model)
+            {
+                Assert.Equal(e, IssuedLedger.Find(ledger, e.Sequence));
+                Assert.Equal(e, IssuedLedger.FindByDigest(ledger, e.Digest));
+            }
+            Assert.Null(IssuedLedger.FindByDigest(ledger, 12345));
             Assert.Null(IssuedLedger.Find(ledger, sequence + 1));
 
             var cut = T0.AddHours(sequence / 2.0);
