@@ -17,7 +17,7 @@ public sealed class IssuedLedgerTests
             foreach (var (gap, postage, refund) in steps)
             {
                 sequence += gap;
-                var entry = new IssuedLedger.Entry(sequence, postage, T0.AddHours(sequence), false, (ulong)(sequence * 0x9E3779B97F4A7C15));
+                var entry = new IssuedLedger.Entry(sequence, postage, T0.AddHours(sequence), false, unchecked((ulong)sequence * 0x9E3779B97F4A7C15UL));
                 ledger = IssuedLedger.Append(ledger, entry);
                 model.Add(entry);
                 if (refund && model.Count > 1)

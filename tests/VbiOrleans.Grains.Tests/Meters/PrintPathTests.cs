@@ -66,6 +66,35 @@ public sealed class PrintPathTests(PostgresClusterFixture fixture)
     }
 
     [Fact]
+    public async Task An_issued_indicium_is_found_by_its_bytes_through_its_published_certificate_until_and_after_it_is_refunded()
+    {
+        var s = await new MeterScenario(Grains).OperationalAsync(fundMills: 10_000);
+        var first = Ok(await s.PrintAsync(500)).Indicium!;
+        var second = Ok(await s.PrintAsync(600)).Indicium!;
+        byte[] bytes = [.. first.Data, .. first.Signature];
+
+        // The certificate an indicium names leads to its meter and to the same certificate the meter holds.
+        var serial = IndiciumData.Decode(bytes).Value.Data.CertificateSerial;
+        var published = await Grains.GetGrain<IMeterCertificateGrain>(serial).Get();
+        Assert.Equal(s.MeterId, published!.MeterId);
+        Assert.Equal(await s.Meter.Certificate(), published.Certificate);
+
+        var found = await s.Meter.FindIndicium(bytes);
+        Assert.Equal(first.IndiciumId, found.Record!.IndiciumId);
+        Assert.False(found.Record.Refunded);
+        Assert.Equal(2, found.PieceCount);
+        Assert.Equal(second.IndiciumId, (await s.Meter.FindIndicium([.. second.Data, .. second.Signature])).Record!.IndiciumId);
+
+        var tampered = (byte[])bytes.Clone();
+        tampered[^1] ^= 1;
+        Assert.Null((await s.Meter.FindIndicium(tampered)).Record);
+
+        Ok(await s.Meter.Execute(Key(), new RefundCommand(first.IndiciumId)));
+        Assert.True((await s.Meter.FindIndicium(bytes)).Record!.Refunded);
+        Assert.False((await s.Meter.FindIndicium([.. second.Data, .. second.Signature])).Record!.Refunded);
+    }
+
+    [Fact]
     public async Task Commands_in_the_wrong_state_and_beyond_limits_fail_with_named_errors_and_change_nothing()
     {
         var s = new MeterScenario(Grains);
