@@ -43,6 +43,9 @@ public enum ErrorCode
     SystemStopped = 218,
     MeterPoolEmpty = 219,
     IndiciumKeyExpired = 220,
+
+    // labels
+    LabelRenderingFailed = 300,
 }
 
 /// <summary>A failure with its name and a sentence for a person.</summary>

@@ -49,7 +49,23 @@ public sealed class VbiOptions
     public ArchiveSettings Archive { get; set; } = new();
     public TelemetrySettings Telemetry { get; set; } = new();
     public HsmSettings Hsm { get; set; } = new();
+    public LabelSettings Labels { get; set; } = new();
     public List<OperatorCredential> Operators { get; set; } = [];
+}
+
+/// <summary>How PDF labels are licensed: PDFsharp 6.5 is AGPL-3.0 or commercial, and refuses to run until told which.</summary>
+public enum PdfLicense
+{
+    /// <summary>AGPL-3.0: the deployment offers its source to the users of the service (AGPL section 13).</summary>
+    Agpl,
+    /// <summary>A commercial PDFsharp license, its key read from <see cref="LabelSettings.PdfLicenseKeyFile"/>.</summary>
+    Commercial,
+}
+
+public sealed class LabelSettings
+{
+    public PdfLicense PdfLicense { get; set; } = PdfLicense.Agpl;
+    public string? PdfLicenseKeyFile { get; set; }
 }
 
 public sealed class ClusterSettings

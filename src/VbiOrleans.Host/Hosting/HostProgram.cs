@@ -116,6 +116,9 @@ public static class HostProgram
         var operators = LoadOperators(options, out var operatorError, out var generatedKeyPath);
         if (operators is null) return Refuse(ExitConfiguration, operatorError!);
 
+        var pdfLicense = LicensePdfLabels(options.Labels);
+        if (pdfLicense is not null) return Refuse(ExitConfiguration, pdfLicense);
+
         IArchiveStore archive;
         try
         {
@@ -204,6 +207,27 @@ public static class HostProgram
         services.AddVbiTelemetry(options.Telemetry, options.Cluster.SiloName ?? Environment.MachineName);
     }
 
+    /// <summary>Loads the PDFsharp license the deployment chose (Vbi:Labels:PdfLicense); a problem is one line naming the setting.</summary>
+    private static string? LicensePdfLabels(LabelSettings labels)
+    {
+        if (labels.PdfLicense == PdfLicense.Agpl)
+        {
+            PdfSharp.PdfSharpLicense.SetAgplLicense();
+            return null;
+        }
+        if (string.IsNullOrWhiteSpace(labels.PdfLicenseKeyFile) || !File.Exists(labels.PdfLicenseKeyFile))
+            return "Vbi:Labels:PdfLicenseKeyFile must name the file holding the commercial PDFsharp license key when Vbi:Labels:PdfLicense is Commercial";
+        try
+        {
+            PdfSharp.PdfSharpLicense.LoadLicense(File.ReadAllText(labels.PdfLicenseKeyFile).Trim());
+            return null;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return $"Vbi:Labels:PdfLicenseKeyFile: the PDFsharp license key was refused ({e.GetType().Name})";
+        }
+    }
+
     private static void MapEndpoints(WebApplication app)
     {
         app.UseExceptionHandler(error => error.Run(context =>
@@ -230,6 +254,7 @@ public static class HostProgram
         app.MapModuleEndpoints();
         app.MapMeterOperatorEndpoints();
         app.MapIndiciumEndpoints();
+        app.MapLabelEndpoints();
         app.MapOrleansDashboard("/dashboard").RequireAuthorization(OperatorAuthenticationHandler.Policy);
     }
 

@@ -1,0 +1,171 @@
+using Microsoft.Extensions.Options;
+using VbiOrleans.Abstractions.Meters;
+using VbiOrleans.Abstractions.Modules;
+using VbiOrleans.Domain.Indicia;
+using VbiOrleans.Domain.Meters;
+using VbiOrleans.Grains.Modules;
+using VbiOrleans.Host.Security;
+using VbiOrleans.Labels;
+using VbiOrleans.Labels.Printers;
+
+namespace VbiOrleans.Host.Api;
+
+/// <summary>How a label is asked for: a format and a layout, at a resolution or for a printer from the table.</summary>
+public sealed record LabelOptionsRequest(string? Format, string? Layout, string? Printer, int? Dpi);
+
+public sealed record PrintLabelRequest(
+    long? PostageMills,
+    string? DestinationZip,
+    string? MailClass,
+    string? ItemKind,
+    LabelOptionsRequest? Label,
+    ExpectedRegisters? Expected);
+
+public sealed record LabelView(string Format, string Layout, int Dpi, string? Printer, string ContentType, string FileName, string Data);
+
+public sealed record PrintLabelResponse(string IndiciumId, string MeterId, string Indicium, RegistersView Registers, LabelView Label);
+
+public sealed record RenderLabelRequest(string? Indicium, LabelOptionsRequest? Label);
+
+/// <summary>
+/// Printing with a label, the printer table, and labels for an indicium already issued. A print answers with the
+/// indicium bytes (base64) and the label rendered from exactly those bytes.
+/// </summary>
+public static class LabelEndpoints
+{
+    public const string IdempotencyHeader = "Idempotency-Key";
+
+    public static void MapLabelEndpoints(this IEndpointRouteBuilder app)
+    {
+        var printers = PrinterTable.Load();
+
+        app.MapGet("/v1/printers", () => Results.Ok(printers))
+            .WithTags("Labels")
+            .WithName("Printers")
+            .WithSummary("The printer table: each printer's resolution, calibration shift, formats and layouts.");
+
+        app.MapPost("/v1/indicia/label", (RenderLabelRequest request, IGrainFactory grains, IOptions<ModuleOptions> module, TimeProvider clock) =>
+                RenderIssuedAsync(request, printers, grains, module.Value, clock))
+            .WithTags("Labels")
+            .WithName("RenderLabel")
+            .WithSummary("Renders the label of an indicium already issued (to print it again): the indicium must verify offline.");
+
+        // Until customer accounts and the client protocol arrive, printing is an operator call; the meter grain is the same.
+        app.MapPost("/v1/meters/{meterId}/prints", PrintAsync)
+            .RequireAuthorization(OperatorAuthenticationHandler.Policy)
+            .WithTags("Labels")
+            .WithName("PrintWithLabel")
+            .WithSummary("Prints one indicium and returns its bytes and its label. Needs an Idempotency-Key header: a retry returns the same indicium.");
+    }
+
+    private static async Task<IResult> PrintAsync(string meterId, PrintLabelRequest request, HttpContext context, IGrainFactory grains)
+    {
+        if (!MeterId.TryParse(meterId, out _)) return Problems.Result(ErrorCode.InvalidMeterId, $"'{meterId}' is not a meter id");
+        var key = context.Request.Headers[IdempotencyHeader].ToString();
+        if (string.IsNullOrWhiteSpace(key)) return Problems.Result(ErrorCode.ValidationFailed, $"the {IdempotencyHeader} header is required");
+        if (request.PostageMills is not > 0) return Problems.Result(ErrorCode.InvalidAmount, "postageMills must be a positive number of mills (tenths of a cent)");
+        if (string.IsNullOrWhiteSpace(request.DestinationZip)) return Problems.Result(ErrorCode.InvalidZip, "destinationZip is required (5 or 9 digits)");
+        if (string.IsNullOrWhiteSpace(request.MailClass)) return Problems.Result(ErrorCode.ValidationFailed, "mailClass is required");
+        // The label is checked before any money moves: a request the printer cannot take charges nothing.
+        var label = ParseLabel(request.Label, PrinterTable.Load());
+        if (!label.IsSuccess) return Problems.Result(label.Error);
+
+        var result = await grains.GetGrain<IMeterGrain>(meterId).Execute(key,
+            new PrintCommand(new PrintRequest(request.PostageMills.Value, request.DestinationZip, request.MailClass, request.ItemKind ?? "postage")),
+            request.Expected);
+        if (!result.IsSuccess) return Problems.Result(result.Error, result.Message!);
+        var indicium = result.Indicium!;
+        byte[] bytes = [.. indicium.Data, .. indicium.Signature];
+        var data = IndiciumData.Decode(bytes).Value.Data;
+        try
+        {
+            var rendered = Render(bytes, data, indicium.IndiciumId, label.Value);
+            return Results.Ok(new PrintLabelResponse(indicium.IndiciumId, meterId, Convert.ToBase64String(bytes), result.Registers!, rendered));
+        }
+        catch (LabelException e)
+        {
+            // The print is durable and idempotent: the same key returns the same indicium and renders its label again.
+            return Problems.Result(ErrorCode.LabelRenderingFailed,
+                $"indicium {indicium.IndiciumId} was printed but its label could not be rendered ({e.Code}); retry with the same {IdempotencyHeader}");
+        }
+    }
+
+    private static async Task<IResult> RenderIssuedAsync(RenderLabelRequest request, PrinterTable printers, IGrainFactory grains, ModuleOptions module,
+        TimeProvider clock)
+    {
+        if (string.IsNullOrWhiteSpace(request.Indicium) || request.Indicium.Length > IndiciumEndpoints.MaxIndiciumBytes * 2)
+            return Problems.Result(ErrorCode.ValidationFailed, "indicium is required: the indicium bytes, base64");
+        byte[] bytes;
+        try
+        {
+            bytes = Convert.FromBase64String(request.Indicium.Trim());
+        }
+        catch (FormatException)
+        {
+            return Problems.Result(ErrorCode.ValidationFailed, "indicium is not base64");
+        }
+        var label = ParseLabel(request.Label, printers);
+        if (!label.IsSuccess) return Problems.Result(label.Error);
+        var decoded = IndiciumData.Decode(bytes);
+        if (!decoded.IsSuccess) return Problems.Result(decoded.Error);
+        var certificate = await grains.GetGrain<IMeterCertificateGrain>(decoded.Value.Data.CertificateSerial.ToUpperInvariant()).Get();
+        var ca = await grains.GetGrain<IPostalCaGrain>(0).Certificate();
+        var verdict = IndiciumVerifier.Verify(bytes, certificate?.Certificate, ca, module.Limits, DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime));
+        if (!verdict.Valid)
+        {
+            var failed = verdict.Checks.First(c => c.Status == CheckStatus.Failed);
+            return Problems.Result(ErrorCode.ValidationFailed, $"only a genuine indicium gets a label: {failed.Code}: {failed.Message}");
+        }
+        try
+        {
+            return Results.Ok(Render(bytes, decoded.Value.Data, null, label.Value));
+        }
+        catch (LabelException e)
+        {
+            return Problems.Result(ErrorCode.LabelRenderingFailed, $"the label could not be rendered ({e.Code}): {e.Message}");
+        }
+    }
+
+    private static LabelView Render(byte[] indicium, IndiciumData data, string? indiciumId, LabelRequest request)
+    {
+        var content = new LabelContent(indicium, data.Postage.Value, data.DateOfMailing, data.LicensingZip, data.DestinationZip, data.MailClass,
+            data.Device.ToString(), data.Kind.ToString(), indiciumId);
+        var rendered = LabelRenderer.Render(content, request);
+        var name = indiciumId ?? $"{data.CertificateSerial}-{data.PieceCounter}";
+        return new LabelView(Wire(request.Format), Wire(request.Layout), request.Dpi, request.Printer?.Id, rendered.ContentType,
+            $"{name}.{rendered.FileExtension}", Convert.ToBase64String(rendered.Bytes));
+    }
+
+    /// <summary>Format (default pdf), layout (default label-4x6) and either a printer from the table or a resolution (203 or 300, default 300).</summary>
+    public static Domain.Errors.Result<LabelRequest> ParseLabel(LabelOptionsRequest? options, PrinterTable printers)
+    {
+        options ??= new LabelOptionsRequest(null, null, null, null);
+        LabelFormat? format = (options.Format ?? "pdf").ToLowerInvariant() switch
+        {
+            "png" => LabelFormat.Png, "pdf" => LabelFormat.Pdf, "svg" => LabelFormat.Svg, "zpl" => LabelFormat.Zpl, _ => null,
+        };
+        if (format is null) return Invalid($"label.format '{options.Format}' is not one of pdf, png, svg, zpl");
+        LabelLayout? layout = (options.Layout ?? "label-4x6").ToLowerInvariant() switch
+        {
+            "label-4x6" => LabelLayout.Label4x6, "envelope-10" => LabelLayout.Envelope10, _ => null,
+        };
+        if (layout is null) return Invalid($"label.layout '{options.Layout}' is not one of label-4x6, envelope-10");
+        if (options.Printer is { } printerId)
+        {
+            if (printers.Find(printerId) is not { } printer) return Invalid($"label.printer '{printerId}' is not in the printer table (GET /v1/printers)");
+            if (options.Dpi is { } dpi && dpi != printer.Dpi) return Invalid($"printer {printer.Id} prints at {printer.Dpi} dpi, not {dpi}");
+            if (!printer.Supports(format.Value)) return Invalid($"UnsupportedLabelFormat: printer {printer.Id} does not take {Wire(format.Value)}");
+            if (!printer.Supports(layout.Value)) return Invalid($"UnsupportedLabelLayout: printer {printer.Id} does not take {Wire(layout.Value)}");
+            return LabelRequest.For(printer, format.Value, layout.Value);
+        }
+        var resolution = options.Dpi ?? 300;
+        if (resolution is not (203 or 300)) return Invalid($"label.dpi must be 203 or 300, or name a printer from the table");
+        return new LabelRequest(format.Value, layout.Value, resolution);
+    }
+
+    private static Domain.Errors.DomainError Invalid(string message) => new(ErrorCode.ValidationFailed, message);
+
+    private static string Wire(LabelFormat format) => format.ToString().ToLowerInvariant();
+
+    private static string Wire(LabelLayout layout) => layout == LabelLayout.Label4x6 ? "label-4x6" : "envelope-10";
+}
