@@ -31,6 +31,8 @@ public static class ProtocolConstants
     public const string RequestTag = "VBI-REQ-V1";
     public const string ResponseTag = "VBI-RESP-V1";
     public const string PartnerScheme = "VBI-HMAC-SHA256";
+    public const string PasswordChangeKeyTag = "VBI-PASSWORD-KEY-V1";
+    public const string PasswordChangeTag = "VBI-PASSWORD-V1";
 }
 
 /// <summary>The first byte of every binary message: what it is. Stable; new types are added, none renumbered.</summary>
@@ -44,6 +46,7 @@ public enum MessageType : byte
     SignedRequest = 0x06,
     SignedResponse = 0x07,
     TransactionBody = 0x08,
+    PasswordChangeRequest = 0x09,
 
     // module-private records, never sent to a client
     PendingRegistration = 0x41,

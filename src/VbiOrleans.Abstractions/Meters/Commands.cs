@@ -46,3 +46,14 @@ public sealed record WithdrawCommand : MeterCommand
 {
     public override string Fingerprint() => "withdraw";
 }
+
+/// <summary>
+/// The customer's new password, as the module prepared it after checking the current password and the passphrase
+/// repetition list: the new verifier and the list with it pushed on. No value moves.
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record ChangePasswordCommand([property: Id(0)] byte[] PasswordVerifier, [property: Id(1)] IReadOnlyList<byte[]> RepetitionList) : MeterCommand
+{
+    public override string Fingerprint() =>
+        $"password|{Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(PasswordVerifier))}";
+}

@@ -14,6 +14,12 @@ public interface IMeterGrain : IGrainWithStringKey
 
     Task<MeterAudit> Audit();
 
+    /// <summary>
+    /// Brings the postal row up to module memory from the transaction log if it is behind or gone (after a restore
+    /// or a lost postal database), then returns the audit. Does nothing to a current row.
+    /// </summary>
+    Task<MeterAudit> Reconcile();
+
     /// <summary>Operator recovery of an inhibited meter; written to the audit log.</summary>
     Task<MeterResult> Recover(string operatorName, string reason);
 
@@ -25,4 +31,18 @@ public interface IMeterGrain : IGrainWithStringKey
     /// <see cref="IndiciumLookup.RecordsFrom"/>): whether it was issued, and whether it was refunded.
     /// </summary>
     Task<IndiciumLookup> FindIndicium(byte[] indicium);
+
+    /// <summary>
+    /// The sealed package and the registers as the postal store holds them now (null before provisioning): what the
+    /// module needs to answer the client protocol (the HMK is inside the package; only a crypto worker opens it).
+    /// </summary>
+    Task<MeterSnapshot?> Snapshot();
 }
+
+/// <summary>A meter's committed row as the client protocol reads it: the sealed package, its registers and licensing ZIP.</summary>
+[GenerateSerializer, Immutable]
+public sealed record MeterSnapshot(
+    [property: Id(0)] byte[] SealedPackage,
+    [property: Id(1)] RegistersView Registers,
+    [property: Id(2)] string? LicensingZip,
+    [property: Id(3)] string? CertificateSerial);

@@ -11,6 +11,12 @@ public interface IModuleSessionGrain : IGrainWithStringKey
 
     Task<ModuleOutcome> Process(ModuleRequest request);
 
+    /// <summary>
+    /// Compares the postal checkpoint (null: the row is gone) with module memory without running a command: answers
+    /// <c>PostalStoreBehind</c> with the logged transactions to roll forward, or <c>None</c> when there is nothing to do.
+    /// </summary>
+    Task<ModuleOutcome> Reconcile(CheckpointData? postalCheckpoint);
+
     Task<IReadOnlyList<CheckpointData>> Memory();
 
     /// <summary>Why the module inhibited this meter, or null.</summary>
@@ -37,6 +43,29 @@ public interface ICryptoWorkerGrain : IGrainWithIntegerKey
 
     /// <summary>Re-MACs nothing: checks a sealed package opens for this meter (operator recovery).</summary>
     Task<WorkerOutcome> Open(string meterId, byte[] sealedPackage);
+
+    // The client protocol (docs/client-protocol.md). The HMK and the password verifier stay inside the worker: it
+    // opens the package, runs the protocol's module half and returns only protocol messages and verdicts.
+
+    /// <summary>Registration, first half: an ephemeral key signed with the module identity key in the HSM.</summary>
+    Task<RegistrationChallenge> RespondToRegistration(byte[] registrationRequest);
+
+    /// <summary>Registration, second half: opens the envelope with the pending registration's private key.</summary>
+    Task<RegistrationOpened> OpenRegistration(byte[] pending, byte[] registrationEnvelope, int passwordIterations, int historyDepth);
+
+    /// <summary>A login against the package's HMK and verifier; a new session on success.</summary>
+    Task<LoginChecked> Login(string meterId, byte[] sealedPackage, byte[] loginRequest, TimeSpan idleTimeout, TimeSpan maxLifetime);
+
+    /// <summary>RequestAuthenticator.Verify with the package's HMK and registers.</summary>
+    Task<RequestChecked> CheckRequest(string meterId, byte[] sealedPackage, byte[]? session, byte[] signedRequest);
+
+    /// <summary>ModuleSession.Reply: the signed response (registers from the package) and the session that consumed the challenge.</summary>
+    Task<ReplySigned> Reply(string meterId, byte[] sealedPackage, byte[] session, byte[] signedRequest, int outcome, byte[] payload,
+        TimeSpan idleTimeout, TimeSpan maxLifetime);
+
+    /// <summary>Checks a password change against the package's HMK, verifier and passphrase repetition list.</summary>
+    Task<PasswordChangeChecked> CheckPasswordChange(string meterId, byte[] sealedPackage, byte[] passwordChangeRequest, int passwordIterations,
+        int historyDepth);
 }
 
 /// <summary>The postal CA (a single activation): its certificate, made once with the CA key in the HSM.</summary>

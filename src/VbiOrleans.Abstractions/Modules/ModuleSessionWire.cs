@@ -52,7 +52,8 @@ public sealed record ModuleOutcome(
     [property: Id(6)] bool Inhibited,
     [property: Id(7)] IReadOnlyList<long> RolledBack,
     [property: Id(8)] byte[]? Certificate = null,
-    [property: Id(9)] string? CertificateSerial = null)
+    [property: Id(9)] string? CertificateSerial = null,
+    [property: Id(10)] IReadOnlyList<Log.LogRecord>? RollForward = null)
 {
     public bool IsSuccess => Error == ErrorCode.None;
 

@@ -43,9 +43,44 @@ public enum ErrorCode
     SystemStopped = 218,
     MeterPoolEmpty = 219,
     IndiciumKeyExpired = 220,
+    /// <summary>The postal store is behind module memory and the log holds the rest: the meter rolls forward and retries.</summary>
+    PostalStoreBehind = 221,
 
     // labels
     LabelRenderingFailed = 300,
+
+    // the HTTP API: bodies, limits, idempotency (docs/api.md)
+    MalformedRequest = 400,
+    RequestTooLarge = 401,
+    UnsupportedMediaType = 402,
+    RateLimited = 403,
+    IdempotencyKeyInUse = 404,
+
+    // the client protocol (docs/client-protocol.md): registration, login, signed requests
+    RegistrationNotStarted = 420,
+    RegistrationExpired = 421,
+    RegistrationRejected = 422,
+    PasswordRejected = 423,
+    WrongPassword = 424,
+    TooManyLoginAttempts = 425,
+    RequestMacInvalid = 426,
+    SessionUnknown = 427,
+    SessionExpired = 428,
+    ChallengeReplayed = 429,
+    ChallengeUnknown = 430,
+    MeterNotRegistered = 431,
+
+    // customers and partners
+    InvalidEmail = 500,
+    EmailTaken = 501,
+    WrongCredentials = 502,
+    PartnerNotFound = 503,
+    PartnerAlreadyExists = 504,
+    PartnerNotLinked = 505,
+    PartnerSignatureInvalid = 506,
+    RequestTimestampStale = 507,
+    RequestReplayed = 508,
+    InvalidWebhookUrl = 509,
 }
 
 /// <summary>A failure with its name and a sentence for a person.</summary>

@@ -25,7 +25,23 @@ public static class Psd
     public static Result<PsdTransition> Activate(PsdPackage p, UserSecrets secrets, DateTimeOffset now)
     {
         if (Refuse(p, MeterState.Licensed) is { } refused) return refused;
-        return Step(p with { State = MeterState.Operational, UserSecrets = secrets }, TransactionKind.Activate, Mills.Zero, now);
+        // The passphrase repetition list starts with the first password: its verifier is a verifier-style entry of it.
+        return Step(p with { State = MeterState.Operational, UserSecrets = secrets, PassphraseRepetitionList = [secrets.PasswordVerifier] },
+            TransactionKind.Activate, Mills.Zero, now);
+    }
+
+    /// <summary>
+    /// The customer's new password: a new verifier and the passphrase repetition list with it pushed on. The module
+    /// checked the current password and the list before it built this command; the HMK stays.
+    /// </summary>
+    public static Result<PsdTransition> ChangePassword(PsdPackage p, byte[] passwordVerifier, IReadOnlyList<byte[]> repetitionList, DateTimeOffset now)
+    {
+        if (Refuse(p, MeterState.Operational) is { } refused) return refused;
+        if (p.UserSecrets is null) return new DomainError(ErrorCode.WrongMeterState, $"meter {p.MeterId} has no registered client");
+        if (passwordVerifier.Length == 0 || repetitionList.Count == 0)
+            return new DomainError(ErrorCode.ValidationFailed, "a password change needs a verifier and a repetition list");
+        return Step(p with { UserSecrets = p.UserSecrets with { PasswordVerifier = passwordVerifier }, PassphraseRepetitionList = repetitionList },
+            TransactionKind.PasswordChange, Mills.Zero, now);
     }
 
     /// <summary>Postage value download: adds to DR against a payment.</summary>

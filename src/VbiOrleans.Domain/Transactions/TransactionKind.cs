@@ -14,4 +14,6 @@ public enum TransactionKind
     Activate = 9,
     Inhibit = 10,
     Resume = 11,
+    /// <summary>The customer replaced the meter's password (new verifier, passphrase repetition list pushed). No value moves.</summary>
+    PasswordChange = 12,
 }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Serialization;
 using VbiOrleans.Abstractions;
+using VbiOrleans.Abstractions.Log;
 using VbiOrleans.Abstractions.Meters;
 using VbiOrleans.Abstractions.Modules;
 using VbiOrleans.Domain.Meters;
@@ -19,6 +20,7 @@ public sealed class MeterGrain(
     [PersistentState(stateName: "meter", storageName: StorageNames.Postal)] IPersistentState<MeterGrainState> row,
     IOptions<ModuleOptions> options,
     Serializer serializer,
+    Log.TransactionLog log,
     TimeProvider clock,
     ILogger<MeterGrain> logger) : Grain, IMeterGrain
 {
@@ -40,23 +42,19 @@ public sealed class MeterGrain(
 
     public async Task<MeterResult> Provision()
     {
-        if (row.State.SealedPackage is not null) return Ok(row.State.Registers!, null, 0, null);
+        if (row.State.SealedPackage is not null || await ReconcileAsync()) return Ok(row.State.Registers!, null, 0, null);
         var outcome = await Session.Provision();
         if (!outcome.IsSuccess) return MeterResult.Fail(outcome.Error, outcome.Message!);
-        // Published before the row is written: a certificate that signs nothing is harmless, an indicium whose
-        // certificate cannot be found is not.
-        await GrainFactory.GetGrain<IMeterCertificateGrain>(outcome.CertificateSerial!).Register(MeterId, outcome.Certificate!);
-        var next = row.State.Copy();
-        next.SealedPackage = outcome.SealedPackage;
-        next.Checkpoint = outcome.Checkpoint;
-        next.Registers = outcome.Registers;
-        next.CertificateSerial = outcome.CertificateSerial;
-        next.Certificate = outcome.Certificate;
-        await CommitAsync(next);
-        return Ok(next.Registers!, Domain.Transactions.TransactionKind.Provision, 0, null);
+        var change = new RowChange(outcome.SealedPackage, outcome.Checkpoint, outcome.Registers, null, null, null, null, null, null,
+            outcome.Certificate, outcome.CertificateSerial, null);
+        await CommitAsync(new LogRecord(MeterId, 0, Domain.Transactions.TransactionKind.Provision, 0, outcome.Checkpoint!.At, outcome.Checkpoint.ModuleSerial, change));
+        return Ok(row.State.Registers!, Domain.Transactions.TransactionKind.Provision, 0, null);
     }
 
-    public async Task<MeterResult> Execute(string idempotencyKey, MeterCommand command, ExpectedRegisters? expected = null)
+    public Task<MeterResult> Execute(string idempotencyKey, MeterCommand command, ExpectedRegisters? expected = null) =>
+        ExecuteAsync(idempotencyKey, command, expected, mayRollForward: true);
+
+    private async Task<MeterResult> ExecuteAsync(string idempotencyKey, MeterCommand command, ExpectedRegisters? expected, bool mayRollForward)
     {
         if (string.IsNullOrWhiteSpace(idempotencyKey) || idempotencyKey.Length > 128 || idempotencyKey.Any(char.IsControl))
             return MeterResult.Fail(ErrorCode.ValidationFailed, "an idempotency key of 1 to 128 printable characters is required");
@@ -68,8 +66,15 @@ public sealed class MeterGrain(
                 ? serializer.Deserialize<MeterResult>(seen.Result)!
                 : MeterResult.Fail(ErrorCode.IdempotencyKeyReused, $"idempotency key '{idempotencyKey}' was used for another request");
         }
-        if (row.State.SealedPackage is null)
+        if (row.State.SealedPackage is null && !await ReconcileAsync())
             return MeterResult.Fail(ErrorCode.MeterNotFound, $"meter {MeterId} is not provisioned");
+        if (row.State.Idempotency.Find(e => e.Key == idempotencyKey) is { } replayed)
+        {
+            // Rolled forward just now, and the log held this key's result.
+            return replayed.Fingerprint == fingerprint
+                ? serializer.Deserialize<MeterResult>(replayed.Result)!
+                : MeterResult.Fail(ErrorCode.IdempotencyKeyReused, $"idempotency key '{idempotencyKey}' was used for another request");
+        }
 
         RefundTarget? refund = null;
         if (command is RefundCommand r)
@@ -80,7 +85,14 @@ public sealed class MeterGrain(
             refund = new RefundTarget(r.IndiciumId, found.Sequence, found.PostageMills, found.PrintedAt);
         }
 
-        var outcome = await Session.Process(new ModuleRequest(MeterId, row.State.SealedPackage, row.State.Checkpoint, command, expected, refund));
+        var outcome = await Session.Process(new ModuleRequest(MeterId, row.State.SealedPackage!, row.State.Checkpoint, command, expected, refund));
+        if (outcome.Error == ErrorCode.PostalStoreBehind && outcome.RollForward is { Count: > 0 } records && mayRollForward)
+        {
+            // The postal row was behind; now it is current (and may already hold this key's result): start over once.
+            await RollForwardAsync(records, outcome.Message!);
+            return await ExecuteAsync(idempotencyKey, command, expected, mayRollForward: false);
+        }
+        if (outcome.RolledBack.Count > 0) await LogRollbackAsync(outcome.RolledBack);
         if (!outcome.IsSuccess)
         {
             VbiTelemetry.CommandsRefused.Add(1, new KeyValuePair<string, object?>("code", outcome.Error.ToString()));
@@ -89,26 +101,88 @@ public sealed class MeterGrain(
 
         var checkpoint = outcome.Checkpoint!;
         var result = Ok(outcome.Registers!, checkpoint.Kind, checkpoint.AmountMills, outcome.Indicium);
-        var now = clock.GetUtcNow();
-        var next = row.State.Copy();
-        next.SealedPackage = outcome.SealedPackage;
-        next.Checkpoint = checkpoint;
-        next.Registers = outcome.Registers;
-        if (command is LicenseCommand license) next.LicensingZip = license.Zip;
-        if (outcome.Indicium is { } indicium)
-            next.Issued = IssuedLedger.Append(next.Issued, new IssuedLedger.Entry(indicium.Sequence, indicium.PostageMills, indicium.PrintedAt, false,
-                IssuedLedger.DigestOf(indicium.Data, indicium.Signature)));
-        if (refund is not null) next.Issued = IssuedLedger.MarkRefunded(next.Issued, refund.Sequence);
-        next.Issued = IssuedLedger.Prune(next.Issued, now - options.Value.Limits.RefundWindow);
-        next.Idempotency.RemoveAll(e => now - e.At > IdempotencyWindow);
-        if (next.Idempotency.Count >= IdempotencyCapacity) next.Idempotency.RemoveRange(0, next.Idempotency.Count - IdempotencyCapacity + 1);
-        next.Idempotency.Add(new IdempotencyEntry(idempotencyKey, fingerprint, serializer.SerializeToArray(result), now));
+        var change = new RowChange(outcome.SealedPackage, checkpoint, outcome.Registers, outcome.Indicium, refund?.Sequence, idempotencyKey, fingerprint,
+            serializer.SerializeToArray(result), (command as LicenseCommand)?.Zip, null, null, null);
 
-        // Step 7: the postal store, durably. If this fails the result never leaves; the next command reconciles.
-        await CommitAsync(next);
+        // Step 7: the log, then the postal store, durably. If either fails the result never leaves; the next command
+        // reconciles (rolls forward from the log, or rolls module memory back if the log never got it).
+        await CommitAsync(new LogRecord(MeterId, checkpoint.Sequence, checkpoint.Kind, checkpoint.AmountMills, checkpoint.At, checkpoint.ModuleSerial, change));
         VbiTelemetry.MeterCommands.Add(1, new KeyValuePair<string, object?>("kind", checkpoint.Kind.ToString()));
         return result;
     }
+
+    /// <summary>Appends the transaction to the log (durably), then applies it to the postal row (durably).</summary>
+    private async Task CommitAsync(LogRecord record)
+    {
+        await log.AppendAsync(record);
+        var next = row.State.Copy();
+        await ApplyAsync(next, record);
+        await CommitAsync(next);
+    }
+
+    /// <summary>
+    /// What a transaction does to the postal row: the same code for a command that just ran and for one replayed
+    /// from the log, so a rolled-forward row is exactly the row the command would have written.
+    /// </summary>
+    private async Task ApplyAsync(MeterGrainState next, LogRecord record)
+    {
+        var change = record.Change;
+        next.SealedPackage = change.SealedPackage;
+        next.Checkpoint = change.Checkpoint;
+        next.Registers = change.Registers;
+        if (change.LicensingZip is { } zip) next.LicensingZip = zip;
+        if (change.Certificate is { } certificate)
+        {
+            // Published before the row is written: a certificate that signs nothing is harmless, an indicium whose
+            // certificate cannot be found is not.
+            await GrainFactory.GetGrain<IMeterCertificateGrain>(change.CertificateSerial!).Register(MeterId, certificate);
+            next.Certificate = certificate;
+            next.CertificateSerial = change.CertificateSerial;
+        }
+        if (change.Indicium is { } indicium)
+            next.Issued = IssuedLedger.Append(next.Issued, new IssuedLedger.Entry(indicium.Sequence, indicium.PostageMills, indicium.PrintedAt, false,
+                IssuedLedger.DigestOf(indicium.Data, indicium.Signature)));
+        if (change.RefundedSequence is { } refunded) next.Issued = IssuedLedger.MarkRefunded(next.Issued, refunded);
+        var now = clock.GetUtcNow();
+        next.Issued = IssuedLedger.Prune(next.Issued, now - options.Value.Limits.RefundWindow);
+        next.Idempotency.RemoveAll(e => now - e.At > IdempotencyWindow);
+        if (change.IdempotencyKey is { } key && now - record.At <= IdempotencyWindow)
+        {
+            if (next.Idempotency.Count >= IdempotencyCapacity) next.Idempotency.RemoveRange(0, next.Idempotency.Count - IdempotencyCapacity + 1);
+            next.Idempotency.Add(new IdempotencyEntry(key, change.Fingerprint!, change.Result!, record.At));
+        }
+    }
+
+    public async Task<MeterAudit> Reconcile()
+    {
+        await ReconcileAsync();
+        return await Audit();
+    }
+
+    /// <summary>Rolls the postal row forward from the log if module memory is ahead of it; true if it did.</summary>
+    private async Task<bool> ReconcileAsync()
+    {
+        var outcome = await Session.Reconcile(row.State.Checkpoint);
+        if (outcome.Error != ErrorCode.PostalStoreBehind || outcome.RollForward is not { Count: > 0 } records) return false;
+        await RollForwardAsync(records, outcome.Message!);
+        return true;
+    }
+
+    /// <summary>The recovery matrix's roll-forward row: replays the logged transactions the postal row lacks.</summary>
+    private async Task RollForwardAsync(IReadOnlyList<LogRecord> records, string reason)
+    {
+        var next = row.State.Copy();
+        foreach (var record in records) await ApplyAsync(next, record);
+        await CommitAsync(next);
+        VbiTelemetry.RollForwards.Add(records.Count);
+        logger.LogWarning("Meter {MeterId} rolled forward {Count} transactions from the log to sequence {Sequence}: {Reason}",
+            MeterId, records.Count, next.Checkpoint?.Sequence, reason);
+    }
+
+    /// <summary>Records in the log that module memory dropped transactions which never reached it (they were never released).</summary>
+    private Task LogRollbackAsync(IReadOnlyList<long> sequences) =>
+        log.AppendAsync(new LogRecord(MeterId, sequences.Min(), Domain.Transactions.TransactionKind.Rollback, 0, clock.GetUtcNow(),
+            row.State.Checkpoint?.ModuleSerial ?? "", RowChange.Event with { Note = $"rolled back {string.Join(", ", sequences)}" }));
 
     public async Task<MeterAudit> Audit()
     {
@@ -127,10 +201,16 @@ public sealed class MeterGrain(
         var outcome = await Session.Recover(row.State.Checkpoint, row.State.SealedPackage, operatorName, reason);
         if (!outcome.IsSuccess) return MeterResult.Fail(outcome.Error, outcome.Message!);
         logger.LogWarning("Meter {MeterId} recovered by operator {Operator}: {Reason}", MeterId, operatorName, reason);
+        await log.AppendAsync(new LogRecord(MeterId, row.State.Checkpoint.Sequence, Domain.Transactions.TransactionKind.Recovery, 0, clock.GetUtcNow(),
+            row.State.Checkpoint.ModuleSerial, RowChange.Event with { Note = $"operator {operatorName}: {reason}" }));
         return Ok(outcome.Registers!, null, 0, null);
     }
 
     public Task<byte[]?> Certificate() => Task.FromResult(row.State.Certificate);
+
+    public Task<MeterSnapshot?> Snapshot() => Task.FromResult(row.State is { SealedPackage: { } package, Registers: { } registers }
+        ? new MeterSnapshot(package, registers, row.State.LicensingZip, row.State.CertificateSerial)
+        : null);
 
     public Task<IndiciumLookup> FindIndicium(byte[] indicium)
     {

@@ -19,7 +19,7 @@ namespace VbiOrleans.Grains.Modules;
 /// meter between calls except key caches, so any activation on any silo serves any meter.
 /// </summary>
 [StatelessWorker]
-public sealed class CryptoWorkerGrain(ModuleCrypto crypto, IOptions<ModuleOptions> options, TimeProvider clock) : Grain, ICryptoWorkerGrain
+public sealed partial class CryptoWorkerGrain(ModuleCrypto crypto, IOptions<ModuleOptions> options, TimeProvider clock) : Grain, ICryptoWorkerGrain
 {
     private ModuleOptions Options => options.Value;
 
@@ -86,6 +86,7 @@ public sealed class CryptoWorkerGrain(ModuleCrypto crypto, IOptions<ModuleOption
             RefundCommand when request.RefundTarget is { } target => Psd.Refund(package, new Mills(target.PostageMills), target.PrintedAt, limits, now),
             RefundCommand c => new DomainError(ErrorCode.IndiciumNotFound, $"indicium {c.IndiciumId} was not issued by meter {id}"),
             WithdrawCommand => Psd.Withdraw(package, now),
+            ChangePasswordCommand c => Psd.ChangePassword(package, c.PasswordVerifier, c.RepetitionList, now),
             _ => new DomainError(ErrorCode.ValidationFailed, $"unknown command {request.Command.GetType().Name}"),
         };
         if (!transition.IsSuccess) return Fail(transition.Error);

@@ -28,8 +28,16 @@ public sealed class ModuleCrypto(IHsm hsm, ILogger<ModuleCrypto> logger)
     private HsmKey? _master;
     private HsmKey? _checkpointMac;
     private HsmKey? _ca;
+    private HsmKey? _identity;
 
     public IHsm Hsm => hsm;
+
+    /// <summary>The module identity key (ECDSA P-256, in the HSM): it signs registration answers and log checkpoints.</summary>
+    public async Task<HsmKey> IdentityKeyAsync()
+    {
+        await EnsureKeysAsync();
+        return _identity!;
+    }
 
     /// <summary>Finds the module keys in the HSM, making any that do not exist yet.</summary>
     public Task PrepareKeysAsync() => EnsureKeysAsync();
@@ -43,7 +51,7 @@ public sealed class ModuleCrypto(IHsm hsm, ILogger<ModuleCrypto> logger)
             if (_ca is not null) return;
             _master = await FindOrCreateAsync(MasterKeyLabel, HsmKeyKind.Aes256Wrapping);
             _checkpointMac = await FindOrCreateAsync(CheckpointMacKeyLabel, HsmKeyKind.HmacSha256);
-            await FindOrCreateAsync(IdentityKeyLabel, HsmKeyKind.EcP256Signing);
+            _identity = await FindOrCreateAsync(IdentityKeyLabel, HsmKeyKind.EcP256Signing);
             _ca = await FindOrCreateAsync(PostalCaKeyLabel, HsmKeyKind.EcP256Signing);
             logger.LogInformation("Crypto module keys ready in HSM {Hsm}", hsm.Name);
         }

@@ -31,6 +31,20 @@ public sealed class ModuleOptions
     public string SoftwareId { get; set; } = "VBIORLEANS-1";
     public int CertificateValidityDays { get; set; } = 3 * 365;
 
+    /// <summary>PBKDF2 iterations of the meter password verifiers the module makes (the count travels in each verifier).</summary>
+    public int PasswordIterations { get; set; } = Protocol.Passwords.PasswordVerifier.DefaultIterations;
+
+    /// <summary>N: how many recent passwords the passphrase repetition list refuses (1 to 24).</summary>
+    public int PassphraseHistoryDepth { get; set; } = Protocol.Passwords.PassphraseHistory.DefaultDepth;
+
+    /// <summary>A client session ends after this long without a request, and this long after its login whatever happens.</summary>
+    public TimeSpan SessionIdleTimeout { get; set; } = TimeSpan.FromMinutes(30);
+    public TimeSpan SessionMaxLifetime { get; set; } = TimeSpan.FromHours(12);
+
+    /// <summary>After this many wrong meter passwords in a row, logins to the meter are refused for <see cref="LoginLockout"/>.</summary>
+    public int MaxFailedLogins { get; set; } = 5;
+    public TimeSpan LoginLockout { get; set; } = TimeSpan.FromMinutes(15);
+
     public MeterLimits Limits => new(new Mills(MaxPostageValueDownloadMills), new Mills(DescendingRegisterCeilingMills),
         new Mills(MaxPostagePerPieceMills), TimeSpan.FromDays(RefundWindowDays));
 
@@ -38,5 +52,9 @@ public sealed class ModuleOptions
     {
         if (MemoryDepth is < 1 or > 5) throw new ArgumentOutOfRangeException(nameof(MemoryDepth), MemoryDepth, "Vbi:Module:MemoryDepth is 1 to 5");
         if (!Domain.Modules.ModuleSerial.TryParse(Serial, out _, out var problem)) throw new ArgumentException($"Vbi:Module:Serial: {problem}");
+        if (PasswordIterations is < 1 or > Protocol.Passwords.PasswordVerifier.MaximumIterations)
+            throw new ArgumentOutOfRangeException(nameof(PasswordIterations), PasswordIterations, "Vbi:Module:PasswordIterations is 1 to 10,000,000");
+        if (PassphraseHistoryDepth is < 1 or > Protocol.Passwords.PassphraseHistory.MaximumDepth)
+            throw new ArgumentOutOfRangeException(nameof(PassphraseHistoryDepth), PassphraseHistoryDepth, "Vbi:Module:PassphraseHistoryDepth is 1 to 24");
     }
 }

@@ -27,6 +27,7 @@ public sealed class ModuleSessionGrain(
     [PersistentState(stateName: "moduleMemory", storageName: StorageNames.Module)] IPersistentState<ModuleMemoryState> memory,
     IOptions<ModuleOptions> options,
     SystemGuardView guard,
+    Log.TransactionLog log,
     TimeProvider clock,
     ILogger<ModuleSessionGrain> logger) : Grain, IModuleSessionGrain
 {
@@ -70,8 +71,17 @@ public sealed class ModuleSessionGrain(
         var postalValid = postal is null
             || (memoryCheckpoints.Count > 0 && memoryCheckpoints[^1].SameAs(postal))
             || await Worker.VerifyCheckpoint(request.PostalCheckpoint!);
+        // The roll-forward row: the postal store is behind (restored from a backup, a standby that lagged, wiped) and
+        // the log holds every transaction from its checkpoint to module memory's latest. The meter replays them.
+        if (postalValid && memoryCheckpoints.Count > 0 && (postal is null || postal.Sequence < memoryCheckpoints[^1].Sequence)
+            && await LogChainAsync(postal, memoryCheckpoints[^1]) is { } chain)
+        {
+            return ModuleOutcome.Fail(ErrorCode.PostalStoreBehind,
+                $"the postal store is at {postal?.Sequence.ToString() ?? "nothing"}, module memory at {memoryCheckpoints[^1].Sequence}; {chain.Count} transactions roll forward from the log")
+                with { RollForward = chain };
+        }
         var decision = RecoveryMatrix.Decide(postal, postalValid, memoryCheckpoints,
-            // Roll-forward from the transaction log arrives with the log; until then that row is the rollback row.
+            // Newer transactions that were in the log were rolled forward above; the ones left never reached it.
             inLog: _ => false);
 
         IReadOnlyList<long> rolledBack = [];
@@ -113,6 +123,37 @@ public sealed class ModuleSessionGrain(
             .Report(new ModuleTransactionReport(checkpoint.At, checkpoint.Kind, checkpoint.AmountMills, MeterId, checkpoint.Sequence)).Ignore();
 
         return new ModuleOutcome(ErrorCode.None, null, outcome.SealedPackage, checkpoint, outcome.Registers, outcome.Indicium, false, rolledBack);
+    }
+
+    /// <summary>
+    /// The logged transactions after the postal checkpoint up to module memory's latest, if the log holds an unbroken
+    /// chain: the postal checkpoint itself (or nothing, for a row that is gone), then every sequence up to the latest,
+    /// ending on exactly memory's latest checkpoint. Null when it does not.
+    /// </summary>
+    private async Task<IReadOnlyList<Abstractions.Log.LogRecord>?> LogChainAsync(Domain.Checkpoints.Checkpoint? postal, Domain.Checkpoints.Checkpoint latest)
+    {
+        var records = (await log.ReadMeterAsync(MeterId, (postal?.Sequence ?? 0) - 1)).Where(r => !r.Change.IsEvent)
+            .GroupBy(r => r.Sequence).ToDictionary(g => g.Key, g => g.Last());
+        if (postal is not null && !(records.TryGetValue(postal.Sequence, out var start) && start.Change.Checkpoint!.ToDomain().SameAs(postal))) return null;
+        var chain = new List<Abstractions.Log.LogRecord>();
+        for (var sequence = postal is null ? 0 : postal.Sequence + 1; sequence <= latest.Sequence; sequence++)
+        {
+            if (!records.TryGetValue(sequence, out var record)) return null;
+            chain.Add(record);
+        }
+        return chain.Count > 0 && chain[^1].Change.Checkpoint!.ToDomain().SameAs(latest) ? chain : null;
+    }
+
+    public async Task<ModuleOutcome> Reconcile(CheckpointData? postalCheckpoint)
+    {
+        var memoryCheckpoints = memory.State.Checkpoints.Select(c => c.ToDomain()).ToList();
+        if (memoryCheckpoints.Count == 0 || memory.State.InhibitReason is not null) return ModuleOutcome.Fail(ErrorCode.None, "nothing to reconcile");
+        var postal = postalCheckpoint?.ToDomain();
+        if (postal is not null && memoryCheckpoints[^1].SameAs(postal)) return ModuleOutcome.Fail(ErrorCode.None, "the postal store is current");
+        if (postal is not null && !await Worker.VerifyCheckpoint(postalCheckpoint!)) return ModuleOutcome.Fail(ErrorCode.None, "the postal checkpoint fails its MAC");
+        if ((postal is null || postal.Sequence < memoryCheckpoints[^1].Sequence) && await LogChainAsync(postal, memoryCheckpoints[^1]) is { } chain)
+            return ModuleOutcome.Fail(ErrorCode.PostalStoreBehind, $"{chain.Count} transactions roll forward from the log") with { RollForward = chain };
+        return ModuleOutcome.Fail(ErrorCode.None, "the log does not bridge the postal store to module memory");
     }
 
     public Task<IReadOnlyList<CheckpointData>> Memory() => Task.FromResult<IReadOnlyList<CheckpointData>>([.. memory.State.Checkpoints]);

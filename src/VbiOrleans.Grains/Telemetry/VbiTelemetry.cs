@@ -28,4 +28,22 @@ public static class VbiTelemetry
 
     public static readonly Counter<long> CommandsRefused =
         Meter.CreateCounter<long>("vbi.commands.refused", description: "Commands refused with a named error, by code");
+
+    public static readonly Counter<long> RollForwards =
+        Meter.CreateCounter<long>("vbi.meters.rolled_forward", description: "Transactions replayed from the log into a postal row that was behind");
+
+    public static readonly Counter<long> LogAppended =
+        Meter.CreateCounter<long>("vbi.log.appended", description: "Transactions appended to the transaction log");
+
+    public static readonly Counter<long> LogShipFailures =
+        Meter.CreateCounter<long>("vbi.log.ship_failures", description: "Attempts to ship log segments to the archive that failed (kept, retried)");
+
+    private static long _archiveLag;
+
+    /// <summary>Log entries not yet in the archive (sealed but unshipped, plus appended but unsealed), as the sealer last saw it.</summary>
+    public static void ReportArchiveLag(long entries) => Interlocked.Exchange(ref _archiveLag, entries);
+
+    public static readonly ObservableGauge<long> ArchiveLag =
+        Meter.CreateObservableGauge("vbi.log.archive_lag", () => Interlocked.Read(ref _archiveLag), unit: "{entry}",
+            description: "Transaction-log entries committed but not yet shipped to the archive");
 }

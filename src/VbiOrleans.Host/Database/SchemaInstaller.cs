@@ -22,9 +22,13 @@ public sealed class SchemaInstaller
     /// <summary>Which scripts each store's database needs.</summary>
     public static IReadOnlyList<Script> ScriptsFor(string store)
     {
-        var names = store == StorageNames.Membership
-            ? new[] { "00-main.sql", "10-clustering.sql", "20-persistence.sql", "30-reminders.sql" }
-            : new[] { "00-main.sql", "20-persistence.sql" };
+        var names = store switch
+        {
+            StorageNames.Membership => new[] { "00-main.sql", "10-clustering.sql", "20-persistence.sql", "30-reminders.sql" },
+            // The transaction log lives beside module memory: both must outlive the postal store.
+            StorageNames.Module => new[] { "00-main.sql", "20-persistence.sql", "40-transaction-log.sql" },
+            _ => new[] { "00-main.sql", "20-persistence.sql" },
+        };
         return [.. names.Select(Load)];
     }
 

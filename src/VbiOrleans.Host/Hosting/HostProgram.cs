@@ -255,6 +255,7 @@ public static class HostProgram
         app.MapMeterOperatorEndpoints();
         app.MapIndiciumEndpoints();
         app.MapLabelEndpoints();
+        app.MapLogEndpoints();
         app.MapOrleansDashboard("/dashboard").RequireAuthorization(OperatorAuthenticationHandler.Policy);
     }
 

@@ -41,6 +41,8 @@ public static class SiloSetup
         else
         {
             ArgumentNullException.ThrowIfNull(connections);
+            // The transaction log lives in the module store's database, beside module memory.
+            silo.Services.AddSingleton<VbiOrleans.Grains.Log.ILogStore>(new VbiOrleans.Grains.Log.PostgresLogStore(connections[StorageNames.Module]));
             silo.ConfigureEndpoints(AdvertisedAddress(cluster.AdvertisedIp), cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: false);
             ConfigureAdoNet(silo, connections);
         }
@@ -49,6 +51,9 @@ public static class SiloSetup
         // MeterGen's pool fills in the background from the moment a silo starts.
         silo.AddStartupTask(async (services, _) =>
             await services.GetRequiredService<IGrainFactory>().GetGrain<VbiOrleans.Abstractions.Meters.IMeterPoolGrain>(0).Status());
+        // The log sealer runs on its own timer from the first silo on; its reminder revives it if that silo dies.
+        silo.AddStartupTask(async (services, _) =>
+            await services.GetRequiredService<IGrainFactory>().GetGrain<VbiOrleans.Abstractions.Log.ILogSealerGrain>(0).Status());
         // Trace context crosses grain calls only when traces are exported: the filters run on every call.
         if (options.Telemetry.Exporter != TelemetryExporter.None) silo.AddActivityPropagation();
         silo.AddDashboard(o => o.HideTrace = true);
@@ -66,6 +71,9 @@ public static class SiloSetup
         });
         silo.Services.TryAddSingleton<ModuleCrypto>();
         silo.Services.TryAddSingleton<SystemGuardView>();
+        silo.Services.AddOptions<VbiOrleans.Grains.Log.LogOptions>().BindConfiguration(VbiOrleans.Grains.Log.LogOptions.Section);
+        silo.Services.TryAddSingleton<VbiOrleans.Grains.Log.ILogStore, VbiOrleans.Grains.Log.MemoryLogStore>();
+        silo.Services.TryAddSingleton<VbiOrleans.Grains.Log.TransactionLog>();
     }
 
     /// <summary>

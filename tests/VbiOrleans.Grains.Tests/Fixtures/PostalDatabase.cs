@@ -23,6 +23,14 @@ public static class PostalDatabase
         if (changed != 1) throw new InvalidOperationException($"meter row {meterId} not found");
     }
 
+    /// <summary>Deletes a meter's row, as a lost postal database loses it.</summary>
+    public static async Task DeleteMeterRowAsync(string meterId)
+    {
+        var deleted = await LocalServices.ScalarAsync<long>(Database,
+            "WITH d AS (DELETE FROM OrleansStorage WHERE GrainTypeString = 'meter' AND GrainIdExtensionString = @id RETURNING 1) SELECT count(*) FROM d", ("id", meterId));
+        if (deleted != 1) throw new InvalidOperationException($"meter row {meterId} not found");
+    }
+
     /// <summary>Flips one bit of the sealed PSD package inside a meter's row, found by its "VPSD" magic.</summary>
     public static byte[] FlipPackageByte(byte[] payload, int index)
     {

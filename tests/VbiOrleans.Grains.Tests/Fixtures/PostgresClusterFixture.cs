@@ -20,6 +20,12 @@ public class PostgresClusterFixture : IAsyncLifetime
 {
     public static readonly InMemoryHsm SharedHsm = new();
 
+    /// <summary>
+    /// Module memory and the transaction log get a database of this test process: their keys live in
+    /// <see cref="SharedHsm"/>, which is new in every run, so a log key wrapped by an earlier run's HSM must not be found.
+    /// </summary>
+    public static readonly Lazy<string> ModuleDatabase = new(() => LocalServices.CreateScratchDatabaseAsync("vbi_grains_module").GetAwaiter().GetResult());
+
     public TestCluster Cluster { get; private set; } = null!;
 
     protected virtual short SiloCount => 3;
@@ -54,10 +60,14 @@ public class PostgresClusterFixture : IAsyncLifetime
     {
         var config = new ConfigurationBuilder()
             .AddInMemoryCollection(LocalServices.StoreConnectionStrings.Select(kv =>
-                new KeyValuePair<string, string?>($"ConnectionStrings:{kv.Key}", kv.Value)))
+                new KeyValuePair<string, string?>($"ConnectionStrings:{kv.Key}",
+                    kv.Key == Abstractions.StorageNames.Module ? LocalServices.ConnectionString(ModuleDatabase.Value) : kv.Value)))
             .Build();
         return StoreConnections.Read(config, out var error) ?? throw new InvalidOperationException(error);
     }
+
+    /// <summary>Where the silos of this test run ship the transaction log.</summary>
+    public static readonly string ArchiveFolder = Path.Combine(Path.GetTempPath(), "vbi-grains-archive-" + Environment.ProcessId);
 
     private sealed class SiloConfigurator : ISiloConfigurator
     {
@@ -66,6 +76,9 @@ public class PostgresClusterFixture : IAsyncLifetime
             SiloSetup.ConfigureAdoNet(silo, Connections());
             // In-process silos share one HSM, as silos on one machine share one SoftHSM2 token.
             silo.Services.AddSingleton<IHsm>(SharedHsm);
+            // The log in the module database, as in the Cluster profile; the archive in a folder of this test run.
+            silo.Services.AddSingleton<VbiOrleans.Grains.Log.ILogStore>(new VbiOrleans.Grains.Log.PostgresLogStore(Connections()[Abstractions.StorageNames.Module]));
+            silo.Services.AddSingleton<VbiOrleans.Grains.Archive.IArchiveStore>(new VbiOrleans.Grains.Archive.FolderArchiveStore(ArchiveFolder));
             SiloSetup.AddVbiServices(silo);
             var threshold = int.Parse(silo.Configuration["ShutdownThreshold"] ?? "1000000");
             silo.Services.Configure<ModuleOptions>(o =>

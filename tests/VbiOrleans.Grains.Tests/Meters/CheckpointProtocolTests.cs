@@ -20,12 +20,12 @@ public sealed class CheckpointProtocolTests(PostgresClusterFixture fixture)
     }
 
     [Fact]
-    public async Task A_crash_between_the_module_write_and_the_postal_write_is_rolled_back_and_the_indicium_never_released()
+    public async Task A_crash_before_the_log_append_is_rolled_back_and_the_indicium_never_released()
     {
         var s = await new MeterScenario(Grains).OperationalAsync(fundMills: 10_000);
         Ok(await s.PrintAsync(100));
 
-        await PostalDatabase.FailPostalWritesOfAsync(s.MeterId);
+        await LogDatabase.FailAppendsOfAsync(s.MeterId);
         MeterResult? released = null;
         Exception? failure = null;
         try
@@ -38,16 +38,16 @@ public sealed class CheckpointProtocolTests(PostgresClusterFixture fixture)
         }
         finally
         {
-            await PostalDatabase.HealPostalWritesOfAsync(s.MeterId);
+            await LogDatabase.HealAppendsOfAsync(s.MeterId);
         }
         Assert.Null(released);
         Assert.NotNull(failure);
 
-        // Module memory holds the unreleased print; the postal store does not.
+        // Module memory holds the unreleased print; neither the log nor the postal store does.
         var stuck = await s.Meter.Audit();
         Assert.Equal(stuck.PostalCheckpoint!.Sequence + 1, stuck.ModuleMemory[^1].Sequence);
 
-        // The next command recovers: the unreleased transaction is rolled back, then the command proceeds.
+        // The next command recovers: the unreleased transaction is rolled back (and that is logged), then it proceeds.
         var next = Ok(await s.PrintAsync(300));
         Assert.Equal(400, next.Registers!.AscendingMills);
         Assert.Equal(2, next.Registers.PieceCount);
@@ -59,23 +59,83 @@ public sealed class CheckpointProtocolTests(PostgresClusterFixture fixture)
     }
 
     [Fact]
-    public async Task A_row_restored_to_an_older_version_is_caught_before_any_command_runs()
+    public async Task A_crash_after_the_log_append_rolls_forward_and_the_retry_releases_the_same_indicium()
+    {
+        var s = await new MeterScenario(Grains).OperationalAsync(fundMills: 10_000);
+        Ok(await s.PrintAsync(100));
+
+        var key = Key();
+        await PostalDatabase.FailPostalWritesOfAsync(s.MeterId);
+        try
+        {
+            await Assert.ThrowsAnyAsync<Exception>(() => s.PrintAsync(200, key));
+        }
+        finally
+        {
+            await PostalDatabase.HealPostalWritesOfAsync(s.MeterId);
+        }
+        var stuck = await s.Meter.Audit();
+        Assert.Equal(stuck.PostalCheckpoint!.Sequence + 1, stuck.ModuleMemory[^1].Sequence);
+
+        // The print is in the log: the retry rolls the row forward and gets the print's own result back, once.
+        var retried = Ok(await s.PrintAsync(200, key));
+        Assert.Equal(300, retried.Registers!.AscendingMills);
+        Assert.Equal(2, retried.Registers.PieceCount);
+        Assert.Equal(stuck.ModuleMemory[^1].Sequence, retried.Indicium!.Sequence);
+        var again = Ok(await s.PrintAsync(200, key));
+        Assert.Equal(retried.Indicium.Signature, again.Indicium!.Signature);
+
+        var audit = await s.Meter.Audit();
+        Assert.Equal(audit.PostalCheckpoint!.Sequence, audit.ModuleMemory[^1].Sequence);
+        Assert.Equal(2, audit.Registers!.PieceCount);
+        Assert.Equal(10_000, audit.Registers.AscendingMills + audit.Registers.DescendingMills);
+    }
+
+    [Fact]
+    public async Task A_row_restored_to_an_older_version_rolls_forward_from_the_log_however_far_behind()
     {
         var s = await new MeterScenario(Grains).OperationalAsync(fundMills: 10_000);
         Ok(await s.PrintAsync(100));
         var old = await PostalDatabase.ReadMeterRowAsync(s.MeterId);
-        Ok(await s.PrintAsync(100));
-        Ok(await s.PrintAsync(100));
+        for (var i = 0; i < 6; i++) Ok(await s.PrintAsync(100)); // further behind than module memory reaches
+        var before = (await s.Meter.Audit()).Registers;
 
-        // One to K-1 versions behind: the rollback row (until the log brings roll-forward), never silent.
         await PostalDatabase.WriteMeterRowAsync(s.MeterId, old);
         await Reload(s.Meter);
+        Assert.Equal(before, (await s.Meter.Reconcile()).Registers);
         var next = Ok(await s.PrintAsync(100));
-        Assert.Equal(200, next.Registers!.AscendingMills);
+        Assert.Equal(800, next.Registers!.AscendingMills);
+        Assert.Equal(8, next.Registers.PieceCount);
+    }
 
-        // Further behind than module memory reaches: inhibited.
+    [Fact]
+    public async Task A_lost_row_is_rebuilt_from_the_log_with_its_idempotency_results()
+    {
+        var s = await new MeterScenario(Grains).OperationalAsync(fundMills: 10_000);
+        var key = Key();
+        var printed = Ok(await s.PrintAsync(250, key));
+        var before = await s.Meter.Audit();
+
+        await PostalDatabase.DeleteMeterRowAsync(s.MeterId);
+        await Reload(s.Meter);
+        var replayed = Ok(await s.PrintAsync(250, key));
+        Assert.Equal(printed.Indicium!.Signature, replayed.Indicium!.Signature);
+        var after = await s.Meter.Audit();
+        Assert.Equal(before.Registers, after.Registers);
+        Assert.Equal(before.CertificateSerial, after.CertificateSerial);
+        Assert.Equal(before.LicensingZip, after.LicensingZip);
+        Assert.Equal(await s.Meter.Certificate(), (await Grains.GetGrain<IMeterCertificateGrain>(before.CertificateSerial!).Get())!.Certificate);
+    }
+
+    [Fact]
+    public async Task A_row_restored_from_too_long_ago_with_no_log_to_bridge_it_is_inhibited()
+    {
+        var s = await new MeterScenario(Grains).OperationalAsync(fundMills: 10_000);
+        Ok(await s.PrintAsync(100));
         var ancient = await PostalDatabase.ReadMeterRowAsync(s.MeterId);
         for (var i = 0; i < 4; i++) Ok(await s.PrintAsync(100));
+        Assert.True(await LogDatabase.ForgetAsync(s.MeterId) >= 8);
+
         await PostalDatabase.WriteMeterRowAsync(s.MeterId, ancient);
         await Reload(s.Meter);
         var refused = await s.PrintAsync(100);

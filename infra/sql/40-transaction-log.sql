@@ -1,0 +1,41 @@
+-- The transaction log (docs/transaction-log.md), in the module store's database: it must outlive the postal store.
+-- vbi_log: one row per committed PSD transaction, appended before the postal row is written (print path step 7).
+-- leaf_index, entry and leaf_hash are filled when the sealer takes the row into the Merkle tree.
+CREATE TABLE IF NOT EXISTS vbi_log
+(
+    id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    meter_id       text        NOT NULL,
+    meter_sequence bigint      NOT NULL,
+    kind           smallint    NOT NULL,
+    amount_mills   bigint      NOT NULL,
+    ar_mills       bigint      NOT NULL,
+    dr_mills       bigint      NOT NULL,
+    at             timestamptz NOT NULL,
+    module_serial  text        NOT NULL,
+    public_payload bytea       NOT NULL,
+    -- the meter's row change (sealed package, checkpoint, idempotency result), AES-256-GCM under the log key
+    record         bytea       NOT NULL,
+    leaf_index     bigint,
+    entry          bytea,
+    leaf_hash      bytea
+);
+CREATE INDEX IF NOT EXISTS vbi_log_meter ON vbi_log (meter_id, meter_sequence);
+CREATE UNIQUE INDEX IF NOT EXISTS vbi_log_leaf ON vbi_log (leaf_index) WHERE leaf_index IS NOT NULL;
+CREATE INDEX IF NOT EXISTS vbi_log_unsealed ON vbi_log (id) WHERE leaf_index IS NULL;
+
+-- Signed tree heads: the C2SP checkpoint note, and the Merkle accumulator to continue from.
+CREATE TABLE IF NOT EXISTS vbi_log_checkpoint
+(
+    size        bigint PRIMARY KEY,
+    root        bytea       NOT NULL,
+    note        text        NOT NULL,
+    accumulator bytea       NOT NULL,
+    created_at  timestamptz NOT NULL DEFAULT now()
+);
+
+-- Small named values: the wrapped log key, how far the archive has been shipped, the last snapshot.
+CREATE TABLE IF NOT EXISTS vbi_log_state
+(
+    name  text PRIMARY KEY,
+    value bytea NOT NULL
+);

@@ -1,0 +1,73 @@
+namespace VbiOrleans.Abstractions.Customers;
+
+/// <summary>
+/// A customer account (key "u-…") in the <c>commerce</c> store: email, the web-account password verifier, API tokens
+/// (only their SHA-256 is kept), the meters the customer licensed and the partners the customer linked. Password
+/// hashing runs in the API process; this grain keeps and compares hashes only.
+/// </summary>
+public interface ICustomerGrain : IGrainWithStringKey
+{
+    /// <summary>Creates the account once; repeating it for the same email with the account already created is refused.</summary>
+    Task<CustomerResult> Create(string email, string? name, byte[] passwordVerifier);
+
+    /// <summary>The web-account password verifier, for a login, unless too many logins failed lately.</summary>
+    Task<LoginGate> BeginLogin();
+
+    /// <summary>Records a failed login (wrong password) for the lockout count.</summary>
+    Task RecordFailedLogin();
+
+    /// <summary>Issues a token: stores SHA-256 of it until <paramref name="expiresAt"/> and clears the failure count.</summary>
+    Task<CustomerResult> AddToken(byte[] tokenHash, DateTimeOffset expiresAt);
+
+    /// <summary>The customer when the token is one of its unexpired tokens; otherwise null.</summary>
+    Task<CustomerView?> Authenticate(byte[] tokenHash);
+
+    Task RevokeToken(byte[] tokenHash);
+
+    Task<CustomerView?> Get();
+
+    /// <summary>
+    /// Licenses a meter to this customer at a licensing ZIP: takes a provisioned meter from MeterGen's pool and licenses
+    /// it. The same <paramref name="requestKey"/> returns the same meter (a retried request takes no second meter).
+    /// </summary>
+    Task<LicenseResult> LicenseMeter(string zip, string requestKey);
+
+    Task<CustomerResult> LinkPartner(string partnerId);
+
+    Task<CustomerResult> UnlinkPartner(string partnerId);
+}
+
+/// <summary>The email index (key "email:" + the normalized address): which customer holds an address.</summary>
+public interface ICustomerEmailGrain : IGrainWithStringKey
+{
+    /// <summary>Claims the address for <paramref name="customerId"/> unless another customer holds it; returns the holder.</summary>
+    Task<string> Claim(string customerId);
+
+    Task<string?> Holder();
+}
+
+[GenerateSerializer, Immutable]
+public sealed record CustomerView(
+    [property: Id(0)] string CustomerId,
+    [property: Id(1)] string Email,
+    [property: Id(2)] string? Name,
+    [property: Id(3)] DateTimeOffset CreatedAt,
+    [property: Id(4)] IReadOnlyList<string> MeterIds,
+    [property: Id(5)] IReadOnlyList<string> PartnerIds);
+
+[GenerateSerializer, Immutable]
+public sealed record CustomerResult([property: Id(0)] ErrorCode Error, [property: Id(1)] string? Message, [property: Id(2)] CustomerView? Customer)
+{
+    public bool IsSuccess => Error == ErrorCode.None;
+    public static CustomerResult Fail(ErrorCode error, string message) => new(error, message, null);
+}
+
+/// <summary>Whether a login may be tried now, and the verifier to try it against.</summary>
+[GenerateSerializer, Immutable]
+public sealed record LoginGate([property: Id(0)] ErrorCode Error, [property: Id(1)] byte[]? PasswordVerifier, [property: Id(2)] TimeSpan? RetryAfter);
+
+[GenerateSerializer, Immutable]
+public sealed record LicenseResult([property: Id(0)] ErrorCode Error, [property: Id(1)] string? Message, [property: Id(2)] string? MeterId)
+{
+    public bool IsSuccess => Error == ErrorCode.None;
+}

@@ -1,0 +1,36 @@
+namespace VbiOrleans.Abstractions.Meters;
+
+/// <summary>
+/// The customer's view of a meter's transactions, in the <c>commerce</c> store, one page per 100 sequences (key
+/// "{meterId}/{sequence / 100}"), so a page's row stays small however long the meter lives. It keeps each printed
+/// indicium's bytes, so a label can be downloaded again. Entries are upserted by sequence: writing the same
+/// transaction twice (a retried request) leaves one entry. The meter's registers and the transaction log are the
+/// record; this is a convenience view written after each transaction is durable.
+/// </summary>
+public interface IMeterHistoryGrain : IGrainWithStringKey
+{
+    public const int PageSize = 100;
+
+    static string Key(string meterId, long sequence) => $"{meterId}/{sequence / PageSize}";
+
+    Task Record(HistoryEntry entry);
+
+    /// <summary>The page's entries, newest first.</summary>
+    Task<IReadOnlyList<HistoryEntry>> List();
+}
+
+/// <summary>One transaction of a meter as its customer sees it. Amounts are mills; registers are after the transaction.</summary>
+[GenerateSerializer, Immutable]
+public sealed record HistoryEntry(
+    [property: Id(0)] long Sequence,
+    [property: Id(1)] DateTimeOffset At,
+    [property: Id(2)] string Kind,
+    [property: Id(3)] long AmountMills,
+    [property: Id(4)] long AscendingMills,
+    [property: Id(5)] long DescendingMills,
+    [property: Id(6)] string? IndiciumId,
+    [property: Id(7)] byte[]? Indicium,
+    [property: Id(8)] string? Reference,
+    [property: Id(9)] string? DestinationZip,
+    [property: Id(10)] string? MailClass,
+    [property: Id(11)] string InitiatedBy);

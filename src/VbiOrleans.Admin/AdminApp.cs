@@ -1,0 +1,285 @@
+using System.CommandLine;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Azure.Storage.Blobs;
+using VbiOrleans.Grains.Archive;
+using VbiOrleans.Grains.Log;
+using VbiOrleans.TransactionLog.Notes;
+using VbiOrleans.TransactionLog.Verification;
+
+namespace VbiOrleans.Admin;
+
+/// <summary>
+/// <c>vbi-admin</c>: the operator's tool for the transaction log and recovery, with <c>vbi</c>'s conventions
+/// (<c>--server</c>, <c>--json</c>, the operator key from <c>VBI_OPERATOR_KEY</c> or a file, documented exit codes).
+/// </summary>
+public static class AdminApp
+{
+    public const string ServerVariable = "VBI_SERVER";
+    public const string ArchiveVariable = "VBI_ARCHIVE";
+    public const string OperatorVariable = "VBI_OPERATOR";
+    public const string OperatorKeyVariable = "VBI_OPERATOR_KEY";
+    public const string DefaultServer = "http://127.0.0.1:5080";
+
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, Func<string, string?>? environment = null,
+        CancellationToken cancellationToken = default)
+    {
+        var env = environment ?? Environment.GetEnvironmentVariable;
+        var server = new Option<string>("--server", "-s") { Description = $"The server's base URL [default: ${ServerVariable}, else {DefaultServer}]", Recursive = true };
+        var json = new Option<bool>("--json") { Description = "Print the result as JSON", Recursive = true };
+        var archive = new Option<string>("--archive")
+        {
+            Description = $"The archive: a folder path, or an Azure Blob Storage connection string [default: ${ArchiveVariable}]",
+            Recursive = true,
+        };
+        var container = new Option<string>("--container") { Description = "The blob container [default: vbi-archive]", DefaultValueFactory = _ => "vbi-archive", Recursive = true };
+        var verifierKey = new Option<string>("--verifier-key")
+        {
+            Description = "The log's verifier key (name+hash+key); by default the one archived beside the log. Pin it: an attacker who rewrites the archive can rewrite that file too",
+        };
+        var operatorName = new Option<string>("--operator") { Description = $"The operator name [default: ${OperatorVariable}, else 'operator']", Recursive = true };
+        var operatorKeyFile = new Option<string>("--operator-key-file") { Description = $"A file holding the operator key [default: ${OperatorKeyVariable}]", Recursive = true };
+
+        var root = new RootCommand("vbi-admin: verify the archived transaction log and recover the postal store from it.");
+        root.Options.Add(server);
+        root.Options.Add(json);
+        root.Options.Add(archive);
+        root.Options.Add(container);
+        root.Options.Add(operatorName);
+        root.Options.Add(operatorKeyFile);
+
+        var verify = new Command("verify-log",
+            "Check the archive: every checkpoint's signature, every checkpoint consistent with the one before, every entry in the tree. Names the first bad entry (exit 5).");
+        verify.Options.Add(verifierKey);
+        verify.SetAction(async (parse, token) =>
+        {
+            var store = OpenArchive(parse.GetValue(archive) ?? env(ArchiveVariable), parse.GetValue(container)!, stderr);
+            if (store is null) return AdminExitCodes.Usage;
+            var (code, result) = await VerifyLogAsync(store, parse.GetValue(verifierKey), stderr, token);
+            if (result is not null) Print(stdout, parse.GetValue(json), result, Describe(result));
+            return code;
+        });
+        root.Subcommands.Add(verify);
+
+        var status = new Command("log-status", "The log's size, what is not sealed or not shipped yet, and its latest signed checkpoint.");
+        status.SetAction(async (parse, token) =>
+        {
+            using var http = Http(parse.GetValue(server) ?? env(ServerVariable) ?? DefaultServer, parse.GetValue(operatorName) ?? env(OperatorVariable),
+                parse.GetValue(operatorKeyFile), env, stderr);
+            if (http is null) return AdminExitCodes.Usage;
+            return await CallAsync(stdout, stderr, parse.GetValue(json), () => http.GetAsync("/v1/operator/log", token), token);
+        });
+        root.Subcommands.Add(status);
+
+        var recover = new Command("recover",
+            "Verify the archived log, then have the server rebuild every meter's postal row from its log and compare it with module memory. Exit 6 on any mismatch.");
+        recover.Options.Add(verifierKey);
+        var skipArchive = new Option<bool>("--no-archive-check") { Description = "Do not verify the archive first (when it is unreachable and the log store is intact)" };
+        recover.Options.Add(skipArchive);
+        recover.SetAction(async (parse, token) =>
+        {
+            using var http = Http(parse.GetValue(server) ?? env(ServerVariable) ?? DefaultServer, parse.GetValue(operatorName) ?? env(OperatorVariable),
+                parse.GetValue(operatorKeyFile), env, stderr);
+            if (http is null) return AdminExitCodes.Usage;
+            if (!parse.GetValue(skipArchive))
+            {
+                var store = OpenArchive(parse.GetValue(archive) ?? env(ArchiveVariable), parse.GetValue(container)!, stderr);
+                if (store is null) return AdminExitCodes.Usage;
+                var (code, result) = await VerifyLogAsync(store, parse.GetValue(verifierKey), stderr, token);
+                if (code != AdminExitCodes.Ok)
+                {
+                    if (result is not null) stderr.WriteLine($"the archived log does not verify, nothing recovered: {Describe(result)}");
+                    return code;
+                }
+                stderr.WriteLine($"archive verified: {Describe(result!)}");
+            }
+            return await RecoverAsync(http, stdout, stderr, parse.GetValue(json), token);
+        });
+        root.Subcommands.Add(recover);
+
+        root.Description += Environment.NewLine + Environment.NewLine + AdminExitCodes.HelpText;
+        return await root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr }, cancellationToken);
+    }
+
+    /// <summary>Reads every segment and checkpoint from the archive and runs the verifier, showing progress on stderr.</summary>
+    public static async Task<(int Code, LogVerificationResult? Result)> VerifyLogAsync(IArchiveStore store, string? pinnedKey, TextWriter progress,
+        CancellationToken cancellationToken)
+    {
+        try
+        {
+            var keyText = pinnedKey;
+            if (keyText is null)
+            {
+                var archived = await store.GetAsync(LogSealerGrain.VerifierKeyName, cancellationToken);
+                if (archived is null)
+                {
+                    progress.WriteLine($"error: {store.Description} holds no transaction log ({LogSealerGrain.VerifierKeyName} is missing)");
+                    return (AdminExitCodes.NotFound, null);
+                }
+                keyText = Encoding.UTF8.GetString(archived).Trim();
+            }
+            var verifier = NoteVerifier.FromVerifierKey(keyText);
+            if (!verifier.IsSuccess)
+            {
+                progress.WriteLine($"error: the verifier key is malformed: {verifier.Error}");
+                return (AdminExitCodes.Usage, null);
+            }
+
+            var names = await store.ListAsync(LogSealerGrain.SegmentsPrefix, cancellationToken);
+            var segments = new List<byte[]>(names.Count);
+            for (var i = 0; i < names.Count; i++)
+            {
+                segments.Add((await store.GetAsync(names[i], cancellationToken))!);
+                if (names.Count > 20 && (i + 1) % Math.Max(1, names.Count / 20) == 0) progress.WriteLine($"read {i + 1}/{names.Count} segments");
+            }
+            var notes = new List<string>();
+            foreach (var name in await store.ListAsync(LogSealerGrain.CheckpointsPrefix, cancellationToken))
+                notes.Add(Encoding.UTF8.GetString((await store.GetAsync(name, cancellationToken))!));
+            if (segments.Count == 0 && notes.Count == 0)
+            {
+                progress.WriteLine($"error: {store.Description} holds no log segments yet");
+                return (AdminExitCodes.NotFound, null);
+            }
+            var result = new LogVerifier(verifier.Value).Verify(segments, notes);
+            return (result.Ok ? AdminExitCodes.Ok : AdminExitCodes.LogTampered, result);
+        }
+        catch (Exception e) when (e is IOException or Azure.RequestFailedException or HttpRequestException or UnauthorizedAccessException)
+        {
+            progress.WriteLine($"error: the archive {store.Description} is unreachable: {e.Message}");
+            return (AdminExitCodes.Unavailable, null);
+        }
+    }
+
+    /// <summary>Pages through the meters in the server's log and reconciles each, with a progress line every few percent.</summary>
+    private static async Task<int> RecoverAsync(HttpClient http, TextWriter stdout, TextWriter stderr, bool json, CancellationToken cancellationToken)
+    {
+        var meters = new List<string>();
+        string? after = null;
+        try
+        {
+            while (true)
+            {
+                var url = "/v1/operator/log/meters?limit=1000" + (after is null ? "" : "&after=" + Uri.EscapeDataString(after));
+                using var page = await http.GetAsync(url, cancellationToken);
+                if (!page.IsSuccessStatusCode) return await FailAsync(page, stderr);
+                var ids = (await page.Content.ReadFromJsonAsync<string[]>(cancellationToken))!;
+                meters.AddRange(ids);
+                if (ids.Length < 1000) break;
+                after = ids[^1];
+            }
+            var rebuilt = 0;
+            var mismatches = new List<string>();
+            for (var i = 0; i < meters.Count; i++)
+            {
+                using var response = await http.PostAsync($"/v1/operator/meters/{meters[i]}/reconcile", null, cancellationToken);
+                if (!response.IsSuccessStatusCode) return await FailAsync(response, stderr);
+                var audit = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
+                if (audit.GetProperty("rolledForward").GetInt32() > 0) rebuilt++;
+                if (!audit.GetProperty("matchesModuleMemory").GetBoolean()) mismatches.Add(meters[i]);
+                if ((i + 1) % Math.Max(1, meters.Count / 20) == 0 || i + 1 == meters.Count)
+                    stderr.WriteLine($"[{new string('#', (i + 1) * 30 / meters.Count),-30}] {i + 1}/{meters.Count} meters");
+            }
+            var summary = new { meters = meters.Count, rebuilt, mismatches = mismatches.Count, mismatchedMeters = mismatches };
+            Print(stdout, json, summary, $"{meters.Count} meters checked, {rebuilt} rebuilt from the log, {mismatches.Count} register mismatches");
+            return mismatches.Count == 0 ? AdminExitCodes.Ok : AdminExitCodes.Mismatches;
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            stderr.WriteLine($"error: the server is unreachable: {e.Message}");
+            return AdminExitCodes.Unavailable;
+        }
+    }
+
+    private static async Task<int> CallAsync(TextWriter stdout, TextWriter stderr, bool json, Func<Task<HttpResponseMessage>> call, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await call();
+            if (!response.IsSuccessStatusCode) return await FailAsync(response, stderr);
+            var body = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
+            Print(stdout, json, body, string.Join(Environment.NewLine, body.EnumerateObject().Select(p => $"{p.Name}: {p.Value}")));
+            return AdminExitCodes.Ok;
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            stderr.WriteLine($"error: the server is unreachable: {e.Message}");
+            return AdminExitCodes.Unavailable;
+        }
+    }
+
+    private static async Task<int> FailAsync(HttpResponseMessage response, TextWriter stderr)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        string code = "", detail = text;
+        try
+        {
+            var problem = JsonDocument.Parse(text).RootElement;
+            code = problem.TryGetProperty("code", out var c) ? c.GetString() ?? "" : "";
+            detail = problem.TryGetProperty("detail", out var d) ? d.GetString() ?? text : text;
+        }
+        catch (JsonException)
+        {
+        }
+        stderr.WriteLine($"error {code}: {detail}".Trim());
+        var status = (int)response.StatusCode;
+        return status == 404 ? AdminExitCodes.NotFound : status is >= 400 and < 500 ? AdminExitCodes.Refused : AdminExitCodes.Unavailable;
+    }
+
+    private static string Describe(LogVerificationResult r) => r.Ok
+        ? $"ok: {r.EntriesChecked} entries, {r.CheckpointsChecked} checkpoints, verified size {r.VerifiedSize}"
+        : r.FirstBadEntry is { } entry
+            ? $"first bad entry: {entry}{(r.FirstBadEntryProven ? "" : " (first seen)")} ({r.Failure}): {r.Reason}"
+            : $"{r.Failure}: {r.Reason}";
+
+    private static void Print(TextWriter stdout, bool json, object value, string text) =>
+        stdout.WriteLine(json ? JsonSerializer.Serialize(value, new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true }) : text);
+
+    /// <summary>A folder path, or an Azure Blob Storage connection string (Azurite: UseDevelopmentStorage=true or its full string).</summary>
+    public static IArchiveStore? OpenArchive(string? location, string container, TextWriter stderr)
+    {
+        if (string.IsNullOrWhiteSpace(location))
+        {
+            stderr.WriteLine($"error: give the archive with --archive (a folder, or a blob storage connection string) or ${ArchiveVariable}");
+            return null;
+        }
+        if (location.Contains('=', StringComparison.Ordinal))
+        {
+            try
+            {
+                return new BlobArchiveStore(new BlobContainerClient(location, container));
+            }
+            catch (Exception e) when (e is FormatException or ArgumentException)
+            {
+                stderr.WriteLine($"error: --archive is not a valid blob storage connection string ({e.GetType().Name})");
+                return null;
+            }
+        }
+        if (!Directory.Exists(location))
+        {
+            stderr.WriteLine($"error: the archive folder '{location}' does not exist");
+            return null;
+        }
+        return new FolderArchiveStore(location);
+    }
+
+    private static HttpClient? Http(string server, string? name, string? keyFile, Func<string, string?> env, TextWriter stderr)
+    {
+        if (!Uri.TryCreate(server, UriKind.Absolute, out var baseAddress) || baseAddress.Scheme is not ("http" or "https"))
+        {
+            stderr.WriteLine($"error: --server '{server}' is not an http(s) URL");
+            return null;
+        }
+        var key = keyFile is not null ? (File.Exists(keyFile) ? File.ReadAllText(keyFile).Trim() : null) : env(OperatorKeyVariable)?.Trim();
+        if (string.IsNullOrEmpty(key))
+        {
+            stderr.WriteLine($"error: this command needs the operator key: set {OperatorKeyVariable} or give --operator-key-file PATH");
+            return null;
+        }
+        var http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromMinutes(5) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic",
+            Convert.ToBase64String(Encoding.UTF8.GetBytes($"{name ?? "operator"}:{key}")));
+        return http;
+    }
+}

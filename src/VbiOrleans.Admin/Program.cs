@@ -1,0 +1,3 @@
+using VbiOrleans.Admin;
+
+return await AdminApp.RunAsync(args, Console.Out, Console.Error);

@@ -1,0 +1,63 @@
+namespace VbiOrleans.Grains.Log;
+
+/// <summary>A log row as it is appended: the public columns and the encrypted record.</summary>
+public sealed record PendingLogRow(
+    string MeterId,
+    long Sequence,
+    byte Kind,
+    long AmountMills,
+    long AscendingMills,
+    long DescendingMills,
+    DateTimeOffset At,
+    string ModuleSerial,
+    byte[] PublicPayload,
+    byte[] Record);
+
+/// <summary>A row taken for sealing: its arrival id and its content.</summary>
+public sealed record UnsealedLogRow(long Id, PendingLogRow Row);
+
+/// <summary>A row as the tree holds it: its leaf index, the encoded entry and its leaf hash.</summary>
+public sealed record SealedLogRow(long Id, long LeafIndex, byte[] Entry, byte[] LeafHash);
+
+/// <summary>A signed tree head as stored: the C2SP note, and the accumulator to continue the tree from.</summary>
+public sealed record StoredCheckpoint(long Size, byte[] Root, string Note, byte[] Accumulator);
+
+/// <summary>
+/// Where the transaction log is kept: PostgreSQL (the module store's database) in the Cluster profile, memory in the
+/// Local profile. Appends are durable when the task completes. Sealing is single-writer (the log sealer grain).
+/// </summary>
+public interface ILogStore
+{
+    string Description { get; }
+
+    /// <summary>Appends the rows in one transaction: all are durable, or none.</summary>
+    Task AppendAsync(IReadOnlyList<PendingLogRow> rows, CancellationToken cancellationToken = default);
+
+    /// <summary>A meter's rows with a sequence above <paramref name="afterSequence"/>, in arrival order.</summary>
+    Task<IReadOnlyList<PendingLogRow>> ReadMeterAsync(string meterId, long afterSequence, CancellationToken cancellationToken = default);
+
+    /// <summary>Every meter's latest row-changing record (for rebuilding the postal store), streamed in arrival order.</summary>
+    IAsyncEnumerable<PendingLogRow> ReadAllAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>The meters that have records, in ordinal order, after <paramref name="after"/> (for paging).</summary>
+    Task<IReadOnlyList<string>> MetersAsync(string? after, int limit, CancellationToken cancellationToken = default);
+
+    Task<IReadOnlyList<UnsealedLogRow>> TakeUnsealedAsync(int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>Records the rows' leaf indices and entries and the new checkpoint, in one transaction.</summary>
+    Task SealAsync(IReadOnlyList<SealedLogRow> rows, StoredCheckpoint checkpoint, CancellationToken cancellationToken = default);
+
+    Task<StoredCheckpoint?> LatestCheckpointAsync(CancellationToken cancellationToken = default);
+
+    Task<StoredCheckpoint?> CheckpointAsync(long size, CancellationToken cancellationToken = default);
+
+    /// <summary>The sealed entries with leaf index in [start, end), in index order.</summary>
+    Task<IReadOnlyList<byte[]>> SealedEntriesAsync(long start, long end, CancellationToken cancellationToken = default);
+
+    Task<long> UnsealedCountAsync(CancellationToken cancellationToken = default);
+
+    Task<byte[]?> GetStateAsync(string name, CancellationToken cancellationToken = default);
+
+    /// <summary>Sets a named value; with <paramref name="onlyIfAbsent"/> an existing value is kept and returned.</summary>
+    Task<byte[]> SetStateAsync(string name, byte[] value, bool onlyIfAbsent = false, CancellationToken cancellationToken = default);
+}

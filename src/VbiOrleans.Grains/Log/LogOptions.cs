@@ -1,0 +1,22 @@
+namespace VbiOrleans.Grains.Log;
+
+/// <summary>The transaction log's settings (section <c>Vbi:Log</c>).</summary>
+public sealed class LogOptions
+{
+    public const string Section = "Vbi:Log";
+
+    /// <summary>The log's name in its checkpoints (the C2SP origin line) and the key name on their signatures.</summary>
+    public string Origin { get; set; } = "vbiorleans.example/log";
+
+    /// <summary>How often appended records are sealed into the tree and a checkpoint is signed.</summary>
+    public TimeSpan SealInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Ship to the archive at least this often ...</summary>
+    public TimeSpan ShipInterval { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>... or as soon as this many sealed entries wait.</summary>
+    public int ShipEntries { get; set; } = 10_000;
+
+    /// <summary>At most this many entries in one archived segment.</summary>
+    public int MaxSegmentEntries { get; set; } = 50_000;
+}

@@ -1,0 +1,194 @@
+using System.Buffers.Binary;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using VbiOrleans.Abstractions.Log;
+using VbiOrleans.Grains.Archive;
+using VbiOrleans.Grains.Modules;
+using VbiOrleans.Grains.Telemetry;
+using VbiOrleans.TransactionLog.Entries;
+using VbiOrleans.TransactionLog.Merkle;
+using VbiOrleans.TransactionLog.Segments;
+using LogCheckpoint = VbiOrleans.TransactionLog.Notes.Checkpoint;
+
+namespace VbiOrleans.Grains.Log;
+
+/// <summary>
+/// Seals the transaction log and ships it (docs/transaction-log.md). One activation in the cluster: a timer seals
+/// every <see cref="LogOptions.SealInterval"/> and ships every <see cref="LogOptions.ShipInterval"/> or
+/// <see cref="LogOptions.ShipEntries"/>; a reminder brings it back on another silo if its silo dies. When the archive
+/// is unreachable nothing is dropped: the entries stay in the log store and the next attempt ships them.
+/// </summary>
+public sealed class LogSealerGrain(
+    TransactionLog log,
+    ModuleCrypto crypto,
+    IArchiveStore archive,
+    IOptions<LogOptions> options,
+    TimeProvider clock,
+    ILogger<LogSealerGrain> logger) : Grain, ILogSealerGrain, IRemindable
+{
+    public const string SegmentsPrefix = "log/segments/";
+    public const string CheckpointsPrefix = "log/checkpoints/";
+    public const string VerifierKeyName = "log/verifier-key.txt";
+    private const string ShippedState = "shipped-size";
+    private const int SealBatch = 5_000;
+
+    private MerkleAccumulator? _tree;
+    private HsmNoteSigner? _signer;
+    private DateTimeOffset? _lastShippedAt;
+    private string? _lastShipError;
+    private bool _busy;
+
+    private LogOptions Options => options.Value;
+    private ILogStore Store => log.Store;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        var identity = await crypto.IdentityKeyAsync();
+        _signer = new HsmNoteSigner(crypto.Hsm, identity, Options.Origin);
+        var latest = await Store.LatestCheckpointAsync(cancellationToken);
+        _tree = latest is null ? new MerkleAccumulator() : DecodeAccumulator(latest.Size, latest.Accumulator);
+        this.RegisterGrainTimer(TickAsync, new GrainTimerCreationOptions(Options.SealInterval, Options.SealInterval) { KeepAlive = true });
+        await this.RegisterOrUpdateReminder("keep-sealing", TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+    }
+
+    public Task ReceiveReminder(string reminderName, TickStatus status) => Task.CompletedTask; // activation is the point
+
+    public async Task<LogStatus> Seal()
+    {
+        await SealAllAsync();
+        return await Status();
+    }
+
+    public async Task<LogStatus> Ship()
+    {
+        await SealAllAsync();
+        await ShipAsync(force: true);
+        return await Status();
+    }
+
+    public async Task<LogStatus> Status()
+    {
+        var latest = await Store.LatestCheckpointAsync();
+        var unsealed = await Store.UnsealedCountAsync();
+        var shipped = await ShippedAsync();
+        var status = new LogStatus(_tree!.Size, unsealed, shipped, latest?.Note, _signer!.Verifier.VerifierKey, _lastShippedAt, _lastShipError);
+        VbiTelemetry.ReportArchiveLag(status.ArchiveLag);
+        return status;
+    }
+
+    private async Task TickAsync(CancellationToken cancellationToken)
+    {
+        if (_busy) return;
+        _busy = true;
+        try
+        {
+            await SealAllAsync();
+            await ShipAsync(force: false);
+            VbiTelemetry.ReportArchiveLag((await Status()).ArchiveLag);
+        }
+        catch (Exception e)
+        {
+            logger.LogError("Sealing the transaction log failed; the next tick retries: {Error}", e.Message);
+        }
+        finally
+        {
+            _busy = false;
+        }
+    }
+
+    /// <summary>Takes every appended record into the tree: leaf indices in arrival order, one signed checkpoint per batch.</summary>
+    private async Task SealAllAsync()
+    {
+        var key = await log.KeyAsync();
+        while (true)
+        {
+            var rows = await Store.TakeUnsealedAsync(SealBatch);
+            if (rows.Count == 0) return;
+            var tree = _tree!.Clone();
+            var sealedRows = new List<SealedLogRow>(rows.Count);
+            foreach (var (id, row) in rows)
+            {
+                var index = tree.Size;
+                var secret = EntryCipher.Seal(key, index, row.MeterId, log.OpenBytes(row, key));
+                var entry = new LogEntry(index, row.MeterId, row.Sequence, (LogTransactionKind)row.Kind, row.AmountMills, row.AscendingMills,
+                    row.DescendingMills, row.At.ToUnixTimeMilliseconds(), row.ModuleSerial, row.PublicPayload, secret).Encode();
+                var leaf = MerkleTree.LeafHash(entry);
+                tree.Append(leaf);
+                sealedRows.Add(new SealedLogRow(id, index, entry, leaf));
+            }
+            var root = tree.RootHash();
+            var note = await new LogCheckpoint(Options.Origin, tree.Size, root).SignAsync(_signer!);
+            await Store.SealAsync(sealedRows, new StoredCheckpoint(tree.Size, root, note.Encode(), EncodeAccumulator(tree)));
+            _tree = tree;
+        }
+    }
+
+    /// <summary>
+    /// Ships the sealed entries the archive lacks as segments, and the checkpoint at their end. Objects are
+    /// write-once: an object already there from an attempt that failed after writing it must be byte-identical.
+    /// </summary>
+    private async Task ShipAsync(bool force)
+    {
+        var shipped = await ShippedAsync();
+        var latest = await Store.LatestCheckpointAsync();
+        if (latest is null || latest.Size == shipped) return;
+        var due = force || latest.Size - shipped >= Options.ShipEntries
+            || _lastShippedAt is null || clock.GetUtcNow() - _lastShippedAt >= Options.ShipInterval;
+        if (!due) return;
+        try
+        {
+            await PutOnceAsync(VerifierKeyName, System.Text.Encoding.UTF8.GetBytes(_signer!.Verifier.VerifierKey + "\n"));
+            for (var start = shipped; start < latest.Size; start += Options.MaxSegmentEntries)
+            {
+                var end = Math.Min(latest.Size, start + Options.MaxSegmentEntries);
+                var entries = await Store.SealedEntriesAsync(start, end);
+                if (entries.Count != end - start) throw new InvalidOperationException($"the log store returned {entries.Count} entries for [{start}, {end})");
+                await PutOnceAsync(SegmentName(start, end), new LogSegment(start, entries).Encode());
+            }
+            await PutOnceAsync(CheckpointName(latest.Size), System.Text.Encoding.UTF8.GetBytes(latest.Note));
+            await SetShippedAsync(latest.Size);
+            _lastShippedAt = clock.GetUtcNow();
+            _lastShipError = null;
+            logger.LogInformation("Shipped the transaction log to {Archive} up to entry {Size}", archive.Description, latest.Size);
+        }
+        catch (Exception e) when (e is not ArchiveConflictException)
+        {
+            _lastShipError = e.Message;
+            VbiTelemetry.LogShipFailures.Add(1);
+            logger.LogWarning("Shipping the transaction log to {Archive} failed; {Backlog} entries wait and are retried: {Error}",
+                archive.Description, latest.Size - shipped, e.Message);
+        }
+    }
+
+    private async Task PutOnceAsync(string name, byte[] content)
+    {
+        try
+        {
+            await archive.PutAsync(name, content);
+        }
+        catch (ArchiveConflictException)
+        {
+            var existing = await archive.GetAsync(name);
+            if (existing is null || !existing.AsSpan().SequenceEqual(content)) throw;
+        }
+    }
+
+    public static string SegmentName(long start, long end) => $"{SegmentsPrefix}{start:D12}-{end:D12}.vbilog";
+
+    public static string CheckpointName(long size) => $"{CheckpointsPrefix}{size:D12}.note";
+
+    private async Task<long> ShippedAsync() =>
+        await Store.GetStateAsync(ShippedState) is { Length: 8 } value ? BinaryPrimitives.ReadInt64BigEndian(value) : 0;
+
+    private async Task SetShippedAsync(long size)
+    {
+        var value = new byte[8];
+        BinaryPrimitives.WriteInt64BigEndian(value, size);
+        await Store.SetStateAsync(ShippedState, value);
+    }
+
+    private static byte[] EncodeAccumulator(MerkleAccumulator tree) => [.. tree.Nodes.SelectMany(n => n)];
+
+    private static MerkleAccumulator DecodeAccumulator(long size, byte[] nodes) =>
+        MerkleAccumulator.Restore(size, [.. nodes.Chunk(32)]);
+}

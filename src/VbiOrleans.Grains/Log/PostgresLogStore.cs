@@ -1,0 +1,174 @@
+using System.Runtime.CompilerServices;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace VbiOrleans.Grains.Log;
+
+/// <summary>
+/// The log in PostgreSQL (infra/sql/40-transaction-log.sql), in the module store's database. An append is one
+/// transaction for a whole batch (the writer groups concurrent appends), so its commit is the durability point.
+/// </summary>
+public sealed class PostgresLogStore(string connectionString) : ILogStore, IAsyncDisposable
+{
+    private readonly NpgsqlDataSource _source = NpgsqlDataSource.Create(connectionString);
+
+    public string Description { get; } = Describe(connectionString);
+
+    private static string Describe(string connectionString)
+    {
+        var b = new NpgsqlConnectionStringBuilder(connectionString);
+        return $"postgresql://{b.Host}:{b.Port}/{b.Database}";
+    }
+
+    private const string Columns = "meter_id, meter_sequence, kind, amount_mills, ar_mills, dr_mills, at, module_serial, public_payload, record";
+
+    public async Task AppendAsync(IReadOnlyList<PendingLogRow> rows, CancellationToken cancellationToken = default)
+    {
+        if (rows.Count == 0) return;
+        await using var connection = await _source.OpenConnectionAsync(cancellationToken);
+        await using var writer = await connection.BeginBinaryImportAsync($"COPY vbi_log ({Columns}) FROM STDIN (FORMAT BINARY)", cancellationToken);
+        foreach (var r in rows)
+        {
+            await writer.StartRowAsync(cancellationToken);
+            await writer.WriteAsync(r.MeterId, NpgsqlDbType.Text, cancellationToken);
+            await writer.WriteAsync(r.Sequence, NpgsqlDbType.Bigint, cancellationToken);
+            await writer.WriteAsync((short)r.Kind, NpgsqlDbType.Smallint, cancellationToken);
+            await writer.WriteAsync(r.AmountMills, NpgsqlDbType.Bigint, cancellationToken);
+            await writer.WriteAsync(r.AscendingMills, NpgsqlDbType.Bigint, cancellationToken);
+            await writer.WriteAsync(r.DescendingMills, NpgsqlDbType.Bigint, cancellationToken);
+            await writer.WriteAsync(r.At.ToUniversalTime(), NpgsqlDbType.TimestampTz, cancellationToken);
+            await writer.WriteAsync(r.ModuleSerial, NpgsqlDbType.Text, cancellationToken);
+            await writer.WriteAsync(r.PublicPayload, NpgsqlDbType.Bytea, cancellationToken);
+            await writer.WriteAsync(r.Record, NpgsqlDbType.Bytea, cancellationToken);
+        }
+        // COPY commits as one statement: every row of the batch is durable when this returns, or none is.
+        await writer.CompleteAsync(cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<PendingLogRow>> ReadMeterAsync(string meterId, long afterSequence, CancellationToken cancellationToken = default)
+    {
+        await using var command = _source.CreateCommand($"SELECT {Columns} FROM vbi_log WHERE meter_id = $1 AND meter_sequence > $2 ORDER BY id");
+        command.Parameters.Add(new NpgsqlParameter { Value = meterId });
+        command.Parameters.Add(new NpgsqlParameter { Value = afterSequence });
+        var rows = new List<PendingLogRow>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken)) rows.Add(ReadRow(reader, 0));
+        return rows;
+    }
+
+    public async IAsyncEnumerable<PendingLogRow> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await using var command = _source.CreateCommand($"SELECT {Columns} FROM vbi_log ORDER BY id");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken)) yield return ReadRow(reader, 0);
+    }
+
+    public async Task<IReadOnlyList<string>> MetersAsync(string? after, int limit, CancellationToken cancellationToken = default)
+    {
+        await using var command = _source.CreateCommand(
+            "SELECT DISTINCT meter_id COLLATE \"C\" AS m FROM vbi_log WHERE $1::text IS NULL OR meter_id COLLATE \"C\" > $1 ORDER BY m LIMIT $2");
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)after ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = limit });
+        var meters = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken)) meters.Add(reader.GetString(0));
+        return meters;
+    }
+
+    public async Task<IReadOnlyList<UnsealedLogRow>> TakeUnsealedAsync(int limit, CancellationToken cancellationToken = default)
+    {
+        await using var command = _source.CreateCommand($"SELECT id, {Columns} FROM vbi_log WHERE leaf_index IS NULL ORDER BY id LIMIT $1");
+        command.Parameters.Add(new NpgsqlParameter { Value = limit });
+        var rows = new List<UnsealedLogRow>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken)) rows.Add(new UnsealedLogRow(reader.GetInt64(0), ReadRow(reader, 1)));
+        return rows;
+    }
+
+    public async Task SealAsync(IReadOnlyList<SealedLogRow> rows, StoredCheckpoint checkpoint, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await _source.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var batch = new NpgsqlBatch(connection, transaction);
+        await using (batch)
+        {
+            foreach (var row in rows)
+            {
+                // Only a row nobody sealed yet: a second sealer (a duplicate activation in a failover) fails here.
+                var update = new NpgsqlBatchCommand("UPDATE vbi_log SET leaf_index = $1, entry = $2, leaf_hash = $3 WHERE id = $4 AND leaf_index IS NULL");
+                update.Parameters.Add(new NpgsqlParameter { Value = row.LeafIndex });
+                update.Parameters.Add(new NpgsqlParameter { Value = row.Entry });
+                update.Parameters.Add(new NpgsqlParameter { Value = row.LeafHash });
+                update.Parameters.Add(new NpgsqlParameter { Value = row.Id });
+                batch.BatchCommands.Add(update);
+            }
+            var insert = new NpgsqlBatchCommand("INSERT INTO vbi_log_checkpoint (size, root, note, accumulator) VALUES ($1, $2, $3, $4)");
+            insert.Parameters.Add(new NpgsqlParameter { Value = checkpoint.Size });
+            insert.Parameters.Add(new NpgsqlParameter { Value = checkpoint.Root });
+            insert.Parameters.Add(new NpgsqlParameter { Value = checkpoint.Note });
+            insert.Parameters.Add(new NpgsqlParameter { Value = checkpoint.Accumulator });
+            batch.BatchCommands.Add(insert);
+            await batch.ExecuteNonQueryAsync(cancellationToken);
+            var updated = 0;
+            for (var i = 0; i < rows.Count; i++) updated += batch.BatchCommands[i].RecordsAffected;
+            if (updated != rows.Count) throw new InvalidOperationException($"only {updated} of {rows.Count} log rows could be sealed: another sealer ran");
+        }
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    public async Task<StoredCheckpoint?> LatestCheckpointAsync(CancellationToken cancellationToken = default) =>
+        await ReadCheckpointAsync("SELECT size, root, note, accumulator FROM vbi_log_checkpoint ORDER BY size DESC LIMIT 1", null, cancellationToken);
+
+    public async Task<StoredCheckpoint?> CheckpointAsync(long size, CancellationToken cancellationToken = default) =>
+        await ReadCheckpointAsync("SELECT size, root, note, accumulator FROM vbi_log_checkpoint WHERE size = $1", size, cancellationToken);
+
+    private async Task<StoredCheckpoint?> ReadCheckpointAsync(string sql, long? size, CancellationToken cancellationToken)
+    {
+        await using var command = _source.CreateCommand(sql);
+        if (size is { } s) command.Parameters.Add(new NpgsqlParameter { Value = s });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken)) return null;
+        return new StoredCheckpoint(reader.GetInt64(0), (byte[])reader[1], reader.GetString(2), (byte[])reader[3]);
+    }
+
+    public async Task<IReadOnlyList<byte[]>> SealedEntriesAsync(long start, long end, CancellationToken cancellationToken = default)
+    {
+        await using var command = _source.CreateCommand("SELECT entry FROM vbi_log WHERE leaf_index >= $1 AND leaf_index < $2 ORDER BY leaf_index");
+        command.Parameters.Add(new NpgsqlParameter { Value = start });
+        command.Parameters.Add(new NpgsqlParameter { Value = end });
+        var entries = new List<byte[]>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken)) entries.Add((byte[])reader[0]);
+        return entries;
+    }
+
+    public async Task<long> UnsealedCountAsync(CancellationToken cancellationToken = default)
+    {
+        await using var command = _source.CreateCommand("SELECT count(*) FROM vbi_log WHERE leaf_index IS NULL");
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    public async Task<byte[]?> GetStateAsync(string name, CancellationToken cancellationToken = default)
+    {
+        await using var command = _source.CreateCommand("SELECT value FROM vbi_log_state WHERE name = $1");
+        command.Parameters.Add(new NpgsqlParameter { Value = name });
+        return await command.ExecuteScalarAsync(cancellationToken) as byte[];
+    }
+
+    public async Task<byte[]> SetStateAsync(string name, byte[] value, bool onlyIfAbsent = false, CancellationToken cancellationToken = default)
+    {
+        var sql = onlyIfAbsent
+            ? "INSERT INTO vbi_log_state (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name RETURNING value"
+            : "INSERT INTO vbi_log_state (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value RETURNING value";
+        await using var command = _source.CreateCommand(sql);
+        command.Parameters.Add(new NpgsqlParameter { Value = name });
+        command.Parameters.Add(new NpgsqlParameter { Value = value });
+        return (byte[])(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    private static PendingLogRow ReadRow(NpgsqlDataReader r, int at) => new(
+        r.GetString(at), r.GetInt64(at + 1), (byte)r.GetInt16(at + 2), r.GetInt64(at + 3), r.GetInt64(at + 4), r.GetInt64(at + 5),
+        new DateTimeOffset(r.GetDateTime(at + 6), TimeSpan.Zero), r.GetString(at + 7), (byte[])r[at + 8], (byte[])r[at + 9]);
+
+    public ValueTask DisposeAsync() => _source.DisposeAsync();
+}

@@ -1,0 +1,257 @@
+using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using VbiOrleans.Abstractions;
+using VbiOrleans.Abstractions.Meters;
+using VbiOrleans.Abstractions.Modules;
+using VbiOrleans.Protocol.Registration;
+using VbiOrleans.Protocol.Requests;
+using VbiOrleans.Protocol.Sessions;
+
+namespace VbiOrleans.Grains.Modules;
+
+[GenerateSerializer]
+public sealed class ClientSessionState
+{
+    /// <summary>The open ModuleSession (encoded): session id, current challenge, expiry, the last exchanges. Null: none.</summary>
+    [Id(0)] public byte[]? Session { get; set; }
+    /// <summary>Wrong passwords in a row since the last good login.</summary>
+    [Id(1)] public int FailedLogins { get; set; }
+    [Id(2)] public DateTimeOffset? LockedUntil { get; set; }
+    /// <summary>SHA-256 of the last password change accepted, so a retry of it is answered, not refused as a wrong password.</summary>
+    [Id(3)] public byte[]? LastPasswordChange { get; set; }
+}
+
+/// <summary>
+/// The module's side of the client protocol for one meter (docs/client-protocol.md §2, §4, §5). One activation per
+/// meter, so the checks of a signed request and the consumption of its challenge are serialized. Its state (the open
+/// session) is in the <c>module</c> store, apart from the postal store, like module memory; the pending registration
+/// (an ephemeral private key) is kept only in this activation's memory, for its lifetime of at most 10 minutes, and is
+/// used once. Every check that needs the HMK runs in the crypto worker.
+/// </summary>
+public sealed class ClientSessionGrain(
+    [PersistentState(stateName: "clientSession", storageName: StorageNames.Module)] IPersistentState<ClientSessionState> state,
+    IOptions<ModuleOptions> options,
+    TimeProvider clock,
+    ILogger<ClientSessionGrain> logger) : Grain, IClientSessionGrain
+{
+    private byte[]? _pending;
+    private byte[]? _completedEnvelope;
+
+    private string MeterId => this.GetPrimaryKeyString();
+    private IMeterGrain Meter => GrainFactory.GetGrain<IMeterGrain>(MeterId);
+    private ICryptoWorkerGrain Worker => GrainFactory.GetGrain<ICryptoWorkerGrain>(0);
+    private ModuleOptions Options => options.Value;
+
+    public async Task<ClientProtocolResult> BeginRegistration(byte[] registrationRequest)
+    {
+        var request = RegistrationRequest.Decode(registrationRequest);
+        if (!request.IsSuccess || request.Value.MeterId != MeterId)
+            return ClientProtocolResult.Fail(ErrorCode.MalformedRequest, $"not a registration request for meter {MeterId}");
+        var snapshot = await Meter.Snapshot();
+        if (snapshot is null) return ClientProtocolResult.Fail(ErrorCode.MeterNotFound, $"meter {MeterId} does not exist");
+        if (snapshot.Registers.State != nameof(Domain.Meters.MeterState.Licensed))
+            return ClientProtocolResult.Fail(ErrorCode.WrongMeterState, snapshot.Registers.State == nameof(Domain.Meters.MeterState.Provisioned)
+                ? $"meter {MeterId} is not licensed yet"
+                : $"meter {MeterId} is {snapshot.Registers.State}: a client is registered once, when the meter is licensed");
+        var challenge = await Worker.RespondToRegistration(registrationRequest);
+        _pending = challenge.Pending;
+        return new ClientProtocolResult(ErrorCode.None, null, challenge.Response, snapshot.Registers);
+    }
+
+    public async Task<ClientProtocolResult> CompleteRegistration(byte[] registrationEnvelope)
+    {
+        var envelopeHash = SHA256.HashData(registrationEnvelope);
+        if (_completedEnvelope is { } done && CryptographicOperations.FixedTimeEquals(done, envelopeHash)
+            && await Meter.Snapshot() is { } current)
+        {
+            return new ClientProtocolResult(ErrorCode.None, null, null, current.Registers); // a retry of the registration that activated the meter
+        }
+        if (_pending is not { } pending)
+            return ClientProtocolResult.Fail(ErrorCode.RegistrationNotStarted, $"no registration of meter {MeterId} is waiting for an envelope; start again");
+        _pending = null; // one envelope per pending registration, whatever happens next
+
+        var opened = await Worker.OpenRegistration(pending, registrationEnvelope, Options.PasswordIterations, Options.PassphraseHistoryDepth);
+        switch (opened.Error)
+        {
+            case nameof(RegistrationError.None):
+                break;
+            case nameof(RegistrationError.Expired):
+                return ClientProtocolResult.Fail(ErrorCode.RegistrationExpired, "the registration expired before its envelope arrived; start again");
+            case nameof(RegistrationError.PasswordRejected):
+                return ClientProtocolResult.Fail(ErrorCode.PasswordRejected, $"the password is refused: {opened.Violation}", opened.Violation);
+            default:
+                logger.LogWarning("Meter {MeterId}: registration envelope refused ({Error})", MeterId, opened.Error);
+                return ClientProtocolResult.Fail(ErrorCode.RegistrationRejected, $"the registration envelope is refused: {opened.Error}; start again");
+        }
+
+        var result = await Meter.Execute("register-" + Convert.ToHexStringLower(envelopeHash)[..40], new ActivateCommand(opened.Hmk!, opened.PasswordVerifier!));
+        if (!result.IsSuccess) return ClientProtocolResult.Fail(result.Error, result.Message!);
+        _completedEnvelope = envelopeHash;
+        state.State.Session = null;
+        state.State.FailedLogins = 0;
+        state.State.LockedUntil = null;
+        await state.WriteStateAsync();
+        logger.LogInformation("Meter {MeterId}: client registered", MeterId);
+        return new ClientProtocolResult(ErrorCode.None, null, null, result.Registers);
+    }
+
+    public async Task<ClientProtocolResult> Login(byte[] loginRequest)
+    {
+        var request = LoginRequest.Decode(loginRequest);
+        if (!request.IsSuccess || request.Value.MeterId != MeterId)
+            return ClientProtocolResult.Fail(ErrorCode.MalformedRequest, $"not a login request for meter {MeterId}");
+        var now = clock.GetUtcNow();
+        if (state.State.LockedUntil is { } locked && locked > now)
+            return ClientProtocolResult.Fail(ErrorCode.TooManyLoginAttempts, $"too many wrong passwords; logins to meter {MeterId} are refused until {locked:O}",
+                retryAfter: locked - now);
+        var snapshot = await Meter.Snapshot();
+        if (Registered(snapshot) is { } refused) return refused;
+
+        var checkedLogin = await Worker.Login(MeterId, snapshot!.SealedPackage, loginRequest, Options.SessionIdleTimeout, Options.SessionMaxLifetime);
+        switch (checkedLogin.Verdict)
+        {
+            case nameof(LoginVerdict.Ok):
+                state.State.Session = checkedLogin.Session;
+                state.State.FailedLogins = 0;
+                state.State.LockedUntil = null;
+                await state.WriteStateAsync();
+                return new ClientProtocolResult(ErrorCode.None, null, checkedLogin.Response, snapshot.Registers);
+            case nameof(LoginVerdict.WrongPassword):
+                return await WrongPasswordAsync(now);
+            case nameof(LoginVerdict.BadMac):
+                // Not from the HMK's holder: no session is opened, and the open one (its holder's) is left alone.
+                return ClientProtocolResult.Fail(ErrorCode.RequestMacInvalid, "the login does not open under this meter's HMK");
+            case nameof(LoginVerdict.MalformedVerifier):
+                logger.LogError("Meter {MeterId}: the package's password verifier is malformed", MeterId);
+                return ClientProtocolResult.Fail(ErrorCode.Internal, "the meter's password verifier is unreadable; contact support");
+            default:
+                return ClientProtocolResult.Fail(ErrorCode.MalformedRequest, $"not a login request for meter {MeterId}");
+        }
+    }
+
+    public async Task Logout()
+    {
+        if (state.State.Session is null) return;
+        state.State.Session = null;
+        await state.WriteStateAsync();
+    }
+
+    public async Task<ClientProtocolResult> ChangePassword(byte[] passwordChangeRequest, string idempotencyKey)
+    {
+        var digest = SHA256.HashData(passwordChangeRequest);
+        var snapshot = await Meter.Snapshot();
+        if (Registered(snapshot) is { } refused) return refused;
+        if (state.State.LastPasswordChange is { } last && CryptographicOperations.FixedTimeEquals(last, digest))
+            return new ClientProtocolResult(ErrorCode.None, null, null, snapshot!.Registers); // a retry of the change that was made
+        var now = clock.GetUtcNow();
+        if (state.State.LockedUntil is { } locked && locked > now)
+            return ClientProtocolResult.Fail(ErrorCode.TooManyLoginAttempts, $"too many wrong passwords; meter {MeterId} refuses password checks until {locked:O}",
+                retryAfter: locked - now);
+
+        var check = await Worker.CheckPasswordChange(MeterId, snapshot!.SealedPackage, passwordChangeRequest, Options.PasswordIterations,
+            Options.PassphraseHistoryDepth);
+        switch (check.Verdict)
+        {
+            case nameof(PasswordChangeVerdict.Ok):
+                var result = await Meter.Execute(idempotencyKey, check.Command!);
+                if (!result.IsSuccess) return ClientProtocolResult.Fail(result.Error, result.Message!);
+                state.State.LastPasswordChange = digest;
+                state.State.FailedLogins = 0;
+                await state.WriteStateAsync();
+                logger.LogInformation("Meter {MeterId}: password changed", MeterId);
+                return new ClientProtocolResult(ErrorCode.None, null, null, result.Registers);
+            case nameof(PasswordChangeVerdict.WrongPassword):
+                return await WrongPasswordAsync(now);
+            case nameof(PasswordChangeVerdict.Rejected):
+                return ClientProtocolResult.Fail(ErrorCode.PasswordRejected, $"the new password is refused: {check.Violation}", check.Violation);
+            case nameof(PasswordChangeVerdict.MalformedVerifier):
+                return ClientProtocolResult.Fail(ErrorCode.Internal, "the meter's password verifier is unreadable; contact support");
+            default:
+                return ClientProtocolResult.Fail(ErrorCode.RequestMacInvalid, "the password change does not open under this meter's HMK");
+        }
+    }
+
+    public async Task<ClientTransactionResult> Transact(byte[] signedRequest)
+    {
+        var decoded = SignedRequest.Decode(signedRequest);
+        if (!decoded.IsSuccess || decoded.Value.MeterId != MeterId)
+            return ClientTransactionResult.Refused(ErrorCode.MalformedRequest, $"not a signed request for meter {MeterId}");
+        var request = decoded.Value;
+        var snapshot = await Meter.Snapshot();
+        if (Registered(snapshot) is { } refused) return ClientTransactionResult.Refused(refused.Error, refused.Message!);
+
+        var check = await Worker.CheckRequest(MeterId, snapshot!.SealedPackage, state.State.Session, signedRequest);
+        switch (check.Verdict)
+        {
+            case nameof(RequestVerdict.BadMac):
+                return ClientTransactionResult.Refused(ErrorCode.RequestMacInvalid, "the request's MAC does not verify under this meter's HMK");
+            case nameof(RequestVerdict.UnknownSession):
+                return ClientTransactionResult.Refused(ErrorCode.SessionUnknown, $"meter {MeterId} has no open session with this id; log in again");
+            case nameof(RequestVerdict.SessionExpired):
+                return ClientTransactionResult.Refused(ErrorCode.SessionExpired, "the session expired; log in again");
+            case nameof(RequestVerdict.StaleChallenge):
+                return ClientTransactionResult.Refused(ErrorCode.ChallengeReplayed,
+                    "the challenge was already used by another request; a replay is refused (sign on the current challenge)");
+            case nameof(RequestVerdict.WrongChallenge):
+                return ClientTransactionResult.Refused(ErrorCode.ChallengeUnknown, "the challenge is not one this session issued or still remembers");
+            case nameof(RequestVerdict.Retry):
+                var stored = SignedResponse.Decode(check.StoredResponse!).Value!;
+                var payload = check.StoredPayload ?? [];
+                IssuedIndicium? issued = null;
+                if (TransactionPayload.TryReadIndicium(payload, out var id, out var bytes))
+                    issued = new IssuedIndicium(id, MeterId, long.Parse(id.AsSpan(MeterId.Length + 1), System.Globalization.CultureInfo.InvariantCulture),
+                        request.Transaction.AmountMills, DateTimeOffset.MinValue, bytes[..^64], bytes[^64..]);
+                return new ClientTransactionResult(ErrorCode.None, null, check.StoredResponse, payload, (ErrorCode)stored.Outcome, null,
+                    snapshot.Registers, issued, request.Transaction.AmountMills, Retry: true);
+        }
+
+        // Ok or RegisterMismatch: the meter decides. A retry of a transaction that executed before its answer was lost
+        // (registers moved since) gets its stored result from the meter's idempotency store, before the register check.
+        var result = await Meter.Execute(request.IdempotencyKey, ToCommand(request.Transaction),
+            new ExpectedRegisters(request.AscendingMills, request.DescendingMills));
+        var answer = result.IsSuccess && result.Indicium is { } indicium
+            ? TransactionPayload.ForIndicium(indicium.IndiciumId, [.. indicium.Data, .. indicium.Signature])
+            : [];
+        var after = await Meter.Snapshot();
+        var reply = await Worker.Reply(MeterId, after!.SealedPackage, state.State.Session!, signedRequest, (int)result.Error, answer,
+            Options.SessionIdleTimeout, Options.SessionMaxLifetime);
+        state.State.Session = reply.Session;
+        await state.WriteStateAsync();
+        return new ClientTransactionResult(ErrorCode.None, null, reply.Response, answer, result.Error, result.Message, after.Registers,
+            result.Indicium, result.IsSuccess ? result.AmountMills : request.Transaction.AmountMills, Retry: false);
+    }
+
+    private ClientProtocolResult? Registered(MeterSnapshot? snapshot) => snapshot switch
+    {
+        null => ClientProtocolResult.Fail(ErrorCode.MeterNotFound, $"meter {MeterId} does not exist"),
+        { Registers.State: nameof(Domain.Meters.MeterState.Provisioned) or nameof(Domain.Meters.MeterState.Licensed) } =>
+            ClientProtocolResult.Fail(ErrorCode.MeterNotRegistered, $"meter {MeterId} has no registered client; register first"),
+        _ => null,
+    };
+
+    /// <summary>The seed: a failed password terminates the session. Failures in a row past the limit lock logins for a while.</summary>
+    private async Task<ClientProtocolResult> WrongPasswordAsync(DateTimeOffset now)
+    {
+        state.State.Session = null;
+        state.State.FailedLogins++;
+        var lockedNow = state.State.FailedLogins >= Options.MaxFailedLogins;
+        if (lockedNow)
+        {
+            state.State.LockedUntil = now + Options.LoginLockout;
+            state.State.FailedLogins = 0;
+        }
+        await state.WriteStateAsync();
+        logger.LogWarning("Meter {MeterId}: wrong password; the session is ended{Locked}", MeterId, lockedNow ? " and logins are locked" : "");
+        return ClientProtocolResult.Fail(ErrorCode.WrongPassword, "wrong password; the session is ended");
+    }
+
+    private static MeterCommand ToCommand(TransactionBody t) => t.Kind switch
+    {
+        TransactionKinds.Print => new PrintCommand(new PrintRequest(t.AmountMills, t.DestinationZip, t.MailClass, t.ItemKind)),
+        TransactionKinds.PostageValueDownload => new PostageValueDownloadCommand(t.AmountMills, t.PaymentReference),
+        TransactionKinds.Refund => new RefundCommand(t.IndiciumId),
+        TransactionKinds.Withdraw => new WithdrawCommand(),
+        _ => throw new ArgumentException($"unknown transaction kind {t.Kind}"),
+    };
+}

@@ -1,0 +1,114 @@
+using VbiOrleans.Abstractions.Modules;
+using VbiOrleans.Domain.Meters;
+using VbiOrleans.Hsm;
+using VbiOrleans.Protocol.Passwords;
+using VbiOrleans.Protocol.Registration;
+using VbiOrleans.Protocol.Requests;
+using VbiOrleans.Protocol.Sessions;
+
+namespace VbiOrleans.Grains.Modules;
+
+/// <summary>
+/// The crypto module's half of the client protocol (docs/client-protocol.md). The HMK and the password verifier exist
+/// in clear only here, for the length of one call, after the package is opened with the meter's data key: the
+/// callers get protocol messages and verdicts, never a key.
+/// </summary>
+public sealed partial class CryptoWorkerGrain
+{
+    private HsmKey? _identityKey;
+
+    public async Task<RegistrationChallenge> RespondToRegistration(byte[] registrationRequest)
+    {
+        var request = RegistrationRequest.Decode(registrationRequest);
+        if (!request.IsSuccess) throw new ArgumentException($"not a registration request: {request}", nameof(registrationRequest));
+        var identity = await IdentityKeyAsync();
+        var answer = await RegistrationModule.RespondAsync(request.Value, ModuleIdentitySigner.FromDelegate(d => crypto.Hsm.SignDigestAsync(identity, d)),
+            ModulePublicKey.FromSubjectPublicKeyInfo(identity.PublicKey), clock.GetUtcNow());
+        return new RegistrationChallenge(answer.Response.Encode(), answer.Pending.Encode());
+    }
+
+    public Task<RegistrationOpened> OpenRegistration(byte[] pending, byte[] registrationEnvelope, int passwordIterations, int historyDepth)
+    {
+        var p = PendingRegistration.Decode(pending);
+        var envelope = RegistrationEnvelope.Decode(registrationEnvelope);
+        if (!p.IsSuccess || !envelope.IsSuccess) return Task.FromResult(new RegistrationOpened(nameof(RegistrationError.EnvelopeUnreadable), "None", null, null));
+        var opened = RegistrationModule.Open(p.Value, envelope.Value, clock.GetUtcNow(),
+            new PasswordOptions { Iterations = passwordIterations, HistoryDepth = historyDepth });
+        return Task.FromResult(opened.IsSuccess
+            ? new RegistrationOpened(nameof(RegistrationError.None), "None", opened.Secrets!.Hmk, opened.Secrets.PasswordVerifier)
+            : new RegistrationOpened(opened.Error.ToString(), opened.PasswordViolation.ToString(), null, null));
+    }
+
+    public async Task<LoginChecked> Login(string meterId, byte[] sealedPackage, byte[] loginRequest, TimeSpan idleTimeout, TimeSpan maxLifetime)
+    {
+        var request = LoginRequest.Decode(loginRequest);
+        if (!request.IsSuccess || request.Value.MeterId != meterId) return new LoginChecked(nameof(LoginVerdict.NotForThisRequest), null, null);
+        var package = await OpenForClientAsync(meterId, sealedPackage);
+        var secrets = package.UserSecrets!;
+        var accepted = LoginModule.Accept(request.Value, secrets.Hmk, secrets.PasswordVerifier, package.Registers.Ascending.Value,
+            package.Registers.Descending.Value, clock.GetUtcNow(), Sessions(idleTimeout, maxLifetime));
+        return new LoginChecked(accepted.Verdict.ToString(), accepted.Response?.Encode(), accepted.Session?.Encode());
+    }
+
+    public async Task<RequestChecked> CheckRequest(string meterId, byte[] sealedPackage, byte[]? session, byte[] signedRequest)
+    {
+        var request = SignedRequest.Decode(signedRequest);
+        if (!request.IsSuccess) throw new ArgumentException($"not a signed request: {request}", nameof(signedRequest));
+        var package = await OpenForClientAsync(meterId, sealedPackage);
+        var open = session is null ? null : ModuleSession.Decode(session) is { IsSuccess: true } decoded ? decoded.Value : null;
+        var verification = RequestAuthenticator.Verify(request.Value, package.UserSecrets!.Hmk, open, package.Registers.Ascending.Value,
+            package.Registers.Descending.Value, clock.GetUtcNow());
+        var stored = verification.StoredExchange;
+        return new RequestChecked(verification.Verdict.ToString(), package.Registers.Ascending.Value, package.Registers.Descending.Value,
+            stored?.Response.Encode(), stored?.Payload.ToArray());
+    }
+
+    public async Task<ReplySigned> Reply(string meterId, byte[] sealedPackage, byte[] session, byte[] signedRequest, int outcome, byte[] payload,
+        TimeSpan idleTimeout, TimeSpan maxLifetime)
+    {
+        var request = SignedRequest.Decode(signedRequest);
+        var open = ModuleSession.Decode(session);
+        if (!request.IsSuccess || !open.IsSuccess) throw new ArgumentException("a reply needs the signed request and the open session");
+        var package = await OpenForClientAsync(meterId, sealedPackage);
+        var reply = open.Value.Reply(package.UserSecrets!.Hmk, request.Value, outcome, package.Registers.Ascending.Value,
+            package.Registers.Descending.Value, payload, clock.GetUtcNow(), Sessions(idleTimeout, maxLifetime));
+        return new ReplySigned(reply.Response.Encode(), reply.Session.Encode());
+    }
+
+    public async Task<PasswordChangeChecked> CheckPasswordChange(string meterId, byte[] sealedPackage, byte[] passwordChangeRequest,
+        int passwordIterations, int historyDepth)
+    {
+        var request = PasswordChangeRequest.Decode(passwordChangeRequest);
+        if (!request.IsSuccess || request.Value.MeterId != meterId)
+            return new PasswordChangeChecked(nameof(PasswordChangeVerdict.BadMac), "None", null);
+        var package = await OpenForClientAsync(meterId, sealedPackage);
+        var result = PasswordChange.Accept(request.Value, package.UserSecrets!.Hmk, package.UserSecrets.PasswordVerifier,
+            package.PassphraseRepetitionList, new PasswordOptions { Iterations = passwordIterations, HistoryDepth = historyDepth });
+        return result.Verdict == PasswordChangeVerdict.Ok
+            ? new PasswordChangeChecked(result.Verdict.ToString(), "None", new Abstractions.Meters.ChangePasswordCommand(result.Verifier!, result.RepetitionList!))
+            : new PasswordChangeChecked(result.Verdict.ToString(), result.Violation.ToString(), null);
+    }
+
+    /// <summary>
+    /// Opens a registered meter's package. The caller (the meter's client session) read it from the postal row a moment
+    /// ago and checks registration first, so a package that does not open or has no client is a fault, not a verdict.
+    /// </summary>
+    private async Task<PsdPackage> OpenForClientAsync(string meterId, byte[] sealedPackage)
+    {
+        var opened = await OpenAsync(MeterId.Parse(meterId), sealedPackage);
+        if (!opened.IsSuccess) throw new InvalidOperationException($"meter {meterId}'s package does not open: {opened.Error}");
+        if (opened.Value.Package.UserSecrets is null) throw new InvalidOperationException($"meter {meterId} has no registered client");
+        return opened.Value.Package;
+    }
+
+    private async Task<HsmKey> IdentityKeyAsync()
+    {
+        if (_identityKey is { } cached) return cached;
+        await crypto.PrepareKeysAsync();
+        var key = await crypto.Hsm.FindKeyAsync(ModuleCrypto.IdentityKeyLabel)
+            ?? throw new InvalidOperationException($"the module identity key '{ModuleCrypto.IdentityKeyLabel}' is not in {crypto.Hsm.Name}");
+        return _identityKey = key;
+    }
+
+    private static SessionOptions Sessions(TimeSpan idle, TimeSpan max) => new() { IdleTimeout = idle, MaxLifetime = max };
+}

@@ -1,0 +1,63 @@
+using System.Security.Claims;
+using VbiOrleans.Abstractions.Log;
+using VbiOrleans.Abstractions.Meters;
+using VbiOrleans.Domain.Meters;
+using VbiOrleans.Grains.Log;
+using VbiOrleans.Host.Security;
+
+namespace VbiOrleans.Host.Api;
+
+/// <summary>What reconciling one meter did: how many logged transactions it replayed, and whether it now agrees with module memory.</summary>
+public sealed record ReconcileResponse(string MeterId, int RolledForward, bool MatchesModuleMemory, MeterAudit Audit);
+
+/// <summary>
+/// The transaction log: its signed checkpoint and verifier key for anyone, and for operators its status, shipping on
+/// demand, and per-meter recovery from it (what <c>vbi-admin recover</c> drives).
+/// </summary>
+public static class LogEndpoints
+{
+    public static void MapLogEndpoints(this IEndpointRouteBuilder app)
+    {
+        var open = app.MapGroup("/v1/log").WithTags("Transaction log");
+        open.MapGet("/checkpoint", async (IGrainFactory grains) =>
+                await grains.GetGrain<ILogSealerGrain>(0).Status() is { Checkpoint: { } note } ? Results.Text(note, "text/plain; charset=utf-8")
+                    : Problems.Result(ErrorCode.NotFound, "the log has no checkpoint yet"))
+            .WithName("LogCheckpoint")
+            .WithSummary("The latest signed checkpoint of the transaction log (C2SP tlog-checkpoint, a signed note).");
+        open.MapGet("/verifier-key", async (IGrainFactory grains) =>
+                Results.Text((await grains.GetGrain<ILogSealerGrain>(0).Status()).VerifierKey + "\n", "text/plain; charset=utf-8"))
+            .WithName("LogVerifierKey")
+            .WithSummary("The key that verifies the log's checkpoints (C2SP verifier key: name+hash+base64(type||key)).");
+
+        var ops = app.MapGroup("/v1/operator").RequireAuthorization(OperatorAuthenticationHandler.Policy).WithTags("Operators: transaction log and recovery");
+        ops.MapGet("/log", async (IGrainFactory grains) => Results.Ok(await grains.GetGrain<ILogSealerGrain>(0).Status()))
+            .WithName("LogStatus")
+            .WithSummary("Entries in the log, not yet sealed, not yet shipped to the archive, and the latest checkpoint.");
+        ops.MapPost("/log/ship", async (IGrainFactory grains) => Results.Ok(await grains.GetGrain<ILogSealerGrain>(0).Ship()))
+            .WithName("ShipLog")
+            .WithSummary("Seals and ships everything to the archive now.");
+        ops.MapGet("/log/meters", async (string? after, int? limit, ILogStore store) =>
+                limit is < 1 or > 10_000 ? Problems.Result(ErrorCode.ValidationFailed, "limit is 1 to 10000")
+                    : Results.Ok(await store.MetersAsync(after, limit ?? 1000)))
+            .WithName("LogMeters")
+            .WithSummary("The meters with records in the log, in order, a page at a time (after the given id).");
+        ops.MapPost("/meters/{meterId}/reconcile", async (string meterId, IGrainFactory grains, ClaimsPrincipal user, ILoggerFactory logs) =>
+            {
+                if (!MeterId.TryParse(meterId, out _)) return Problems.Result(ErrorCode.InvalidMeterId, $"'{meterId}' is not a meter id");
+                var meter = grains.GetGrain<IMeterGrain>(meterId);
+                var before = (await meter.Audit()).PostalCheckpoint?.Sequence ?? -1;
+                var audit = await meter.Reconcile();
+                var after = audit.PostalCheckpoint?.Sequence ?? -1;
+                var memory = audit.ModuleMemory.Count > 0 ? audit.ModuleMemory[^1] : null;
+                var matches = memory is not null && audit.PostalCheckpoint is { } postal && postal.Sequence == memory.Sequence
+                    && postal.AscendingMills == memory.AscendingMills && postal.DescendingMills == memory.DescendingMills
+                    && audit.Registers is { } r && r.AscendingMills == postal.AscendingMills && r.DescendingMills == postal.DescendingMills;
+                if (after != before)
+                    logs.CreateLogger("VbiOrleans.Audit").LogWarning("Operator {Operator} reconciled meter {MeterId} from the log: sequence {Before} to {After}",
+                        user.Identity?.Name, meterId, before, after);
+                return Results.Ok(new ReconcileResponse(meterId, (int)Math.Max(0, after - before), matches, audit));
+            })
+            .WithName("ReconcileMeter")
+            .WithSummary("Rebuilds a meter's postal row from the transaction log if it is behind module memory or gone; reports whether they now agree.");
+    }
+}
