@@ -1,126 +1,126 @@
-using System.Collections.Concurrent;
 using CsCheck;
 using VbiOrleans.DataMatrix;
+using Xunit.Abstractions;
 
 namespace VbiOrleans.DataMatrix.Tests;
 
-public class RandomPayloadTests
+/// <summary>
+/// The product requirement: thousands of random payloads covering every length up to capacity and every symbol
+/// size decode, with independent Debian decoders, to exactly the input bytes. Every length from 0 to the largest
+/// symbol's binary capacity gets random content (binary, text, digits or a mix); longer payloads, up to the
+/// 3116-digit capacity, are digit-heavy; every size is hit at its capacity and one byte over the previous size's.
+/// The sweeps share this class so that xunit runs them one after another; each decodes with 2-4 workers.
+/// </summary>
+public class RandomPayloadTests(ITestOutputHelper output)
 {
-    private const int MaxLength = 300;
-    private static readonly byte[] TextAlphabet =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789012345678901234567890123456789 .,:;-_/+*()[]{}!?\"'#$%&=<>@\n\t"u8.ToArray();
+    private static readonly PayloadKind[] LengthSweepKinds = [PayloadKind.Binary, PayloadKind.Text, PayloadKind.Digits, PayloadKind.Mixed];
 
-    private static byte[] Text(Random random, int length)
+    private static DataMatrixSize Largest => DataMatrixSize.Squares[^1];
+
+    [Fact]
+    public void EveryLengthUpToBinaryCapacityDecodesExactly()
     {
-        var b = new byte[length];
-        for (int i = 0; i < length; i++)
+        // Any content up to the binary capacity fits: Base 256 alone needs at most length + 3 codewords.
+        const int Seed = 1_000_000;
+        var cases = new List<SweepCase>();
+        for (int length = 0; length <= Largest.MaxBinaryBytes; length++)
         {
-            b[i] = TextAlphabet[random.Next(TextAlphabet.Length)];
+            int seed = Seed + length;
+            var kind = LengthSweepKinds[new Random(seed).Next(LengthSweepKinds.Length)];
+            cases.Add(SweepCase.Random($"length sweep {length}", kind, length, seed));
         }
 
-        return b;
-    }
-
-    private static void DecodeAll(IReadOnlyList<(string What, byte[] Payload)> cases)
-    {
-        Decoders.Require(Decoders.ZXing);
-        var failures = new ConcurrentBag<string>();
-        Parallel.ForEach(cases, new ParallelOptions { MaxDegreeOfParallelism = 4 }, c =>
-        {
-            DataMatrixSymbol symbol;
-            try
-            {
-                symbol = DataMatrixEncoder.Encode(c.Payload);
-            }
-            catch (ArgumentException e)
-            {
-                failures.Add($"{c.What}: encoder threw {e.Message}");
-                return;
-            }
-
-            var image = Decoders.SaveImage(symbol);
-            var decoded = Decoders.ZXingDecode(image);
-            if (decoded is null)
-            {
-                failures.Add($"{c.What} ({symbol.Size}): ZXingReader found nothing in {image}");
-            }
-            else if (!decoded.AsSpan().SequenceEqual(c.Payload))
-            {
-                failures.Add($"{c.What} ({symbol.Size}): expected {Convert.ToHexString(c.Payload)} got {Convert.ToHexString(decoded)} ({image})");
-            }
-            else
-            {
-                File.Delete(image);
-            }
-        });
-        Assert.True(failures.IsEmpty, $"{failures.Count} of {cases.Count} payloads failed:\n" + string.Join("\n", failures.Take(10)));
+        var report = DecodeSweep.Run(cases, output, $"every length 0..{Largest.MaxBinaryBytes} (binary capacity of {Largest})");
+        Assert.Equal(DataMatrixSize.Squares.Select(s => s.ToString()), DataMatrixSize.Squares.Where(report.Sizes.ContainsKey).Select(s => s.ToString()));
     }
 
     [Fact]
-    public void EveryBinaryLengthUpTo300DecodesExactly()
+    public void EveryLongerLengthUpToDigitCapacityDecodesExactly()
     {
-        var random = new Random(12345);
-        var cases = new List<(string, byte[])>();
-        for (int length = 0; length <= MaxLength; length++)
+        // Beyond the binary capacity only payloads that pack two digits per codeword fit.
+        const int Seed = 2_000_000;
+        var cases = new List<SweepCase>();
+        for (int length = Largest.MaxBinaryBytes + 1; length <= Largest.DataCodewords * 2; length++)
         {
-            var b = new byte[length];
-            random.NextBytes(b);
-            cases.Add(($"binary length {length}", b));
+            cases.Add(SweepCase.Random($"digit-heavy sweep {length}", PayloadKind.DigitHeavy, length, Seed + length));
         }
 
-        DecodeAll(cases);
+        DecodeSweep.Run(cases, output, $"every length {Largest.MaxBinaryBytes + 1}..{Largest.DataCodewords * 2} (digit capacity of {Largest})");
     }
 
     [Fact]
-    public void EveryTextLengthUpTo300DecodesExactly()
+    public void EveryRectangularLengthDecodesExactly()
     {
-        var random = new Random(54321);
-        var cases = new List<(string, byte[])>();
-        for (int length = 0; length <= MaxLength; length++)
+        const int Seed = 3_000_000;
+        var largest = DataMatrixSize.Rectangles[^1];
+        var cases = new List<SweepCase>();
+        for (int length = 0; length <= largest.DataCodewords * 2; length++)
         {
-            cases.Add(($"text length {length}", Text(random, length)));
+            int seed = Seed + length;
+            var kind = length <= largest.MaxBinaryBytes ? LengthSweepKinds[new Random(seed).Next(LengthSweepKinds.Length)] : PayloadKind.DigitHeavy;
+            cases.Add(SweepCase.Random($"rectangle sweep {length}", kind, length, seed, SymbolShape.Rectangle));
         }
 
-        DecodeAll(cases);
+        var report = DecodeSweep.Run(cases, output, $"every rectangular length 0..{largest.DataCodewords * 2}");
+        Assert.Equal(DataMatrixSize.Rectangles.Select(s => s.ToString()), DataMatrixSize.Rectangles.Where(report.Sizes.ContainsKey).Select(s => s.ToString()));
+    }
+
+    [Fact]
+    public void EverySizeAtItsCapacityAndOneByteOverThePreviousDecodesExactly()
+    {
+        // For each size, in its own shape's order: high bytes (Base 256), digits (two per codeword) and letters
+        // (one per codeword) exactly at its capacity, and one byte over the previous size's capacity, must select
+        // exactly this size; so must random binary at its capacity.
+        const int Seed = 4_000_000;
+        var cases = new List<SweepCase>();
+        foreach (var (chain, shape) in new[] { (DataMatrixSize.Squares, SymbolShape.Square), (DataMatrixSize.Rectangles, SymbolShape.Rectangle) })
+        {
+            for (int i = 0; i < chain.Count; i++)
+            {
+                var size = chain[i];
+                var previous = i > 0 ? chain[i - 1] : null;
+                int seed = Seed + (size.Rows * 1000) + size.Columns;
+                void Add(string what, PayloadKind kind, int length, int variant) =>
+                    cases.Add(SweepCase.Random($"{size} {what}", kind, length, (seed * 10) + variant, shape, size));
+
+                Add("high bytes at capacity", PayloadKind.HighBytes, size.MaxBinaryBytes, 0);
+                Add("digits at capacity", PayloadKind.Digits, size.DataCodewords * 2, 1);
+                Add("letters at capacity", PayloadKind.Letters, size.DataCodewords, 2);
+                if (previous is null)
+                {
+                    // The smallest size of the shape takes the shortest payloads.
+                    Add("one high byte", PayloadKind.HighBytes, 1, 3);
+                    Add("one digit", PayloadKind.Digits, 1, 4);
+                    Add("one letter", PayloadKind.Letters, 1, 5);
+                }
+                else
+                {
+                    Add($"high bytes one over {previous}", PayloadKind.HighBytes, previous.MaxBinaryBytes + 1, 3);
+                    Add($"digits one over {previous}", PayloadKind.Digits, (previous.DataCodewords * 2) + 1, 4);
+                    Add($"letters one over {previous}", PayloadKind.Letters, previous.DataCodewords + 1, 5);
+                }
+
+                Add("random binary at capacity", PayloadKind.Binary, size.MaxBinaryBytes, 6);
+            }
+        }
+
+        var report = DecodeSweep.Run(cases, output, "every size at capacity and one byte over the previous size");
+        Assert.Equal(DataMatrixSize.All.Select(s => s.ToString()), DataMatrixSize.All.Where(report.Sizes.ContainsKey).Select(s => s.ToString()));
     }
 
     [Fact]
     public void MixedTextAndBinaryDecodesExactly()
     {
         // Runs of digits, text and high bytes exercise switching between ASCII and Base 256.
-        var random = new Random(777);
-        var cases = new List<(string, byte[])>();
+        const int Seed = 5_000_000;
+        var cases = new List<SweepCase>();
         for (int n = 0; n < 80; n++)
         {
-            var payload = new List<byte>();
-            int runs = random.Next(1, 6);
-            for (int r = 0; r < runs; r++)
-            {
-                int len = random.Next(0, 60);
-                switch (random.Next(3))
-                {
-                    case 0:
-                        for (int i = 0; i < len; i++)
-                        {
-                            payload.Add((byte)('0' + random.Next(10)));
-                        }
-
-                        break;
-                    case 1:
-                        payload.AddRange(Text(random, len));
-                        break;
-                    default:
-                        var bin = new byte[len];
-                        random.NextBytes(bin);
-                        payload.AddRange(bin);
-                        break;
-                }
-            }
-
-            cases.Add(($"mixed #{n}", payload.ToArray()));
+            int length = new Random(Seed + n).Next(0, 300);
+            cases.Add(SweepCase.Random($"mixed #{n}", PayloadKind.Mixed, length, Seed + n));
         }
 
-        DecodeAll(cases);
+        DecodeSweep.Run(cases, output, "mixed text and binary");
     }
 
     [Fact]
