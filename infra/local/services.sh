@@ -7,6 +7,8 @@
 #   infra/local/services.sh stop      stop them
 #   infra/local/services.sh status    one line per service
 #   infra/local/services.sh env       print the environment the host and tests use (sourceable)
+#   infra/local/services.sh replica-pair start|kill-primary|promote|stop|status|env NAME
+#                                     a primary and its streaming standby of their own, for failover tests
 #
 # Ports (override with the environment): VBI_PG_PORT (55432), VBI_AZURITE_PORT (10000).
 set -euo pipefail
@@ -168,6 +170,363 @@ export VBI_SOFTHSM_PIN_FILE=$hsm_dir/user-pin
 ENV
 }
 
+# ---------- Replica pairs: a primary and its streaming standby, for failover tests ----------
+# A pair is two clusters of its own (never the shared one on $pg_port, which other tests use and which a failover test
+# must not kill), under $state/replicas/NAME:
+#   pair.conf                PRIMARY_PORT, STANDBY_PORT, SYNC (on: a commit returns once the standby has it on disk)
+#   password                 the postgres password (the main cluster's, so both speak the same credentials)
+#   replication-password     the 'replicator' role's; pgpass holds it for the standby's primary_conninfo
+#   primary/ standby/        data, run (unix socket), server.log
+#   env                      ports, data directories and connection strings, sourceable
+# Each node's port and socket live in data/node.conf, which postgresql.conf includes: pg_basebackup copies the
+# primary's files, and the standby then gets its own node.conf. synchronous_standby_names only ever goes into the
+# primary's node.conf, so a promoted standby never waits for a standby it does not have.
+replicas="$state/replicas"
+replica_port_range="${VBI_REPLICA_PORT_RANGE:-25440-25599}"   # below the kernel's ephemeral range (32768-60999)
+replica_databases="vbi_postal vbi_module vbi_commerce vbi_membership"
+
+as_postgres() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+own_by_postgres() { if [ "$(id -u)" -eq 0 ]; then chown -R postgres:postgres "$@"; fi; }
+
+rp_usage() {
+  cat >&2 <<USAGE
+usage: $0 replica-pair start NAME [--primary-port P] [--standby-port S] [--port-range LO-HI] [--sync]
+       $0 replica-pair kill-primary|promote|stop|status|env NAME
+  start         create (or reuse) the pair, start both, wait until the standby streams; prints the env file's path
+  kill-primary  SIGKILL the primary's postmaster and all its children (a crash, not a shutdown)
+  promote       promote the standby and wait until it accepts writes
+  stop          stop both clusters and delete the pair's data
+  status        one line per node
+  env           print the env file's path
+USAGE
+  exit 2
+}
+
+rp_paths() {
+  rp_name="$1"
+  [[ "$rp_name" =~ ^[a-z0-9][a-z0-9_-]{0,31}$ ]] \
+    || die "replica pair name '$rp_name' must be 1-32 characters of a-z, 0-9, '_' and '-', starting with a letter or digit"
+  rp_dir="$replicas/$rp_name"
+  rp_conf="$rp_dir/pair.conf"
+  rp_env="$rp_dir/env"
+  rp_pwfile="$rp_dir/password"
+  rp_repl_pwfile="$rp_dir/replication-password"
+  rp_pgpass="$rp_dir/pgpass"
+  rp_p_data="$rp_dir/primary/data"; rp_p_sock="$rp_dir/primary/run"; rp_p_log="$rp_dir/primary/server.log"
+  rp_s_data="$rp_dir/standby/data"; rp_s_sock="$rp_dir/standby/run"; rp_s_log="$rp_dir/standby/server.log"
+  rp_standby_name="${rp_name//-/_}_standby"   # the slot's name and the standby's application_name
+  PRIMARY_PORT=""; STANDBY_PORT=""; SYNC="off"
+  if [ -f "$rp_conf" ]; then . "$rp_conf"; fi
+}
+
+rp_require_pair() { [ -f "$rp_conf" ] || die "no replica pair '$rp_name' (start it with: $0 replica-pair start $rp_name)"; }
+
+# Serializes start, promote and stop of one pair; kill-primary and status never wait for it.
+rp_lock() {
+  mkdir -p "$replicas"
+  mkdir -p "$replicas/.locks"
+  exec 8>"$replicas/.locks/$rp_name"
+  flock -w 120 8 || die "replica pair '$rp_name' is locked by another services.sh for more than 120 s ($replicas/.locks/$rp_name)"
+  # Whoever held the lock may have created the pair meanwhile.
+  if [ -f "$rp_conf" ]; then . "$rp_conf"; fi
+}
+
+# A zombie (state Z) is dead: it only waits for whoever adopted it to reap it.
+rp_pid_alive() { [ -r "/proc/$1/stat" ] && [ "$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1)" != Z ]; }
+
+# The postmaster of a data directory, if it runs. pg_ctl status trusts postmaster.pid, but a killed postmaster leaves
+# that file behind, stays a zombie until it is reaped, and its pid may then be reused (pid_max is small): so the pid
+# counts only if it is alive, runs our postgres binary and has the data directory as its working directory.
+rp_postmaster_pid() {
+  local pid; pid="$(head -1 "$1/postmaster.pid" 2>/dev/null || true)"
+  [[ "$pid" =~ ^[0-9]+$ ]] && rp_pid_alive "$pid" \
+    && [ "$(readlink "/proc/$pid/exe" 2>/dev/null)" = "$(readlink -f "$pg_bin/postgres")" ] \
+    && [ "$(readlink "/proc/$pid/cwd" 2>/dev/null)" = "$(readlink -f "$1")" ] \
+    && echo "$pid"
+}
+
+rp_node_running() { rp_postmaster_pid "$1" >/dev/null; }
+
+# rp_sql SOCKET PORT DATABASE SQL: one value per line, no headers; the unix socket needs no password.
+rp_sql() { as_postgres "$pg_bin/psql" -h "$1" -p "$2" -U postgres -d "$3" -XtAqc "$4"; }
+
+rp_port_reserved() { cat "$replicas"/*/pair.conf 2>/dev/null | grep -qx "[A-Z_]*PORT=$1"; }
+
+rp_pick_ports() {
+  local want_primary="$1" want_standby="$2" range="$3" lo hi p
+  [[ "$range" =~ ^([0-9]+)-([0-9]+)$ ]] || die "port range '$range' is not LO-HI"
+  lo="${BASH_REMATCH[1]}"; hi="${BASH_REMATCH[2]}"
+  exec 9>"$replicas/.ports.lock"
+  flock -w 60 9 || die "could not take $replicas/.ports.lock to choose ports"
+  for p in $want_primary $want_standby; do
+    port_taken "$p" && die "port $p is already taken by another process; choose another or omit it"
+    rp_port_reserved "$p" && die "port $p is already reserved by another replica pair ($(grep -lx "[A-Z_]*PORT=$p" "$replicas"/*/pair.conf))"
+  done
+  PRIMARY_PORT="$want_primary"; STANDBY_PORT="$want_standby"
+  for ((p = lo; p <= hi; p++)); do
+    [ -n "$PRIMARY_PORT" ] && [ -n "$STANDBY_PORT" ] && break
+    [ "$p" = "$pg_port" ] || [ "$p" = "$azurite_port" ] || [ "$p" = "$PRIMARY_PORT" ] || [ "$p" = "$STANDBY_PORT" ] && continue
+    port_taken "$p" || rp_port_reserved "$p" && continue
+    if [ -z "$PRIMARY_PORT" ]; then PRIMARY_PORT="$p"; else STANDBY_PORT="$p"; fi
+  done
+  [ -n "$PRIMARY_PORT" ] && [ -n "$STANDBY_PORT" ] \
+    || die "no two free ports in $range; give --primary-port/--standby-port or --port-range (or VBI_REPLICA_PORT_RANGE)"
+  [ "$PRIMARY_PORT" != "$STANDBY_PORT" ] || die "the primary and the standby need different ports (both $PRIMARY_PORT)"
+  mkdir -p "$rp_dir"
+  printf 'PRIMARY_PORT=%s\nSTANDBY_PORT=%s\nSYNC=%s\n' "$PRIMARY_PORT" "$STANDBY_PORT" "$SYNC" > "$rp_conf"
+  exec 9>&-
+}
+
+# rp_node_conf DATA PORT SOCKET [SYNC_STANDBY]: the per-node settings postgresql.conf includes.
+rp_node_conf() {
+  { printf "port = %s\nunix_socket_directories = '%s'\n" "$2" "$3"
+    if [ -n "${4:-}" ]; then printf "synchronous_standby_names = '%s'\n" "$4"; else printf "synchronous_standby_names = ''\n"; fi
+  } > "$1/node.conf"
+  own_by_postgres "$1/node.conf"
+}
+
+rp_start_node() { # DATA LOG PORT ROLE
+  if rp_node_running "$1"; then return 0; fi
+  port_taken "$3" && die "port $3 for the $4 of '$rp_name' is taken by another process; stop it, or: $0 replica-pair stop $rp_name"
+  # 8>&-: the postmaster must not inherit the pair's lock, or it would hold it for its whole life.
+  as_postgres "$pg_bin/pg_ctl" -D "$1" -l "$2" -w -t 60 start >/dev/null 8>&- 9>&- \
+    || { tail -20 "$2" >&2; die "the $4 of replica pair '$rp_name' failed to start (log: $2)"; }
+}
+
+rp_streaming() {
+  [ "$(rp_sql "$rp_p_sock" "$PRIMARY_PORT" postgres "SELECT state FROM pg_stat_replication WHERE application_name = '$rp_standby_name'" 2>/dev/null)" = streaming ] \
+    && [ "$(rp_sql "$rp_s_sock" "$STANDBY_PORT" postgres "SELECT status FROM pg_stat_wal_receiver" 2>/dev/null)" = streaming ]
+}
+
+rp_write_env() {
+  local pw; pw="$(cat "$rp_pwfile")"
+  local p_base="Host=127.0.0.1;Port=$PRIMARY_PORT;Username=postgres;Password=$pw"
+  local s_base="Host=127.0.0.1;Port=$STANDBY_PORT;Username=postgres;Password=$pw"
+  { cat <<ENV
+export VBI_REPLICA_NAME=$rp_name
+export VBI_REPLICA_SYNC=$SYNC
+export VBI_REPLICA_DATABASES='$replica_databases'
+export VBI_REPLICA_PRIMARY_PORT=$PRIMARY_PORT
+export VBI_REPLICA_PRIMARY_DATA=$rp_p_data
+export VBI_REPLICA_PRIMARY_SOCKET=$rp_p_sock
+export VBI_REPLICA_PRIMARY_BASE='$p_base'
+export VBI_REPLICA_STANDBY_PORT=$STANDBY_PORT
+export VBI_REPLICA_STANDBY_DATA=$rp_s_data
+export VBI_REPLICA_STANDBY_SOCKET=$rp_s_sock
+export VBI_REPLICA_STANDBY_BASE='$s_base'
+ENV
+    for db in $replica_databases; do
+      local store="${db#vbi_}"
+      printf "export VBI_REPLICA_PRIMARY_%s='%s;Database=%s'\n" "${store^^}" "$p_base" "$db"
+      printf "export VBI_REPLICA_STANDBY_%s='%s;Database=%s'\n" "${store^^}" "$s_base" "$db"
+    done
+  } > "$rp_env.tmp"
+  chmod 600 "$rp_env.tmp"
+  mv "$rp_env.tmp" "$rp_env"
+}
+
+rp_start() {
+  local want_primary="" want_standby="" range="$replica_port_range" want_sync="off"
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --primary-port) want_primary="${2:?--primary-port needs a port}"; shift 2 ;;
+      --standby-port) want_standby="${2:?--standby-port needs a port}"; shift 2 ;;
+      --port-range)   range="${2:?--port-range needs LO-HI}"; shift 2 ;;
+      --sync)         want_sync="on"; shift ;;
+      *) die "replica-pair start: unknown option '$1'" ;;
+    esac
+  done
+  for p in $want_primary $want_standby; do [[ "$p" =~ ^[0-9]+$ ]] && ((p > 0 && p < 65536)) || die "'$p' is not a port"; done
+  [ -x "$pg_bin/initdb" ] || die "PostgreSQL 15 is not installed in $pg_bin; run: $0 install"
+  command -v flock >/dev/null || die "flock (util-linux) is missing"
+  mkdir -p "$replicas"
+  local d="$replicas"; while [ "$d" != "/" ]; do chmod o+x "$d" 2>/dev/null || true; d="$(dirname "$d")"; done
+  rp_lock
+
+  if [ -f "$rp_conf" ]; then
+    [ -z "$want_primary" ] || [ "$want_primary" = "$PRIMARY_PORT" ] || die "replica pair '$rp_name' exists with primary port $PRIMARY_PORT; stop it first or omit --primary-port"
+    [ -z "$want_standby" ] || [ "$want_standby" = "$STANDBY_PORT" ] || die "replica pair '$rp_name' exists with standby port $STANDBY_PORT; stop it first or omit --standby-port"
+    [ "$want_sync" = "$SYNC" ] || [ "$want_sync" = off ] || die "replica pair '$rp_name' exists with SYNC=$SYNC; stop it first to change the mode"
+    if [ -f "$rp_s_data/PG_VERSION" ] && [ ! -f "$rp_s_data/standby.signal" ]; then
+      die "replica pair '$rp_name' has failed over (its standby was promoted); discard it with: $0 replica-pair stop $rp_name"
+    fi
+  else
+    SYNC="$want_sync"
+    rp_pick_ports "$want_primary" "$want_standby" "$range"
+  fi
+  local sock_max=$(( ${#rp_s_sock} > ${#rp_p_sock} ? ${#rp_s_sock} : ${#rp_p_sock} ))
+  ((sock_max + 16 < 108)) || die "socket path under $rp_dir is too long for a unix socket; use a shorter NAME or VBI_LOCAL_STATE"
+
+  mkdir -p "$rp_dir/primary" "$rp_dir/standby" "$rp_p_sock" "$rp_s_sock"
+  if [ ! -s "$rp_pwfile" ]; then
+    umask 077
+    if [ -s "$pg_pwfile" ]; then cat "$pg_pwfile" > "$rp_pwfile"; else head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' > "$rp_pwfile"; fi
+    head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' > "$rp_repl_pwfile"
+    umask 022
+  fi
+  printf '127.0.0.1:%s:replication:replicator:%s\n' "$PRIMARY_PORT" "$(cat "$rp_repl_pwfile")" > "$rp_pgpass"
+  chmod 600 "$rp_pgpass"
+  own_by_postgres "$rp_dir"
+  chmod 700 "$rp_dir"
+
+  if [ ! -f "$rp_p_data/PG_VERSION" ]; then
+    log "replica pair $rp_name: initialising the primary in $rp_p_data"
+    rm -rf "$rp_p_data"
+    as_postgres "$pg_bin/initdb" -D "$rp_p_data" -U postgres --auth-local=trust --auth-host=scram-sha-256 \
+      --pwfile="$rp_pwfile" -E UTF8 --locale=C.UTF-8 >/dev/null
+    cat >> "$rp_p_data/postgresql.conf" <<CONF
+listen_addresses = '127.0.0.1'
+max_connections = 200
+shared_buffers = 64MB
+wal_level = replica
+max_wal_senders = 5
+max_replication_slots = 5
+wal_keep_size = 256MB
+hot_standby = on
+hot_standby_feedback = on
+fsync = on
+synchronous_commit = on
+log_min_messages = warning
+include 'node.conf'
+CONF
+    # Loopback only, passwords (scram) over TCP; replication only for 'replicator'.
+    cat > "$rp_p_data/pg_hba.conf" <<HBA
+local all         all                      trust
+host  all         all        127.0.0.1/32  scram-sha-256
+host  replication replicator 127.0.0.1/32  scram-sha-256
+HBA
+    own_by_postgres "$rp_p_data"
+  fi
+  # The primary starts without a synchronous standby: until the standby streams, a commit would wait for ever.
+  rp_node_conf "$rp_p_data" "$PRIMARY_PORT" "$rp_p_sock"
+  rp_node_running "$rp_p_data" && as_postgres "$pg_bin/pg_ctl" -D "$rp_p_data" reload >/dev/null
+  rp_start_node "$rp_p_data" "$rp_p_log" "$PRIMARY_PORT" primary
+  rp_sql "$rp_p_sock" "$PRIMARY_PORT" postgres "SELECT 1 FROM pg_roles WHERE rolname = 'replicator'" | grep -q 1 \
+    || as_postgres "$pg_bin/psql" -h "$rp_p_sock" -p "$PRIMARY_PORT" -U postgres -d postgres -Xq -v ON_ERROR_STOP=1 \
+         -v pw="$(cat "$rp_repl_pwfile")" >/dev/null <<'SQL'
+CREATE ROLE replicator WITH REPLICATION LOGIN PASSWORD :'pw';
+SQL
+  for db in $replica_databases; do
+    rp_sql "$rp_p_sock" "$PRIMARY_PORT" postgres "SELECT 1 FROM pg_database WHERE datname = '$db'" | grep -q 1 \
+      || rp_sql "$rp_p_sock" "$PRIMARY_PORT" postgres "CREATE DATABASE $db" >/dev/null
+  done
+
+  if [ ! -f "$rp_s_data/PG_VERSION" ]; then
+    log "replica pair $rp_name: copying the primary to the standby with pg_basebackup"
+    rm -rf "$rp_s_data" "$rp_s_data.tmp"
+    # A slot left by an interrupted copy would make -C fail; no standby uses it yet.
+    rp_sql "$rp_p_sock" "$PRIMARY_PORT" postgres \
+      "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '$rp_standby_name' AND NOT active" >/dev/null
+    as_postgres "$pg_bin/pg_basebackup" -D "$rp_s_data.tmp" -R -X stream -C -S "$rp_standby_name" -c fast \
+      -d "host=127.0.0.1 port=$PRIMARY_PORT user=replicator passfile=$rp_pgpass application_name=$rp_standby_name" 2>"$rp_dir/basebackup.log" \
+      || { cat "$rp_dir/basebackup.log" >&2; die "pg_basebackup from the primary of '$rp_name' failed"; }
+    rp_node_conf "$rp_s_data.tmp" "$STANDBY_PORT" "$rp_s_sock"
+    mv "$rp_s_data.tmp" "$rp_s_data"
+  fi
+  rp_start_node "$rp_s_data" "$rp_s_log" "$STANDBY_PORT" standby
+
+  local i
+  for i in $(seq 1 600); do rp_streaming && break; sleep 0.1; done
+  rp_streaming || { tail -20 "$rp_s_log" >&2; die "the standby of '$rp_name' is not streaming from the primary after 60 s (log: $rp_s_log)"; }
+  if [ "$SYNC" = on ]; then
+    rp_node_conf "$rp_p_data" "$PRIMARY_PORT" "$rp_p_sock" "$rp_standby_name"
+    as_postgres "$pg_bin/pg_ctl" -D "$rp_p_data" reload >/dev/null
+    for i in $(seq 1 300); do
+      [ "$(rp_sql "$rp_p_sock" "$PRIMARY_PORT" postgres "SELECT sync_state FROM pg_stat_replication WHERE application_name = '$rp_standby_name'")" = sync ] && break
+      sleep 0.1
+    done
+    [ "$(rp_sql "$rp_p_sock" "$PRIMARY_PORT" postgres "SELECT sync_state FROM pg_stat_replication WHERE application_name = '$rp_standby_name'")" = sync ] \
+      || die "the standby of '$rp_name' streams but the primary does not count it as synchronous after 30 s"
+  fi
+  rp_write_env
+  log "replica pair $rp_name: primary 127.0.0.1:$PRIMARY_PORT, standby 127.0.0.1:$STANDBY_PORT streaming$([ "$SYNC" = on ] && echo ' (synchronous)')"
+  echo "$rp_env"
+}
+
+rp_kill_primary() {
+  rp_require_pair
+  local pid
+  pid="$(rp_postmaster_pid "$rp_p_data")" || { log "replica pair $rp_name: the primary is not running (already killed or stopped)"; return 0; }
+  local children; children="$(ps -o pid= --ppid "$pid" | tr -s ' \n' ' ')"
+  # shellcheck disable=SC2086
+  kill -KILL "$pid" $children 2>/dev/null || true
+  local i
+  for i in $(seq 1 100); do
+    local alive=0
+    # shellcheck disable=SC2086
+    for p in $pid $children; do rp_pid_alive "$p" && alive=1; done
+    ((alive == 0)) && break
+    sleep 0.05
+  done
+  ((alive == 0)) || die "the primary of '$rp_name' (pid $pid) is still alive 5 s after SIGKILL"
+  log "replica pair $rp_name: primary postmaster $pid and $(wc -w <<<"$children") children killed with SIGKILL"
+}
+
+rp_promote() {
+  rp_require_pair
+  rp_lock
+  rp_node_running "$rp_s_data" || die "the standby of '$rp_name' is not running; nothing to promote"
+  if [ "$(rp_sql "$rp_s_sock" "$STANDBY_PORT" postgres "SELECT pg_is_in_recovery()")" = t ]; then
+    if rp_node_running "$rp_p_data"; then
+      log "warning: the primary of '$rp_name' is still running; after this promotion the pair has two primaries"
+    fi
+    as_postgres "$pg_bin/pg_ctl" -D "$rp_s_data" -w -t 60 promote >/dev/null \
+      || { tail -20 "$rp_s_log" >&2; die "pg_ctl promote of the standby of '$rp_name' failed (log: $rp_s_log)"; }
+  else
+    log "replica pair $rp_name: the standby was already promoted"
+  fi
+  # Accepting writes means out of recovery and able to assign a transaction id.
+  local i
+  for i in $(seq 1 600); do
+    rp_sql "$rp_s_sock" "$STANDBY_PORT" postgres "SELECT txid_current()" >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+  rp_sql "$rp_s_sock" "$STANDBY_PORT" postgres "SELECT txid_current()" >/dev/null \
+    || die "the promoted standby of '$rp_name' does not accept writes after 60 s (log: $rp_s_log)"
+  log "replica pair $rp_name: standby promoted, accepts writes on 127.0.0.1:$STANDBY_PORT"
+}
+
+rp_stop() {
+  if [ ! -d "$rp_dir" ]; then log "replica pair $rp_name: nothing to stop"; return 0; fi
+  rp_lock
+  for data in "$rp_s_data" "$rp_p_data"; do
+    if rp_node_running "$data"; then as_postgres "$pg_bin/pg_ctl" -D "$data" -m immediate -w -t 60 stop >/dev/null; fi
+  done
+  rm -rf "$rp_dir"
+  rm -f "$replicas/.locks/$rp_name"
+  log "replica pair $rp_name: stopped and deleted"
+}
+
+rp_status() {
+  rp_require_pair
+  local role
+  if rp_node_running "$rp_p_data"; then echo "primary: running on 127.0.0.1:$PRIMARY_PORT, data $rp_p_data"
+  else echo "primary: down on 127.0.0.1:$PRIMARY_PORT, data $rp_p_data"; fi
+  if rp_node_running "$rp_s_data"; then
+    if [ "$(rp_sql "$rp_s_sock" "$STANDBY_PORT" postgres "SELECT pg_is_in_recovery()")" = t ]; then
+      role="standby, wal receiver $(rp_sql "$rp_s_sock" "$STANDBY_PORT" postgres "SELECT coalesce((SELECT status FROM pg_stat_wal_receiver), 'not connected')")"
+    else
+      role="promoted, accepts writes"
+    fi
+    echo "standby: running on 127.0.0.1:$STANDBY_PORT ($role), data $rp_s_data"
+  else echo "standby: down on 127.0.0.1:$STANDBY_PORT, data $rp_s_data"; fi
+}
+
+cmd_replica_pair() {
+  local action="${1:-}"; [ $# -ge 2 ] || rp_usage
+  rp_paths "$2"
+  shift 2
+  case "$action" in
+    start)        rp_start "$@" ;;
+    kill-primary) rp_kill_primary ;;
+    promote)      rp_promote ;;
+    stop)         rp_stop ;;
+    status)       rp_status ;;
+    env)          rp_require_pair; [ -f "$rp_env" ] || die "replica pair '$rp_name' has not finished starting"; echo "$rp_env" ;;
+    *)            rp_usage ;;
+  esac
+}
+
 case "${1:-}" in
   install) cmd_install ;;
   start)   cmd_install; mkdir -p "$state"; pg_start; az_start; hsm_start; cmd_env > "$state/env"; log "environment written to $state/env" ;;
@@ -176,5 +535,6 @@ case "${1:-}" in
            az_running && echo "azurite: running on 127.0.0.1:$azurite_port" || echo "azurite: stopped"
            [ -f "$hsm_conf" ] && echo "softhsm2: token dir $hsm_dir/tokens" || echo "softhsm2: not initialised" ;;
   env)     cmd_env ;;
-  *) echo "usage: $0 install|start|stop|status|env" >&2; exit 2 ;;
+  replica-pair) shift; cmd_replica_pair "$@" ;;
+  *) echo "usage: $0 install|start|stop|status|env|replica-pair" >&2; exit 2 ;;
 esac
