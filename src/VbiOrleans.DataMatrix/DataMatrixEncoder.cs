@@ -12,6 +12,14 @@ public static class DataMatrixEncoder
     public static DataMatrixSymbol Encode(ReadOnlySpan<byte> data, SymbolShape shape = SymbolShape.Square)
     {
         var codewords = EncodeData(data);
+        // A final Base 256 field of 250 bytes or more that exactly fills a smaller symbol takes it with the one-byte
+        // "to the end of the symbol" length (ISO/IEC 16022, 5.2.9.1): the largest symbol then holds 1556 bytes, not 1555.
+        if (EncodeData(data, lastBase256RunsToEnd: true) is var toEnd && toEnd.Length < codewords.Length
+            && SelectSize(toEnd.Length, shape) is { } exact && exact.DataCodewords == toEnd.Length
+            && (SelectSize(codewords.Length, shape) is not { } regular || exact.DataCodewords < regular.DataCodewords))
+        {
+            return Build(toEnd, exact);
+        }
         var size = SelectSize(codewords.Length, shape)
             ?? throw new ArgumentException(
                 $"Data of {data.Length} bytes needs {codewords.Length} data codewords, more than the largest " +
@@ -26,6 +34,10 @@ public static class DataMatrixEncoder
     {
         ArgumentNullException.ThrowIfNull(size);
         var codewords = EncodeData(data);
+        if (codewords.Length > size.DataCodewords && EncodeData(data, lastBase256RunsToEnd: true) is var toEnd && toEnd.Length == size.DataCodewords)
+        {
+            return Build(toEnd, size);
+        }
         if (codewords.Length > size.DataCodewords)
         {
             throw new ArgumentException(
@@ -55,7 +67,13 @@ public static class DataMatrixEncoder
     /// Encodes bytes to data codewords (before padding) with the fewest codewords using ASCII and
     /// Base 256 segments. Base 256 codewords are already 255-state randomised.
     /// </summary>
-    public static byte[] EncodeData(ReadOnlySpan<byte> data)
+    public static byte[] EncodeData(ReadOnlySpan<byte> data) => EncodeData(data, lastBase256RunsToEnd: false);
+
+    /// <param name="lastBase256RunsToEnd">
+    /// Give a final Base 256 field of 250 bytes or more the one-byte length 0, "to the end of the symbol", instead of
+    /// its two-byte length: valid only in a symbol whose data capacity the codewords exactly fill.
+    /// </param>
+    private static byte[] EncodeData(ReadOnlySpan<byte> data, bool lastBase256RunsToEnd)
     {
         int n = data.Length;
         // cost[i]: fewest codewords for data[0..i) ending in ASCII mode.
@@ -94,9 +112,11 @@ public static class DataMatrixEncoder
                 bestLongIndex = i - 250;
             }
 
-            if (bestLongIndex >= 0 && bestLongStart + i + 3 < best)
+            // A long field has a two-byte length, or (to the end of the symbol) a one-byte 0 when it ends the data.
+            int longHeader = lastBase256RunsToEnd && i == n ? 2 : 3;
+            if (bestLongIndex >= 0 && bestLongStart + i + longHeader < best)
             {
-                best = (int)(bestLongStart + i + 3);
+                best = (int)(bestLongStart + i + longHeader);
                 bestFrom = bestLongIndex;
                 bestB256 = true;
             }
@@ -114,8 +134,9 @@ public static class DataMatrixEncoder
 
         segments.Reverse();
         var output = new List<byte>(cost[n]);
-        foreach (var (start, end, base256) in segments)
+        for (var segment = 0; segment < segments.Count; segment++)
         {
+            var (start, end, base256) = segments[segment];
             if (!base256)
             {
                 if (end - start == 2)
@@ -139,6 +160,10 @@ public static class DataMatrixEncoder
                 if (length <= 249)
                 {
                     AddRandomised255(output, length);
+                }
+                else if (lastBase256RunsToEnd && segment == segments.Count - 1)
+                {
+                    AddRandomised255(output, 0);
                 }
                 else
                 {

@@ -55,7 +55,7 @@ public sealed class DataMatrixSize
     public int MappingColumns => DataRegionColumns * HorizontalRegions;
 
     /// <summary>Largest number of arbitrary bytes this size holds in Base 256 encodation.</summary>
-    public int MaxBinaryBytes => DataCodewords - 1 <= 250 ? DataCodewords - 2 : DataCodewords - 3;
+    public int MaxBinaryBytes => DataCodewords - 2;
 
     /// <inheritdoc />
     public override string ToString() => $"{Rows}x{Columns}";

@@ -139,16 +139,16 @@ public class EncoderUnitTests
     {
         Assert.Equal("12x12", DataMatrixEncoder.Encode("ABCD"u8).Size.ToString());
         Assert.Equal("8x18", DataMatrixEncoder.Encode("ABCD"u8, SymbolShape.Rectangle).Size.ToString());
-        Assert.Equal("144x144", DataMatrixEncoder.Encode(new byte[1555]).Size.ToString());
+        Assert.Equal("144x144", DataMatrixEncoder.Encode(new byte[1556]).Size.ToString());
     }
 
     [Fact]
     public void TooLongForLargestSymbolThrows()
     {
-        var binary = Enumerable.Repeat((byte)0xFF, 1556).ToArray();
-        Assert.Equal("144x144", DataMatrixEncoder.Encode(binary.AsSpan(0, 1555)).Size.ToString());
+        var binary = Enumerable.Repeat((byte)0xFF, 1557).ToArray();
+        Assert.Equal("144x144", DataMatrixEncoder.Encode(binary.AsSpan(0, 1556)).Size.ToString());
         var ex = Assert.Throws<ArgumentException>(() => DataMatrixEncoder.Encode(binary));
-        Assert.Contains("1556 bytes", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("1557 bytes", ex.Message, StringComparison.Ordinal);
         Assert.Contains("largest", ex.Message, StringComparison.Ordinal);
 
         var digits = Enumerable.Repeat((byte)'5', 3117).ToArray();
