@@ -233,8 +233,15 @@ public static class AdminApp
             ? $"first bad entry: {entry}{(r.FirstBadEntryProven ? "" : " (first seen)")} ({r.Failure}): {r.Reason}"
             : $"{r.Failure}: {r.Reason}";
 
+    // Enums by name, as the text output prints them: "failure": "EntryModified", not 11.
+    private static readonly JsonSerializerOptions JsonOutput = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
+    };
+
     private static void Print(TextWriter stdout, bool json, object value, string text) =>
-        stdout.WriteLine(json ? JsonSerializer.Serialize(value, new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true }) : text);
+        stdout.WriteLine(json ? JsonSerializer.Serialize(value, JsonOutput) : text);
 
     /// <summary>A folder path, or an Azure Blob Storage connection string (Azurite: UseDevelopmentStorage=true or its full string).</summary>
     public static IArchiveStore? OpenArchive(string? location, string container, TextWriter stderr)
@@ -277,9 +284,32 @@ public static class AdminApp
             stderr.WriteLine($"error: this command needs the operator key: set {OperatorKeyVariable} or give --operator-key-file PATH");
             return null;
         }
-        var http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromMinutes(5) };
+        var http = new HttpClient(new RetryAfterHandler()) { BaseAddress = baseAddress, Timeout = TimeSpan.FromMinutes(5) };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic",
             Convert.ToBase64String(Encoding.UTF8.GetBytes($"{name ?? "operator"}:{key}")));
         return http;
+    }
+
+    /// <summary>
+    /// Waits out the server's rate limit (429 with Retry-After) and sends the request again, so that a recovery of
+    /// many meters is slowed by the operator's rate limit, not stopped halfway by it. Every request vbi-admin makes is
+    /// safe to repeat (reads, reconcile, ship).
+    /// </summary>
+    private sealed class RetryAfterHandler() : DelegatingHandler(new HttpClientHandler())
+    {
+        private const int MaxAttempts = 30;
+        private static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(30);
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            for (var attempt = 1; ; attempt++)
+            {
+                var response = await base.SendAsync(request, cancellationToken);
+                if (response.StatusCode != System.Net.HttpStatusCode.TooManyRequests || attempt == MaxAttempts) return response;
+                var wait = response.Headers.RetryAfter?.Delta ?? (response.Headers.RetryAfter?.Date - DateTimeOffset.UtcNow) ?? TimeSpan.FromSeconds(1);
+                response.Dispose();
+                await Task.Delay(wait < TimeSpan.Zero ? TimeSpan.Zero : wait > MaxWait ? MaxWait : wait, cancellationToken);
+            }
+        }
     }
 }

@@ -138,6 +138,7 @@ public sealed class LogSealerGrain(
         try
         {
             await PutOnceAsync(VerifierKeyName, System.Text.Encoding.UTF8.GetBytes(_signer!.Verifier.VerifierKey + "\n"));
+            shipped = await SkipArchivedSegmentsAsync(shipped, latest.Size);
             for (var start = shipped; start < latest.Size; start += Options.MaxSegmentEntries)
             {
                 var end = Math.Min(latest.Size, start + Options.MaxSegmentEntries);
@@ -157,6 +158,36 @@ public sealed class LogSealerGrain(
             VbiTelemetry.LogShipFailures.Add(1);
             logger.LogWarning("Shipping the transaction log to {Archive} failed; {Backlog} entries wait and are retried: {Error}",
                 archive.Description, latest.Size - shipped, e.Message);
+        }
+    }
+
+    /// <summary>
+    /// A ship cut off (a crash, a SIGKILL) after it wrote a segment and before it recorded how far it got leaves that
+    /// segment in the archive, which can be neither rewritten nor removed (write-once, retention). Shipping
+    /// [shipped, latest) again under another name would overlap it, and the archive would never verify again; so the
+    /// segments already archived from <paramref name="shipped"/> on are taken as shipped, once their bytes are found to
+    /// be exactly the segment this log holds for their range.
+    /// </summary>
+    private async Task<long> SkipArchivedSegmentsAsync(long shipped, long size)
+    {
+        while (true)
+        {
+            var prefix = $"{SegmentsPrefix}{shipped:D12}-";
+            var ends = (await archive.ListAsync(prefix))
+                .Select(n => n[prefix.Length..])
+                .Where(rest => rest.Length == 12 + ".vbilog".Length && rest.EndsWith(".vbilog", StringComparison.Ordinal))
+                .Select(rest => long.TryParse(rest[..12], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var end) ? end : -1)
+                .Where(end => end > shipped)
+                .ToList();
+            if (ends.Count == 0) return shipped;
+            var last = ends.Max();
+            if (last > size) throw new InvalidOperationException($"the archive holds {SegmentName(shipped, last)}, beyond the {size} entries of the log");
+            var entries = await Store.SealedEntriesAsync(shipped, last);
+            var archived = await archive.GetAsync(SegmentName(shipped, last));
+            if (entries.Count != last - shipped || archived is null || !archived.AsSpan().SequenceEqual(new LogSegment(shipped, entries).Encode()))
+                throw new InvalidOperationException($"the archived {SegmentName(shipped, last)} is not the segment this log holds for that range");
+            logger.LogWarning("The archive already holds {Segment} from a ship that was cut off; shipping continues from entry {End}", SegmentName(shipped, last), last);
+            shipped = last;
         }
     }
 
