@@ -11,7 +11,7 @@ namespace VbiOrleans.Cli;
 /// <c>vbi</c>, the operator's command line for a VbiOrleans server. <see cref="RunAsync"/> is the whole program, so
 /// tests run it in-process with their own writers and environment.
 /// </summary>
-public static class CliApp
+public static partial class CliApp
 {
     public const string ServerVariable = "VBI_SERVER";
     public const string OperatorVariable = "VBI_OPERATOR";
@@ -35,7 +35,7 @@ public static class CliApp
     }
 
     /// <summary>The command tree, bound to one run's writers and environment.</summary>
-    private sealed class Commands
+    private sealed partial class Commands
     {
         private readonly TextWriter _out;
         private readonly TextWriter _err;
@@ -80,7 +80,7 @@ public static class CliApp
 
         private RootCommand Build()
         {
-            var root = new RootCommand("vbi: operate a VbiOrleans server (health, crypto-module table) over its HTTP API.")
+            var root = new RootCommand("vbi: buy and print postage with a VbiOrleans meter (register, login, fund, print, refund, verify, history), and operate the server (status, modules).")
             {
                 HelpName = "vbi",
             };
@@ -123,6 +123,7 @@ public static class CliApp
                 (run, t) => RetireAsync(run, parse.GetRequiredValue(retireSerial), t)));
             modules.Subcommands.Add(retire);
 
+            AddCustomerCommands(root);
             AddExitCodesToHelp(root);
             return root;
         }

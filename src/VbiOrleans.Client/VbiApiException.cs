@@ -29,6 +29,12 @@ public sealed class VbiApiException : Exception
     /// <summary>The problem document's <c>detail</c> (or the client's description of a failure without a response).</summary>
     public string? Detail { get; }
 
+    /// <summary>The problem document's other members (for example <c>signedResponse</c>, <c>meter</c>, <c>violation</c>), when it had any.</summary>
+    public IReadOnlyDictionary<string, System.Text.Json.JsonElement> Extensions { get; init; } = new Dictionary<string, System.Text.Json.JsonElement>();
+
+    /// <summary>The Retry-After the server asked for, when it sent one.</summary>
+    public TimeSpan? RetryAfter { get; init; }
+
     /// <summary>True when no HTTP response arrived.</summary>
     public bool IsTransportFailure => Status == 0;
 

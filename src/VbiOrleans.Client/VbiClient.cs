@@ -10,7 +10,7 @@ namespace VbiOrleans.Client;
 /// Typed, async access to the VbiOrleans HTTP API. Every failure is a <see cref="VbiApiException"/>; cancellation by the
 /// caller's token is an <see cref="OperationCanceledException"/>. Thread-safe; one instance per server is enough.
 /// </summary>
-public sealed class VbiClient : IDisposable
+public sealed partial class VbiClient : IDisposable
 {
     private const string OperatorModules = "v1/operator/modules";
 
@@ -56,6 +56,7 @@ public sealed class VbiClient : IDisposable
         // Keep a path prefix: "http://host/vbi" + "v1/..." must be "http://host/vbi/v1/...".
         _base = address.AbsolutePath.EndsWith('/') ? address : new Uri(address.AbsoluteUri + "/");
         _timeout = options.Timeout;
+        _options = options;
         _http = http;
         _ownsHttp = ownsHttpClient;
         if (ownsHttpClient) _http.Timeout = Timeout.InfiniteTimeSpan; // the per-request timeout below applies instead
@@ -138,6 +139,10 @@ public sealed class VbiClient : IDisposable
     {
         None,
         Operator,
+        /// <summary>The customer's token, or the partner's signature (acting for the customer when one is named).</summary>
+        Customer,
+        /// <summary>The partner's signature, acting for nobody.</summary>
+        Partner,
     }
 
     /// <summary>
@@ -166,7 +171,13 @@ public sealed class VbiClient : IDisposable
         {
             foreach (var (name, value) in headers) request.Headers.TryAddWithoutValidation(name, value);
         }
-        if (body is not null) request.Content = JsonContent.Create(body, body.GetType(), options: VbiJson.Options);
+        var bytes = body is null ? [] : body as byte[] ?? JsonSerializer.SerializeToUtf8Bytes(body, body.GetType(), VbiJson.Options);
+        if (body is not null)
+        {
+            request.Content = new ByteArrayContent(bytes);
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+        }
+        if (credentials is Credentials.Customer or Credentials.Partner) Authorize(request, uri, bytes, actForCustomer: credentials == Credentials.Customer);
 
         try
         {
@@ -223,6 +234,7 @@ public sealed class VbiClient : IDisposable
     {
         var status = (int)response.StatusCode;
         string? code = null, title = null, detail = null;
+        var extensions = new Dictionary<string, JsonElement>();
         try
         {
             var text = await response.Content.ReadAsStringAsync(cancellationToken);
@@ -234,6 +246,10 @@ public sealed class VbiClient : IDisposable
                     code = StringMember(document.RootElement, "code");
                     title = StringMember(document.RootElement, "title");
                     detail = StringMember(document.RootElement, "detail");
+                    foreach (var member in document.RootElement.EnumerateObject())
+                    {
+                        if (member.Name is not ("type" or "title" or "status" or "detail" or "instance" or "code")) extensions[member.Name] = member.Value.Clone();
+                    }
                 }
             }
         }
@@ -245,7 +261,11 @@ public sealed class VbiClient : IDisposable
             status,
             string.IsNullOrEmpty(code) ? VbiErrorCodes.ForStatus(status) : code,
             title ?? response.ReasonPhrase,
-            detail ?? $"HTTP {status} {response.ReasonPhrase} for {response.RequestMessage?.Method} {response.RequestMessage?.RequestUri?.AbsolutePath}");
+            detail ?? $"HTTP {status} {response.ReasonPhrase} for {response.RequestMessage?.Method} {response.RequestMessage?.RequestUri?.AbsolutePath}")
+        {
+            Extensions = extensions,
+            RetryAfter = response.Headers.RetryAfter?.Delta,
+        };
     }
 
     private static string? StringMember(JsonElement element, string name) =>

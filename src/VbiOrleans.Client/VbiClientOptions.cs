@@ -24,6 +24,24 @@ public sealed class VbiClientOptions
     /// <summary>The time allowed for one request. <see cref="Timeout.InfiniteTimeSpan"/> waits forever.</summary>
     public TimeSpan Timeout { get; set; } = DefaultTimeout;
 
+    /// <summary>A customer token (<c>vbiu_…</c>) from sign-up or login; sent only to customer endpoints, never logged.</summary>
+    public string? CustomerToken { get; set; }
+
+    /// <summary>A partner's id and secret: requests are signed (VBI-HMAC-SHA256) instead of carrying a token.</summary>
+    public PartnerCredentials? Partner { get; set; }
+
+    /// <summary>
+    /// The module identity public key to pin (SubjectPublicKeyInfo DER): registration refuses an answer it did not
+    /// sign. Distribute it with the application; when null, <see cref="VbiClient.RegisterMeterAsync"/> needs one passed in.
+    /// </summary>
+    public byte[]? ModuleIdentityKey { get; set; }
+
+    /// <summary>How often a money-moving request is sent again (same bytes, same idempotency key) after no answer, a 5xx or a 429.</summary>
+    public int Retries { get; set; } = 3;
+
+    /// <summary>The wait before the first retry; it doubles each time (a server's Retry-After wins when longer).</summary>
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMilliseconds(200);
+
     /// <inheritdoc />
     public override string ToString() =>
         $"{BaseAddress} (operator {(OperatorKey is null ? "none" : OperatorName ?? "(bearer)")})";

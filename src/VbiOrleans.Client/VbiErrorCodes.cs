@@ -13,6 +13,8 @@ public static class VbiErrorCodes
     public const string Timeout = "Timeout";
     /// <summary>A successful response whose body could not be read as the expected JSON.</summary>
     public const string InvalidResponse = "InvalidResponse";
+    /// <summary>The module's answer does not verify under the HMK (or the pinned module key): not from the module, or altered.</summary>
+    public const string ResponseNotAuthentic = "ResponseNotAuthentic";
 
     // Server side.
     public const string ValidationFailed = "ValidationFailed";
@@ -26,6 +28,34 @@ public static class VbiErrorCodes
     public const string ModuleRetired = "ModuleRetired";
     public const string ModuleTransactionOutOfOrder = "ModuleTransactionOutOfOrder";
     public const string Internal = "Internal";
+
+    // Customers, meters and the client protocol.
+    public const string InvalidZip = "InvalidZip";
+    public const string InvalidMeterId = "InvalidMeterId";
+    public const string MeterNotFound = "MeterNotFound";
+    public const string InsufficientFunds = "InsufficientFunds";
+    public const string RegistersMismatch = "RegistersMismatch";
+    public const string IdempotencyKeyReused = "IdempotencyKeyReused";
+    public const string IdempotencyKeyInUse = "IdempotencyKeyInUse";
+    public const string MalformedRequest = "MalformedRequest";
+    public const string RequestTooLarge = "RequestTooLarge";
+    public const string RateLimited = "RateLimited";
+    public const string PasswordRejected = "PasswordRejected";
+    public const string WrongPassword = "WrongPassword";
+    public const string TooManyLoginAttempts = "TooManyLoginAttempts";
+    public const string RequestMacInvalid = "RequestMacInvalid";
+    public const string SessionUnknown = "SessionUnknown";
+    public const string SessionExpired = "SessionExpired";
+    public const string ChallengeReplayed = "ChallengeReplayed";
+    public const string ChallengeUnknown = "ChallengeUnknown";
+    public const string EmailTaken = "EmailTaken";
+    public const string WrongCredentials = "WrongCredentials";
+    public const string PartnerNotLinked = "PartnerNotLinked";
+    public const string RequestReplayed = "RequestReplayed";
+
+    /// <summary>Codes that mean "log in again" (a customer token or a meter session is missing, expired or refused).</summary>
+    public static bool NeedsLogin(string code) =>
+        code is Unauthenticated or WrongCredentials or WrongPassword or SessionUnknown or SessionExpired;
 
     /// <summary>The code used when an error response is not a problem document: <c>Http404</c>, <c>Http502</c>, ...</summary>
     public static string ForStatus(int status) => $"Http{status}";

@@ -61,7 +61,6 @@ public sealed class IdempotencyGrain(
             Fingerprint = fingerprint, BodyHash = bodyHash, Status = status, ContentType = contentType, Body = Compress(body), At = clock.GetUtcNow(),
         };
         await record.WriteStateAsync();
-        DelayDeactivation(TimeSpan.FromMinutes(1));
     }
 
     public Task Abandon()

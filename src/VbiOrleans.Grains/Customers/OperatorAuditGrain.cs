@@ -9,7 +9,7 @@ public sealed class OperatorAuditState
     [Id(0)] public List<OperatorAuditEntry> Entries { get; set; } = [];
 }
 
-/// <summary>One UTC day of the operator audit log (see <see cref="IOperatorAuditGrain"/>), written before the response leaves.</summary>
+/// <summary>One UTC day of the operator audit log (see <see cref="IOperatorAuditGrain"/>).</summary>
 public sealed class OperatorAuditGrain(
     [PersistentState(stateName: "operatorAudit", storageName: StorageNames.Membership)] IPersistentState<OperatorAuditState> day) : Grain, IOperatorAuditGrain
 {

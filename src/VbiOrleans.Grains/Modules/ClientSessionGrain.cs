@@ -125,6 +125,8 @@ public sealed class ClientSessionGrain(
             case nameof(LoginVerdict.MalformedVerifier):
                 logger.LogError("Meter {MeterId}: the package's password verifier is malformed", MeterId);
                 return ClientProtocolResult.Fail(ErrorCode.Internal, "the meter's password verifier is unreadable; contact support");
+            case var other when Unreadable(other) is { } code:
+                return ClientProtocolResult.Fail(code, $"meter {MeterId}'s PSD package does not open ({code}); an operator must look at it");
             default:
                 return ClientProtocolResult.Fail(ErrorCode.MalformedRequest, $"not a login request for meter {MeterId}");
         }
@@ -167,6 +169,8 @@ public sealed class ClientSessionGrain(
                 return ClientProtocolResult.Fail(ErrorCode.PasswordRejected, $"the new password is refused: {check.Violation}", check.Violation);
             case nameof(PasswordChangeVerdict.MalformedVerifier):
                 return ClientProtocolResult.Fail(ErrorCode.Internal, "the meter's password verifier is unreadable; contact support");
+            case var other when Unreadable(other) is { } code:
+                return ClientProtocolResult.Fail(code, $"meter {MeterId}'s PSD package does not open ({code}); an operator must look at it");
             default:
                 return ClientProtocolResult.Fail(ErrorCode.RequestMacInvalid, "the password change does not open under this meter's HMK");
         }
@@ -195,6 +199,9 @@ public sealed class ClientSessionGrain(
                     "the challenge was already used by another request; a replay is refused (sign on the current challenge)");
             case nameof(RequestVerdict.WrongChallenge):
                 return ClientTransactionResult.Refused(ErrorCode.ChallengeUnknown, "the challenge is not one this session issued or still remembers");
+            case var other when Unreadable(other) is { } code:
+                logger.LogError("Meter {MeterId}: the PSD package does not open for a client request ({Code})", MeterId, code);
+                return ClientTransactionResult.Refused(code, $"meter {MeterId}'s PSD package does not open ({code}); an operator must look at it");
             case nameof(RequestVerdict.Retry):
                 var stored = SignedResponse.Decode(check.StoredResponse!).Value!;
                 var payload = check.StoredPayload ?? [];
@@ -221,6 +228,11 @@ public sealed class ClientSessionGrain(
         return new ClientTransactionResult(ErrorCode.None, null, reply.Response, answer, result.Error, result.Message, after.Registers,
             result.Indicium, result.IsSuccess ? result.AmountMills : request.Transaction.AmountMills, Retry: false);
     }
+
+    /// <summary>A worker verdict that names why the package did not open (an ErrorCode name) rather than a protocol verdict.</summary>
+    private static ErrorCode? Unreadable(string verdict) =>
+        verdict is nameof(ErrorCode.PackageTampered) or nameof(ErrorCode.PackageMeterMismatch) or nameof(ErrorCode.MeterNotRegistered)
+            or nameof(ErrorCode.CheckpointMismatch) && Enum.TryParse<ErrorCode>(verdict, out var code) ? code : null;
 
     private ClientProtocolResult? Registered(MeterSnapshot? snapshot) => snapshot switch
     {

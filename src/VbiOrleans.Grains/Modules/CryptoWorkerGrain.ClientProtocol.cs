@@ -43,7 +43,8 @@ public sealed partial class CryptoWorkerGrain
     {
         var request = LoginRequest.Decode(loginRequest);
         if (!request.IsSuccess || request.Value.MeterId != meterId) return new LoginChecked(nameof(LoginVerdict.NotForThisRequest), null, null);
-        var package = await OpenForClientAsync(meterId, sealedPackage);
+        var (package, unreadable) = await OpenForClientAsync(meterId, sealedPackage);
+        if (package is null) return new LoginChecked(unreadable, null, null);
         var secrets = package.UserSecrets!;
         var accepted = LoginModule.Accept(request.Value, secrets.Hmk, secrets.PasswordVerifier, package.Registers.Ascending.Value,
             package.Registers.Descending.Value, clock.GetUtcNow(), Sessions(idleTimeout, maxLifetime));
@@ -54,7 +55,8 @@ public sealed partial class CryptoWorkerGrain
     {
         var request = SignedRequest.Decode(signedRequest);
         if (!request.IsSuccess) throw new ArgumentException($"not a signed request: {request}", nameof(signedRequest));
-        var package = await OpenForClientAsync(meterId, sealedPackage);
+        var (package, unreadable) = await OpenForClientAsync(meterId, sealedPackage);
+        if (package is null) return new RequestChecked(unreadable, 0, 0, null, null);
         var open = session is null ? null : ModuleSession.Decode(session) is { IsSuccess: true } decoded ? decoded.Value : null;
         var verification = RequestAuthenticator.Verify(request.Value, package.UserSecrets!.Hmk, open, package.Registers.Ascending.Value,
             package.Registers.Descending.Value, clock.GetUtcNow());
@@ -69,7 +71,8 @@ public sealed partial class CryptoWorkerGrain
         var request = SignedRequest.Decode(signedRequest);
         var open = ModuleSession.Decode(session);
         if (!request.IsSuccess || !open.IsSuccess) throw new ArgumentException("a reply needs the signed request and the open session");
-        var package = await OpenForClientAsync(meterId, sealedPackage);
+        var (package, unreadable) = await OpenForClientAsync(meterId, sealedPackage);
+        if (package is null) throw new InvalidOperationException($"meter {meterId}'s package does not open ({unreadable}); no reply is signed");
         var reply = open.Value.Reply(package.UserSecrets!.Hmk, request.Value, outcome, package.Registers.Ascending.Value,
             package.Registers.Descending.Value, payload, clock.GetUtcNow(), Sessions(idleTimeout, maxLifetime));
         return new ReplySigned(reply.Response.Encode(), reply.Session.Encode());
@@ -81,7 +84,8 @@ public sealed partial class CryptoWorkerGrain
         var request = PasswordChangeRequest.Decode(passwordChangeRequest);
         if (!request.IsSuccess || request.Value.MeterId != meterId)
             return new PasswordChangeChecked(nameof(PasswordChangeVerdict.BadMac), "None", null);
-        var package = await OpenForClientAsync(meterId, sealedPackage);
+        var (package, unreadable) = await OpenForClientAsync(meterId, sealedPackage);
+        if (package is null) return new PasswordChangeChecked(unreadable, "None", null);
         var result = PasswordChange.Accept(request.Value, package.UserSecrets!.Hmk, package.UserSecrets.PasswordVerifier,
             package.PassphraseRepetitionList, new PasswordOptions { Iterations = passwordIterations, HistoryDepth = historyDepth });
         return result.Verdict == PasswordChangeVerdict.Ok
@@ -90,15 +94,15 @@ public sealed partial class CryptoWorkerGrain
     }
 
     /// <summary>
-    /// Opens a registered meter's package. The caller (the meter's client session) read it from the postal row a moment
-    /// ago and checks registration first, so a package that does not open or has no client is a fault, not a verdict.
+    /// Opens a registered meter's package; when it does not open (edited, swapped), the ErrorCode name of why, which the
+    /// caller answers with. The checkpoint protocol inhibits such a meter on its next command.
     /// </summary>
-    private async Task<PsdPackage> OpenForClientAsync(string meterId, byte[] sealedPackage)
+    private async Task<(PsdPackage? Package, string Unreadable)> OpenForClientAsync(string meterId, byte[] sealedPackage)
     {
         var opened = await OpenAsync(MeterId.Parse(meterId), sealedPackage);
-        if (!opened.IsSuccess) throw new InvalidOperationException($"meter {meterId}'s package does not open: {opened.Error}");
-        if (opened.Value.Package.UserSecrets is null) throw new InvalidOperationException($"meter {meterId} has no registered client");
-        return opened.Value.Package;
+        if (!opened.IsSuccess) return (null, opened.Error.Code.ToString());
+        if (opened.Value.Package.UserSecrets is null) return (null, nameof(ErrorCode.MeterNotRegistered));
+        return (opened.Value.Package, "");
     }
 
     private async Task<HsmKey> IdentityKeyAsync()

@@ -80,10 +80,12 @@ public sealed class WebhookDispatcherGrain(
 
     public async Task Enqueue(WebhookEvent evt)
     {
+        bool first;
         await _gate.WaitAsync();
         try
         {
             if (outbox.State.Seen.Contains(evt.EventId)) return;
+            first = outbox.State.Outbox.Count == 0;
             outbox.State.Seen.Add(evt.EventId);
             if (outbox.State.Seen.Count > 1000) outbox.State.Seen.RemoveRange(0, outbox.State.Seen.Count - 1000);
             outbox.State.Outbox.Add(new PendingWebhook { Event = evt, NextAttemptAt = clock.GetUtcNow() });
@@ -93,7 +95,7 @@ public sealed class WebhookDispatcherGrain(
         {
             _gate.Release();
         }
-        await this.RegisterOrUpdateReminder(ReminderName, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        if (first) await this.RegisterOrUpdateReminder(ReminderName, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
         StartTimer();
     }
 
@@ -127,14 +129,15 @@ public sealed class WebhookDispatcherGrain(
             {
                 // One event at a time, in order: a receiver sees a meter's events in the order they happened.
                 var attempt = next.Attempts + 1;
-                var (status, error, elapsed) = target is null ? (0, "the partner has no webhook URL", 0L) : await SendAsync(target, next.Event, cancellationToken);
+                var (status, error, elapsed) = target is null ? (0, "the partner has no webhook URL; not delivered", 0L) : await SendAsync(target, next.Event, cancellationToken);
                 var delivered = status is >= 200 and < 300;
+                var giveUp = target is null; // nowhere to deliver: logged once, not retried
                 await _gate.WaitAsync(cancellationToken);
                 try
                 {
                     var now = clock.GetUtcNow();
                     DateTimeOffset? retryAt = null;
-                    if (delivered || attempt >= options.Value.MaxAttempts)
+                    if (delivered || giveUp || attempt >= options.Value.MaxAttempts)
                     {
                         outbox.State.Outbox.Remove(next);
                         if (!delivered) logger.LogWarning("Webhook {EventId} to {Partner} given up after {Attempts} attempts", next.Event.EventId, PartnerKey, attempt);
@@ -152,7 +155,7 @@ public sealed class WebhookDispatcherGrain(
                 {
                     _gate.Release();
                 }
-                if (!delivered) break; // later events wait behind a failing one
+                if (!delivered && !giveUp) break; // later events wait behind a failing one
             }
             if (outbox.State.Outbox.Count == 0 && _timer is not null)
             {

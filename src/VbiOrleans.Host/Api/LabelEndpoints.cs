@@ -50,15 +50,12 @@ public static class LabelEndpoints
             .WithName("RenderLabel")
             .WithSummary("Renders the label of an indicium already issued (to print it again): the indicium must verify offline.");
 
-        // Until customer accounts and the client protocol arrive, printing is an operator call; the meter grain is the same.
-        app.MapPost("/v1/meters/{meterId}/prints", PrintAsync)
-            .RequireAuthorization(OperatorAuthenticationHandler.Policy)
-            .WithTags("Labels")
-            .WithName("PrintWithLabel")
-            .WithSummary("Prints one indicium and returns its bytes and its label. Needs an Idempotency-Key header: a retry returns the same indicium.");
+        // POST /v1/meters/{meterId}/prints is mapped with the customer endpoints (MeterEndpoints): customers send a
+        // signed request; operators keep this unsigned path, audited.
     }
 
-    private static async Task<IResult> PrintAsync(string meterId, PrintLabelRequest request, HttpContext context, IGrainFactory grains)
+    /// <summary>The operators' print: unsigned, with an Idempotency-Key; the meter grain keeps it at most once.</summary>
+    internal static async Task<IResult> PrintAsync(string meterId, PrintLabelRequest request, HttpContext context, IGrainFactory grains)
     {
         if (!MeterId.TryParse(meterId, out _)) return Problems.Result(ErrorCode.InvalidMeterId, $"'{meterId}' is not a meter id");
         var key = context.Request.Headers[IdempotencyHeader].ToString();
@@ -126,7 +123,7 @@ public static class LabelEndpoints
         }
     }
 
-    private static LabelView Render(byte[] indicium, IndiciumData data, string? indiciumId, LabelRequest request)
+    internal static LabelView Render(byte[] indicium, IndiciumData data, string? indiciumId, LabelRequest request)
     {
         var content = new LabelContent(indicium, data.Postage.Value, data.DateOfMailing, data.LicensingZip, data.DestinationZip, data.MailClass,
             data.Device.ToString(), data.Kind.ToString(), indiciumId);

@@ -194,6 +194,7 @@ public static class HostProgram
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, OperatorAuthenticationHandler>(OperatorAuthenticationHandler.SchemeName, null);
         services.AddAuthorizationBuilder()
             .AddPolicy(OperatorAuthenticationHandler.Policy, p => p.RequireRole(OperatorAuthenticationHandler.Role));
+        services.AddVbiApi(builder.Configuration); // customers, partners, rate limiting (Api/ApiSetup.cs)
 
         services.AddProblemDetails();
         services.AddOpenApi();
@@ -240,12 +241,15 @@ public static class HostProgram
             var code = response.StatusCode switch
             {
                 StatusCodes.Status404NotFound => ErrorCode.NotFound,
-                StatusCodes.Status413PayloadTooLarge or StatusCodes.Status400BadRequest or StatusCodes.Status415UnsupportedMediaType => ErrorCode.ValidationFailed,
+                StatusCodes.Status413PayloadTooLarge => ErrorCode.RequestTooLarge,
+                StatusCodes.Status415UnsupportedMediaType => ErrorCode.UnsupportedMediaType,
+                StatusCodes.Status400BadRequest => ErrorCode.ValidationFailed,
                 _ => ErrorCode.Internal,
             };
             await Problems.Write(status.HttpContext, response.StatusCode, code, $"HTTP {response.StatusCode} for {status.HttpContext.Request.Path}");
         });
         app.UseAuthentication();
+        app.UseVbiApi(); // per-client rate limiting and the operator audit log, before authorization
         app.UseAuthorization();
 
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteHealth });
@@ -255,6 +259,7 @@ public static class HostProgram
         app.MapMeterOperatorEndpoints();
         app.MapIndiciumEndpoints();
         app.MapLabelEndpoints();
+        app.MapVbiApi();
         app.MapLogEndpoints();
         app.MapOrleansDashboard("/dashboard").RequireAuthorization(OperatorAuthenticationHandler.Policy);
     }

@@ -19,4 +19,5 @@ public enum LogTransactionKind : byte
     Activate = 9,
     Inhibit = 10,
     Resume = 11,
+    PasswordChange = 12,
 }

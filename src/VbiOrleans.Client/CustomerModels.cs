@@ -1,0 +1,82 @@
+using System.Text.Json.Serialization;
+using VbiOrleans.Protocol.Requests;
+
+namespace VbiOrleans.Client;
+
+// What the customer, partner and operator endpoints return. Amounts are mills (tenths of a cent) with the server's
+// dollars string beside them; bytes are base64 on the wire and byte arrays here where the SDK decodes them.
+
+/// <summary>A customer token (send it as <see cref="VbiClientOptions.CustomerToken"/>) and the account.</summary>
+public sealed record CustomerSession(string Token, DateTimeOffset ExpiresAt, CustomerProfile Customer);
+
+public sealed record CustomerProfile(string CustomerId, string Email, string? Name, DateTimeOffset CreatedAt, IReadOnlyList<string> MeterIds,
+    IReadOnlyList<string> PartnerIds);
+
+/// <summary>A meter: state (Licensed, Operational, …), licensing ZIP, registers (AR printed, DR available).</summary>
+public sealed record MeterInfo(string MeterId, string State, string? LicensingZip, string? CertificateSerial, long AscendingMills,
+    long DescendingMills, long PieceCount, long Sequence, string Ascending, string Descending);
+
+/// <summary>The module identity public key (SubjectPublicKeyInfo, base64) and its SHA-256 fingerprint (hex).</summary>
+public sealed record ModuleIdentity(string Algorithm, string PublicKey, string Fingerprint, string Pem);
+
+/// <summary>What to print: postage in mills, destination ZIP, mail class (FIRST-CLASS, PRIORITY, …) and kind of item.</summary>
+public sealed record PrintOrder(long PostageMills, string DestinationZip, string MailClass, string ItemKind = "postage");
+
+/// <summary>The label wanted: format (pdf, png, svg, zpl), layout (label-4x6, envelope-10), a printer from the table or a resolution.</summary>
+public sealed record LabelOptions(string? Format = null, string? Layout = null, string? Printer = null, int? Dpi = null);
+
+/// <summary>A rendered label: the file's bytes (base64 in <see cref="Data"/>) and what it is.</summary>
+public sealed record LabelFile(string Format, string Layout, int Dpi, string? Printer, string ContentType, string FileName, string Data)
+{
+    public byte[] Bytes() => Convert.FromBase64String(Data);
+}
+
+/// <summary>An executed transaction, already verified against the module's signed response.</summary>
+public sealed record TransactionResult(string MeterId, string Kind, string Outcome, long AmountMills, string Amount, long Sequence, MeterInfo Meter,
+    string? IndiciumId, string? Indicium, LabelFile? Label, SignedResponseJson SignedResponse)
+{
+    /// <summary>The indicium bytes (signed data and signature) of a print.</summary>
+    public byte[]? IndiciumBytes() => Indicium is null ? null : Convert.FromBase64String(Indicium);
+}
+
+public sealed record HistoryEntry(long Sequence, DateTimeOffset At, string Kind, long AmountMills, string Amount, long AscendingMills,
+    long DescendingMills, string? IndiciumId, string? Indicium, string? Reference, string? DestinationZip, string? MailClass, string InitiatedBy,
+    bool Refunded);
+
+public sealed record HistoryPage(string MeterId, IReadOnlyList<HistoryEntry> Entries, long? NextBefore);
+
+public sealed record RateQuote(string MailClass, string WeightOz, long PostageMills, string Postage, string Note);
+
+/// <summary>The answer of <c>POST /v1/indicia/verify</c>: valid only when every check that ran passed.</summary>
+public sealed record VerificationResult(bool Valid, VerifiedIndicium? Indicium, IReadOnlyList<VerificationCheck> Checks, IReadOnlyList<VerificationReason> Reasons,
+    VerificationOnline? Online);
+
+public sealed record VerifiedIndicium(int FormatVersion, string Kind, string CertificateSerial, string VendorId, string Model, string DeviceSerial,
+    long AscendingAfterMills, long PostageMills, string Postage, DateOnly DateOfMailing, string LicensingZip, string DestinationZip, string MailClass,
+    long PieceCounter, string SoftwareId, long DescendingAfterMills);
+
+public sealed record VerificationCheck(string Check, string Status, string? Code, string Message);
+
+public sealed record VerificationReason(string Code, string Check, string Message);
+
+public sealed record VerificationOnline(string? MeterId, bool? InRecords, bool? Refunded, string? IndiciumId, DateTimeOffset? RecordsFrom);
+
+/// <summary>A partner's id and secret (the secret as the operator received it: base64url).</summary>
+public sealed record PartnerCredentials(string PartnerId, string Secret)
+{
+    /// <summary>The customer the partner acts for (<c>Vbi-On-Behalf-Of</c>); null for the partner's own endpoints.</summary>
+    public string? OnBehalfOf { get; init; }
+
+    [JsonIgnore]
+    internal byte[] SecretBytes => Convert.FromBase64String(Secret.Replace('-', '+').Replace('_', '/').PadRight((Secret.Length + 3) / 4 * 4, '='));
+}
+
+public sealed record PartnerInfo(string PartnerId, string Name, string? WebhookUrl, DateTimeOffset CreatedAt, string CreatedBy, int LinkedCustomers);
+
+/// <summary>A new partner and its secrets (base64url), shown once.</summary>
+public sealed record PartnerCreated(PartnerInfo Partner, string Secret, string WebhookSecret);
+
+public sealed record WebhookDeliveryInfo(string EventId, string Type, int Attempt, DateTimeOffset At, int Status, string? Error, bool Delivered,
+    DateTimeOffset? NextAttemptAt, long DurationMs);
+
+public sealed record OperatorAuditEntry(DateTimeOffset At, string Operator, string Method, string Path, int Status, string? RemoteAddress);

@@ -1,0 +1,63 @@
+using VbiOrleans.Abstractions.Customers;
+using VbiOrleans.Abstractions.Meters;
+using VbiOrleans.Domain.Money;
+using VbiOrleans.Protocol.Requests;
+
+namespace VbiOrleans.Host.Api;
+
+// Bodies and views of the customer, partner and operator API. Amounts are integer mills with a dollars string beside
+// them for people ("$1.234"); bytes are standard base64.
+
+public sealed record SignUpRequest(string? Email, string? Password, string? Name);
+
+public sealed record LogInRequest(string? Email, string? Password);
+
+/// <summary>A customer token and when it expires. The token is shown once; the server keeps only its SHA-256.</summary>
+public sealed record SessionView(string Token, DateTimeOffset ExpiresAt, CustomerProfile Customer);
+
+public sealed record CustomerProfile(string CustomerId, string Email, string? Name, DateTimeOffset CreatedAt, IReadOnlyList<string> MeterIds,
+    IReadOnlyList<string> PartnerIds)
+{
+    public static CustomerProfile Of(CustomerView c) => new(c.CustomerId, c.Email, c.Name, c.CreatedAt, c.MeterIds, c.PartnerIds);
+}
+
+public sealed record LinkPartnerRequest(string? PartnerId);
+
+public sealed record LicenseMeterRequest(string? LicensingZip);
+
+/// <summary>A meter as its customer sees it: state, licensing ZIP, registers (AR: printed; DR: available).</summary>
+public sealed record MeterView(string MeterId, string State, string? LicensingZip, string? CertificateSerial, long AscendingMills,
+    long DescendingMills, long PieceCount, long Sequence, string Ascending, string Descending)
+{
+    public static MeterView Of(string meterId, RegistersView r, string? zip, string? serial) => new(meterId, r.State, zip, serial,
+        r.AscendingMills, r.DescendingMills, r.PieceCount, r.Sequence, new Mills(r.AscendingMills).ToDollars(), new Mills(r.DescendingMills).ToDollars());
+}
+
+/// <summary>The module identity public key clients pin: SubjectPublicKeyInfo (DER, base64), its SHA-256 and PEM.</summary>
+public sealed record ModuleIdentityView(string Algorithm, string PublicKey, string Fingerprint, string Pem);
+
+/// <summary>A money-moving request: the signed request (docs/client-protocol.md §5) and, for a print, the label wanted.</summary>
+public sealed record SignedTransactionRequest(SignedRequestJson? Request, LabelOptionsRequest? Label);
+
+/// <summary>
+/// An executed transaction: the module's signed response (the client verifies it and takes the next challenge from it),
+/// the meter after it, and for a print the indicium and its label.
+/// </summary>
+public sealed record TransactionView(string MeterId, string Kind, string Outcome, long AmountMills, string Amount, long Sequence, MeterView Meter,
+    string? IndiciumId, string? Indicium, LabelView? Label, SignedResponseJson SignedResponse);
+
+public sealed record HistoryView(long Sequence, DateTimeOffset At, string Kind, long AmountMills, string Amount, long AscendingMills,
+    long DescendingMills, string? IndiciumId, string? Indicium, string? Reference, string? DestinationZip, string? MailClass, string InitiatedBy,
+    bool Refunded);
+
+/// <summary>Newest first; <see cref="NextBefore"/> is the <c>before</c> for the next (older) page, or null at the start.</summary>
+public sealed record HistoryPage(string MeterId, IReadOnlyList<HistoryView> Entries, long? NextBefore);
+
+public sealed record WebhookSettingRequest(string? Url);
+
+public sealed record CreatePartnerRequest(string? PartnerId, string? Name, string? WebhookUrl);
+
+/// <summary>The new partner and its two secrets (base64url), shown this once.</summary>
+public sealed record PartnerCreated(Abstractions.Partners.PartnerView Partner, string Secret, string WebhookSecret);
+
+public sealed record RateQuote(string MailClass, string WeightOz, long PostageMills, string Postage, string Note);

@@ -1,0 +1,168 @@
+using System.Security.Claims;
+using Microsoft.Extensions.Options;
+using VbiOrleans.Abstractions.Customers;
+using VbiOrleans.Host.Configuration;
+using VbiOrleans.Host.Security;
+using VbiOrleans.Protocol.Passwords;
+
+namespace VbiOrleans.Host.Api;
+
+/// <summary>
+/// Customer accounts: sign-up, login (a customer token), the account, and the partners the customer lets act for it.
+/// Web-account passwords are hashed here (PBKDF2, off the grain's turn); the account grain keeps the verifier.
+/// </summary>
+public static class CustomerEndpoints
+{
+    public static void MapCustomerEndpoints(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/v1").WithTags("Customers");
+
+        group.MapPost("/customers", SignUpAsync)
+            .WithName("SignUp")
+            .WithSummary("Creates a customer account and returns a customer token (Authorization: Bearer vbiu_…).")
+            .Accepts<SignUpRequest>("application/json")
+            .Produces<SessionView>(StatusCodes.Status201Created)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+
+        group.MapPost("/sessions", LogInAsync)
+            .WithName("LogIn")
+            .WithSummary("Logs in with email and password and returns a new customer token.")
+            .Accepts<LogInRequest>("application/json")
+            .Produces<SessionView>()
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+
+        group.MapDelete("/sessions/current", async (HttpContext context, ClaimsPrincipal user, IGrainFactory grains) =>
+            {
+                if (user.PartnerId() is not null) return ApiResponse.Problem(ErrorCode.Forbidden, "a partner has no customer token to revoke").ToResult();
+                var token = context.Request.Headers.Authorization.ToString()[7..].Trim();
+                await grains.GetGrain<ICustomerGrain>(user.CustomerId()!).RevokeToken(CustomerTokens.Hash(token));
+                return Results.NoContent();
+            })
+            .RequireAuthorization(ApiAuthentication.CustomerPolicy)
+            .WithName("LogOut")
+            .WithSummary("Revokes the customer token this request carries.");
+
+        group.MapGet("/customers/me", async (ClaimsPrincipal user, IGrainFactory grains) =>
+                await grains.GetGrain<ICustomerGrain>(user.CustomerId()!).Get() is { } customer
+                    ? Results.Ok(CustomerProfile.Of(customer))
+                    : ApiResponse.Problem(ErrorCode.NotFound, "no such account").ToResult())
+            .RequireAuthorization(ApiAuthentication.CustomerPolicy)
+            .WithName("Me")
+            .WithSummary("The account: email, meters, linked partners.")
+            .Produces<CustomerProfile>();
+
+        group.MapPost("/customers/me/partners", async (HttpContext context, ClaimsPrincipal user, IGrainFactory grains) =>
+            {
+                if (user.PartnerId() is not null) return ApiResponse.Problem(ErrorCode.Forbidden, "only the customer links partners").ToResult();
+                var body = await ApiBody.ReadJsonAsync<LinkPartnerRequest>(context);
+                if (body.Problem is not null) return body.Problem.ToResult();
+                if (!Partners.IsPartnerId(body.Value!.PartnerId))
+                    return ApiResponse.Problem(ErrorCode.ValidationFailed, "partnerId is 1 to 64 of A-Z a-z 0-9 . _ -").ToResult();
+                var result = await grains.GetGrain<ICustomerGrain>(user.CustomerId()!).LinkPartner(body.Value.PartnerId!);
+                return (result.IsSuccess ? ApiResponse.Ok(CustomerProfile.Of(result.Customer!)) : ApiResponse.Problem(result.Error, result.Message!)).ToResult();
+            })
+            .RequireAuthorization(ApiAuthentication.CustomerPolicy)
+            .WithName("LinkPartner")
+            .WithSummary("Lets a partner act for this customer (its signed requests with Vbi-On-Behalf-Of) and receive webhooks for its meters.")
+            .Accepts<LinkPartnerRequest>("application/json")
+            .Produces<CustomerProfile>();
+
+        group.MapDelete("/customers/me/partners/{partnerId}", async (string partnerId, ClaimsPrincipal user, IGrainFactory grains) =>
+            {
+                if (user.PartnerId() is not null) return ApiResponse.Problem(ErrorCode.Forbidden, "only the customer unlinks partners").ToResult();
+                if (!Partners.IsPartnerId(partnerId)) return ApiResponse.Problem(ErrorCode.ValidationFailed, "not a partner id").ToResult();
+                var result = await grains.GetGrain<ICustomerGrain>(user.CustomerId()!).UnlinkPartner(partnerId);
+                return (result.IsSuccess ? ApiResponse.Ok(CustomerProfile.Of(result.Customer!)) : ApiResponse.Problem(result.Error, result.Message!)).ToResult();
+            })
+            .RequireAuthorization(ApiAuthentication.CustomerPolicy)
+            .WithName("UnlinkPartner")
+            .Produces<CustomerProfile>();
+    }
+
+    private static async Task<IResult> SignUpAsync(HttpContext context, IGrainFactory grains, IOptions<ApiOptions> api, TimeProvider clock)
+    {
+        var body = await ApiBody.ReadJsonAsync<SignUpRequest>(context);
+        if (body.Problem is not null) return body.Problem.ToResult();
+        var request = body.Value!;
+        if (Emails.Normalize(request.Email) is not { } email)
+            return ApiResponse.Problem(ErrorCode.InvalidEmail, "email must be an address like name@example.com (at most 254 characters)").ToResult();
+        var violation = PasswordPolicy.Check(request.Password);
+        if (violation != PasswordPolicyViolation.None)
+            return ApiResponse.Problem(ErrorCode.PasswordRejected, PasswordMessage(violation), new Dictionary<string, object?> { ["violation"] = violation.ToString() }).ToResult();
+        if (request.Name is { } name && (name.Length > 100 || name.Any(char.IsControl)))
+            return ApiResponse.Problem(ErrorCode.ValidationFailed, "name is at most 100 characters without control characters").ToResult();
+
+        var candidate = CustomerIds.New();
+        var holder = await grains.GetGrain<ICustomerEmailGrain>("email:" + email).Claim(candidate);
+        if (holder != candidate && await grains.GetGrain<ICustomerGrain>(holder).Get() is not null)
+            return ApiResponse.Problem(ErrorCode.EmailTaken, "an account with this email exists; log in instead").ToResult();
+        // The address's holder, even one whose sign-up stopped half way, is the account being created.
+        var verifier = await Task.Run(() => PasswordVerifier.Create(request.Password!, api.Value.AccountPasswordIterations));
+        var created = await grains.GetGrain<ICustomerGrain>(holder).Create(email, request.Name, verifier);
+        if (!created.IsSuccess) return ApiResponse.Problem(created.Error, created.Message!).ToResult();
+        var session = await IssueAsync(grains.GetGrain<ICustomerGrain>(holder), holder, api.Value, clock);
+        return ApiResponse.Created(session).ToResult();
+    }
+
+    private static async Task<IResult> LogInAsync(HttpContext context, IGrainFactory grains, IOptions<ApiOptions> api, TimeProvider clock)
+    {
+        var body = await ApiBody.ReadJsonAsync<LogInRequest>(context);
+        if (body.Problem is not null) return body.Problem.ToResult();
+        var email = Emails.Normalize(body.Value!.Email);
+        var password = body.Value.Password ?? "";
+        var holder = email is null ? null : await grains.GetGrain<ICustomerEmailGrain>("email:" + email).Holder();
+        var customer = holder is null ? null : grains.GetGrain<ICustomerGrain>(holder);
+        var gate = customer is null ? null : await customer.BeginLogin();
+        if (gate is { Error: ErrorCode.TooManyLoginAttempts })
+            return ApiResponse.Problem(ErrorCode.TooManyLoginAttempts, "too many wrong passwords; wait before trying again", retryAfter: gate.RetryAfter).ToResult();
+        // An unknown address costs the same PBKDF2 as a wrong password, so the time does not tell which it was.
+        var verifier = gate?.PasswordVerifier ?? DummyVerifier(api.Value.AccountPasswordIterations);
+        var check = await Task.Run(() => PasswordVerifier.Verify(password, verifier));
+        if (gate?.PasswordVerifier is null || check != PasswordCheck.Match)
+        {
+            if (customer is not null && gate?.PasswordVerifier is not null) await customer.RecordFailedLogin();
+            return ApiResponse.Problem(ErrorCode.WrongCredentials, "the email or the password is wrong").ToResult();
+        }
+        return ApiResponse.Ok(await IssueAsync(customer!, holder!, api.Value, clock)).ToResult();
+    }
+
+    private static async Task<SessionView> IssueAsync(ICustomerGrain customer, string customerId, ApiOptions api, TimeProvider clock)
+    {
+        var token = CustomerTokens.New(customerId);
+        var expires = clock.GetUtcNow() + api.TokenLifetime;
+        var result = await customer.AddToken(CustomerTokens.Hash(token), expires);
+        return new SessionView(token, expires, CustomerProfile.Of(result.Customer!));
+    }
+
+    private static byte[]? s_dummy;
+
+    private static byte[] DummyVerifier(int iterations) =>
+        s_dummy is { } d && PasswordVerifier.TryReadIterations(d, out var n) && n == iterations ? d : s_dummy = PasswordVerifier.Create("not a password at all", iterations);
+
+    internal static string PasswordMessage(PasswordPolicyViolation violation) => violation switch
+    {
+        PasswordPolicyViolation.TooShort => $"the password needs at least {PasswordPolicy.MinimumLength} characters",
+        PasswordPolicyViolation.TooLong => $"the password has at most {PasswordPolicy.MaximumLength} characters",
+        PasswordPolicyViolation.OneRepeatedCharacter => "the password is one character repeated",
+        PasswordPolicyViolation.InvalidCharacter => "the password has a control character or a lone surrogate",
+        PasswordPolicyViolation.RecentlyUsed => "the password is one of the last ones used",
+        _ => $"the password is refused: {violation}",
+    };
+}
+
+/// <summary>Email addresses: trimmed, lower-cased (ASCII), one '@', a dot in the domain, no spaces; at most 254 characters.</summary>
+public static class Emails
+{
+    public static string? Normalize(string? email)
+    {
+        if (email is null) return null;
+        var e = email.Trim().ToLowerInvariant();
+        var at = e.IndexOf('@');
+        if (e.Length is < 3 or > 254 || at <= 0 || at != e.LastIndexOf('@') || at == e.Length - 1) return null;
+        var domain = e[(at + 1)..];
+        if (!domain.Contains('.') || domain.StartsWith('.') || domain.EndsWith('.') || e.Any(c => char.IsWhiteSpace(c) || char.IsControl(c))) return null;
+        return e;
+    }
+}

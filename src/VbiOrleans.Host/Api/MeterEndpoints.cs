@@ -1,0 +1,484 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using VbiOrleans.Abstractions.Customers;
+using VbiOrleans.Abstractions.Meters;
+using VbiOrleans.Abstractions.Modules;
+using VbiOrleans.Abstractions.Partners;
+using VbiOrleans.Domain.Indicia;
+using VbiOrleans.Domain.Meters;
+using VbiOrleans.Domain.Money;
+using VbiOrleans.Grains.Modules;
+using VbiOrleans.Host.Security;
+using VbiOrleans.Labels;
+using VbiOrleans.Labels.Printers;
+using VbiOrleans.Protocol.Registration;
+using VbiOrleans.Protocol.Requests;
+using VbiOrleans.Protocol.Sessions;
+using VbiOrleans.Protocol.Wire;
+
+namespace VbiOrleans.Host.Api;
+
+/// <summary>
+/// A customer's meters (or a linked partner's, acting for the customer): licensing, the client protocol (registration,
+/// login, password change; docs/client-protocol.md) and the money-moving requests, each a signed request under the
+/// HMK that the module checks and answers with the next challenge. A customer reaches only its own meters; any other
+/// meter id is "not found". Every money-moving POST needs an <c>Idempotency-Key</c> equal to the signed request's.
+/// </summary>
+public static class MeterEndpoints
+{
+    public const string IdempotencyHeader = LabelEndpoints.IdempotencyHeader;
+    public const string ReplayedHeader = "Idempotent-Replayed";
+
+    public static void MapMeterEndpoints(this IEndpointRouteBuilder app)
+    {
+        var printers = PrinterTable.Load();
+
+        app.MapGet("/v1/module/identity", async (ModuleCrypto crypto) =>
+            {
+                await crypto.PrepareKeysAsync();
+                var key = await crypto.Hsm.FindKeyAsync(ModuleCrypto.IdentityKeyLabel);
+                var spki = key!.PublicKey!;
+                return Results.Ok(new ModuleIdentityView("ECDSA P-256", Convert.ToBase64String(spki), Convert.ToHexStringLower(SHA256.HashData(spki)),
+                    PemEncoding.WriteString("PUBLIC KEY", spki) + "\n"));
+            })
+            .WithTags("Client protocol")
+            .WithName("ModuleIdentity")
+            .WithSummary("The module identity public key that signs registration answers. Clients pin it (compare the fingerprint out of band).")
+            .Produces<ModuleIdentityView>();
+
+        var meters = app.MapGroup("/v1/meters").WithTags("Meters").RequireAuthorization(ApiAuthentication.CustomerPolicy);
+
+        meters.MapPost("/", LicenseAsync)
+            .WithName("LicenseMeter")
+            .WithSummary("Licenses a new meter to the customer at a licensing ZIP (5 digits). An Idempotency-Key makes a retry return the same meter.")
+            .Accepts<LicenseMeterRequest>("application/json")
+            .Produces<MeterView>(StatusCodes.Status201Created)
+            .ProducesProblem(StatusCodes.Status400BadRequest);
+
+        meters.MapGet("/", async (ClaimsPrincipal user, IGrainFactory grains) =>
+            {
+                var customer = await grains.GetGrain<ICustomerGrain>(user.CustomerId()!).Get();
+                var views = new List<MeterView>();
+                foreach (var meterId in customer?.MeterIds ?? [])
+                {
+                    if (await grains.GetGrain<IMeterGrain>(meterId).Snapshot() is { } s) views.Add(MeterView.Of(meterId, s.Registers, s.LicensingZip, s.CertificateSerial));
+                }
+                return Results.Ok(views);
+            })
+            .WithName("ListMeters")
+            .Produces<IReadOnlyList<MeterView>>();
+
+        meters.MapGet("/{meterId}", async (string meterId, ClaimsPrincipal user, IGrainFactory grains) =>
+            {
+                if (Owned(user, meterId) is { } refused) return refused.ToResult();
+                var s = await grains.GetGrain<IMeterGrain>(meterId).Snapshot();
+                return s is null ? NotFound(meterId).ToResult() : Results.Ok(MeterView.Of(meterId, s.Registers, s.LicensingZip, s.CertificateSerial));
+            })
+            .WithName("GetMeter")
+            .WithSummary("The meter's state and registers (the balance is the descending register).")
+            .Produces<MeterView>()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        meters.MapPost("/{meterId}/registration", (string meterId, HttpContext context, ClaimsPrincipal user, IGrainFactory grains) =>
+                ProtocolAsync<RegistrationRequestJson, RegistrationRequest>(context, user, meterId, RegistrationRequest.FromJson, r => r.MeterId, r => r.Encode(),
+                    (session, bytes) => session.BeginRegistration(bytes),
+                    (result, _) => ApiResponse.Ok(RegistrationResponse.Decode(result.Reply!).Value!.ToJson()), grains))
+            .WithTags("Client protocol")
+            .WithName("BeginRegistration")
+            .WithSummary("Registration, first half: the client's challenge; the answer is the module's ephemeral key signed with the module identity key.")
+            .Accepts<RegistrationRequestJson>("application/json")
+            .Produces<RegistrationResponseJson>()
+            .ProducesProblem(StatusCodes.Status409Conflict);
+
+        meters.MapPost("/{meterId}/registration/envelope", (string meterId, HttpContext context, ClaimsPrincipal user, IGrainFactory grains) =>
+                ProtocolAsync<RegistrationEnvelopeJson, RegistrationEnvelope>(context, user, meterId, RegistrationEnvelope.FromJson, r => r.MeterId, r => r.Encode(),
+                    (session, bytes) => session.CompleteRegistration(bytes),
+                    (result, s) => ApiResponse.Ok(MeterView.Of(meterId, result.Registers!, s?.LicensingZip, s?.CertificateSerial)), grains))
+            .WithTags("Client protocol")
+            .WithName("CompleteRegistration")
+            .WithSummary("Registration, second half: the HMK and password sealed to the module's ephemeral key. The meter becomes operational.")
+            .Accepts<RegistrationEnvelopeJson>("application/json")
+            .Produces<MeterView>()
+            .ProducesProblem(StatusCodes.Status400BadRequest);
+
+        meters.MapPost("/{meterId}/sessions", (string meterId, HttpContext context, ClaimsPrincipal user, IGrainFactory grains) =>
+                ProtocolAsync<LoginRequestJson, LoginRequest>(context, user, meterId, LoginRequest.FromJson, r => r.MeterId, r => r.Encode(),
+                    (session, bytes) => session.Login(bytes),
+                    (result, _) => ApiResponse.Ok(LoginResponse.Decode(result.Reply!).Value!.ToJson()), grains))
+            .WithTags("Client protocol")
+            .WithName("OpenMeterSession")
+            .WithSummary("Opens the meter's session: the password sealed under the HMK. The answer (MAC'd with the HMK) carries the first challenge and the registers. A wrong password ends the open session.")
+            .Accepts<LoginRequestJson>("application/json")
+            .Produces<LoginResponseJson>()
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+
+        meters.MapDelete("/{meterId}/sessions/current", async (string meterId, ClaimsPrincipal user, IGrainFactory grains) =>
+            {
+                if (Owned(user, meterId) is { } refused) return refused.ToResult();
+                await grains.GetGrain<IClientSessionGrain>(meterId).Logout();
+                return Results.NoContent();
+            })
+            .WithTags("Client protocol")
+            .WithName("CloseMeterSession");
+
+        meters.MapPost("/{meterId}/password", (string meterId, HttpContext context, ClaimsPrincipal user, IGrainFactory grains) =>
+                ProtocolAsync<PasswordChangeRequestJson, PasswordChangeRequest>(context, user, meterId, PasswordChangeRequest.FromJson, r => r.MeterId,
+                    r => r.Encode(),
+                    (session, bytes) => session.ChangePassword(bytes, context.Request.Headers[IdempotencyHeader].ToString() is { Length: > 0 } key
+                        ? key : "password-" + Convert.ToHexStringLower(SHA256.HashData(bytes))[..32]),
+                    (result, s) => ApiResponse.Ok(MeterView.Of(meterId, result.Registers!, s?.LicensingZip, s?.CertificateSerial)), grains))
+            .WithTags("Client protocol")
+            .WithName("ChangeMeterPassword")
+            .WithSummary("Replaces the meter password (both sealed under the HMK). The new one must not be one of the last N (the passphrase repetition list).")
+            .Accepts<PasswordChangeRequestJson>("application/json")
+            .Produces<MeterView>()
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized);
+
+        meters.MapPost("/{meterId}/funds", (string meterId, HttpContext context, ClaimsPrincipal user, IGrainFactory grains) =>
+                TransactAsync(context, user, meterId, TransactionKinds.PostageValueDownload, grains, printers))
+            .WithName("Fund")
+            .WithSummary("A postage value download (fund the meter): a signed request of kind pvd with the payment reference. Needs Idempotency-Key.")
+            .Accepts<SignedTransactionRequest>("application/json")
+            .Produces<TransactionView>()
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+
+        app.MapPost("/v1/meters/{meterId}/prints", PrintAsync)
+            .RequireAuthorization(ApiAuthentication.CustomerOrOperatorPolicy)
+            .WithTags("Meters")
+            .WithName("PrintWithLabel")
+            .WithSummary("Prints one indicium and returns its bytes and its label. Customers send a signed request of kind print and the label options; "
+                + "operators (an audited path) send the unsigned form {postageMills, destinationZip, mailClass, itemKind, label}. Needs Idempotency-Key.")
+            .Accepts<SignedTransactionRequest>("application/json")
+            .Produces<TransactionView>()
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+
+        meters.MapPost("/{meterId}/refunds", (string meterId, HttpContext context, ClaimsPrincipal user, IGrainFactory grains) =>
+                TransactAsync(context, user, meterId, TransactionKinds.Refund, grains, printers))
+            .WithName("Refund")
+            .WithSummary("Refunds an unused indicium within the refund window: its postage goes back from AR to DR. A signed request of kind refund. Needs Idempotency-Key.")
+            .Accepts<SignedTransactionRequest>("application/json")
+            .Produces<TransactionView>()
+            .ProducesProblem(StatusCodes.Status409Conflict);
+
+        meters.MapPost("/{meterId}/withdrawal", (string meterId, HttpContext context, ClaimsPrincipal user, IGrainFactory grains) =>
+                TransactAsync(context, user, meterId, TransactionKinds.Withdraw, grains, printers))
+            .WithName("Withdraw")
+            .WithSummary("Withdraws the meter (final): the remaining DR is paid back. A signed request of kind withdraw. Needs Idempotency-Key.")
+            .Accepts<SignedTransactionRequest>("application/json")
+            .Produces<TransactionView>();
+
+        meters.MapGet("/{meterId}/history", HistoryAsync)
+            .WithName("History")
+            .WithSummary("The meter's transactions, newest first (limit 1 to 200, default 50; before: a sequence to page back from).")
+            .Produces<HistoryPage>();
+
+        meters.MapGet("/{meterId}/prints/{indiciumId}/label", (string meterId, string indiciumId, ClaimsPrincipal user, IGrainFactory grains, string? format,
+                string? layout, string? printer, int? dpi) => LabelAgainAsync(meterId, indiciumId, user, grains, printers, new LabelOptionsRequest(format, layout, printer, dpi)))
+            .WithName("LabelAgain")
+            .WithSummary("The label of an indicium this meter printed, rendered again from its bytes (any format); refused once it was refunded.")
+            .Produces<LabelView>()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+    }
+
+    // ---- licensing ----------------------------------------------------------------------------------------------
+
+    private static async Task<IResult> LicenseAsync(HttpContext context, ClaimsPrincipal user, IGrainFactory grains)
+    {
+        var body = await ApiBody.ReadJsonAsync<LicenseMeterRequest>(context);
+        if (body.Problem is not null) return body.Problem.ToResult();
+        if (!Zip.IsValidOrigin(body.Value!.LicensingZip))
+            return ApiResponse.Problem(ErrorCode.InvalidZip, $"licensingZip '{body.Value.LicensingZip}' is not a 5-digit ZIP code").ToResult();
+        var key = context.Request.Headers[IdempotencyHeader].ToString();
+        if (key.Length > 128 || key.Any(char.IsControl))
+            return ApiResponse.Problem(ErrorCode.ValidationFailed, $"the {IdempotencyHeader} header is 1 to 128 printable characters").ToResult();
+        var result = await grains.GetGrain<ICustomerGrain>(user.CustomerId()!).LicenseMeter(body.Value.LicensingZip!,
+            key.Length > 0 ? key : Guid.NewGuid().ToString("N"));
+        if (!result.IsSuccess) return ApiResponse.Problem(result.Error, result.Message!).ToResult();
+        var s = await grains.GetGrain<IMeterGrain>(result.MeterId!).Snapshot();
+        return ApiResponse.Created(MeterView.Of(result.MeterId!, s!.Registers, s.LicensingZip, s.CertificateSerial)).ToResult();
+    }
+
+    // ---- the client protocol: registration, login, password change ----------------------------------------------
+
+    private static async Task<IResult> ProtocolAsync<TJson, TMessage>(HttpContext context, ClaimsPrincipal user, string meterId,
+        Func<TJson?, Decoded<TMessage>> fromJson, Func<TMessage, string> meterOf, Func<TMessage, byte[]> encode,
+        Func<IClientSessionGrain, byte[], Task<ClientProtocolResult>> call, Func<ClientProtocolResult, MeterSnapshot?, ApiResponse> ok, IGrainFactory grains)
+        where TJson : class where TMessage : class
+    {
+        if (Owned(user, meterId) is { } refused) return refused.ToResult();
+        var body = await ApiBody.ReadJsonAsync<TJson>(context);
+        if (body.Problem is not null) return body.Problem.ToResult();
+        var decoded = fromJson(body.Value);
+        if (!decoded.IsSuccess) return Malformed(decoded.Error, decoded.Field).ToResult();
+        if (meterOf(decoded.Value) != meterId)
+            return ApiResponse.Problem(ErrorCode.ValidationFailed, $"the message is for meter {meterOf(decoded.Value)}, not {meterId}").ToResult();
+        var result = await call(grains.GetGrain<IClientSessionGrain>(meterId), encode(decoded.Value));
+        if (!result.IsSuccess)
+        {
+            var extensions = result.Detail is { } detail ? new Dictionary<string, object?> { ["violation"] = detail } : null;
+            return ApiResponse.Problem(result.Error, result.Message!, extensions, result.RetryAfter).ToResult();
+        }
+        var snapshot = result.Registers is null ? null : await grains.GetGrain<IMeterGrain>(meterId).Snapshot();
+        return ok(result, snapshot).ToResult();
+    }
+
+    // ---- money-moving requests ----------------------------------------------------------------------------------
+
+    private static async Task<IResult> PrintAsync(string meterId, HttpContext context, ClaimsPrincipal user, IGrainFactory grains)
+    {
+        if (user.CustomerId() is null && user.IsOperator())
+        {
+            // The operators' path (written to the operator audit log by the audit middleware): the unsigned form.
+            var body = await ApiBody.ReadJsonAsync<PrintLabelRequest>(context);
+            if (body.Problem is not null) return body.Problem.ToResult();
+            return await LabelEndpoints.PrintAsync(meterId, body.Value!, context, grains);
+        }
+        return await TransactAsync(context, user, meterId, TransactionKinds.Print, grains, PrinterTable.Load());
+    }
+
+    private static async Task<IResult> TransactAsync(HttpContext context, ClaimsPrincipal user, string meterId, string kind, IGrainFactory grains,
+        PrinterTable printers)
+    {
+        if (Owned(user, meterId) is { } refused) return refused.ToResult();
+        var key = context.Request.Headers[IdempotencyHeader].ToString();
+        if (string.IsNullOrWhiteSpace(key))
+            return ApiResponse.Problem(ErrorCode.ValidationFailed, $"the {IdempotencyHeader} header is required on money-moving requests").ToResult();
+        var body = await ApiBody.ReadJsonAsync<SignedTransactionRequest>(context);
+        if (body.Problem is not null) return body.Problem.ToResult();
+        if (body.Value!.Request is null) return ApiResponse.Problem(ErrorCode.MalformedRequest, "request is required: the signed request").ToResult();
+        var decoded = SignedRequest.FromJson(body.Value.Request);
+        if (!decoded.IsSuccess) return Malformed(decoded.Error, "request." + decoded.Field).ToResult();
+        var request = decoded.Value;
+        if (request.MeterId != meterId)
+            return ApiResponse.Problem(ErrorCode.ValidationFailed, $"the signed request is for meter {request.MeterId}, not {meterId}").ToResult();
+        if (request.IdempotencyKey != key)
+            return ApiResponse.Problem(ErrorCode.ValidationFailed, $"the {IdempotencyHeader} header differs from the signed request's idempotencyKey").ToResult();
+        if (request.Transaction.Kind != kind)
+            return ApiResponse.Problem(ErrorCode.ValidationFailed, $"this endpoint takes transactions of kind {kind}, not {request.Transaction.Kind}").ToResult();
+        if (Validate(request.Transaction) is { } invalid) return invalid.ToResult();
+        LabelRequest? label = null;
+        if (kind == TransactionKinds.Print)
+        {
+            // The label is checked before any money moves: a request the printer cannot take charges nothing.
+            var parsed = LabelEndpoints.ParseLabel(body.Value.Label, printers);
+            if (!parsed.IsSuccess) return ApiResponse.Problem(parsed.Error).ToResult();
+            label = parsed.Value;
+        }
+
+        var fingerprint = SHA256.HashData(Encoding.UTF8.GetBytes(
+            $"{kind}\n{Convert.ToBase64String(request.Transaction.Encode())}\n{JsonSerializer.Serialize(body.Value.Label)}"));
+        var bodyHash = SHA256.HashData(body.Raw);
+        var record = grains.GetGrain<IIdempotencyGrain>($"{meterId}|{key}");
+        var decision = await record.Begin(fingerprint, bodyHash);
+        switch (decision.Verdict)
+        {
+            case IdempotencyVerdict.Replay:
+                context.Response.Headers[ReplayedHeader] = "true";
+                return new ApiResponse(decision.Status, null, decision.ContentType!).ToResult(decision.Body!);
+            case IdempotencyVerdict.Mismatch:
+                return ApiResponse.Problem(ErrorCode.IdempotencyKeyReused,
+                    $"the {IdempotencyHeader} '{key}' was used for another request on this meter; use a new key for a new request").ToResult();
+            case IdempotencyVerdict.InProgress:
+                return ApiResponse.Problem(ErrorCode.IdempotencyKeyInUse, $"a request with {IdempotencyHeader} '{key}' is being processed; retry shortly",
+                    retryAfter: TimeSpan.FromSeconds(1)).ToResult();
+        }
+
+        try
+        {
+            var (response, answered) = await ExecuteAsync(user, meterId, request, label, grains, context.RequestServices.GetRequiredService<TimeProvider>());
+            var bytes = response.Serialize(context);
+            // The key is bound once the module has answered (executed or a signed refusal); a request refused before
+            // that (bad MAC, no session, replayed challenge) leaves the key free for the genuine request.
+            if (answered && decision.Verdict == IdempotencyVerdict.Proceed && response.Status < 500)
+                await record.Complete(fingerprint, bodyHash, response.Status, response.ContentType, bytes);
+            else
+                await record.Abandon();
+            return response.ToResult(bytes);
+        }
+        catch
+        {
+            await record.Abandon();
+            throw;
+        }
+    }
+
+    private static async Task<(ApiResponse Response, bool Answered)> ExecuteAsync(ClaimsPrincipal user, string meterId, SignedRequest request,
+        LabelRequest? label, IGrainFactory grains, TimeProvider clock)
+    {
+        var result = await grains.GetGrain<IClientSessionGrain>(meterId).Transact(request.Encode());
+        if (result.Error != ErrorCode.None) return (ApiResponse.Problem(result.Error, result.Message!), false);
+
+        var signed = SignedResponse.Decode(result.SignedResponse!).Value!.ToJson();
+        var snapshot = await grains.GetGrain<IMeterGrain>(meterId).Snapshot();
+        var registers = result.Registers ?? snapshot!.Registers;
+        var meter = MeterView.Of(meterId, registers, snapshot?.LicensingZip, snapshot?.CertificateSerial);
+        if (result.Outcome != ErrorCode.None)
+        {
+            return (ApiResponse.Problem(result.Outcome, result.OutcomeMessage ?? result.Outcome.ToString(),
+                new Dictionary<string, object?> { ["signedResponse"] = signed, ["meter"] = meter }), true);
+        }
+
+        string? indiciumId = null;
+        byte[]? indicium = null;
+        if (TransactionPayload.TryReadIndicium(result.Payload, out var id, out var bytes)) (indiciumId, indicium) = (id, bytes);
+        if (!result.Retry) await AfterTransactionAsync(user, meterId, request.Transaction, result, indiciumId, indicium, grains, clock);
+
+        LabelView? labelView = null;
+        if (label is not null && indicium is not null)
+        {
+            try
+            {
+                labelView = LabelEndpoints.Render(indicium, IndiciumData.Decode(indicium).Value.Data, indiciumId, label);
+            }
+            catch (LabelException e)
+            {
+                return (ApiResponse.Problem(ErrorCode.LabelRenderingFailed,
+                    $"indicium {indiciumId} was printed but its label could not be rendered ({e.Code}); download it again from its label endpoint",
+                    new Dictionary<string, object?> { ["signedResponse"] = signed, ["meter"] = meter, ["indiciumId"] = indiciumId,
+                        ["indicium"] = Convert.ToBase64String(indicium) }), true);
+            }
+        }
+        var amount = result.AmountMills;
+        return (ApiResponse.Ok(new TransactionView(meterId, request.Transaction.Kind, nameof(ErrorCode.None), amount, new Mills(amount).ToDollars(),
+            registers.Sequence, meter, indiciumId, indicium is null ? null : Convert.ToBase64String(indicium), labelView, signed)), true);
+    }
+
+    /// <summary>The customer's history and the partners' webhooks, after the transaction is durable. Both are keyed by the meter's sequence, so a retried request writes them once.</summary>
+    private static async Task AfterTransactionAsync(ClaimsPrincipal user, string meterId, TransactionBody t, ClientTransactionResult result,
+        string? indiciumId, byte[]? indicium, IGrainFactory grains, TimeProvider clock)
+    {
+        var r = result.Registers!;
+        var now = clock.GetUtcNow();
+        var reference = t.Kind switch { TransactionKinds.PostageValueDownload => t.PaymentReference, TransactionKinds.Refund => t.IndiciumId, _ => null };
+        await grains.GetGrain<IMeterHistoryGrain>(IMeterHistoryGrain.Key(meterId, r.Sequence)).Record(new HistoryEntry(r.Sequence, now, t.Kind,
+            result.AmountMills, r.AscendingMills, r.DescendingMills, indiciumId, indicium, reference,
+            t.Kind == TransactionKinds.Print ? t.DestinationZip : null, t.Kind == TransactionKinds.Print ? t.MailClass : null, user.Actor()));
+
+        var customer = await grains.GetGrain<ICustomerGrain>(user.CustomerId()!).Get();
+        if (customer is null || customer.PartnerIds.Count == 0) return;
+        var type = t.Kind switch
+        {
+            TransactionKinds.PostageValueDownload => "pvd.completed",
+            TransactionKinds.Print => "print.completed",
+            TransactionKinds.Refund => "refund.completed",
+            _ => "meter.withdrawn",
+        };
+        var eventId = $"evt_{meterId}_{r.Sequence}";
+        var body = JsonSerializer.SerializeToUtf8Bytes(new
+        {
+            id = eventId,
+            type,
+            createdAt = now,
+            data = new
+            {
+                customerId = customer.CustomerId,
+                meterId,
+                sequence = r.Sequence,
+                kind = t.Kind,
+                amountMills = result.AmountMills,
+                amount = new Mills(result.AmountMills).ToDollars(),
+                indiciumId = indiciumId ?? (t.Kind == TransactionKinds.Refund ? t.IndiciumId : null),
+                ascendingMills = r.AscendingMills,
+                descendingMills = r.DescendingMills,
+                initiatedBy = user.Actor(),
+            },
+        });
+        foreach (var partnerId in customer.PartnerIds)
+        {
+            await grains.GetGrain<IWebhookDispatcherGrain>(IPartnerGrain.Key(partnerId)).Enqueue(new WebhookEvent(eventId, type, now, body));
+        }
+    }
+
+    // ---- history and labels -------------------------------------------------------------------------------------
+
+    private static async Task<IResult> HistoryAsync(string meterId, ClaimsPrincipal user, IGrainFactory grains, int? limit, long? before)
+    {
+        if (Owned(user, meterId) is { } refused) return refused.ToResult();
+        if (limit is < 1 or > 200) return ApiResponse.Problem(ErrorCode.ValidationFailed, "limit is 1 to 200").ToResult();
+        if (before is < 0) return ApiResponse.Problem(ErrorCode.ValidationFailed, "before is a sequence number (0 or more)").ToResult();
+        var snapshot = await grains.GetGrain<IMeterGrain>(meterId).Snapshot();
+        if (snapshot is null) return NotFound(meterId).ToResult();
+        var take = limit ?? 50;
+        var top = Math.Min(before is { } b ? b - 1 : snapshot.Registers.Sequence, snapshot.Registers.Sequence);
+        var entries = new List<HistoryEntry>();
+        for (var page = top / IMeterHistoryGrain.PageSize; page >= 0 && top >= 0 && entries.Count < take; page--)
+        {
+            var list = await grains.GetGrain<IMeterHistoryGrain>($"{meterId}/{page}").List();
+            entries.AddRange(list.Where(e => e.Sequence <= top));
+        }
+        var refunded = entries.Where(e => e.Kind == TransactionKinds.Refund && e.Reference is not null).Select(e => e.Reference!).ToHashSet();
+        var shown = entries.Take(take).Select(e => new HistoryView(e.Sequence, e.At, e.Kind, e.AmountMills, new Mills(e.AmountMills).ToDollars(),
+            e.AscendingMills, e.DescendingMills, e.IndiciumId, e.Indicium is null ? null : Convert.ToBase64String(e.Indicium), e.Reference, e.DestinationZip,
+            e.MailClass, e.InitiatedBy, e.IndiciumId is not null && refunded.Contains(e.IndiciumId))).ToList();
+        long? next = shown.Count == take && shown[^1].Sequence > 0 ? shown[^1].Sequence : null;
+        return Results.Ok(new HistoryPage(meterId, shown, next));
+    }
+
+    private static async Task<IResult> LabelAgainAsync(string meterId, string indiciumId, ClaimsPrincipal user, IGrainFactory grains, PrinterTable printers,
+        LabelOptionsRequest options)
+    {
+        if (Owned(user, meterId) is { } refused) return refused.ToResult();
+        if (!indiciumId.StartsWith(meterId + "-", StringComparison.Ordinal)
+            || !long.TryParse(indiciumId.AsSpan(meterId.Length + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var sequence))
+            return ApiResponse.Problem(ErrorCode.IndiciumNotFound, $"meter {meterId} has no indicium {indiciumId}").ToResult();
+        var label = LabelEndpoints.ParseLabel(options, printers);
+        if (!label.IsSuccess) return ApiResponse.Problem(label.Error).ToResult();
+        var page = await grains.GetGrain<IMeterHistoryGrain>(IMeterHistoryGrain.Key(meterId, sequence)).List();
+        if (page.FirstOrDefault(e => e.Sequence == sequence && e.Indicium is not null) is not { } entry)
+            return ApiResponse.Problem(ErrorCode.IndiciumNotFound, $"meter {meterId} has no indicium {indiciumId}").ToResult();
+        var lookup = await grains.GetGrain<IMeterGrain>(meterId).FindIndicium(entry.Indicium!);
+        if (lookup.Record is { Refunded: true })
+            return ApiResponse.Problem(ErrorCode.IndiciumAlreadyRefunded, $"indicium {indiciumId} was refunded; it must not be printed again").ToResult();
+        try
+        {
+            return Results.Ok(LabelEndpoints.Render(entry.Indicium!, IndiciumData.Decode(entry.Indicium!).Value.Data, indiciumId, label.Value));
+        }
+        catch (LabelException e)
+        {
+            return ApiResponse.Problem(ErrorCode.LabelRenderingFailed, $"the label could not be rendered ({e.Code}): {e.Message}").ToResult();
+        }
+    }
+
+    // ---- checks -------------------------------------------------------------------------------------------------
+
+    /// <summary>A customer reaches only its own meters; any other (or malformed) id is not found, so ids cannot be probed.</summary>
+    private static ApiResponse? Owned(ClaimsPrincipal user, string meterId)
+    {
+        if (!MeterId.TryParse(meterId, out _)) return ApiResponse.Problem(ErrorCode.InvalidMeterId, $"'{meterId}' is not a meter id");
+        return user.OwnsMeter(meterId) ? null : NotFound(meterId);
+    }
+
+    private static ApiResponse NotFound(string meterId) => ApiResponse.Problem(ErrorCode.MeterNotFound, $"no meter {meterId} in this account");
+
+    /// <summary>What the API checks before the module sees a transaction: ZIPs, the mail class and the kind of item (amounts and the rest the codec checked).</summary>
+    private static ApiResponse? Validate(TransactionBody t)
+    {
+        if (t.Kind != TransactionKinds.Print) return null;
+        if (!Zip.IsValidDestination(t.DestinationZip))
+            return ApiResponse.Problem(ErrorCode.InvalidZip, $"destinationZip '{t.DestinationZip}' is not a ZIP code (5 digits, or ZIP+4 as 9 digits or 12345-6789)");
+        if (!Rates.MailClasses.Contains(t.MailClass))
+            return ApiResponse.Problem(ErrorCode.ValidationFailed, $"mailClass '{t.MailClass}' is not one of {string.Join(", ", Rates.MailClasses)}");
+        if (!Enum.TryParse<ItemKind>(t.ItemKind, ignoreCase: true, out var item) || !Enum.IsDefined(item) || t.ItemKind.Any(char.IsDigit))
+            return ApiResponse.Problem(ErrorCode.ValidationFailed, $"itemKind '{t.ItemKind}' is not one of {string.Join(", ", Enum.GetNames<ItemKind>().Select(n => n.ToLowerInvariant()))}");
+        return null;
+    }
+
+    private static ApiResponse Malformed(DecodeError error, string? field)
+    {
+        var name = field ?? "body";
+        var code = name.EndsWith("amountMills", StringComparison.Ordinal) ? ErrorCode.InvalidAmount
+            : name.EndsWith("destinationZip", StringComparison.Ordinal) ? ErrorCode.InvalidZip
+            : ErrorCode.MalformedRequest;
+        var detail = code switch
+        {
+            ErrorCode.InvalidAmount => $"{name}: an amount is a positive whole number of mills (tenths of a cent) for this kind of transaction",
+            ErrorCode.InvalidZip => $"{name}: a ZIP code is at most 16 printable characters",
+            _ => error == DecodeError.MissingField ? $"{name} is missing" : $"{name} is not valid ({error})",
+        };
+        return ApiResponse.Problem(code, detail, new Dictionary<string, object?> { ["field"] = name });
+    }
+}
