@@ -54,6 +54,9 @@ public static class ApiSetup
     private static RateLimitPartition<string> Partition(HttpContext context, RateLimitSettings limits, bool perClient)
     {
         if (!limits.Enabled || context.Request.Path.StartsWithSegments("/health")) return RateLimitPartition.GetNoLimiter("none");
+        // An authenticated operator on the operator API (audited) is not throttled: a recovery of every meter
+        // (vbi-admin recover, one reconcile per meter) must run at the speed of the cluster, not of a customer's bucket.
+        if (context.User.IsOperator() && context.Request.Path.StartsWithSegments("/v1/operator")) return RateLimitPartition.GetNoLimiter("operator");
         var address = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
         var user = context.User;
         // An anonymous caller (verification, sign-up, login) is its address: the per-address bucket is its bucket.
