@@ -138,6 +138,7 @@ public sealed class LogSealerGrain(
         try
         {
             await PutOnceAsync(VerifierKeyName, System.Text.Encoding.UTF8.GetBytes(_signer!.Verifier.VerifierKey + "\n"));
+            shipped = await ArchivedEndAsync(shipped);
             shipped = await SkipArchivedSegmentsAsync(shipped, latest.Size);
             for (var start = shipped; start < latest.Size; start += Options.MaxSegmentEntries)
             {
@@ -159,6 +160,41 @@ public sealed class LogSealerGrain(
             logger.LogWarning("Shipping the transaction log to {Archive} failed; {Backlog} entries wait and are retried: {Error}",
                 archive.Description, latest.Size - shipped, e.Message);
         }
+    }
+
+    /// <summary>
+    /// An archive can lose objects it acknowledged: an unplanned storage failover drops the writes not yet replicated,
+    /// and a storage node killed before it saved its index forgets its last writes (Azurite saves its index every 5 s).
+    /// A ship's checkpoint is the last object it writes; if the last ship's is gone, shipping on from the recorded
+    /// size would leave a hole in the archive for good. So shipping starts again where the archived segments stop
+    /// running on from entry 0.
+    /// </summary>
+    private async Task<long> ArchivedEndAsync(long shipped)
+    {
+        if (shipped == 0 || await archive.GetAsync(CheckpointName(shipped)) is not null) return shipped;
+        var end = 0L;
+        foreach (var (start, stop) in (await archive.ListAsync(SegmentsPrefix)).Select(SegmentRange).OfType<(long Start, long End)>().OrderBy(r => r.Start))
+        {
+            if (start > end) break;
+            if (start == end) end = stop;
+        }
+        end = Math.Min(end, shipped);
+        logger.LogWarning("The archive {Archive} no longer holds the checkpoint of the last ship (entry {Shipped}); its segments run on to entry {End}, " +
+            "and shipping starts again from there", archive.Description, shipped, end);
+        return end;
+    }
+
+    /// <summary>The [start, end) of a segment from its name (<see cref="SegmentName"/>), or null for another name.</summary>
+    private static (long Start, long End)? SegmentRange(string name)
+    {
+        if (!name.StartsWith(SegmentsPrefix, StringComparison.Ordinal)) return null;
+        var rest = name.AsSpan(SegmentsPrefix.Length);
+        return rest.Length == 12 + 1 + 12 + ".vbilog".Length && rest[12] == '-' && rest.EndsWith(".vbilog", StringComparison.Ordinal)
+            && long.TryParse(rest[..12], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var start)
+            && long.TryParse(rest[13..25], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var end)
+            && end > start
+                ? (start, end)
+                : null;
     }
 
     /// <summary>
