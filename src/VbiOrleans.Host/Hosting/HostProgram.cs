@@ -335,6 +335,13 @@ public static class HostProgram
         {
             throw new ArgumentException("ConnectionStrings:archive is not set; give it an Azure Storage connection string (environment ConnectionStrings__archive), or set Vbi:Archive:Kind=Folder");
         }
-        return new BlobArchiveStore(new BlobContainerClient(connectionString, options.Archive.Container));
+        // Few, short retries: the log sealer retries a failed ship on its next tick anyway, and a long client-side retry
+        // loop would hold the sealer (and its status) for half a minute while the archive is down.
+        var client = new Azure.Storage.Blobs.BlobClientOptions();
+        client.Retry.MaxRetries = 2;
+        client.Retry.Delay = TimeSpan.FromMilliseconds(200);
+        client.Retry.MaxDelay = TimeSpan.FromSeconds(1);
+        client.Retry.NetworkTimeout = TimeSpan.FromSeconds(10);
+        return new BlobArchiveStore(new BlobContainerClient(connectionString, options.Archive.Container, client));
     }
 }
