@@ -18,6 +18,8 @@ public sealed class TwoHostFailoverTests
         var clusterId = "failover-" + Guid.NewGuid().ToString("N")[..8];
         var envA = HostEnvironment.Cluster(clusterId);
         var envB = HostEnvironment.Cluster(clusterId);
+        // The shared databases may not have every script yet (the schema grows); both hosts apply it under the lock.
+        envA["Vbi__Database__InitializeOnStart"] = envB["Vbi__Database__InitializeOnStart"] = "true";
         await using var a = HostProcess.Start(envA);
         await using var b = HostProcess.Start(envB);
         await Task.WhenAll(a.WaitUntilReadyAsync(TimeSpan.FromSeconds(90)), b.WaitUntilReadyAsync(TimeSpan.FromSeconds(90)));
