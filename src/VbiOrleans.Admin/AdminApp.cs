@@ -99,6 +99,28 @@ public static class AdminApp
         });
         root.Subcommands.Add(recover);
 
+        var restore = new Command("restore-snapshot",
+            "Replace the postal store's rows with those of the latest (or the named) archived snapshot, after checking its digest. Run it with the hosts stopped, then start them and run recover: the log rolls every meter forward from the snapshot.");
+        var postal = new Option<string>("--postal") { Description = "The postal store's PostgreSQL connection string [default: $ConnectionStrings__postal]" };
+        var serviceId = new Option<string>("--service-id") { Description = "The Orleans service id whose rows are restored [default: the snapshot's]" };
+        var snapshotName = new Option<string>("--snapshot") { Description = "The snapshot's name (yyyyMMddTHHmmssZ) [default: the latest complete one]" };
+        restore.Options.Add(postal);
+        restore.Options.Add(serviceId);
+        restore.Options.Add(snapshotName);
+        restore.SetAction(async (parse, token) =>
+        {
+            var store = OpenArchive(parse.GetValue(archive) ?? env(ArchiveVariable), parse.GetValue(container)!, stderr);
+            if (store is null) return AdminExitCodes.Usage;
+            var connection = parse.GetValue(postal) ?? env("ConnectionStrings__postal");
+            if (string.IsNullOrWhiteSpace(connection))
+            {
+                stderr.WriteLine("error: give the postal store's connection string with --postal or ConnectionStrings__postal");
+                return AdminExitCodes.Usage;
+            }
+            return await RestoreSnapshotAsync(store, connection, parse.GetValue(snapshotName), parse.GetValue(serviceId), stdout, stderr, parse.GetValue(json), token);
+        });
+        root.Subcommands.Add(restore);
+
         root.Description += Environment.NewLine + Environment.NewLine + AdminExitCodes.HelpText;
         return await root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr }, cancellationToken);
     }
@@ -149,6 +171,39 @@ public static class AdminApp
         {
             progress.WriteLine($"error: the archive {store.Description} is unreachable: {e.Message}");
             return (AdminExitCodes.Unavailable, null);
+        }
+    }
+
+    private static async Task<int> RestoreSnapshotAsync(IArchiveStore store, string connection, string? name, string? serviceId, TextWriter stdout,
+        TextWriter stderr, bool json, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var manifests = (await store.ListAsync(StoreSnapshots.Prefix, cancellationToken))
+                .Where(n => n.EndsWith("/" + StoreSnapshots.ManifestFile, StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList();
+            var chosen = name is null ? manifests.LastOrDefault() : manifests.FirstOrDefault(m => m == StoreSnapshots.ObjectName(name, StoreSnapshots.ManifestFile));
+            if (chosen is null)
+            {
+                stderr.WriteLine(name is null ? $"error: {store.Description} holds no complete snapshot" : $"error: there is no complete snapshot {name}");
+                return AdminExitCodes.NotFound;
+            }
+            var manifest = JsonSerializer.Deserialize<SnapshotManifest>((await store.GetAsync(chosen, cancellationToken))!, StoreSnapshots.Json)!;
+            var file = manifest.Files.Single(f => f.Store == Abstractions.StorageNames.Postal);
+            var content = (await store.GetAsync(file.Object, cancellationToken))!;
+            if (StoreSnapshots.Digest(content) != file.Sha256)
+            {
+                stderr.WriteLine($"error: {file.Object} does not match the digest in its manifest; nothing restored");
+                return AdminExitCodes.LogTampered;
+            }
+            var rows = await StoreSnapshots.ImportAsync(connection, serviceId ?? manifest.ServiceId, content, cancellationToken);
+            Print(stdout, json, new { snapshot = manifest.Name, manifest.TakenAt, manifest.LogSize, rows },
+                $"postal store restored from snapshot {manifest.Name} (taken {manifest.TakenAt:u}, log size {manifest.LogSize}): {rows} rows; start the hosts and run recover");
+            return rows == file.Rows ? AdminExitCodes.Ok : AdminExitCodes.Mismatches;
+        }
+        catch (Exception e) when (e is Npgsql.NpgsqlException or IOException or Azure.RequestFailedException)
+        {
+            stderr.WriteLine($"error: {e.Message}");
+            return AdminExitCodes.Unavailable;
         }
     }
 

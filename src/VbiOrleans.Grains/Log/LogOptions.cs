@@ -17,6 +17,9 @@ public sealed class LogOptions
     /// <summary>... or as soon as this many sealed entries wait.</summary>
     public int ShipEntries { get; set; } = 10_000;
 
+    /// <summary>How often the postal and module stores are snapshotted to the archive (Cluster profile).</summary>
+    public TimeSpan SnapshotInterval { get; set; } = TimeSpan.FromDays(1);
+
     /// <summary>At most this many entries in one archived segment.</summary>
     public int MaxSegmentEntries { get; set; } = 50_000;
 }

@@ -36,6 +36,16 @@ public static class LogEndpoints
         ops.MapPost("/log/ship", async (IGrainFactory grains) => Results.Ok(await grains.GetGrain<ILogSealerGrain>(0).Ship()))
             .WithName("ShipLog")
             .WithSummary("Seals and ships everything to the archive now.");
+        ops.MapPost("/snapshots", async (IGrainFactory grains, Grains.Archive.IArchiveStore archive, IServiceProvider services) =>
+            {
+                if (services.GetService<SnapshotSources>() is null)
+                    return Problems.Result(ErrorCode.ValidationFailed, "snapshots need the Cluster profile: the Local profile keeps nothing durable to copy");
+                var name = await grains.GetGrain<ISnapshotGrain>(0).Take();
+                var manifest = await archive.GetAsync(StoreSnapshots.ObjectName(name, StoreSnapshots.ManifestFile));
+                return Results.Text(System.Text.Encoding.UTF8.GetString(manifest!), "application/json");
+            })
+            .WithName("TakeSnapshot")
+            .WithSummary("Snapshots the postal and module stores to the archive now (it also happens every Vbi:Log:SnapshotInterval).");
         ops.MapGet("/log/meters", async (string? after, int? limit, ILogStore store) =>
                 limit is < 1 or > 10_000 ? Problems.Result(ErrorCode.ValidationFailed, "limit is 1 to 10000")
                     : Results.Ok(await store.MetersAsync(after, limit ?? 1000)))

@@ -43,6 +43,7 @@ public static class SiloSetup
             ArgumentNullException.ThrowIfNull(connections);
             // The transaction log lives in the module store's database, beside module memory.
             silo.Services.AddSingleton<VbiOrleans.Grains.Log.ILogStore>(new VbiOrleans.Grains.Log.PostgresLogStore(connections[StorageNames.Module]));
+            silo.Services.AddSingleton(new VbiOrleans.Grains.Log.SnapshotSources(connections.All.ToDictionary(kv => kv.Key, kv => kv.Value)));
             silo.ConfigureEndpoints(AdvertisedAddress(cluster.AdvertisedIp), cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: false);
             ConfigureAdoNet(silo, connections);
         }
@@ -51,6 +52,9 @@ public static class SiloSetup
         // MeterGen's pool fills in the background from the moment a silo starts.
         silo.AddStartupTask(async (services, _) =>
             await services.GetRequiredService<IGrainFactory>().GetGrain<VbiOrleans.Abstractions.Meters.IMeterPoolGrain>(0).Status());
+        // The daily snapshot's reminder is registered by its first activation.
+        if (options.Profile == HostProfile.Cluster)
+            silo.AddStartupTask(async (services, _) => await services.GetRequiredService<IGrainFactory>().GetGrain<VbiOrleans.Abstractions.Log.ISnapshotGrain>(0).Schedule());
         // The log sealer runs on its own timer from the first silo on; its reminder revives it if that silo dies.
         silo.AddStartupTask(async (services, _) =>
             await services.GetRequiredService<IGrainFactory>().GetGrain<VbiOrleans.Abstractions.Log.ILogSealerGrain>(0).Status());

@@ -1,0 +1,70 @@
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
+using VbiOrleans.Abstractions;
+using VbiOrleans.Abstractions.Log;
+using VbiOrleans.Grains.Archive;
+
+namespace VbiOrleans.Grains.Log;
+
+/// <summary>
+/// Takes the daily snapshot of the <c>postal</c> and <c>module</c> stores: each store's rows of this service, copied
+/// in one database snapshot, written to the archive, and then a manifest naming them with their digests and the log
+/// size at the time (the manifest is written last, so a snapshot without one is incomplete and ignored).
+/// </summary>
+public sealed class SnapshotGrain(
+    IServiceProvider services,
+    TransactionLog log,
+    IArchiveStore archive,
+    IOptions<LogOptions> options,
+    IOptions<ClusterOptions> cluster,
+    TimeProvider clock,
+    ILogger<SnapshotGrain> logger) : Grain, ISnapshotGrain, IRemindable
+{
+    private static readonly string[] Stores = [StorageNames.Postal, StorageNames.Module];
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (services.GetService<SnapshotSources>() is null) return;
+        var period = options.Value.SnapshotInterval < TimeSpan.FromMinutes(1) ? TimeSpan.FromMinutes(1) : options.Value.SnapshotInterval;
+        await this.RegisterOrUpdateReminder("snapshot", period, period);
+    }
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        try
+        {
+            await Take();
+        }
+        catch (Exception e)
+        {
+            logger.LogError("The scheduled snapshot failed; the next one retries: {Error}", e.Message);
+        }
+    }
+
+    public Task Schedule() => Task.CompletedTask;
+
+    public async Task<string> Take()
+    {
+        var sources = services.GetService<SnapshotSources>()
+            ?? throw new InvalidOperationException("snapshots need the Cluster profile: the Local profile keeps nothing durable to copy");
+        var now = clock.GetUtcNow();
+        var name = StoreSnapshots.NameFor(now);
+        var logSize = (await log.Store.LatestCheckpointAsync())?.Size ?? 0;
+        var files = new List<SnapshotFile>();
+        foreach (var store in Stores)
+        {
+            var (content, rows) = await StoreSnapshots.ExportAsync(sources.ByStore[store], cluster.Value.ServiceId);
+            var objectName = StoreSnapshots.ObjectName(name, $"{store}.pgcopy");
+            await archive.PutAsync(objectName, content);
+            files.Add(new SnapshotFile(store, objectName, rows, StoreSnapshots.Digest(content)));
+        }
+        var manifest = new SnapshotManifest(name, cluster.Value.ServiceId, now, logSize, files);
+        await archive.PutAsync(StoreSnapshots.ObjectName(name, StoreSnapshots.ManifestFile), JsonSerializer.SerializeToUtf8Bytes(manifest, StoreSnapshots.Json));
+        logger.LogInformation("Snapshot {Name} of the postal and module stores archived to {Archive}: {Rows} rows, log size {LogSize}",
+            name, archive.Description, files.Sum(f => f.Rows), logSize);
+        return name;
+    }
+}
