@@ -59,20 +59,14 @@ public sealed class MeterGrain(
         if (string.IsNullOrWhiteSpace(idempotencyKey) || idempotencyKey.Length > 128 || idempotencyKey.Any(char.IsControl))
             return MeterResult.Fail(ErrorCode.ValidationFailed, "an idempotency key of 1 to 128 printable characters is required");
 
+        // A row that is gone is rebuilt from the log first: it may hold this key's result.
+        if (row.State.SealedPackage is null && !await ReconcileAsync())
+            return MeterResult.Fail(ErrorCode.MeterNotFound, $"meter {MeterId} is not provisioned");
         var fingerprint = command.Fingerprint();
         if (row.State.Idempotency.Find(e => e.Key == idempotencyKey) is { } seen)
         {
             return seen.Fingerprint == fingerprint
                 ? serializer.Deserialize<MeterResult>(seen.Result)!
-                : MeterResult.Fail(ErrorCode.IdempotencyKeyReused, $"idempotency key '{idempotencyKey}' was used for another request");
-        }
-        if (row.State.SealedPackage is null && !await ReconcileAsync())
-            return MeterResult.Fail(ErrorCode.MeterNotFound, $"meter {MeterId} is not provisioned");
-        if (row.State.Idempotency.Find(e => e.Key == idempotencyKey) is { } replayed)
-        {
-            // Rolled forward just now, and the log held this key's result.
-            return replayed.Fingerprint == fingerprint
-                ? serializer.Deserialize<MeterResult>(replayed.Result)!
                 : MeterResult.Fail(ErrorCode.IdempotencyKeyReused, $"idempotency key '{idempotencyKey}' was used for another request");
         }
 
@@ -141,7 +135,7 @@ public sealed class MeterGrain(
         }
         if (change.Indicium is { } indicium)
             next.Issued = IssuedLedger.Append(next.Issued, new IssuedLedger.Entry(indicium.Sequence, indicium.PostageMills, indicium.PrintedAt, false,
-                IssuedLedger.DigestOf(indicium.Data, indicium.Signature)));
+                IssuedLedger.DigestOf([.. indicium.Data, .. indicium.Signature])));
         if (change.RefundedSequence is { } refunded) next.Issued = IssuedLedger.MarkRefunded(next.Issued, refunded);
         var now = clock.GetUtcNow();
         next.Issued = IssuedLedger.Prune(next.Issued, now - options.Value.Limits.RefundWindow);

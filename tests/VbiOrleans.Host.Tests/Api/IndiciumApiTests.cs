@@ -38,24 +38,11 @@ public sealed class IndiciumHostFixture : IAsyncLifetime
         await _client.StartAsync();
     }
 
-    public async Task<string> OperationalMeterAsync(long fundMills)
-    {
-        var meterId = Domain.Meters.MeterId.New().Value;
-        var meter = Grains.GetGrain<IMeterGrain>(meterId);
-        Ok(await meter.Provision());
-        Ok(await meter.Execute(Key(), new LicenseCommand("10001")));
-        Ok(await meter.Execute(Key(), new ActivateCommand(new byte[32], new byte[48])));
-        Ok(await meter.Execute(Key(), new PostageValueDownloadCommand(fundMills, "pay-" + Key())));
-        return meterId;
-    }
+    public Task<string> OperationalMeterAsync(long fundMills) => ClusterClients.FundedMeterAsync(Grains, fundMills);
 
-    public static string Key() => Guid.NewGuid().ToString("N");
+    public static string Key() => ClusterClients.Key();
 
-    public static MeterResult Ok(MeterResult result)
-    {
-        Assert.True(result.IsSuccess, $"{result.Error}: {result.Message}");
-        return result;
-    }
+    public static MeterResult Ok(MeterResult result) => ClusterClients.Ok(result);
 
     public async Task DisposeAsync()
     {

@@ -5,6 +5,8 @@ using VbiOrleans.Grains.Log;
 using VbiOrleans.Testing;
 using Xunit.Abstractions;
 
+using VbiOrleans.Host.Tests.Fixtures;
+
 namespace VbiOrleans.Host.Tests.Durability;
 
 /// <summary>

@@ -9,6 +9,8 @@ using VbiOrleans.TransactionLog.Entries;
 using VbiOrleans.TransactionLog.Segments;
 using Xunit.Abstractions;
 
+using VbiOrleans.Host.Tests.Fixtures;
+
 namespace VbiOrleans.Host.Tests.Durability;
 
 /// <summary>

@@ -3,6 +3,8 @@ using System.Diagnostics;
 using System.Text.Json;
 using Xunit.Abstractions;
 
+using VbiOrleans.Host.Tests.Fixtures;
+
 namespace VbiOrleans.Host.Tests.Durability;
 
 /// <summary>

@@ -4,6 +4,8 @@ using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using VbiOrleans.Testing;
 
+using VbiOrleans.Host.Tests.Fixtures;
+
 namespace VbiOrleans.Host.Tests.Durability;
 
 /// <summary>

@@ -61,23 +61,8 @@ public sealed class RecoveryCluster : IAsyncDisposable
         Host = HostProcess.Start(Environment);
         await Host.WaitUntilReadyAsync(ReadyTimeout);
 
-        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Logging.ClearProviders();
-        builder.UseOrleansClient(client =>
-        {
-            client.UseAdoNetClustering(o =>
-            {
-                o.Invariant = "Npgsql";
-                o.ConnectionString = LocalServices.ConnectionString(_databases["membership"]);
-            });
-            client.Configure<ClusterOptions>(o =>
-            {
-                o.ClusterId = Environment["Vbi__Cluster__ClusterId"]!;
-                o.ServiceId = Environment["Vbi__Cluster__ServiceId"]!;
-            });
-        });
-        _client = builder.Build();
-        await _client.StartAsync();
+        _client = await ClusterClients.ConnectAsync(LocalServices.ConnectionString(_databases["membership"]),
+            Environment["Vbi__Cluster__ClusterId"]!, Environment["Vbi__Cluster__ServiceId"]);
     }
 
     /// <summary>

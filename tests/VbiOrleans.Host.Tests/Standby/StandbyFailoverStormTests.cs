@@ -67,16 +67,16 @@ public sealed class StandbyFailoverStormTests(ITestOutputHelper output)
             first = HostProcess.Start(onPrimary);
             await first.WaitUntilReadyAsync(ReadyTimeout);
             var setup = Stopwatch.StartNew();
-            var meters = await FundedMetersAsync(pair.PrimaryStores["membership"], clusterId);
+            var meters = await ClusterClients.FundedMetersAsync(pair.PrimaryStores["membership"], clusterId, Meters, FundMills);
             setup.Stop();
 
             // The storm on the primary: each print has a key and a postage of its own, so a print charged twice or
             // lost shows in the registers. It goes on for a while after the kill: those prints can no longer commit.
-            var storm = new ConcurrentQueue<Print>();
+            var storm = new ConcurrentQueue<PrintAttempt>();
             DateTimeOffset killedAt;
             var sinceKill = new Stopwatch();
             var promotion = new Stopwatch();
-            using (var http = new Printer(first.BaseAddress))
+            using (var http = new PrintClient(first.BaseAddress))
             using (var stop = new CancellationTokenSource())
             {
                 var workers = StartStorm(http, meters, storm, seed: 0, stop.Token);
@@ -96,15 +96,15 @@ public sealed class StandbyFailoverStormTests(ITestOutputHelper output)
             }
             Assert.True(first.HasExited, "the host on the primary survived SIGKILL");
 
-            var acknowledged = storm.Where(p => p.Outcome == Outcome.Acknowledged).ToList();
-            var unknown = storm.Where(p => p.Outcome != Outcome.Acknowledged).ToList();
+            var acknowledged = storm.Where(p => p.Outcome == PrintOutcome.Acknowledged).ToList();
+            var unknown = storm.Where(p => p.Outcome != PrintOutcome.Acknowledged).ToList();
             Assert.True(acknowledged.Count >= 50, $"only {acknowledged.Count} prints were acknowledged in {Storm.TotalSeconds} s: the storm did not load the host");
             var failedBeforeKill = unknown.Where(u => u.AnsweredAt < killedAt).ToList();
             Assert.True(failedBeforeKill.Count == 0,
                 $"{failedBeforeKill.Count} prints failed before the primary was killed, e.g. {failedBeforeKill.FirstOrDefault()?.Detail}");
             // Every worker was printing when the primary died: if nothing failed, the kill missed the storm.
             Assert.True(unknown.Count >= 1, "no print failed after the primary was killed");
-            var refusedAfterKill = unknown.Count(u => u.Outcome == Outcome.Refused);
+            var refusedAfterKill = unknown.Count(u => u.Outcome == PrintOutcome.Refused);
 
             // The log on the promoted standby, before anything runs on it: what was committed before the kill.
             var module = pair.StandbyStores["module"];
@@ -122,7 +122,7 @@ public sealed class StandbyFailoverStormTests(ITestOutputHelper output)
             restart.Stop();
             var readyAfterKill = sinceKill.Elapsed;
 
-            using var printer = new Printer(second.BaseAddress);
+            using var printer = new PrintClient(second.BaseAddress);
             TimeSpan? firstPrintAfterKill = null;
             void Printed()
             {
@@ -132,30 +132,30 @@ public sealed class StandbyFailoverStormTests(ITestOutputHelper output)
 
             // Each unknown outcome, retried with its key, prints once (or returns what was committed before the
             // kill); a second retry returns the same indicium.
-            var retried = new ConcurrentBag<Print>();
+            var retried = new ConcurrentBag<PrintAttempt>();
             await ForEachAsync(unknown, 8, async u =>
             {
                 var again = await printer.PrintAsync(u.MeterId, u.Key, u.PostageMills);
-                Assert.True(again.Outcome == Outcome.Acknowledged, $"I4 at most once: retrying {u.Key} on meter {u.MeterId} after the failover: {again.Outcome} {again.Detail}");
+                Assert.True(again.Outcome == PrintOutcome.Acknowledged, $"I4 at most once: retrying {u.Key} on meter {u.MeterId} after the failover: {again.Outcome} {again.Detail}");
                 Printed();
                 var twice = await printer.PrintAsync(u.MeterId, u.Key, u.PostageMills);
-                Assert.True(twice.Outcome == Outcome.Acknowledged && twice.Indicium!.AsSpan().SequenceEqual(again.Indicium) && twice.Sequence == again.Sequence,
+                Assert.True(twice.Outcome == PrintOutcome.Acknowledged && twice.Indicium!.AsSpan().SequenceEqual(again.Indicium) && twice.Sequence == again.Sequence,
                     $"I4 at most once: retrying {u.Key} twice on meter {u.MeterId} gave two answers ({again.IndiciumId}, then {twice.IndiciumId} {twice.Detail})");
                 retried.Add(again);
             });
             var committedBeforeKill = retried.Count(r => loggedBeforeRetry.Contains(Convert.ToHexString(r.Indicium!)));
-            var refusedButCommitted = unknown.Where(u => u.Outcome == Outcome.Refused)
+            var refusedButCommitted = unknown.Where(u => u.Outcome == PrintOutcome.Refused)
                 .Join(retried, u => u.Key, r => r.Key, (u, r) => (u, r)).Where(x => loggedBeforeRetry.Contains(Convert.ToHexString(x.r.Indicium!))).ToList();
             Assert.True(refusedButCommitted.Count == 0,
                 $"I4 at most once: {refusedButCommitted.Count} prints were answered 4xx (not printed) but had committed, e.g. {refusedButCommitted.FirstOrDefault().u?.Detail}");
 
             // The system carries on: a second storm of new prints on the promoted standby, every one acknowledged.
-            var after = new ConcurrentQueue<Print>();
+            var after = new ConcurrentQueue<PrintAttempt>();
             using (var stop = new CancellationTokenSource(SecondStorm))
             {
                 await Task.WhenAll(StartStorm(printer, meters, after, seed: Workers, stop.Token, Printed));
             }
-            var failedAfter = after.Where(p => p.Outcome != Outcome.Acknowledged).ToList();
+            var failedAfter = after.Where(p => p.Outcome != PrintOutcome.Acknowledged).ToList();
             Assert.True(failedAfter.Count == 0, $"{failedAfter.Count} of {after.Count} prints on the promoted standby failed, e.g. {failedAfter.FirstOrDefault()?.Detail}");
             Assert.True(after.Count >= 20, $"only {after.Count} prints in {SecondStorm.TotalSeconds} s on the promoted standby");
 
@@ -272,49 +272,7 @@ public sealed class StandbyFailoverStormTests(ITestOutputHelper output)
         return env;
     }
 
-    /// <summary>Provisioned, licensed, activated and funded meters, through an Orleans client on the primary's membership table.</summary>
-    private static async Task<IReadOnlyList<string>> FundedMetersAsync(string membership, string clusterId)
-    {
-        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Logging.ClearProviders();
-        builder.UseOrleansClient(client =>
-        {
-            client.UseAdoNetClustering(o =>
-            {
-                o.Invariant = "Npgsql";
-                o.ConnectionString = membership;
-            });
-            client.Configure<ClusterOptions>(o =>
-            {
-                o.ClusterId = clusterId;
-                o.ServiceId = clusterId;
-            });
-        });
-        using var client = builder.Build();
-        await client.StartAsync();
-        try
-        {
-            var grains = client.Services.GetRequiredService<IClusterClient>();
-            var meters = new string[Meters];
-            await Parallel.ForEachAsync(Enumerable.Range(0, Meters), new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (i, _) =>
-            {
-                var meterId = Domain.Meters.MeterId.New().Value;
-                var meter = grains.GetGrain<IMeterGrain>(meterId);
-                Ok(await meter.Provision());
-                Ok(await meter.Execute(Key(), new LicenseCommand("10001")));
-                Ok(await meter.Execute(Key(), new ActivateCommand(new byte[32], new byte[48])));
-                Ok(await meter.Execute(Key(), new PostageValueDownloadCommand(FundMills, "pay-" + Key())));
-                meters[i] = meterId;
-            });
-            return meters;
-        }
-        finally
-        {
-            await client.StopAsync();
-        }
-    }
-
-    private static List<Task> StartStorm(Printer printer, IReadOnlyList<string> meters, ConcurrentQueue<Print> into, int seed, CancellationToken stop,
+    private static List<Task> StartStorm(PrintClient printer, IReadOnlyList<string> meters, ConcurrentQueue<PrintAttempt> into, int seed, CancellationToken stop,
         Action? printed = null) =>
         [.. Enumerable.Range(seed, Workers).Select(w => Task.Run(async () =>
         {
@@ -322,7 +280,7 @@ public sealed class StandbyFailoverStormTests(ITestOutputHelper output)
             while (!stop.IsCancellationRequested)
             {
                 var print = await printer.PrintAsync(meters[random.Next(meters.Count)], Key(), random.Next(100, 2_000));
-                if (print.Outcome == Outcome.Acknowledged) printed?.Invoke();
+                if (print.Outcome == PrintOutcome.Acknowledged) printed?.Invoke();
                 into.Enqueue(print);
             }
         }))];
@@ -361,71 +319,8 @@ public sealed class StandbyFailoverStormTests(ITestOutputHelper output)
         return await read.ExecuteScalarAsync() is byte[] { Length: 8 } value ? System.Buffers.Binary.BinaryPrimitives.ReadInt64BigEndian(value) : 0;
     }
 
-    private static string Key() => Guid.NewGuid().ToString("N");
-
-    private static void Ok(MeterResult result) => Assert.True(result.IsSuccess, $"setting up a meter: {result.Error}: {result.Message}");
+    private static string Key() => ClusterClients.Key();
 
     private static async Task ForEachAsync<T>(IEnumerable<T> items, int parallelism, Func<T, Task> body) =>
         await Parallel.ForEachAsync(items, new ParallelOptions { MaxDegreeOfParallelism = parallelism }, async (item, _) => await body(item));
-
-    private enum Outcome
-    {
-        /// <summary>200 with an indicium: the server said it printed.</summary>
-        Acknowledged,
-
-        /// <summary>A 4xx: the server said it did not print.</summary>
-        Refused,
-
-        /// <summary>A 5xx or no answer: the client cannot tell whether it printed.</summary>
-        Unknown,
-    }
-
-    /// <summary>One print request as its client saw it; Status 0 is no answer.</summary>
-    private sealed record Print(string MeterId, string Key, long PostageMills, DateTimeOffset AnsweredAt, Outcome Outcome, int Status,
-        string? IndiciumId, byte[]? Indicium, long Sequence, long AscendingMills, string? Detail);
-
-    /// <summary>The operators' print over HTTP (POST /v1/meters/{id}/prints with an Idempotency-Key), classified.</summary>
-    private sealed class Printer(Uri baseAddress) : IDisposable
-    {
-        private readonly HttpClient _http = OperatorHttp.Client(baseAddress);
-
-        public async Task<Print> PrintAsync(string meterId, string key, long postageMills)
-        {
-            try
-            {
-                using var request = new HttpRequestMessage(HttpMethod.Post, $"/v1/meters/{meterId}/prints")
-                {
-                    Content = JsonContent.Create(new { postageMills, destinationZip = "94105", mailClass = "FCM", label = new { format = "svg" } }),
-                };
-                request.Headers.Add("Idempotency-Key", key);
-                using var response = await _http.SendAsync(request);
-                var text = await response.Content.ReadAsStringAsync();
-                var status = (int)response.StatusCode;
-                if (response.StatusCode == HttpStatusCode.OK)
-                {
-                    var body = JsonDocument.Parse(text).RootElement;
-                    var registers = body.GetProperty("registers");
-                    return new Print(meterId, key, postageMills, DateTimeOffset.UtcNow, Outcome.Acknowledged, status, body.GetProperty("indiciumId").GetString(),
-                        Convert.FromBase64String(body.GetProperty("indicium").GetString()!), registers.GetProperty("sequence").GetInt64(),
-                        registers.GetProperty("ascendingMills").GetInt64(), null);
-                }
-                return new Print(meterId, key, postageMills, DateTimeOffset.UtcNow, status is >= 400 and < 500 ? Outcome.Refused : Outcome.Unknown, status,
-                    null, null, 0, 0, $"{status}: {text}");
-            }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException or JsonException)
-            {
-                return new Print(meterId, key, postageMills, DateTimeOffset.UtcNow, Outcome.Unknown, 0, null, null, 0, 0, $"{e.GetType().Name}: {e.Message}");
-            }
-        }
-
-        public async Task<JsonElement> PostJsonAsync(string path, object? body)
-        {
-            using var response = body is null ? await _http.PostAsync(path, null) : await _http.PostAsJsonAsync(path, body);
-            var text = await response.Content.ReadAsStringAsync();
-            Assert.True(response.StatusCode == HttpStatusCode.OK, $"POST {path}: {(int)response.StatusCode} {text}");
-            return JsonDocument.Parse(text).RootElement.Clone();
-        }
-
-        public void Dispose() => _http.Dispose();
-    }
 }
