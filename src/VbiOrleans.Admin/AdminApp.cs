@@ -100,24 +100,32 @@ public static class AdminApp
         root.Subcommands.Add(recover);
 
         var restore = new Command("restore-snapshot",
-            "Replace the postal store's rows with those of the latest (or the named) archived snapshot, after checking its digest. Run it with the hosts stopped, then start them and run recover: the log rolls every meter forward from the snapshot.");
-        var postal = new Option<string>("--postal") { Description = "The postal store's PostgreSQL connection string [default: $ConnectionStrings__postal]" };
+            "Put a lost store back from the latest (or the named) archived snapshot, after checking its digest: --postal restores the postal store's rows; " +
+            "--module restores module memory and refills the module database's (empty) transaction log from the verified archive. Run it with the hosts " +
+            "stopped, then start them and run recover: module memory takes its later checkpoints from the log and the log rolls every meter forward.");
+        var postal = new Option<string>("--postal") { Description = "The postal store's PostgreSQL connection string" };
+        var module = new Option<string>("--module") { Description = "The module store's PostgreSQL connection string (a new database: run VbiOrleans.Host init-db on it first)" };
         var serviceId = new Option<string>("--service-id") { Description = "The Orleans service id whose rows are restored [default: the snapshot's]" };
         var snapshotName = new Option<string>("--snapshot") { Description = "The snapshot's name (yyyyMMddTHHmmssZ) [default: the latest complete one]" };
         restore.Options.Add(postal);
+        restore.Options.Add(module);
         restore.Options.Add(serviceId);
         restore.Options.Add(snapshotName);
+        restore.Options.Add(verifierKey);
         restore.SetAction(async (parse, token) =>
         {
             var store = OpenArchive(parse.GetValue(archive) ?? env(ArchiveVariable), parse.GetValue(container)!, stderr);
             if (store is null) return AdminExitCodes.Usage;
-            var connection = parse.GetValue(postal) ?? env("ConnectionStrings__postal");
-            if (string.IsNullOrWhiteSpace(connection))
+            var targets = new Dictionary<string, string>();
+            if (parse.GetValue(postal) is { } p && !string.IsNullOrWhiteSpace(p)) targets[Abstractions.StorageNames.Postal] = p;
+            if (parse.GetValue(module) is { } m && !string.IsNullOrWhiteSpace(m)) targets[Abstractions.StorageNames.Module] = m;
+            if (targets.Count == 0)
             {
-                stderr.WriteLine("error: give the postal store's connection string with --postal or ConnectionStrings__postal");
+                stderr.WriteLine("error: name the lost store(s): --postal and/or --module with a PostgreSQL connection string");
                 return AdminExitCodes.Usage;
             }
-            return await RestoreSnapshotAsync(store, connection, parse.GetValue(snapshotName), parse.GetValue(serviceId), stdout, stderr, parse.GetValue(json), token);
+            return await RestoreSnapshotAsync(store, targets, parse.GetValue(snapshotName), parse.GetValue(serviceId), parse.GetValue(verifierKey),
+                stdout, stderr, parse.GetValue(json), token);
         });
         root.Subcommands.Add(restore);
 
@@ -127,6 +135,14 @@ public static class AdminApp
 
     /// <summary>Reads every segment and checkpoint from the archive and runs the verifier, showing progress on stderr.</summary>
     public static async Task<(int Code, LogVerificationResult? Result)> VerifyLogAsync(IArchiveStore store, string? pinnedKey, TextWriter progress,
+        CancellationToken cancellationToken)
+    {
+        var (code, archived) = await ReadArchivedLogAsync(store, pinnedKey, progress, cancellationToken);
+        return (code, archived?.Verification);
+    }
+
+    /// <summary>The archived log, read and verified; the code is <see cref="AdminExitCodes.Ok"/> only if it verifies.</summary>
+    private static async Task<(int Code, ArchivedLog? Log)> ReadArchivedLogAsync(IArchiveStore store, string? pinnedKey, TextWriter progress,
         CancellationToken cancellationToken)
     {
         try
@@ -148,24 +164,14 @@ public static class AdminApp
                 progress.WriteLine($"error: the verifier key is malformed: {verifier.Error}");
                 return (AdminExitCodes.Usage, null);
             }
-
-            var names = await store.ListAsync(LogSealerGrain.SegmentsPrefix, cancellationToken);
-            var segments = new List<byte[]>(names.Count);
-            for (var i = 0; i < names.Count; i++)
-            {
-                segments.Add((await store.GetAsync(names[i], cancellationToken))!);
-                if (names.Count > 20 && (i + 1) % Math.Max(1, names.Count / 20) == 0) progress.WriteLine($"read {i + 1}/{names.Count} segments");
-            }
-            var notes = new List<string>();
-            foreach (var name in await store.ListAsync(LogSealerGrain.CheckpointsPrefix, cancellationToken))
-                notes.Add(Encoding.UTF8.GetString((await store.GetAsync(name, cancellationToken))!));
-            if (segments.Count == 0 && notes.Count == 0)
+            if ((await store.ListAsync(LogSealerGrain.SegmentsPrefix, cancellationToken)).Count == 0
+                && (await store.ListAsync(LogSealerGrain.CheckpointsPrefix, cancellationToken)).Count == 0)
             {
                 progress.WriteLine($"error: {store.Description} holds no log segments yet");
                 return (AdminExitCodes.NotFound, null);
             }
-            var result = new LogVerifier(verifier.Value).Verify(segments, notes);
-            return (result.Ok ? AdminExitCodes.Ok : AdminExitCodes.LogTampered, result);
+            var log = await ArchivedLog.ReadAsync(store, verifier.Value, progress, cancellationToken);
+            return (log.Verification.Ok ? AdminExitCodes.Ok : AdminExitCodes.LogTampered, log);
         }
         catch (Exception e) when (e is IOException or Azure.RequestFailedException or HttpRequestException or UnauthorizedAccessException)
         {
@@ -174,8 +180,12 @@ public static class AdminApp
         }
     }
 
-    private static async Task<int> RestoreSnapshotAsync(IArchiveStore store, string connection, string? name, string? serviceId, TextWriter stdout,
-        TextWriter stderr, bool json, CancellationToken cancellationToken)
+    /// <summary>
+    /// Checks everything first (the snapshot's digests; with the module store, the archived log verifies, carries its
+    /// wrapped key, and the module database's log is empty), then restores: nothing is changed when a check fails.
+    /// </summary>
+    private static async Task<int> RestoreSnapshotAsync(IArchiveStore store, IReadOnlyDictionary<string, string> targets, string? name, string? serviceId,
+        string? pinnedKey, TextWriter stdout, TextWriter stderr, bool json, CancellationToken cancellationToken)
     {
         try
         {
@@ -188,19 +198,72 @@ public static class AdminApp
                 return AdminExitCodes.NotFound;
             }
             var manifest = JsonSerializer.Deserialize<SnapshotManifest>((await store.GetAsync(chosen, cancellationToken))!, StoreSnapshots.Json)!;
-            var file = manifest.Files.Single(f => f.Store == Abstractions.StorageNames.Postal);
-            var content = (await store.GetAsync(file.Object, cancellationToken))!;
-            if (StoreSnapshots.Digest(content) != file.Sha256)
+            var contents = new Dictionary<string, (SnapshotFile File, byte[] Content)>();
+            foreach (var storeName in targets.Keys)
             {
-                stderr.WriteLine($"error: {file.Object} does not match the digest in its manifest; nothing restored");
-                return AdminExitCodes.LogTampered;
+                var file = manifest.Files.SingleOrDefault(f => f.Store == storeName);
+                if (file is null)
+                {
+                    stderr.WriteLine($"error: snapshot {manifest.Name} holds no copy of the {storeName} store");
+                    return AdminExitCodes.NotFound;
+                }
+                var content = await store.GetAsync(file.Object, cancellationToken) ?? [];
+                if (StoreSnapshots.Digest(content) != file.Sha256)
+                {
+                    stderr.WriteLine($"error: {file.Object} does not match the digest in its manifest; nothing restored");
+                    return AdminExitCodes.LogTampered;
+                }
+                contents[storeName] = (file, content);
             }
-            var rows = await StoreSnapshots.ImportAsync(connection, serviceId ?? manifest.ServiceId, content, cancellationToken);
-            Print(stdout, json, new { snapshot = manifest.Name, manifest.TakenAt, manifest.LogSize, rows },
-                $"postal store restored from snapshot {manifest.Name} (taken {manifest.TakenAt:u}, log size {manifest.LogSize}): {rows} rows; start the hosts and run recover");
-            return rows == file.Rows ? AdminExitCodes.Ok : AdminExitCodes.Mismatches;
+
+            ArchivedLog? log = null;
+            PostgresLogStore? logStore = null;
+            if (targets.TryGetValue(Abstractions.StorageNames.Module, out var moduleConnection))
+            {
+                var (code, read) = await ReadArchivedLogAsync(store, pinnedKey, stderr, cancellationToken);
+                if (code != AdminExitCodes.Ok)
+                {
+                    if (read is not null) stderr.WriteLine($"the archived log does not verify, nothing restored: {Describe(read.Verification)}");
+                    return code;
+                }
+                if (read!.KeyToken is null)
+                {
+                    stderr.WriteLine($"error: {store.Description} holds no wrapped log key ({LogSealerGrain.KeyTokenName}); the log's records cannot be read back, nothing restored");
+                    return AdminExitCodes.NotFound;
+                }
+                log = read;
+                logStore = new PostgresLogStore(moduleConnection);
+                var (records, checkpoints) = await logStore.CountAsync(cancellationToken);
+                if (records > 0 || checkpoints > 0)
+                {
+                    stderr.WriteLine($"error: the log in {logStore.Description} already holds {records} records and {checkpoints} checkpoints: hosts ran on this " +
+                        "module database after the loss. Stop them, drop and re-create the database (VbiOrleans.Host init-db), and restore again; nothing restored");
+                    await logStore.DisposeAsync();
+                    return AdminExitCodes.Refused;
+                }
+                stderr.WriteLine($"archive verified: {Describe(read.Verification)}");
+            }
+
+            var restored = new Dictionary<string, long>();
+            var mismatched = false;
+            foreach (var (storeName, (file, content)) in contents)
+            {
+                var rows = await StoreSnapshots.ImportAsync(targets[storeName], serviceId ?? manifest.ServiceId, content, cancellationToken);
+                restored[storeName] = rows;
+                mismatched |= rows != file.Rows;
+            }
+            if (logStore is not null)
+            {
+                await using (logStore) await logStore.ImportAsync(log!, cancellationToken);
+            }
+
+            var lines = string.Join(", ", restored.Select(r => $"{r.Key} {r.Value} rows"));
+            var logLine = log is null ? "" : $"; the log refilled from the archive: {log.Entries.Count} entries, {log.Checkpoints.Count} checkpoints";
+            Print(stdout, json, new { snapshot = manifest.Name, manifest.TakenAt, manifest.LogSize, rows = restored, logEntries = log?.Entries.Count, logCheckpoints = log?.Checkpoints.Count },
+                $"restored from snapshot {manifest.Name} (taken {manifest.TakenAt:u}, log size {manifest.LogSize}): {lines}{logLine}; start the hosts and run recover");
+            return mismatched ? AdminExitCodes.Mismatches : AdminExitCodes.Ok;
         }
-        catch (Exception e) when (e is Npgsql.NpgsqlException or IOException or Azure.RequestFailedException)
+        catch (Exception e) when (e is Npgsql.NpgsqlException or IOException or Azure.RequestFailedException or InvalidOperationException)
         {
             stderr.WriteLine($"error: {e.Message}");
             return AdminExitCodes.Unavailable;

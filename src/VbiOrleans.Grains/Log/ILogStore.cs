@@ -1,6 +1,10 @@
 namespace VbiOrleans.Grains.Log;
 
-/// <summary>A log row as it is appended: the public columns and the encrypted record.</summary>
+/// <summary>
+/// A log row as it is appended: the public columns and the encrypted record. A row imported from the archive after
+/// the module database was lost (<see cref="ArchivedLog"/>) carries its leaf index in <paramref name="ImportedIndex"/>,
+/// and its <paramref name="Record"/> is then the encoded entry, whose sealed secret holds the record.
+/// </summary>
 public sealed record PendingLogRow(
     string MeterId,
     long Sequence,
@@ -11,7 +15,8 @@ public sealed record PendingLogRow(
     DateTimeOffset At,
     string ModuleSerial,
     byte[] PublicPayload,
-    byte[] Record);
+    byte[] Record,
+    long? ImportedIndex = null);
 
 /// <summary>A row taken for sealing: its arrival id and its content.</summary>
 public sealed record UnsealedLogRow(long Id, PendingLogRow Row);
@@ -50,6 +55,9 @@ public interface ILogStore
     Task<StoredCheckpoint?> LatestCheckpointAsync(CancellationToken cancellationToken = default);
 
     Task<StoredCheckpoint?> CheckpointAsync(long size, CancellationToken cancellationToken = default);
+
+    /// <summary>The leaf hashes of the sealed entries from leaf index <paramref name="start"/> on, in index order.</summary>
+    Task<IReadOnlyList<byte[]>> LeafHashesFromAsync(long start, CancellationToken cancellationToken = default);
 
     /// <summary>The sealed entries with leaf index in [start, end), in index order.</summary>
     Task<IReadOnlyList<byte[]>> SealedEntriesAsync(long start, long end, CancellationToken cancellationToken = default);

@@ -29,7 +29,10 @@ public sealed class LogSealerGrain(
     public const string SegmentsPrefix = "log/segments/";
     public const string CheckpointsPrefix = "log/checkpoints/";
     public const string VerifierKeyName = "log/verifier-key.txt";
-    private const string ShippedState = "shipped-size";
+    /// <summary>The log key wrapped by the module master key: only the module's HSM can open it. With it, the archive
+    /// alone can refill the log store of a lost module database (<see cref="ArchivedLog"/>).</summary>
+    public const string KeyTokenName = "log/log-key.token";
+    public const string ShippedState = "shipped-size";
     private const int SealBatch = 5_000;
 
     private MerkleAccumulator? _tree;
@@ -37,6 +40,7 @@ public sealed class LogSealerGrain(
     private DateTimeOffset? _lastShippedAt;
     private string? _lastShipError;
     private bool _busy;
+    private bool _adopted;
 
     private LogOptions Options => options.Value;
     private ILogStore Store => log.Store;
@@ -100,6 +104,7 @@ public sealed class LogSealerGrain(
     private async Task SealAllAsync()
     {
         var key = await log.KeyAsync();
+        if (!_adopted) await AdoptImportedAsync();
         while (true)
         {
             var rows = await Store.TakeUnsealedAsync(SealBatch);
@@ -124,6 +129,28 @@ public sealed class LogSealerGrain(
     }
 
     /// <summary>
+    /// Entries imported from the archive (a lost module database refilled by <c>vbi-admin restore-snapshot --module</c>)
+    /// may run on past the last archived checkpoint, when a ship was cut off before writing it. They are sealed rows
+    /// already: take them into the tree and sign a checkpoint over them before anything new is sealed after them.
+    /// </summary>
+    private async Task AdoptImportedAsync()
+    {
+        var hashes = await Store.LeafHashesFromAsync(_tree!.Size);
+        if (hashes.Count > 0)
+        {
+            var tree = _tree.Clone();
+            foreach (var hash in hashes) tree.Append(hash);
+            var root = tree.RootHash();
+            var note = await new LogCheckpoint(Options.Origin, tree.Size, root).SignAsync(_signer!);
+            await Store.SealAsync([], new StoredCheckpoint(tree.Size, root, note.Encode(), EncodeAccumulator(tree)));
+            logger.LogWarning("Signed a checkpoint over {Count} sealed entries beyond the last checkpoint (imported from the archive), to size {Size}",
+                hashes.Count, tree.Size);
+            _tree = tree;
+        }
+        _adopted = true;
+    }
+
+    /// <summary>
     /// Ships the sealed entries the archive lacks as segments, and the checkpoint at their end. Objects are
     /// write-once: an object already there from an attempt that failed after writing it must be byte-identical.
     /// </summary>
@@ -138,6 +165,7 @@ public sealed class LogSealerGrain(
         try
         {
             await PutOnceAsync(VerifierKeyName, System.Text.Encoding.UTF8.GetBytes(_signer!.Verifier.VerifierKey + "\n"));
+            await PutOnceAsync(KeyTokenName, await log.KeyTokenAsync());
             shipped = await ArchivedEndAsync(shipped);
             shipped = await SkipArchivedSegmentsAsync(shipped, latest.Size);
             for (var start = shipped; start < latest.Size; start += Options.MaxSegmentEntries)

@@ -6,7 +6,7 @@ namespace VbiOrleans.Grains.Log;
 public sealed class MemoryLogStore : ILogStore
 {
     private readonly Lock _lock = new();
-    private readonly List<(PendingLogRow Row, long? LeafIndex, byte[]? Entry)> _rows = [];
+    private readonly List<(PendingLogRow Row, long? LeafIndex, byte[]? Entry, byte[]? LeafHash)> _rows = [];
     private readonly SortedDictionary<long, StoredCheckpoint> _checkpoints = [];
     private readonly Dictionary<string, byte[]> _state = [];
 
@@ -14,7 +14,7 @@ public sealed class MemoryLogStore : ILogStore
 
     public Task AppendAsync(IReadOnlyList<PendingLogRow> rows, CancellationToken cancellationToken = default)
     {
-        lock (_lock) _rows.AddRange(rows.Select(r => (r, (long?)null, (byte[]?)null)));
+        lock (_lock) _rows.AddRange(rows.Select(r => (r, (long?)null, (byte[]?)null, (byte[]?)null)));
         return Task.CompletedTask;
     }
 
@@ -56,9 +56,9 @@ public sealed class MemoryLogStore : ILogStore
         {
             foreach (var sealedRow in rows)
             {
-                var (row, leaf, _) = _rows[(int)sealedRow.Id];
+                var (row, leaf, _, _) = _rows[(int)sealedRow.Id];
                 if (leaf is not null) throw new InvalidOperationException($"log row {sealedRow.Id} is already sealed");
-                _rows[(int)sealedRow.Id] = (row, sealedRow.LeafIndex, sealedRow.Entry);
+                _rows[(int)sealedRow.Id] = (row, sealedRow.LeafIndex, sealedRow.Entry, sealedRow.LeafHash);
             }
             _checkpoints[checkpoint.Size] = checkpoint;
         }
@@ -80,6 +80,12 @@ public sealed class MemoryLogStore : ILogStore
         lock (_lock)
             return Task.FromResult<IReadOnlyList<byte[]>>([.. _rows.Where(r => r.LeafIndex >= start && r.LeafIndex < end)
                 .OrderBy(r => r.LeafIndex).Select(r => r.Entry!)]);
+    }
+
+    public Task<IReadOnlyList<byte[]>> LeafHashesFromAsync(long start, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+            return Task.FromResult<IReadOnlyList<byte[]>>([.. _rows.Where(r => r.LeafIndex >= start).OrderBy(r => r.LeafIndex).Select(r => r.LeafHash!)]);
     }
 
     public Task<long> UnsealedCountAsync(CancellationToken cancellationToken = default)

@@ -22,6 +22,13 @@ public sealed class PostgresLogStore(string connectionString) : ILogStore, IAsyn
 
     private const string Columns = "meter_id, meter_sequence, kind, amount_mills, ar_mills, dr_mills, at, module_serial, public_payload, record";
 
+    /// <summary>
+    /// <see cref="Columns"/> as read back: a row imported from the archive has an empty record, and is read as its
+    /// encoded entry and leaf index (<see cref="PendingLogRow.ImportedIndex"/>).
+    /// </summary>
+    private const string ReadColumns = "meter_id, meter_sequence, kind, amount_mills, ar_mills, dr_mills, at, module_serial, public_payload, " +
+        "CASE WHEN octet_length(record) = 0 THEN entry ELSE record END, CASE WHEN octet_length(record) = 0 THEN leaf_index END";
+
     public async Task AppendAsync(IReadOnlyList<PendingLogRow> rows, CancellationToken cancellationToken = default)
     {
         if (rows.Count == 0) return;
@@ -47,7 +54,7 @@ public sealed class PostgresLogStore(string connectionString) : ILogStore, IAsyn
 
     public async Task<IReadOnlyList<PendingLogRow>> ReadMeterAsync(string meterId, long afterSequence, CancellationToken cancellationToken = default)
     {
-        await using var command = _source.CreateCommand($"SELECT {Columns} FROM vbi_log WHERE meter_id = $1 AND meter_sequence > $2 ORDER BY id");
+        await using var command = _source.CreateCommand($"SELECT {ReadColumns} FROM vbi_log WHERE meter_id = $1 AND meter_sequence > $2 ORDER BY id");
         command.Parameters.Add(new NpgsqlParameter { Value = meterId });
         command.Parameters.Add(new NpgsqlParameter { Value = afterSequence });
         var rows = new List<PendingLogRow>();
@@ -58,7 +65,7 @@ public sealed class PostgresLogStore(string connectionString) : ILogStore, IAsyn
 
     public async IAsyncEnumerable<PendingLogRow> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        await using var command = _source.CreateCommand($"SELECT {Columns} FROM vbi_log ORDER BY id");
+        await using var command = _source.CreateCommand($"SELECT {ReadColumns} FROM vbi_log ORDER BY id");
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken)) yield return ReadRow(reader, 0);
     }
@@ -77,7 +84,7 @@ public sealed class PostgresLogStore(string connectionString) : ILogStore, IAsyn
 
     public async Task<IReadOnlyList<UnsealedLogRow>> TakeUnsealedAsync(int limit, CancellationToken cancellationToken = default)
     {
-        await using var command = _source.CreateCommand($"SELECT id, {Columns} FROM vbi_log WHERE leaf_index IS NULL ORDER BY id LIMIT $1");
+        await using var command = _source.CreateCommand($"SELECT id, {ReadColumns} FROM vbi_log WHERE leaf_index IS NULL ORDER BY id LIMIT $1");
         command.Parameters.Add(new NpgsqlParameter { Value = limit });
         var rows = new List<UnsealedLogRow>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -142,6 +149,89 @@ public sealed class PostgresLogStore(string connectionString) : ILogStore, IAsyn
         return entries;
     }
 
+    public async Task<IReadOnlyList<byte[]>> LeafHashesFromAsync(long start, CancellationToken cancellationToken = default)
+    {
+        await using var command = _source.CreateCommand("SELECT leaf_hash FROM vbi_log WHERE leaf_index >= $1 ORDER BY leaf_index");
+        command.Parameters.Add(new NpgsqlParameter { Value = start });
+        var hashes = new List<byte[]>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken)) hashes.Add((byte[])reader[0]);
+        return hashes;
+    }
+
+    /// <summary>How many records and checkpoints the log holds: (0, 0) for the log of a new (or lost) module database.</summary>
+    public async Task<(long Records, long Checkpoints)> CountAsync(CancellationToken cancellationToken = default)
+    {
+        await using var command = _source.CreateCommand("SELECT (SELECT count(*) FROM vbi_log), (SELECT count(*) FROM vbi_log_checkpoint)");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return (reader.GetInt64(0), reader.GetInt64(1));
+    }
+
+    /// <summary>
+    /// Puts an archived log into this (empty) log store, in one transaction: every entry as a sealed row (its record
+    /// read later from the entry's sealed secret), every signed checkpoint with the Merkle accumulator at its size, the
+    /// wrapped log key, and the archive's extent as shipped. Refuses a log store that holds anything.
+    /// </summary>
+    public async Task ImportAsync(ArchivedLog archived, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await _source.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var lockTables = new NpgsqlCommand("LOCK TABLE vbi_log, vbi_log_checkpoint IN EXCLUSIVE MODE", connection, transaction))
+            await lockTables.ExecuteNonQueryAsync(cancellationToken);
+        await using (var count = new NpgsqlCommand("SELECT (SELECT count(*) FROM vbi_log) + (SELECT count(*) FROM vbi_log_checkpoint)", connection, transaction))
+        {
+            if ((long)(await count.ExecuteScalarAsync(cancellationToken))! != 0)
+                throw new InvalidOperationException($"the log in {Description} is not empty: hosts ran on this module database after the loss. " +
+                    "Stop them, drop and re-create the database (VbiOrleans.Host init-db), and restore again");
+        }
+        await using (var writer = await connection.BeginBinaryImportAsync(
+            $"COPY vbi_log ({Columns}, leaf_index, entry, leaf_hash) FROM STDIN (FORMAT BINARY)", cancellationToken))
+        {
+            foreach (var e in archived.Entries)
+            {
+                var entry = e.Entry;
+                await writer.StartRowAsync(cancellationToken);
+                await writer.WriteAsync(entry.MeterId, NpgsqlDbType.Text, cancellationToken);
+                await writer.WriteAsync(entry.MeterSequence, NpgsqlDbType.Bigint, cancellationToken);
+                await writer.WriteAsync((short)entry.Kind, NpgsqlDbType.Smallint, cancellationToken);
+                await writer.WriteAsync(entry.AmountMills, NpgsqlDbType.Bigint, cancellationToken);
+                await writer.WriteAsync(entry.AscendingAfterMills, NpgsqlDbType.Bigint, cancellationToken);
+                await writer.WriteAsync(entry.DescendingAfterMills, NpgsqlDbType.Bigint, cancellationToken);
+                await writer.WriteAsync(entry.Time.ToUniversalTime(), NpgsqlDbType.TimestampTz, cancellationToken);
+                await writer.WriteAsync(entry.ModuleSerial, NpgsqlDbType.Text, cancellationToken);
+                await writer.WriteAsync(entry.PublicPayload, NpgsqlDbType.Bytea, cancellationToken);
+                await writer.WriteAsync(Array.Empty<byte>(), NpgsqlDbType.Bytea, cancellationToken);
+                await writer.WriteAsync(entry.Index, NpgsqlDbType.Bigint, cancellationToken);
+                await writer.WriteAsync(e.Bytes, NpgsqlDbType.Bytea, cancellationToken);
+                await writer.WriteAsync(e.LeafHash, NpgsqlDbType.Bytea, cancellationToken);
+            }
+            await writer.CompleteAsync(cancellationToken);
+        }
+        var batch = new NpgsqlBatch(connection, transaction);
+        await using (batch)
+        {
+            foreach (var c in archived.Checkpoints)
+            {
+                var insert = new NpgsqlBatchCommand("INSERT INTO vbi_log_checkpoint (size, root, note, accumulator) VALUES ($1, $2, $3, $4)");
+                insert.Parameters.Add(new NpgsqlParameter { Value = c.Size });
+                insert.Parameters.Add(new NpgsqlParameter { Value = c.Root });
+                insert.Parameters.Add(new NpgsqlParameter { Value = c.Note });
+                insert.Parameters.Add(new NpgsqlParameter { Value = c.Accumulator });
+                batch.BatchCommands.Add(insert);
+            }
+            foreach (var (name, value) in new[] { (TransactionLog.KeyTokenState, archived.KeyToken), (LogSealerGrain.ShippedState, archived.ShippedSizeValue()) })
+            {
+                var upsert = new NpgsqlBatchCommand("INSERT INTO vbi_log_state (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value");
+                upsert.Parameters.Add(new NpgsqlParameter { Value = name });
+                upsert.Parameters.Add(new NpgsqlParameter { Value = value });
+                batch.BatchCommands.Add(upsert);
+            }
+            await batch.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
+    }
+
     public async Task<long> UnsealedCountAsync(CancellationToken cancellationToken = default)
     {
         await using var command = _source.CreateCommand("SELECT count(*) FROM vbi_log WHERE leaf_index IS NULL");
@@ -168,7 +258,8 @@ public sealed class PostgresLogStore(string connectionString) : ILogStore, IAsyn
 
     private static PendingLogRow ReadRow(NpgsqlDataReader r, int at) => new(
         r.GetString(at), r.GetInt64(at + 1), (byte)r.GetInt16(at + 2), r.GetInt64(at + 3), r.GetInt64(at + 4), r.GetInt64(at + 5),
-        new DateTimeOffset(r.GetDateTime(at + 6), TimeSpan.Zero), r.GetString(at + 7), (byte[])r[at + 8], (byte[])r[at + 9]);
+        new DateTimeOffset(r.GetDateTime(at + 6), TimeSpan.Zero), r.GetString(at + 7), (byte[])r[at + 8], (byte[])r[at + 9],
+        r.IsDBNull(at + 10) ? null : r.GetInt64(at + 10));
 
     public ValueTask DisposeAsync() => _source.DisposeAsync();
 }

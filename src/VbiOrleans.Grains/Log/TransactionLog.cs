@@ -6,6 +6,7 @@ using Orleans.Serialization;
 using VbiOrleans.Abstractions.Log;
 using VbiOrleans.Grains.Modules;
 using VbiOrleans.Grains.Telemetry;
+using VbiOrleans.TransactionLog.Entries;
 
 namespace VbiOrleans.Grains.Log;
 
@@ -17,7 +18,8 @@ namespace VbiOrleans.Grains.Log;
 /// </summary>
 public sealed class TransactionLog : IAsyncDisposable
 {
-    private const string LogKeyState = "log-key-token";
+    /// <summary>The name under which the log store keeps the wrapped log key (and the archive a copy, for a lost module database).</summary>
+    public const string KeyTokenState = "log-key-token";
     private const int MaxBatch = 512;
 
     private readonly ILogStore _store;
@@ -67,10 +69,28 @@ public sealed class TransactionLog : IAsyncDisposable
     }
 
     /// <summary>The record inside a row, decrypted: its AAD binds it to the row's meter and sequence.</summary>
-    public LogRecord Open(PendingLogRow row, byte[] key) => Deserialize(Decrypt(key, row.Record, Aad(row.MeterId, row.Sequence)));
+    public LogRecord Open(PendingLogRow row, byte[] key) => Deserialize(OpenBytes(row, key));
 
-    /// <summary>The plaintext of a row's record, for the sealer to re-encrypt bound to the entry's index.</summary>
-    public byte[] OpenBytes(PendingLogRow row, byte[] key) => Decrypt(key, row.Record, Aad(row.MeterId, row.Sequence));
+    /// <summary>
+    /// The plaintext of a row's record, for the sealer to re-encrypt bound to the entry's index. A row imported from
+    /// the archive holds the entry, whose sealed secret is the record bound to the entry's index and meter.
+    /// </summary>
+    public byte[] OpenBytes(PendingLogRow row, byte[] key)
+    {
+        if (row.ImportedIndex is not { } index) return Decrypt(key, row.Record, Aad(row.MeterId, row.Sequence));
+        var entry = LogEntry.Decode(row.Record);
+        if (!entry.IsSuccess || entry.Value.Index != index || entry.Value.MeterId != row.MeterId || entry.Value.MeterSequence != row.Sequence)
+            throw new CryptographicException($"the imported log entry {index} does not match its row (meter {row.MeterId}, sequence {row.Sequence})");
+        var secret = entry.Value.OpenSecret(key);
+        return secret.IsSuccess ? secret.Value : throw new CryptographicException($"the imported log entry {index} does not open under the log key: {secret.Error}");
+    }
+
+    /// <summary>The log key wrapped by the module master key, made first if need be (the sealer archives it).</summary>
+    public async Task<byte[]> KeyTokenAsync()
+    {
+        await KeyAsync();
+        return await _store.GetStateAsync(KeyTokenState) ?? throw new InvalidOperationException("the log key token vanished from the log store");
+    }
 
     public LogRecord Deserialize(byte[] plaintext) =>
         _serializer.Deserialize<LogRecord>(plaintext) ?? throw new CryptographicException("a log record decrypted to nothing");
@@ -83,11 +103,11 @@ public sealed class TransactionLog : IAsyncDisposable
         try
         {
             if (_key is { } raced) return raced;
-            var token = await _store.GetStateAsync(LogKeyState);
+            var token = await _store.GetStateAsync(KeyTokenState);
             if (token is null)
             {
                 var (_, fresh) = await _crypto.NewDataKeyAsync();
-                token = await _store.SetStateAsync(LogKeyState, fresh, onlyIfAbsent: true);
+                token = await _store.SetStateAsync(KeyTokenState, fresh, onlyIfAbsent: true);
             }
             _key = await _crypto.DataKeyAsync(token);
             return _key;

@@ -34,6 +34,50 @@ public sealed class ModuleSessionGrain(
     private ICryptoWorkerGrain Worker => GrainFactory.GetGrain<ICryptoWorkerGrain>(0);
     private string MeterId => this.GetPrimaryKeyString();
 
+    public override Task OnActivateAsync(CancellationToken cancellationToken) => ReseedFromLogAsync();
+
+    /// <summary>
+    /// Module memory is written before the log (steps 6 and 7), so the log is never ahead of it, unless module memory
+    /// itself came back from a snapshot, or was lost, with the module database (docs/transaction-log.md, "A lost
+    /// module database"). Then the log, refilled from the archive, holds the meter's later checkpoints: module memory
+    /// takes the last K of them, provided they run on without a gap from what it holds. Anything else is left to the
+    /// recovery matrix. Checked once per activation: a restore happens with the hosts stopped.
+    /// </summary>
+    private async Task ReseedFromLogAsync()
+    {
+        var state = memory.State;
+        if (state.InhibitReason is not null) return;
+        var latest = state.Checkpoints.Count > 0 ? state.Checkpoints[^1] : null;
+        var logged = (await log.ReadMeterAsync(MeterId, (latest?.Sequence ?? 0) - 1)).Where(r => !r.Change.IsEvent)
+            .GroupBy(r => r.Sequence).ToDictionary(g => g.Key, g => g.Last().Change.Checkpoint!);
+        if (logged.Count == 0) return;
+        var top = logged.Keys.Max();
+        if (latest is not null && top <= latest.Sequence) return;
+        if (latest is not null && !(logged.TryGetValue(latest.Sequence, out var same) && same.ToDomain().SameAs(latest.ToDomain())))
+        {
+            logger.LogError("Meter {MeterId}: the log runs on to sequence {Top} but does not hold module memory's checkpoint {Sequence}; module memory is left as it is",
+                MeterId, top, latest.Sequence);
+            return;
+        }
+
+        var depth = options.Value.MemoryDepth;
+        var newer = new List<CheckpointData>();
+        for (var sequence = top; newer.Count < depth && sequence > (latest?.Sequence ?? -1) && logged.TryGetValue(sequence, out var checkpoint); sequence--)
+            newer.Insert(0, checkpoint);
+        if (latest is not null && newer.Count < depth && newer[0].Sequence != latest.Sequence + 1)
+        {
+            logger.LogError("Meter {MeterId}: the log misses checkpoints between module memory's {Sequence} and its latest {Top}; module memory is left as it is",
+                MeterId, latest.Sequence, top);
+            return;
+        }
+        state.Checkpoints = [.. state.Checkpoints.Concat(newer).TakeLast(depth)];
+        AddAudit($"reseeded from the log: module memory was at {latest?.Sequence.ToString() ?? "nothing"}, the log at {top}");
+        await memory.WriteStateAsync();
+        VbiTelemetry.ModuleMemoryReseeds.Add(1);
+        logger.LogWarning("Meter {MeterId}: module memory was at {Sequence} and the log at {Top}; module memory reseeded from the log",
+            MeterId, latest?.Sequence.ToString() ?? "nothing", top);
+    }
+
     public async Task<ModuleOutcome> Provision()
     {
         var state = memory.State;
@@ -146,6 +190,7 @@ public sealed class ModuleSessionGrain(
 
     public async Task<ModuleOutcome> Reconcile(CheckpointData? postalCheckpoint)
     {
+        await ReseedFromLogAsync();
         var memoryCheckpoints = memory.State.Checkpoints.Select(c => c.ToDomain()).ToList();
         if (memoryCheckpoints.Count == 0 || memory.State.InhibitReason is not null) return ModuleOutcome.Fail(ErrorCode.None, "nothing to reconcile");
         var postal = postalCheckpoint?.ToDomain();

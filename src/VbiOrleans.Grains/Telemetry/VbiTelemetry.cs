@@ -32,6 +32,9 @@ public static class VbiTelemetry
     public static readonly Counter<long> RollForwards =
         Meter.CreateCounter<long>("vbi.meters.rolled_forward", description: "Transactions replayed from the log into a postal row that was behind");
 
+    public static readonly Counter<long> ModuleMemoryReseeds =
+        Meter.CreateCounter<long>("vbi.module.memory_reseeded", description: "Meters whose module memory was behind the log (a restored module database) and took its checkpoints from the log");
+
     public static readonly Counter<long> LogAppended =
         Meter.CreateCounter<long>("vbi.log.appended", description: "Transactions appended to the transaction log");
 

@@ -1,4 +1,6 @@
 using Npgsql;
+using VbiOrleans.Grains.Archive;
+using VbiOrleans.Grains.Log;
 using VbiOrleans.Host.Configuration;
 
 namespace VbiOrleans.Host.Database;
@@ -34,6 +36,32 @@ public static class StartupChecks
             }
         }
         return null;
+    }
+
+    /// <summary>
+    /// A module database whose log holds nothing, beside an archive that holds a log, was lost or replaced: a host
+    /// that started on it would make a new log key, seal a second log over the archived one and inhibit every meter
+    /// whose module memory is gone. It refuses, naming the recovery. An archive that cannot be reached is not a reason
+    /// to refuse (the log keeps everything until it can be shipped).
+    /// </summary>
+    public static async Task<string?> CheckLogAgainstArchiveAsync(StoreConnections connections, IArchiveStore archive, CancellationToken cancellationToken)
+    {
+        await using var store = new PostgresLogStore(connections[Abstractions.StorageNames.Module]);
+        var (records, checkpoints) = await store.CountAsync(cancellationToken);
+        if (records > 0 || checkpoints > 0) return null;
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(15));
+            if (await archive.GetAsync(LogSealerGrain.VerifierKeyName, timeout.Token) is null) return null;
+        }
+        catch (Exception e) when (e is IOException or Azure.RequestFailedException or HttpRequestException or OperationCanceledException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+        return $"the module database at {StoreConnections.Describe(connections[Abstractions.StorageNames.Module])} holds no transaction log, but the archive " +
+               $"{archive.Description} holds one: the module database was lost or replaced. Restore it with `vbi-admin restore-snapshot --module` " +
+               "(docs/transaction-log.md, \"A lost module database\"), or give this deployment a new archive container (Vbi:Archive:Container)";
     }
 
     private static string OneLine(Exception e)

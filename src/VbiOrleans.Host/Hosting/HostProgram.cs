@@ -128,6 +128,10 @@ public static class HostProgram
         {
             return Refuse(ExitConfiguration, e.Message);
         }
+        if (options.Profile == HostProfile.Cluster && await StartupChecks.CheckLogAgainstArchiveAsync(connections!, archive, CancellationToken.None) is { } lost)
+        {
+            return Refuse(ExitDependency, lost);
+        }
 
         Configure(builder, options, connections, operators, archive, hsm);
         var app = builder.Build();

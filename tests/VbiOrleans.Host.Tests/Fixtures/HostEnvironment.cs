@@ -55,9 +55,21 @@ public static class HostEnvironment
         {
             env[$"ConnectionStrings__{store}"] = connectionString;
         }
+        // Scratch databases get an archive container of their own: a new module database beside an archive that holds
+        // another log is a lost module database, and the host refuses to start on it.
+        if (stores is not null) env["Vbi__Archive__Container"] = ContainerName(clusterId);
         return env;
     }
 
     public static Dictionary<string, string> AllStoresIn(string database) =>
         new[] { "postal", "module", "commerce", "membership" }.ToDictionary(s => s, _ => LocalServices.ConnectionString(database));
+
+    /// <summary>A blob container name for the cluster: lowercase letters, digits and single hyphens, 3 to 63 characters.</summary>
+    public static string ContainerName(string clusterId)
+    {
+        var name = new string([.. clusterId.ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) ? c : '-')]);
+        while (name.Contains("--", StringComparison.Ordinal)) name = name.Replace("--", "-", StringComparison.Ordinal);
+        name = "vbi-" + name.Trim('-');
+        return name.Length <= 63 ? name : name[..63].TrimEnd('-');
+    }
 }
