@@ -327,11 +327,26 @@ public static class HostProgram
         return new OperatorDirectory(list);
     }
 
+    /// <summary>
+    /// The Local profile keeps its log and keys in memory, so the default archive folder of an earlier run belongs to
+    /// a log that is gone; shipping the new log over it would conflict with every object. It is moved aside, kept.
+    /// </summary>
+    private static void SetPreviousLocalArchiveAside(string dataDirectory)
+    {
+        var folder = Path.GetFullPath(Path.Combine(dataDirectory, "archive"));
+        if (!Directory.Exists(folder) || !Directory.EnumerateFileSystemEntries(folder).Any()) return;
+        var aside = Path.Combine(Path.GetFullPath(dataDirectory), "archive-previous", DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmssfff'Z'", System.Globalization.CultureInfo.InvariantCulture));
+        Directory.CreateDirectory(Path.GetDirectoryName(aside)!);
+        Directory.Move(folder, aside);
+        Console.WriteLine($"Local profile: the archive of an earlier run was moved to {aside}");
+    }
+
     private static IArchiveStore CreateArchive(VbiOptions options, IConfiguration configuration)
     {
         var kind = options.Archive.Kind ?? (options.Profile == HostProfile.Local ? ArchiveKind.Folder : ArchiveKind.Blob);
         if (kind == ArchiveKind.Folder)
         {
+            if (options.Archive.Folder is null && options.Profile == HostProfile.Local) SetPreviousLocalArchiveAside(options.DataDirectory);
             return new FolderArchiveStore(Path.GetFullPath(options.Archive.Folder ?? Path.Combine(options.DataDirectory, "archive")));
         }
         var connectionString = configuration.GetConnectionString("archive");

@@ -31,6 +31,7 @@ public sealed class ModuleStoreRecoveryTests(ITestOutputHelper output)
             using var taken = await http.PostAsync("/v1/operator/snapshots", null);
             Assert.True(taken.IsSuccessStatusCode, await taken.Content.ReadAsStringAsync());
         }
+        await cluster.ShipLogAsync();
         // After the snapshot: what only the archived log knows.
         await workload.RunMixedAsync(600, concurrency: 32);
         var shipped = await cluster.ShipLogAsync();
@@ -38,9 +39,16 @@ public sealed class ModuleStoreRecoveryTests(ITestOutputHelper output)
         foreach (var m in workload.Meters) recorded[m.Id] = await cluster.Grains.GetGrain<IMeterGrain>(m.Id).Audit();
 
         await cluster.KillHostAsync();
+        // The last ship was cut off before it wrote its checkpoint: its segments are archived, no checkpoint covers them.
+        var archive = new Azure.Storage.Blobs.BlobContainerClient(LocalServices.ArchiveConnectionString, cluster.Container);
+        var notes = new List<string>();
+        await foreach (var blob in archive.GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, "log/checkpoints/", CancellationToken.None)) notes.Add(blob.Name);
+        Assert.True(notes.Count >= 2, $"the test needs at least two shipped checkpoints, the archive has {notes.Count}");
+        var cut = notes.Order(StringComparer.Ordinal).Last();
+        await archive.DeleteBlobAsync(cut);
         await ResetDatabaseAsync(cluster.PostalDatabase);
         await ResetDatabaseAsync(cluster.ModuleDatabase);
-        output.WriteLine($"postal and module databases lost; the archive holds {shipped.GetProperty("shipped").GetInt64()} log entries");
+        output.WriteLine($"postal and module databases lost; the archive holds {shipped.GetProperty("shipped").GetInt64()} log entries, the last ship's checkpoint {cut} is gone");
 
         // A host started on the new, empty module database beside the archive of the old one refuses, naming the recovery.
         await using (var refused = HostProcess.Start(cluster.Environment))
@@ -89,6 +97,7 @@ public sealed class ModuleStoreRecoveryTests(ITestOutputHelper output)
         var (verifyExit, verifyOut, verifyErr) = await RecoveryCluster.AdminAsync("verify-log", "--archive", LocalServices.ArchiveConnectionString,
             "--container", cluster.Container, "--verifier-key", shipped.GetProperty("verifierKey").GetString()!);
         Assert.True(verifyExit == AdminExitCodes.Ok, $"verify-log exited {verifyExit}\n{verifyOut}\n{verifyErr}");
+        Assert.Contains($"verified size {continued.GetProperty("size").GetInt64()}", verifyOut);
         output.WriteLine($"after 200 more transactions: {verifyOut.Trim()}");
     }
 
