@@ -1,9 +1,11 @@
 namespace VbiOrleans.Grains.Log;
 
 /// <summary>
-/// A log row as it is appended: the public columns and the encrypted record. A row imported from the archive after
-/// the module database was lost (<see cref="ArchivedLog"/>) carries its leaf index in <paramref name="ImportedIndex"/>,
-/// and its <paramref name="Record"/> is then the encoded entry, whose sealed secret holds the record.
+/// A log row as it is appended: the public columns and the encrypted record. Once sealed, a PostgreSQL row keeps its
+/// record only inside its entry (so the record is not stored twice), and so does a row imported from the archive
+/// after the module database was lost (<see cref="ArchivedLog"/>): such a row is read with its leaf index in
+/// <paramref name="EntryIndex"/>, and its <paramref name="Record"/> is then the encoded entry, whose sealed secret
+/// holds the record.
 /// </summary>
 public sealed record PendingLogRow(
     string MeterId,
@@ -16,7 +18,7 @@ public sealed record PendingLogRow(
     string ModuleSerial,
     byte[] PublicPayload,
     byte[] Record,
-    long? ImportedIndex = null);
+    long? EntryIndex = null);
 
 /// <summary>A row taken for sealing: its arrival id and its content.</summary>
 public sealed record UnsealedLogRow(long Id, PendingLogRow Row);

@@ -23,8 +23,8 @@ public sealed class PostgresLogStore(string connectionString) : ILogStore, IAsyn
     private const string Columns = "meter_id, meter_sequence, kind, amount_mills, ar_mills, dr_mills, at, module_serial, public_payload, record";
 
     /// <summary>
-    /// <see cref="Columns"/> as read back: a row imported from the archive has an empty record, and is read as its
-    /// encoded entry and leaf index (<see cref="PendingLogRow.ImportedIndex"/>).
+    /// <see cref="Columns"/> as read back: a sealed row (or one imported from the archive) has an empty record, and is
+    /// read as its encoded entry and leaf index (<see cref="PendingLogRow.EntryIndex"/>).
     /// </summary>
     private const string ReadColumns = "meter_id, meter_sequence, kind, amount_mills, ar_mills, dr_mills, at, module_serial, public_payload, " +
         "CASE WHEN octet_length(record) = 0 THEN entry ELSE record END, CASE WHEN octet_length(record) = 0 THEN leaf_index END";
@@ -101,8 +101,9 @@ public sealed class PostgresLogStore(string connectionString) : ILogStore, IAsyn
         {
             foreach (var row in rows)
             {
-                // Only a row nobody sealed yet: a second sealer (a duplicate activation in a failover) fails here.
-                var update = new NpgsqlBatchCommand("UPDATE vbi_log SET leaf_index = $1, entry = $2, leaf_hash = $3 WHERE id = $4 AND leaf_index IS NULL");
+                // Only a row nobody sealed yet: a second sealer (a duplicate activation in a failover) fails here. The
+                // record moves into the entry (its sealed secret), so the row does not carry it twice.
+                var update = new NpgsqlBatchCommand("UPDATE vbi_log SET leaf_index = $1, entry = $2, leaf_hash = $3, record = ''::bytea WHERE id = $4 AND leaf_index IS NULL");
                 update.Parameters.Add(new NpgsqlParameter { Value = row.LeafIndex });
                 update.Parameters.Add(new NpgsqlParameter { Value = row.Entry });
                 update.Parameters.Add(new NpgsqlParameter { Value = row.LeafHash });

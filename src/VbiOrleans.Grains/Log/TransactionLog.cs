@@ -73,16 +73,16 @@ public sealed class TransactionLog : IAsyncDisposable
 
     /// <summary>
     /// The plaintext of a row's record, for the sealer to re-encrypt bound to the entry's index. A row imported from
-    /// the archive holds the entry, whose sealed secret is the record bound to the entry's index and meter.
+    /// the archive, or sealed, holds the entry, whose sealed secret is the record bound to the entry's index and meter.
     /// </summary>
     public byte[] OpenBytes(PendingLogRow row, byte[] key)
     {
-        if (row.ImportedIndex is not { } index) return Decrypt(key, row.Record, Aad(row.MeterId, row.Sequence));
+        if (row.EntryIndex is not { } index) return Decrypt(key, row.Record, Aad(row.MeterId, row.Sequence));
         var entry = LogEntry.Decode(row.Record);
         if (!entry.IsSuccess || entry.Value.Index != index || entry.Value.MeterId != row.MeterId || entry.Value.MeterSequence != row.Sequence)
-            throw new CryptographicException($"the imported log entry {index} does not match its row (meter {row.MeterId}, sequence {row.Sequence})");
+            throw new CryptographicException($"the log entry {index} does not match its row (meter {row.MeterId}, sequence {row.Sequence})");
         var secret = entry.Value.OpenSecret(key);
-        return secret.IsSuccess ? secret.Value : throw new CryptographicException($"the imported log entry {index} does not open under the log key: {secret.Error}");
+        return secret.IsSuccess ? secret.Value : throw new CryptographicException($"the log entry {index} does not open under the log key: {secret.Error}");
     }
 
     /// <summary>The log key wrapped by the module master key, made first if need be (the sealer archives it).</summary>
