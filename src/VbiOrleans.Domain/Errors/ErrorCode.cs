@@ -45,6 +45,11 @@ public enum ErrorCode
     IndiciumKeyExpired = 220,
     /// <summary>The postal store is behind module memory and the log holds the rest: the meter rolls forward and retries.</summary>
     PostalStoreBehind = 221,
+    /// <summary>
+    /// A retried idempotency key's command ran, but its result could not be read back from the transaction log, which
+    /// keeps the results of all but the newest keys. The command is not run again.
+    /// </summary>
+    IdempotencyResultUnavailable = 222,
 
     // labels
     LabelRenderingFailed = 300,

@@ -4,15 +4,20 @@ using System.Security.Cryptography;
 namespace VbiOrleans.Grains.Meters;
 
 /// <summary>
-/// The indicia a meter issued that are still inside the refund window, packed 33 bytes each (sequence, postage in
-/// mills, print time in UTC ticks, refunded flag, and the first 8 bytes of the SHA-256 of the signed indicium),
-/// oldest first. The meter's row is rewritten on every command, so this is one byte array to copy rather than a list
-/// of objects to serialize. The digest lets verification find an indicium from the bytes a scanner read.
+/// The indicia a meter issued that are still inside the refund window, packed 24 bytes each, oldest first:
+/// the sequence (48 bits), the postage in mills (31 bits) with the refunded flag in the top bit, the print time in
+/// whole milliseconds since 1970 UTC (48 bits), and the first 8 bytes of the SHA-256 of the signed indicium. The meter's
+/// row is rewritten on every command and this is most of it, so it is one byte array to copy rather than a list of
+/// objects to serialize, and no wider than it needs to be. The digest lets verification find an indicium from the
+/// bytes a scanner read.
 /// </summary>
 public static class IssuedLedger
 {
-    private const int EntrySize = 33;
+    private const int EntrySize = 24;
+    private const long MaxUInt48 = (1L << 48) - 1;
+    private const uint RefundedBit = 0x8000_0000;
 
+    /// <summary>An entry; <see cref="PrintedAt"/> reads back truncated to the millisecond.</summary>
     public readonly record struct Entry(long Sequence, long PostageMills, DateTimeOffset PrintedAt, bool Refunded, ulong Digest = 0);
 
     /// <summary>The digest an entry keeps of an indicium: its signed bytes followed by the signature, as a scanner reads them.</summary>
@@ -26,26 +31,14 @@ public static class IssuedLedger
         return next;
     }
 
-    public static Entry? Find(byte[] ledger, long sequence)
-    {
-        // Sequences are appended in increasing order: binary search.
-        int low = 0, high = ledger.Length / EntrySize - 1;
-        while (low <= high)
-        {
-            var mid = (low + high) / 2;
-            var entry = Read(ledger.AsSpan(mid * EntrySize, EntrySize));
-            if (entry.Sequence == sequence) return entry;
-            if (entry.Sequence < sequence) low = mid + 1; else high = mid - 1;
-        }
-        return null;
-    }
+    public static Entry? Find(byte[] ledger, long sequence) => IndexOf(ledger, sequence) is { } at ? Read(ledger.AsSpan(at, EntrySize)) : null;
 
     /// <summary>The entry whose indicium has this digest, or null (a linear scan: verification is not the hot path).</summary>
     public static Entry? FindByDigest(byte[] ledger, ulong digest)
     {
         for (var at = 0; at < ledger.Length; at += EntrySize)
         {
-            if (BinaryPrimitives.ReadUInt64LittleEndian(ledger.AsSpan(at + 25)) == digest) return Read(ledger.AsSpan(at, EntrySize));
+            if (BinaryPrimitives.ReadUInt64LittleEndian(ledger.AsSpan(at + 16)) == digest) return Read(ledger.AsSpan(at, EntrySize));
         }
         return null;
     }
@@ -53,9 +46,10 @@ public static class IssuedLedger
     public static byte[] MarkRefunded(byte[] ledger, long sequence)
     {
         var next = (byte[])ledger.Clone();
-        for (var at = 0; at < next.Length; at += EntrySize)
+        if (IndexOf(next, sequence) is { } at)
         {
-            if (BinaryPrimitives.ReadInt64LittleEndian(next.AsSpan(at)) == sequence) next[at + 24] = 1;
+            var field = next.AsSpan(at + 6, 4);
+            BinaryPrimitives.WriteUInt32LittleEndian(field, BinaryPrimitives.ReadUInt32LittleEndian(field) | RefundedBit);
         }
         return next;
     }
@@ -73,19 +67,67 @@ public static class IssuedLedger
     /// <summary>When the oldest entry still held was printed, or null for an empty ledger.</summary>
     public static DateTimeOffset? OldestPrintedAt(byte[] ledger) => ledger.Length == 0 ? null : Read(ledger.AsSpan(0, EntrySize)).PrintedAt;
 
-    private static void Write(Span<byte> span, Entry e)
+    /// <summary>
+    /// A ledger in the first format (33 bytes an entry: sequence, postage, UTC ticks, refunded flag, digest, all
+    /// little-endian), as rows written before this one hold it, in this format.
+    /// </summary>
+    public static byte[] FromVersion1(byte[] ledger)
     {
-        BinaryPrimitives.WriteInt64LittleEndian(span, e.Sequence);
-        BinaryPrimitives.WriteInt64LittleEndian(span[8..], e.PostageMills);
-        BinaryPrimitives.WriteInt64LittleEndian(span[16..], e.PrintedAt.UtcTicks);
-        span[24] = e.Refunded ? (byte)1 : (byte)0;
-        BinaryPrimitives.WriteUInt64LittleEndian(span[25..], e.Digest);
+        const int version1Size = 33;
+        if (ledger.Length % version1Size != 0)
+            throw new InvalidDataException($"an issued ledger of the first format is {ledger.Length} bytes, not a multiple of {version1Size}");
+        var next = new byte[ledger.Length / version1Size * EntrySize];
+        for (int from = 0, to = 0; from < ledger.Length; from += version1Size, to += EntrySize)
+        {
+            var old = ledger.AsSpan(from, version1Size);
+            Write(next.AsSpan(to), new Entry(BinaryPrimitives.ReadInt64LittleEndian(old), BinaryPrimitives.ReadInt64LittleEndian(old[8..]),
+                new DateTimeOffset(BinaryPrimitives.ReadInt64LittleEndian(old[16..]), TimeSpan.Zero), old[24] == 1,
+                BinaryPrimitives.ReadUInt64LittleEndian(old[25..])));
+        }
+        return next;
     }
 
-    private static Entry Read(ReadOnlySpan<byte> span) => new(
-        BinaryPrimitives.ReadInt64LittleEndian(span),
-        BinaryPrimitives.ReadInt64LittleEndian(span[8..]),
-        new DateTimeOffset(BinaryPrimitives.ReadInt64LittleEndian(span[16..]), TimeSpan.Zero),
-        span[24] == 1,
-        BinaryPrimitives.ReadUInt64LittleEndian(span[25..]));
+    /// <summary>The offset of the entry with this sequence, or null. Sequences are appended in increasing order: binary search.</summary>
+    private static int? IndexOf(byte[] ledger, long sequence)
+    {
+        int low = 0, high = ledger.Length / EntrySize - 1;
+        while (low <= high)
+        {
+            var mid = (low + high) / 2;
+            var found = ReadUInt48(ledger.AsSpan(mid * EntrySize));
+            if (found == sequence) return mid * EntrySize;
+            if (found < sequence) low = mid + 1; else high = mid - 1;
+        }
+        return null;
+    }
+
+    private static void Write(Span<byte> span, Entry e)
+    {
+        // Out of range is a loud failure, never a silently truncated entry; none of these limits is near (the per-piece
+        // postage limit is 100,000 mills, a meter's sequence grows by one a transaction).
+        if (e.Sequence is < 0 or > MaxUInt48) throw new ArgumentOutOfRangeException(nameof(e), $"sequence {e.Sequence} does not fit the issued ledger");
+        if (e.PostageMills is < 0 or > int.MaxValue) throw new ArgumentOutOfRangeException(nameof(e), $"postage {e.PostageMills} mills does not fit the issued ledger");
+        var millis = e.PrintedAt.ToUnixTimeMilliseconds();
+        if (millis is < 0 or > MaxUInt48) throw new ArgumentOutOfRangeException(nameof(e), $"print time {e.PrintedAt:O} does not fit the issued ledger");
+        WriteUInt48(span, e.Sequence);
+        BinaryPrimitives.WriteUInt32LittleEndian(span[6..], (uint)e.PostageMills | (e.Refunded ? RefundedBit : 0));
+        WriteUInt48(span[10..], millis);
+        BinaryPrimitives.WriteUInt64LittleEndian(span[16..], e.Digest);
+    }
+
+    private static Entry Read(ReadOnlySpan<byte> span)
+    {
+        var postage = BinaryPrimitives.ReadUInt32LittleEndian(span[6..]);
+        return new(ReadUInt48(span), postage & ~RefundedBit, DateTimeOffset.FromUnixTimeMilliseconds(ReadUInt48(span[10..])),
+            (postage & RefundedBit) != 0, BinaryPrimitives.ReadUInt64LittleEndian(span[16..]));
+    }
+
+    private static void WriteUInt48(Span<byte> span, long value)
+    {
+        BinaryPrimitives.WriteUInt32LittleEndian(span, (uint)value);
+        BinaryPrimitives.WriteUInt16LittleEndian(span[4..], (ushort)(value >> 32));
+    }
+
+    private static long ReadUInt48(ReadOnlySpan<byte> span) =>
+        BinaryPrimitives.ReadUInt32LittleEndian(span) | (long)BinaryPrimitives.ReadUInt16LittleEndian(span[4..]) << 32;
 }

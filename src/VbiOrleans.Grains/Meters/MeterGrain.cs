@@ -25,11 +25,13 @@ public sealed class MeterGrain(
     ILogger<MeterGrain> logger) : Grain, IMeterGrain
 {
     /// <summary>
-    /// How long an idempotency key's result is kept, and for how many of the meter's latest money-moving commands:
-    /// a retry within both returns the original result. The row is rewritten on every command, so it stays small.
+    /// How long an idempotency key is answered for, and for how many of the meter's latest commands: a retry within
+    /// both returns the original result. The row is rewritten on every command, so it keeps the results of only the
+    /// newest <see cref="IdempotencyResultsInRow"/> keys; an older key's result is read back from the transaction log.
     /// </summary>
     public static readonly TimeSpan IdempotencyWindow = TimeSpan.FromHours(24);
     public const int IdempotencyCapacity = 64;
+    public const int IdempotencyResultsInRow = 4;
 
     private string MeterId => this.GetPrimaryKeyString();
     private IModuleSessionGrain Session => GrainFactory.GetGrain<IModuleSessionGrain>(MeterId);
@@ -37,7 +39,37 @@ public sealed class MeterGrain(
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         if (!Domain.Meters.MeterId.TryParse(MeterId, out _)) throw new ArgumentException($"'{MeterId}' is not a meter id");
+        UpgradeRow(row.State);
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Brings a row written before the compact format up to it, in memory (the next command writes it): every key
+    /// with a result gets its ledger entry, and the issued ledger its narrower entries. A current row is left as it is.
+    /// </summary>
+    private void UpgradeRow(MeterGrainState state)
+    {
+        var issued = state.IssuedVersion1.Length > 0;
+        if (issued)
+        {
+            state.Issued = IssuedLedger.FromVersion1(state.IssuedVersion1);
+            state.IssuedVersion1 = [];
+        }
+        var keys = state.IdempotencyKeys.Length == 0 && state.Idempotency.Count > 0;
+        if (keys)
+        {
+            foreach (var entry in state.Idempotency)
+            {
+                var sequence = StoredResult(entry.Result).Registers?.Sequence
+                    ?? throw new InvalidDataException($"meter {MeterId}: the stored result of idempotency key '{entry.Key}' has no registers");
+                state.IdempotencyKeys = IdempotencyLedger.Append(state.IdempotencyKeys,
+                    new IdempotencyLedger.Entry(IdempotencyLedger.KeyHashOf(entry.Key), IdempotencyLedger.ResultHashOf(entry.Result), sequence, entry.At),
+                    IdempotencyCapacity);
+            }
+        }
+        if (issued || keys)
+            logger.LogInformation("Meter {MeterId}: row of the first format upgraded ({Keys} idempotency keys, {Issued} issued indicia)",
+                MeterId, IdempotencyLedger.Count(state.IdempotencyKeys), IssuedLedger.Count(state.Issued));
     }
 
     public async Task<MeterResult> Provision()
@@ -63,12 +95,7 @@ public sealed class MeterGrain(
         if (row.State.SealedPackage is null && !await ReconcileAsync())
             return MeterResult.Fail(ErrorCode.MeterNotFound, $"meter {MeterId} is not provisioned");
         var fingerprint = command.Fingerprint();
-        if (row.State.Idempotency.Find(e => e.Key == idempotencyKey) is { } seen)
-        {
-            return seen.Fingerprint == fingerprint
-                ? serializer.Deserialize<MeterResult>(seen.Result)!
-                : MeterResult.Fail(ErrorCode.IdempotencyKeyReused, $"idempotency key '{idempotencyKey}' was used for another request");
-        }
+        if (await EarlierResultAsync(idempotencyKey, fingerprint) is { } earlier) return earlier;
 
         RefundTarget? refund = null;
         if (command is RefundCommand r)
@@ -105,6 +132,39 @@ public sealed class MeterGrain(
         return result;
     }
 
+    /// <summary>
+    /// The answer to a key the meter has seen: the first result if the request is the same, <c>IdempotencyKeyReused</c>
+    /// if not; null for a new key. The newest keys' results are in the row. An older key's entry names the sequence
+    /// of its transaction, whose log record holds the key, fingerprint and result (I4 holds as long as the log does).
+    /// </summary>
+    private async Task<MeterResult?> EarlierResultAsync(string key, string fingerprint)
+    {
+        if (row.State.Idempotency.Find(e => e.Key == key) is { } recent)
+            return recent.Fingerprint == fingerprint ? StoredResult(recent.Result) : Reused(key);
+
+        foreach (var entry in IdempotencyLedger.Find(row.State.IdempotencyKeys, IdempotencyLedger.KeyHashOf(key)))
+        {
+            var logged = (await log.ReadMeterAsync(MeterId, entry.Sequence - 1)).LastOrDefault(r => r.Sequence == entry.Sequence
+                && r.Change is { IsEvent: false, Result: { } result } && IdempotencyLedger.ResultHashOf(result) == entry.ResultHash);
+            if (logged is null)
+            {
+                logger.LogError("Meter {MeterId}: idempotency key {Key} produced sequence {Sequence}, whose result the transaction log does not hold",
+                    MeterId, key, entry.Sequence);
+                return MeterResult.Fail(ErrorCode.IdempotencyResultUnavailable,
+                    $"idempotency key '{key}' was used at sequence {entry.Sequence}, but its result cannot be read from the transaction log; the request is not executed again");
+            }
+            if (logged.Change.IdempotencyKey != key) continue; // another key whose 64-bit hash is the same
+            return logged.Change.Fingerprint == fingerprint ? StoredResult(logged.Change.Result!) : Reused(key);
+        }
+        return null;
+    }
+
+    private MeterResult StoredResult(byte[] result) =>
+        serializer.Deserialize<MeterResult>(result) ?? throw new InvalidDataException($"meter {MeterId}: a stored idempotency result is empty");
+
+    private static MeterResult Reused(string key) =>
+        MeterResult.Fail(ErrorCode.IdempotencyKeyReused, $"idempotency key '{key}' was used for another request");
+
     /// <summary>Appends the transaction to the log (durably), then applies it to the postal row (durably).</summary>
     private async Task CommitAsync(LogRecord record)
     {
@@ -139,12 +199,17 @@ public sealed class MeterGrain(
         if (change.RefundedSequence is { } refunded) next.Issued = IssuedLedger.MarkRefunded(next.Issued, refunded);
         var now = clock.GetUtcNow();
         next.Issued = IssuedLedger.Prune(next.Issued, now - options.Value.Limits.RefundWindow);
+        next.IdempotencyKeys = IdempotencyLedger.Prune(next.IdempotencyKeys, now - IdempotencyWindow);
         next.Idempotency.RemoveAll(e => now - e.At > IdempotencyWindow);
         if (change.IdempotencyKey is { } key && now - record.At <= IdempotencyWindow)
         {
-            if (next.Idempotency.Count >= IdempotencyCapacity) next.Idempotency.RemoveRange(0, next.Idempotency.Count - IdempotencyCapacity + 1);
+            next.IdempotencyKeys = IdempotencyLedger.Append(next.IdempotencyKeys,
+                new IdempotencyLedger.Entry(IdempotencyLedger.KeyHashOf(key), IdempotencyLedger.ResultHashOf(change.Result!), record.Sequence, record.At),
+                IdempotencyCapacity);
+            // The result stays in the row while its key is among the newest; after that the log record answers.
             next.Idempotency.Add(new IdempotencyEntry(key, change.Fingerprint!, change.Result!, record.At));
         }
+        if (next.Idempotency.Count > IdempotencyResultsInRow) next.Idempotency.RemoveRange(0, next.Idempotency.Count - IdempotencyResultsInRow);
     }
 
     public async Task<MeterAudit> Reconcile()

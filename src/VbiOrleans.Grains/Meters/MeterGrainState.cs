@@ -5,8 +5,15 @@ namespace VbiOrleans.Grains.Meters;
 
 /// <summary>
 /// A meter's row in the postal store: the sealed PSD package and its checkpoint (written together, step 7), the
-/// meter's certificate, the results of recent idempotency keys, and the indicia still inside the refund window.
+/// meter's certificate, the idempotency keys it still answers for, and the indicia still inside the refund window.
+/// The row is rewritten whole on every command, so it holds what decides a command and little else: results of
+/// older keys are read back from the transaction log.
 /// </summary>
+/// <remarks>
+/// Field ids are never reused with another type or format. Rows written before the compact format (ids 4 and 5 only)
+/// are upgraded when the meter activates: <see cref="MeterGrain"/> rebuilds <see cref="IdempotencyKeys"/> from their
+/// <see cref="Idempotency"/> entries and <see cref="Issued"/> from <see cref="IssuedVersion1"/>.
+/// </remarks>
 [GenerateSerializer]
 public sealed class MeterGrainState
 {
@@ -14,16 +21,22 @@ public sealed class MeterGrainState
     [Id(1)] public CheckpointData? Checkpoint { get; set; }
     [Id(2)] public byte[]? Certificate { get; set; }
     [Id(3)] public string? CertificateSerial { get; set; }
+    /// <summary>The newest keys with their results, oldest first (each also in <see cref="IdempotencyKeys"/>).</summary>
     [Id(4)] public List<IdempotencyEntry> Idempotency { get; set; } = [];
-    /// <summary>The indicia inside the refund window, packed by <see cref="IssuedLedger"/>.</summary>
-    [Id(5)] public byte[] Issued { get; set; } = [];
+    /// <summary>The issued ledger in its first, 33-byte format: only in rows written before <see cref="Issued"/>.</summary>
+    [Id(5)] public byte[] IssuedVersion1 { get; set; } = [];
     [Id(6)] public RegistersView? Registers { get; set; }
     [Id(7)] public string? LicensingZip { get; set; }
+    /// <summary>Every key inside the idempotency window and capacity, packed by <see cref="IdempotencyLedger"/>.</summary>
+    [Id(8)] public byte[] IdempotencyKeys { get; set; } = [];
+    /// <summary>The indicia inside the refund window, packed by <see cref="IssuedLedger"/>.</summary>
+    [Id(9)] public byte[] Issued { get; set; } = [];
 
     public MeterGrainState Copy() => new()
     {
         SealedPackage = SealedPackage, Checkpoint = Checkpoint, Certificate = Certificate, CertificateSerial = CertificateSerial,
-        Idempotency = [.. Idempotency], Issued = Issued, Registers = Registers, LicensingZip = LicensingZip,
+        Idempotency = [.. Idempotency], IssuedVersion1 = IssuedVersion1, Registers = Registers, LicensingZip = LicensingZip,
+        IdempotencyKeys = IdempotencyKeys, Issued = Issued,
     };
 }
 

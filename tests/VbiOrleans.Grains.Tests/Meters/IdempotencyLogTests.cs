@@ -1,0 +1,149 @@
+using System.Buffers.Binary;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Core.Internal;
+using Orleans.Serialization;
+using VbiOrleans.Abstractions.Meters;
+using VbiOrleans.Grains.Meters;
+using VbiOrleans.Grains.Tests.Fixtures;
+using ErrorCode = VbiOrleans.Domain.Errors.ErrorCode;
+using static VbiOrleans.Grains.Tests.Meters.MeterScenario;
+
+namespace VbiOrleans.Grains.Tests.Meters;
+
+/// <summary>
+/// I4 for keys whose results are no longer in the meter's row: the row keeps every key (compactly) and the results of
+/// the newest few; an older key is answered from its transaction's log record, in PostgreSQL.
+/// </summary>
+[Collection(PostgresClusterCollection.Name)]
+public sealed class IdempotencyLogTests(PostgresClusterFixture fixture)
+{
+    private const int Later = 20;
+
+    private IGrainFactory Grains => fixture.Cluster.Client;
+
+    /// <summary>The serializer of the cluster's client: the same codecs as the silos', which write the meter rows.</summary>
+    private Serializer Serializer => fixture.Cluster.Client.ServiceProvider.GetRequiredService<Serializer>();
+
+    private async Task<MeterGrainState> RowAsync(string meterId) => Serializer.Deserialize<MeterGrainState>(await PostalDatabase.ReadMeterRowAsync(meterId))!;
+
+    private static async Task Reload(IMeterGrain meter)
+    {
+        await meter.Cast<IGrainManagementExtension>().DeactivateOnIdle();
+        await Task.Delay(300);
+    }
+
+    [Fact]
+    public async Task An_old_key_is_answered_from_the_log_with_the_identical_result_charged_once_and_refused_with_another_body()
+    {
+        Assert.True(MeterGrain.IdempotencyResultsInRow < Later && Later < MeterGrain.IdempotencyCapacity);
+        var s = await new MeterScenario(Grains).OperationalAsync(fundMills: 50_000);
+        var key = Key();
+        var first = Ok(await s.PrintAsync(500, key));
+        for (var i = 0; i < Later; i++) Ok(await s.PrintAsync(100));
+        var before = await s.Meter.Audit();
+
+        // The row no longer holds this key's result, only its compact entry: the answer must come from the log.
+        var row = await RowAsync(s.MeterId);
+        Assert.DoesNotContain(row.Idempotency, e => e.Key == key);
+        Assert.Equal(MeterGrain.IdempotencyResultsInRow, row.Idempotency.Count);
+        Assert.Single(IdempotencyLedger.Find(row.IdempotencyKeys, IdempotencyLedger.KeyHashOf(key)));
+
+        foreach (var reload in new[] { false, true })
+        {
+            if (reload) await Reload(s.Meter);
+            var retry = Ok(await s.PrintAsync(500, key));
+            Assert.Equal(first.Indicium!.IndiciumId, retry.Indicium!.IndiciumId);
+            Assert.Equal(first.Indicium.Data, retry.Indicium.Data);
+            Assert.Equal(first.Indicium.Signature, retry.Indicium.Signature);
+            Assert.Equal(first.Registers, retry.Registers);
+            Assert.Equal(first.Kind, retry.Kind);
+            Assert.Equal(first.AmountMills, retry.AmountMills);
+
+            var reused = await s.PrintAsync(700, key);
+            Assert.Equal(ErrorCode.IdempotencyKeyReused, reused.Error);
+        }
+
+        // I4: nothing charged, no transaction, by either the retries or the refused reuses.
+        var after = await s.Meter.Audit();
+        Assert.Equal(before.Registers, after.Registers);
+        Assert.Equal(before.PostalCheckpoint, after.PostalCheckpoint);
+        Assert.Equal(500 + Later * 100, after.Registers!.AscendingMills);
+    }
+
+    [Fact]
+    public async Task An_old_key_whose_log_record_is_gone_is_refused_with_a_named_error_and_not_executed_again()
+    {
+        var s = await new MeterScenario(Grains).OperationalAsync(fundMills: 50_000);
+        var key = Key();
+        Ok(await s.PrintAsync(500, key));
+        for (var i = 0; i < Later; i++) Ok(await s.PrintAsync(100));
+        var before = await s.Meter.Audit();
+        Assert.True(await LogDatabase.ForgetAsync(s.MeterId) > Later);
+
+        var retry = await s.PrintAsync(500, key);
+        Assert.Equal(ErrorCode.IdempotencyResultUnavailable, retry.Error);
+        Assert.Contains(key, retry.Message);
+        var after = await s.Meter.Audit();
+        Assert.Equal(before.Registers, after.Registers);
+        Assert.Equal(before.PostalCheckpoint, after.PostalCheckpoint);
+    }
+
+    [Fact]
+    public async Task A_row_in_the_first_format_is_upgraded_and_still_answers_its_keys_finds_and_refunds_its_indicia()
+    {
+        var s = await new MeterScenario(Grains).OperationalAsync(fundMills: 50_000);
+        var prints = new List<(string Key, PrintCommand Command, MeterResult Result)>();
+        for (var i = 0; i < 12; i++)
+        {
+            var key = Key();
+            var command = new PrintCommand(new PrintRequest(100 + i, "94105", "FCM"));
+            prints.Add((key, command, Ok(await s.Meter.Execute(key, command))));
+        }
+
+        // The row as the first format wrote it: every key with its full result (field 4), the issued ledger in
+        // 33-byte entries (field 5), none of the compact fields.
+        var current = await RowAsync(s.MeterId);
+        var firstFormat = current.Copy();
+        firstFormat.Idempotency = [.. prints.Select(p => new IdempotencyEntry(p.Key, p.Command.Fingerprint(), Serializer.SerializeToArray(p.Result), DateTimeOffset.UtcNow))];
+        firstFormat.IssuedVersion1 = [.. prints.SelectMany(p => Version1Entry(p.Result.Indicium!))];
+        firstFormat.IdempotencyKeys = [];
+        firstFormat.Issued = [];
+        await PostalDatabase.WriteMeterRowAsync(s.MeterId, Serializer.SerializeToArray(firstFormat));
+        await Reload(s.Meter);
+
+        var oldest = prints[0];
+        byte[] oldestBytes = [.. oldest.Result.Indicium!.Data, .. oldest.Result.Indicium.Signature];
+        Assert.Equal(oldest.Result.Indicium.IndiciumId, (await s.Meter.FindIndicium(oldestBytes)).Record!.IndiciumId);
+        Assert.Equal(oldest.Result.Indicium.Signature, Ok(await s.Meter.Execute(oldest.Key, oldest.Command)).Indicium!.Signature);
+
+        // A new command writes the upgraded row; the oldest key's result is then read from the log.
+        Ok(await s.PrintAsync(100));
+        var upgraded = await RowAsync(s.MeterId);
+        Assert.Empty(upgraded.IssuedVersion1);
+        Assert.Equal(prints.Count + 1, IssuedLedger.Count(upgraded.Issued));
+        Assert.True(IdempotencyLedger.Count(upgraded.IdempotencyKeys) >= prints.Count + 1);
+        Assert.DoesNotContain(upgraded.Idempotency, e => e.Key == oldest.Key);
+        await Reload(s.Meter);
+        Assert.Equal(oldest.Result.Indicium.Signature, Ok(await s.Meter.Execute(oldest.Key, oldest.Command)).Indicium!.Signature);
+        Assert.Equal(ErrorCode.IdempotencyKeyReused, (await s.PrintAsync(999, oldest.Key)).Error);
+
+        Ok(await s.Meter.Execute(Key(), new RefundCommand(oldest.Result.Indicium.IndiciumId)));
+        Assert.True((await s.Meter.FindIndicium(oldestBytes)).Record!.Refunded);
+        Assert.Equal(ErrorCode.IndiciumAlreadyRefunded, (await s.Meter.Execute(Key(), new RefundCommand(oldest.Result.Indicium.IndiciumId))).Error);
+
+        var audit = await s.Meter.Audit();
+        Assert.Equal(prints.Sum(p => p.Command.Request.PostageMills) + 100 - oldest.Command.Request.PostageMills, audit.Registers!.AscendingMills);
+        Assert.Equal(prints.Count + 1, audit.Registers.PieceCount);
+    }
+
+    /// <summary>An issued-ledger entry as the first format packed it: sequence, postage, UTC ticks, refunded, digest (33 bytes).</summary>
+    private static byte[] Version1Entry(IssuedIndicium indicium)
+    {
+        var entry = new byte[33];
+        BinaryPrimitives.WriteInt64LittleEndian(entry, indicium.Sequence);
+        BinaryPrimitives.WriteInt64LittleEndian(entry.AsSpan(8), indicium.PostageMills);
+        BinaryPrimitives.WriteInt64LittleEndian(entry.AsSpan(16), indicium.PrintedAt.UtcTicks);
+        BinaryPrimitives.WriteUInt64LittleEndian(entry.AsSpan(25), IssuedLedger.DigestOf([.. indicium.Data, .. indicium.Signature]));
+        return entry;
+    }
+}
