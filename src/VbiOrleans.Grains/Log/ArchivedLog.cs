@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Text;
 using VbiOrleans.Grains.Archive;
 using VbiOrleans.TransactionLog.Entries;
@@ -39,13 +38,6 @@ public sealed class ArchivedLog
     /// before its checkpoint) are imported too; the sealer signs a checkpoint over them and ships only that.
     /// </summary>
     public long ShippedSize => Checkpoints.Count == 0 ? 0 : Checkpoints[^1].Size;
-
-    public byte[] ShippedSizeValue()
-    {
-        var value = new byte[8];
-        BinaryPrimitives.WriteInt64BigEndian(value, ShippedSize);
-        return value;
-    }
 
     /// <summary>
     /// Reads every segment and checkpoint of the archive and verifies them against <paramref name="verifier"/>,
@@ -95,7 +87,7 @@ public sealed class ArchivedLog
                 var root = tree.RootHash();
                 if (!root.AsSpan().SequenceEqual(checkpoint.Value.RootHash))
                     throw new InvalidOperationException($"the verified checkpoint at size {tree.Size} does not match the archived entries");
-                checkpoints.Add(new StoredCheckpoint(tree.Size, root, note, [.. tree.Nodes.SelectMany(n => n)]));
+                checkpoints.Add(new StoredCheckpoint(tree.Size, root, note, LogSealerGrain.EncodeAccumulator(tree)));
             }
         }
 

@@ -275,14 +275,18 @@ public sealed class LogSealerGrain(
     private async Task<long> ShippedAsync() =>
         await Store.GetStateAsync(ShippedState) is { Length: 8 } value ? BinaryPrimitives.ReadInt64BigEndian(value) : 0;
 
-    private async Task SetShippedAsync(long size)
+    private Task SetShippedAsync(long size) => Store.SetStateAsync(ShippedState, EncodeShipped(size));
+
+    /// <summary>How far the archive holds the log, as <see cref="ShippedState"/> stores it.</summary>
+    public static byte[] EncodeShipped(long size)
     {
         var value = new byte[8];
         BinaryPrimitives.WriteInt64BigEndian(value, size);
-        await Store.SetStateAsync(ShippedState, value);
+        return value;
     }
 
-    private static byte[] EncodeAccumulator(MerkleAccumulator tree) => [.. tree.Nodes.SelectMany(n => n)];
+    /// <summary>The Merkle accumulator as a stored checkpoint keeps it, to continue the tree from.</summary>
+    public static byte[] EncodeAccumulator(MerkleAccumulator tree) => [.. tree.Nodes.SelectMany(n => n)];
 
     private static MerkleAccumulator DecodeAccumulator(long size, byte[] nodes) =>
         MerkleAccumulator.Restore(size, [.. nodes.Chunk(32)]);

@@ -34,22 +34,28 @@ public sealed class PostgresLogStore(string connectionString) : ILogStore, IAsyn
         if (rows.Count == 0) return;
         await using var connection = await _source.OpenConnectionAsync(cancellationToken);
         await using var writer = await connection.BeginBinaryImportAsync($"COPY vbi_log ({Columns}) FROM STDIN (FORMAT BINARY)", cancellationToken);
-        foreach (var r in rows)
+        foreach (var row in rows)
         {
             await writer.StartRowAsync(cancellationToken);
-            await writer.WriteAsync(r.MeterId, NpgsqlDbType.Text, cancellationToken);
-            await writer.WriteAsync(r.Sequence, NpgsqlDbType.Bigint, cancellationToken);
-            await writer.WriteAsync((short)r.Kind, NpgsqlDbType.Smallint, cancellationToken);
-            await writer.WriteAsync(r.AmountMills, NpgsqlDbType.Bigint, cancellationToken);
-            await writer.WriteAsync(r.AscendingMills, NpgsqlDbType.Bigint, cancellationToken);
-            await writer.WriteAsync(r.DescendingMills, NpgsqlDbType.Bigint, cancellationToken);
-            await writer.WriteAsync(r.At.ToUniversalTime(), NpgsqlDbType.TimestampTz, cancellationToken);
-            await writer.WriteAsync(r.ModuleSerial, NpgsqlDbType.Text, cancellationToken);
-            await writer.WriteAsync(r.PublicPayload, NpgsqlDbType.Bytea, cancellationToken);
-            await writer.WriteAsync(r.Record, NpgsqlDbType.Bytea, cancellationToken);
+            await WriteColumnsAsync(writer, row, cancellationToken);
         }
         // COPY commits as one statement: every row of the batch is durable when this returns, or none is.
         await writer.CompleteAsync(cancellationToken);
+    }
+
+    /// <summary>The <see cref="Columns"/> of one row, in order, to a binary COPY.</summary>
+    private static async Task WriteColumnsAsync(NpgsqlBinaryImporter writer, PendingLogRow r, CancellationToken cancellationToken)
+    {
+        await writer.WriteAsync(r.MeterId, NpgsqlDbType.Text, cancellationToken);
+        await writer.WriteAsync(r.Sequence, NpgsqlDbType.Bigint, cancellationToken);
+        await writer.WriteAsync((short)r.Kind, NpgsqlDbType.Smallint, cancellationToken);
+        await writer.WriteAsync(r.AmountMills, NpgsqlDbType.Bigint, cancellationToken);
+        await writer.WriteAsync(r.AscendingMills, NpgsqlDbType.Bigint, cancellationToken);
+        await writer.WriteAsync(r.DescendingMills, NpgsqlDbType.Bigint, cancellationToken);
+        await writer.WriteAsync(r.At.ToUniversalTime(), NpgsqlDbType.TimestampTz, cancellationToken);
+        await writer.WriteAsync(r.ModuleSerial, NpgsqlDbType.Text, cancellationToken);
+        await writer.WriteAsync(r.PublicPayload, NpgsqlDbType.Bytea, cancellationToken);
+        await writer.WriteAsync(r.Record, NpgsqlDbType.Bytea, cancellationToken);
     }
 
     public async Task<IReadOnlyList<PendingLogRow>> ReadMeterAsync(string meterId, long afterSequence, CancellationToken cancellationToken = default)
@@ -192,17 +198,11 @@ public sealed class PostgresLogStore(string connectionString) : ILogStore, IAsyn
             foreach (var e in archived.Entries)
             {
                 var entry = e.Entry;
+                // The record stays inside the entry (its sealed secret), as for a row the sealer sealed.
+                var row = new PendingLogRow(entry.MeterId, entry.MeterSequence, (byte)entry.Kind, entry.AmountMills, entry.AscendingAfterMills,
+                    entry.DescendingAfterMills, entry.Time, entry.ModuleSerial, entry.PublicPayload, []);
                 await writer.StartRowAsync(cancellationToken);
-                await writer.WriteAsync(entry.MeterId, NpgsqlDbType.Text, cancellationToken);
-                await writer.WriteAsync(entry.MeterSequence, NpgsqlDbType.Bigint, cancellationToken);
-                await writer.WriteAsync((short)entry.Kind, NpgsqlDbType.Smallint, cancellationToken);
-                await writer.WriteAsync(entry.AmountMills, NpgsqlDbType.Bigint, cancellationToken);
-                await writer.WriteAsync(entry.AscendingAfterMills, NpgsqlDbType.Bigint, cancellationToken);
-                await writer.WriteAsync(entry.DescendingAfterMills, NpgsqlDbType.Bigint, cancellationToken);
-                await writer.WriteAsync(entry.Time.ToUniversalTime(), NpgsqlDbType.TimestampTz, cancellationToken);
-                await writer.WriteAsync(entry.ModuleSerial, NpgsqlDbType.Text, cancellationToken);
-                await writer.WriteAsync(entry.PublicPayload, NpgsqlDbType.Bytea, cancellationToken);
-                await writer.WriteAsync(Array.Empty<byte>(), NpgsqlDbType.Bytea, cancellationToken);
+                await WriteColumnsAsync(writer, row, cancellationToken);
                 await writer.WriteAsync(entry.Index, NpgsqlDbType.Bigint, cancellationToken);
                 await writer.WriteAsync(e.Bytes, NpgsqlDbType.Bytea, cancellationToken);
                 await writer.WriteAsync(e.LeafHash, NpgsqlDbType.Bytea, cancellationToken);
@@ -221,7 +221,7 @@ public sealed class PostgresLogStore(string connectionString) : ILogStore, IAsyn
                 insert.Parameters.Add(new NpgsqlParameter { Value = c.Accumulator });
                 batch.BatchCommands.Add(insert);
             }
-            foreach (var (name, value) in new[] { (TransactionLog.KeyTokenState, archived.KeyToken), (LogSealerGrain.ShippedState, archived.ShippedSizeValue()) })
+            foreach (var (name, value) in new[] { (TransactionLog.KeyTokenState, archived.KeyToken), (LogSealerGrain.ShippedState, LogSealerGrain.EncodeShipped(archived.ShippedSize)) })
             {
                 var upsert = new NpgsqlBatchCommand("INSERT INTO vbi_log_state (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value");
                 upsert.Parameters.Add(new NpgsqlParameter { Value = name });

@@ -48,8 +48,7 @@ public sealed class ModuleSessionGrain(
         var state = memory.State;
         if (state.InhibitReason is not null) return;
         var latest = state.Checkpoints.Count > 0 ? state.Checkpoints[^1] : null;
-        var logged = (await log.ReadMeterAsync(MeterId, (latest?.Sequence ?? 0) - 1)).Where(r => !r.Change.IsEvent)
-            .GroupBy(r => r.Sequence).ToDictionary(g => g.Key, g => g.Last().Change.Checkpoint!);
+        var logged = (await LoggedFromAsync(latest?.Sequence ?? 0)).ToDictionary(r => r.Key, r => r.Value.Change.Checkpoint!);
         if (logged.Count == 0) return;
         var top = logged.Keys.Max();
         if (latest is not null && top <= latest.Sequence) return;
@@ -176,8 +175,7 @@ public sealed class ModuleSessionGrain(
     /// </summary>
     private async Task<IReadOnlyList<Abstractions.Log.LogRecord>?> LogChainAsync(Domain.Checkpoints.Checkpoint? postal, Domain.Checkpoints.Checkpoint latest)
     {
-        var records = (await log.ReadMeterAsync(MeterId, (postal?.Sequence ?? 0) - 1)).Where(r => !r.Change.IsEvent)
-            .GroupBy(r => r.Sequence).ToDictionary(g => g.Key, g => g.Last());
+        var records = await LoggedFromAsync(postal?.Sequence ?? 0);
         if (postal is not null && !(records.TryGetValue(postal.Sequence, out var start) && start.Change.Checkpoint!.ToDomain().SameAs(postal))) return null;
         var chain = new List<Abstractions.Log.LogRecord>();
         for (var sequence = postal is null ? 0 : postal.Sequence + 1; sequence <= latest.Sequence; sequence++)
@@ -187,6 +185,11 @@ public sealed class ModuleSessionGrain(
         }
         return chain.Count > 0 && chain[^1].Change.Checkpoint!.ToDomain().SameAs(latest) ? chain : null;
     }
+
+    /// <summary>The meter's logged transactions (not events) from <paramref name="sequence"/> on, the last record of each sequence.</summary>
+    private async Task<Dictionary<long, Abstractions.Log.LogRecord>> LoggedFromAsync(long sequence) =>
+        (await log.ReadMeterAsync(MeterId, sequence - 1)).Where(r => !r.Change.IsEvent)
+            .GroupBy(r => r.Sequence).ToDictionary(g => g.Key, g => g.Last());
 
     public async Task<ModuleOutcome> Reconcile(CheckpointData? postalCheckpoint)
     {
