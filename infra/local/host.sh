@@ -11,4 +11,7 @@ if [ ! -f "$dll" ]; then
   dotnet build "$repo/src/VbiOrleans.Host/VbiOrleans.Host.csproj" -c "$config" -nologo -v q >&2
 fi
 cd "$repo/src/VbiOrleans.Host"
+# Tier hot methods up as soon as they are hot: by default the runtime waits until no new method has been compiled for
+# 100 ms, which a busy silo rarely sees, and keeps running its first, unoptimized code (docs/performance.md).
+export DOTNET_TC_CallCountingDelayMs="${DOTNET_TC_CallCountingDelayMs:-0}"
 exec dotnet "$dll" "$@"

@@ -8,7 +8,7 @@ namespace VbiOrleans.Benchmarks;
 /// </summary>
 public sealed class BenchmarkRun(BenchmarkOptions options, TextWriter report, TextWriter progress)
 {
-    private sealed record Measurement(MeterFleet Fleet, PhaseResult Warmup, PhaseResult Timed, PhaseResult Resolved, VerificationReport Verification, string LoadBefore, PostgresActivity? Postgres);
+    private sealed record Measurement(MeterFleet Fleet, PhaseResult Warmup, PhaseResult Timed, PhaseResult Resolved, VerificationReport Verification, string LoadBefore, PostgresActivity? Postgres, CpuAccount Cpu);
 
     /// <summary>Exit code: 0 when verification is clean, 1 otherwise.</summary>
     public async Task<int> RunAsync(CancellationToken cancellation)
@@ -59,7 +59,9 @@ public sealed class BenchmarkRun(BenchmarkOptions options, TextWriter report, Te
         var loadBefore = LoadAverage();
         var postgresBefore = options.Profile == BenchmarkProfile.Cluster ? await PostgresActivity.TakeAsync(cancellation) : null;
         progress.WriteLine($"[bench] timed: {options.PrintsPerMeter} prints per meter, {options.TotalPrints} in all, {options.Concurrency} clients");
+        var cpuBefore = CpuAccount.Take(launcher.HostPids);
         var timed = await workload.RunAsync(PrintPhase.Timed, firstPrint: options.WarmupPerMeter, options.PrintsPerMeter, cancellation);
+        var cpu = CpuAccount.Since(cpuBefore, launcher.HostPids);
         var postgres = postgresBefore is null ? null : await PostgresActivity.SinceAsync(postgresBefore, cancellation);
 
         var unknown = warmup.Unknown.Concat(timed.Unknown).ToList();
@@ -68,7 +70,7 @@ public sealed class BenchmarkRun(BenchmarkOptions options, TextWriter report, Te
 
         progress.WriteLine("[bench] verification: auditing every meter");
         var verification = await Verification.VerifyAsync(client, fleet, [.. warmup.Acks, .. timed.Acks, .. resolved.Acks], cancellation);
-        return new Measurement(fleet, warmup, timed, resolved, verification, loadBefore, postgres);
+        return new Measurement(fleet, warmup, timed, resolved, verification, loadBefore, postgres, cpu);
     }
 
     private void Report(Measurement m, double? pgbenchTps, double? signsPerSecond)
@@ -94,6 +96,7 @@ public sealed class BenchmarkRun(BenchmarkOptions options, TextWriter report, Te
                  string.Join(", ", pg.Commits.Select(c => $"{c.Key} {c.Value} ({c.Value / perPrint:F2} per print)")) +
                  $"; WAL {pg.WalBytes / 1048576.0:F1} MiB ({pg.WalBytes / perPrint / 1024:F1} KiB per print)");
         }
+        if (timed.Acks.Count > 0) Line(m.Cpu.Describe(timed.Acks.Count));
         Line($"verification: {v.MetersAudited} meters audited; {v.Inhibited} inhibited; {v.CheckpointMismatches} postal/module checkpoint mismatches");
         foreach (var finding in v.Findings) Line($"  {finding}");
         Line($"machine: {Environment.ProcessorCount} cores; {RuntimeInformation.OSDescription}; .NET {Environment.Version}; " +

@@ -22,6 +22,9 @@ public sealed class HostLauncher : IAsyncDisposable
 
     private readonly BenchmarkOptions _options;
     private readonly List<HostProcess> _hosts = [];
+
+    /// <summary>The process ids of the running hosts.</summary>
+    public IReadOnlyCollection<int> HostPids => [.. _hosts.Select(h => h.Pid)];
     private readonly List<int> _gatewayPorts = [];
     private readonly string _dataDirectory;
     private IHost? _client;

@@ -37,6 +37,13 @@ public sealed record RowChange(
 {
     public static readonly RowChange Event = new(null, null, null, null, null, null, null, null, null, null, null, null);
 
+    /// <summary>
+    /// For a refund, the refunded indicium as a scanner reads it (signed bytes, then signature). It is the log row's
+    /// public payload, as a print's own indicium is, so the records answer "was this indicium refunded?" for as long
+    /// as they answer "was it issued?".
+    /// </summary>
+    [Id(12)] public byte[]? RefundedIndicium { get; init; }
+
     /// <summary>An event (rollback, inhibit, operator recovery) records what happened; it does not change the row.</summary>
     public bool IsEvent => SealedPackage is null;
 }

@@ -27,8 +27,9 @@ public interface IMeterGrain : IGrainWithStringKey
     Task<byte[]?> Certificate();
 
     /// <summary>
-    /// Looks the signed indicium bytes up in the meter's records of issued indicia (those printed since
-    /// <see cref="IndiciumLookup.RecordsFrom"/>): whether it was issued, and whether it was refunded.
+    /// Looks the signed indicium bytes up in the meter's records, the transaction log, which keeps every transaction
+    /// since the meter was provisioned (<see cref="IndiciumLookup.RecordsFrom"/>): whether it was issued, and whether
+    /// it was refunded.
     /// </summary>
     Task<IndiciumLookup> FindIndicium(byte[] indicium);
 

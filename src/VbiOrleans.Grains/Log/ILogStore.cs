@@ -43,6 +43,15 @@ public interface ILogStore
     /// <summary>A meter's rows with a sequence above <paramref name="afterSequence"/>, in arrival order.</summary>
     Task<IReadOnlyList<PendingLogRow>> ReadMeterAsync(string meterId, long afterSequence, CancellationToken cancellationToken = default);
 
+    /// <summary>A meter's rows with exactly this sequence, in arrival order (more than one only after a rollback).</summary>
+    Task<IReadOnlyList<PendingLogRow>> ReadMeterAtAsync(string meterId, long sequence, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// A meter's rows whose public payload (an indicium's signed bytes and signature) is exactly
+    /// <paramref name="publicPayload"/>, in arrival order: how an indicium a scanner read is found in the records.
+    /// </summary>
+    Task<IReadOnlyList<PendingLogRow>> FindPayloadAsync(string meterId, byte[] publicPayload, CancellationToken cancellationToken = default);
+
     /// <summary>Every meter's latest row-changing record (for rebuilding the postal store), streamed in arrival order.</summary>
     IAsyncEnumerable<PendingLogRow> ReadAllAsync(CancellationToken cancellationToken = default);
 

@@ -24,6 +24,19 @@ public sealed class MemoryLogStore : ILogStore
             return Task.FromResult<IReadOnlyList<PendingLogRow>>([.. _rows.Select(r => r.Row).Where(r => r.MeterId == meterId && r.Sequence > afterSequence)]);
     }
 
+    public Task<IReadOnlyList<PendingLogRow>> ReadMeterAtAsync(string meterId, long sequence, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+            return Task.FromResult<IReadOnlyList<PendingLogRow>>([.. _rows.Select(r => r.Row).Where(r => r.MeterId == meterId && r.Sequence == sequence)]);
+    }
+
+    public Task<IReadOnlyList<PendingLogRow>> FindPayloadAsync(string meterId, byte[] publicPayload, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+            return Task.FromResult<IReadOnlyList<PendingLogRow>>([.. _rows.Select(r => r.Row)
+                .Where(r => r.MeterId == meterId && r.PublicPayload.Length > 0 && r.PublicPayload.AsSpan().SequenceEqual(publicPayload))]);
+    }
+
     public async IAsyncEnumerable<PendingLogRow> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         PendingLogRow[] copy;

@@ -58,11 +58,24 @@ public sealed class PostgresLogStore(string connectionString) : ILogStore, IAsyn
         await writer.WriteAsync(r.Record, NpgsqlDbType.Bytea, cancellationToken);
     }
 
-    public async Task<IReadOnlyList<PendingLogRow>> ReadMeterAsync(string meterId, long afterSequence, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<PendingLogRow>> ReadMeterAsync(string meterId, long afterSequence, CancellationToken cancellationToken = default) =>
+        ReadRowsAsync($"SELECT {ReadColumns} FROM vbi_log WHERE meter_id = $1 AND meter_sequence > $2 ORDER BY id", meterId, afterSequence, cancellationToken);
+
+    public Task<IReadOnlyList<PendingLogRow>> ReadMeterAtAsync(string meterId, long sequence, CancellationToken cancellationToken = default) =>
+        ReadRowsAsync($"SELECT {ReadColumns} FROM vbi_log WHERE meter_id = $1 AND meter_sequence = $2 ORDER BY id", meterId, sequence, cancellationToken);
+
+    /// <remarks>The hash index <c>vbi_log_indicium</c> finds the payload; the meter is checked on the rows it finds.</remarks>
+    public Task<IReadOnlyList<PendingLogRow>> FindPayloadAsync(string meterId, byte[] publicPayload, CancellationToken cancellationToken = default) =>
+        publicPayload.Length == 0
+            ? Task.FromResult<IReadOnlyList<PendingLogRow>>([])
+            : ReadRowsAsync($"SELECT {ReadColumns} FROM vbi_log WHERE meter_id = $1 AND public_payload = $2 AND octet_length(public_payload) > 0 ORDER BY id",
+                meterId, publicPayload, cancellationToken);
+
+    private async Task<IReadOnlyList<PendingLogRow>> ReadRowsAsync<T>(string sql, string meterId, T second, CancellationToken cancellationToken)
     {
-        await using var command = _source.CreateCommand($"SELECT {ReadColumns} FROM vbi_log WHERE meter_id = $1 AND meter_sequence > $2 ORDER BY id");
+        await using var command = _source.CreateCommand(sql);
         command.Parameters.Add(new NpgsqlParameter { Value = meterId });
-        command.Parameters.Add(new NpgsqlParameter { Value = afterSequence });
+        command.Parameters.Add(new NpgsqlParameter<T> { TypedValue = second });
         var rows = new List<PendingLogRow>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken)) rows.Add(ReadRow(reader, 0));

@@ -61,6 +61,22 @@ public sealed class TransactionLog : IAsyncDisposable
         return [.. rows.Select(r => Open(r, key))];
     }
 
+    /// <summary>A meter's records with exactly this sequence, in arrival order.</summary>
+    public async Task<IReadOnlyList<LogRecord>> ReadMeterAtAsync(string meterId, long sequence)
+    {
+        var key = await KeyAsync();
+        var rows = await _store.ReadMeterAtAsync(meterId, sequence);
+        return [.. rows.Select(r => Open(r, key))];
+    }
+
+    /// <summary>A meter's records of the print whose indicium (signed bytes, then signature) is exactly these bytes, in arrival order.</summary>
+    public async Task<IReadOnlyList<LogRecord>> FindIndiciumAsync(string meterId, byte[] indicium)
+    {
+        var key = await KeyAsync();
+        var rows = await _store.FindPayloadAsync(meterId, indicium);
+        return [.. rows.Select(r => Open(r, key))];
+    }
+
     /// <summary>Every record, oldest first (for rebuilding the postal store).</summary>
     public async IAsyncEnumerable<LogRecord> ReadAllAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
@@ -122,7 +138,7 @@ public sealed class TransactionLog : IAsyncDisposable
     {
         var change = record.Change;
         var plaintext = _serializer.SerializeToArray(record);
-        byte[] publicPayload = change.Indicium is { } indicium ? [.. indicium.Data, .. indicium.Signature] : [];
+        byte[] publicPayload = change.Indicium is { } indicium ? [.. indicium.Data, .. indicium.Signature] : change.RefundedIndicium ?? [];
         return new PendingLogRow(record.MeterId, record.Sequence, (byte)record.Kind, record.AmountMills,
             change.Registers?.AscendingMills ?? 0, change.Registers?.DescendingMills ?? 0, record.At, record.ModuleSerial, publicPayload,
             Encrypt(key, plaintext, Aad(record.MeterId, record.Sequence)));

@@ -4,7 +4,9 @@ using System.Security.Cryptography;
 namespace VbiOrleans.Grains.Meters;
 
 /// <summary>
-/// The indicia a meter issued that are still inside the refund window, packed 24 bytes each, oldest first:
+/// The format in which meter rows listed the indicia they issued inside the refund window, before the transaction log
+/// answered for them (<see cref="RefundLedger"/>): a row of this format is upgraded when its meter activates. Packed 24
+/// bytes each, oldest first:
 /// the sequence (48 bits), the postage in mills (31 bits) with the refunded flag in the top bit, the print time in
 /// whole milliseconds since 1970 UTC (48 bits), and the first 8 bytes of the SHA-256 of the signed indicium. The meter's
 /// row is rewritten on every command and this is most of it, so it is one byte array to copy rather than a list of
@@ -63,6 +65,9 @@ public static class IssuedLedger
     }
 
     public static int Count(byte[] ledger) => ledger.Length / EntrySize;
+
+    /// <summary>The entry at <paramref name="index"/>, oldest first.</summary>
+    public static Entry At(byte[] ledger, int index) => Read(ledger.AsSpan(index * EntrySize, EntrySize));
 
     /// <summary>When the oldest entry still held was printed, or null for an empty ledger.</summary>
     public static DateTimeOffset? OldestPrintedAt(byte[] ledger) => ledger.Length == 0 ? null : Read(ledger.AsSpan(0, EntrySize)).PrintedAt;

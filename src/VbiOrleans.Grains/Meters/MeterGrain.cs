@@ -49,11 +49,17 @@ public sealed class MeterGrain(
     /// </summary>
     private void UpgradeRow(MeterGrainState state)
     {
-        var issued = state.IssuedVersion1.Length > 0;
-        if (issued)
+        if (state.IssuedVersion1.Length > 0)
         {
             state.Issued = IssuedLedger.FromVersion1(state.IssuedVersion1);
             state.IssuedVersion1 = [];
+        }
+        // What the meter issued is read from the log; only the refunds are kept, with their print times.
+        var issued = state.Issued.Length > 0;
+        if (issued)
+        {
+            state.Refunds = [.. RefundLedger.FromIssued(state.Issued), .. state.Refunds];
+            state.Issued = [];
         }
         var keys = state.IdempotencyKeys.Length == 0 && state.Idempotency.Count > 0;
         if (keys)
@@ -68,8 +74,8 @@ public sealed class MeterGrain(
             }
         }
         if (issued || keys)
-            logger.LogInformation("Meter {MeterId}: row of the first format upgraded ({Keys} idempotency keys, {Issued} issued indicia)",
-                MeterId, IdempotencyLedger.Count(state.IdempotencyKeys), IssuedLedger.Count(state.Issued));
+            logger.LogInformation("Meter {MeterId}: row of an earlier format upgraded ({Keys} idempotency keys, {Refunds} refunded indicia)",
+                MeterId, IdempotencyLedger.Count(state.IdempotencyKeys), RefundLedger.Count(state.Refunds));
     }
 
     public async Task<MeterResult> Provision()
@@ -98,12 +104,15 @@ public sealed class MeterGrain(
         if (await EarlierResultAsync(idempotencyKey, fingerprint) is { } earlier) return earlier;
 
         RefundTarget? refund = null;
+        IssuedIndicium? refunded = null;
         if (command is RefundCommand r)
         {
-            var issued = SequenceOf(r.IndiciumId) is { } sequence ? IssuedLedger.Find(row.State.Issued, sequence) : null;
-            if (issued is not { } found) return MeterResult.Fail(ErrorCode.IndiciumNotFound, $"meter {MeterId} has no indicium {r.IndiciumId} within the refund window");
-            if (found.Refunded) return MeterResult.Fail(ErrorCode.IndiciumAlreadyRefunded, $"indicium {r.IndiciumId} was already refunded");
-            refund = new RefundTarget(r.IndiciumId, found.Sequence, found.PostageMills, found.PrintedAt);
+            refunded = await IssuedAsync(r.IndiciumId);
+            if (refunded is null) return MeterResult.Fail(ErrorCode.IndiciumNotFound, $"meter {MeterId} has no indicium {r.IndiciumId}");
+            // The module refuses a print older than the refund window; until then its refund is in the row.
+            if (RefundLedger.Contains(row.State.Refunds, refunded.Sequence))
+                return MeterResult.Fail(ErrorCode.IndiciumAlreadyRefunded, $"indicium {r.IndiciumId} was already refunded");
+            refund = new RefundTarget(r.IndiciumId, refunded.Sequence, refunded.PostageMills, refunded.PrintedAt);
         }
 
         var outcome = await Session.Process(new ModuleRequest(MeterId, row.State.SealedPackage!, row.State.Checkpoint, command, expected, refund));
@@ -123,7 +132,10 @@ public sealed class MeterGrain(
         var checkpoint = outcome.Checkpoint!;
         var result = Ok(outcome.Registers!, checkpoint.Kind, checkpoint.AmountMills, outcome.Indicium);
         var change = new RowChange(outcome.SealedPackage, checkpoint, outcome.Registers, outcome.Indicium, refund?.Sequence, idempotencyKey, fingerprint,
-            serializer.SerializeToArray(result), (command as LicenseCommand)?.Zip, null, null, null);
+            serializer.SerializeToArray(result), (command as LicenseCommand)?.Zip, null, null, null)
+        {
+            RefundedIndicium = refunded is null ? null : [.. refunded.Data, .. refunded.Signature],
+        };
 
         // Step 7: the log, then the postal store, durably. If either fails the result never leaves; the next command
         // reconciles (rolls forward from the log, or rolls module memory back if the log never got it).
@@ -144,8 +156,8 @@ public sealed class MeterGrain(
 
         foreach (var entry in IdempotencyLedger.Find(row.State.IdempotencyKeys, IdempotencyLedger.KeyHashOf(key)))
         {
-            var logged = (await log.ReadMeterAsync(MeterId, entry.Sequence - 1)).LastOrDefault(r => r.Sequence == entry.Sequence
-                && r.Change is { IsEvent: false, Result: { } result } && IdempotencyLedger.ResultHashOf(result) == entry.ResultHash);
+            var logged = (await log.ReadMeterAtAsync(MeterId, entry.Sequence)).LastOrDefault(r =>
+                r.Change is { IsEvent: false, Result: { } result } && IdempotencyLedger.ResultHashOf(result) == entry.ResultHash);
             if (logged is null)
             {
                 logger.LogError("Meter {MeterId}: idempotency key {Key} produced sequence {Sequence}, whose result the transaction log does not hold",
@@ -193,12 +205,11 @@ public sealed class MeterGrain(
             next.Certificate = certificate;
             next.CertificateSerial = change.CertificateSerial;
         }
-        if (change.Indicium is { } indicium)
-            next.Issued = IssuedLedger.Append(next.Issued, new IssuedLedger.Entry(indicium.Sequence, indicium.PostageMills, indicium.PrintedAt, false,
-                IssuedLedger.DigestOf([.. indicium.Data, .. indicium.Signature])));
-        if (change.RefundedSequence is { } refunded) next.Issued = IssuedLedger.MarkRefunded(next.Issued, refunded);
+        // A refund is kept from its own time, which is no earlier than its print's: by the time it is dropped the
+        // print is past the refund window, and the module refuses it on that ground.
+        if (change.RefundedSequence is { } refunded) next.Refunds = RefundLedger.Append(next.Refunds, refunded, record.At);
         var now = clock.GetUtcNow();
-        next.Issued = IssuedLedger.Prune(next.Issued, now - options.Value.Limits.RefundWindow);
+        next.Refunds = RefundLedger.Prune(next.Refunds, now - options.Value.Limits.RefundWindow);
         next.IdempotencyKeys = IdempotencyLedger.Prune(next.IdempotencyKeys, now - IdempotencyWindow);
         next.Idempotency.RemoveAll(e => now - e.At > IdempotencyWindow);
         if (change.IdempotencyKey is { } key && now - record.At <= IdempotencyWindow)
@@ -271,12 +282,30 @@ public sealed class MeterGrain(
         ? new MeterSnapshot(package, registers, row.State.LicensingZip, row.State.CertificateSerial)
         : null);
 
-    public Task<IndiciumLookup> FindIndicium(byte[] indicium)
+    /// <summary>
+    /// The print whose indicium is these bytes, from the transaction log, which keeps every transaction: the records
+    /// begin with the meter. It counts as refunded if the log holds a refund of it, or the row does (refunds logged
+    /// before the log named the refunded indicium).
+    /// </summary>
+    public async Task<IndiciumLookup> FindIndicium(byte[] indicium)
     {
-        var recordsFrom = clock.GetUtcNow() - options.Value.Limits.RefundWindow;
-        var found = IssuedLedger.FindByDigest(row.State.Issued, IssuedLedger.DigestOf(indicium));
-        var record = found is { } e ? new IndiciumRecord($"{MeterId}-{e.Sequence}", e.PostageMills, e.PrintedAt, e.Refunded) : null;
-        return Task.FromResult(new IndiciumLookup(record, recordsFrom, row.State.Registers?.PieceCount ?? 0));
+        var committed = row.State.Checkpoint?.Sequence ?? -1;
+        var records = (await log.FindIndiciumAsync(MeterId, indicium)).Where(r => !r.Change.IsEvent && r.Sequence <= committed).ToList();
+        IndiciumRecord? found = null;
+        if (records.LastOrDefault(r => r.Change.Indicium is not null)?.Change.Indicium is { } print)
+        {
+            var refunded = RefundLedger.Contains(row.State.Refunds, print.Sequence) || records.Any(r => r.Change.RefundedSequence == print.Sequence);
+            found = new IndiciumRecord(print.IndiciumId, print.PostageMills, print.PrintedAt, refunded);
+        }
+        var provisioned = (await log.ReadMeterAtAsync(MeterId, 0)).FirstOrDefault()?.At;
+        return new IndiciumLookup(found, provisioned ?? DateTimeOffset.UnixEpoch, row.State.Registers?.PieceCount ?? 0);
+    }
+
+    /// <summary>The print this meter committed under an indicium id "{meter id}-{sequence}", from the log; null if there is none.</summary>
+    private async Task<IssuedIndicium?> IssuedAsync(string indiciumId)
+    {
+        if (SequenceOf(indiciumId) is not { } sequence || sequence > (row.State.Checkpoint?.Sequence ?? -1)) return null;
+        return (await log.ReadMeterAtAsync(MeterId, sequence)).LastOrDefault(r => !r.Change.IsEvent)?.Change.Indicium;
     }
 
     /// <summary>The sequence in an indicium id "{meter id}-{sequence}" of this meter, or null.</summary>

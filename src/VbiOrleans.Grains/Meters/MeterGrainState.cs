@@ -5,14 +5,15 @@ namespace VbiOrleans.Grains.Meters;
 
 /// <summary>
 /// A meter's row in the postal store: the sealed PSD package and its checkpoint (written together, step 7), the
-/// meter's certificate, the idempotency keys it still answers for, and the indicia still inside the refund window.
-/// The row is rewritten whole on every command, so it holds what decides a command and little else: results of
-/// older keys are read back from the transaction log.
+/// meter's certificate, the idempotency keys it still answers for, and the refunded indicia that are still inside the
+/// refund window. The row is rewritten whole on every command, so it holds what decides a command and little else:
+/// results of older keys, and the indicia the meter issued, are read back from the transaction log.
 /// </summary>
 /// <remarks>
 /// Field ids are never reused with another type or format. Rows written before the compact format (ids 4 and 5 only)
 /// are upgraded when the meter activates: <see cref="MeterGrain"/> rebuilds <see cref="IdempotencyKeys"/> from their
-/// <see cref="Idempotency"/> entries and <see cref="Issued"/> from <see cref="IssuedVersion1"/>.
+/// <see cref="Idempotency"/> entries, and <see cref="Refunds"/> from the refunded entries of <see cref="Issued"/> (or of
+/// <see cref="IssuedVersion1"/>), which it then empties.
 /// </remarks>
 [GenerateSerializer]
 public sealed class MeterGrainState
@@ -29,14 +30,16 @@ public sealed class MeterGrainState
     [Id(7)] public string? LicensingZip { get; set; }
     /// <summary>Every key inside the idempotency window and capacity, packed by <see cref="IdempotencyLedger"/>.</summary>
     [Id(8)] public byte[] IdempotencyKeys { get; set; } = [];
-    /// <summary>The indicia inside the refund window, packed by <see cref="IssuedLedger"/>.</summary>
+    /// <summary>The issued ledger of the second format (<see cref="IssuedLedger"/>): only in rows written before <see cref="Refunds"/>.</summary>
     [Id(9)] public byte[] Issued { get; set; } = [];
+    /// <summary>The refunded indicia whose prints may still be inside the refund window, packed by <see cref="RefundLedger"/>.</summary>
+    [Id(10)] public byte[] Refunds { get; set; } = [];
 
     public MeterGrainState Copy() => new()
     {
         SealedPackage = SealedPackage, Checkpoint = Checkpoint, Certificate = Certificate, CertificateSerial = CertificateSerial,
         Idempotency = [.. Idempotency], IssuedVersion1 = IssuedVersion1, Registers = Registers, LicensingZip = LicensingZip,
-        IdempotencyKeys = IdempotencyKeys, Issued = Issued,
+        IdempotencyKeys = IdempotencyKeys, Issued = Issued, Refunds = Refunds,
     };
 }
 

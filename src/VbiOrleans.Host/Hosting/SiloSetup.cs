@@ -86,7 +86,7 @@ public static class SiloSetup
     /// is skipped.
     /// </summary>
     public static string ForProviders(string connectionString) =>
-        new Npgsql.NpgsqlConnectionStringBuilder(connectionString) { NoResetOnClose = true }.ConnectionString;
+        new Npgsql.NpgsqlConnectionStringBuilder(connectionString) { NoResetOnClose = true, MaxAutoPrepare = 32 }.ConnectionString;
 
     /// <summary>Clustering, the four named stores and reminders on PostgreSQL.</summary>
     public static void ConfigureAdoNet(ISiloBuilder silo, StoreConnections connections)

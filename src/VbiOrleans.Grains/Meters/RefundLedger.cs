@@ -1,0 +1,70 @@
+using System.Buffers.Binary;
+
+namespace VbiOrleans.Grains.Meters;
+
+/// <summary>
+/// The indicia a meter refunded that could still be presented again, packed 12 bytes each in the order they were
+/// recorded: the sequence of the print (48 bits) and a time in whole milliseconds since 1970 UTC (48 bits) no earlier
+/// than the print. An entry is dropped once that time is older than the refund window, when its print can no longer
+/// be refunded anyway. What a meter issued is not kept here: the transaction log holds every print, so the row grows
+/// with refunds, which are rare, and not with prints.
+/// </summary>
+public static class RefundLedger
+{
+    private const int EntrySize = 12;
+    private const long MaxUInt48 = (1L << 48) - 1;
+
+    public static byte[] Append(byte[] ledger, long sequence, DateTimeOffset at)
+    {
+        var millis = at.ToUnixTimeMilliseconds();
+        // Out of range is a loud failure, never a silently truncated entry.
+        if (sequence is < 0 or > MaxUInt48) throw new ArgumentOutOfRangeException(nameof(sequence), $"sequence {sequence} does not fit the refund ledger");
+        if (millis is < 0 or > MaxUInt48) throw new ArgumentOutOfRangeException(nameof(at), $"time {at:O} does not fit the refund ledger");
+        var next = new byte[ledger.Length + EntrySize];
+        ledger.CopyTo(next, 0);
+        WriteUInt48(next.AsSpan(ledger.Length), sequence);
+        WriteUInt48(next.AsSpan(ledger.Length + 6), millis);
+        return next;
+    }
+
+    public static bool Contains(byte[] ledger, long sequence)
+    {
+        for (var at = 0; at < ledger.Length; at += EntrySize)
+        {
+            if (ReadUInt48(ledger.AsSpan(at)) == sequence) return true;
+        }
+        return false;
+    }
+
+    /// <summary>Drops the leading entries whose time is before <paramref name="oldest"/>.</summary>
+    public static byte[] Prune(byte[] ledger, DateTimeOffset oldest)
+    {
+        var limit = oldest.ToUnixTimeMilliseconds();
+        var keepFrom = 0;
+        while (keepFrom < ledger.Length && ReadUInt48(ledger.AsSpan(keepFrom + 6)) < limit) keepFrom += EntrySize;
+        return keepFrom == 0 ? ledger : ledger[keepFrom..];
+    }
+
+    public static int Count(byte[] ledger) => ledger.Length / EntrySize;
+
+    /// <summary>The refunded entries of an issued ledger (the format rows kept before this one), with their print times.</summary>
+    public static byte[] FromIssued(byte[] issued)
+    {
+        var next = Array.Empty<byte>();
+        for (var i = 0; i < IssuedLedger.Count(issued); i++)
+        {
+            var entry = IssuedLedger.At(issued, i);
+            if (entry.Refunded) next = Append(next, entry.Sequence, entry.PrintedAt);
+        }
+        return next;
+    }
+
+    private static void WriteUInt48(Span<byte> span, long value)
+    {
+        BinaryPrimitives.WriteUInt32LittleEndian(span, (uint)value);
+        BinaryPrimitives.WriteUInt16LittleEndian(span[4..], (ushort)(value >> 32));
+    }
+
+    private static long ReadUInt48(ReadOnlySpan<byte> span) =>
+        BinaryPrimitives.ReadUInt32LittleEndian(span) | (long)BinaryPrimitives.ReadUInt16LittleEndian(span[4..]) << 32;
+}
