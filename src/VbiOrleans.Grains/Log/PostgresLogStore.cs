@@ -129,18 +129,24 @@ public sealed class PostgresLogStore(string connectionString) : ILogStore, IAsyn
                 update.Parameters.Add(new NpgsqlParameter { Value = row.Id });
                 batch.BatchCommands.Add(update);
             }
-            var insert = new NpgsqlBatchCommand("INSERT INTO vbi_log_checkpoint (size, root, note, accumulator) VALUES ($1, $2, $3, $4)");
-            insert.Parameters.Add(new NpgsqlParameter { Value = checkpoint.Size });
-            insert.Parameters.Add(new NpgsqlParameter { Value = checkpoint.Root });
-            insert.Parameters.Add(new NpgsqlParameter { Value = checkpoint.Note });
-            insert.Parameters.Add(new NpgsqlParameter { Value = checkpoint.Accumulator });
-            batch.BatchCommands.Add(insert);
+            batch.BatchCommands.Add(InsertCheckpoint(checkpoint));
             await batch.ExecuteNonQueryAsync(cancellationToken);
             var updated = 0;
             for (var i = 0; i < rows.Count; i++) updated += batch.BatchCommands[i].RecordsAffected;
             if (updated != rows.Count) throw new InvalidOperationException($"only {updated} of {rows.Count} log rows could be sealed: another sealer ran");
         }
         await transaction.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>The statement that stores a signed checkpoint with its accumulator, for a seal and for an import alike.</summary>
+    private static NpgsqlBatchCommand InsertCheckpoint(StoredCheckpoint checkpoint)
+    {
+        var insert = new NpgsqlBatchCommand("INSERT INTO vbi_log_checkpoint (size, root, note, accumulator) VALUES ($1, $2, $3, $4)");
+        insert.Parameters.Add(new NpgsqlParameter { Value = checkpoint.Size });
+        insert.Parameters.Add(new NpgsqlParameter { Value = checkpoint.Root });
+        insert.Parameters.Add(new NpgsqlParameter { Value = checkpoint.Note });
+        insert.Parameters.Add(new NpgsqlParameter { Value = checkpoint.Accumulator });
+        return insert;
     }
 
     public async Task<StoredCheckpoint?> LatestCheckpointAsync(CancellationToken cancellationToken = default) =>
@@ -225,15 +231,7 @@ public sealed class PostgresLogStore(string connectionString) : ILogStore, IAsyn
         var batch = new NpgsqlBatch(connection, transaction);
         await using (batch)
         {
-            foreach (var c in archived.Checkpoints)
-            {
-                var insert = new NpgsqlBatchCommand("INSERT INTO vbi_log_checkpoint (size, root, note, accumulator) VALUES ($1, $2, $3, $4)");
-                insert.Parameters.Add(new NpgsqlParameter { Value = c.Size });
-                insert.Parameters.Add(new NpgsqlParameter { Value = c.Root });
-                insert.Parameters.Add(new NpgsqlParameter { Value = c.Note });
-                insert.Parameters.Add(new NpgsqlParameter { Value = c.Accumulator });
-                batch.BatchCommands.Add(insert);
-            }
+            foreach (var c in archived.Checkpoints) batch.BatchCommands.Add(InsertCheckpoint(c));
             foreach (var (name, value) in new[] { (TransactionLog.KeyTokenState, archived.KeyToken), (LogSealerGrain.ShippedState, LogSealerGrain.EncodeShipped(archived.ShippedSize)) })
             {
                 var upsert = new NpgsqlBatchCommand("INSERT INTO vbi_log_state (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value");

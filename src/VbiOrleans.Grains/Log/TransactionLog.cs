@@ -54,27 +54,22 @@ public sealed class TransactionLog : IAsyncDisposable
     }
 
     /// <summary>A meter's records with a sequence above <paramref name="afterSequence"/>, oldest first.</summary>
-    public async Task<IReadOnlyList<LogRecord>> ReadMeterAsync(string meterId, long afterSequence)
-    {
-        var key = await KeyAsync();
-        var rows = await _store.ReadMeterAsync(meterId, afterSequence);
-        return [.. rows.Select(r => Open(r, key))];
-    }
+    public Task<IReadOnlyList<LogRecord>> ReadMeterAsync(string meterId, long afterSequence) =>
+        OpenAllAsync(() => _store.ReadMeterAsync(meterId, afterSequence));
 
     /// <summary>A meter's records with exactly this sequence, in arrival order.</summary>
-    public async Task<IReadOnlyList<LogRecord>> ReadMeterAtAsync(string meterId, long sequence)
-    {
-        var key = await KeyAsync();
-        var rows = await _store.ReadMeterAtAsync(meterId, sequence);
-        return [.. rows.Select(r => Open(r, key))];
-    }
+    public Task<IReadOnlyList<LogRecord>> ReadMeterAtAsync(string meterId, long sequence) =>
+        OpenAllAsync(() => _store.ReadMeterAtAsync(meterId, sequence));
 
     /// <summary>A meter's records of the print whose indicium (signed bytes, then signature) is exactly these bytes, in arrival order.</summary>
-    public async Task<IReadOnlyList<LogRecord>> FindIndiciumAsync(string meterId, byte[] indicium)
+    public Task<IReadOnlyList<LogRecord>> FindIndiciumAsync(string meterId, byte[] indicium) =>
+        OpenAllAsync(() => _store.FindPayloadAsync(meterId, indicium));
+
+    /// <summary>The rows <paramref name="read"/> returns, decrypted (the key first: it may have to be made or unwrapped).</summary>
+    private async Task<IReadOnlyList<LogRecord>> OpenAllAsync(Func<Task<IReadOnlyList<PendingLogRow>>> read)
     {
         var key = await KeyAsync();
-        var rows = await _store.FindPayloadAsync(meterId, indicium);
-        return [.. rows.Select(r => Open(r, key))];
+        return [.. (await read()).Select(r => Open(r, key))];
     }
 
     /// <summary>Every record, oldest first (for rebuilding the postal store).</summary>
