@@ -16,7 +16,6 @@ namespace VbiOrleans.Grains.Meters;
 public static class IssuedLedger
 {
     private const int EntrySize = 24;
-    private const long MaxUInt48 = (1L << 48) - 1;
     private const uint RefundedBit = 0x8000_0000;
 
     /// <summary>An entry; <see cref="PrintedAt"/> reads back truncated to the millisecond.</summary>
@@ -99,7 +98,7 @@ public static class IssuedLedger
         while (low <= high)
         {
             var mid = (low + high) / 2;
-            var found = ReadUInt48(ledger.AsSpan(mid * EntrySize));
+            var found = UInt48.Read(ledger.AsSpan(mid * EntrySize));
             if (found == sequence) return mid * EntrySize;
             if (found < sequence) low = mid + 1; else high = mid - 1;
         }
@@ -110,29 +109,20 @@ public static class IssuedLedger
     {
         // Out of range is a loud failure, never a silently truncated entry; none of these limits is near (the per-piece
         // postage limit is 100,000 mills, a meter's sequence grows by one a transaction).
-        if (e.Sequence is < 0 or > MaxUInt48) throw new ArgumentOutOfRangeException(nameof(e), $"sequence {e.Sequence} does not fit the issued ledger");
+        if (e.Sequence is < 0 or > UInt48.MaxValue) throw new ArgumentOutOfRangeException(nameof(e), $"sequence {e.Sequence} does not fit the issued ledger");
         if (e.PostageMills is < 0 or > int.MaxValue) throw new ArgumentOutOfRangeException(nameof(e), $"postage {e.PostageMills} mills does not fit the issued ledger");
         var millis = e.PrintedAt.ToUnixTimeMilliseconds();
-        if (millis is < 0 or > MaxUInt48) throw new ArgumentOutOfRangeException(nameof(e), $"print time {e.PrintedAt:O} does not fit the issued ledger");
-        WriteUInt48(span, e.Sequence);
+        if (millis is < 0 or > UInt48.MaxValue) throw new ArgumentOutOfRangeException(nameof(e), $"print time {e.PrintedAt:O} does not fit the issued ledger");
+        UInt48.Write(span, e.Sequence);
         BinaryPrimitives.WriteUInt32LittleEndian(span[6..], (uint)e.PostageMills | (e.Refunded ? RefundedBit : 0));
-        WriteUInt48(span[10..], millis);
+        UInt48.Write(span[10..], millis);
         BinaryPrimitives.WriteUInt64LittleEndian(span[16..], e.Digest);
     }
 
     private static Entry Read(ReadOnlySpan<byte> span)
     {
         var postage = BinaryPrimitives.ReadUInt32LittleEndian(span[6..]);
-        return new(ReadUInt48(span), postage & ~RefundedBit, DateTimeOffset.FromUnixTimeMilliseconds(ReadUInt48(span[10..])),
+        return new(UInt48.Read(span), postage & ~RefundedBit, DateTimeOffset.FromUnixTimeMilliseconds(UInt48.Read(span[10..])),
             (postage & RefundedBit) != 0, BinaryPrimitives.ReadUInt64LittleEndian(span[16..]));
     }
-
-    private static void WriteUInt48(Span<byte> span, long value)
-    {
-        BinaryPrimitives.WriteUInt32LittleEndian(span, (uint)value);
-        BinaryPrimitives.WriteUInt16LittleEndian(span[4..], (ushort)(value >> 32));
-    }
-
-    private static long ReadUInt48(ReadOnlySpan<byte> span) =>
-        BinaryPrimitives.ReadUInt32LittleEndian(span) | (long)BinaryPrimitives.ReadUInt16LittleEndian(span[4..]) << 32;
 }

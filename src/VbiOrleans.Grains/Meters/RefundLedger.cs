@@ -1,5 +1,3 @@
-using System.Buffers.Binary;
-
 namespace VbiOrleans.Grains.Meters;
 
 /// <summary>
@@ -12,18 +10,17 @@ namespace VbiOrleans.Grains.Meters;
 public static class RefundLedger
 {
     private const int EntrySize = 12;
-    private const long MaxUInt48 = (1L << 48) - 1;
 
     public static byte[] Append(byte[] ledger, long sequence, DateTimeOffset at)
     {
         var millis = at.ToUnixTimeMilliseconds();
         // Out of range is a loud failure, never a silently truncated entry.
-        if (sequence is < 0 or > MaxUInt48) throw new ArgumentOutOfRangeException(nameof(sequence), $"sequence {sequence} does not fit the refund ledger");
-        if (millis is < 0 or > MaxUInt48) throw new ArgumentOutOfRangeException(nameof(at), $"time {at:O} does not fit the refund ledger");
+        if (sequence is < 0 or > UInt48.MaxValue) throw new ArgumentOutOfRangeException(nameof(sequence), $"sequence {sequence} does not fit the refund ledger");
+        if (millis is < 0 or > UInt48.MaxValue) throw new ArgumentOutOfRangeException(nameof(at), $"time {at:O} does not fit the refund ledger");
         var next = new byte[ledger.Length + EntrySize];
         ledger.CopyTo(next, 0);
-        WriteUInt48(next.AsSpan(ledger.Length), sequence);
-        WriteUInt48(next.AsSpan(ledger.Length + 6), millis);
+        UInt48.Write(next.AsSpan(ledger.Length), sequence);
+        UInt48.Write(next.AsSpan(ledger.Length + 6), millis);
         return next;
     }
 
@@ -31,7 +28,7 @@ public static class RefundLedger
     {
         for (var at = 0; at < ledger.Length; at += EntrySize)
         {
-            if (ReadUInt48(ledger.AsSpan(at)) == sequence) return true;
+            if (UInt48.Read(ledger.AsSpan(at)) == sequence) return true;
         }
         return false;
     }
@@ -41,7 +38,7 @@ public static class RefundLedger
     {
         var limit = oldest.ToUnixTimeMilliseconds();
         var keepFrom = 0;
-        while (keepFrom < ledger.Length && ReadUInt48(ledger.AsSpan(keepFrom + 6)) < limit) keepFrom += EntrySize;
+        while (keepFrom < ledger.Length && UInt48.Read(ledger.AsSpan(keepFrom + 6)) < limit) keepFrom += EntrySize;
         return keepFrom == 0 ? ledger : ledger[keepFrom..];
     }
 
@@ -58,13 +55,4 @@ public static class RefundLedger
         }
         return next;
     }
-
-    private static void WriteUInt48(Span<byte> span, long value)
-    {
-        BinaryPrimitives.WriteUInt32LittleEndian(span, (uint)value);
-        BinaryPrimitives.WriteUInt16LittleEndian(span[4..], (ushort)(value >> 32));
-    }
-
-    private static long ReadUInt48(ReadOnlySpan<byte> span) =>
-        BinaryPrimitives.ReadUInt32LittleEndian(span) | (long)BinaryPrimitives.ReadUInt16LittleEndian(span[4..]) << 32;
 }
