@@ -15,11 +15,12 @@ public interface ICryptoModuleGrain : IGrainWithStringKey
     Task<ModuleTableResult> Retire();
 
     /// <summary>
-    /// The module's latest transaction, reported from the print path without waiting. Reports are coalesced and
-    /// written at most every quarter second; an unregistered module registers itself on its first report.
+    /// The latest of <paramref name="count"/> transactions of the module, reported without waiting. Each silo
+    /// coalesces the print path's reports and sends them at most every quarter second; the grain writes its row at
+    /// most as often. An unregistered module registers itself on its first report.
     /// </summary>
     [Orleans.Concurrency.OneWay]
-    Task Report(ModuleTransactionReport transaction);
+    Task Report(ModuleTransactionReport latest, int count);
 }
 
 /// <summary>The list of registered module serials (a single activation, key <see cref="Key"/>).</summary>

@@ -17,7 +17,7 @@ namespace VbiOrleans.Domain.Meters;
 /// HMAC-SHA256 over every byte above (32)
 /// </code>
 /// The data key is the meter's own AES key, stored only wrapped by the module master key (the data key token).
-/// Two keys are derived from it with HKDF-SHA256: one encrypts the secrets (AAD = meter id and sequence), one
+/// Two keys are derived from it with HKDF-SHA256 (<see cref="PsdPackageKeys"/>): one encrypts the secrets (AAD = meter id and sequence), one
 /// authenticates the whole package. So a package edited anywhere, or copied to another meter's row, fails to
 /// unseal; a replayed older package of the same meter unseals, and the checkpoint compare catches it (I5).
 /// Integers are little-endian; strings are UTF-8 with a 32-bit length; absent values have length -1.
@@ -31,6 +31,12 @@ public static class PsdPackageCodec
     private const int MacSize = 32;
 
     public static byte[] Seal(PsdPackage p, ReadOnlySpan<byte> dataKey)
+    {
+        using var keys = PsdPackageKeys.Derive(dataKey);
+        return Seal(p, keys);
+    }
+
+    public static byte[] Seal(PsdPackage p, PsdPackageKeys keys)
     {
         var w = new Writer();
         w.Raw(Magic);
@@ -66,14 +72,10 @@ public static class PsdPackageCodec
         foreach (var entry in p.PassphraseRepetitionList) secrets.Bytes(entry);
         var plain = secrets.ToArray();
 
-        var (encryptionKey, authenticationKey) = DeriveKeys(dataKey);
         var nonce = RandomNumberGenerator.GetBytes(NonceSize);
         var cipher = new byte[plain.Length];
         var tag = new byte[TagSize];
-        using (var aes = new AesGcm(encryptionKey, TagSize))
-        {
-            aes.Encrypt(nonce, plain, cipher, tag, SecretsAad(p.MeterId, p.Sequence));
-        }
+        keys.Encrypt(nonce, plain, cipher, tag, SecretsAad(p.MeterId, p.Sequence));
         CryptographicOperations.ZeroMemory(plain);
         w.Raw(nonce);
         w.Bytes(cipher);
@@ -82,7 +84,7 @@ public static class PsdPackageCodec
         var body = w.ToArray();
         var sealedBytes = new byte[body.Length + MacSize];
         body.CopyTo(sealedBytes, 0);
-        HMACSHA256.HashData(authenticationKey, body, sealedBytes.AsSpan(body.Length));
+        keys.Mac(body, sealedBytes.AsSpan(body.Length));
         return sealedBytes;
     }
 
@@ -111,16 +113,22 @@ public static class PsdPackageCodec
     /// </summary>
     public static Result<PsdPackage> Unseal(ReadOnlySpan<byte> sealedBytes, MeterId expected, ReadOnlySpan<byte> dataKey)
     {
+        using var keys = PsdPackageKeys.Derive(dataKey);
+        return Unseal(sealedBytes, expected, keys);
+    }
+
+    /// <summary>As <see cref="Unseal(ReadOnlySpan{byte}, MeterId, ReadOnlySpan{byte})"/>, with the keys derived from the data key already.</summary>
+    public static Result<PsdPackage> Unseal(ReadOnlySpan<byte> sealedBytes, MeterId expected, PsdPackageKeys keys)
+    {
         var header = ReadHeader(sealedBytes);
         if (!header.IsSuccess) return header.Error;
         if (header.Value.MeterId != expected)
             return new DomainError(ErrorCode.PackageMeterMismatch, $"the postal store holds meter {header.Value.MeterId}'s package in meter {expected}'s row");
         if (sealedBytes.Length < MacSize) return Tampered("the package is truncated");
 
-        var (encryptionKey, authenticationKey) = DeriveKeys(dataKey);
         var body = sealedBytes[..^MacSize];
         Span<byte> mac = stackalloc byte[MacSize];
-        HMACSHA256.HashData(authenticationKey, body, mac);
+        keys.Mac(body, mac);
         if (!CryptographicOperations.FixedTimeEquals(mac, sealedBytes[^MacSize..]))
             return Tampered($"meter {expected}'s package fails its authentication");
 
@@ -148,10 +156,7 @@ public static class PsdPackageCodec
             if (!r.AtEnd) return Tampered("trailing bytes in the package");
 
             var plain = new byte[cipher.Length];
-            using (var aes = new AesGcm(encryptionKey, TagSize))
-            {
-                aes.Decrypt(nonce, cipher, tag, plain, SecretsAad(expected, sequence));
-            }
+            keys.Decrypt(nonce, cipher, tag, plain, SecretsAad(expected, sequence));
             var s = new Reader(plain);
             var hmk = s.Bytes();
             var verifier = s.Bytes();
@@ -172,16 +177,6 @@ public static class PsdPackageCodec
     private static DomainError Tampered(string message) => new(ErrorCode.PackageTampered, message);
 
     private static byte[] SecretsAad(MeterId meterId, long sequence) => Encoding.UTF8.GetBytes($"vbi-psd-secrets|{meterId}|{sequence}");
-
-    private static (byte[] Encryption, byte[] Authentication) DeriveKeys(ReadOnlySpan<byte> dataKey)
-    {
-        if (dataKey.Length != 32) throw new ArgumentException("a data key is 32 bytes", nameof(dataKey));
-        var encryption = new byte[32];
-        var authentication = new byte[32];
-        HKDF.DeriveKey(HashAlgorithmName.SHA256, dataKey, encryption, [], "vbi-psd-encryption"u8);
-        HKDF.DeriveKey(HashAlgorithmName.SHA256, dataKey, authentication, [], "vbi-psd-authentication"u8);
-        return (encryption, authentication);
-    }
 
     private sealed class Writer
     {

@@ -62,7 +62,11 @@ public static class ModuleTable
     /// Records the module's last transaction. Times never go backwards for one module: the seed verifies each
     /// module's last transaction against this row, so an older transaction arriving late is refused, not applied.
     /// </summary>
-    public static Result<ModuleTableEntry> RecordTransaction(ModuleTableEntry? entry, ModuleSerial serial, ModuleTransaction transaction)
+    /// <summary>
+    /// Records <paramref name="transaction"/> as the module's latest, and <paramref name="count"/> transactions in all
+    /// (a silo reports the latest of the transactions it saw since its last report, with their number).
+    /// </summary>
+    public static Result<ModuleTableEntry> RecordTransaction(ModuleTableEntry? entry, ModuleSerial serial, ModuleTransaction transaction, long count = 1)
     {
         if (entry is null)
         {
@@ -76,6 +80,10 @@ public static class ModuleTable
         {
             return new DomainError(ErrorCode.InvalidAmount, "a transaction value cannot be negative");
         }
+        if (count < 1)
+        {
+            return new DomainError(ErrorCode.ValidationFailed, "a report stands for at least one transaction");
+        }
         if (string.IsNullOrWhiteSpace(transaction.MeterId) || transaction.Sequence < 0)
         {
             return new DomainError(ErrorCode.ValidationFailed, "a transaction needs a meter id and a non-negative sequence");
@@ -85,7 +93,7 @@ public static class ModuleTable
             return new DomainError(ErrorCode.ModuleTransactionOutOfOrder,
                 $"module {serial} already recorded a transaction at {last.At:O}, later than {transaction.At:O}");
         }
-        return entry with { LastTransaction = transaction, TransactionCount = entry.TransactionCount + 1 };
+        return entry with { LastTransaction = transaction, TransactionCount = entry.TransactionCount + count };
     }
 
     /// <summary>Retires a module. Retiring twice is a no-op.</summary>

@@ -120,7 +120,7 @@ public sealed class TransactionLog : IAsyncDisposable
                 var (_, fresh) = await _crypto.NewDataKeyAsync();
                 token = await _store.SetStateAsync(KeyTokenState, fresh, onlyIfAbsent: true);
             }
-            _key = await _crypto.DataKeyAsync(token);
+            _key = (await _crypto.DataKeyAsync(token)).Key;
             return _key;
         }
         finally
@@ -165,8 +165,7 @@ public sealed class TransactionLog : IAsyncDisposable
     {
         var output = new byte[12 + plaintext.Length + 16];
         RandomNumberGenerator.Fill(output.AsSpan(0, 12));
-        using var aes = new AesGcm(key, 16);
-        aes.Encrypt(output.AsSpan(0, 12), plaintext, output.AsSpan(12, plaintext.Length), output.AsSpan(12 + plaintext.Length), aad);
+        VbiOrleans.TransactionLog.Entries.ThreadAesGcm.For(key).Encrypt(output.AsSpan(0, 12), plaintext, output.AsSpan(12, plaintext.Length), output.AsSpan(12 + plaintext.Length), aad);
         return output;
     }
 
@@ -174,8 +173,7 @@ public sealed class TransactionLog : IAsyncDisposable
     {
         if (sealedBytes.Length < 28) throw new CryptographicException("a log record is too short to be sealed");
         var plaintext = new byte[sealedBytes.Length - 28];
-        using var aes = new AesGcm(key, 16);
-        aes.Decrypt(sealedBytes.AsSpan(0, 12), sealedBytes.AsSpan(12, plaintext.Length), sealedBytes.AsSpan(12 + plaintext.Length), plaintext, aad);
+        VbiOrleans.TransactionLog.Entries.ThreadAesGcm.For(key).Decrypt(sealedBytes.AsSpan(0, 12), sealedBytes.AsSpan(12, plaintext.Length), sealedBytes.AsSpan(12 + plaintext.Length), plaintext, aad);
         return plaintext;
     }
 

@@ -5,48 +5,52 @@ using System.Text;
 namespace VbiOrleans.Grains.Meters;
 
 /// <summary>
-/// Every idempotency key a meter still answers for, packed 32 bytes each, oldest first: the first 8 bytes of the
-/// SHA-256 of the key and of the serialized result, the sequence of the transaction the key produced, and when (UTC
-/// ticks). It decides whether a key is new; the result itself is in the transaction log's record of that sequence
-/// (the row keeps only the newest few results). The hashes only find the record: a retry is answered from the
-/// record's own key, fingerprint and result, so a collision of 64-bit hashes costs a log read, never a wrong answer.
+/// Every idempotency key a meter still answers for, packed 14 bytes each, oldest first: the first 4 bytes of the
+/// SHA-256 of the key, the sequence of the transaction the key produced (48 bits), and when (Unix seconds, 32 bits).
+/// It decides whether a key is new; the answer is the transaction log's record of that sequence, which holds the
+/// key, the request's fingerprint and the result. The hash only finds the record: a retry is answered from the
+/// record's own key, so two keys whose hashes collide cost a log read, never a wrong answer.
 /// </summary>
+/// <remarks>
+/// At 64 keys the ledger is 896 bytes, which keeps a meter's row under PostgreSQL's TOAST threshold. Its second
+/// format (32-byte entries with 64-bit hashes of the key and result, in field 8 of the row) is converted by
+/// <see cref="FromVersion2"/>: the new key hash is the first half of the old one.
+/// </remarks>
 public static class IdempotencyLedger
 {
-    private const int EntrySize = 32;
+    private const int EntrySize = 14;
+    private const int Version2EntrySize = 32;
 
-    public readonly record struct Entry(ulong KeyHash, ulong ResultHash, long Sequence, DateTimeOffset At);
+    public readonly record struct Entry(uint KeyHash, long Sequence, DateTimeOffset At);
 
-    public static ulong KeyHashOf(string key) => BinaryPrimitives.ReadUInt64BigEndian(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
-
-    public static ulong ResultHashOf(ReadOnlySpan<byte> result) => BinaryPrimitives.ReadUInt64BigEndian(SHA256.HashData(result));
+    public static uint KeyHashOf(string key) => BinaryPrimitives.ReadUInt32BigEndian(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
 
     /// <summary>Appends the entry, dropping the oldest so that at most <paramref name="capacity"/> remain.</summary>
     public static byte[] Append(byte[] ledger, Entry entry, int capacity)
     {
+        if (entry.Sequence is < 0 or > UInt48.MaxValue) throw new ArgumentOutOfRangeException(nameof(entry), entry.Sequence, "a sequence fits in 48 bits");
         var keep = Math.Min(ledger.Length, (capacity - 1) * EntrySize);
         var next = new byte[keep + EntrySize];
         ledger.AsSpan(ledger.Length - keep).CopyTo(next);
         var span = next.AsSpan(keep);
-        BinaryPrimitives.WriteUInt64LittleEndian(span, entry.KeyHash);
-        BinaryPrimitives.WriteUInt64LittleEndian(span[8..], entry.ResultHash);
-        BinaryPrimitives.WriteInt64LittleEndian(span[16..], entry.Sequence);
-        BinaryPrimitives.WriteInt64LittleEndian(span[24..], entry.At.UtcTicks);
+        BinaryPrimitives.WriteUInt32LittleEndian(span, entry.KeyHash);
+        UInt48.Write(span[4..], entry.Sequence);
+        BinaryPrimitives.WriteUInt32LittleEndian(span[10..], checked((uint)entry.At.ToUnixTimeSeconds()));
         return next;
     }
 
     /// <summary>The entries with this key hash, newest first (more than one only if two keys' hashes collide).</summary>
-    public static IReadOnlyList<Entry> Find(byte[] ledger, ulong keyHash)
+    public static IReadOnlyList<Entry> Find(byte[] ledger, uint keyHash)
     {
         List<Entry>? found = null;
         for (var at = ledger.Length - EntrySize; at >= 0; at -= EntrySize)
         {
-            if (BinaryPrimitives.ReadUInt64LittleEndian(ledger.AsSpan(at)) == keyHash) (found ??= []).Add(Read(ledger.AsSpan(at, EntrySize)));
+            if (BinaryPrimitives.ReadUInt32LittleEndian(ledger.AsSpan(at)) == keyHash) (found ??= []).Add(Read(ledger.AsSpan(at, EntrySize)));
         }
         return found ?? (IReadOnlyList<Entry>)[];
     }
 
-    /// <summary>Drops the entries made before <paramref name="oldest"/>.</summary>
+    /// <summary>Drops the entries made before <paramref name="oldest"/> (to the second).</summary>
     public static byte[] Prune(byte[] ledger, DateTimeOffset oldest)
     {
         var keepFrom = 0;
@@ -56,9 +60,24 @@ public static class IdempotencyLedger
 
     public static int Count(byte[] ledger) => ledger.Length / EntrySize;
 
+    /// <summary>The entries of the second format (key hash and result hash of 64 bits, sequence, UTC ticks) in this one.</summary>
+    public static byte[] FromVersion2(byte[] version2)
+    {
+        var ledger = new byte[version2.Length / Version2EntrySize * EntrySize];
+        for (int from = 0, to = 0; from + Version2EntrySize <= version2.Length; from += Version2EntrySize, to += EntrySize)
+        {
+            var old = version2.AsSpan(from, Version2EntrySize);
+            var at = new DateTimeOffset(BinaryPrimitives.ReadInt64LittleEndian(old[24..]), TimeSpan.Zero);
+            var span = ledger.AsSpan(to, EntrySize);
+            BinaryPrimitives.WriteUInt32LittleEndian(span, (uint)(BinaryPrimitives.ReadUInt64LittleEndian(old) >> 32));
+            UInt48.Write(span[4..], BinaryPrimitives.ReadInt64LittleEndian(old[16..]));
+            BinaryPrimitives.WriteUInt32LittleEndian(span[10..], (uint)at.ToUnixTimeSeconds());
+        }
+        return ledger;
+    }
+
     private static Entry Read(ReadOnlySpan<byte> span) => new(
-        BinaryPrimitives.ReadUInt64LittleEndian(span),
-        BinaryPrimitives.ReadUInt64LittleEndian(span[8..]),
-        BinaryPrimitives.ReadInt64LittleEndian(span[16..]),
-        new DateTimeOffset(BinaryPrimitives.ReadInt64LittleEndian(span[24..]), TimeSpan.Zero));
+        BinaryPrimitives.ReadUInt32LittleEndian(span),
+        UInt48.Read(span[4..]),
+        DateTimeOffset.FromUnixTimeSeconds(BinaryPrimitives.ReadUInt32LittleEndian(span[10..])));
 }

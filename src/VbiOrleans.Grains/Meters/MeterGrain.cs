@@ -26,28 +26,26 @@ public sealed class MeterGrain(
 {
     /// <summary>
     /// How long an idempotency key is answered for, and for how many of the meter's latest commands: a retry within
-    /// both returns the original result. The row is rewritten on every command, so it keeps the results of only the
-    /// newest <see cref="IdempotencyResultsInRow"/> keys; an older key's result is read back from the transaction log.
+    /// both returns the original result, read back from the transaction log's record of the key's transaction.
     /// </summary>
     public static readonly TimeSpan IdempotencyWindow = TimeSpan.FromHours(24);
     public const int IdempotencyCapacity = 64;
-    public const int IdempotencyResultsInRow = 4;
 
     private string MeterId => this.GetPrimaryKeyString();
     private IModuleSessionGrain Session => GrainFactory.GetGrain<IModuleSessionGrain>(MeterId);
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         if (!Domain.Meters.MeterId.TryParse(MeterId, out _)) throw new ArgumentException($"'{MeterId}' is not a meter id");
-        UpgradeRow(row.State);
-        return Task.CompletedTask;
+        await UpgradeRowAsync(row.State);
     }
 
     /// <summary>
-    /// Brings a row written before the compact format up to it, in memory (the next command writes it): every key
-    /// with a result gets its ledger entry, and the issued ledger its narrower entries. A current row is left as it is.
+    /// Brings a row of an earlier format up to the current one, in memory (the next command writes it): the refunds
+    /// out of the issued ledger, every key into the 14-byte key ledger, the certificate published under its serial and
+    /// dropped. Results stay in the log, where every format's commands put them. A current row is left as it is.
     /// </summary>
-    private void UpgradeRow(MeterGrainState state)
+    private async Task UpgradeRowAsync(MeterGrainState state)
     {
         if (state.IssuedVersion1.Length > 0)
         {
@@ -61,21 +59,34 @@ public sealed class MeterGrain(
             state.Refunds = [.. RefundLedger.FromIssued(state.Issued), .. state.Refunds];
             state.Issued = [];
         }
-        var keys = state.IdempotencyKeys.Length == 0 && state.Idempotency.Count > 0;
-        if (keys)
+        var keys = state.IdempotencyKeys.Length > 0 || state.Idempotency.Count > 0;
+        if (state.IdempotencyKeys.Length > 0)
         {
+            state.Keys = [.. IdempotencyLedger.FromVersion2(state.IdempotencyKeys), .. state.Keys];
+            state.IdempotencyKeys = [];
+        }
+        else if (state.Keys.Length == 0)
+        {
+            // The first format: every key with its whole result.
             foreach (var entry in state.Idempotency)
             {
                 var sequence = StoredResult(entry.Result).Registers?.Sequence
                     ?? throw new InvalidDataException($"meter {MeterId}: the stored result of idempotency key '{entry.Key}' has no registers");
-                state.IdempotencyKeys = IdempotencyLedger.Append(state.IdempotencyKeys,
-                    new IdempotencyLedger.Entry(IdempotencyLedger.KeyHashOf(entry.Key), IdempotencyLedger.ResultHashOf(entry.Result), sequence, entry.At),
+                state.Keys = IdempotencyLedger.Append(state.Keys, new IdempotencyLedger.Entry(IdempotencyLedger.KeyHashOf(entry.Key), sequence, entry.At),
                     IdempotencyCapacity);
             }
         }
-        if (issued || keys)
-            logger.LogInformation("Meter {MeterId}: row of an earlier format upgraded ({Keys} idempotency keys, {Refunds} refunded indicia)",
-                MeterId, IdempotencyLedger.Count(state.IdempotencyKeys), RefundLedger.Count(state.Refunds));
+        state.Idempotency = [];
+        var certificate = state.Certificate is not null;
+        if (state is { Certificate: { } der, CertificateSerial: { } serial })
+        {
+            // Published again (a no-op where it already is) before the row forgets it.
+            await GrainFactory.GetGrain<IMeterCertificateGrain>(serial).Register(MeterId, der);
+            state.Certificate = null;
+        }
+        if (issued || keys || certificate)
+            logger.LogInformation("Meter {MeterId}: row of an earlier format upgraded ({Keys} idempotency keys, {Refunds} refunded indicia, certificate moved: {Certificate})",
+                MeterId, IdempotencyLedger.Count(state.Keys), RefundLedger.Count(state.Refunds), certificate);
     }
 
     public async Task<MeterResult> Provision()
@@ -146,18 +157,15 @@ public sealed class MeterGrain(
 
     /// <summary>
     /// The answer to a key the meter has seen: the first result if the request is the same, <c>IdempotencyKeyReused</c>
-    /// if not; null for a new key. The newest keys' results are in the row. An older key's entry names the sequence
-    /// of its transaction, whose log record holds the key, fingerprint and result (I4 holds as long as the log does).
+    /// if not; null for a new key. The key's ledger entry names the sequence of its transaction, whose log record
+    /// holds the key, fingerprint and result (I4 holds as long as the log does).
     /// </summary>
     private async Task<MeterResult?> EarlierResultAsync(string key, string fingerprint)
     {
-        if (row.State.Idempotency.Find(e => e.Key == key) is { } recent)
-            return recent.Fingerprint == fingerprint ? StoredResult(recent.Result) : Reused(key);
-
-        foreach (var entry in IdempotencyLedger.Find(row.State.IdempotencyKeys, IdempotencyLedger.KeyHashOf(key)))
+        foreach (var entry in IdempotencyLedger.Find(row.State.Keys, IdempotencyLedger.KeyHashOf(key)))
         {
-            var logged = (await log.ReadMeterAtAsync(MeterId, entry.Sequence)).LastOrDefault(r =>
-                r.Change is { IsEvent: false, Result: { } result } && IdempotencyLedger.ResultHashOf(result) == entry.ResultHash);
+            // A sequence's transaction is logged once: a rolled-back attempt never reached the log.
+            var logged = (await log.ReadMeterAtAsync(MeterId, entry.Sequence)).LastOrDefault(r => r.Change is { IsEvent: false, Result: not null });
             if (logged is null)
             {
                 logger.LogError("Meter {MeterId}: idempotency key {Key} produced sequence {Sequence}, whose result the transaction log does not hold",
@@ -165,7 +173,7 @@ public sealed class MeterGrain(
                 return MeterResult.Fail(ErrorCode.IdempotencyResultUnavailable,
                     $"idempotency key '{key}' was used at sequence {entry.Sequence}, but its result cannot be read from the transaction log; the request is not executed again");
             }
-            if (logged.Change.IdempotencyKey != key) continue; // another key whose 64-bit hash is the same
+            if (logged.Change.IdempotencyKey != key) continue; // another key whose 32-bit hash is the same
             return logged.Change.Fingerprint == fingerprint ? StoredResult(logged.Change.Result!) : Reused(key);
         }
         return null;
@@ -202,7 +210,6 @@ public sealed class MeterGrain(
             // Published before the row is written: a certificate that signs nothing is harmless, an indicium whose
             // certificate cannot be found is not.
             await GrainFactory.GetGrain<IMeterCertificateGrain>(change.CertificateSerial!).Register(MeterId, certificate);
-            next.Certificate = certificate;
             next.CertificateSerial = change.CertificateSerial;
         }
         // A refund is kept from its own time, which is no earlier than its print's: by the time it is dropped the
@@ -210,17 +217,9 @@ public sealed class MeterGrain(
         if (change.RefundedSequence is { } refunded) next.Refunds = RefundLedger.Append(next.Refunds, refunded, record.At);
         var now = clock.GetUtcNow();
         next.Refunds = RefundLedger.Prune(next.Refunds, now - options.Value.Limits.RefundWindow);
-        next.IdempotencyKeys = IdempotencyLedger.Prune(next.IdempotencyKeys, now - IdempotencyWindow);
-        next.Idempotency.RemoveAll(e => now - e.At > IdempotencyWindow);
+        next.Keys = IdempotencyLedger.Prune(next.Keys, now - IdempotencyWindow);
         if (change.IdempotencyKey is { } key && now - record.At <= IdempotencyWindow)
-        {
-            next.IdempotencyKeys = IdempotencyLedger.Append(next.IdempotencyKeys,
-                new IdempotencyLedger.Entry(IdempotencyLedger.KeyHashOf(key), IdempotencyLedger.ResultHashOf(change.Result!), record.Sequence, record.At),
-                IdempotencyCapacity);
-            // The result stays in the row while its key is among the newest; after that the log record answers.
-            next.Idempotency.Add(new IdempotencyEntry(key, change.Fingerprint!, change.Result!, record.At));
-        }
-        if (next.Idempotency.Count > IdempotencyResultsInRow) next.Idempotency.RemoveRange(0, next.Idempotency.Count - IdempotencyResultsInRow);
+            next.Keys = IdempotencyLedger.Append(next.Keys, new IdempotencyLedger.Entry(IdempotencyLedger.KeyHashOf(key), record.Sequence, record.At), IdempotencyCapacity);
     }
 
     public async Task<MeterAudit> Reconcile()
@@ -276,7 +275,19 @@ public sealed class MeterGrain(
         return Ok(outcome.Registers!, null, 0, null);
     }
 
-    public Task<byte[]?> Certificate() => Task.FromResult(row.State.Certificate);
+    /// <summary>
+    /// The meter's certificate, from its grain under the serial the row names; if that is missing (a postal store
+    /// restored without it), from the meter's provision record in the log, and published again.
+    /// </summary>
+    public async Task<byte[]?> Certificate()
+    {
+        if (row.State.CertificateSerial is not { } serial) return null;
+        var published = GrainFactory.GetGrain<IMeterCertificateGrain>(serial);
+        if (await published.Get() is { } found) return found.Certificate;
+        if ((await log.ReadMeterAtAsync(MeterId, 0)).FirstOrDefault(r => r.Change.CertificateSerial == serial)?.Change.Certificate is not { } logged) return null;
+        await published.Register(MeterId, logged);
+        return logged;
+    }
 
     public Task<MeterSnapshot?> Snapshot() => Task.FromResult(row.State is { SealedPackage: { } package, Registers: { } registers }
         ? new MeterSnapshot(package, registers, row.State.LicensingZip, row.State.CertificateSerial)

@@ -46,17 +46,18 @@ public sealed class CryptoModuleGrain(
     private bool _dirty;
     private IGrainTimer? _flush;
 
-    public Task Report(ModuleTransactionReport transaction)
+    public Task Report(ModuleTransactionReport transaction, int count)
     {
         var current = entry.State.ToDomain() ?? ModuleTable.Register(null, Serial, "registered by its first transaction", clock.GetUtcNow()).Value;
         if (current.State == ModuleState.Retired) return Task.CompletedTask;
-        // An older report arriving after a newer one is not an error here: the row keeps the latest.
-        if (current.LastTransaction is { } last && transaction.At < last.At) return Task.CompletedTask;
-        var next = ModuleTable.RecordTransaction(current, Serial,
-            new ModuleTransaction(transaction.At, transaction.Kind, new Mills(transaction.ValueMills), transaction.MeterId, transaction.Sequence));
-        if (!next.IsSuccess) return Task.CompletedTask;
-        entry.State.From(next.Value);
-        VbiTelemetry.ModuleTransactions.Add(1, new KeyValuePair<string, object?>("kind", transaction.Kind.ToString()));
+        // Another silo's report may be older than one already recorded: its transactions count, the row keeps the latest.
+        var next = current.LastTransaction is { } last && transaction.At < last.At
+            ? current with { TransactionCount = current.TransactionCount + Math.Max(count, 1) }
+            : ModuleTable.RecordTransaction(current, Serial,
+                new ModuleTransaction(transaction.At, transaction.Kind, new Mills(transaction.ValueMills), transaction.MeterId, transaction.Sequence), count) is
+                { IsSuccess: true } recorded ? recorded.Value : null;
+        if (next is null) return Task.CompletedTask;
+        entry.State.From(next);
         if (!_dirty)
         {
             _dirty = true;

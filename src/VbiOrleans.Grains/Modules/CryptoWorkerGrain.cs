@@ -98,22 +98,22 @@ public sealed partial class CryptoWorkerGrain(ModuleCrypto crypto, IOptions<Modu
             var data = new IndiciumData(ParseKind(print.Request.ItemKind), next.CertificateSerial, next.DeviceId, next.Registers.Ascending,
                 new Mills(print.Request.PostageMills), DateOnly.FromDateTime(now.UtcDateTime), next.LicensingZip!, print.Request.DestinationZip,
                 print.Request.MailClass, next.Registers.PieceCount, Options.SoftwareId, next.Registers.Descending).Encode();
-            var key = crypto.IndiciumKey(next.IndiciumKeyToken, dataKey, id.Value);
+            var key = crypto.IndiciumKey(next.IndiciumKeyToken, dataKey.Key, id.Value);
             var signature = key.SignData(data, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
             indicium = new IssuedIndicium($"{id.Value}-{next.Sequence}", id.Value, next.Sequence, print.Request.PostageMills, now, data, signature);
         }
 
         var checkpoint = await MacAsync(Checkpoint.Of(transition.Value, Options.Serial, now));
-        return new WorkerOutcome(ErrorCode.None, null, PsdPackageCodec.Seal(next, dataKey), checkpoint.ToData(), next.ToView(), indicium);
+        return new WorkerOutcome(ErrorCode.None, null, PsdPackageCodec.Seal(next, dataKey.Package), checkpoint.ToData(), next.ToView(), indicium);
     }
 
-    private async Task<Result<(PsdPackage Package, byte[] DataKey)>> OpenAsync(MeterId id, byte[] sealedPackage)
+    private async Task<Result<(PsdPackage Package, MeterDataKey DataKey)>> OpenAsync(MeterId id, byte[] sealedPackage)
     {
         var header = PsdPackageCodec.ReadHeader(sealedPackage);
         if (!header.IsSuccess) return header.Error;
         if (header.Value.MeterId != id)
             return new DomainError(ErrorCode.PackageMeterMismatch, $"the postal store holds meter {header.Value.MeterId}'s package in meter {id}'s row");
-        byte[] dataKey;
+        MeterDataKey dataKey;
         try
         {
             dataKey = await crypto.DataKeyAsync(header.Value.DataKeyToken);
@@ -122,7 +122,7 @@ public sealed partial class CryptoWorkerGrain(ModuleCrypto crypto, IOptions<Modu
         {
             return new DomainError(ErrorCode.PackageTampered, $"meter {id}'s data key token does not unwrap under the module master key");
         }
-        var package = PsdPackageCodec.Unseal(sealedPackage, id, dataKey);
+        var package = PsdPackageCodec.Unseal(sealedPackage, id, dataKey.Package);
         return package.IsSuccess ? (package.Value, dataKey) : package.Error;
     }
 

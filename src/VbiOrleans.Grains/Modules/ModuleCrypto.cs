@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Microsoft.Extensions.Logging;
+using VbiOrleans.Domain.Meters;
 using VbiOrleans.Hsm;
 
 namespace VbiOrleans.Grains.Modules;
@@ -22,8 +23,9 @@ public sealed class ModuleCrypto(IHsm hsm, ILogger<ModuleCrypto> logger)
 
     private const int CacheLimit = 100_000;
     private readonly SemaphoreSlim _keysLock = new(1, 1);
-    private readonly ConcurrentDictionary<string, byte[]> _dataKeys = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, ECDsa> _meterKeys = new(StringComparer.Ordinal);
+    // Keyed by the tokens' bytes: a token names one key, and comparing bytes costs less than hashing them.
+    private readonly ConcurrentDictionary<byte[], MeterDataKey> _dataKeys = new(TokenComparer.Instance);
+    private readonly ConcurrentDictionary<byte[], ECDsa> _meterKeys = new(TokenComparer.Instance);
     private readonly ConcurrentDictionary<string, byte[]> _checkpointKeys = new(StringComparer.Ordinal);
     private HsmKey? _master;
     private HsmKey? _checkpointMac;
@@ -82,20 +84,21 @@ public sealed class ModuleCrypto(IHsm hsm, ILogger<ModuleCrypto> logger)
         await EnsureKeysAsync();
         var dataKey = RandomNumberGenerator.GetBytes(32);
         var token = await hsm.WrapAsync(_master!, dataKey);
-        _dataKeys[CacheKey(token)] = dataKey;
+        _dataKeys[token] = new MeterDataKey(dataKey, PsdPackageKeys.Derive(dataKey));
         return (dataKey, token);
     }
 
-    /// <summary>Unwraps a data key token in the HSM, or answers from the cache. Throws HsmException if the token was altered.</summary>
-    public async Task<byte[]> DataKeyAsync(byte[] token)
+    /// <summary>
+    /// A meter's data key and the package keys derived from it, unwrapped in the HSM or answered from the cache.
+    /// Throws HsmException if the token was altered.
+    /// </summary>
+    public async Task<MeterDataKey> DataKeyAsync(byte[] token)
     {
-        var cacheKey = CacheKey(token);
-        if (_dataKeys.TryGetValue(cacheKey, out var cached)) return cached;
+        if (_dataKeys.TryGetValue(token, out var cached)) return cached;
         await EnsureKeysAsync();
         var dataKey = await hsm.UnwrapAsync(_master!, token);
         if (_dataKeys.Count >= CacheLimit) _dataKeys.Clear();
-        _dataKeys[cacheKey] = dataKey;
-        return dataKey;
+        return _dataKeys.GetOrAdd(token, _ => new MeterDataKey(dataKey, PsdPackageKeys.Derive(dataKey)));
     }
 
     /// <summary>
@@ -131,8 +134,7 @@ public sealed class ModuleCrypto(IHsm hsm, ILogger<ModuleCrypto> logger)
     /// <summary>The meter's signing key from its token, cached while the meter is active.</summary>
     public ECDsa IndiciumKey(byte[] token, byte[] dataKey, string meterId)
     {
-        var cacheKey = CacheKey(token);
-        if (_meterKeys.TryGetValue(cacheKey, out var cached)) return cached;
+        if (_meterKeys.TryGetValue(token, out var cached)) return cached;
         var pkcs8 = new byte[token.Length - 28];
         using (var aes = new AesGcm(dataKey, 16))
         {
@@ -142,7 +144,7 @@ public sealed class ModuleCrypto(IHsm hsm, ILogger<ModuleCrypto> logger)
         key.ImportPkcs8PrivateKey(pkcs8, out _);
         CryptographicOperations.ZeroMemory(pkcs8);
         if (_meterKeys.Count >= CacheLimit) _meterKeys.Clear();
-        return _meterKeys.GetOrAdd(cacheKey, key);
+        return _meterKeys.GetOrAdd(token, key);
     }
 
     /// <summary>The postal CA's self-signed certificate, made with the CA key in the HSM.</summary>
@@ -174,7 +176,22 @@ public sealed class ModuleCrypto(IHsm hsm, ILogger<ModuleCrypto> logger)
         return (certificate.RawData, certificate.SerialNumber);
     }
 
-    private static string CacheKey(byte[] token) => Convert.ToBase64String(SHA256.HashData(token));
+    private sealed class TokenComparer : IEqualityComparer<byte[]>
+    {
+        public static readonly TokenComparer Instance = new();
+
+        public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
+
+        public int GetHashCode(byte[] token)
+        {
+            var hash = new HashCode();
+            hash.AddBytes(token);
+            return hash.ToHashCode();
+        }
+    }
 
     private static byte[] IndiciumKeyAad(string meterId) => Encoding.UTF8.GetBytes("vbi-indicium-key|" + meterId);
 }
+
+/// <summary>A meter's data key (it also seals the meter's signing key) and the package keys derived from it.</summary>
+public sealed record MeterDataKey(byte[] Key, PsdPackageKeys Package);

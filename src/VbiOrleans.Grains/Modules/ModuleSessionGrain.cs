@@ -27,6 +27,7 @@ public sealed class ModuleSessionGrain(
     [PersistentState(stateName: "moduleMemory", storageName: StorageNames.Module)] IPersistentState<ModuleMemoryState> memory,
     IOptions<ModuleOptions> options,
     SystemGuardView guard,
+    ModuleReports reports,
     Log.TransactionLog log,
     TimeProvider clock,
     ILogger<ModuleSessionGrain> logger) : Grain, IModuleSessionGrain
@@ -162,8 +163,8 @@ public sealed class ModuleSessionGrain(
         await memory.WriteStateAsync();
 
         var checkpoint = outcome.Checkpoint!;
-        GrainFactory.GetGrain<ICryptoModuleGrain>(Domain.Modules.ModuleSerial.Parse(checkpoint.ModuleSerial).GrainKey)
-            .Report(new ModuleTransactionReport(checkpoint.At, checkpoint.Kind, checkpoint.AmountMills, MeterId, checkpoint.Sequence)).Ignore();
+        reports.Add(Domain.Modules.ModuleSerial.Parse(checkpoint.ModuleSerial).GrainKey,
+            new ModuleTransactionReport(checkpoint.At, checkpoint.Kind, checkpoint.AmountMills, MeterId, checkpoint.Sequence));
 
         return new ModuleOutcome(ErrorCode.None, null, outcome.SealedPackage, checkpoint, outcome.Registers, outcome.Indicium, false, rolledBack);
     }

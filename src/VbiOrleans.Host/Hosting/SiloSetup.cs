@@ -2,6 +2,7 @@ using System.Net;
 using Orleans.Configuration;
 using Orleans.Serialization;
 using Orleans.Storage;
+using Orleans.Runtime.Hosting;
 using Orleans.Dashboard;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using VbiOrleans.Abstractions;
@@ -32,10 +33,7 @@ public static class SiloSetup
         {
             silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, serviceId: cluster.ServiceId, clusterId: cluster.ClusterId);
             foreach (var store in StorageNames.All)
-            {
-                silo.AddMemoryGrainStorage(store);
-                UseBinarySerializer<MemoryGrainStorageOptions>(silo, store);
-            }
+                silo.Services.AddGrainStorage(store, (services, name) => new LocalGrainStorage(name, services.GetRequiredService<Serializer>()));
             silo.UseInMemoryReminderService();
         }
         else
@@ -75,6 +73,7 @@ public static class SiloSetup
         });
         silo.Services.TryAddSingleton<ModuleCrypto>();
         silo.Services.TryAddSingleton<SystemGuardView>();
+        silo.Services.TryAddSingleton<ModuleReports>();
         silo.Services.AddOptions<VbiOrleans.Grains.Log.LogOptions>().BindConfiguration(VbiOrleans.Grains.Log.LogOptions.Section);
         silo.Services.TryAddSingleton<VbiOrleans.Grains.Log.ILogStore, VbiOrleans.Grains.Log.MemoryLogStore>();
         silo.Services.TryAddSingleton<VbiOrleans.Grains.Log.TransactionLog>();

@@ -21,8 +21,7 @@ public static class EntryCipher
         var sealedSecret = new byte[Overhead + secret.Length];
         var nonce = sealedSecret.AsSpan(0, NonceSize);
         RandomNumberGenerator.Fill(nonce);
-        using var aes = new AesGcm(key, TagSize);
-        aes.Encrypt(nonce, secret, sealedSecret.AsSpan(NonceSize, secret.Length), sealedSecret.AsSpan(NonceSize + secret.Length),
+        ThreadAesGcm.For(key).Encrypt(nonce, secret, sealedSecret.AsSpan(NonceSize, secret.Length), sealedSecret.AsSpan(NonceSize + secret.Length),
             AssociatedData(entryIndex, meterId));
         return sealedSecret;
     }
@@ -38,10 +37,9 @@ public static class EntryCipher
         }
         var length = sealedSecret.Length - Overhead;
         var plain = new byte[length];
-        using var aes = new AesGcm(key, TagSize);
         try
         {
-            aes.Decrypt(sealedSecret[..NonceSize], sealedSecret.Slice(NonceSize, length), sealedSecret[(NonceSize + length)..], plain,
+            ThreadAesGcm.For(key).Decrypt(sealedSecret[..NonceSize], sealedSecret.Slice(NonceSize, length), sealedSecret[(NonceSize + length)..], plain,
                 AssociatedData(entryIndex, meterId));
         }
         catch (AuthenticationTagMismatchException)

@@ -68,6 +68,17 @@ public sealed class ModuleTableTests
     }
 
     [Fact]
+    public void A_coalesced_report_counts_its_transactions_and_a_report_of_none_is_refused()
+    {
+        var entry = ModuleTable.Register(null, Serial, "", T0).Value;
+        var tx = new ModuleTransaction(T0, TransactionKind.Print, new Mills(330), "m-1", 9);
+        var recorded = ModuleTable.RecordTransaction(entry, Serial, tx, count: 6).Value;
+        Assert.Equal(6, recorded.TransactionCount);
+        Assert.Equal(tx, recorded.LastTransaction);
+        Assert.Equal(ErrorCode.ValidationFailed, ModuleTable.RecordTransaction(recorded, Serial, tx with { Sequence = 10 }, count: 0).Error!.Code);
+    }
+
+    [Fact]
     public void A_negative_value_is_InvalidAmount()
     {
         var entry = ModuleTable.Register(null, Serial, "", T0).Value;

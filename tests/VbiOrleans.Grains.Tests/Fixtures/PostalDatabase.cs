@@ -31,6 +31,14 @@ public static class PostalDatabase
         if (deleted != 1) throw new InvalidOperationException($"meter row {meterId} not found");
     }
 
+    /// <summary>Deletes a published meter certificate's row, as a postal store restored from before it was written would lack it.</summary>
+    public static async Task DeleteCertificateRowAsync(string serial)
+    {
+        var deleted = await LocalServices.ScalarAsync<long>(Database,
+            "WITH d AS (DELETE FROM OrleansStorage WHERE GrainTypeString = 'meterCertificate' AND GrainIdExtensionString = @id RETURNING 1) SELECT count(*) FROM d", ("id", serial));
+        if (deleted != 1) throw new InvalidOperationException($"certificate row {serial} not found");
+    }
+
     /// <summary>Flips one bit of the sealed PSD package inside a meter's row, found by its "VPSD" magic.</summary>
     public static byte[] FlipPackageByte(byte[] payload, int index)
     {

@@ -8,8 +8,9 @@ using static VbiOrleans.Grains.Tests.Meters.MeterScenario;
 namespace VbiOrleans.Grains.Tests.Meters;
 
 /// <summary>
-/// I4 for keys whose results are no longer in the meter's row: the row keeps every key (compactly) and the results of
-/// the newest few; an older key is answered from its transaction's log record, in PostgreSQL.
+/// I4 with the results outside the meter's row: the row keeps every key compactly, and a retry is answered from its
+/// transaction's log record, in PostgreSQL. Rows of the earlier formats, which kept results (and the certificate) in
+/// the row, are upgraded and keep answering.
 /// </summary>
 [Collection(PostgresClusterCollection.Name)]
 public sealed class IdempotencyLogTests(PostgresClusterFixture fixture)
@@ -23,18 +24,18 @@ public sealed class IdempotencyLogTests(PostgresClusterFixture fixture)
     [Fact]
     public async Task An_old_key_is_answered_from_the_log_with_the_identical_result_charged_once_and_refused_with_another_body()
     {
-        Assert.True(MeterGrain.IdempotencyResultsInRow < Later && Later < MeterGrain.IdempotencyCapacity);
+        Assert.True(Later < MeterGrain.IdempotencyCapacity);
         var s = await new MeterScenario(Grains).OperationalAsync(fundMills: 50_000);
         var key = Key();
         var first = Ok(await s.PrintAsync(500, key));
         for (var i = 0; i < Later; i++) Ok(await s.PrintAsync(100));
         var before = await s.Meter.Audit();
 
-        // The row no longer holds this key's result, only its compact entry: the answer must come from the log.
+        // The row holds no result, only the key's compact entry: the answer must come from the log.
         var row = await _rows.ReadAsync(s.MeterId);
-        Assert.DoesNotContain(row.Idempotency, e => e.Key == key);
-        Assert.Equal(MeterGrain.IdempotencyResultsInRow, row.Idempotency.Count);
-        Assert.Single(IdempotencyLedger.Find(row.IdempotencyKeys, IdempotencyLedger.KeyHashOf(key)));
+        Assert.Empty(row.Idempotency);
+        Assert.Empty(row.IdempotencyKeys);
+        Assert.Single(IdempotencyLedger.Find(row.Keys, IdempotencyLedger.KeyHashOf(key)));
 
         foreach (var reload in new[] { false, true })
         {
@@ -80,13 +81,7 @@ public sealed class IdempotencyLogTests(PostgresClusterFixture fixture)
     public async Task A_row_in_the_first_format_is_upgraded_and_still_answers_its_keys_finds_and_refunds_its_indicia()
     {
         var s = await new MeterScenario(Grains).OperationalAsync(fundMills: 50_000);
-        var prints = new List<(string Key, PrintCommand Command, MeterResult Result)>();
-        for (var i = 0; i < 12; i++)
-        {
-            var key = Key();
-            var command = new PrintCommand(new PrintRequest(100 + i, "94105", "FCM"));
-            prints.Add((key, command, Ok(await s.Meter.Execute(key, command))));
-        }
+        var prints = await PrintWithKeysAsync(s, 12);
 
         // The row as the first format wrote it: every key with its full result (field 4), the issued ledger in
         // 33-byte entries (field 5), none of the compact fields.
@@ -95,6 +90,7 @@ public sealed class IdempotencyLogTests(PostgresClusterFixture fixture)
         firstFormat.Idempotency = [.. prints.Select(p => new IdempotencyEntry(p.Key, p.Command.Fingerprint(), _rows.Serializer.SerializeToArray(p.Result), DateTimeOffset.UtcNow))];
         firstFormat.IssuedVersion1 = [.. prints.SelectMany(p => Version1Entry(p.Result.Indicium!))];
         firstFormat.IdempotencyKeys = [];
+        firstFormat.Keys = [];
         firstFormat.Issued = [];
         await _rows.WriteAsync(s.MeterId, firstFormat);
         await MeterRows.Reload(s.Meter);
@@ -110,8 +106,8 @@ public sealed class IdempotencyLogTests(PostgresClusterFixture fixture)
         Assert.Empty(upgraded.IssuedVersion1);
         Assert.Empty(upgraded.Issued);
         Assert.Equal(0, RefundLedger.Count(upgraded.Refunds));
-        Assert.True(IdempotencyLedger.Count(upgraded.IdempotencyKeys) >= prints.Count + 1);
-        Assert.DoesNotContain(upgraded.Idempotency, e => e.Key == oldest.Key);
+        Assert.True(IdempotencyLedger.Count(upgraded.Keys) >= prints.Count + 1);
+        Assert.Empty(upgraded.Idempotency);
         await MeterRows.Reload(s.Meter);
         Assert.Equal(oldest.Result.Indicium.Signature, Ok(await s.Meter.Execute(oldest.Key, oldest.Command)).Indicium!.Signature);
         Assert.Equal(ErrorCode.IdempotencyKeyReused, (await s.PrintAsync(999, oldest.Key)).Error);
@@ -123,6 +119,74 @@ public sealed class IdempotencyLogTests(PostgresClusterFixture fixture)
         var audit = await s.Meter.Audit();
         Assert.Equal(prints.Sum(p => p.Command.Request.PostageMills) + 100 - oldest.Command.Request.PostageMills, audit.Registers!.AscendingMills);
         Assert.Equal(prints.Count + 1, audit.Registers.PieceCount);
+    }
+
+    [Fact]
+    public async Task A_row_of_the_second_format_is_upgraded_keeps_answering_its_keys_and_serves_its_certificate_from_its_grain_or_the_log()
+    {
+        var s = await new MeterScenario(Grains).OperationalAsync(fundMills: 50_000);
+        var prints = await PrintWithKeysAsync(s, 8);
+        var certificate = (await s.Meter.Certificate())!;
+
+        // The row as the second format wrote it: 32-byte key entries (field 8), the newest four results (field 4) and
+        // the certificate (field 2), none of the current key ledger.
+        var secondFormat = (await _rows.ReadAsync(s.MeterId)).Copy();
+        secondFormat.IdempotencyKeys = [.. prints.SelectMany(p => Version2Entry(p.Key, p.Result.Registers!.Sequence))];
+        secondFormat.Idempotency = [.. prints.TakeLast(4).Select(p => new IdempotencyEntry(p.Key, p.Command.Fingerprint(), _rows.Serializer.SerializeToArray(p.Result), DateTimeOffset.UtcNow))];
+        secondFormat.Keys = [];
+        secondFormat.Certificate = certificate;
+        await _rows.WriteAsync(s.MeterId, secondFormat);
+        await MeterRows.Reload(s.Meter);
+
+        foreach (var (key, command, result) in new[] { prints[0], prints[^1] })
+        {
+            Assert.Equal(result.Indicium!.Signature, Ok(await s.Meter.Execute(key, command)).Indicium!.Signature);
+            Assert.Equal(ErrorCode.IdempotencyKeyReused, (await s.PrintAsync(999, key)).Error);
+        }
+        Ok(await s.PrintAsync(100));
+        var upgraded = await _rows.ReadAsync(s.MeterId);
+        Assert.Empty(upgraded.IdempotencyKeys);
+        Assert.Empty(upgraded.Idempotency);
+        Assert.Null(upgraded.Certificate);
+        Assert.Equal(prints.Count + 1, IdempotencyLedger.Count(upgraded.Keys));
+        Assert.Equal(certificate, await s.Meter.Certificate());
+
+        // A postal store without the certificate's own row: the meter takes it from its provision record in the log.
+        var serial = upgraded.CertificateSerial!;
+        await PostalDatabase.DeleteCertificateRowAsync(serial);
+        var published = Grains.GetGrain<IMeterCertificateGrain>(serial);
+        await published.Cast<Orleans.Core.Internal.IGrainManagementExtension>().DeactivateOnIdle();
+        await Task.Delay(300);
+        Assert.Null(await published.Get());
+        Assert.Equal(certificate, await s.Meter.Certificate());
+        Assert.Equal(certificate, (await published.Get())!.Certificate);
+
+        var audit = await s.Meter.Audit();
+        Assert.Equal(prints.Sum(p => p.Command.Request.PostageMills) + 100, audit.Registers!.AscendingMills);
+    }
+
+    /// <summary>Prints <paramref name="count"/> times (postage 100, 101, ...), each under a key of its own.</summary>
+    private static async Task<List<(string Key, PrintCommand Command, MeterResult Result)>> PrintWithKeysAsync(MeterScenario s, int count)
+    {
+        var prints = new List<(string Key, PrintCommand Command, MeterResult Result)>();
+        for (var i = 0; i < count; i++)
+        {
+            var key = Key();
+            var command = new PrintCommand(new PrintRequest(100 + i, "94105", "FCM"));
+            prints.Add((key, command, Ok(await s.Meter.Execute(key, command))));
+        }
+        return prints;
+    }
+
+    /// <summary>A key-ledger entry as the second format packed it: 64-bit hashes of key and result, sequence, UTC ticks (32 bytes).</summary>
+    private static byte[] Version2Entry(string key, long sequence)
+    {
+        var entry = new byte[32];
+        BinaryPrimitives.WriteUInt64LittleEndian(entry, BinaryPrimitives.ReadUInt64BigEndian(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key))));
+        BinaryPrimitives.WriteUInt64LittleEndian(entry.AsSpan(8), 0x5EC0DF0A);
+        BinaryPrimitives.WriteInt64LittleEndian(entry.AsSpan(16), sequence);
+        BinaryPrimitives.WriteInt64LittleEndian(entry.AsSpan(24), DateTimeOffset.UtcNow.UtcTicks);
+        return entry;
     }
 
     /// <summary>An issued-ledger entry as the first format packed it: sequence, postage, UTC ticks, refunded, digest (33 bytes).</summary>
