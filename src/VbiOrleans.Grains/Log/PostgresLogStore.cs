@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using Npgsql;
 using NpgsqlTypes;
@@ -7,7 +8,13 @@ namespace VbiOrleans.Grains.Log;
 /// <summary>
 /// The log in PostgreSQL (infra/sql/40-transaction-log.sql), in the module store's database. An append is one
 /// transaction for a whole batch (the writer groups concurrent appends), so its commit is the durability point.
+/// Rows are never updated: the sealer adds each one's leaf to <c>vbi_log_entry</c> and moves the sealed-through mark.
 /// </summary>
+/// <remarks>
+/// The mark is safe because an append holds a shared advisory lock for its transaction, and the sealer takes it
+/// exclusively only to read the largest id: then no append is in flight, so every id up to that one is committed or
+/// will never be (identity values are handed out in order). Rows appended later have larger ids.
+/// </remarks>
 public sealed class PostgresLogStore(string connectionString) : ILogStore, IAsyncDisposable
 {
     private readonly NpgsqlDataSource _source = NpgsqlDataSource.Create(connectionString);
@@ -29,18 +36,29 @@ public sealed class PostgresLogStore(string connectionString) : ILogStore, IAsyn
     private const string ReadColumns = "meter_id, meter_sequence, kind, amount_mills, ar_mills, dr_mills, at, module_serial, public_payload, " +
         "CASE WHEN octet_length(record) = 0 THEN entry ELSE record END, CASE WHEN octet_length(record) = 0 THEN leaf_index END";
 
+    /// <summary>The advisory lock appends share and the sealer takes alone to read the largest committed id.</summary>
+    private const long AppendLock = 0x7662_6C6F_6731; // "vbilog1"
+
+    public const string SealedThroughState = "sealed-through";
+
     public async Task AppendAsync(IReadOnlyList<PendingLogRow> rows, CancellationToken cancellationToken = default)
     {
         if (rows.Count == 0) return;
         await using var connection = await _source.OpenConnectionAsync(cancellationToken);
-        await using var writer = await connection.BeginBinaryImportAsync($"COPY vbi_log ({Columns}) FROM STDIN (FORMAT BINARY)", cancellationToken);
-        foreach (var row in rows)
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var share = new NpgsqlCommand($"SELECT pg_advisory_xact_lock_shared({AppendLock})", connection, transaction))
+            await share.ExecuteNonQueryAsync(cancellationToken);
+        await using (var writer = await connection.BeginBinaryImportAsync($"COPY vbi_log ({Columns}) FROM STDIN (FORMAT BINARY)", cancellationToken))
         {
-            await writer.StartRowAsync(cancellationToken);
-            await WriteColumnsAsync(writer, row, cancellationToken);
+            foreach (var row in rows)
+            {
+                await writer.StartRowAsync(cancellationToken);
+                await WriteColumnsAsync(writer, row, cancellationToken);
+            }
+            await writer.CompleteAsync(cancellationToken);
         }
-        // COPY commits as one statement: every row of the batch is durable when this returns, or none is.
-        await writer.CompleteAsync(cancellationToken);
+        // Every row of the batch is durable when this returns, or none is.
+        await transaction.CommitAsync(cancellationToken);
     }
 
     /// <summary>The <see cref="Columns"/> of one row, in order, to a binary COPY.</summary>
@@ -103,37 +121,82 @@ public sealed class PostgresLogStore(string connectionString) : ILogStore, IAsyn
 
     public async Task<IReadOnlyList<UnsealedLogRow>> TakeUnsealedAsync(int limit, CancellationToken cancellationToken = default)
     {
-        await using var command = _source.CreateCommand($"SELECT id, {ReadColumns} FROM vbi_log WHERE leaf_index IS NULL ORDER BY id LIMIT $1");
+        await using var connection = await _source.OpenConnectionAsync(cancellationToken);
+        var sealedThrough = await SealedThroughAsync(connection, null, forUpdate: false, cancellationToken);
+        long committed;
+        await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
+        {
+            await using var alone = new NpgsqlCommand(
+                $"SELECT pg_advisory_xact_lock({AppendLock}); SELECT COALESCE(max(id), 0) FROM vbi_log", connection, transaction);
+            await using (var reader = await alone.ExecuteReaderAsync(cancellationToken))
+            {
+                await reader.NextResultAsync(cancellationToken);
+                await reader.ReadAsync(cancellationToken);
+                committed = reader.GetInt64(0);
+            }
+            await transaction.CommitAsync(cancellationToken);
+        }
+        if (committed <= sealedThrough) return [];
+
+        // Rows sealed in place before vbi_log_entry (and imported rows) have a leaf index of their own.
+        await using var command = new NpgsqlCommand(
+            $"SELECT id, {ReadColumns} FROM vbi_log WHERE id > $1 AND id <= $2 AND leaf_index IS NULL ORDER BY id LIMIT $3", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = sealedThrough });
+        command.Parameters.Add(new NpgsqlParameter { Value = committed });
         command.Parameters.Add(new NpgsqlParameter { Value = limit });
         var rows = new List<UnsealedLogRow>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken)) rows.Add(new UnsealedLogRow(reader.GetInt64(0), ReadRow(reader, 1)));
+        await using var rowReader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await rowReader.ReadAsync(cancellationToken)) rows.Add(new UnsealedLogRow(rowReader.GetInt64(0), ReadRow(rowReader, 1)));
         return rows;
+    }
+
+    /// <summary>The sealed-through mark (0 for a log that has none yet).</summary>
+    private static async Task<long> SealedThroughAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, bool forUpdate, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(
+            "SELECT value FROM vbi_log_state WHERE name = $1" + (forUpdate ? " FOR UPDATE" : ""), connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter { Value = SealedThroughState });
+        return await command.ExecuteScalarAsync(cancellationToken) is byte[] { Length: 8 } value ? BinaryPrimitives.ReadInt64BigEndian(value) : 0;
+    }
+
+    private static NpgsqlBatchCommand SetSealedThrough(long id)
+    {
+        var value = new byte[8];
+        BinaryPrimitives.WriteInt64BigEndian(value, id);
+        var upsert = new NpgsqlBatchCommand("INSERT INTO vbi_log_state (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value");
+        upsert.Parameters.Add(new NpgsqlParameter { Value = SealedThroughState });
+        upsert.Parameters.Add(new NpgsqlParameter { Value = value });
+        return upsert;
     }
 
     public async Task SealAsync(IReadOnlyList<SealedLogRow> rows, StoredCheckpoint checkpoint, CancellationToken cancellationToken = default)
     {
         await using var connection = await _source.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // Only rows after the mark: a second sealer (a duplicate activation in a failover) waits here, then fails.
+        var sealedThrough = await SealedThroughAsync(connection, transaction, forUpdate: true, cancellationToken);
+        if (rows.Count > 0 && rows.Min(r => r.Id) <= sealedThrough)
+            throw new InvalidOperationException($"log rows up to id {sealedThrough} are sealed already: another sealer ran");
+        if (rows.Count > 0)
+        {
+            await using var writer = await connection.BeginBinaryImportAsync("COPY vbi_log_entry (leaf_index, log_id, entry, leaf_hash) FROM STDIN (FORMAT BINARY)", cancellationToken);
+            foreach (var row in rows)
+            {
+                await writer.StartRowAsync(cancellationToken);
+                await writer.WriteAsync(row.LeafIndex, NpgsqlDbType.Bigint, cancellationToken);
+                await writer.WriteAsync(row.Id, NpgsqlDbType.Bigint, cancellationToken);
+                await writer.WriteAsync(row.Entry, NpgsqlDbType.Bytea, cancellationToken);
+                await writer.WriteAsync(row.LeafHash, NpgsqlDbType.Bytea, cancellationToken);
+            }
+            await writer.CompleteAsync(cancellationToken);
+        }
         var batch = new NpgsqlBatch(connection, transaction);
         await using (batch)
         {
-            foreach (var row in rows)
-            {
-                // Only a row nobody sealed yet: a second sealer (a duplicate activation in a failover) fails here. The
-                // record moves into the entry (its sealed secret), so the row does not carry it twice.
-                var update = new NpgsqlBatchCommand("UPDATE vbi_log SET leaf_index = $1, entry = $2, leaf_hash = $3, record = ''::bytea WHERE id = $4 AND leaf_index IS NULL");
-                update.Parameters.Add(new NpgsqlParameter { Value = row.LeafIndex });
-                update.Parameters.Add(new NpgsqlParameter { Value = row.Entry });
-                update.Parameters.Add(new NpgsqlParameter { Value = row.LeafHash });
-                update.Parameters.Add(new NpgsqlParameter { Value = row.Id });
-                batch.BatchCommands.Add(update);
-            }
+            // The rows were taken in id order up to a committed id: every row before the last one taken is sealed now.
+            if (rows.Count > 0) batch.BatchCommands.Add(SetSealedThrough(rows.Max(r => r.Id)));
             batch.BatchCommands.Add(InsertCheckpoint(checkpoint));
             await batch.ExecuteNonQueryAsync(cancellationToken);
-            var updated = 0;
-            for (var i = 0; i < rows.Count; i++) updated += batch.BatchCommands[i].RecordsAffected;
-            if (updated != rows.Count) throw new InvalidOperationException($"only {updated} of {rows.Count} log rows could be sealed: another sealer ran");
         }
         await transaction.CommitAsync(cancellationToken);
     }
@@ -166,7 +229,7 @@ public sealed class PostgresLogStore(string connectionString) : ILogStore, IAsyn
 
     public async Task<IReadOnlyList<byte[]>> SealedEntriesAsync(long start, long end, CancellationToken cancellationToken = default)
     {
-        await using var command = _source.CreateCommand("SELECT entry FROM vbi_log WHERE leaf_index >= $1 AND leaf_index < $2 ORDER BY leaf_index");
+        await using var command = _source.CreateCommand("SELECT entry FROM vbi_log_entry WHERE leaf_index >= $1 AND leaf_index < $2 ORDER BY leaf_index");
         command.Parameters.Add(new NpgsqlParameter { Value = start });
         command.Parameters.Add(new NpgsqlParameter { Value = end });
         var entries = new List<byte[]>();
@@ -177,7 +240,7 @@ public sealed class PostgresLogStore(string connectionString) : ILogStore, IAsyn
 
     public async Task<IReadOnlyList<byte[]>> LeafHashesFromAsync(long start, CancellationToken cancellationToken = default)
     {
-        await using var command = _source.CreateCommand("SELECT leaf_hash FROM vbi_log WHERE leaf_index >= $1 ORDER BY leaf_index");
+        await using var command = _source.CreateCommand("SELECT leaf_hash FROM vbi_log_entry WHERE leaf_index >= $1 ORDER BY leaf_index");
         command.Parameters.Add(new NpgsqlParameter { Value = start });
         var hashes = new List<byte[]>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -203,9 +266,10 @@ public sealed class PostgresLogStore(string connectionString) : ILogStore, IAsyn
     {
         await using var connection = await _source.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using (var lockTables = new NpgsqlCommand("LOCK TABLE vbi_log, vbi_log_checkpoint IN EXCLUSIVE MODE", connection, transaction))
+        await using (var lockTables = new NpgsqlCommand("LOCK TABLE vbi_log, vbi_log_entry, vbi_log_checkpoint IN EXCLUSIVE MODE", connection, transaction))
             await lockTables.ExecuteNonQueryAsync(cancellationToken);
-        await using (var count = new NpgsqlCommand("SELECT (SELECT count(*) FROM vbi_log) + (SELECT count(*) FROM vbi_log_checkpoint)", connection, transaction))
+        await using (var count = new NpgsqlCommand(
+            "SELECT (SELECT count(*) FROM vbi_log) + (SELECT count(*) FROM vbi_log_entry) + (SELECT count(*) FROM vbi_log_checkpoint)", connection, transaction))
         {
             if ((long)(await count.ExecuteScalarAsync(cancellationToken))! != 0)
                 throw new InvalidOperationException($"the log in {Description} is not empty: hosts ran on this module database after the loss. " +
@@ -231,6 +295,13 @@ public sealed class PostgresLogStore(string connectionString) : ILogStore, IAsyn
         var batch = new NpgsqlBatch(connection, transaction);
         await using (batch)
         {
+            // The imported rows keep their entries (their records are inside), and the tree's leaves list them too.
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(
+                "INSERT INTO vbi_log_entry (leaf_index, log_id, entry, leaf_hash) SELECT leaf_index, id, entry, leaf_hash FROM vbi_log"));
+            var last = new NpgsqlBatchCommand(
+                "INSERT INTO vbi_log_state (name, value) SELECT $1, int8send(COALESCE(max(id), 0)) FROM vbi_log ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value");
+            last.Parameters.Add(new NpgsqlParameter { Value = SealedThroughState });
+            batch.BatchCommands.Add(last);
             foreach (var c in archived.Checkpoints) batch.BatchCommands.Add(InsertCheckpoint(c));
             foreach (var (name, value) in new[] { (TransactionLog.KeyTokenState, archived.KeyToken), (LogSealerGrain.ShippedState, LogSealerGrain.EncodeShipped(archived.ShippedSize)) })
             {
@@ -246,7 +317,10 @@ public sealed class PostgresLogStore(string connectionString) : ILogStore, IAsyn
 
     public async Task<long> UnsealedCountAsync(CancellationToken cancellationToken = default)
     {
-        await using var command = _source.CreateCommand("SELECT count(*) FROM vbi_log WHERE leaf_index IS NULL");
+        await using var connection = await _source.OpenConnectionAsync(cancellationToken);
+        var sealedThrough = await SealedThroughAsync(connection, null, forUpdate: false, cancellationToken);
+        await using var command = new NpgsqlCommand("SELECT count(*) FROM vbi_log WHERE id > $1 AND leaf_index IS NULL", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = sealedThrough });
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 

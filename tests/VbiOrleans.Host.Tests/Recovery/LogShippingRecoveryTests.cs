@@ -36,7 +36,7 @@ public sealed class LogShippingRecoveryTests(ITestOutputHelper output)
         var sealedSize = await SealedSizeAsync(cluster);
         Assert.True(sealedSize > shippedFirst);
         var entries = (await LocalServices.RowsAsync(cluster.ModuleDatabase,
-                "SELECT entry FROM vbi_log WHERE leaf_index >= @start AND leaf_index < @end ORDER BY leaf_index", ("start", shippedFirst), ("end", sealedSize)))
+                "SELECT entry FROM vbi_log_entry WHERE leaf_index >= @start AND leaf_index < @end ORDER BY leaf_index", ("start", shippedFirst), ("end", sealedSize)))
             .Select(r => (byte[])r[0]!).ToList();
         Assert.Equal(sealedSize - shippedFirst, entries.Count);
         var archive = new BlobArchiveStore(new BlobContainerClient(LocalServices.ArchiveConnectionString, cluster.Container));
