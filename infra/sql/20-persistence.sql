@@ -28,42 +28,38 @@ CREATE UNIQUE INDEX IF NOT EXISTS UX_OrleansStorage_Grain
     ON OrleansStorage (GrainIdHash, GrainTypeHash, GrainIdN0, GrainIdN1, ServiceId, GrainTypeString,
                        COALESCE(GrainIdExtensionString, ''));
 
-CREATE OR REPLACE FUNCTION vbi_storage_write(
-    p_id_hash integer, p_n0 bigint, p_n1 bigint, p_type_hash integer, p_type varchar, p_ext varchar,
-    p_service varchar, p_version integer, p_binary bytea, p_json text, p_xml xml)
-RETURNS TABLE (NewGrainStateVersion integer) LANGUAGE plpgsql AS $$
-DECLARE n integer;
-BEGIN
-    IF p_version IS NULL THEN
-        -- First write of this grain's state: succeeds only if no row exists yet.
+-- Earlier versions wrote through a plpgsql function; the write is the plain statement below now.
+DROP FUNCTION IF EXISTS vbi_storage_write(integer, bigint, bigint, integer, varchar, varchar, varchar, integer, bytea, text, xml);
+
+-- The write is one plain statement (auto-prepared by Npgsql, its plan cached): a function call cost PostgreSQL a
+-- plpgsql frame and a materialized result per write, twice a print (docs/performance.md). It always returns one row:
+-- the new version; or, when the update found another version or the first insert found a row, the version the grain
+-- held (NULL for a first write), which Orleans reads as a lost race (InconsistentStateException).
+INSERT INTO OrleansQuery (QueryKey, QueryText) VALUES
+('WriteToStorageKey', '
+    WITH updated AS (
+        UPDATE OrleansStorage
+           SET PayloadBinary = CAST(@PayloadBinary AS bytea), PayloadJson = NULL, PayloadXml = NULL,
+               ModifiedOn = now(), Version = Version + 1
+         WHERE CAST(@GrainStateVersion AS integer) IS NOT NULL
+           AND GrainIdHash = CAST(@GrainIdHash AS integer) AND GrainTypeHash = CAST(@GrainTypeHash AS integer)
+           AND GrainIdN0 = CAST(@GrainIdN0 AS bigint) AND GrainIdN1 = CAST(@GrainIdN1 AS bigint)
+           AND GrainTypeString = CAST(@GrainTypeString AS varchar)
+           AND COALESCE(GrainIdExtensionString, '''') = COALESCE(CAST(@GrainIdExtensionString AS varchar), '''')
+           AND ServiceId = CAST(@ServiceId AS varchar)
+           AND Version = CAST(@GrainStateVersion AS integer)
+        RETURNING Version),
+    inserted AS (
         INSERT INTO OrleansStorage
             (GrainIdHash, GrainIdN0, GrainIdN1, GrainTypeHash, GrainTypeString, GrainIdExtensionString, ServiceId,
              PayloadBinary, PayloadJson, PayloadXml, ModifiedOn, Version)
-        VALUES
-            (p_id_hash, p_n0, p_n1, p_type_hash, p_type, p_ext, p_service, p_binary, p_json, p_xml, now(), 1)
-        ON CONFLICT DO NOTHING;
-        GET DIAGNOSTICS n = ROW_COUNT;
-        RETURN QUERY SELECT CASE WHEN n > 0 THEN 1 ELSE NULL::integer END;
-    ELSE
-        UPDATE OrleansStorage
-           SET PayloadBinary = p_binary, PayloadJson = p_json, PayloadXml = p_xml,
-               ModifiedOn = now(), Version = Version + 1
-         WHERE GrainIdHash = p_id_hash AND GrainTypeHash = p_type_hash
-           AND GrainIdN0 = p_n0 AND GrainIdN1 = p_n1
-           AND GrainTypeString = p_type
-           AND COALESCE(GrainIdExtensionString, '') = COALESCE(p_ext, '')
-           AND ServiceId = p_service
-           AND Version = p_version;
-        GET DIAGNOSTICS n = ROW_COUNT;
-        -- An unchanged version tells Orleans the write lost the race (InconsistentStateException).
-        RETURN QUERY SELECT CASE WHEN n > 0 THEN p_version + 1 ELSE p_version END;
-    END IF;
-END $$;
-
-INSERT INTO OrleansQuery (QueryKey, QueryText) VALUES
-('WriteToStorageKey', '
-    SELECT NewGrainStateVersion FROM vbi_storage_write(@GrainIdHash, @GrainIdN0, @GrainIdN1, @GrainTypeHash,
-        @GrainTypeString, @GrainIdExtensionString, @ServiceId, @GrainStateVersion, @PayloadBinary, NULL, NULL);'),
+        SELECT CAST(@GrainIdHash AS integer), CAST(@GrainIdN0 AS bigint), CAST(@GrainIdN1 AS bigint), CAST(@GrainTypeHash AS integer),
+               CAST(@GrainTypeString AS varchar), CAST(@GrainIdExtensionString AS varchar), CAST(@ServiceId AS varchar),
+               CAST(@PayloadBinary AS bytea), NULL, NULL, now(), 1
+         WHERE CAST(@GrainStateVersion AS integer) IS NULL
+        ON CONFLICT DO NOTHING
+        RETURNING Version)
+    SELECT COALESCE((SELECT Version FROM updated), (SELECT Version FROM inserted), CAST(@GrainStateVersion AS integer)) AS NewGrainStateVersion;'),
 ('ReadFromStorageKey', '
     SELECT PayloadBinary, PayloadXml, PayloadJson, now() AS ModifiedOn, Version
       FROM OrleansStorage

@@ -1,11 +1,10 @@
 namespace VbiOrleans.Grains.Log;
 
 /// <summary>
-/// A log row as it is appended: the public columns and the encrypted record. Once sealed, a PostgreSQL row keeps its
-/// record only inside its entry (so the record is not stored twice), and so does a row imported from the archive
-/// after the module database was lost (<see cref="ArchivedLog"/>): such a row is read with its leaf index in
-/// <paramref name="EntryIndex"/>, and its <paramref name="Record"/> is then the encoded entry, whose sealed secret
-/// holds the record.
+/// A log row as it is appended: the public columns and the encrypted record. A row imported from the archive after
+/// the module database was lost (<see cref="ArchivedLog"/>), or sealed in place by an earlier version, keeps its
+/// record only inside its entry: such a row is read with its leaf index in <paramref name="EntryIndex"/>, and its
+/// <paramref name="Record"/> is then the encoded entry, whose sealed secret holds the record.
 /// </summary>
 public sealed record PendingLogRow(
     string MeterId,

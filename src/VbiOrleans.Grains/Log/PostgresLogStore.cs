@@ -30,8 +30,8 @@ public sealed class PostgresLogStore(string connectionString) : ILogStore, IAsyn
     private const string Columns = "meter_id, meter_sequence, kind, amount_mills, ar_mills, dr_mills, at, module_serial, public_payload, record";
 
     /// <summary>
-    /// <see cref="Columns"/> as read back: a sealed row (or one imported from the archive) has an empty record, and is
-    /// read as its encoded entry and leaf index (<see cref="PendingLogRow.EntryIndex"/>).
+    /// <see cref="Columns"/> as read back: a row imported from the archive (or sealed in place by an earlier version)
+    /// has an empty record, and is read as its encoded entry and leaf index (<see cref="PendingLogRow.EntryIndex"/>).
     /// </summary>
     private const string ReadColumns = "meter_id, meter_sequence, kind, amount_mills, ar_mills, dr_mills, at, module_serial, public_payload, " +
         "CASE WHEN octet_length(record) = 0 THEN entry ELSE record END, CASE WHEN octet_length(record) = 0 THEN leaf_index END";

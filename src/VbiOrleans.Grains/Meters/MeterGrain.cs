@@ -142,8 +142,9 @@ public sealed class MeterGrain(
 
         var checkpoint = outcome.Checkpoint!;
         var result = Ok(outcome.Registers!, checkpoint.Kind, checkpoint.AmountMills, outcome.Indicium);
+        // The result is not stored: the record's registers, kind, amount and indicium are the result (ResultOf).
         var change = new RowChange(outcome.SealedPackage, checkpoint, outcome.Registers, outcome.Indicium, refund?.Sequence, idempotencyKey, fingerprint,
-            serializer.SerializeToArray(result), (command as LicenseCommand)?.Zip, null, null, null)
+            null, (command as LicenseCommand)?.Zip, null, null, null)
         {
             RefundedIndicium = refunded is null ? null : [.. refunded.Data, .. refunded.Signature],
         };
@@ -165,7 +166,7 @@ public sealed class MeterGrain(
         foreach (var entry in IdempotencyLedger.Find(row.State.Keys, IdempotencyLedger.KeyHashOf(key)))
         {
             // A sequence's transaction is logged once: a rolled-back attempt never reached the log.
-            var logged = (await log.ReadMeterAtAsync(MeterId, entry.Sequence)).LastOrDefault(r => r.Change is { IsEvent: false, Result: not null });
+            var logged = (await log.ReadMeterAtAsync(MeterId, entry.Sequence)).LastOrDefault(r => r.Change is { IsEvent: false, IdempotencyKey: not null });
             if (logged is null)
             {
                 logger.LogError("Meter {MeterId}: idempotency key {Key} produced sequence {Sequence}, whose result the transaction log does not hold",
@@ -174,10 +175,19 @@ public sealed class MeterGrain(
                     $"idempotency key '{key}' was used at sequence {entry.Sequence}, but its result cannot be read from the transaction log; the request is not executed again");
             }
             if (logged.Change.IdempotencyKey != key) continue; // another key whose 32-bit hash is the same
-            return logged.Change.Fingerprint == fingerprint ? StoredResult(logged.Change.Result!) : Reused(key);
+            return logged.Change.Fingerprint == fingerprint ? ResultOf(logged) : Reused(key);
         }
         return null;
     }
+
+    /// <summary>
+    /// The result a logged command returned. It is made of the record's own fields, as the command made it; records
+    /// written before that was so carry the serialized result, which is returned as it was stored.
+    /// </summary>
+    private MeterResult ResultOf(LogRecord logged) => logged.Change.Result is { } stored
+        ? StoredResult(stored)
+        : Ok(logged.Change.Registers ?? throw new InvalidDataException($"meter {MeterId}: the log record of sequence {logged.Sequence} has no registers"),
+            logged.Kind, logged.AmountMills, logged.Change.Indicium);
 
     private MeterResult StoredResult(byte[] result) =>
         serializer.Deserialize<MeterResult>(result) ?? throw new InvalidDataException($"meter {MeterId}: a stored idempotency result is empty");

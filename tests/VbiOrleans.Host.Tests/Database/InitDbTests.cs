@@ -63,13 +63,15 @@ public sealed class InitDbTests
             Assert.Equal(0, await init.WaitForExitAsync(TimeSpan.FromSeconds(90)));
         }
 
-        const string write = "SELECT NewGrainStateVersion FROM vbi_storage_write(1, 2, 3, 4, 'state', 'k', 'svc', @v, @p, NULL, NULL)";
-        Assert.Equal(1, await LocalServices.ScalarAsync<int>(db, write.Replace("@v", "NULL"), ("p", new byte[] { 1 })));
-        // A second first-insert for the same grain must not create a row.
-        Assert.Equal(0, await LocalServices.ScalarAsync<int?>(db, write.Replace("@v", "NULL"), ("p", new byte[] { 2 })) ?? 0);
-        Assert.Equal(2, await LocalServices.ScalarAsync<int>(db, write.Replace("@v", "1"), ("p", new byte[] { 3 })));
+        Task<int?> Write(int? version, byte payload) => GrainStateWrites.WriteAsync(db, 1, 2, 3, 4, "state", "k", "svc", version, [payload]);
+        Assert.Equal(1, await Write(null, 1));
+        // A second first-insert for the same grain must not create a row: no version comes back.
+        Assert.Null(await Write(null, 2));
+        Assert.Equal(2, await Write(1, 3));
         // Writing with the version read before is refused: the version comes back unchanged.
-        Assert.Equal(1, await LocalServices.ScalarAsync<int>(db, write.Replace("@v", "1"), ("p", new byte[] { 4 })));
+        Assert.Equal(1, await Write(1, 4));
+        // So is writing to a row that does not exist with a version.
+        Assert.Equal(7, await GrainStateWrites.WriteAsync(db, 9, 9, 9, 9, "state", null, "svc", 7, [5]));
 
         var rows = await LocalServices.RowsAsync(db, "SELECT PayloadBinary, Version FROM OrleansStorage");
         var row = Assert.Single(rows);

@@ -21,9 +21,6 @@ namespace VbiOrleans.Host.Tests.Standby;
 [Trait("Services", "PostgreSQL replica pair+Azurite")]
 public sealed class StandbyReplicaTests(ITestOutputHelper output)
 {
-    private const string WriteGrainState =
-        "SELECT NewGrainStateVersion FROM vbi_storage_write(@hash, @n0, 0, 7, 'standby-probe', NULL, @service, NULL, @payload, NULL, NULL)";
-
     [Fact]
     public async Task Rows_committed_before_the_standby_caught_up_are_all_on_the_promoted_standby_which_accepts_writes()
     {
@@ -40,12 +37,7 @@ public sealed class StandbyReplicaTests(ITestOutputHelper output)
             for (long i = 0; i < rows; i++)
             {
                 var payload = SHA256.HashData(BitConverter.GetBytes(i));
-                await using var write = new NpgsqlCommand(WriteGrainState, primary);
-                write.Parameters.AddWithValue("hash", (int)i);
-                write.Parameters.AddWithValue("n0", i);
-                write.Parameters.AddWithValue("service", service);
-                write.Parameters.AddWithValue("payload", payload);
-                Assert.Equal(1, (int)(await write.ExecuteScalarAsync())!);
+                Assert.Equal(1, await GrainStateWrites.WriteAsync(primary, (int)i, i, 0, 7, "standby-probe", null, service, null, payload));
                 written[i] = payload;
             }
         }
@@ -74,12 +66,8 @@ public sealed class StandbyReplicaTests(ITestOutputHelper output)
 
         await using (var promoted = await OpenAsync(pair.StandbyConnectionString("vbi_postal")))
         {
-            await using var write = new NpgsqlCommand(WriteGrainState, promoted);
-            write.Parameters.AddWithValue("hash", rows);
-            write.Parameters.AddWithValue("n0", (long)rows);
-            write.Parameters.AddWithValue("service", service);
-            write.Parameters.AddWithValue("payload", new byte[] { 1 });
-            Assert.True(1 == (int)(await write.ExecuteScalarAsync())!, "S3 writable: the promoted standby did not take a new grain state");
+            Assert.True(1 == await GrainStateWrites.WriteAsync(promoted, rows, rows, 0, 7, "standby-probe", null, service, null, [1]),
+                "S3 writable: the promoted standby did not take a new grain state");
         }
 
         output.WriteLine($"pair {pair.Name}: primary 127.0.0.1:{pair.PrimaryPort}, standby 127.0.0.1:{pair.StandbyPort}, {pair.Mode}");
