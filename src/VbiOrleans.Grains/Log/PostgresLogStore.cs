@@ -11,9 +11,10 @@ namespace VbiOrleans.Grains.Log;
 /// Rows are never updated: the sealer adds each one's leaf to <c>vbi_log_entry</c> and moves the sealed-through mark.
 /// </summary>
 /// <remarks>
-/// The mark is safe because an append holds a shared advisory lock for its transaction, and the sealer takes it
-/// exclusively only to read the largest id: then no append is in flight, so every id up to that one is committed or
-/// will never be (identity values are handed out in order). Rows appended later have larger ids.
+/// The mark is safe because the sealer reads the largest id under <c>LOCK TABLE vbi_log IN SHARE MODE</c>, which
+/// waits for every transaction that is inserting rows (they hold ROW EXCLUSIVE) and holds new ones back until it
+/// commits: at that moment every id up to the largest is committed or never will be (identity values are handed out
+/// in order), and rows appended later have larger ids. Appends pay nothing for it.
 /// </remarks>
 public sealed class PostgresLogStore(string connectionString) : ILogStore, IAsyncDisposable
 {
@@ -36,29 +37,20 @@ public sealed class PostgresLogStore(string connectionString) : ILogStore, IAsyn
     private const string ReadColumns = "meter_id, meter_sequence, kind, amount_mills, ar_mills, dr_mills, at, module_serial, public_payload, " +
         "CASE WHEN octet_length(record) = 0 THEN entry ELSE record END, CASE WHEN octet_length(record) = 0 THEN leaf_index END";
 
-    /// <summary>The advisory lock appends share and the sealer takes alone to read the largest committed id.</summary>
-    private const long AppendLock = 0x7662_6C6F_6731; // "vbilog1"
-
     public const string SealedThroughState = "sealed-through";
 
     public async Task AppendAsync(IReadOnlyList<PendingLogRow> rows, CancellationToken cancellationToken = default)
     {
         if (rows.Count == 0) return;
         await using var connection = await _source.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using (var share = new NpgsqlCommand($"SELECT pg_advisory_xact_lock_shared({AppendLock})", connection, transaction))
-            await share.ExecuteNonQueryAsync(cancellationToken);
-        await using (var writer = await connection.BeginBinaryImportAsync($"COPY vbi_log ({Columns}) FROM STDIN (FORMAT BINARY)", cancellationToken))
+        await using var writer = await connection.BeginBinaryImportAsync($"COPY vbi_log ({Columns}) FROM STDIN (FORMAT BINARY)", cancellationToken);
+        foreach (var row in rows)
         {
-            foreach (var row in rows)
-            {
-                await writer.StartRowAsync(cancellationToken);
-                await WriteColumnsAsync(writer, row, cancellationToken);
-            }
-            await writer.CompleteAsync(cancellationToken);
+            await writer.StartRowAsync(cancellationToken);
+            await WriteColumnsAsync(writer, row, cancellationToken);
         }
-        // Every row of the batch is durable when this returns, or none is.
-        await transaction.CommitAsync(cancellationToken);
+        // COPY commits as one statement: every row of the batch is durable when this returns, or none is.
+        await writer.CompleteAsync(cancellationToken);
     }
 
     /// <summary>The <see cref="Columns"/> of one row, in order, to a binary COPY.</summary>
@@ -126,14 +118,10 @@ public sealed class PostgresLogStore(string connectionString) : ILogStore, IAsyn
         long committed;
         await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
         {
-            await using var alone = new NpgsqlCommand(
-                $"SELECT pg_advisory_xact_lock({AppendLock}); SELECT COALESCE(max(id), 0) FROM vbi_log", connection, transaction);
-            await using (var reader = await alone.ExecuteReaderAsync(cancellationToken))
-            {
-                await reader.NextResultAsync(cancellationToken);
-                await reader.ReadAsync(cancellationToken);
-                committed = reader.GetInt64(0);
-            }
+            await using (var share = new NpgsqlCommand("LOCK TABLE vbi_log IN SHARE MODE", connection, transaction))
+                await share.ExecuteNonQueryAsync(cancellationToken);
+            await using (var largest = new NpgsqlCommand("SELECT COALESCE(max(id), 0) FROM vbi_log", connection, transaction))
+                committed = (long)(await largest.ExecuteScalarAsync(cancellationToken))!;
             await transaction.CommitAsync(cancellationToken);
         }
         if (committed <= sealedThrough) return [];

@@ -32,7 +32,9 @@ public sealed class MeterGrain(
     public const int IdempotencyCapacity = 64;
 
     private string MeterId => this.GetPrimaryKeyString();
-    private IModuleSessionGrain Session => GrainFactory.GetGrain<IModuleSessionGrain>(MeterId);
+    // Made once per activation: making a reference resolves the grain type from the interface each time.
+    private IModuleSessionGrain? _session;
+    private IModuleSessionGrain Session => _session ??= GrainFactory.GetGrain<IModuleSessionGrain>(MeterId);
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {

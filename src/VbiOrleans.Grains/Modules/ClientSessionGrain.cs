@@ -39,8 +39,10 @@ public sealed class ClientSessionGrain(
     private byte[]? _completedEnvelope;
 
     private string MeterId => this.GetPrimaryKeyString();
-    private IMeterGrain Meter => GrainFactory.GetGrain<IMeterGrain>(MeterId);
-    private ICryptoWorkerGrain Worker => GrainFactory.GetGrain<ICryptoWorkerGrain>(0);
+    private IMeterGrain? _meter;
+    private ICryptoWorkerGrain? _worker;
+    private IMeterGrain Meter => _meter ??= GrainFactory.GetGrain<IMeterGrain>(MeterId);
+    private ICryptoWorkerGrain Worker => _worker ??= GrainFactory.GetGrain<ICryptoWorkerGrain>(0);
     private ModuleOptions Options => options.Value;
 
     public async Task<ClientProtocolResult> BeginRegistration(byte[] registrationRequest)

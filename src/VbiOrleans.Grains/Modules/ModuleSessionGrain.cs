@@ -32,7 +32,9 @@ public sealed class ModuleSessionGrain(
     TimeProvider clock,
     ILogger<ModuleSessionGrain> logger) : Grain, IModuleSessionGrain
 {
-    private ICryptoWorkerGrain Worker => GrainFactory.GetGrain<ICryptoWorkerGrain>(0);
+    // References are made once per activation: making one resolves the grain type from the interface each time.
+    private ICryptoWorkerGrain? _worker;
+    private ICryptoWorkerGrain Worker => _worker ??= GrainFactory.GetGrain<ICryptoWorkerGrain>(0);
     private string MeterId => this.GetPrimaryKeyString();
 
     public override Task OnActivateAsync(CancellationToken cancellationToken) => ReseedFromLogAsync();
