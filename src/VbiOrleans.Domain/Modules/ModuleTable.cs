@@ -62,11 +62,28 @@ public static class ModuleTable
     /// Records the module's last transaction. Times never go backwards for one module: the seed verifies each
     /// module's last transaction against this row, so an older transaction arriving late is refused, not applied.
     /// </summary>
+    public static Result<ModuleTableEntry> RecordTransaction(ModuleTableEntry? entry, ModuleSerial serial, ModuleTransaction transaction) =>
+        Record(entry, serial, transaction, 1);
+
     /// <summary>
-    /// Records <paramref name="transaction"/> as the module's latest, and <paramref name="count"/> transactions in all
-    /// (a silo reports the latest of the transactions it saw since its last report, with their number).
+    /// Records a silo's report: the latest of the <paramref name="count"/> transactions it saw since its last report.
+    /// Silos report independently, so a report older than the row's latest transaction still counts its transactions,
+    /// and the row keeps the latest.
     /// </summary>
-    public static Result<ModuleTableEntry> RecordTransaction(ModuleTableEntry? entry, ModuleSerial serial, ModuleTransaction transaction, long count = 1)
+    public static Result<ModuleTableEntry> RecordReport(ModuleTableEntry? entry, ModuleSerial serial, ModuleTransaction latest, long count)
+    {
+        if (count < 1)
+        {
+            return new DomainError(ErrorCode.ValidationFailed, "a report stands for at least one transaction");
+        }
+        if (entry is { State: not ModuleState.Retired, LastTransaction: { } last } && latest.At < last.At)
+        {
+            return entry with { TransactionCount = entry.TransactionCount + count };
+        }
+        return Record(entry, serial, latest, count);
+    }
+
+    private static Result<ModuleTableEntry> Record(ModuleTableEntry? entry, ModuleSerial serial, ModuleTransaction transaction, long count)
     {
         if (entry is null)
         {
@@ -79,10 +96,6 @@ public static class ModuleTable
         if (transaction.Value.IsNegative)
         {
             return new DomainError(ErrorCode.InvalidAmount, "a transaction value cannot be negative");
-        }
-        if (count < 1)
-        {
-            return new DomainError(ErrorCode.ValidationFailed, "a report stands for at least one transaction");
         }
         if (string.IsNullOrWhiteSpace(transaction.MeterId) || transaction.Sequence < 0)
         {

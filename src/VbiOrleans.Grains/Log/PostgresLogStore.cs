@@ -151,8 +151,14 @@ public sealed class PostgresLogStore(string connectionString) : ILogStore, IAsyn
     {
         var value = new byte[8];
         BinaryPrimitives.WriteInt64BigEndian(value, id);
+        return SetState(SealedThroughState, value);
+    }
+
+    /// <summary>The statement that sets a named value in a seal's or an import's transaction.</summary>
+    private static NpgsqlBatchCommand SetState(string name, byte[] value)
+    {
         var upsert = new NpgsqlBatchCommand("INSERT INTO vbi_log_state (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value");
-        upsert.Parameters.Add(new NpgsqlParameter { Value = SealedThroughState });
+        upsert.Parameters.Add(new NpgsqlParameter { Value = name });
         upsert.Parameters.Add(new NpgsqlParameter { Value = value });
         return upsert;
     }
@@ -291,13 +297,9 @@ public sealed class PostgresLogStore(string connectionString) : ILogStore, IAsyn
             last.Parameters.Add(new NpgsqlParameter { Value = SealedThroughState });
             batch.BatchCommands.Add(last);
             foreach (var c in archived.Checkpoints) batch.BatchCommands.Add(InsertCheckpoint(c));
-            foreach (var (name, value) in new[] { (TransactionLog.KeyTokenState, archived.KeyToken), (LogSealerGrain.ShippedState, LogSealerGrain.EncodeShipped(archived.ShippedSize)) })
-            {
-                var upsert = new NpgsqlBatchCommand("INSERT INTO vbi_log_state (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value");
-                upsert.Parameters.Add(new NpgsqlParameter { Value = name });
-                upsert.Parameters.Add(new NpgsqlParameter { Value = value });
-                batch.BatchCommands.Add(upsert);
-            }
+            batch.BatchCommands.Add(SetState(TransactionLog.KeyTokenState,
+                archived.KeyToken ?? throw new InvalidOperationException("the archive holds no wrapped log key: nothing to import it with")));
+            batch.BatchCommands.Add(SetState(LogSealerGrain.ShippedState, LogSealerGrain.EncodeShipped(archived.ShippedSize)));
             await batch.ExecuteNonQueryAsync(cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);

@@ -8,10 +8,9 @@ namespace VbiOrleans.Grains.Meters;
 /// answered for them (<see cref="RefundLedger"/>): a row of this format is upgraded when its meter activates. Packed 24
 /// bytes each, oldest first:
 /// the sequence (48 bits), the postage in mills (31 bits) with the refunded flag in the top bit, the print time in
-/// whole milliseconds since 1970 UTC (48 bits), and the first 8 bytes of the SHA-256 of the signed indicium. The meter's
-/// row is rewritten on every command and this is most of it, so it is one byte array to copy rather than a list of
-/// objects to serialize, and no wider than it needs to be. The digest lets verification find an indicium from the
-/// bytes a scanner read.
+/// whole milliseconds since 1970 UTC (48 bits), and the first 8 bytes of the SHA-256 of the signed indicium. Only
+/// reading it remains (<see cref="RefundLedger.FromIssued"/> keeps its refunded entries), and converting the first
+/// format to it; writing it is for tests that make rows of this format.
 /// </summary>
 public static class IssuedLedger
 {
@@ -32,44 +31,10 @@ public static class IssuedLedger
         return next;
     }
 
-    public static Entry? Find(byte[] ledger, long sequence) => IndexOf(ledger, sequence) is { } at ? Read(ledger.AsSpan(at, EntrySize)) : null;
-
-    /// <summary>The entry whose indicium has this digest, or null (a linear scan: verification is not the hot path).</summary>
-    public static Entry? FindByDigest(byte[] ledger, ulong digest)
-    {
-        for (var at = 0; at < ledger.Length; at += EntrySize)
-        {
-            if (BinaryPrimitives.ReadUInt64LittleEndian(ledger.AsSpan(at + 16)) == digest) return Read(ledger.AsSpan(at, EntrySize));
-        }
-        return null;
-    }
-
-    public static byte[] MarkRefunded(byte[] ledger, long sequence)
-    {
-        var next = (byte[])ledger.Clone();
-        if (IndexOf(next, sequence) is { } at)
-        {
-            var field = next.AsSpan(at + 6, 4);
-            BinaryPrimitives.WriteUInt32LittleEndian(field, BinaryPrimitives.ReadUInt32LittleEndian(field) | RefundedBit);
-        }
-        return next;
-    }
-
-    /// <summary>Drops the entries printed before <paramref name="oldest"/>; they can no longer be refunded.</summary>
-    public static byte[] Prune(byte[] ledger, DateTimeOffset oldest)
-    {
-        var keepFrom = 0;
-        while (keepFrom < ledger.Length && Read(ledger.AsSpan(keepFrom, EntrySize)).PrintedAt < oldest) keepFrom += EntrySize;
-        return keepFrom == 0 ? ledger : ledger[keepFrom..];
-    }
-
     public static int Count(byte[] ledger) => ledger.Length / EntrySize;
 
     /// <summary>The entry at <paramref name="index"/>, oldest first.</summary>
     public static Entry At(byte[] ledger, int index) => Read(ledger.AsSpan(index * EntrySize, EntrySize));
-
-    /// <summary>When the oldest entry still held was printed, or null for an empty ledger.</summary>
-    public static DateTimeOffset? OldestPrintedAt(byte[] ledger) => ledger.Length == 0 ? null : Read(ledger.AsSpan(0, EntrySize)).PrintedAt;
 
     /// <summary>
     /// A ledger in the first format (33 bytes an entry: sequence, postage, UTC ticks, refunded flag, digest, all
@@ -89,20 +54,6 @@ public static class IssuedLedger
                 BinaryPrimitives.ReadUInt64LittleEndian(old[25..])));
         }
         return next;
-    }
-
-    /// <summary>The offset of the entry with this sequence, or null. Sequences are appended in increasing order: binary search.</summary>
-    private static int? IndexOf(byte[] ledger, long sequence)
-    {
-        int low = 0, high = ledger.Length / EntrySize - 1;
-        while (low <= high)
-        {
-            var mid = (low + high) / 2;
-            var found = UInt48.Read(ledger.AsSpan(mid * EntrySize));
-            if (found == sequence) return mid * EntrySize;
-            if (found < sequence) low = mid + 1; else high = mid - 1;
-        }
-        return null;
     }
 
     private static void Write(Span<byte> span, Entry e)

@@ -49,15 +49,10 @@ public sealed class CryptoModuleGrain(
     public Task Report(ModuleTransactionReport transaction, int count)
     {
         var current = entry.State.ToDomain() ?? ModuleTable.Register(null, Serial, "registered by its first transaction", clock.GetUtcNow()).Value;
-        if (current.State == ModuleState.Retired) return Task.CompletedTask;
-        // Another silo's report may be older than one already recorded: its transactions count, the row keeps the latest.
-        var next = current.LastTransaction is { } last && transaction.At < last.At
-            ? current with { TransactionCount = current.TransactionCount + Math.Max(count, 1) }
-            : ModuleTable.RecordTransaction(current, Serial,
-                new ModuleTransaction(transaction.At, transaction.Kind, new Mills(transaction.ValueMills), transaction.MeterId, transaction.Sequence), count) is
-                { IsSuccess: true } recorded ? recorded.Value : null;
-        if (next is null) return Task.CompletedTask;
-        entry.State.From(next);
+        var next = ModuleTable.RecordReport(current, Serial,
+            new ModuleTransaction(transaction.At, transaction.Kind, new Mills(transaction.ValueMills), transaction.MeterId, transaction.Sequence), count);
+        if (!next.IsSuccess) return Task.CompletedTask;
+        entry.State.From(next.Value);
         if (!_dirty)
         {
             _dirty = true;

@@ -72,10 +72,14 @@ public sealed class ModuleTableTests
     {
         var entry = ModuleTable.Register(null, Serial, "", T0).Value;
         var tx = new ModuleTransaction(T0, TransactionKind.Print, new Mills(330), "m-1", 9);
-        var recorded = ModuleTable.RecordTransaction(entry, Serial, tx, count: 6).Value;
+        var recorded = ModuleTable.RecordReport(entry, Serial, tx, count: 6).Value;
         Assert.Equal(6, recorded.TransactionCount);
         Assert.Equal(tx, recorded.LastTransaction);
-        Assert.Equal(ErrorCode.ValidationFailed, ModuleTable.RecordTransaction(recorded, Serial, tx with { Sequence = 10 }, count: 0).Error!.Code);
+        Assert.Equal(ErrorCode.ValidationFailed, ModuleTable.RecordReport(recorded, Serial, tx with { Sequence = 10 }, count: 0).Error!.Code);
+        // Another silo's report, older than the row's latest: its transactions count, the latest stays.
+        var older = ModuleTable.RecordReport(recorded, Serial, tx with { At = T0.AddSeconds(-1), Sequence = 3 }, count: 2).Value;
+        Assert.Equal(8, older.TransactionCount);
+        Assert.Equal(tx, older.LastTransaction);
     }
 
     [Fact]
