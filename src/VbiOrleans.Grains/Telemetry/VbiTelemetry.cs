@@ -35,6 +35,9 @@ public static class VbiTelemetry
     public static readonly Counter<long> ModuleMemoryReseeds =
         Meter.CreateCounter<long>("vbi.module.memory_reseeded", description: "Meters whose module memory was behind the log (a restored module database) and took its checkpoints from the log");
 
+    public static readonly Histogram<int> GrainStateBatchSize =
+        Meter.CreateHistogram<int>("vbi.storage.batch_size", unit: "{write}", description: "Grain-state writes committed together in one transaction, by store");
+
     public static readonly Counter<long> LogAppended =
         Meter.CreateCounter<long>("vbi.log.appended", description: "Transactions appended to the transaction log");
 

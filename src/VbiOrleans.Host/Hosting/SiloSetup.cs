@@ -87,6 +87,9 @@ public static class SiloSetup
     public static string ForProviders(string connectionString) =>
         new Npgsql.NpgsqlConnectionStringBuilder(connectionString) { NoResetOnClose = true, MaxAutoPrepare = 32 }.ConnectionString;
 
+    /// <summary>The name of Orleans' ADO.NET provider behind a store's group commit: <c>postal.adonet</c> for <c>postal</c>.</summary>
+    public const string AdoNetProviderSuffix = ".adonet";
+
     /// <summary>Clustering, the four named stores and reminders on PostgreSQL.</summary>
     public static void ConfigureAdoNet(ISiloBuilder silo, StoreConnections connections)
     {
@@ -95,14 +98,26 @@ public static class SiloSetup
             o.Invariant = AdoNetInvariant;
             o.ConnectionString = ForProviders(connections[StorageNames.Membership]);
         });
+        // Group commit (Vbi:Storage:GroupCommit, on unless set to false) puts GroupCommitGrainStorage in front of
+        // each store's ADO.NET provider: the same rows and statements, many grains' writes in one transaction.
+        var groupCommit = !string.Equals(silo.Configuration["Vbi:Storage:GroupCommit"], "false", StringComparison.OrdinalIgnoreCase);
         foreach (var store in StorageNames.All)
         {
-            silo.AddAdoNetGrainStorage(store, o =>
+            var provider = groupCommit ? store + AdoNetProviderSuffix : store;
+            var connectionString = ForProviders(connections[store]);
+            silo.AddAdoNetGrainStorage(provider, o =>
             {
                 o.Invariant = AdoNetInvariant;
-                o.ConnectionString = ForProviders(connections[store]);
+                o.ConnectionString = connectionString;
             });
-            UseBinarySerializer<AdoNetGrainStorageOptions>(silo, store);
+            UseBinarySerializer<AdoNetGrainStorageOptions>(silo, provider);
+            if (!groupCommit) continue;
+            silo.Services.AddGrainStorage(store, (services, name) => new GroupCommitGrainStorage(
+                name,
+                services.GetRequiredService<Microsoft.Extensions.Options.IOptions<ClusterOptions>>().Value.ServiceId,
+                (AdoNetGrainStorage)services.GetRequiredKeyedService<IGrainStorage>(provider),
+                connectionString,
+                services.GetRequiredService<ILoggerFactory>().CreateLogger<GroupCommitGrainStorage>()));
         }
         silo.UseAdoNetReminderService(o =>
         {
