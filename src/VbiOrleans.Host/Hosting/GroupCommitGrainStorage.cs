@@ -36,33 +36,25 @@ public sealed partial class GroupCommitGrainStorage : IGrainStorage, IAsyncDispo
 
     private readonly string _name;
     private readonly string _serviceId;
-    private readonly IGrainStorage _inner;
-    private readonly Func<IStorageHasherPicker> _hashPicker;
-    private readonly Func<IGrainStorageSerializer> _serializer;
+    private readonly AdoNetGrainStorage _inner;
     private readonly NpgsqlDataSource _source;
     private readonly ILogger _logger;
     private readonly Channel<PendingWrite> _queue = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = false });
     private readonly Task[] _writers;
-    private readonly SemaphoreSlim _statementLock = new(1, 1);
     private WriteStatement? _statement;
 
     /// <param name="name">The store's name (for messages and telemetry).</param>
-    /// <param name="inner">Orleans' ADO.NET provider of the same database: reads and clears, and writes of other keys.</param>
+    /// <param name="inner">
+    /// Orleans' ADO.NET provider of the same database: reads and clears, writes of other keys, and the write statement,
+    /// hasher and serializer of every write.
+    /// </param>
     /// <param name="writers">Batches in flight at once.</param>
     public GroupCommitGrainStorage(string name, string serviceId, AdoNetGrainStorage inner, string connectionString, ILogger logger, int writers = 2)
-        : this(name, serviceId, inner, () => inner.HashPicker, () => inner.Serializer, connectionString, logger, writers)
-    {
-    }
-
-    internal GroupCommitGrainStorage(string name, string serviceId, IGrainStorage inner, Func<IStorageHasherPicker> hashPicker,
-        Func<IGrainStorageSerializer> serializer, string connectionString, ILogger logger, int writers)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(writers, 1);
         _name = name;
         _serviceId = serviceId;
         _inner = inner;
-        _hashPicker = hashPicker;
-        _serializer = serializer;
         _source = NpgsqlDataSource.Create(connectionString);
         _logger = logger;
         _writers = [.. Enumerable.Range(0, writers).Select(_ => Task.Run(WriteLoopAsync))];
@@ -83,12 +75,12 @@ public sealed partial class GroupCommitGrainStorage : IGrainStorage, IAsyncDispo
         }
 
         var key = grainId.Key.ToString()!;
-        var hasher = _hashPicker().PickHasher(_serviceId, _name, stateName, grainId, grainState)
+        var hasher = _inner.HashPicker.PickHasher(_serviceId, _name, stateName, grainId, grainState)
             ?? throw new InvalidOperationException($"the '{_name}' store has no hasher for {stateName}");
         int? expected = string.IsNullOrWhiteSpace(grainState.ETag) ? null : int.Parse(grainState.ETag, CultureInfo.InvariantCulture);
         var write = new PendingWrite(
             hasher.Hash(KeyHashBytes(key)), hasher.Hash(Encoding.UTF8.GetBytes(stateName)), stateName, key, expected,
-            _serializer().Serialize(grainState.State).ToArray());
+            _inner.Serializer.Serialize(grainState.State).ToArray());
         if (!_queue.Writer.TryWrite(write)) throw new ObjectDisposedException(nameof(GroupCommitGrainStorage), $"the '{_name}' store is shut down");
 
         var stored = await write.Done.Task;
@@ -169,7 +161,7 @@ public sealed partial class GroupCommitGrainStorage : IGrainStorage, IAsyncDispo
     /// <summary>The writes in one transaction; each one's new version (null where its version check failed).</summary>
     private async Task<int?[]> CommitAsync(IReadOnlyList<PendingWrite> writes)
     {
-        var statement = await StatementAsync();
+        var statement = Statement();
         var versions = new int?[writes.Count];
         await using var connection = await _source.OpenConnectionAsync();
         await using (var batch = new NpgsqlBatch(connection))
@@ -188,22 +180,16 @@ public sealed partial class GroupCommitGrainStorage : IGrainStorage, IAsyncDispo
         return versions;
     }
 
-    private async Task<WriteStatement> StatementAsync()
+    /// <summary>
+    /// The provider's write statement as it loaded it from <c>OrleansQuery</c> at start-up, made positional once (and
+    /// again if the provider's queries are replaced).
+    /// </summary>
+    private WriteStatement Statement()
     {
-        if (_statement is { } ready) return ready;
-        await _statementLock.WaitAsync();
-        try
-        {
-            if (_statement is { } raced) return raced;
-            await using var command = _source.CreateCommand("SELECT QueryText FROM OrleansQuery WHERE QueryKey = 'WriteToStorageKey'");
-            var text = await command.ExecuteScalarAsync() as string
-                ?? throw new InvalidOperationException($"the '{_name}' store's database has no WriteToStorageKey query in OrleansQuery (run init-db)");
-            return _statement = WriteStatement.From(text);
-        }
-        finally
-        {
-            _statementLock.Release();
-        }
+        var text = _inner.CurrentOperationalQueries?.WriteToStorage
+            ?? throw new InvalidOperationException($"the '{_name}' store's ADO.NET provider has not loaded its queries yet");
+        if (_statement is { } ready && ReferenceEquals(ready.Text, text)) return ready;
+        return _statement = WriteStatement.From(text);
     }
 
     /// <summary>
@@ -218,13 +204,15 @@ public sealed partial class GroupCommitGrainStorage : IGrainStorage, IAsyncDispo
         private readonly string _sql;
         private readonly string[] _order;
 
-        private WriteStatement(string sql, string[] order)
+        private WriteStatement(string text, string sql, string[] order)
         {
+            Text = text;
             _sql = sql;
             _order = order;
         }
 
-        public string Sql => _sql;
+        /// <summary>The provider's text this was made from.</summary>
+        public string Text { get; }
 
         public static WriteStatement From(string text)
         {
@@ -241,7 +229,7 @@ public sealed partial class GroupCommitGrainStorage : IGrainStorage, IAsyncDispo
                 }
                 return "$" + (index + 1).ToString(CultureInfo.InvariantCulture);
             });
-            return new WriteStatement(sql, [.. order]);
+            return new WriteStatement(text, sql, [.. order]);
         }
 
         public NpgsqlBatchCommand Command(PendingWrite write, string serviceId)
@@ -282,6 +270,5 @@ public sealed partial class GroupCommitGrainStorage : IGrainStorage, IAsyncDispo
         _queue.Writer.TryComplete();
         await Task.WhenAll(_writers);
         await _source.DisposeAsync();
-        _statementLock.Dispose();
     }
 }

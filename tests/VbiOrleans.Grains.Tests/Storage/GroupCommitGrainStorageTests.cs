@@ -24,6 +24,8 @@ namespace VbiOrleans.Grains.Tests.Storage;
 public sealed class GroupCommitGrainStorageTests(PostgresClusterFixture fixture) : IAsyncLifetime
 {
     private const string StateName = "moduleMemory";
+    /// <summary>The store name this test's instance reports under, apart from the silos' own "module" store.</summary>
+    private const string TelemetryName = "module-under-test";
     private static string Database => PostgresClusterFixture.ModuleDatabase.Value;
 
     private readonly List<int> _batches = [];
@@ -38,7 +40,7 @@ public sealed class GroupCommitGrainStorageTests(PostgresClusterFixture fixture)
         _provider = services.GetRequiredKeyedService<IGrainStorage>(StorageNames.Module + SiloSetup.AdoNetProviderSuffix);
         _serviceId = services.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId;
         // One writer: what queues while a batch commits goes into the next batch together.
-        _storage = new GroupCommitGrainStorage(StorageNames.Module, _serviceId, (AdoNetGrainStorage)_provider,
+        _storage = new GroupCommitGrainStorage(TelemetryName, _serviceId, (AdoNetGrainStorage)_provider,
             SiloSetup.ForProviders(PostgresClusterFixture.Connections()[StorageNames.Module]), NullLogger.Instance, writers: 1);
 
         _listener = new MeterListener();
@@ -49,7 +51,7 @@ public sealed class GroupCommitGrainStorageTests(PostgresClusterFixture fixture)
         _listener.SetMeasurementEventCallback<int>((_, size, tags, _) =>
         {
             foreach (var tag in tags)
-                if (tag is { Key: "store", Value: StorageNames.Module }) lock (_batches) _batches.Add(size);
+                if (tag is { Key: "store", Value: TelemetryName }) lock (_batches) _batches.Add(size);
         });
         _listener.Start();
         return Task.CompletedTask;
