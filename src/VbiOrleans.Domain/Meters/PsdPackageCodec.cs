@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
+using VbiOrleans.Domain.Crypto;
 using VbiOrleans.Domain.Errors;
 using VbiOrleans.Domain.Money;
 
@@ -72,7 +73,7 @@ public static class PsdPackageCodec
         foreach (var entry in p.PassphraseRepetitionList) secrets.Bytes(entry);
         var plain = secrets.ToArray();
 
-        var nonce = RandomNumberGenerator.GetBytes(NonceSize);
+        var nonce = RandomNonces.Next(NonceSize);
         var cipher = new byte[plain.Length];
         var tag = new byte[TagSize];
         keys.Encrypt(nonce, plain, cipher, tag, SecretsAad(p.MeterId, p.Sequence));

@@ -164,7 +164,7 @@ public sealed class TransactionLog : IAsyncDisposable
     private static byte[] Encrypt(byte[] key, byte[] plaintext, byte[] aad)
     {
         var output = new byte[12 + plaintext.Length + 16];
-        RandomNumberGenerator.Fill(output.AsSpan(0, 12));
+        VbiOrleans.Domain.Crypto.RandomNonces.Fill(output.AsSpan(0, 12));
         VbiOrleans.TransactionLog.Entries.ThreadAesGcm.For(key).Encrypt(output.AsSpan(0, 12), plaintext, output.AsSpan(12, plaintext.Length), output.AsSpan(12 + plaintext.Length), aad);
         return output;
     }

@@ -98,8 +98,7 @@ public sealed partial class CryptoWorkerGrain(ModuleCrypto crypto, IOptions<Modu
             var data = new IndiciumData(ParseKind(print.Request.ItemKind), next.CertificateSerial, next.DeviceId, next.Registers.Ascending,
                 new Mills(print.Request.PostageMills), DateOnly.FromDateTime(now.UtcDateTime), next.LicensingZip!, print.Request.DestinationZip,
                 print.Request.MailClass, next.Registers.PieceCount, Options.SoftwareId, next.Registers.Descending).Encode();
-            var key = crypto.IndiciumKey(next.IndiciumKeyToken, dataKey.Key, id.Value);
-            var signature = key.SignData(data, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
+            var signature = crypto.IndiciumKey(next.IndiciumKeyToken, dataKey.Key, id.Value).Sign(data);
             indicium = new IssuedIndicium($"{id.Value}-{next.Sequence}", id.Value, next.Sequence, print.Request.PostageMills, now, data, signature);
         }
 

@@ -25,7 +25,7 @@ public sealed class ModuleCrypto(IHsm hsm, ILogger<ModuleCrypto> logger)
     private readonly SemaphoreSlim _keysLock = new(1, 1);
     // Keyed by the tokens' bytes: a token names one key, and comparing bytes costs less than hashing them.
     private readonly ConcurrentDictionary<byte[], MeterDataKey> _dataKeys = new(TokenComparer.Instance);
-    private readonly ConcurrentDictionary<byte[], ECDsa> _meterKeys = new(TokenComparer.Instance);
+    private readonly ConcurrentDictionary<byte[], IndiciumSigner> _meterKeys = new(TokenComparer.Instance);
     private readonly ConcurrentDictionary<string, byte[]> _checkpointKeys = new(StringComparer.Ordinal);
     private HsmKey? _master;
     private HsmKey? _checkpointMac;
@@ -131,8 +131,8 @@ public sealed class ModuleCrypto(IHsm hsm, ILogger<ModuleCrypto> logger)
         return output;
     }
 
-    /// <summary>The meter's signing key from its token, cached while the meter is active.</summary>
-    public ECDsa IndiciumKey(byte[] token, byte[] dataKey, string meterId)
+    /// <summary>The meter's signer, from its key token, cached while the meter is active.</summary>
+    public IndiciumSigner IndiciumKey(byte[] token, byte[] dataKey, string meterId)
     {
         if (_meterKeys.TryGetValue(token, out var cached)) return cached;
         var pkcs8 = new byte[token.Length - 28];
@@ -140,11 +140,10 @@ public sealed class ModuleCrypto(IHsm hsm, ILogger<ModuleCrypto> logger)
         {
             aes.Decrypt(token.AsSpan(0, 12), token.AsSpan(12, pkcs8.Length), token.AsSpan(12 + pkcs8.Length), pkcs8, IndiciumKeyAad(meterId));
         }
-        var key = ECDsa.Create();
-        key.ImportPkcs8PrivateKey(pkcs8, out _);
+        var signer = IndiciumSigner.FromPkcs8(pkcs8);
         CryptographicOperations.ZeroMemory(pkcs8);
         if (_meterKeys.Count >= CacheLimit) _meterKeys.Clear();
-        return _meterKeys.GetOrAdd(token, key);
+        return _meterKeys.GetOrAdd(token, signer);
     }
 
     /// <summary>The postal CA's self-signed certificate, made with the CA key in the HSM.</summary>

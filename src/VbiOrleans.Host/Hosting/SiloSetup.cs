@@ -33,7 +33,7 @@ public static class SiloSetup
         {
             silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, serviceId: cluster.ServiceId, clusterId: cluster.ClusterId);
             foreach (var store in StorageNames.All)
-                silo.Services.AddGrainStorage(store, (services, name) => new LocalGrainStorage(name, services.GetRequiredService<Serializer>()));
+                silo.Services.AddGrainStorage(store, (services, name) => new LocalGrainStorage(name, services.GetRequiredService<DeepCopier>()));
             silo.UseInMemoryReminderService();
         }
         else
