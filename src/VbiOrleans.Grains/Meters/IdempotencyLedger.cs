@@ -23,7 +23,15 @@ public static class IdempotencyLedger
 
     public readonly record struct Entry(uint KeyHash, long Sequence, DateTimeOffset At);
 
-    public static uint KeyHashOf(string key) => BinaryPrimitives.ReadUInt32BigEndian(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+    public static uint KeyHashOf(string key)
+    {
+        // Keys are at most 128 characters (MeterGrain refuses longer ones), so their UTF-8 fits on the stack.
+        Span<byte> utf8 = stackalloc byte[Encoding.UTF8.GetMaxByteCount(Math.Min(key.Length, 128))];
+        if (!Encoding.UTF8.TryGetBytes(key, utf8, out var length)) return BinaryPrimitives.ReadUInt32BigEndian(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(utf8[..length], hash);
+        return BinaryPrimitives.ReadUInt32BigEndian(hash);
+    }
 
     /// <summary>Appends the entry, dropping the oldest so that at most <paramref name="capacity"/> remain.</summary>
     public static byte[] Append(byte[] ledger, Entry entry, int capacity)

@@ -7,6 +7,17 @@ public sealed class IdempotencyLedgerTests
 {
     private static readonly DateTimeOffset T0 = new(2026, 11, 1, 0, 0, 0, TimeSpan.Zero);
 
+    [Theory]
+    [InlineData("abc", 0xBA7816BFu)] // SHA-256("abc") = ba7816bf...: rows already stored hold hashes made this way
+    [InlineData("", 0xE3B0C442u)]
+    [InlineData("clé-ü", 0u)]
+    public void A_key_hash_is_the_first_four_bytes_of_the_sha256_of_its_utf8(string key, uint known)
+    {
+        var expected = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key)));
+        if (known != 0) Assert.Equal(known, expected);
+        Assert.Equal(expected, IdempotencyLedger.KeyHashOf(key));
+    }
+
     [Fact]
     public void Keys_are_found_newest_first_and_dropped_by_capacity_and_age_like_a_list_would_be() =>
         Gen.Select(Gen.Int[0, 40], Gen.Int[1, 90], Gen.Int[1, 16]).Array[0, 150].Sample(steps =>
