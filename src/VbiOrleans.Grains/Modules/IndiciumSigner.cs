@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
 using System.Security.Cryptography;
 using Microsoft.Win32.SafeHandles;
+using VbiOrleans.TransactionLog.Notes;
 
 namespace VbiOrleans.Grains.Modules;
 
@@ -21,8 +22,7 @@ namespace VbiOrleans.Grains.Modules;
 /// </summary>
 public sealed class IndiciumSigner
 {
-    public const int SignatureSize = 64;
-    private const int FieldSize = 32;
+    public const int SignatureSize = 2 * EcdsaSignatureEncoding.P256FieldSize;
 
     private readonly ECDsa _key;
     private readonly SigningContext? _context;
@@ -53,59 +53,18 @@ public sealed class IndiciumSigner
         return new IndiciumSigner(portable, null);
     }
 
-    /// <summary>The public key, for verifying what this signer signs.</summary>
-    public byte[] ExportSubjectPublicKeyInfo() => _key.ExportSubjectPublicKeyInfo();
-
     /// <summary>ECDSA P-256 over SHA-256(<paramref name="data"/>), as r || s.</summary>
     public byte[] Sign(ReadOnlySpan<byte> data)
     {
         if (_context is null) return _key.SignData(data, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
-        Span<byte> digest = stackalloc byte[FieldSize];
+        Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
         SHA256.HashData(data, digest);
         // A DER ECDSA-Sig-Value of P-256 is at most 72 bytes: two 33-byte INTEGERs and three headers.
         Span<byte> der = stackalloc byte[80];
         int length;
         lock (_lock) length = _context.Sign(digest, der);
-        return RawFromDer(der[..length]);
+        return EcdsaSignatureEncoding.FromDer(der[..length]);
     }
-
-    /// <summary>
-    /// The r || s form of a DER ECDSA-Sig-Value (SEQUENCE of two INTEGERs), each integer left-padded to 32 bytes.
-    /// Throws <see cref="CryptographicException"/> for anything that is not one.
-    /// </summary>
-    public static byte[] RawFromDer(ReadOnlySpan<byte> der)
-    {
-        var raw = new byte[SignatureSize];
-        var rest = ReadHeader(der, 0x30, out var sequenceLength);
-        if (rest.Length != sequenceLength) throw Malformed("the sequence length does not match the signature");
-        rest = ReadInteger(rest, raw.AsSpan(0, FieldSize));
-        rest = ReadInteger(rest, raw.AsSpan(FieldSize, FieldSize));
-        if (!rest.IsEmpty) throw Malformed("bytes follow the two integers");
-        return raw;
-    }
-
-    private static ReadOnlySpan<byte> ReadHeader(ReadOnlySpan<byte> der, byte tag, out int length)
-    {
-        // P-256 signatures are short: one length byte, never the long form.
-        if (der.Length < 2 || der[0] != tag || der[1] > 0x7F) throw Malformed($"expected tag 0x{tag:X2} with a short length");
-        length = der[1];
-        return der[2..];
-    }
-
-    private static ReadOnlySpan<byte> ReadInteger(ReadOnlySpan<byte> der, Span<byte> field)
-    {
-        var rest = ReadHeader(der, 0x02, out var length);
-        if (length == 0 || length > rest.Length) throw Malformed("an integer is empty or runs past the signature");
-        var value = rest[..length];
-        if ((value[0] & 0x80) != 0) throw Malformed("an integer is negative");
-        // DER keeps one leading zero when the top bit of the next byte is set.
-        if (value.Length > 1 && value[0] == 0) value = value[1..];
-        if (value.Length > field.Length) throw Malformed("an integer is longer than the field");
-        value.CopyTo(field[(field.Length - value.Length)..]);
-        return rest[length..];
-    }
-
-    private static CryptographicException Malformed(string why) => new($"not a DER ECDSA P-256 signature: {why}");
 
     private static void RequireP256(ECDsa key)
     {

@@ -13,7 +13,7 @@ namespace VbiOrleans.Host.Hosting;
 
 /// <summary>
 /// Group commit in front of Orleans' ADO.NET grain storage. Reads and clears go to Orleans' provider. Writes of
-/// string-keyed grains (meters, module memory, sessions: every grain on the print path) queue here, and one writer
+/// string-keyed grains (meters, module memory, sessions: every grain on the print path) queue here, and a writer
 /// commits everything queued in one transaction: one round trip and one commit for many grains instead of one each.
 /// </summary>
 /// <remarks>
