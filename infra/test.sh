@@ -28,6 +28,11 @@ for trx in "$results"/*.trx; do
   t=$(sed -n 's/.* total="\([0-9]*\)".*/\1/p' <<<"$counters"); e=$(sed -n 's/.* executed="\([0-9]*\)".*/\1/p' <<<"$counters")
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + ${t:-0} - ${e:-0}))
 done
+# The failures again, last, so that the tail of the log a CI summary keeps says which tests failed and why.
+if [ "$failed" -gt 0 ]; then
+  echo "--- the $failed failed test(s) ---"
+  perl infra/trx-failures.pl "$results"/*.trx
+fi
 echo "$passed passed, $failed failed, $skipped skipped"
 if [ "$passed" -eq 0 ]; then echo "error: no test ran" >&2; exit 1; fi
 exit "$status"
