@@ -182,7 +182,10 @@ ENV
 # primary's files, and the standby then gets its own node.conf. synchronous_standby_names only ever goes into the
 # primary's node.conf, so a promoted standby never waits for a standby it does not have.
 replicas="$state/replicas"
-replica_port_range="${VBI_REPLICA_PORT_RANGE:-25440-25599}"   # below the kernel's ephemeral range (32768-60999)
+# Below the kernel's ephemeral range (32768-60999), above Azurite (10000-10002) and below Orleans TestingHost's gateway
+# and silo ranges (12000-22000, 22300-30000) and tests/VbiOrleans.Testing/FreePorts (30100-32699), so a test cluster
+# starting beside a replica pair never picks the same port.
+replica_port_range="${VBI_REPLICA_PORT_RANGE:-10100-10299}"
 replica_databases="vbi_postal vbi_module vbi_commerce vbi_membership"
 
 as_postgres() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }

@@ -14,8 +14,9 @@ namespace VbiOrleans.Testing;
 /// </para>
 /// <para>
 /// The range starts above 30000 (a silo gateway's default, which the README's first command uses) and above
-/// Orleans' TestingHost ranges (silos 22300–30000) and the replica pairs of infra/local/services.sh (25440–25599).
-/// A process starts at a random place in it, so two processes rarely probe the same ports, and hands no port out twice.
+/// Orleans' TestingHost ranges (gateways 12000–22000, silos 22300–30000); the replica pairs of infra/local/services.sh
+/// take 10100–10299. A process starts at a random place in the range, so two processes rarely probe the same ports,
+/// and it hands no port out twice.
 /// </para>
 /// </summary>
 public static class FreePorts
