@@ -33,6 +33,9 @@ if [ "$failed" -gt 0 ]; then
   echo "--- the $failed failed test(s) ---"
   perl infra/trx-failures.pl "$results"/*.trx
 fi
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  echo "--- dotnet test exited $status with no failed test recorded: a test host crashed or its run was aborted; the lines above say which project and why ---"
+fi
 echo "$passed passed, $failed failed, $skipped skipped"
 if [ "$passed" -eq 0 ]; then echo "error: no test ran" >&2; exit 1; fi
 exit "$status"
