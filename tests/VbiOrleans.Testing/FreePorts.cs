@@ -21,7 +21,7 @@ namespace VbiOrleans.Testing;
 /// </summary>
 public static class FreePorts
 {
-    public const int RangeStart = 30_100;
+    private const int RangeStart = 30_100;
     private const int PreferredEnd = 32_700;
 
     private static readonly HashSet<int> Handed = [];
