@@ -109,42 +109,16 @@ public sealed class ModuleSessionGrain(
             return ModuleOutcome.Fail(ErrorCode.SystemStopped, $"postage value downloads and printing are stopped system-wide: {stopped}");
         }
 
-        // Step 4: compare the postal store's checkpoint with module memory.
-        // A postal checkpoint equal (fields and MAC) to module memory's latest is the one this module wrote, so its
-        // MAC needs no second check; the HSM is asked only when they differ, i.e. on the recovery paths.
+        // Step 4: compare the postal store's checkpoint with module memory. The common case, a postal checkpoint
+        // equal (fields and MAC) to module memory's latest, is the one this module wrote: nothing to recover, and its
+        // MAC needs no second check.
         var postal = request.PostalCheckpoint?.ToDomain();
-        var memoryCheckpoints = state.Checkpoints.Select(c => c.ToDomain()).ToList();
-        var postalValid = postal is null
-            || (memoryCheckpoints.Count > 0 && memoryCheckpoints[^1].SameAs(postal))
-            || await Worker.VerifyCheckpoint(request.PostalCheckpoint!);
-        // The roll-forward row: the postal store is behind (restored from a backup, a standby that lagged, wiped) and
-        // the log holds every transaction from its checkpoint to module memory's latest. The meter replays them.
-        if (postalValid && memoryCheckpoints.Count > 0 && (postal is null || postal.Sequence < memoryCheckpoints[^1].Sequence)
-            && await LogChainAsync(postal, memoryCheckpoints[^1]) is { } chain)
-        {
-            return ModuleOutcome.Fail(ErrorCode.PostalStoreBehind,
-                $"the postal store is at {postal?.Sequence.ToString() ?? "nothing"}, module memory at {memoryCheckpoints[^1].Sequence}; {chain.Count} transactions roll forward from the log")
-                with { RollForward = chain };
-        }
-        var decision = RecoveryMatrix.Decide(postal, postalValid, memoryCheckpoints,
-            // Newer transactions that were in the log were rolled forward above; the ones left never reached it.
-            inLog: _ => false);
-
         IReadOnlyList<long> rolledBack = [];
-        switch (decision.Action)
+        if (postal is null || state.Checkpoints.Count == 0 || !state.Checkpoints[^1].ToDomain().SameAs(postal))
         {
-            case RecoveryAction.Inhibit:
-                return await InhibitAsync(decision.Reason);
-            case RecoveryAction.Rollback:
-            case RecoveryAction.RollForward:
-                rolledBack = [.. decision.Newer.Select(c => c.Sequence)];
-                state.Checkpoints.RemoveAll(c => rolledBack.Contains(c.Sequence));
-                AddAudit($"rollback of {string.Join(", ", rolledBack)}: {decision.Reason}");
-                await memory.WriteStateAsync();
-                logger.LogWarning("Meter {MeterId}: module memory rolled back transactions {Sequences} that never reached the postal store",
-                    MeterId, string.Join(",", rolledBack));
-                VbiTelemetry.Rollbacks.Add(rolledBack.Count);
-                break;
+            var recovery = await RecoverAsync(request.PostalCheckpoint, postal);
+            if (recovery.Refusal is { } refusal) return refusal;
+            rolledBack = recovery.RolledBack;
         }
 
         // Step 5: execute in the stateless crypto module.
@@ -169,6 +143,47 @@ public sealed class ModuleSessionGrain(
             new ModuleTransactionReport(checkpoint.At, checkpoint.Kind, checkpoint.AmountMills, MeterId, checkpoint.Sequence));
 
         return new ModuleOutcome(ErrorCode.None, null, outcome.SealedPackage, checkpoint, outcome.Registers, outcome.Indicium, false, rolledBack);
+    }
+
+    /// <summary>
+    /// The recovery matrix, for a postal checkpoint that is not module memory's latest: the HSM checks its MAC, then
+    /// the meter rolls forward from the log, rolls back what never reached the postal store, or is inhibited.
+    /// </summary>
+    private async Task<(ModuleOutcome? Refusal, IReadOnlyList<long> RolledBack)> RecoverAsync(CheckpointData? postalData, Domain.Checkpoints.Checkpoint? postal)
+    {
+        var state = memory.State;
+        var memoryCheckpoints = state.Checkpoints.Select(c => c.ToDomain()).ToList();
+        var postalValid = postal is null || await Worker.VerifyCheckpoint(postalData!);
+        // The roll-forward row: the postal store is behind (restored from a backup, a standby that lagged, wiped) and
+        // the log holds every transaction from its checkpoint to module memory's latest. The meter replays them.
+        if (postalValid && memoryCheckpoints.Count > 0 && (postal is null || postal.Sequence < memoryCheckpoints[^1].Sequence)
+            && await LogChainAsync(postal, memoryCheckpoints[^1]) is { } chain)
+        {
+            return (ModuleOutcome.Fail(ErrorCode.PostalStoreBehind,
+                $"the postal store is at {postal?.Sequence.ToString() ?? "nothing"}, module memory at {memoryCheckpoints[^1].Sequence}; {chain.Count} transactions roll forward from the log")
+                with { RollForward = chain }, []);
+        }
+        var decision = RecoveryMatrix.Decide(postal, postalValid, memoryCheckpoints,
+            // Newer transactions that were in the log were rolled forward above; the ones left never reached it.
+            inLog: _ => false);
+
+        switch (decision.Action)
+        {
+            case RecoveryAction.Inhibit:
+                return (await InhibitAsync(decision.Reason), []);
+            case RecoveryAction.Rollback:
+            case RecoveryAction.RollForward:
+                IReadOnlyList<long> rolledBack = [.. decision.Newer.Select(c => c.Sequence)];
+                state.Checkpoints.RemoveAll(c => rolledBack.Contains(c.Sequence));
+                AddAudit($"rollback of {string.Join(", ", rolledBack)}: {decision.Reason}");
+                await memory.WriteStateAsync();
+                logger.LogWarning("Meter {MeterId}: module memory rolled back transactions {Sequences} that never reached the postal store",
+                    MeterId, string.Join(",", rolledBack));
+                VbiTelemetry.Rollbacks.Add(rolledBack.Count);
+                return (null, rolledBack);
+            default:
+                return (null, []);
+        }
     }
 
     /// <summary>

@@ -48,6 +48,17 @@ public class EntryCipherTests
     }
 
     [Fact]
+    public void ACallersNonceLeadsTheSealAndMustBeTwelveBytes()
+    {
+        var nonce = RandomNumberGenerator.GetBytes(EntryCipher.NonceSize);
+        var sealedSecret = EntryCipher.Seal(Key, 7, "m-00000001", "user secrets"u8, nonce);
+        Assert.Equal(nonce, sealedSecret[..EntryCipher.NonceSize]);
+        Assert.Equal("user secrets"u8.ToArray(), EntryCipher.Open(Key, 7, "m-00000001", sealedSecret).Value);
+        Assert.Equal(LogErrorCode.SecretTampered, EntryCipher.Open(Key, 8, "m-00000001", sealedSecret).Error!.Code);
+        Assert.Throws<ArgumentException>(() => EntryCipher.Seal(Key, 7, "m-00000001", [1], new byte[EntryCipher.NonceSize - 1]));
+    }
+
+    [Fact]
     public void AnEntryOpensItsOwnSecret()
     {
         var secret = "key token"u8.ToArray();
