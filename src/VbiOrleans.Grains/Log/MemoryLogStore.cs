@@ -2,11 +2,21 @@ using System.Runtime.CompilerServices;
 
 namespace VbiOrleans.Grains.Log;
 
-/// <summary>The Local profile's log: in process memory, like the rest of that profile's state.</summary>
+/// <summary>
+/// The Local profile's log: in process memory, like the rest of that profile's state. Every operation the print path
+/// and the sealer use costs the same however long the log has grown, so a host that runs for days keeps its speed
+/// and never holds the lock long: rows are kept in arrival order, the sealed ones are always the oldest (the sealer
+/// takes the oldest unsealed rows and seals them in order, so leaf <c>i</c> is row <c>i</c>), and each meter's rows
+/// are indexed by meter.
+/// </summary>
 public sealed class MemoryLogStore : ILogStore
 {
     private readonly Lock _lock = new();
-    private readonly List<(PendingLogRow Row, long? LeafIndex, byte[]? Entry, byte[]? LeafHash)> _rows = [];
+    private readonly List<PendingLogRow> _rows = [];
+    // The sealed prefix of _rows: entry and leaf hash of leaf i, which is row i.
+    private readonly List<byte[]> _entries = [];
+    private readonly List<byte[]> _leafHashes = [];
+    private readonly Dictionary<string, List<int>> _meterRows = new(StringComparer.Ordinal);
     private readonly SortedDictionary<long, StoredCheckpoint> _checkpoints = [];
     private readonly Dictionary<string, byte[]> _state = [];
 
@@ -14,33 +24,46 @@ public sealed class MemoryLogStore : ILogStore
 
     public Task AppendAsync(IReadOnlyList<PendingLogRow> rows, CancellationToken cancellationToken = default)
     {
-        lock (_lock) _rows.AddRange(rows.Select(r => (r, (long?)null, (byte[]?)null, (byte[]?)null)));
+        lock (_lock)
+        {
+            foreach (var row in rows)
+            {
+                if (!_meterRows.TryGetValue(row.MeterId, out var positions)) _meterRows[row.MeterId] = positions = [];
+                positions.Add(_rows.Count);
+                _rows.Add(row);
+            }
+        }
         return Task.CompletedTask;
     }
 
-    public Task<IReadOnlyList<PendingLogRow>> ReadMeterAsync(string meterId, long afterSequence, CancellationToken cancellationToken = default)
-    {
-        lock (_lock)
-            return Task.FromResult<IReadOnlyList<PendingLogRow>>([.. _rows.Select(r => r.Row).Where(r => r.MeterId == meterId && r.Sequence > afterSequence)]);
-    }
+    public Task<IReadOnlyList<PendingLogRow>> ReadMeterAsync(string meterId, long afterSequence, CancellationToken cancellationToken = default) =>
+        Task.FromResult(MeterRows(meterId, r => r.Sequence > afterSequence));
 
-    public Task<IReadOnlyList<PendingLogRow>> ReadMeterAtAsync(string meterId, long sequence, CancellationToken cancellationToken = default)
-    {
-        lock (_lock)
-            return Task.FromResult<IReadOnlyList<PendingLogRow>>([.. _rows.Select(r => r.Row).Where(r => r.MeterId == meterId && r.Sequence == sequence)]);
-    }
+    public Task<IReadOnlyList<PendingLogRow>> ReadMeterAtAsync(string meterId, long sequence, CancellationToken cancellationToken = default) =>
+        Task.FromResult(MeterRows(meterId, r => r.Sequence == sequence));
 
-    public Task<IReadOnlyList<PendingLogRow>> FindPayloadAsync(string meterId, byte[] publicPayload, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<PendingLogRow>> FindPayloadAsync(string meterId, byte[] publicPayload, CancellationToken cancellationToken = default) =>
+        Task.FromResult(MeterRows(meterId, r => r.PublicPayload.Length > 0 && r.PublicPayload.AsSpan().SequenceEqual(publicPayload)));
+
+    /// <summary>A meter's rows that <paramref name="match"/>, in arrival order.</summary>
+    private IReadOnlyList<PendingLogRow> MeterRows(string meterId, Func<PendingLogRow, bool> match)
     {
         lock (_lock)
-            return Task.FromResult<IReadOnlyList<PendingLogRow>>([.. _rows.Select(r => r.Row)
-                .Where(r => r.MeterId == meterId && r.PublicPayload.Length > 0 && r.PublicPayload.AsSpan().SequenceEqual(publicPayload))]);
+        {
+            if (!_meterRows.TryGetValue(meterId, out var positions)) return [];
+            var found = new List<PendingLogRow>();
+            foreach (var position in positions)
+            {
+                if (match(_rows[position])) found.Add(_rows[position]);
+            }
+            return found;
+        }
     }
 
     public async IAsyncEnumerable<PendingLogRow> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         PendingLogRow[] copy;
-        lock (_lock) copy = [.. _rows.Select(r => r.Row)];
+        lock (_lock) copy = [.. _rows];
         foreach (var row in copy)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -52,26 +75,41 @@ public sealed class MemoryLogStore : ILogStore
     public Task<IReadOnlyList<string>> MetersAsync(string? after, int limit, CancellationToken cancellationToken = default)
     {
         lock (_lock)
-            return Task.FromResult<IReadOnlyList<string>>([.. _rows.Select(r => r.Row.MeterId).Distinct()
+            return Task.FromResult<IReadOnlyList<string>>([.. _meterRows.Keys
                 .Where(m => after is null || string.CompareOrdinal(m, after) > 0).Order(StringComparer.Ordinal).Take(limit)]);
     }
 
     public Task<IReadOnlyList<UnsealedLogRow>> TakeUnsealedAsync(int limit, CancellationToken cancellationToken = default)
     {
         lock (_lock)
-            return Task.FromResult<IReadOnlyList<UnsealedLogRow>>([.. _rows.Select((r, i) => (r, i)).Where(x => x.r.LeafIndex is null).Take(limit)
-                .Select(x => new UnsealedLogRow(x.i, x.r.Row))]);
+        {
+            var first = _entries.Count;
+            var count = Math.Min(limit, _rows.Count - first);
+            var taken = new UnsealedLogRow[count];
+            for (var i = 0; i < count; i++) taken[i] = new UnsealedLogRow(first + i, _rows[first + i]);
+            return Task.FromResult<IReadOnlyList<UnsealedLogRow>>(taken);
+        }
     }
 
+    /// <summary>Rows must be sealed oldest first, each as the next leaf; anything else is refused and changes nothing.</summary>
     public Task SealAsync(IReadOnlyList<SealedLogRow> rows, StoredCheckpoint checkpoint, CancellationToken cancellationToken = default)
     {
         lock (_lock)
         {
-            foreach (var sealedRow in rows)
+            for (var i = 0; i < rows.Count; i++)
             {
-                var (row, leaf, _, _) = _rows[(int)sealedRow.Id];
-                if (leaf is not null) throw new InvalidOperationException($"log row {sealedRow.Id} is already sealed");
-                _rows[(int)sealedRow.Id] = (row, sealedRow.LeafIndex, sealedRow.Entry, sealedRow.LeafHash);
+                var next = _entries.Count + i;
+                if (rows[i].Id >= _rows.Count) throw new InvalidOperationException($"log row {rows[i].Id} does not exist");
+                if (rows[i].Id < _entries.Count) throw new InvalidOperationException($"log row {rows[i].Id} is already sealed");
+                if (rows[i].Id != next || rows[i].LeafIndex != next)
+                {
+                    throw new InvalidOperationException($"log row {rows[i].Id} as leaf {rows[i].LeafIndex}: the next row to seal is {next}, as leaf {next}");
+                }
+            }
+            foreach (var row in rows)
+            {
+                _entries.Add(row.Entry);
+                _leafHashes.Add(row.LeafHash);
             }
             _checkpoints[checkpoint.Size] = checkpoint;
         }
@@ -90,20 +128,25 @@ public sealed class MemoryLogStore : ILogStore
 
     public Task<IReadOnlyList<byte[]>> SealedEntriesAsync(long start, long end, CancellationToken cancellationToken = default)
     {
-        lock (_lock)
-            return Task.FromResult<IReadOnlyList<byte[]>>([.. _rows.Where(r => r.LeafIndex >= start && r.LeafIndex < end)
-                .OrderBy(r => r.LeafIndex).Select(r => r.Entry!)]);
+        lock (_lock) return Task.FromResult(Range(_entries, start, end));
     }
 
     public Task<IReadOnlyList<byte[]>> LeafHashesFromAsync(long start, CancellationToken cancellationToken = default)
     {
-        lock (_lock)
-            return Task.FromResult<IReadOnlyList<byte[]>>([.. _rows.Where(r => r.LeafIndex >= start).OrderBy(r => r.LeafIndex).Select(r => r.LeafHash!)]);
+        lock (_lock) return Task.FromResult(Range(_leafHashes, start, long.MaxValue));
+    }
+
+    /// <summary>The items of <paramref name="list"/> with index in [start, end).</summary>
+    private static IReadOnlyList<byte[]> Range(List<byte[]> list, long start, long end)
+    {
+        var from = (int)Math.Clamp(start, 0, list.Count);
+        var to = (int)Math.Clamp(end, from, list.Count);
+        return list.GetRange(from, to - from);
     }
 
     public Task<long> UnsealedCountAsync(CancellationToken cancellationToken = default)
     {
-        lock (_lock) return Task.FromResult((long)_rows.Count(r => r.LeafIndex is null));
+        lock (_lock) return Task.FromResult((long)(_rows.Count - _entries.Count));
     }
 
     public Task<byte[]?> GetStateAsync(string name, CancellationToken cancellationToken = default)
