@@ -111,12 +111,12 @@ public sealed class LogSealerGrain(
             if (rows.Count == 0) return;
             var tree = _tree!.Clone();
             var sealedRows = new List<SealedLogRow>(rows.Count);
-            // Every entry's nonce from one call to the generator, each used once.
-            var nonces = System.Security.Cryptography.RandomNumberGenerator.GetBytes(rows.Count * EntryCipher.NonceSize);
+            var nonce = new byte[EntryCipher.NonceSize];
             foreach (var (id, row) in rows)
             {
                 var index = tree.Size;
-                var nonce = nonces.AsSpan(sealedRows.Count * EntryCipher.NonceSize, EntryCipher.NonceSize);
+                // From the buffered generator the print path's nonces come from, not one call to OpenSSL per entry.
+                VbiOrleans.Domain.Crypto.RandomNonces.Fill(nonce);
                 var secret = EntryCipher.Seal(key, index, row.MeterId, log.OpenBytes(row, key), nonce);
                 var entry = new LogEntry(index, row.MeterId, row.Sequence, (LogTransactionKind)row.Kind, row.AmountMills, row.AscendingMills,
                     row.DescendingMills, row.At.ToUnixTimeMilliseconds(), row.ModuleSerial, row.PublicPayload, secret).Encode();
