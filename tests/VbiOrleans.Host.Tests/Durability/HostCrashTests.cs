@@ -37,6 +37,11 @@ public sealed class HostCrashTests(ITestOutputHelper output)
             // postage of its own, so a print charged twice or charged for another shows in the registers.
             var attempts = new ConcurrentBag<PrintAttempt>();
             var killed = 0;
+            // When each attempt started, on one clock with the kill, to tell the requests in flight at the kill from
+            // those started after it (refused at the connection) before the workers saw the flag.
+            var clock = Stopwatch.StartNew();
+            var startedAt = new ConcurrentDictionary<PrintAttempt, TimeSpan>(ReferenceEqualityComparer.Instance);
+            var killAt = TimeSpan.MaxValue;
             using (var client = new PrintClient(cluster.Host.BaseAddress))
             {
                 var workers = Enumerable.Range(0, Workers).Select(w => Task.Run(async () =>
@@ -45,12 +50,18 @@ public sealed class HostCrashTests(ITestOutputHelper output)
                     while (Volatile.Read(ref killed) == 0)
                     {
                         var meterId = meters[random.Next(meters.Count)];
-                        attempts.Add(await client.PrintAsync(meterId, DurabilityCluster.Key(), random.Next(100, 2_000)));
+                        var started = clock.Elapsed;
+                        var attempt = await client.PrintAsync(meterId, DurabilityCluster.Key(), random.Next(100, 2_000));
+                        startedAt[attempt] = started;
+                        attempts.Add(attempt);
                     }
                 })).ToList();
                 await Task.Delay(Storm);
-                Volatile.Write(ref killed, 1);
+                // Killed first, then the workers told: had they been told first, a slow test thread could let every
+                // request in flight finish before the kill.
+                killAt = clock.Elapsed;
                 cluster.Host.KillHard();
+                Volatile.Write(ref killed, 1);
                 await Task.WhenAll(workers);
             }
             Assert.True(cluster.Host.HasExited, "the host survived SIGKILL");
@@ -61,7 +72,7 @@ public sealed class HostCrashTests(ITestOutputHelper output)
             Assert.True(refused.Count == 0, $"{refused.Count} prints were refused during the storm, e.g. {refused.FirstOrDefault()?.Detail}");
             Assert.True(acknowledged.Count >= 50, $"only {acknowledged.Count} prints were acknowledged in {Storm.TotalSeconds} s: the storm did not load the host");
             // With every worker waiting on a print when the host died, some outcomes must be unknown, or the kill missed the storm.
-            Assert.True(unknown.Count >= 1, "no request was in flight when the host was killed");
+            Assert.True(unknown.Count(u => startedAt[u] < killAt) >= 1, "no request was in flight when the host was killed");
 
             var restart = Stopwatch.StartNew();
             await cluster.StartHostAsync();
