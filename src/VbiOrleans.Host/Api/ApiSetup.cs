@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
@@ -36,7 +37,7 @@ public static class ApiSetup
             o.OnRejected = async (rejected, token) =>
             {
                 var wait = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : TimeSpan.FromSeconds(1);
-                await TooManyRequests(wait).ExecuteAsync(rejected.HttpContext);
+                await TooManyRequestsAsync(rejected.HttpContext, wait);
             };
         });
     }
@@ -93,15 +94,19 @@ public static class ApiSetup
             var decision = await context.RequestServices.GetRequiredService<ClientBudgets>().TakeAsync(key);
             if (!decision.Admitted)
             {
-                await TooManyRequests(decision.RetryAfter).ExecuteAsync(context);
+                await TooManyRequestsAsync(context, decision.RetryAfter);
                 return;
             }
         }
         await next(context);
     }
 
-    private static IResult TooManyRequests(TimeSpan wait) =>
-        ApiResponse.Problem(ErrorCode.RateLimited, "too many requests from this client; wait for the time in Retry-After and try again", retryAfter: wait).ToResult();
+    private static Task TooManyRequestsAsync(HttpContext context, TimeSpan wait)
+    {
+        context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        return Problems.Write(context, StatusCodes.Status429TooManyRequests, ErrorCode.RateLimited,
+            "too many requests from this client; wait for the time in Retry-After and try again");
+    }
 
     /// <summary>
     /// A body a minimal-API endpoint could not bind (with <see cref="RouteHandlerOptions.ThrowOnBadRequest"/>): the
@@ -123,8 +128,8 @@ public static class ApiSetup
                 {
                     StatusCodes.Status413PayloadTooLarge => ApiResponse.Problem(ErrorCode.RequestTooLarge, "the body is too large"),
                     StatusCodes.Status415UnsupportedMediaType => ApiResponse.Problem(ErrorCode.UnsupportedMediaType, "the body must be application/json"),
-                    _ => ApiResponse.Problem(ErrorCode.MalformedRequest, "the request does not bind: a required body or parameter is missing or malformed",
-                        new Dictionary<string, object?> { ["field"] = "body" }),
+                    // A route or query value that does not parse, or a required body left out: as before, ValidationFailed.
+                    _ => ApiResponse.Problem(ErrorCode.ValidationFailed, e.Message.Length > 200 ? e.Message[..200] : e.Message),
                 };
             await problem.ToResult().ExecuteAsync(context);
         }
