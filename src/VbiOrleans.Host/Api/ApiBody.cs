@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using VbiOrleans.Host.Configuration;
+using VbiOrleans.Protocol.Wire;
 
 namespace VbiOrleans.Host.Api;
 
@@ -10,7 +11,7 @@ public sealed record BodyRead<T>(T? Value, byte[] Raw, ApiResponse? Problem) whe
 /// <summary>
 /// Reading request bodies for the customer, partner and operator endpoints: at most <see cref="ApiOptions.MaxJsonBodyBytes"/>
 /// bytes (413 <c>RequestTooLarge</c>), JSON only (415 <c>UnsupportedMediaType</c>), parsed strictly enough to name what
-/// is wrong (400 <c>MalformedRequest</c> with the JSON path). The bytes are kept so a partner signature and the
+/// is wrong (400 <c>MalformedRequest</c> with the JSON path in <c>field</c>; the rules are <see cref="StrictJson"/>'s). The bytes are kept so a partner signature and the
 /// idempotency record hash exactly what arrived.
 /// </summary>
 public static class ApiBody
@@ -52,16 +53,11 @@ public static class ApiBody
         var bytes = await BufferAsync(context, max);
         if (bytes is null) return Fail<T>(ErrorCode.RequestTooLarge, $"the body is larger than {max} bytes", []);
         if (bytes.Length == 0) return Fail<T>(ErrorCode.MalformedRequest, "a JSON body is required", bytes);
-        try
-        {
-            var value = JsonSerializer.Deserialize<T>(bytes, Json(context));
-            return value is null ? Fail<T>(ErrorCode.MalformedRequest, "the body is JSON null; an object is required", bytes) : new BodyRead<T>(value, bytes, null);
-        }
-        catch (JsonException e)
-        {
-            var where = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? "" : $" at {e.Path}";
-            return Fail<T>(ErrorCode.MalformedRequest, $"the body is not valid JSON for this request{where}: {FirstSentence(e.Message)}", bytes);
-        }
+        var read = StrictJson.Deserialize<T>(bytes, Json(context), out var reason);
+        if (read.IsSuccess) return new BodyRead<T>(read.Value, bytes, null);
+        var detail = read.Error == DecodeError.MissingField ? reason!
+            : $"the body is not valid JSON for this request at {read.Field} (numbers are JSON numbers, each member once, only documented members): {reason}";
+        return Fail<T>(ErrorCode.MalformedRequest, detail, bytes, read.Field);
     }
 
     public static JsonSerializerOptions Json(HttpContext context) =>
@@ -73,14 +69,8 @@ public static class ApiBody
         return media.Equals("application/json", StringComparison.OrdinalIgnoreCase) || media.EndsWith("+json", StringComparison.OrdinalIgnoreCase);
     }
 
-    private static string FirstSentence(string message)
-    {
-        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
-        var text = cut > 0 ? message[..cut] : message;
-        return text.Length > 200 ? text[..200] : text;
-    }
-
-    private static BodyRead<T> Fail<T>(ErrorCode code, string message, byte[] raw) where T : class => new(null, raw, ApiResponse.Problem(code, message));
+    private static BodyRead<T> Fail<T>(ErrorCode code, string message, byte[] raw, string? field = null) where T : class =>
+        new(null, raw, ApiResponse.Problem(code, message, field is null ? null : new Dictionary<string, object?> { ["field"] = field }));
 }
 
 /// <summary>

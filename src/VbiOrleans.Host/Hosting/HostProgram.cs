@@ -198,11 +198,10 @@ public static class HostProgram
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, OperatorAuthenticationHandler>(OperatorAuthenticationHandler.SchemeName, null);
         services.AddAuthorizationBuilder()
             .AddPolicy(OperatorAuthenticationHandler.Policy, p => p.RequireRole(OperatorAuthenticationHandler.Role));
-        services.AddVbiApi(builder.Configuration); // customers, partners, rate limiting (Api/ApiSetup.cs)
+        services.AddVbiApi(builder.Configuration); // customers, partners, strict JSON, rate limiting (Api/ApiSetup.cs)
 
         services.AddProblemDetails();
         services.AddOpenApi();
-        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
 
         var health = services.AddHealthChecks()
             .AddCheck<SiloActiveCheck>("silo", tags: ["ready"])

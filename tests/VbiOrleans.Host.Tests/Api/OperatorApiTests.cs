@@ -111,7 +111,10 @@ public sealed class OperatorApiTests(LocalHostFixture fixture) : IClassFixture<L
     [InlineData("{\"serial\":\"\",\"label\":\"x\"}", HttpStatusCode.BadRequest, "InvalidModuleSerial")]
     [InlineData("{\"label\":\"x\"}", HttpStatusCode.BadRequest, "InvalidModuleSerial")]
     [InlineData("{\"serial\":\"GOODSERIAL1\",\"label\":\"line\\nbreak\"}", HttpStatusCode.BadRequest, "ValidationFailed")]
-    [InlineData("{not json", HttpStatusCode.BadRequest, "ValidationFailed")]
+    [InlineData("{not json", HttpStatusCode.BadRequest, "MalformedRequest")]
+    [InlineData("{\"serial\":\"GOODSERIAL2\",\"label\":\"x\",\"label\":\"y\"}", HttpStatusCode.BadRequest, "MalformedRequest")]
+    [InlineData("{\"serial\":12345678,\"label\":\"x\"}", HttpStatusCode.BadRequest, "MalformedRequest")]
+    [InlineData("{\"serial\":\"GOODSERIAL3\",\"label\":\"x\",\"rack\":\"A\"}", HttpStatusCode.BadRequest, "MalformedRequest")]
     public async Task Bad_input_gets_a_named_error_and_registers_nothing(string body, HttpStatusCode status, string code)
     {
         using var http = OperatorHttp.Client(fixture.Host.BaseAddress);
