@@ -153,6 +153,12 @@ public static class HostProgram
             startupLog.LogInformation("Operator credential for the Local profile: user 'operator', key in {KeyFile}", generatedKeyPath);
         }
         startupLog.LogInformation("Archive: {Archive}; HSM: {Hsm}", archive.Description, hsm.Name);
+        var destinations = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<VbiOrleans.Grains.Partners.WebhookDestinationOptions>>().Value;
+        if (destinations.AllowLoopback == true || destinations.AllowedHosts.Count > 0)
+        {
+            startupLog.LogInformation("Webhooks may go, besides public addresses, to {Destinations} (Vbi:Webhooks:AllowLoopback, Vbi:Webhooks:AllowedHosts)",
+                string.Join(", ", (destinations.AllowLoopback == true ? ["loopback"] : Array.Empty<string>()).Concat(destinations.AllowedHosts)));
+        }
 
         await app.RunAsync();
         return 0;
