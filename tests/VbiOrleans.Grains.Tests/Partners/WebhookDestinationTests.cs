@@ -127,6 +127,9 @@ public sealed class WebhookDestinationTests
         Assert.NotNull(policy.CheckUrl("https://other.internal/hooks"));
         Assert.NotNull(policy.CheckUrl("https://10.0.0.8/hooks"));
         Assert.NotNull(policy.CheckUrl("https://x.receiver.internal/hooks"));
+        // An address is matched in its canonical form, however the URL spells it.
+        Assert.Null(Policy(null, "127.0.0.1").CheckUrl("http://2130706433:8080/hooks"));
+        Assert.NotNull(Policy(null, "127.0.0.1").CheckUrl("http://127.0.0.2:8080/hooks"));
     }
 
     [Fact]
