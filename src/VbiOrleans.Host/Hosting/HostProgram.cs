@@ -32,6 +32,7 @@ public static class HostProgram
     {
         var initDb = args.Length > 0 && args[0] == "init-db";
         var builder = WebApplication.CreateBuilder(initDb ? args[1..] : args);
+        DefaultLogLevels.AddTo(builder.Configuration);
 
         VbiOptions options;
         try
@@ -160,6 +161,9 @@ public static class HostProgram
                 string.Join(", ", (destinations.AllowLoopback == true ? ["loopback"] : Array.Empty<string>()).Concat(destinations.AllowedHosts)));
         }
 
+        // The one start-up line that says where to reach the host (ASP.NET Core's own lines are below Warning).
+        app.Lifetime.ApplicationStarted.Register(() => startupLog.LogInformation("Listening on {Urls}; silo port {SiloPort}, gateway port {GatewayPort}",
+            string.Join(", ", app.Urls), options.Cluster.SiloPort, options.Cluster.GatewayPort));
         await app.RunAsync();
         return 0;
     }
