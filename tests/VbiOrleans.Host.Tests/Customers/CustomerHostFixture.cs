@@ -48,8 +48,6 @@ public sealed class CustomerHostFixture : IAsyncLifetime
         env["Vbi__Api__AccountPasswordIterations"] = "20000";
         env["Vbi__Module__PoolTarget"] = "6";
         env["Vbi__Api__AllowHttpWebhooks"] = "true";
-        // The partners' test receivers listen on 127.0.0.1, which the Cluster profile refuses unless allowed by name.
-        env["Vbi__Webhooks__AllowedHosts__0"] = "127.0.0.1";
         env["Vbi__Webhooks__BaseDelay"] = "00:00:00.300";
         Host = HostProcess.Start(env);
         await Host.WaitUntilReadyAsync(TimeSpan.FromSeconds(120));

@@ -171,7 +171,7 @@ public sealed class PartnerJourneyTests(CustomerHostFixture host)
 
     /// <summary>
     /// A partner cannot point its webhooks into the deployment's network, whether it sets the URL itself (signed) or an
-    /// operator creates it with one: 400 WebhookDestinationRefused, and the URL it had is kept. The host allows
+    /// operator creates it with one: 400 WebhookDestinationRefused, and the URL it had is kept. The test hosts allow
     /// 127.0.0.1 by name (Vbi:Webhooks:AllowedHosts), so the other loopback addresses are still refused (2130706434 is
     /// 127.0.0.2 written as one number, as URLs may write an IPv4 address).
     /// </summary>
