@@ -34,6 +34,8 @@ public enum LogErrorCode
     SignatureInvalid = 12,
     /// <summary>AES-GCM refused the secret-bearing payload: wrong key, or moved or edited ciphertext.</summary>
     SecretTampered = 13,
+    /// <summary>A consistency proof does not show the newer checkpoint's tree to extend the older one's.</summary>
+    Inconsistent = 14,
 }
 
 /// <summary>A refusal with its name, a sentence for a person and, where it concerns one, the entry's index.</summary>

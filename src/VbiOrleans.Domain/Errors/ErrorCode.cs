@@ -86,6 +86,17 @@ public enum ErrorCode
     RequestTimestampStale = 507,
     RequestReplayed = 508,
     InvalidWebhookUrl = 509,
+    /// <summary>
+    /// A webhook URL whose host is loopback, private, link-local or otherwise inside a network rather than on the
+    /// internet, and not one an operator allowed (Vbi:Webhooks:AllowedHosts).
+    /// </summary>
+    WebhookDestinationRefused = 510,
+
+    // the transaction log (docs/transaction-log.md)
+    /// <summary>A consistency proof asked for between sizes that are not 0 &lt;= from &lt;= to.</summary>
+    LogProofSizesInvalid = 600,
+    /// <summary>A tree size the log signed no checkpoint for.</summary>
+    LogCheckpointNotFound = 601,
 }
 
 /// <summary>A failure with its name and a sentence for a person.</summary>

@@ -22,4 +22,10 @@ public sealed class LogOptions
 
     /// <summary>At most this many entries in one archived segment.</summary>
     public int MaxSegmentEntries { get; set; } = 50_000;
+
+    /// <summary>
+    /// The widest consistency proof served (<c>to - from</c>, in entries): the entries in between are read and hashed
+    /// to make it. A party further behind proves its way forward through checkpoints in between (the archive keeps them all).
+    /// </summary>
+    public long MaxProofLeaves { get; set; } = 1_000_000;
 }

@@ -291,6 +291,6 @@ public sealed class LogSealerGrain(
     /// <summary>The Merkle accumulator as a stored checkpoint keeps it, to continue the tree from.</summary>
     public static byte[] EncodeAccumulator(MerkleAccumulator tree) => [.. tree.Nodes.SelectMany(n => n)];
 
-    private static MerkleAccumulator DecodeAccumulator(long size, byte[] nodes) =>
+    public static MerkleAccumulator DecodeAccumulator(long size, byte[] nodes) =>
         MerkleAccumulator.Restore(size, [.. nodes.Chunk(32)]);
 }

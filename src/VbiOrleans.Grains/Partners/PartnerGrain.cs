@@ -26,6 +26,7 @@ public sealed class PartnerState
 public sealed class PartnerGrain(
     [PersistentState(stateName: "partner", storageName: StorageNames.Commerce)] IPersistentState<PartnerState> partner,
     ModuleCrypto crypto,
+    WebhookDestinationPolicy destinations,
     TimeProvider clock,
     ILogger<PartnerGrain> logger) : Grain, IPartnerGrain
 {
@@ -39,6 +40,7 @@ public sealed class PartnerGrain(
     public async Task<PartnerResult> Create(string name, byte[] secret, byte[] webhookSecret, string? webhookUrl, string createdBy)
     {
         if (partner.State.Name is not null) return PartnerResult.Fail(ErrorCode.PartnerAlreadyExists, $"partner {PartnerId} exists");
+        if (webhookUrl is not null && destinations.CheckUrl(webhookUrl) is { } refused) return PartnerResult.Fail(ErrorCode.WebhookDestinationRefused, refused);
         var key = await SecretsKeyAsync();
         partner.State.Name = name;
         partner.State.WrappedSecret = await crypto.Hsm.WrapAsync(key, secret);
@@ -71,6 +73,7 @@ public sealed class PartnerGrain(
     public async Task<PartnerResult> SetWebhook(string? url)
     {
         if (partner.State.Name is null) return PartnerResult.Fail(ErrorCode.PartnerNotFound, $"partner {PartnerId} does not exist");
+        if (url is not null && destinations.CheckUrl(url) is { } refused) return PartnerResult.Fail(ErrorCode.WebhookDestinationRefused, refused);
         partner.State.WebhookUrl = url;
         await partner.WriteStateAsync();
         return new PartnerResult(ErrorCode.None, null, View());

@@ -54,15 +54,11 @@ public sealed class PendingWebhook
 public sealed class WebhookDispatcherGrain(
     [PersistentState(stateName: "webhookOutbox", storageName: StorageNames.Commerce)] IPersistentState<WebhookDispatcherState> outbox,
     IOptions<WebhookOptions> options,
+    WebhookHttp http,
     TimeProvider clock,
     ILogger<WebhookDispatcherGrain> logger) : Grain, IWebhookDispatcherGrain, IRemindable
 {
     private const string ReminderName = "webhooks";
-    private static readonly HttpClient Http = new(new SocketsHttpHandler
-    {
-        PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-        AllowAutoRedirect = false,
-    }) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
 
     // Deliveries run in an interleaving timer, so a slow receiver never holds up Enqueue (called on the print path);
     // every change of state and every write happens under this gate.
@@ -183,7 +179,7 @@ public sealed class WebhookDispatcherGrain(
             request.Headers.TryAddWithoutValidation("Vbi-Event-Id", evt.EventId);
             request.Headers.TryAddWithoutValidation("Vbi-Event-Type", evt.Type);
             request.Headers.UserAgent.Add(new ProductInfoHeaderValue("VbiOrleans-Webhooks", "1"));
-            using var response = await Http.SendAsync(request, timeout.Token);
+            using var response = await http.Client.SendAsync(request, timeout.Token);
             var status = (int)response.StatusCode;
             return (status, status is >= 200 and < 300 ? null : $"HTTP {status}", (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }

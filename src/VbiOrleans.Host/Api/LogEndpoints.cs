@@ -28,6 +28,16 @@ public static class LogEndpoints
                 Results.Text((await grains.GetGrain<ILogSealerGrain>(0).Status()).VerifierKey + "\n", "text/plain; charset=utf-8"))
             .WithName("LogVerifierKey")
             .WithSummary("The key that verifies the log's checkpoints (C2SP verifier key: name+hash+base64(type||key)).");
+        open.MapGet("/proof", async (string? from, string? to, IGrainFactory grains) =>
+            {
+                if (!TryParseSize(from, out var older) || !TryParseSize(to, out var newer))
+                    return Problems.Result(ErrorCode.LogProofSizesInvalid, "from and to are tree sizes: decimal numbers with 0 <= from <= to");
+                var result = await grains.GetGrain<ILogProofGrain>(0).Consistency(older, newer);
+                return result.IsSuccess ? Results.Ok(result.Proof) : Problems.Result(result.Error, result.Message!);
+            })
+            .WithName("LogConsistencyProof")
+            .WithSummary("The RFC 9162 consistency proof between the checkpoints of sizes from and to (base64 hashes): the log only grew in between.")
+            .Produces<LogConsistencyProof>();
 
         var ops = app.MapGroup("/v1/operator").RequireAuthorization(OperatorAuthenticationHandler.Policy).WithTags("Operators: transaction log and recovery");
         ops.MapGet("/log", async (IGrainFactory grains) => Results.Ok(await grains.GetGrain<ILogSealerGrain>(0).Status()))
@@ -69,5 +79,12 @@ public static class LogEndpoints
             })
             .WithName("ReconcileMeter")
             .WithSummary("Rebuilds a meter's postal row from the transaction log if it is behind module memory or gone; reports whether they now agree.");
+    }
+
+    private static bool TryParseSize(string? text, out long size)
+    {
+        size = 0;
+        return text is { Length: > 0 and <= 19 } && text.All(char.IsAsciiDigit)
+            && long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out size);
     }
 }

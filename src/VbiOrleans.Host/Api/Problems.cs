@@ -27,7 +27,7 @@ public static class Problems
         ErrorCode.NotFound or ErrorCode.ModuleNotRegistered => StatusCodes.Status404NotFound,
         ErrorCode.ModuleAlreadyRegistered or ErrorCode.ModuleRetired or ErrorCode.ModuleTransactionOutOfOrder => StatusCodes.Status409Conflict,
         ErrorCode.MalformedRequest or ErrorCode.RegistrationRejected or ErrorCode.PasswordRejected or ErrorCode.InvalidEmail
-            or ErrorCode.InvalidWebhookUrl => StatusCodes.Status400BadRequest,
+            or ErrorCode.InvalidWebhookUrl or ErrorCode.WebhookDestinationRefused or ErrorCode.LogProofSizesInvalid => StatusCodes.Status400BadRequest,
         ErrorCode.RequestTooLarge => StatusCodes.Status413PayloadTooLarge,
         ErrorCode.UnsupportedMediaType => StatusCodes.Status415UnsupportedMediaType,
         ErrorCode.RateLimited or ErrorCode.TooManyLoginAttempts => StatusCodes.Status429TooManyRequests,
@@ -35,7 +35,7 @@ public static class Problems
             or ErrorCode.WrongCredentials or ErrorCode.PartnerSignatureInvalid or ErrorCode.RequestTimestampStale
             or ErrorCode.RequestReplayed => StatusCodes.Status401Unauthorized,
         ErrorCode.PartnerNotLinked => StatusCodes.Status403Forbidden,
-        ErrorCode.PartnerNotFound => StatusCodes.Status404NotFound,
+        ErrorCode.PartnerNotFound or ErrorCode.LogCheckpointNotFound => StatusCodes.Status404NotFound,
         ErrorCode.IdempotencyKeyInUse or ErrorCode.RegistrationNotStarted or ErrorCode.RegistrationExpired or ErrorCode.ChallengeReplayed
             or ErrorCode.ChallengeUnknown or ErrorCode.MeterNotRegistered or ErrorCode.EmailTaken
             or ErrorCode.PartnerAlreadyExists => StatusCodes.Status409Conflict,

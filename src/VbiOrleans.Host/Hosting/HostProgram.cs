@@ -32,6 +32,7 @@ public static class HostProgram
     {
         var initDb = args.Length > 0 && args[0] == "init-db";
         var builder = WebApplication.CreateBuilder(initDb ? args[1..] : args);
+        DefaultLogLevels.AddTo(builder.Configuration);
 
         VbiOptions options;
         try
@@ -153,7 +154,16 @@ public static class HostProgram
             startupLog.LogInformation("Operator credential for the Local profile: user 'operator', key in {KeyFile}", generatedKeyPath);
         }
         startupLog.LogInformation("Archive: {Archive}; HSM: {Hsm}", archive.Description, hsm.Name);
+        var destinations = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<VbiOrleans.Grains.Partners.WebhookDestinationOptions>>().Value;
+        if (destinations.AllowLoopback == true || destinations.AllowedHosts.Count > 0)
+        {
+            startupLog.LogInformation("Webhooks may go, besides public addresses, to {Destinations} (Vbi:Webhooks:AllowLoopback, Vbi:Webhooks:AllowedHosts)",
+                string.Join(", ", (destinations.AllowLoopback == true ? ["loopback"] : Array.Empty<string>()).Concat(destinations.AllowedHosts)));
+        }
 
+        // The one start-up line that says where to reach the host (ASP.NET Core's own lines are below Warning).
+        app.Lifetime.ApplicationStarted.Register(() => startupLog.LogInformation("Listening on {Urls}; silo port {SiloPort}, gateway port {GatewayPort}",
+            string.Join(", ", app.Urls), options.Cluster.SiloPort, options.Cluster.GatewayPort));
         await app.RunAsync();
         return 0;
     }

@@ -35,6 +35,8 @@ public static class SiloSetup
             foreach (var store in StorageNames.All)
                 silo.Services.AddGrainStorage(store, (services, name) => new LocalGrainStorage(name, services.GetRequiredService<DeepCopier>()));
             silo.UseInMemoryReminderService();
+            // A Local host's partners are the developer's own receivers on this machine.
+            silo.Services.PostConfigure<VbiOrleans.Grains.Partners.WebhookDestinationOptions>(o => o.AllowLoopback ??= true);
         }
         else
         {
@@ -77,6 +79,12 @@ public static class SiloSetup
         silo.Services.AddOptions<VbiOrleans.Grains.Log.LogOptions>().BindConfiguration(VbiOrleans.Grains.Log.LogOptions.Section);
         silo.Services.TryAddSingleton<VbiOrleans.Grains.Log.ILogStore, VbiOrleans.Grains.Log.MemoryLogStore>();
         silo.Services.TryAddSingleton<VbiOrleans.Grains.Log.TransactionLog>();
+        silo.Services.AddOptions<VbiOrleans.Grains.Partners.WebhookDestinationOptions>().BindConfiguration(VbiOrleans.Grains.Partners.WebhookDestinationOptions.Section);
+        silo.Services.TryAddSingleton<VbiOrleans.Grains.Partners.WebhookDestinationPolicy>();
+        silo.Services.TryAddSingleton<VbiOrleans.Grains.Partners.WebhookHttp>(services => new(
+            services.GetRequiredService<VbiOrleans.Grains.Partners.WebhookDestinationPolicy>(),
+            services.GetRequiredService<ILogger<VbiOrleans.Grains.Partners.WebhookHttp>>(),
+            services.GetService<VbiOrleans.Grains.Partners.WebhookHostResolver>()));
     }
 
     /// <summary>

@@ -169,6 +169,33 @@ public sealed class PartnerJourneyTests(CustomerHostFixture host)
         Assert.Equal(before, await host.EvidenceAsync(evidence));
     }
 
+    /// <summary>
+    /// A partner cannot point its webhooks into the deployment's network, whether it sets the URL itself (signed) or an
+    /// operator creates it with one: 400 WebhookDestinationRefused, and the URL it had is kept. The test hosts allow
+    /// 127.0.0.1 by name (Vbi:Webhooks:AllowedHosts), so the other loopback addresses are still refused (2130706434 is
+    /// 127.0.0.2 written as one number, as URLs may write an IPv4 address).
+    /// </summary>
+    [Fact]
+    public async Task A_webhook_URL_pointing_inward_is_refused_and_changes_nothing()
+    {
+        var partnerId = "inward-" + Guid.NewGuid().ToString("N")[..8];
+        foreach (var inward in new[] { "https://169.254.169.254/latest/meta-data/", "https://10.0.0.5/hooks", "https://localhost/hooks" })
+        {
+            var refused = await Assert.ThrowsAsync<VbiApiException>(() => host.Operator.CreatePartnerAsync(partnerId, "Inward shop", inward));
+            Assert.Equal((400, "WebhookDestinationRefused"), (refused.Status, refused.Code));
+        }
+        var created = await host.Operator.CreatePartnerAsync(partnerId, "Inward shop", "https://hooks.example.com/vbi");
+        using var shop = host.Client(partner: new PartnerCredentials(partnerId, created.Secret));
+        foreach (var inward in new[] { "https://127.0.0.2/hooks", "https://[::ffff:192.168.0.1]/hooks", "https://100.64.0.1/", "https://[fe80::1]/",
+                     "https://postgres:5432/", "https://2130706434/" })
+        {
+            var refused = await Assert.ThrowsAsync<VbiApiException>(async () => Assert.Fail($"{inward} accepted as {(await shop.SetWebhookAsync(inward)).WebhookUrl}"));
+            Assert.Equal((400, "WebhookDestinationRefused"), (refused.Status, refused.Code));
+        }
+        Assert.Equal("https://hooks.example.com/vbi", (await shop.GetPartnerAsync()).WebhookUrl);
+        Assert.Equal("https://hooks2.example.com/vbi", (await shop.SetWebhookAsync("https://hooks2.example.com/vbi")).WebhookUrl);
+    }
+
     private static async Task<T> EventuallyAsync<T>(Func<T?> probe) where T : class
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);

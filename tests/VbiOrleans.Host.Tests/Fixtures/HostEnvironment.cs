@@ -50,6 +50,9 @@ public static class HostEnvironment
             ["Vbi__Hsm__Pkcs11__TokenLabel"] = LocalServices.Require("VBI_SOFTHSM_TOKEN"),
             ["Vbi__Hsm__Pkcs11__PinFile"] = LocalServices.Require("VBI_SOFTHSM_PIN_FILE"),
             ["SOFTHSM2_CONF"] = LocalServices.Require("SOFTHSM2_CONF"),
+            // Partners' test webhook receivers listen on 127.0.0.1, which the Cluster profile refuses unless an
+            // operator allows it by name; every other loopback address stays refused.
+            ["Vbi__Webhooks__AllowedHosts__0"] = "127.0.0.1",
         };
         foreach (var (store, connectionString) in stores ?? LocalServices.StoreConnectionStrings)
         {
