@@ -199,6 +199,7 @@ public static class HostProgram
         services.AddAuthorizationBuilder()
             .AddPolicy(OperatorAuthenticationHandler.Policy, p => p.RequireRole(OperatorAuthenticationHandler.Role));
         services.AddVbiApi(builder.Configuration); // customers, partners, rate limiting (Api/ApiSetup.cs)
+        services.AddOptions<SiloLossRetryOptions>().BindConfiguration(SiloLossRetryOptions.Section);
 
         services.AddProblemDetails();
         services.AddOpenApi();
@@ -255,6 +256,7 @@ public static class HostProgram
         app.UseAuthentication();
         app.UseVbiApi(); // per-client rate limiting and the operator audit log, before authorization
         app.UseAuthorization();
+        app.UseSiloLossRetry(); // idempotent requests whose grain's silo died are tried again (Api/SiloLossRetry.cs)
 
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteHealth });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = WriteHealth });
@@ -266,6 +268,7 @@ public static class HostProgram
         app.MapVbiApi();
         app.MapLogEndpoints();
         app.MapOrleansDashboard("/dashboard").RequireAuthorization(OperatorAuthenticationHandler.Policy);
+        app.CheckIdempotentEndpoints();
     }
 
     private static Task WriteHealth(HttpContext context, HealthReport report)
