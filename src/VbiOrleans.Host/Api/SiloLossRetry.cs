@@ -11,7 +11,7 @@ public sealed class SiloLossRetryOptions
     public bool Enabled { get; set; } = true;
 
     /// <summary>Tries after the first, at most.</summary>
-    public int MaxRetries { get; set; } = 30;
+    public int MaxRetries { get; set; } = 60;
 
     /// <summary>The wait before the first retry; it doubles up to <see cref="MaxDelay"/>.</summary>
     public TimeSpan FirstDelay { get; set; } = TimeSpan.FromMilliseconds(50);
@@ -20,7 +20,7 @@ public sealed class SiloLossRetryOptions
     /// The longest wait between tries. Short: a try while the silo is not yet declared dead is rejected at once and
     /// costs next to nothing, and the first try after the declaration is the one that succeeds.
     /// </summary>
-    public TimeSpan MaxDelay { get; set; } = TimeSpan.FromMilliseconds(250);
+    public TimeSpan MaxDelay { get; set; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>
     /// No retry starts later than this after the request began: a little more than membership needs to declare a
@@ -104,7 +104,9 @@ public static class SiloLossRetry
             catch (Exception e) when (IsSiloLoss(e) && !context.Response.HasStarted && attempt <= options.MaxRetries
                 && Stopwatch.GetElapsedTime(started) + delay <= options.MaxTotalWait && !context.RequestAborted.IsCancellationRequested)
             {
-                context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(SiloLossRetry).FullName!).LogInformation(
+                // Once per request at Information: a failover retries many requests many times.
+                context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(SiloLossRetry).FullName!).Log(
+                    attempt == 1 ? LogLevel.Information : LogLevel.Debug,
                     "Retry {Attempt} of {Method} {Path} in {Delay} ms: a grain's silo is unavailable ({Exception})",
                     attempt, context.Request.Method, context.Request.Path.Value, (int)delay.TotalMilliseconds, e.GetType().Name);
                 await Task.Delay(delay, context.RequestAborted);
