@@ -59,6 +59,7 @@ public sealed class SiloLossTests(ITestOutputHelper output)
             env["Vbi__Module__PasswordIterations"] = "20000";
             env["Vbi__Api__AccountPasswordIterations"] = "20000";
             env["Vbi__Api__RateLimit__Enabled"] = "false";
+            env["Logging__LogLevel__VbiOrleans.Host.Api.SiloLossRetry"] = "Information";
             return env;
         }).ToList();
         var hosts = new List<HostProcess>();
@@ -153,6 +154,8 @@ public sealed class SiloLossTests(ITestOutputHelper output)
             }
             output.WriteLine($"longest wait of any meter: {longest.Max().TotalMilliseconds:0} ms");
             output.WriteLine($"survivors' meters: {survivors.Count}; p99 of their waits {p99.TotalMilliseconds:0} ms over {survivorGaps.Count} waits; longest {(survivors.Count == 0 ? 0 : survivors.Max(i => longest[i].TotalMilliseconds)):0} ms");
+            var retried = hosts.Where((_, h) => h != victim).Sum(h => h.Output.Count(l => l.Contains("Retry 1 of ", StringComparison.Ordinal)));
+            output.WriteLine($"requests the surviving hosts retried because a grain's silo was unavailable: {retried}");
             output.WriteLine($"server errors (5xx) answered by the surviving hosts after the kill: {router.Failures.Count}");
             foreach (var f in router.Failures.Take(20)) output.WriteLine("  " + f);
             output.WriteLine($"prints the SDK gave up on: {failures.Count}");
@@ -166,6 +169,7 @@ public sealed class SiloLossTests(ITestOutputHelper output)
             Assert.All(survivors, i => Assert.True(longest[i] <= SurvivorBound,
                 $"meter {customers[i].MeterId}, all of whose grains were on surviving silos, waited {longest[i].TotalMilliseconds:0} ms (bound {SurvivorBound.TotalSeconds} s)"));
             // The API retried what failed only because its grain's silo died: no survivor answered 500 for it.
+            Assert.True(retried > 0, "no request met the dead silo; the retry was not exercised");
             Assert.Empty(router.Failures);
             Assert.Empty(failures);
             foreach (var c in customers) c.Dispose();
