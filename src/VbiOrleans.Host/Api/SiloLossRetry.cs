@@ -24,7 +24,7 @@ public sealed class SiloLossRetryOptions
 
     /// <summary>
     /// No retry starts later than this after the request began: a little more than membership needs to declare a
-    /// killed silo dead (1 to 1.5 s with the defaults in SiloSetup.ConfigureMembership), so a retry lands on the
+    /// killed silo dead (about a second with the defaults in SiloSetup.ConfigureMembership), so a retry lands on the
     /// grain's new activation, and short enough that a client's own timeout is not reached.
     /// </summary>
     public TimeSpan MaxTotalWait { get; set; } = TimeSpan.FromSeconds(6);

@@ -193,13 +193,13 @@ public static class HostProgram
         services.AddSingleton(operators);
         services.AddSingleton(archive);
         if (connections is not null) services.AddSingleton(connections);
+        services.AddOptions<SiloLossRetryOptions>().BindConfiguration(SiloLossRetryOptions.Section);
 
         services.AddAuthentication(OperatorAuthenticationHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, OperatorAuthenticationHandler>(OperatorAuthenticationHandler.SchemeName, null);
         services.AddAuthorizationBuilder()
             .AddPolicy(OperatorAuthenticationHandler.Policy, p => p.RequireRole(OperatorAuthenticationHandler.Role));
         services.AddVbiApi(builder.Configuration); // customers, partners, rate limiting (Api/ApiSetup.cs)
-        services.AddOptions<SiloLossRetryOptions>().BindConfiguration(SiloLossRetryOptions.Section);
 
         services.AddProblemDetails();
         services.AddOpenApi();

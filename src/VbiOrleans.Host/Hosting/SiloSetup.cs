@@ -63,7 +63,7 @@ public static class SiloSetup
     /// <summary>
     /// Failure detection tuned for failover in seconds (docs/architecture.md, "Losing a silo", gives the trade-off):
     /// probes every half second on a healthy network, a silo suspected after two missed probes, and the death gossiped
-    /// at once, so a killed silo is declared dead 1 to 1.5 s after it stops answering. Any value can be
+    /// at once, so a killed silo is declared dead about a second after it stops answering. Any value can be
     /// overridden under <c>Vbi:Cluster:Membership</c>, which binds over these.
     /// </summary>
     public static void ConfigureMembership(ISiloBuilder silo, IConfiguration configuration)
@@ -73,12 +73,12 @@ public static class SiloSetup
             // The initial probe timeout; Orleans adapts each monitor's timeout and period to the observed round trips
             // between MinProbeTimeout (half of this) and MaxProbeTimeout, so a healthy network probes every 0.5 s.
             o.ProbeTimeout = TimeSpan.FromSeconds(1);
-            // A starved prober extends its timeout up to this (ExtendProbeTimeoutDuringDegradation). It also sets the
-            // window of the connection liveness check: a vote against a silo that sent anything on an open connection
-            // within MaxProbeTimeout x NumMissedProbesLimit (6 s) is vetoed, so a silo that stalls (GC, a starved
-            // thread pool) is not evicted for missing two probes. A killed process's connections are closed by its
-            // kernel at once, so its death is decided by the probes alone.
-            o.MaxProbeTimeout = TimeSpan.FromSeconds(3);
+            // MaxProbeTimeout stays 4 x ProbeTimeout (4 s): a starved prober extends its timeout up to it
+            // (ExtendProbeTimeoutDuringDegradation), and it sets the window of the connection liveness check: a vote
+            // against a silo that sent anything on an open connection within MaxProbeTimeout x NumMissedProbesLimit
+            // (8 s) is vetoed, so a silo that stalls (GC, a starved thread pool) is not evicted for missing two
+            // probes. A killed process's connections are closed by its kernel at once, so its death is decided by
+            // the probes alone.
             o.EnableConnectionLivenessCheck = true;
             o.NumMissedProbesLimit = 2;
             // Two votes, Orleans's default: with two silos one is enough (it takes the smaller of this and half the
