@@ -21,7 +21,10 @@ public sealed class IdempotencyState
 /// One HTTP idempotency key (see <see cref="IIdempotencyGrain"/>). Kept 24 hours, like the meter's own results; an
 /// older record is forgotten when next read. The in-flight mark is memory only: a request that dies inside the server
 /// leaves no mark after <see cref="InFlightTimeout"/>, so its retry runs (and the meter keeps it at most once).
+/// Placed on the silo whose API first asks for it (the request's own silo): no network hop on the print path, and a
+/// request does not wait on another silo's death for its own record.
 /// </summary>
+[Orleans.Placement.PreferLocalPlacement]
 public sealed class IdempotencyGrain(
     [PersistentState(stateName: "idempotency", storageName: StorageNames.Commerce)] IPersistentState<IdempotencyState> record,
     TimeProvider clock) : Grain, IIdempotencyGrain

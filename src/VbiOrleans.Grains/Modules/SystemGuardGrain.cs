@@ -62,25 +62,68 @@ public sealed class SystemGuardGrain(
 
 /// <summary>
 /// Each silo's view of the guard, refreshed at most once a second, so the print path does not call the single
-/// guard activation on every command. A stop reaches every silo within about a second.
+/// guard activation on every command. A stop reaches every silo within about a second. One refresh runs at a time; a
+/// command waits for it at most <see cref="Patience"/> when the status it has is younger than <see cref="MaxStale"/>:
+/// when the guard's silo has died, the refresh waits until membership declares it dead (about 1.5 s), and the print
+/// path of every meter must not wait with it.
 /// </summary>
 public sealed class SystemGuardView(IGrainFactory grains, TimeProvider clock)
 {
     private static readonly TimeSpan MaxAge = TimeSpan.FromSeconds(1);
+    public static readonly TimeSpan Patience = TimeSpan.FromMilliseconds(250);
+    public static readonly TimeSpan MaxStale = TimeSpan.FromSeconds(5);
+    private readonly Lock _lock = new();
     private SystemGuardStatus? _status;
     private DateTimeOffset _readAt;
+    private Task<SystemGuardStatus>? _refresh;
 
     /// <summary>The reason when the system is stopped; null when it runs.</summary>
     public async Task<string?> IsStoppedAsync()
     {
         var now = clock.GetUtcNow();
-        if (_status is null || now - _readAt > MaxAge)
+        SystemGuardStatus? known;
+        Task<SystemGuardStatus> refresh;
+        lock (_lock)
         {
-            _status = await grains.GetGrain<ISystemGuardGrain>(0).Status();
-            _readAt = now;
+            known = _status;
+            if (known is not null && now - _readAt <= MaxAge) return Answer(known);
+            if (known is not null && now - _readAt > MaxStale) known = null;
+            // Off the calling grain's turn: the refresh outlives a command that stops waiting for it.
+            refresh = _refresh ??= Task.Run(RefreshAsync);
         }
-        return _status.Stopped ? _status.Reason ?? "stopped" : null;
+        if (known is null) return Answer(await refresh);
+        try
+        {
+            return Answer(await refresh.WaitAsync(Patience, clock));
+        }
+        catch (Exception e) when (e is TimeoutException or OrleansException)
+        {
+            return Answer(known);
+        }
     }
 
-    public void Invalidate() => _status = null;
+    private async Task<SystemGuardStatus> RefreshAsync()
+    {
+        try
+        {
+            var status = await grains.GetGrain<ISystemGuardGrain>(0).Status();
+            lock (_lock)
+            {
+                _status = status;
+                _readAt = clock.GetUtcNow();
+            }
+            return status;
+        }
+        finally
+        {
+            lock (_lock) _refresh = null;
+        }
+    }
+
+    private static string? Answer(SystemGuardStatus status) => status.Stopped ? status.Reason ?? "stopped" : null;
+
+    public void Invalidate()
+    {
+        lock (_lock) _status = null;
+    }
 }

@@ -203,6 +203,7 @@ public static class HostProgram
         services.AddSingleton(operators);
         services.AddSingleton(archive);
         if (connections is not null) services.AddSingleton(connections);
+        services.AddOptions<SiloLossRetryOptions>().BindConfiguration(SiloLossRetryOptions.Section);
 
         services.AddAuthentication(OperatorAuthenticationHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, OperatorAuthenticationHandler>(OperatorAuthenticationHandler.SchemeName, null);
@@ -264,6 +265,7 @@ public static class HostProgram
         app.UseAuthentication();
         app.UseVbiApi(); // per-client rate limiting and the operator audit log, before authorization
         app.UseAuthorization();
+        app.UseSiloLossRetry(); // idempotent requests whose grain's silo died are tried again (Api/SiloLossRetry.cs)
 
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteHealth });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = WriteHealth });
@@ -275,6 +277,7 @@ public static class HostProgram
         app.MapVbiApi();
         app.MapLogEndpoints();
         app.MapOrleansDashboard("/dashboard").RequireAuthorization(OperatorAuthenticationHandler.Policy);
+        app.CheckIdempotentEndpoints();
     }
 
     private static Task WriteHealth(HttpContext context, HealthReport report)

@@ -26,8 +26,7 @@ public static class SiloSetup
             o.ServiceId = cluster.ServiceId;
         });
         if (!string.IsNullOrWhiteSpace(cluster.SiloName)) silo.Configure<SiloOptions>(o => o.SiloName = cluster.SiloName);
-        // Probe timings are tunable (tests shorten them so a killed silo is declared dead quickly).
-        silo.Configure<ClusterMembershipOptions>(configuration.GetSection("Vbi:Cluster:Membership"));
+        ConfigureMembership(silo, configuration);
 
         if (options.Profile == HostProfile.Local)
         {
@@ -61,6 +60,43 @@ public static class SiloSetup
         // Trace context crosses grain calls only when traces are exported: the filters run on every call.
         if (options.Telemetry.Exporter != TelemetryExporter.None) silo.AddActivityPropagation();
         silo.AddDashboard(o => o.HideTrace = true);
+    }
+
+    /// <summary>
+    /// Failure detection tuned for failover in seconds (docs/architecture.md, "Losing a silo", gives the trade-off):
+    /// probes every half second on a healthy network, a silo suspected after two missed probes, and the death gossiped
+    /// at once, so a killed silo is declared dead about a second after it stops answering. Any value can be
+    /// overridden under <c>Vbi:Cluster:Membership</c>, which binds over these.
+    /// </summary>
+    public static void ConfigureMembership(ISiloBuilder silo, IConfiguration configuration)
+    {
+        silo.Configure<ClusterMembershipOptions>(o =>
+        {
+            // The initial probe timeout; Orleans adapts each monitor's timeout and period to the observed round trips
+            // between MinProbeTimeout (half of this) and MaxProbeTimeout, so a healthy network probes every 0.5 s.
+            o.ProbeTimeout = TimeSpan.FromSeconds(1);
+            // MaxProbeTimeout stays 4 x ProbeTimeout (4 s): a starved prober extends its timeout up to it
+            // (ExtendProbeTimeoutDuringDegradation), and it sets the window of the connection liveness check: a vote
+            // against a silo that sent anything on an open connection within MaxProbeTimeout x NumMissedProbesLimit
+            // (8 s) is vetoed, so a silo that stalls (GC, a starved thread pool) is not evicted for missing two
+            // probes. A killed process's connections are closed by its kernel at once, so its death is decided by
+            // the probes alone.
+            o.EnableConnectionLivenessCheck = true;
+            o.NumMissedProbesLimit = 2;
+            // Two votes, Orleans's default: with two silos one is enough (it takes the smaller of this and half the
+            // active silos), and with three or more the last probe goes through another silo, whose failed indirect
+            // probe is the second vote; a single confused silo cannot evict a healthy one.
+            o.NumVotesForDeathDeclaration = 2;
+            o.DeathVoteExpirationTimeout = TimeSpan.FromSeconds(30);
+            // Deaths travel by gossip at once; the table is read every 10 s to catch a missed gossip, and each silo
+            // writes its heartbeat every 10 s (an entry is stale after three missed).
+            o.UseLivenessGossip = true;
+            o.TableRefreshTimeout = TimeSpan.FromSeconds(10);
+            o.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(10);
+            o.ExtendProbeTimeoutDuringDegradation = true;
+            o.EnableIndirectProbes = true;
+        });
+        silo.Configure<ClusterMembershipOptions>(configuration.GetSection("Vbi:Cluster:Membership"));
     }
 
     /// <summary>The services our grains take from the container.</summary>

@@ -62,7 +62,8 @@ public sealed class CustomerAuthenticationHandler(
         var token = header[7..].Trim();
         if (!CustomerTokens.TryParse(token, out var customerId))
             return ApiAuthentication.Fail(Context, ErrorCode.Unauthenticated, "the customer token is malformed");
-        var customer = await grains.GetGrain<ICustomerGrain>(customerId).Authenticate(CustomerTokens.Hash(token));
+        // A read: tried again while the account grain's silo is being declared dead.
+        var customer = await Api.SiloLossRetry.ReadAsync(Context, () => grains.GetGrain<ICustomerGrain>(customerId).Authenticate(CustomerTokens.Hash(token)));
         if (customer is null) return ApiAuthentication.Fail(Context, ErrorCode.Unauthenticated, "the customer token is unknown, expired or revoked; log in again");
         return AuthenticateResult.Success(new AuthenticationTicket(Principal(customer, SchemeName, partnerId: null), SchemeName));
     }

@@ -37,7 +37,8 @@ public sealed class PartnerAuthenticationHandler(
         if (body is null) return ApiAuthentication.Fail(Context, ErrorCode.RequestTooLarge, $"the body is larger than {api.Value.MaxJsonBodyBytes} bytes");
         var target = Context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? (Request.Path + Request.QueryString).ToString();
         var verification = await PartnerRequestSignature.VerifyAsync(header, Request.Method, target, body, clock.GetUtcNow(),
-            async (id, _) => await grains.GetGrain<IPartnerGrain>(IPartnerGrain.Key(id)).Secret(), new GrainNonceCache(grains));
+            async (id, _) => await SiloLossRetry.ReadAsync(Context, () => grains.GetGrain<IPartnerGrain>(IPartnerGrain.Key(id)).Secret()),
+            new GrainNonceCache(grains));
         if (!verification.IsSuccess)
         {
             Logger.LogWarning("Partner request refused: {Verdict} for {PartnerId} from {RemoteIp}", verification.Verdict, verification.PartnerId,
@@ -60,7 +61,10 @@ public sealed class PartnerAuthenticationHandler(
             var identity = new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, partnerId), new Claim(ApiAuthentication.PartnerClaim, partnerId)], SchemeName);
             return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
         }
-        var customer = CustomerIds.IsValid(onBehalfOf) ? await grains.GetGrain<ICustomerGrain>(onBehalfOf).Get() : null;
+        // Reads are tried again while a grain's silo is being declared dead; the nonce (a write, durable) is not: a
+        // nonce recorded before its silo died would refuse the retry as a replay, so that request fails and the
+        // partner sends it again under a new nonce.
+        var customer = CustomerIds.IsValid(onBehalfOf) ? await SiloLossRetry.ReadAsync(Context, () => grains.GetGrain<ICustomerGrain>(onBehalfOf).Get()) : null;
         if (customer is null || !customer.PartnerIds.Contains(partnerId))
             return ApiAuthentication.Fail(Context, ErrorCode.PartnerNotLinked, $"customer {onBehalfOf} has not linked partner {partnerId}");
         return AuthenticateResult.Success(new AuthenticationTicket(CustomerAuthenticationHandler.Principal(customer, SchemeName, partnerId), SchemeName));

@@ -25,8 +25,8 @@ public static class HostEnvironment
     };
 
     /// <summary>
-    /// The Cluster profile on the local PostgreSQL and Azurite. Membership probes are shortened so a killed silo is
-    /// declared dead within seconds; everything else is as in production.
+    /// The Cluster profile on the local PostgreSQL and Azurite, with production's membership settings (a killed silo is
+    /// declared dead within seconds).
     /// </summary>
     public static Dictionary<string, string?> Cluster(string clusterId, IReadOnlyDictionary<string, string>? stores = null)
     {
@@ -37,10 +37,6 @@ public static class HostEnvironment
             ["Vbi__Cluster__ServiceId"] = clusterId,
             ["Vbi__Cluster__SiloPort"] = FreePorts.Next().ToString(),
             ["Vbi__Cluster__GatewayPort"] = FreePorts.Next().ToString(),
-            ["Vbi__Cluster__Membership__ProbeTimeout"] = "00:00:02",
-            ["Vbi__Cluster__Membership__NumMissedProbesLimit"] = "2",
-            ["Vbi__Cluster__Membership__NumVotesForDeathDeclaration"] = "1",
-            ["Vbi__Cluster__Membership__TableRefreshTimeout"] = "00:00:05",
             ["Vbi__Operators__0__Name"] = OperatorName,
             ["Vbi__Operators__0__KeySha256"] = OperatorKeySha256,
             ["ConnectionStrings__archive"] = LocalServices.ArchiveConnectionString,
