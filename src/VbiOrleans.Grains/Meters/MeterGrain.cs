@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Orleans.Serialization;
 using VbiOrleans.Abstractions;
 using VbiOrleans.Abstractions.Log;
 using VbiOrleans.Abstractions.Meters;
@@ -19,7 +18,6 @@ namespace VbiOrleans.Grains.Meters;
 public sealed class MeterGrain(
     [PersistentState(stateName: "meter", storageName: StorageNames.Postal)] IPersistentState<MeterGrainState> row,
     IOptions<ModuleOptions> options,
-    Serializer serializer,
     Log.TransactionLog log,
     TimeProvider clock,
     ILogger<MeterGrain> logger) : Grain, IMeterGrain
@@ -36,59 +34,10 @@ public sealed class MeterGrain(
     private IModuleSessionGrain? _session;
     private IModuleSessionGrain Session => _session ??= GrainFactory.GetGrain<IModuleSessionGrain>(MeterId);
 
-    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         if (!Domain.Meters.MeterId.TryParse(MeterId, out _)) throw new ArgumentException($"'{MeterId}' is not a meter id");
-        await UpgradeRowAsync(row.State);
-    }
-
-    /// <summary>
-    /// Brings a row of an earlier format up to the current one, in memory (the next command writes it): the refunds
-    /// out of the issued ledger, every key into the 14-byte key ledger, the certificate published under its serial and
-    /// dropped. Results stay in the log, where every format's commands put them. A current row is left as it is.
-    /// </summary>
-    private async Task UpgradeRowAsync(MeterGrainState state)
-    {
-        if (state.IssuedVersion1.Length > 0)
-        {
-            state.Issued = IssuedLedger.FromVersion1(state.IssuedVersion1);
-            state.IssuedVersion1 = [];
-        }
-        // What the meter issued is read from the log; only the refunds are kept, with their print times.
-        var issued = state.Issued.Length > 0;
-        if (issued)
-        {
-            state.Refunds = [.. RefundLedger.FromIssued(state.Issued), .. state.Refunds];
-            state.Issued = [];
-        }
-        var keys = state.IdempotencyKeys.Length > 0 || state.Idempotency.Count > 0;
-        if (state.IdempotencyKeys.Length > 0)
-        {
-            state.Keys = [.. IdempotencyLedger.FromVersion2(state.IdempotencyKeys), .. state.Keys];
-            state.IdempotencyKeys = [];
-        }
-        else if (state.Keys.Length == 0)
-        {
-            // The first format: every key with its whole result.
-            foreach (var entry in state.Idempotency)
-            {
-                var sequence = StoredResult(entry.Result).Registers?.Sequence
-                    ?? throw new InvalidDataException($"meter {MeterId}: the stored result of idempotency key '{entry.Key}' has no registers");
-                state.Keys = IdempotencyLedger.Append(state.Keys, new IdempotencyLedger.Entry(IdempotencyLedger.KeyHashOf(entry.Key), sequence, entry.At),
-                    IdempotencyCapacity);
-            }
-        }
-        state.Idempotency = [];
-        var certificate = state.Certificate is not null;
-        if (state is { Certificate: { } der, CertificateSerial: { } serial })
-        {
-            // Published again (a no-op where it already is) before the row forgets it.
-            await GrainFactory.GetGrain<IMeterCertificateGrain>(serial).Register(MeterId, der);
-            state.Certificate = null;
-        }
-        if (issued || keys || certificate)
-            logger.LogInformation("Meter {MeterId}: row of an earlier format upgraded ({Keys} idempotency keys, {Refunds} refunded indicia, certificate moved: {Certificate})",
-                MeterId, IdempotencyLedger.Count(state.Keys), RefundLedger.Count(state.Refunds), certificate);
+        return Task.CompletedTask;
     }
 
     public async Task<MeterResult> Provision()
@@ -96,7 +45,7 @@ public sealed class MeterGrain(
         if (row.State.SealedPackage is not null || await ReconcileAsync()) return Ok(row.State.Registers!, null, 0, null);
         var outcome = await Session.Provision();
         if (!outcome.IsSuccess) return MeterResult.Fail(outcome.Error, outcome.Message!);
-        var change = new RowChange(outcome.SealedPackage, outcome.Checkpoint, outcome.Registers, null, null, null, null, null, null,
+        var change = new RowChange(outcome.SealedPackage, outcome.Checkpoint, outcome.Registers, null, null, null, null, null,
             outcome.Certificate, outcome.CertificateSerial, null);
         await CommitAsync(new LogRecord(MeterId, 0, Domain.Transactions.TransactionKind.Provision, 0, outcome.Checkpoint!.At, outcome.Checkpoint.ModuleSerial, change));
         return Ok(row.State.Registers!, Domain.Transactions.TransactionKind.Provision, 0, null);
@@ -146,7 +95,7 @@ public sealed class MeterGrain(
         var result = Ok(outcome.Registers!, checkpoint.Kind, checkpoint.AmountMills, outcome.Indicium);
         // The result is not stored: the record's registers, kind, amount and indicium are the result (ResultOf).
         var change = new RowChange(outcome.SealedPackage, checkpoint, outcome.Registers, outcome.Indicium, refund?.Sequence, idempotencyKey, fingerprint,
-            null, (command as LicenseCommand)?.Zip, null, null, null)
+            (command as LicenseCommand)?.Zip, null, null, null)
         {
             RefundedIndicium = refunded is null ? null : [.. refunded.Data, .. refunded.Signature],
         };
@@ -182,17 +131,10 @@ public sealed class MeterGrain(
         return null;
     }
 
-    /// <summary>
-    /// The result a logged command returned. It is made of the record's own fields, as the command made it; records
-    /// written before that was so carry the serialized result, which is returned as it was stored.
-    /// </summary>
-    private MeterResult ResultOf(LogRecord logged) => logged.Change.Result is { } stored
-        ? StoredResult(stored)
-        : Ok(logged.Change.Registers ?? throw new InvalidDataException($"meter {MeterId}: the log record of sequence {logged.Sequence} has no registers"),
+    /// <summary>The result a logged command returned: the record's registers, kind, amount and indicium, as the command made them.</summary>
+    private MeterResult ResultOf(LogRecord logged) =>
+        Ok(logged.Change.Registers ?? throw new InvalidDataException($"meter {MeterId}: the log record of sequence {logged.Sequence} has no registers"),
             logged.Kind, logged.AmountMills, logged.Change.Indicium);
-
-    private MeterResult StoredResult(byte[] result) =>
-        serializer.Deserialize<MeterResult>(result) ?? throw new InvalidDataException($"meter {MeterId}: a stored idempotency result is empty");
 
     private static MeterResult Reused(string key) =>
         MeterResult.Fail(ErrorCode.IdempotencyKeyReused, $"idempotency key '{key}' was used for another request");
