@@ -56,7 +56,10 @@ public static class RecoveryMatrix
     /// The common case, decided without any crypto: the postal checkpoint is module memory's latest (fields and MAC
     /// equal, so the MAC is the one this module wrote).
     /// </summary>
-    public static bool IsCurrent(Checkpoint? postal, IReadOnlyList<Checkpoint> memory) => postal is not null && memory.Count > 0 && memory[^1].SameAs(postal);
+    public static bool IsCurrent(Checkpoint? postal, IReadOnlyList<Checkpoint> memory) => IsCurrent(postal, memory.Count > 0 ? memory[^1] : null);
+
+    /// <inheritdoc cref="IsCurrent(Checkpoint?, IReadOnlyList{Checkpoint})"/>
+    public static bool IsCurrent(Checkpoint? postal, Checkpoint? latest) => postal is not null && latest is not null && latest.SameAs(postal);
 
     /// <param name="meter">The meter whose row this is.</param>
     /// <param name="postal">The checkpoint the postal store holds for the meter (null: the row is gone or new).</param>

@@ -166,8 +166,9 @@ public sealed class ModuleSessionGrain(
     {
         var state = memory.State;
         var postal = postalData?.ToDomain();
+        // The print path's case: only the latest is looked at, nothing else is made.
+        if (RecoveryMatrix.IsCurrent(postal, state.Checkpoints.Count > 0 ? state.Checkpoints[^1].ToDomain() : null)) return (null, []);
         var memoryCheckpoints = state.Checkpoints.Select(c => c.ToDomain()).ToList();
-        if (RecoveryMatrix.IsCurrent(postal, memoryCheckpoints)) return (null, []);
 
         // Another meter's checkpoint is refused on its meter id; its MAC (under that meter's key) says nothing here.
         var ours = postal is null || postal.MeterId.Value == MeterId;

@@ -197,7 +197,24 @@ public sealed class CheckpointProtocolTests(PostgresClusterFixture fixture)
         var before = await a.Meter.Audit();
         await PostalDatabase.WriteMeterRowAsync(a.MeterId, await PostalDatabase.ReadMeterRowAsync(b.MeterId));
         await Reload(a.Meter);
+
+        // The alert's metric, by reason: once for the meter, however often it is asked again.
+        var inhibits = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument is { Name: "vbi.meters.inhibited", Meter.Name: "VbiOrleans" }) l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+                if (tag.Key == "reason" && tag.Value is "CheckpointOfAnotherMeter") inhibits.Enqueue($"{tag.Value} {value}");
+        });
+        listener.Start();
         Assert.Equal(ErrorCode.MeterInhibited, (await a.PrintAsync(100)).Error);
+        Assert.Equal(ErrorCode.MeterInhibited, (await a.PrintAsync(100)).Error);
+        Assert.True((await a.Meter.Snapshot())!.IsInhibited);
+        Assert.Equal(["CheckpointOfAnotherMeter 1"], inhibits);
         var inhibited = await a.Meter.Audit();
         Assert.Equal("Inhibited", inhibited.State);
         Assert.Null(inhibited.Registers);
