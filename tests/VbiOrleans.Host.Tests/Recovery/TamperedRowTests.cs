@@ -11,7 +11,7 @@ namespace VbiOrleans.Host.Tests.Recovery;
 /// I5 detection on the paths customers and partners take, against a real Cluster host process and its PostgreSQL
 /// stores: postal rows swapped between meters, edited (one byte flipped), restored to an older version and deleted,
 /// by hand, between a SIGKILL and a restart. Each tampered meter is inhibited once, whatever path finds it (a signed
-/// print, a login, a registration, a partner's print), shows nothing of the row it was given, and counts once toward
+/// print, a login, a password change, a registration, a partner's print, an operator's print), shows nothing of the row it was given, and counts once toward
 /// the system-wide stop; rows that are merely behind or gone roll forward from the log, with no secret of the older
 /// package used. The operator resumes the system and rebuilds each tampered row from the log, with its exact registers,
 /// and the customers print again.
@@ -63,6 +63,7 @@ public sealed class TamperedRowTests(ITestOutputHelper output)
         var e = await CustomerAsync(cluster, "E", fund: 6_000, prints: [120, 130, 140, 150]);
         var f = await PartnerCustomerAsync(cluster, operatorClient, "F", fund: 8_000, prints: [410]);
         var g = await LicensedOnlyAsync(cluster, "G");
+        var h = await CustomerAsync(cluster, "H", fund: 5_000, prints: [250]);
 
         // D: the row as it was before a password change and another print, to be put back later.
         var dOld = await RowAsync(cluster, d.MeterId);
@@ -71,7 +72,7 @@ public sealed class TamperedRowTests(ITestOutputHelper output)
             await afterChange.PrintAsync(new PrintOrder(333, "94105", "FIRST-CLASS"));
 
         var recorded = new Dictionary<string, JsonElement>();
-        foreach (var m in new[] { a, b, c, d, e, f, g }) recorded[m.MeterId] = await AuditAsync(cluster, m.MeterId);
+        foreach (var m in new[] { a, b, c, d, e, f, g, h }) recorded[m.MeterId] = await AuditAsync(cluster, m.MeterId);
 
         await cluster.KillHostAsync();
         Assert.Equal(2, await cluster.PostalAsync($"""
@@ -80,14 +81,15 @@ public sealed class TamperedRowTests(ITestOutputHelper output)
             UPDATE OrleansStorage o SET PayloadBinary = r.p FROM rows r
             WHERE o.GrainTypeString = 'meter' AND o.GrainIdExtensionString IN ('{a.MeterId}', '{b.MeterId}') AND r.id <> o.GrainIdExtensionString
             """));
-        foreach (var m in new[] { c, f, g }) await WriteRowAsync(cluster, m.MeterId, FlipPackageByte(await RowAsync(cluster, m.MeterId)));
+        foreach (var m in new[] { c, f, g, h }) await WriteRowAsync(cluster, m.MeterId, FlipPackageByte(await RowAsync(cluster, m.MeterId)));
         await WriteRowAsync(cluster, d.MeterId, dOld);
         Assert.Equal(1, await cluster.PostalAsync($"DELETE FROM OrleansStorage WHERE GrainTypeString = 'meter' AND GrainIdExtensionString = '{e.MeterId}'"));
-        output.WriteLine("host SIGKILLed; rows of A and B swapped, one byte of C, F and G flipped, D restored to before its password change, E deleted");
+        output.WriteLine("host SIGKILLed; rows of A and B swapped, one byte of C, F, G and H flipped, D restored to before its password change, E deleted");
         await cluster.StartAsync();
         // New HTTP clients (the old ones' pooled connections went with the killed process); sessions resume.
-        (a, b, c, d, e, f, g) = (a.Reconnect(), b.Reconnect(), c.Reconnect(), d.Reconnect(), e.Reconnect(), f.Reconnect(), g.Reconnect());
-        using var meters = new Disposables(a, b, c, d, e, f, g);
+        (a, b, c, d, e, f, g, h) = (a.Reconnect(), b.Reconnect(), c.Reconnect(), d.Reconnect(), e.Reconnect(), f.Reconnect(), g.Reconnect(), h.Reconnect());
+        using var meters = new Disposables(a, b, c, d, e, f, g, h);
+        using var operatorPrints = new PrintClient(cluster.Host!.BaseAddress);
 
         // D: restored to an older version, and the log bridges it: rolled forward before any secret of the package is
         // used, so the old password is refused and the new one opens a session; nothing is inhibited.
@@ -148,24 +150,26 @@ public sealed class TamperedRowTests(ITestOutputHelper output)
         var stopped = await Assert.ThrowsAsync<VbiApiException>(() => dSession.PrintAsync(print));
         Assert.Equal((503, "SystemStopped"), (stopped.Status, stopped.Code));
 
-        // F: the partner's signed print, and G: a customer's registration, each find an edited row.
+        // F: the partner's signed print, G: a customer's registration, H: an operator's print, each find an edited row.
         var partnerPrint = await Assert.ThrowsAsync<VbiApiException>(() => f.Session!.PrintAsync(print));
         Assert.Equal((409, "MeterInhibited"), (partnerPrint.Status, partnerPrint.Code));
         var moduleKey = Convert.FromBase64String((await g.Client.GetModuleIdentityAsync()).PublicKey);
         var registration = await Assert.ThrowsAsync<VbiApiException>(() => g.Client.RegisterMeterAsync(g.MeterId, Password, moduleKey));
         Assert.Equal((409, "MeterInhibited"), (registration.Status, registration.Code));
-        Assert.Equal(5, (await SystemAsync(cluster)).GetProperty("failuresInWindow").GetInt32());
+        var operatorPrint = await operatorPrints.PrintAsync(h.MeterId, Guid.NewGuid().ToString("N"), 100);
+        Assert.True(operatorPrint is { Outcome: PrintOutcome.Refused, Status: 409 } && operatorPrint.Detail!.Contains("MeterInhibited"), operatorPrint.ToString());
+        Assert.Equal(6, (await SystemAsync(cluster)).GetProperty("failuresInWindow").GetInt32());
         // The alert: one Critical event with its stable id per meter.
-        var transcript = cluster.Transcript();
-        foreach (var m in new[] { a, b, c, f, g })
-            Assert.Single(transcript.Split('\n'), line => line.Contains($"crit: VbiOrleans.Grains.Modules.ModuleSessionGrain[1601] Meter {m.MeterId} inhibited"));
+        var console = cluster.Host!.Output.ToList();
+        foreach (var m in new[] { a, b, c, f, g, h })
+            Assert.Single(console, line => line.Contains($"crit: VbiOrleans.Grains.Modules.ModuleSessionGrain[1601] Meter {m.MeterId} inhibited"));
 
         // The operator resumes the system, and rebuilds every tampered row from the log: exact registers, and the
         // customers and the partner print again.
         using var http = cluster.Operator();
         using (var resumed = await http.PostAsync("/v1/operator/system/resume", null)) Assert.True(resumed.IsSuccessStatusCode);
         await dSession.PrintAsync(print);
-        foreach (var m in new[] { a, b, c, f, g })
+        foreach (var m in new[] { a, b, c, f, g, h })
         {
             var reason = $"postal row of {m.Name} tampered; rebuilt from the log";
             if (m == g)
@@ -194,8 +198,9 @@ public sealed class TamperedRowTests(ITestOutputHelper output)
         await c.Session!.PrintAsync(print);
         await f.Session!.PrintAsync(print);
         await g.Client.RegisterMeterAsync(g.MeterId, Password, moduleKey);
+        Assert.Equal(PrintOutcome.Acknowledged, (await operatorPrints.PrintAsync(h.MeterId, Guid.NewGuid().ToString("N"), 100)).Outcome);
         Assert.False((await SystemAsync(cluster)).GetProperty("stopped").GetBoolean());
-        output.WriteLine("5 tampered meters inhibited once each, the system stopped at the third and resumed; all 5 rebuilt from the log and printing");
+        output.WriteLine("6 tampered meters inhibited once each, the system stopped at the third and resumed; all 6 rebuilt from the log and printing");
     }
 
     private sealed class Disposables(params IDisposable[] items) : IDisposable
