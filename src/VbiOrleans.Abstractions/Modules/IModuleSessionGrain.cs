@@ -32,7 +32,7 @@ public interface IModuleSessionGrain : IGrainWithStringKey
     /// <summary>
     /// Recovery, first half: the meter's last logged transaction (sealed package, checkpoint, registers), verified
     /// against module memory (checkpoint in memory, MAC included; package opens for this meter and agrees), or
-    /// <c>LogCannotBridge</c>. Changes nothing.
+    /// <c>LogCannotBridge</c> (<c>MeterNotFound</c> for a meter never provisioned). Changes nothing.
     /// </summary>
     Task<ModuleOutcome> RecoveryPoint();
 

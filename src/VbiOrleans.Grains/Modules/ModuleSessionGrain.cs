@@ -165,6 +165,8 @@ public sealed class ModuleSessionGrain(
     private async Task<(ModuleOutcome? Refusal, IReadOnlyList<long> RolledBack)> CompareAsync(CheckpointData? postalData)
     {
         var state = memory.State;
+        if (postalData is not null && !Domain.Meters.MeterId.TryParse(postalData.MeterId, out _))
+            return (await InhibitAsync(InhibitCause.CheckpointOfAnotherMeter, $"meter {MeterId}'s postal checkpoint names no meter; it was edited"), []);
         var postal = postalData?.ToDomain();
         // The print path's case: only the latest is looked at, nothing else is made.
         if (RecoveryMatrix.IsCurrent(postal, state.Checkpoints.Count > 0 ? state.Checkpoints[^1].ToDomain() : null)) return (null, []);
@@ -246,7 +248,9 @@ public sealed class ModuleSessionGrain(
     {
         var memoryCheckpoints = memory.State.Checkpoints.Select(c => c.ToDomain()).ToList();
         if (memoryCheckpoints.Count == 0)
-            return (null, ModuleOutcome.Fail(ErrorCode.LogCannotBridge, $"module memory holds nothing for meter {MeterId}; the log cannot be checked against it"));
+            return (null, memory.State.InhibitReason is null
+                ? ModuleOutcome.Fail(ErrorCode.MeterNotFound, $"meter {MeterId} is not provisioned")
+                : ModuleOutcome.Fail(ErrorCode.LogCannotBridge, $"module memory holds nothing for meter {MeterId}; the log cannot be checked against it"));
         var logged = await LoggedFromAsync(memoryCheckpoints[0].Sequence);
         if (logged.Count == 0)
             return (null, ModuleOutcome.Fail(ErrorCode.LogCannotBridge,
