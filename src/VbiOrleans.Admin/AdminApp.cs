@@ -99,6 +99,23 @@ public static class AdminApp
         });
         root.Subcommands.Add(recover);
 
+        var recoverMeter = new Command("recover-meter",
+            "Rebuild one meter's postal row (swapped, edited or lost) from its transaction log, verified against module memory, and lift its inhibit. Exit 2, nothing changed, when the log cannot bridge it.");
+        var meterArgument = new Argument<string>("meter") { Description = "The meter id (m-…)" };
+        var reasonOption = new Option<string>("--reason") { Description = "Why, for the audit record", Required = true };
+        recoverMeter.Arguments.Add(meterArgument);
+        recoverMeter.Options.Add(reasonOption);
+        recoverMeter.SetAction(async (parse, token) =>
+        {
+            using var http = Http(parse.GetValue(server) ?? env(ServerVariable) ?? DefaultServer, parse.GetValue(operatorName) ?? env(OperatorVariable),
+                parse.GetValue(operatorKeyFile), env, stderr);
+            if (http is null) return AdminExitCodes.Usage;
+            var meter = parse.GetValue(meterArgument)!;
+            return await CallAsync(stdout, stderr, parse.GetValue(json), () => http.PostAsJsonAsync(
+                $"/v1/operator/meters/{Uri.EscapeDataString(meter)}/recover", new { reason = parse.GetValue(reasonOption) }, token), token);
+        });
+        root.Subcommands.Add(recoverMeter);
+
         var restore = new Command("restore-snapshot",
             "Put a lost store back from the latest (or the named) archived snapshot, after checking its digest: --postal restores the postal store's rows; " +
             "--module restores module memory and refills the module database's (empty) transaction log from the verified archive. Run it with the hosts " +

@@ -12,9 +12,18 @@ public sealed record CustomerSession(string Token, DateTimeOffset ExpiresAt, Cus
 public sealed record CustomerProfile(string CustomerId, string Email, string? Name, DateTimeOffset CreatedAt, IReadOnlyList<string> MeterIds,
     IReadOnlyList<string> PartnerIds);
 
-/// <summary>A meter: state (Licensed, Operational, …), licensing ZIP, registers (AR printed, DR available).</summary>
+/// <summary>
+/// A meter: state (Licensed, Operational, …), licensing ZIP, registers (AR printed, DR available). An inhibited meter
+/// has state Inhibited, the reason, no ZIP or serial, and the registers of module memory's last checkpoint (also in
+/// <see cref="ModuleMemoryCheckpoint"/>; piece count 0, not known).
+/// </summary>
 public sealed record MeterInfo(string MeterId, string State, string? LicensingZip, string? CertificateSerial, long AscendingMills,
-    long DescendingMills, long PieceCount, long Sequence, string Ascending, string Descending);
+    long DescendingMills, long PieceCount, long Sequence, string Ascending, string Descending, string? InhibitReason = null,
+    MeterCheckpointInfo? ModuleMemoryCheckpoint = null);
+
+/// <summary>A checkpoint as the module keeps it (module memory's last one, for an inhibited meter).</summary>
+public sealed record MeterCheckpointInfo(long Sequence, string Kind, long AmountMills, long AscendingMills, long DescendingMills, string ModuleSerial,
+    DateTimeOffset At);
 
 /// <summary>The module identity public key (SubjectPublicKeyInfo, base64) and its SHA-256 fingerprint (hex).</summary>
 public sealed record ModuleIdentity(string Algorithm, string PublicKey, string Fingerprint, string Pem);

@@ -7,7 +7,8 @@ namespace VbiOrleans.Abstractions.Log;
 /// <summary>
 /// One committed PSD transaction as the log keeps it: the public facts (meter, sequence, kind, amounts, module) and
 /// everything the meter's postal row needs to be rebuilt from it (the sealed package, its checkpoint, the idempotency
-/// result). The rebuild part is the log entry's secret-bearing payload: it is stored only encrypted.
+/// key and fingerprint; the record's own fields are that key's result). The rebuild part is the log entry's
+/// secret-bearing payload: it is stored only encrypted.
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record LogRecord(
@@ -29,13 +30,12 @@ public sealed record RowChange(
     [property: Id(4)] long? RefundedSequence,
     [property: Id(5)] string? IdempotencyKey,
     [property: Id(6)] string? Fingerprint,
-    [property: Id(7)] byte[]? Result,
     [property: Id(8)] string? LicensingZip,
     [property: Id(9)] byte[]? Certificate,
     [property: Id(10)] string? CertificateSerial,
     [property: Id(11)] string? Note)
 {
-    public static readonly RowChange Event = new(null, null, null, null, null, null, null, null, null, null, null, null);
+    public static readonly RowChange Event = new(null, null, null, null, null, null, null, null, null, null, null);
 
     /// <summary>
     /// For a refund, the refunded indicium as a scanner reads it (signed bytes, then signature). It is the log row's

@@ -20,7 +20,11 @@ public interface IMeterGrain : IGrainWithStringKey
     /// </summary>
     Task<MeterAudit> Reconcile();
 
-    /// <summary>Operator recovery of an inhibited meter; written to the audit log.</summary>
+    /// <summary>
+    /// Operator recovery of a swapped, edited or lost postal row (inhibited or not): rebuilds the row from the meter's
+    /// transaction log up to its last logged transaction, verified against module memory, then lifts the inhibition
+    /// and logs a Recovery event. <c>LogCannotBridge</c> (nothing changed) when the log cannot.
+    /// </summary>
     Task<MeterResult> Recover(string operatorName, string reason);
 
     /// <summary>The meter's X.509 certificate (DER), once provisioned.</summary>
@@ -34,16 +38,27 @@ public interface IMeterGrain : IGrainWithStringKey
     Task<IndiciumLookup> FindIndicium(byte[] indicium);
 
     /// <summary>
-    /// The sealed package and the registers as the postal store holds them now (null before provisioning): what the
-    /// module needs to answer the client protocol (the HMK is inside the package; only a crypto worker opens it).
+    /// The sealed package and the registers of the postal row, once the module session has judged the row (null
+    /// before provisioning): what the module needs to answer the client protocol (the HMK is inside the package; only
+    /// a crypto worker opens it) and what reads show. A row that is behind is rolled forward first. For an inhibited
+    /// meter nothing of the row: no package, the state <c>Inhibited</c>, the reason, and module memory's last checkpoint.
     /// </summary>
     Task<MeterSnapshot?> Snapshot();
 }
 
-/// <summary>A meter's committed row as the client protocol reads it: the sealed package, its registers and licensing ZIP.</summary>
+/// <summary>
+/// A meter's committed row as the client protocol and reads see it: the sealed package, its registers, licensing ZIP
+/// and certificate serial. For an inhibited meter (<see cref="InhibitReason"/> set) the package, ZIP and serial are
+/// null and <see cref="Registers"/> are module memory's last checkpoint's (piece count unknown: 0), state <c>Inhibited</c>.
+/// </summary>
 [GenerateSerializer, Immutable]
 public sealed record MeterSnapshot(
-    [property: Id(0)] byte[] SealedPackage,
+    [property: Id(0)] byte[]? SealedPackage,
     [property: Id(1)] RegistersView Registers,
     [property: Id(2)] string? LicensingZip,
-    [property: Id(3)] string? CertificateSerial);
+    [property: Id(3)] string? CertificateSerial,
+    [property: Id(4)] string? InhibitReason = null,
+    [property: Id(5)] CheckpointView? ModuleMemoryCheckpoint = null)
+{
+    public bool IsInhibited => InhibitReason is not null;
+}

@@ -60,7 +60,10 @@ public sealed record CheckpointView(
     [property: Id(5)] string ModuleSerial,
     [property: Id(6)] DateTimeOffset At);
 
-/// <summary>The audit of one meter: registers, state, the postal store's checkpoint and module memory's.</summary>
+/// <summary>
+/// The audit of one meter: registers, state, the postal store's checkpoint and module memory's. For an inhibited
+/// meter the postal row's values (registers, serial, ZIP, checkpoint) are not shown: they may be another meter's.
+/// </summary>
 [GenerateSerializer, Immutable]
 public sealed record MeterAudit(
     [property: Id(0)] string MeterId,
@@ -72,4 +75,14 @@ public sealed record MeterAudit(
     [property: Id(6)] string? InhibitReason,
     [property: Id(7)] long TotalDownloadedMills,
     [property: Id(8)] long TotalWithdrawnMills,
-    [property: Id(9)] long TotalRefundedMills);
+    [property: Id(9)] long TotalRefundedMills)
+{
+    /// <summary>The meter's state: the package's, or <c>Inhibited</c>; null before provisioning.</summary>
+    [Id(10)] public string? State { get; init; }
+
+    /// <summary>Module memory's audit records (rollbacks, inhibits, recoveries), oldest first.</summary>
+    [Id(11)] public IReadOnlyList<string> ModuleAudit { get; init; } = [];
+
+    /// <summary>Transactions the call that produced this audit replayed from the log into the postal row.</summary>
+    [Id(12)] public int RolledForward { get; init; }
+}

@@ -12,19 +12,34 @@ public interface IModuleSessionGrain : IGrainWithStringKey
     Task<ModuleOutcome> Process(ModuleRequest request);
 
     /// <summary>
-    /// Compares the postal checkpoint (null: the row is gone) with module memory without running a command: answers
-    /// <c>PostalStoreBehind</c> with the logged transactions to roll forward, or <c>None</c> when there is nothing to do.
+    /// The checkpoint protocol without a command, for everything that reads the package outside a command (the
+    /// client protocol, reads, reconcile): compares the postal row (null package: the row is gone) with module memory
+    /// by the same rule as <see cref="Process"/>, then checks that the package opens for this meter and describes the
+    /// checkpoint. Answers <c>None</c> with the package's registers; <c>PostalStoreBehind</c> with the logged
+    /// transactions to roll forward; <c>MeterInhibited</c> (with module memory's last checkpoint) for a row that is not
+    /// this meter's genuine row, inhibiting it the first time; <c>MeterNotFound</c> before provisioning.
     /// </summary>
-    Task<ModuleOutcome> Reconcile(CheckpointData? postalCheckpoint);
+    Task<ModuleOutcome> Verify(CheckpointData? postalCheckpoint, byte[]? sealedPackage);
 
     Task<IReadOnlyList<CheckpointData>> Memory();
 
     /// <summary>Why the module inhibited this meter, or null.</summary>
     Task<string?> InhibitReason();
 
+    /// <summary>Module memory's audit records (rollbacks, inhibits, recoveries), oldest first.</summary>
+    Task<IReadOnlyList<string>> AuditTrail();
+
     /// <summary>
-    /// Operator recovery: accepts the postal store's current checkpoint as the truth (after the operator checked
-    /// it), reseeds memory with it and lifts the inhibition.
+    /// Recovery, first half: the meter's last logged transaction (sealed package, checkpoint, registers), verified
+    /// against module memory (checkpoint in memory, MAC included; package opens for this meter and agrees), or
+    /// <c>LogCannotBridge</c> (<c>MeterNotFound</c> for a meter never provisioned). Changes nothing.
+    /// </summary>
+    Task<ModuleOutcome> RecoveryPoint();
+
+    /// <summary>
+    /// Recovery, second half, once the meter has rebuilt its postal row from the log: accepts exactly the recovery
+    /// point's package and checkpoint, drops any module-memory checkpoint after it (never logged, never released),
+    /// lifts the inhibition and writes the audit record. Answers the dropped sequences in <c>RolledBack</c>.
     /// </summary>
     Task<ModuleOutcome> Recover(CheckpointData postalCheckpoint, byte[] sealedPackage, string operatorName, string reason);
 }

@@ -50,6 +50,11 @@ public enum ErrorCode
     /// keeps the results of all but the newest keys. The command is not run again.
     /// </summary>
     IdempotencyResultUnavailable = 222,
+    /// <summary>
+    /// Recovery from the transaction log is refused: the log's last transaction of the meter is not one module memory
+    /// vouches for, or the log misses transactions the row needs. Nothing was changed.
+    /// </summary>
+    LogCannotBridge = 223,
 
     // labels
     LabelRenderingFailed = 300,

@@ -11,15 +11,10 @@ namespace VbiOrleans.Grains.Meters;
 /// key, the request's fingerprint and the result. The hash only finds the record: a retry is answered from the
 /// record's own key, so two keys whose hashes collide cost a log read, never a wrong answer.
 /// </summary>
-/// <remarks>
-/// At 64 keys the ledger is 896 bytes, which keeps a meter's row under PostgreSQL's TOAST threshold. Its second
-/// format (32-byte entries with 64-bit hashes of the key and result, in field 8 of the row) is converted by
-/// <see cref="FromVersion2"/>: the new key hash is the first half of the old one.
-/// </remarks>
+/// <remarks>At 64 keys the ledger is 896 bytes, which keeps a meter's row under PostgreSQL's TOAST threshold.</remarks>
 public static class IdempotencyLedger
 {
     private const int EntrySize = 14;
-    private const int Version2EntrySize = 32;
 
     public readonly record struct Entry(uint KeyHash, long Sequence, DateTimeOffset At);
 
@@ -67,22 +62,6 @@ public static class IdempotencyLedger
     }
 
     public static int Count(byte[] ledger) => ledger.Length / EntrySize;
-
-    /// <summary>The entries of the second format (key hash and result hash of 64 bits, sequence, UTC ticks) in this one.</summary>
-    public static byte[] FromVersion2(byte[] version2)
-    {
-        var ledger = new byte[version2.Length / Version2EntrySize * EntrySize];
-        for (int from = 0, to = 0; from + Version2EntrySize <= version2.Length; from += Version2EntrySize, to += EntrySize)
-        {
-            var old = version2.AsSpan(from, Version2EntrySize);
-            var at = new DateTimeOffset(BinaryPrimitives.ReadInt64LittleEndian(old[24..]), TimeSpan.Zero);
-            var span = ledger.AsSpan(to, EntrySize);
-            BinaryPrimitives.WriteUInt32LittleEndian(span, (uint)(BinaryPrimitives.ReadUInt64LittleEndian(old) >> 32));
-            UInt48.Write(span[4..], BinaryPrimitives.ReadInt64LittleEndian(old[16..]));
-            BinaryPrimitives.WriteUInt32LittleEndian(span[10..], (uint)at.ToUnixTimeSeconds());
-        }
-        return ledger;
-    }
 
     private static Entry Read(ReadOnlySpan<byte> span) => new(
         BinaryPrimitives.ReadUInt32LittleEndian(span),

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Orleans.Serialization;
 using VbiOrleans.Abstractions;
 using VbiOrleans.Abstractions.Log;
 using VbiOrleans.Abstractions.Meters;
@@ -19,7 +18,6 @@ namespace VbiOrleans.Grains.Meters;
 public sealed class MeterGrain(
     [PersistentState(stateName: "meter", storageName: StorageNames.Postal)] IPersistentState<MeterGrainState> row,
     IOptions<ModuleOptions> options,
-    Serializer serializer,
     Log.TransactionLog log,
     TimeProvider clock,
     ILogger<MeterGrain> logger) : Grain, IMeterGrain
@@ -31,74 +29,59 @@ public sealed class MeterGrain(
     public static readonly TimeSpan IdempotencyWindow = TimeSpan.FromHours(24);
     public const int IdempotencyCapacity = 64;
 
+    /// <summary>How many times one judgement of the row may roll it forward (to the log's end, then a rollback of the rest).</summary>
+    private const int MaxRollForwards = 2;
+
     private string MeterId => this.GetPrimaryKeyString();
     // Made once per activation: making a reference resolves the grain type from the interface each time.
     private IModuleSessionGrain? _session;
     private IModuleSessionGrain Session => _session ??= GrainFactory.GetGrain<IModuleSessionGrain>(MeterId);
 
-    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    // Whether the module session has judged the row this activation holds: Verify answered None, or the row is one
+    // this activation wrote from the module's own outcome. A row read from the postal store is judged before anything
+    // of it is used or shown; after that the common case costs nothing more.
+    private bool _judged;
+    private int _rolledForward;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         if (!Domain.Meters.MeterId.TryParse(MeterId, out _)) throw new ArgumentException($"'{MeterId}' is not a meter id");
-        await UpgradeRowAsync(row.State);
+        return Task.CompletedTask;
     }
 
     /// <summary>
-    /// Brings a row of an earlier format up to the current one, in memory (the next command writes it): the refunds
-    /// out of the issued ledger, every key into the 14-byte key ledger, the certificate published under its serial and
-    /// dropped. Results stay in the log, where every format's commands put them. A current row is left as it is.
+    /// Has the module session judge the postal row (<see cref="IModuleSessionGrain.Verify"/>) unless it already has:
+    /// rolls the row forward from the log when the module says it is behind, logs a rollback, and answers the refusal
+    /// for an inhibited meter or one not provisioned. Null when the row is this meter's genuine, current row.
     /// </summary>
-    private async Task UpgradeRowAsync(MeterGrainState state)
+    private async Task<ModuleOutcome?> JudgeAsync()
     {
-        if (state.IssuedVersion1.Length > 0)
+        if (_judged) return null;
+        for (var rolled = 0; ; rolled++)
         {
-            state.Issued = IssuedLedger.FromVersion1(state.IssuedVersion1);
-            state.IssuedVersion1 = [];
-        }
-        // What the meter issued is read from the log; only the refunds are kept, with their print times.
-        var issued = state.Issued.Length > 0;
-        if (issued)
-        {
-            state.Refunds = [.. RefundLedger.FromIssued(state.Issued), .. state.Refunds];
-            state.Issued = [];
-        }
-        var keys = state.IdempotencyKeys.Length > 0 || state.Idempotency.Count > 0;
-        if (state.IdempotencyKeys.Length > 0)
-        {
-            state.Keys = [.. IdempotencyLedger.FromVersion2(state.IdempotencyKeys), .. state.Keys];
-            state.IdempotencyKeys = [];
-        }
-        else if (state.Keys.Length == 0)
-        {
-            // The first format: every key with its whole result.
-            foreach (var entry in state.Idempotency)
+            var outcome = await Session.Verify(row.State.Checkpoint, row.State.SealedPackage);
+            if (outcome.RolledBack.Count > 0) await LogRollbackAsync(outcome.RolledBack);
+            if (outcome.Error == ErrorCode.PostalStoreBehind && outcome.RollForward is { Count: > 0 } records && rolled < MaxRollForwards)
             {
-                var sequence = StoredResult(entry.Result).Registers?.Sequence
-                    ?? throw new InvalidDataException($"meter {MeterId}: the stored result of idempotency key '{entry.Key}' has no registers");
-                state.Keys = IdempotencyLedger.Append(state.Keys, new IdempotencyLedger.Entry(IdempotencyLedger.KeyHashOf(entry.Key), sequence, entry.At),
-                    IdempotencyCapacity);
+                await RollForwardAsync(records, outcome.Message!);
+                continue;
             }
+            _judged = outcome.IsSuccess;
+            return outcome.IsSuccess ? null : outcome;
         }
-        state.Idempotency = [];
-        var certificate = state.Certificate is not null;
-        if (state is { Certificate: { } der, CertificateSerial: { } serial })
-        {
-            // Published again (a no-op where it already is) before the row forgets it.
-            await GrainFactory.GetGrain<IMeterCertificateGrain>(serial).Register(MeterId, der);
-            state.Certificate = null;
-        }
-        if (issued || keys || certificate)
-            logger.LogInformation("Meter {MeterId}: row of an earlier format upgraded ({Keys} idempotency keys, {Refunds} refunded indicia, certificate moved: {Certificate})",
-                MeterId, IdempotencyLedger.Count(state.Keys), RefundLedger.Count(state.Refunds), certificate);
     }
 
     public async Task<MeterResult> Provision()
     {
-        if (row.State.SealedPackage is not null || await ReconcileAsync()) return Ok(row.State.Registers!, null, 0, null);
+        var judged = await JudgeAsync();
+        if (judged is null) return Ok(row.State.Registers!, null, 0, null);
+        if (judged.Error != ErrorCode.MeterNotFound) return MeterResult.Fail(judged.Error, judged.Message!);
         var outcome = await Session.Provision();
         if (!outcome.IsSuccess) return MeterResult.Fail(outcome.Error, outcome.Message!);
-        var change = new RowChange(outcome.SealedPackage, outcome.Checkpoint, outcome.Registers, null, null, null, null, null, null,
+        var change = new RowChange(outcome.SealedPackage, outcome.Checkpoint, outcome.Registers, null, null, null, null, null,
             outcome.Certificate, outcome.CertificateSerial, null);
         await CommitAsync(new LogRecord(MeterId, 0, Domain.Transactions.TransactionKind.Provision, 0, outcome.Checkpoint!.At, outcome.Checkpoint.ModuleSerial, change));
+        _judged = true;
         return Ok(row.State.Registers!, Domain.Transactions.TransactionKind.Provision, 0, null);
     }
 
@@ -110,9 +93,9 @@ public sealed class MeterGrain(
         if (string.IsNullOrWhiteSpace(idempotencyKey) || idempotencyKey.Length > 128 || idempotencyKey.Any(char.IsControl))
             return MeterResult.Fail(ErrorCode.ValidationFailed, "an idempotency key of 1 to 128 printable characters is required");
 
-        // A row that is gone is rebuilt from the log first: it may hold this key's result.
-        if (row.State.SealedPackage is null && !await ReconcileAsync())
-            return MeterResult.Fail(ErrorCode.MeterNotFound, $"meter {MeterId} is not provisioned");
+        // Nothing of the row (its keys, refunds, package) is used before the module session has judged it; a row that
+        // is gone or behind is rebuilt from the log first, and may then hold this key's result.
+        if (await JudgeAsync() is { } refused) return Refused(refused);
         var fingerprint = command.Fingerprint();
         if (await EarlierResultAsync(idempotencyKey, fingerprint) is { } earlier) return earlier;
 
@@ -136,17 +119,13 @@ public sealed class MeterGrain(
             return await ExecuteAsync(idempotencyKey, command, expected, mayRollForward: false);
         }
         if (outcome.RolledBack.Count > 0) await LogRollbackAsync(outcome.RolledBack);
-        if (!outcome.IsSuccess)
-        {
-            VbiTelemetry.CommandsRefused.Add(1, new KeyValuePair<string, object?>("code", outcome.Error.ToString()));
-            return MeterResult.Fail(outcome.Error, outcome.Message!);
-        }
+        if (!outcome.IsSuccess) return Refused(outcome);
 
         var checkpoint = outcome.Checkpoint!;
         var result = Ok(outcome.Registers!, checkpoint.Kind, checkpoint.AmountMills, outcome.Indicium);
         // The result is not stored: the record's registers, kind, amount and indicium are the result (ResultOf).
         var change = new RowChange(outcome.SealedPackage, checkpoint, outcome.Registers, outcome.Indicium, refund?.Sequence, idempotencyKey, fingerprint,
-            null, (command as LicenseCommand)?.Zip, null, null, null)
+            (command as LicenseCommand)?.Zip, null, null, null)
         {
             RefundedIndicium = refunded is null ? null : [.. refunded.Data, .. refunded.Signature],
         };
@@ -156,6 +135,14 @@ public sealed class MeterGrain(
         await CommitAsync(new LogRecord(MeterId, checkpoint.Sequence, checkpoint.Kind, checkpoint.AmountMills, checkpoint.At, checkpoint.ModuleSerial, change));
         VbiTelemetry.MeterCommands.Add(1, new KeyValuePair<string, object?>("kind", checkpoint.Kind.ToString()));
         return result;
+    }
+
+    private MeterResult Refused(ModuleOutcome outcome)
+    {
+        // An inhibited meter's row is judged again once an operator has recovered it.
+        if (outcome.Inhibited) _judged = false;
+        VbiTelemetry.CommandsRefused.Add(1, new KeyValuePair<string, object?>("code", outcome.Error.ToString()));
+        return MeterResult.Fail(outcome.Error, outcome.Message!);
     }
 
     /// <summary>
@@ -182,17 +169,10 @@ public sealed class MeterGrain(
         return null;
     }
 
-    /// <summary>
-    /// The result a logged command returned. It is made of the record's own fields, as the command made it; records
-    /// written before that was so carry the serialized result, which is returned as it was stored.
-    /// </summary>
-    private MeterResult ResultOf(LogRecord logged) => logged.Change.Result is { } stored
-        ? StoredResult(stored)
-        : Ok(logged.Change.Registers ?? throw new InvalidDataException($"meter {MeterId}: the log record of sequence {logged.Sequence} has no registers"),
+    /// <summary>The result a logged command returned: the record's registers, kind, amount and indicium, as the command made them.</summary>
+    private MeterResult ResultOf(LogRecord logged) =>
+        Ok(logged.Change.Registers ?? throw new InvalidDataException($"meter {MeterId}: the log record of sequence {logged.Sequence} has no registers"),
             logged.Kind, logged.AmountMills, logged.Change.Indicium);
-
-    private MeterResult StoredResult(byte[] result) =>
-        serializer.Deserialize<MeterResult>(result) ?? throw new InvalidDataException($"meter {MeterId}: a stored idempotency result is empty");
 
     private static MeterResult Reused(string key) =>
         MeterResult.Fail(ErrorCode.IdempotencyKeyReused, $"idempotency key '{key}' was used for another request");
@@ -236,17 +216,11 @@ public sealed class MeterGrain(
 
     public async Task<MeterAudit> Reconcile()
     {
-        await ReconcileAsync();
-        return await Audit();
-    }
-
-    /// <summary>Rolls the postal row forward from the log if module memory is ahead of it; true if it did.</summary>
-    private async Task<bool> ReconcileAsync()
-    {
-        var outcome = await Session.Reconcile(row.State.Checkpoint);
-        if (outcome.Error != ErrorCode.PostalStoreBehind || outcome.RollForward is not { Count: > 0 } records) return false;
-        await RollForwardAsync(records, outcome.Message!);
-        return true;
+        // Judged again even if this activation already has: an operator asks because the row may have changed.
+        _judged = false;
+        _rolledForward = 0;
+        await JudgeAsync();
+        return await Audit() with { RolledForward = _rolledForward };
     }
 
     /// <summary>The recovery matrix's roll-forward row: replays the logged transactions the postal row lacks.</summary>
@@ -255,6 +229,7 @@ public sealed class MeterGrain(
         var next = row.State.Copy();
         foreach (var record in records) await ApplyAsync(next, record);
         await CommitAsync(next);
+        _rolledForward += records.Count;
         VbiTelemetry.RollForwards.Add(records.Count);
         logger.LogWarning("Meter {MeterId} rolled forward {Count} transactions from the log to sequence {Sequence}: {Reason}",
             MeterId, records.Count, next.Checkpoint?.Sequence, reason);
@@ -267,43 +242,92 @@ public sealed class MeterGrain(
 
     public async Task<MeterAudit> Audit()
     {
+        var judged = await JudgeAsync();
         var memory = await Session.Memory();
+        var inhibit = await Session.InhibitReason();
+        var trail = await Session.AuditTrail();
+        IReadOnlyList<CheckpointView> memoryViews = [.. memory.Select(c => c.ToView())];
+        if (inhibit is not null || judged is not null)
+        {
+            // Nothing of a row the module does not vouch for is shown: its registers, serial and ZIP may be another
+            // meter's. The totals are module memory's.
+            var latest = memory.Count > 0 ? memory[^1] : null;
+            return new MeterAudit(MeterId, null, null, null, null, memoryViews, inhibit ?? judged!.Message,
+                latest?.TotalDownloadedMills ?? 0, latest?.TotalWithdrawnMills ?? 0, latest?.TotalRefundedMills ?? 0)
+            {
+                State = inhibit is not null ? nameof(Domain.Meters.MeterState.Inhibited) : null,
+                ModuleAudit = trail,
+            };
+        }
         var s = row.State;
-        return new MeterAudit(MeterId, s.Registers, s.CertificateSerial, s.LicensingZip, s.Checkpoint?.ToView(),
-            [.. memory.Select(c => c.ToView())], await Session.InhibitReason(),
+        return new MeterAudit(MeterId, s.Registers, s.CertificateSerial, s.LicensingZip, s.Checkpoint?.ToView(), memoryViews, null,
             // The totals are part of the checkpoint stored beside the package; the row keeps them once.
-            s.Checkpoint?.TotalDownloadedMills ?? 0, s.Checkpoint?.TotalWithdrawnMills ?? 0, s.Checkpoint?.TotalRefundedMills ?? 0);
+            s.Checkpoint?.TotalDownloadedMills ?? 0, s.Checkpoint?.TotalWithdrawnMills ?? 0, s.Checkpoint?.TotalRefundedMills ?? 0)
+        {
+            State = s.Registers?.State,
+            ModuleAudit = trail,
+        };
     }
 
     public async Task<MeterResult> Recover(string operatorName, string reason)
     {
-        if (row.State.SealedPackage is null || row.State.Checkpoint is null)
-            return MeterResult.Fail(ErrorCode.MeterNotFound, $"meter {MeterId} is not provisioned");
-        var outcome = await Session.Recover(row.State.Checkpoint, row.State.SealedPackage, operatorName, reason);
+        var point = await Session.RecoveryPoint();
+        if (!point.IsSuccess) return MeterResult.Fail(point.Error, point.Message!);
+
+        // The row as the meter's own transactions wrote it, replayed from the log: the provision record (certificate
+        // serial), the licence (ZIP), every refund and key still inside its window, and the last package and checkpoint.
+        var last = point.Checkpoint!.Sequence;
+        var logged = (await log.ReadMeterAsync(MeterId, -1)).Where(r => !r.Change.IsEvent && r.Sequence <= last)
+            .GroupBy(r => r.Sequence).Select(g => g.Last()).OrderBy(r => r.Sequence).ToList();
+        if (logged.Count != last + 1 || logged.Where((r, i) => r.Sequence != i).Any())
+            return MeterResult.Fail(ErrorCode.LogCannotBridge,
+                $"the log holds {logged.Count} of meter {MeterId}'s {last + 1} transactions up to sequence {last}; the row cannot be rebuilt from it");
+        var rebuilt = new MeterGrainState();
+        foreach (var record in logged) await ApplyAsync(rebuilt, record);
+
+        // The row first, then the module lifts the inhibition: a failure in between leaves a genuine row on an
+        // inhibited meter, which the operator recovers again.
+        await CommitAsync(rebuilt);
+        var outcome = await Session.Recover(rebuilt.Checkpoint!, rebuilt.SealedPackage!, operatorName, reason);
         if (!outcome.IsSuccess) return MeterResult.Fail(outcome.Error, outcome.Message!);
-        logger.LogWarning("Meter {MeterId} recovered by operator {Operator}: {Reason}", MeterId, operatorName, reason);
-        await log.AppendAsync(new LogRecord(MeterId, row.State.Checkpoint.Sequence, Domain.Transactions.TransactionKind.Recovery, 0, clock.GetUtcNow(),
-            row.State.Checkpoint.ModuleSerial, RowChange.Event with { Note = $"operator {operatorName}: {reason}" }));
-        return Ok(outcome.Registers!, null, 0, null);
+        _judged = true;
+        if (outcome.RolledBack.Count > 0) await LogRollbackAsync(outcome.RolledBack);
+        await log.AppendAsync(new LogRecord(MeterId, last, Domain.Transactions.TransactionKind.Recovery, 0, clock.GetUtcNow(),
+            rebuilt.Checkpoint!.ModuleSerial, RowChange.Event with { Note = $"postal row rebuilt from the log by operator {operatorName}: {reason}" }));
+        logger.LogWarning("Meter {MeterId}: postal row rebuilt from the log at sequence {Sequence} by operator {Operator}: {Reason}",
+            MeterId, last, operatorName, reason);
+        return Ok(rebuilt.Registers!, Domain.Transactions.TransactionKind.Recovery, 0, null);
     }
 
     /// <summary>
     /// The meter's certificate, from its grain under the serial the row names; if that is missing (a postal store
-    /// restored without it), from the meter's provision record in the log, and published again.
+    /// restored without it), or the row is not one the module vouches for, from the meter's provision record in the log.
     /// </summary>
     public async Task<byte[]?> Certificate()
     {
-        if (row.State.CertificateSerial is not { } serial) return null;
-        var published = GrainFactory.GetGrain<IMeterCertificateGrain>(serial);
-        if (await published.Get() is { } found) return found.Certificate;
-        if ((await log.ReadMeterAtAsync(MeterId, 0)).FirstOrDefault(r => r.Change.CertificateSerial == serial)?.Change.Certificate is not { } logged) return null;
-        await published.Register(MeterId, logged);
+        var serial = await JudgeAsync() is null ? row.State.CertificateSerial : null;
+        if (serial is not null && await GrainFactory.GetGrain<IMeterCertificateGrain>(serial).Get() is { } found) return found.Certificate;
+        if ((await log.ReadMeterAtAsync(MeterId, 0)).FirstOrDefault(r => r.Change.Certificate is not null)?.Change is not { Certificate: { } logged } provision)
+            return null;
+        await GrainFactory.GetGrain<IMeterCertificateGrain>(provision.CertificateSerial!).Register(MeterId, logged);
         return logged;
     }
 
-    public Task<MeterSnapshot?> Snapshot() => Task.FromResult(row.State is { SealedPackage: { } package, Registers: { } registers }
-        ? new MeterSnapshot(package, registers, row.State.LicensingZip, row.State.CertificateSerial)
-        : null);
+    public async Task<MeterSnapshot?> Snapshot()
+    {
+        if (await JudgeAsync() is { } refused)
+        {
+            if (!refused.Inhibited) return null;
+            // What reads show of an inhibited meter: module memory's last checkpoint and the reason, nothing of the row.
+            var latest = refused.Checkpoint;
+            return new MeterSnapshot(null,
+                new RegistersView(latest?.AscendingMills ?? 0, latest?.DescendingMills ?? 0, 0, latest?.Sequence ?? 0, nameof(Domain.Meters.MeterState.Inhibited)),
+                null, null, await Session.InhibitReason() ?? refused.Message, latest?.ToView());
+        }
+        return row.State is { SealedPackage: { } package, Registers: { } registers }
+            ? new MeterSnapshot(package, registers, row.State.LicensingZip, row.State.CertificateSerial)
+            : null;
+    }
 
     /// <summary>
     /// The print whose indicium is these bytes, from the transaction log, which keeps every transaction: the records
@@ -312,16 +336,19 @@ public sealed class MeterGrain(
     /// </summary>
     public async Task<IndiciumLookup> FindIndicium(byte[] indicium)
     {
-        var committed = row.State.Checkpoint?.Sequence ?? -1;
+        // A row the module does not vouch for says nothing: the log alone answers.
+        var vouched = await JudgeAsync() is null;
+        var committed = vouched ? row.State.Checkpoint?.Sequence ?? -1 : long.MaxValue;
+        var refunds = vouched ? row.State.Refunds : [];
         var records = (await log.FindIndiciumAsync(MeterId, indicium)).Where(r => !r.Change.IsEvent && r.Sequence <= committed).ToList();
         IndiciumRecord? found = null;
         if (records.LastOrDefault(r => r.Change.Indicium is not null)?.Change.Indicium is { } print)
         {
-            var refunded = RefundLedger.Contains(row.State.Refunds, print.Sequence) || records.Any(r => r.Change.RefundedSequence == print.Sequence);
+            var refunded = RefundLedger.Contains(refunds, print.Sequence) || records.Any(r => r.Change.RefundedSequence == print.Sequence);
             found = new IndiciumRecord(print.IndiciumId, print.PostageMills, print.PrintedAt, refunded);
         }
         var provisioned = (await log.ReadMeterAtAsync(MeterId, 0)).FirstOrDefault()?.At;
-        return new IndiciumLookup(found, provisioned ?? DateTimeOffset.UnixEpoch, row.State.Registers?.PieceCount ?? 0);
+        return new IndiciumLookup(found, provisioned ?? DateTimeOffset.UnixEpoch, vouched ? row.State.Registers?.PieceCount ?? 0 : 0);
     }
 
     /// <summary>The print this meter committed under an indicium id "{meter id}-{sequence}", from the log; null if there is none.</summary>
@@ -346,7 +373,9 @@ public sealed class MeterGrain(
         }
         catch
         {
+            // The row in the store is now unknown (written or not): the next use has the module judge it again.
             row.State = previous;
+            _judged = false;
             throw;
         }
     }

@@ -43,16 +43,4 @@ public static class RefundLedger
     }
 
     public static int Count(byte[] ledger) => ledger.Length / EntrySize;
-
-    /// <summary>The refunded entries of an issued ledger (the format rows kept before this one), with their print times.</summary>
-    public static byte[] FromIssued(byte[] issued)
-    {
-        var next = Array.Empty<byte>();
-        for (var i = 0; i < IssuedLedger.Count(issued); i++)
-        {
-            var entry = IssuedLedger.At(issued, i);
-            if (entry.Refunded) next = Append(next, entry.Sequence, entry.PrintedAt);
-        }
-        return next;
-    }
 }

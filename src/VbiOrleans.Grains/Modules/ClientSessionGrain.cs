@@ -27,7 +27,9 @@ public sealed class ClientSessionState
 /// meter, so the checks of a signed request and the consumption of its challenge are serialized. Its state (the open
 /// session) is in the <c>module</c> store, apart from the postal store, like module memory; the pending registration
 /// (an ephemeral private key) is kept only in this activation's memory, for its lifetime of at most 10 minutes, and is
-/// used once. Every check that needs the HMK runs in the crypto worker.
+/// used once. Every check that needs the HMK runs in the crypto worker, on a package the meter's module session has
+/// judged first (<see cref="IMeterGrain.Snapshot"/>: behind rolled forward, swapped or edited inhibited), so no secret
+/// from a package older than module memory, or another meter's, is ever used.
 /// </summary>
 public sealed class ClientSessionGrain(
     [PersistentState(stateName: "clientSession", storageName: StorageNames.Module)] IPersistentState<ClientSessionState> state,
@@ -52,6 +54,7 @@ public sealed class ClientSessionGrain(
             return ClientProtocolResult.Fail(ErrorCode.MalformedRequest, $"not a registration request for meter {MeterId}");
         var snapshot = await Meter.Snapshot();
         if (snapshot is null) return ClientProtocolResult.Fail(ErrorCode.MeterNotFound, $"meter {MeterId} does not exist");
+        if (snapshot.IsInhibited) return Inhibited(snapshot);
         if (snapshot.Registers.State != nameof(Domain.Meters.MeterState.Licensed))
             return ClientProtocolResult.Fail(ErrorCode.WrongMeterState, snapshot.Registers.State == nameof(Domain.Meters.MeterState.Provisioned)
                 ? $"meter {MeterId} is not licensed yet"
@@ -65,7 +68,7 @@ public sealed class ClientSessionGrain(
     {
         var envelopeHash = SHA256.HashData(registrationEnvelope);
         if (_completedEnvelope is { } done && CryptographicOperations.FixedTimeEquals(done, envelopeHash)
-            && await Meter.Snapshot() is { } current)
+            && await Meter.Snapshot() is { IsInhibited: false } current)
         {
             return new ClientProtocolResult(ErrorCode.None, null, null, current.Registers); // a retry of the registration that activated the meter
         }
@@ -110,7 +113,7 @@ public sealed class ClientSessionGrain(
         var snapshot = await Meter.Snapshot();
         if (Registered(snapshot) is { } refused) return refused;
 
-        var checkedLogin = await Worker.Login(MeterId, snapshot!.SealedPackage, loginRequest, Options.SessionIdleTimeout, Options.SessionMaxLifetime);
+        var checkedLogin = await Worker.Login(MeterId, snapshot!.SealedPackage!, loginRequest, Options.SessionIdleTimeout, Options.SessionMaxLifetime);
         switch (checkedLogin.Verdict)
         {
             case nameof(LoginVerdict.Ok):
@@ -128,7 +131,7 @@ public sealed class ClientSessionGrain(
                 logger.LogError("Meter {MeterId}: the package's password verifier is malformed", MeterId);
                 return ClientProtocolResult.Fail(ErrorCode.Internal, "the meter's password verifier is unreadable; contact support");
             case var other when Unreadable(other) is { } code:
-                return ClientProtocolResult.Fail(code, $"meter {MeterId}'s PSD package does not open ({code}); an operator must look at it");
+                return await UnreadableAsync(code);
             default:
                 return ClientProtocolResult.Fail(ErrorCode.MalformedRequest, $"not a login request for meter {MeterId}");
         }
@@ -153,7 +156,7 @@ public sealed class ClientSessionGrain(
             return ClientProtocolResult.Fail(ErrorCode.TooManyLoginAttempts, $"too many wrong passwords; meter {MeterId} refuses password checks until {locked:O}",
                 retryAfter: locked - now);
 
-        var check = await Worker.CheckPasswordChange(MeterId, snapshot!.SealedPackage, passwordChangeRequest, Options.PasswordIterations,
+        var check = await Worker.CheckPasswordChange(MeterId, snapshot!.SealedPackage!, passwordChangeRequest, Options.PasswordIterations,
             Options.PassphraseHistoryDepth);
         switch (check.Verdict)
         {
@@ -172,7 +175,7 @@ public sealed class ClientSessionGrain(
             case nameof(PasswordChangeVerdict.MalformedVerifier):
                 return ClientProtocolResult.Fail(ErrorCode.Internal, "the meter's password verifier is unreadable; contact support");
             case var other when Unreadable(other) is { } code:
-                return ClientProtocolResult.Fail(code, $"meter {MeterId}'s PSD package does not open ({code}); an operator must look at it");
+                return await UnreadableAsync(code);
             default:
                 return ClientProtocolResult.Fail(ErrorCode.RequestMacInvalid, "the password change does not open under this meter's HMK");
         }
@@ -187,7 +190,7 @@ public sealed class ClientSessionGrain(
         var snapshot = await Meter.Snapshot();
         if (Registered(snapshot) is { } refused) return ClientTransactionResult.Refused(refused.Error, refused.Message!);
 
-        var check = await Worker.CheckRequest(MeterId, snapshot!.SealedPackage, state.State.Session, signedRequest);
+        var check = await Worker.CheckRequest(MeterId, snapshot!.SealedPackage!, state.State.Session, signedRequest);
         switch (check.Verdict)
         {
             case nameof(RequestVerdict.BadMac):
@@ -202,8 +205,8 @@ public sealed class ClientSessionGrain(
             case nameof(RequestVerdict.WrongChallenge):
                 return ClientTransactionResult.Refused(ErrorCode.ChallengeUnknown, "the challenge is not one this session issued or still remembers");
             case var other when Unreadable(other) is { } code:
-                logger.LogError("Meter {MeterId}: the PSD package does not open for a client request ({Code})", MeterId, code);
-                return ClientTransactionResult.Refused(code, $"meter {MeterId}'s PSD package does not open ({code}); an operator must look at it");
+                var unreadable = await UnreadableAsync(code);
+                return ClientTransactionResult.Refused(unreadable.Error, unreadable.Message!);
             case nameof(RequestVerdict.Retry):
                 var stored = SignedResponse.Decode(check.StoredResponse!).Value!;
                 var payload = check.StoredPayload ?? [];
@@ -223,7 +226,13 @@ public sealed class ClientSessionGrain(
             ? TransactionPayload.ForIndicium(indicium.IndiciumId, [.. indicium.Data, .. indicium.Signature])
             : [];
         var after = await Meter.Snapshot();
-        var reply = await Worker.Reply(MeterId, after!.SealedPackage, state.State.Session!, signedRequest, (int)result.Error, answer,
+        if (after is not { IsInhibited: false })
+        {
+            // The command found the row was not the meter's own and inhibited it: no reply is signed with its HMK.
+            return ClientTransactionResult.Refused(result.IsSuccess ? ErrorCode.MeterInhibited : result.Error,
+                result.Message ?? $"meter {MeterId} is inhibited: {after?.InhibitReason}; an operator must recover it");
+        }
+        var reply = await Worker.Reply(MeterId, after.SealedPackage!, state.State.Session!, signedRequest, (int)result.Error, answer,
             Options.SessionIdleTimeout, Options.SessionMaxLifetime);
         state.State.Session = reply.Session;
         await state.WriteStateAsync();
@@ -236,9 +245,26 @@ public sealed class ClientSessionGrain(
         verdict is nameof(ErrorCode.PackageTampered) or nameof(ErrorCode.PackageMeterMismatch) or nameof(ErrorCode.MeterNotRegistered)
             or nameof(ErrorCode.CheckpointMismatch) && Enum.TryParse<ErrorCode>(verdict, out var code) ? code : null;
 
+    /// <summary>
+    /// A package the module session vouched for did not open for the client protocol after all: the meter is judged
+    /// again (the module inhibits it if the row is not its own), and the request refused.
+    /// </summary>
+    private async Task<ClientProtocolResult> UnreadableAsync(ErrorCode code)
+    {
+        logger.LogError("Meter {MeterId}: the PSD package does not open for the client protocol ({Code}); the module session judges the row again", MeterId, code);
+        var audit = await Meter.Reconcile();
+        return audit.State == nameof(Domain.Meters.MeterState.Inhibited)
+            ? ClientProtocolResult.Fail(ErrorCode.MeterInhibited, $"meter {MeterId} is inhibited: {audit.InhibitReason}; an operator must recover it")
+            : ClientProtocolResult.Fail(code, $"meter {MeterId}'s PSD package does not open ({code}); an operator must look at it");
+    }
+
+    private ClientProtocolResult Inhibited(MeterSnapshot snapshot) =>
+        ClientProtocolResult.Fail(ErrorCode.MeterInhibited, $"meter {MeterId} is inhibited: {snapshot.InhibitReason}; an operator must recover it");
+
     private ClientProtocolResult? Registered(MeterSnapshot? snapshot) => snapshot switch
     {
         null => ClientProtocolResult.Fail(ErrorCode.MeterNotFound, $"meter {MeterId} does not exist"),
+        { IsInhibited: true } => Inhibited(snapshot),
         { Registers.State: nameof(Domain.Meters.MeterState.Provisioned) or nameof(Domain.Meters.MeterState.Licensed) } =>
             ClientProtocolResult.Fail(ErrorCode.MeterNotRegistered, $"meter {MeterId} has no registered client; register first"),
         _ => null,

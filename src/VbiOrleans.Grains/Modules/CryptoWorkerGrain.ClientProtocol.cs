@@ -94,8 +94,9 @@ public sealed partial class CryptoWorkerGrain
     }
 
     /// <summary>
-    /// Opens a registered meter's package; when it does not open (edited, swapped), the ErrorCode name of why, which the
-    /// caller answers with. The checkpoint protocol inhibits such a meter on its next command.
+    /// Opens a registered meter's package; when it does not open (edited, swapped), the ErrorCode name of why. Callers
+    /// pass only packages the meter's module session has judged, so this is a second line: the caller has the module
+    /// session judge the row again, which inhibits the meter.
     /// </summary>
     private async Task<(PsdPackage? Package, string Unreadable)> OpenForClientAsync(string meterId, byte[] sealedPackage)
     {

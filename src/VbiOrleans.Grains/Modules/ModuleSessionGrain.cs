@@ -5,6 +5,7 @@ using VbiOrleans.Abstractions.Meters;
 using VbiOrleans.Abstractions.Modules;
 using VbiOrleans.Domain.Checkpoints;
 using VbiOrleans.Grains.Telemetry;
+using LogRecord = VbiOrleans.Abstractions.Log.LogRecord;
 
 namespace VbiOrleans.Grains.Modules;
 
@@ -19,8 +20,10 @@ public sealed class ModuleMemoryState
 }
 
 /// <summary>
-/// Module memory for one meter and the checkpoint protocol (docs/checkpoint-protocol.md). Before every command:
-/// verify the postal checkpoint's MAC, compare it with module memory, follow the recovery matrix. After the crypto
+/// Module memory for one meter and the checkpoint protocol (docs/checkpoint-protocol.md): the one place where the
+/// postal row is judged. Before every command, and before the meter's package is opened for anything else (the
+/// client protocol, reads, reconcile): compare the postal checkpoint with module memory and follow the recovery matrix
+/// (<see cref="RecoveryMatrix.Decide"/>); a package that does not open for this meter inhibits it. After the crypto
 /// worker executes: write the new checkpoint to module memory, durably, before answering (print path step 6).
 /// </summary>
 public sealed class ModuleSessionGrain(
@@ -100,36 +103,23 @@ public sealed class ModuleSessionGrain(
     public async Task<ModuleOutcome> Process(ModuleRequest request)
     {
         var state = memory.State;
-        if (state.InhibitReason is { } inhibited)
-        {
-            return ModuleOutcome.Fail(ErrorCode.MeterInhibited, $"meter {MeterId} is inhibited: {inhibited}; an operator must recover it", inhibited: true);
-        }
+        if (state.InhibitReason is not null) return Inhibited();
         if (request.Command is PrintCommand or PostageValueDownloadCommand && await guard.IsStoppedAsync() is { } stopped)
         {
             return ModuleOutcome.Fail(ErrorCode.SystemStopped, $"postage value downloads and printing are stopped system-wide: {stopped}");
         }
 
-        // Step 4: compare the postal store's checkpoint with module memory. The common case, a postal checkpoint
-        // equal (fields and MAC) to module memory's latest, is the one this module wrote: nothing to recover, and its
-        // MAC needs no second check.
-        var postal = request.PostalCheckpoint?.ToDomain();
-        IReadOnlyList<long> rolledBack = [];
-        if (postal is null || state.Checkpoints.Count == 0 || !state.Checkpoints[^1].ToDomain().SameAs(postal))
-        {
-            var recovery = await RecoverAsync(request.PostalCheckpoint, postal);
-            if (recovery.Refusal is { } refusal) return refusal;
-            rolledBack = recovery.RolledBack;
-        }
+        // Step 4: compare the postal store's checkpoint with module memory. The common case (module memory's latest)
+        // costs no grain call and no crypto; the package is authenticated by the worker as it opens it.
+        var compared = await CompareAsync(request.PostalCheckpoint);
+        if (compared.Refusal is { } refusal) return refusal;
 
         // Step 5: execute in the stateless crypto module.
         var outcome = await Worker.Execute(request);
-        if (outcome.Error is ErrorCode.PackageTampered or ErrorCode.PackageMeterMismatch or ErrorCode.CheckpointMismatch)
-        {
-            return await InhibitAsync(outcome.Message!);
-        }
+        if (RecoveryMatrix.CauseOf(outcome.Error) is { } cause) return await InhibitAsync(cause, outcome.Message!);
         if (outcome.Error != ErrorCode.None)
         {
-            return ModuleOutcome.Fail(outcome.Error, outcome.Message!) with { RolledBack = rolledBack };
+            return ModuleOutcome.Fail(outcome.Error, outcome.Message!) with { RolledBack = compared.RolledBack };
         }
 
         // Step 6: module memory first, durably.
@@ -142,37 +132,61 @@ public sealed class ModuleSessionGrain(
         reports.Add(Domain.Modules.ModuleSerial.Parse(checkpoint.ModuleSerial).GrainKey,
             new ModuleTransactionReport(checkpoint.At, checkpoint.Kind, checkpoint.AmountMills, MeterId, checkpoint.Sequence));
 
-        return new ModuleOutcome(ErrorCode.None, null, outcome.SealedPackage, checkpoint, outcome.Registers, outcome.Indicium, false, rolledBack);
+        return new ModuleOutcome(ErrorCode.None, null, outcome.SealedPackage, checkpoint, outcome.Registers, outcome.Indicium, false, compared.RolledBack);
+    }
+
+    public async Task<ModuleOutcome> Verify(CheckpointData? postalCheckpoint, byte[]? sealedPackage)
+    {
+        if (memory.State.InhibitReason is not null) return Inhibited();
+        // A row without its package is a row that is gone, whatever else it holds.
+        var postal = sealedPackage is null ? null : postalCheckpoint;
+        if (postal is null && memory.State.Checkpoints.Count == 0) return ModuleOutcome.Fail(ErrorCode.MeterNotFound, $"meter {MeterId} is not provisioned");
+        var compared = await CompareAsync(postal);
+        if (compared.Refusal is { } refusal) return refusal;
+        if (postal is null)
+            return ModuleOutcome.Fail(ErrorCode.MeterNotFound, $"meter {MeterId} is not provisioned") with { RolledBack = compared.RolledBack };
+
+        // The checkpoint is module memory's latest: the package beside it must open for this meter and describe it.
+        var opened = await Worker.Open(MeterId, sealedPackage!);
+        if (RecoveryMatrix.CauseOf(opened.Error) is { } cause) return await InhibitAsync(cause, opened.Message!);
+        if (opened.Error != ErrorCode.None) return ModuleOutcome.Fail(opened.Error, opened.Message!);
+        if (!Agree(opened.Registers!, postal!))
+            return await InhibitAsync(InhibitCause.PackageCheckpointMismatch,
+                $"meter {MeterId}'s package (sequence {opened.Registers!.Sequence}) and its postal checkpoint (sequence {postal!.Sequence}) disagree");
+        return new ModuleOutcome(ErrorCode.None, null, null, postal, opened.Registers, null, false, compared.RolledBack);
     }
 
     /// <summary>
-    /// The recovery matrix, for a postal checkpoint that is not module memory's latest: the HSM checks its MAC, then
-    /// the meter rolls forward from the log, rolls back what never reached the postal store, or is inhibited.
+    /// Step 4 and the recovery matrix (<see cref="RecoveryMatrix.Decide"/>). A postal checkpoint equal to module
+    /// memory's latest is answered at once; anything else has its MAC checked in the worker and the log consulted.
+    /// Roll-forward is answered as <c>PostalStoreBehind</c> with the records to replay (the meter owns the postal row);
+    /// rollback is done here; an inhibit is recorded here.
     /// </summary>
-    private async Task<(ModuleOutcome? Refusal, IReadOnlyList<long> RolledBack)> RecoverAsync(CheckpointData? postalData, Domain.Checkpoints.Checkpoint? postal)
+    private async Task<(ModuleOutcome? Refusal, IReadOnlyList<long> RolledBack)> CompareAsync(CheckpointData? postalData)
     {
         var state = memory.State;
+        if (postalData is not null && !Domain.Meters.MeterId.TryParse(postalData.MeterId, out _))
+            return (await InhibitAsync(InhibitCause.CheckpointOfAnotherMeter, $"meter {MeterId}'s postal checkpoint names no meter; it was edited"), []);
+        var postal = postalData?.ToDomain();
+        // The print path's case: only the latest is looked at, nothing else is made.
+        if (RecoveryMatrix.IsCurrent(postal, state.Checkpoints.Count > 0 ? state.Checkpoints[^1].ToDomain() : null)) return (null, []);
         var memoryCheckpoints = state.Checkpoints.Select(c => c.ToDomain()).ToList();
-        var postalValid = postal is null || await Worker.VerifyCheckpoint(postalData!);
-        // The roll-forward row: the postal store is behind (restored from a backup, a standby that lagged, wiped) and
-        // the log holds every transaction from its checkpoint to module memory's latest. The meter replays them.
-        if (postalValid && memoryCheckpoints.Count > 0 && (postal is null || postal.Sequence < memoryCheckpoints[^1].Sequence)
-            && await LogChainAsync(postal, memoryCheckpoints[^1]) is { } chain)
-        {
-            return (ModuleOutcome.Fail(ErrorCode.PostalStoreBehind,
-                $"the postal store is at {postal?.Sequence.ToString() ?? "nothing"}, module memory at {memoryCheckpoints[^1].Sequence}; {chain.Count} transactions roll forward from the log")
-                with { RollForward = chain }, []);
-        }
-        var decision = RecoveryMatrix.Decide(postal, postalValid, memoryCheckpoints,
-            // Newer transactions that were in the log were rolled forward above; the ones left never reached it.
-            inLog: _ => false);
+
+        // Another meter's checkpoint is refused on its meter id; its MAC (under that meter's key) says nothing here.
+        var ours = postal is null || postal.MeterId.Value == MeterId;
+        var macValid = postal is null || (ours && await Worker.VerifyCheckpoint(postalData!));
+        var chain = ours && macValid && memoryCheckpoints.Count > 0 ? await LogChainAsync(postal, memoryCheckpoints) : null;
+        var decision = RecoveryMatrix.Decide(Domain.Meters.MeterId.Parse(MeterId), postal, macValid, memoryCheckpoints,
+            chain is { Count: > 0 } ? chain[^1].Change.Checkpoint!.ToDomain() : null);
 
         switch (decision.Action)
         {
             case RecoveryAction.Inhibit:
-                return (await InhibitAsync(decision.Reason), []);
-            case RecoveryAction.Rollback:
+                return (await InhibitAsync(decision.Cause!.Value, decision.Reason), []);
             case RecoveryAction.RollForward:
+                return (ModuleOutcome.Fail(ErrorCode.PostalStoreBehind, $"{decision.Reason}; {chain!.Count} transactions roll forward from the log")
+                    with { RollForward = chain }, []);
+            case RecoveryAction.Rollback:
                 IReadOnlyList<long> rolledBack = [.. decision.Newer.Select(c => c.Sequence)];
                 state.Checkpoints.RemoveAll(c => rolledBack.Contains(c.Sequence));
                 AddAudit($"rollback of {string.Join(", ", rolledBack)}: {decision.Reason}");
@@ -187,79 +201,120 @@ public sealed class ModuleSessionGrain(
     }
 
     /// <summary>
-    /// The logged transactions after the postal checkpoint up to module memory's latest, if the log holds an unbroken
-    /// chain: the postal checkpoint itself (or nothing, for a row that is gone), then every sequence up to the latest,
-    /// ending on exactly memory's latest checkpoint. Null when it does not.
+    /// The logged transactions after the postal checkpoint (from the provision record for a row that is gone), without
+    /// a gap, up to the furthest module-memory checkpoint they reach: the log must hold the postal checkpoint itself,
+    /// and the chain ends on a record whose checkpoint is in module memory. Null when the log reaches none.
     /// </summary>
-    private async Task<IReadOnlyList<Abstractions.Log.LogRecord>?> LogChainAsync(Domain.Checkpoints.Checkpoint? postal, Domain.Checkpoints.Checkpoint latest)
+    private async Task<IReadOnlyList<LogRecord>?> LogChainAsync(Domain.Checkpoints.Checkpoint? postal, IReadOnlyList<Domain.Checkpoints.Checkpoint> memoryCheckpoints)
     {
+        var latest = memoryCheckpoints[^1];
         var records = await LoggedFromAsync(postal?.Sequence ?? 0);
         if (postal is not null && !(records.TryGetValue(postal.Sequence, out var start) && start.Change.Checkpoint!.ToDomain().SameAs(postal))) return null;
-        var chain = new List<Abstractions.Log.LogRecord>();
-        for (var sequence = postal is null ? 0 : postal.Sequence + 1; sequence <= latest.Sequence; sequence++)
+        var chain = new List<LogRecord>();
+        var reached = 0;
+        for (var sequence = postal is null ? 0 : postal.Sequence + 1; sequence <= latest.Sequence && records.TryGetValue(sequence, out var record); sequence++)
         {
-            if (!records.TryGetValue(sequence, out var record)) return null;
             chain.Add(record);
+            var logged = record.Change.Checkpoint!.ToDomain();
+            if (memoryCheckpoints.Any(m => m.SameAs(logged))) reached = chain.Count;
         }
-        return chain.Count > 0 && chain[^1].Change.Checkpoint!.ToDomain().SameAs(latest) ? chain : null;
+        return reached > 0 ? chain.GetRange(0, reached) : null;
     }
 
     /// <summary>The meter's logged transactions (not events) from <paramref name="sequence"/> on, the last record of each sequence.</summary>
-    private async Task<Dictionary<long, Abstractions.Log.LogRecord>> LoggedFromAsync(long sequence) =>
+    private async Task<Dictionary<long, LogRecord>> LoggedFromAsync(long sequence) =>
         (await log.ReadMeterAsync(MeterId, sequence - 1)).Where(r => !r.Change.IsEvent)
             .GroupBy(r => r.Sequence).ToDictionary(g => g.Key, g => g.Last());
-
-    public async Task<ModuleOutcome> Reconcile(CheckpointData? postalCheckpoint)
-    {
-        await ReseedFromLogAsync();
-        var memoryCheckpoints = memory.State.Checkpoints.Select(c => c.ToDomain()).ToList();
-        if (memoryCheckpoints.Count == 0 || memory.State.InhibitReason is not null) return ModuleOutcome.Fail(ErrorCode.None, "nothing to reconcile");
-        var postal = postalCheckpoint?.ToDomain();
-        if (postal is not null && memoryCheckpoints[^1].SameAs(postal)) return ModuleOutcome.Fail(ErrorCode.None, "the postal store is current");
-        if (postal is not null && !await Worker.VerifyCheckpoint(postalCheckpoint!)) return ModuleOutcome.Fail(ErrorCode.None, "the postal checkpoint fails its MAC");
-        if ((postal is null || postal.Sequence < memoryCheckpoints[^1].Sequence) && await LogChainAsync(postal, memoryCheckpoints[^1]) is { } chain)
-            return ModuleOutcome.Fail(ErrorCode.PostalStoreBehind, $"{chain.Count} transactions roll forward from the log") with { RollForward = chain };
-        return ModuleOutcome.Fail(ErrorCode.None, "the log does not bridge the postal store to module memory");
-    }
 
     public Task<IReadOnlyList<CheckpointData>> Memory() => Task.FromResult<IReadOnlyList<CheckpointData>>([.. memory.State.Checkpoints]);
 
     public Task<string?> InhibitReason() => Task.FromResult(memory.State.InhibitReason);
 
-    public async Task<ModuleOutcome> Recover(CheckpointData postalCheckpoint, byte[] sealedPackage, string operatorName, string reason)
+    public Task<IReadOnlyList<string>> AuditTrail() => Task.FromResult<IReadOnlyList<string>>([.. memory.State.Audit]);
+
+    public async Task<ModuleOutcome> RecoveryPoint()
     {
-        if (!await Worker.VerifyCheckpoint(postalCheckpoint))
-        {
-            return ModuleOutcome.Fail(ErrorCode.CheckpointMismatch, "the postal store's checkpoint fails its MAC; recover the meter from the transaction log");
-        }
-        var opened = await Worker.Open(MeterId, sealedPackage);
-        if (opened.Error != ErrorCode.None)
-        {
-            return ModuleOutcome.Fail(opened.Error, $"{opened.Message}; recover the meter from the transaction log");
-        }
-        if (opened.Registers!.Sequence != postalCheckpoint.Sequence || opened.Registers.AscendingMills != postalCheckpoint.AscendingMills
-            || opened.Registers.DescendingMills != postalCheckpoint.DescendingMills)
-        {
-            return ModuleOutcome.Fail(ErrorCode.CheckpointMismatch, "the postal package and checkpoint disagree; recover the meter from the transaction log");
-        }
-        memory.State.Checkpoints = [postalCheckpoint];
-        memory.State.InhibitReason = null;
-        AddAudit($"recovered by operator {operatorName} at sequence {postalCheckpoint.Sequence}: {reason}");
-        await memory.WriteStateAsync();
-        logger.LogWarning("Meter {MeterId} recovered by operator {Operator} at sequence {Sequence}", MeterId, operatorName, postalCheckpoint.Sequence);
-        return new ModuleOutcome(ErrorCode.None, null, sealedPackage, postalCheckpoint, opened.Registers, null, false, []);
+        var (point, refusal) = await RecoveryPointAsync();
+        return refusal ?? new ModuleOutcome(ErrorCode.None, null, point!.Change.SealedPackage, point.Change.Checkpoint, point.Change.Registers, null,
+            memory.State.InhibitReason is not null, []);
     }
 
-    private async Task<ModuleOutcome> InhibitAsync(string reason)
+    /// <summary>
+    /// The meter's last logged transaction, if it is one module memory vouches for: its checkpoint is in module memory
+    /// (fields and MAC), its package opens for this meter and describes the same state. Any module-memory checkpoint
+    /// after it never reached the log, so was never released (the matrix's rollback row). Changes nothing.
+    /// </summary>
+    private async Task<(LogRecord? Point, ModuleOutcome? Refusal)> RecoveryPointAsync()
     {
-        memory.State.InhibitReason = reason;
-        AddAudit($"inhibited: {reason}");
-        await memory.WriteStateAsync();
-        logger.LogError("Meter {MeterId} inhibited by the checkpoint protocol: {Reason}", MeterId, reason);
-        VbiTelemetry.Inhibits.Add(1);
-        await GrainFactory.GetGrain<ISystemGuardGrain>(0).ReportVerificationFailure(MeterId, options.Value.Serial, reason);
-        return ModuleOutcome.Fail(ErrorCode.MeterInhibited, $"meter {MeterId} is inhibited: {reason}; an operator must recover it", inhibited: true);
+        var memoryCheckpoints = memory.State.Checkpoints.Select(c => c.ToDomain()).ToList();
+        if (memoryCheckpoints.Count == 0)
+            return (null, memory.State.InhibitReason is null
+                ? ModuleOutcome.Fail(ErrorCode.MeterNotFound, $"meter {MeterId} is not provisioned")
+                : ModuleOutcome.Fail(ErrorCode.LogCannotBridge, $"module memory holds nothing for meter {MeterId}; the log cannot be checked against it"));
+        var logged = await LoggedFromAsync(memoryCheckpoints[0].Sequence);
+        if (logged.Count == 0)
+            return (null, ModuleOutcome.Fail(ErrorCode.LogCannotBridge,
+                $"the log holds none of meter {MeterId}'s transactions from module memory's oldest checkpoint ({memoryCheckpoints[0].Sequence}) on"));
+        var point = logged[logged.Keys.Max()];
+        var checkpoint = point.Change.Checkpoint!.ToDomain();
+        if (!memoryCheckpoints.Any(m => m.SameAs(checkpoint)))
+            return (null, ModuleOutcome.Fail(ErrorCode.LogCannotBridge,
+                $"the log's last transaction of meter {MeterId} (sequence {checkpoint.Sequence}) is none of module memory's ({string.Join(", ", memoryCheckpoints.Select(m => m.Sequence))})"));
+        var opened = await Worker.Open(MeterId, point.Change.SealedPackage!);
+        if (opened.Error != ErrorCode.None || !Agree(opened.Registers!, point.Change.Checkpoint!))
+            return (null, ModuleOutcome.Fail(ErrorCode.LogCannotBridge,
+                $"the log's package of meter {MeterId} at sequence {checkpoint.Sequence} does not open for it or disagrees with its checkpoint ({opened.Error})"));
+        return (point, null);
     }
+
+    public async Task<ModuleOutcome> Recover(CheckpointData postalCheckpoint, byte[] sealedPackage, string operatorName, string reason)
+    {
+        var (point, refusal) = await RecoveryPointAsync();
+        if (refusal is not null) return refusal;
+        // The meter rebuilt its row from the log up to the recovery point; only exactly that row is accepted.
+        if (!point!.Change.Checkpoint!.ToDomain().SameAs(postalCheckpoint.ToDomain()) || !point.Change.SealedPackage!.AsSpan().SequenceEqual(sealedPackage))
+            return ModuleOutcome.Fail(ErrorCode.LogCannotBridge, $"the row offered for meter {MeterId} is not the log's last transaction (sequence {point.Sequence})");
+
+        var state = memory.State;
+        IReadOnlyList<long> rolledBack = [.. state.Checkpoints.Where(c => c.Sequence > postalCheckpoint.Sequence).Select(c => c.Sequence)];
+        state.Checkpoints.RemoveAll(c => c.Sequence > postalCheckpoint.Sequence);
+        var was = state.InhibitReason;
+        state.InhibitReason = null;
+        if (rolledBack.Count > 0) AddAudit($"rollback of {string.Join(", ", rolledBack)}: never in the log, so never released");
+        AddAudit($"recovered from the log at sequence {postalCheckpoint.Sequence} by operator {operatorName}: {reason}" + (was is null ? "" : $" (was inhibited: {was})"));
+        await memory.WriteStateAsync();
+        logger.LogWarning("Meter {MeterId} recovered from the log at sequence {Sequence} by operator {Operator}", MeterId, postalCheckpoint.Sequence, operatorName);
+        return new ModuleOutcome(ErrorCode.None, null, sealedPackage, postalCheckpoint, point.Change.Registers, null, false, rolledBack);
+    }
+
+    /// <summary>The answer to any command or check of an inhibited meter: the reason, and module memory's last checkpoint.</summary>
+    private ModuleOutcome Inhibited()
+    {
+        var reason = memory.State.InhibitReason!;
+        return ModuleOutcome.Fail(ErrorCode.MeterInhibited, $"meter {MeterId} is inhibited: {reason}; an operator must recover it", inhibited: true)
+            with { Checkpoint = memory.State.Checkpoints.Count > 0 ? memory.State.Checkpoints[^1] : null };
+    }
+
+    /// <summary>
+    /// Inhibits the meter in module memory (the module's trust domain), with an audit record, a Critical log event and
+    /// the inhibit metric, and reports it to the system guard. A meter is inhibited once: every later command and
+    /// check is answered by <see cref="Inhibited"/>, so retries are not counted again.
+    /// </summary>
+    private async Task<ModuleOutcome> InhibitAsync(InhibitCause cause, string reason)
+    {
+        if (memory.State.InhibitReason is not null) return Inhibited();
+        var text = reason.StartsWith(cause.ToString(), StringComparison.Ordinal) ? reason : $"{cause}: {reason}";
+        memory.State.InhibitReason = text;
+        AddAudit($"inhibited: {text}");
+        await memory.WriteStateAsync();
+        logger.LogCritical(VbiTelemetry.MeterInhibitedEvent, "Meter {MeterId} inhibited by the checkpoint protocol ({Cause}): {Reason}", MeterId, cause, text);
+        VbiTelemetry.Inhibits.Add(1, new KeyValuePair<string, object?>("reason", cause.ToString()));
+        await GrainFactory.GetGrain<ISystemGuardGrain>(0).ReportVerificationFailure(MeterId, options.Value.Serial, text);
+        return Inhibited();
+    }
+
+    private static bool Agree(RegistersView package, CheckpointData checkpoint) =>
+        package.Sequence == checkpoint.Sequence && package.AscendingMills == checkpoint.AscendingMills && package.DescendingMills == checkpoint.DescendingMills;
 
     private void AddAudit(string entry)
     {

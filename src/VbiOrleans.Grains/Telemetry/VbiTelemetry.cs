@@ -17,8 +17,12 @@ public static class VbiTelemetry
     public static readonly Counter<long> ModuleTransactions =
         Meter.CreateCounter<long>("vbi.modules.transactions", description: "PSD transactions recorded in the module table");
 
+    /// <summary>Tagged <c>reason</c>: the <see cref="Domain.Checkpoints.InhibitCause"/> name.</summary>
     public static readonly Counter<long> Inhibits =
-        Meter.CreateCounter<long>("vbi.meters.inhibited", description: "Meters inhibited by the checkpoint protocol");
+        Meter.CreateCounter<long>("vbi.meters.inhibited", description: "Meters inhibited by the checkpoint protocol, by reason");
+
+    /// <summary>The alert for an inhibited meter: logged at Critical under this id, which never changes.</summary>
+    public static readonly Microsoft.Extensions.Logging.EventId MeterInhibitedEvent = new(1601, "MeterInhibited");
 
     public static readonly Counter<long> Rollbacks =
         Meter.CreateCounter<long>("vbi.modules.rollbacks", description: "Unreleased transactions rolled back from module memory");

@@ -25,12 +25,20 @@ public sealed record LinkPartnerRequest(string? PartnerId);
 
 public sealed record LicenseMeterRequest(string? LicensingZip);
 
-/// <summary>A meter as its customer sees it: state, licensing ZIP, registers (AR: printed; DR: available).</summary>
+/// <summary>
+/// A meter as its customer sees it: state, licensing ZIP, registers (AR: printed; DR: available). An inhibited meter
+/// shows state <c>Inhibited</c>, the reason, and module memory's last checkpoint (its registers are that checkpoint's,
+/// piece count 0: not known); never anything of a postal row the module does not vouch for.
+/// </summary>
 public sealed record MeterView(string MeterId, string State, string? LicensingZip, string? CertificateSerial, long AscendingMills,
-    long DescendingMills, long PieceCount, long Sequence, string Ascending, string Descending)
+    long DescendingMills, long PieceCount, long Sequence, string Ascending, string Descending, string? InhibitReason = null,
+    CheckpointView? ModuleMemoryCheckpoint = null)
 {
     public static MeterView Of(string meterId, RegistersView r, string? zip, string? serial) => new(meterId, r.State, zip, serial,
         r.AscendingMills, r.DescendingMills, r.PieceCount, r.Sequence, new Mills(r.AscendingMills).ToDollars(), new Mills(r.DescendingMills).ToDollars());
+
+    public static MeterView Of(string meterId, MeterSnapshot s) =>
+        Of(meterId, s.Registers, s.LicensingZip, s.CertificateSerial) with { InhibitReason = s.InhibitReason, ModuleMemoryCheckpoint = s.ModuleMemoryCheckpoint };
 }
 
 /// <summary>The module identity public key clients pin: SubjectPublicKeyInfo (DER, base64), its SHA-256 and PEM.</summary>

@@ -65,17 +65,15 @@ public static class LogEndpoints
             {
                 if (!MeterId.TryParse(meterId, out _)) return Problems.Result(ErrorCode.InvalidMeterId, $"'{meterId}' is not a meter id");
                 var meter = grains.GetGrain<IMeterGrain>(meterId);
-                var before = (await meter.Audit()).PostalCheckpoint?.Sequence ?? -1;
                 var audit = await meter.Reconcile();
-                var after = audit.PostalCheckpoint?.Sequence ?? -1;
                 var memory = audit.ModuleMemory.Count > 0 ? audit.ModuleMemory[^1] : null;
                 var matches = memory is not null && audit.PostalCheckpoint is { } postal && postal.Sequence == memory.Sequence
                     && postal.AscendingMills == memory.AscendingMills && postal.DescendingMills == memory.DescendingMills
                     && audit.Registers is { } r && r.AscendingMills == postal.AscendingMills && r.DescendingMills == postal.DescendingMills;
-                if (after != before)
-                    logs.CreateLogger("VbiOrleans.Audit").LogWarning("Operator {Operator} reconciled meter {MeterId} from the log: sequence {Before} to {After}",
-                        user.Identity?.Name, meterId, before, after);
-                return Results.Ok(new ReconcileResponse(meterId, (int)Math.Max(0, after - before), matches, audit));
+                if (audit.RolledForward > 0)
+                    logs.CreateLogger("VbiOrleans.Audit").LogWarning("Operator {Operator} reconciled meter {MeterId} from the log: {Count} transactions to sequence {After}",
+                        user.Identity?.Name, meterId, audit.RolledForward, audit.PostalCheckpoint?.Sequence);
+                return Results.Ok(new ReconcileResponse(meterId, audit.RolledForward, matches, audit));
             })
             .WithName("ReconcileMeter")
             .WithSummary("Rebuilds a meter's postal row from the transaction log if it is behind module memory or gone; reports whether they now agree.");

@@ -63,7 +63,7 @@ public static class MeterEndpoints
                 var views = new List<MeterView>();
                 foreach (var meterId in customer?.MeterIds ?? [])
                 {
-                    if (await grains.GetGrain<IMeterGrain>(meterId).Snapshot() is { } s) views.Add(MeterView.Of(meterId, s.Registers, s.LicensingZip, s.CertificateSerial));
+                    if (await grains.GetGrain<IMeterGrain>(meterId).Snapshot() is { } s) views.Add(MeterView.Of(meterId, s));
                 }
                 return Results.Ok(views);
             })
@@ -74,7 +74,7 @@ public static class MeterEndpoints
             {
                 if (Owned(user, meterId) is { } refused) return refused.ToResult();
                 var s = await grains.GetGrain<IMeterGrain>(meterId).Snapshot();
-                return s is null ? NotFound(meterId).ToResult() : Results.Ok(MeterView.Of(meterId, s.Registers, s.LicensingZip, s.CertificateSerial));
+                return s is null ? NotFound(meterId).ToResult() : Results.Ok(MeterView.Of(meterId, s));
             })
             .WithName("GetMeter")
             .WithSummary("The meter's state and registers (the balance is the descending register).")

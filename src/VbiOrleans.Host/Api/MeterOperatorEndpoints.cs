@@ -19,10 +19,13 @@ public static class MeterOperatorEndpoints
             {
                 if (!MeterId.TryParse(meterId, out _)) return Problems.Result(ErrorCode.InvalidMeterId, $"'{meterId}' is not a meter id");
                 var audit = await grains.GetGrain<IMeterGrain>(meterId).Audit();
-                return audit.Registers is null ? Problems.Result(ErrorCode.MeterNotFound, $"meter {meterId} does not exist") : Results.Ok(audit);
+                return audit.State is null && audit.ModuleMemory.Count == 0
+                    ? Problems.Result(ErrorCode.MeterNotFound, $"meter {meterId} does not exist")
+                    : Results.Ok(audit);
             })
             .WithName("AuditMeter")
-            .WithSummary("Registers, state, the postal store's checkpoint and module memory's, and any inhibit reason.");
+            .WithSummary("State, registers, the postal store's checkpoint and module memory's, any inhibit reason and module memory's audit records. "
+                + "An inhibited meter shows nothing of its postal row.");
 
         group.MapPost("/meters/{meterId}/recover", async (string meterId, RecoverMeterRequest request, IGrainFactory grains, ClaimsPrincipal user, ILoggerFactory logs) =>
             {
@@ -35,7 +38,8 @@ public static class MeterOperatorEndpoints
                 return result.IsSuccess ? Results.Ok(result.Registers) : Problems.Result(result.Error, result.Message!);
             })
             .WithName("RecoverMeter")
-            .WithSummary("Clears an inhibited meter whose postal row is genuine (package and checkpoint verify and agree).");
+            .WithSummary("Rebuilds the meter's postal row from its transaction log (last logged package and checkpoint, verified against module memory), "
+                + "then clears any inhibit with the reason given. 409 LogCannotBridge, and nothing changed, when the log cannot.");
 
         group.MapGet("/meters/pool", async (IGrainFactory grains) => Results.Ok(await grains.GetGrain<IMeterPoolGrain>(0).Status()))
             .WithName("MeterPool");

@@ -19,7 +19,8 @@ public static class Problems
             or ErrorCode.PostageLimitExceeded or ErrorCode.RefundWindowExpired or ErrorCode.RegistersMismatch => StatusCodes.Status422UnprocessableEntity,
         ErrorCode.MeterNotFound or ErrorCode.IndiciumNotFound => StatusCodes.Status404NotFound,
         ErrorCode.WrongMeterState or ErrorCode.IndiciumKeyExpired or ErrorCode.MeterInhibited or ErrorCode.MeterWithdrawn or ErrorCode.IndiciumAlreadyRefunded
-            or ErrorCode.PackageTampered or ErrorCode.PackageMeterMismatch or ErrorCode.CheckpointMismatch => StatusCodes.Status409Conflict,
+            or ErrorCode.PackageTampered or ErrorCode.PackageMeterMismatch or ErrorCode.CheckpointMismatch or ErrorCode.LogCannotBridge
+            => StatusCodes.Status409Conflict,
         ErrorCode.IdempotencyKeyReused => StatusCodes.Status422UnprocessableEntity,
         ErrorCode.SystemStopped or ErrorCode.MeterPoolEmpty => StatusCodes.Status503ServiceUnavailable,
         ErrorCode.Unauthenticated => StatusCodes.Status401Unauthorized,

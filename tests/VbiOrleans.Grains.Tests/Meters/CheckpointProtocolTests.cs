@@ -12,6 +12,11 @@ public sealed class CheckpointProtocolTests(PostgresClusterFixture fixture)
 {
     private IGrainFactory Grains => fixture.Cluster.Client;
 
+    /// <summary>The postal row's sequence as PostgreSQL holds it, and module memory's latest, without judging the row.</summary>
+    private async Task<(long Postal, long Memory)> StuckAsync(string meterId) =>
+        ((await new MeterRows(fixture).ReadAsync(meterId)).Checkpoint!.Sequence,
+            (await Grains.GetGrain<VbiOrleans.Abstractions.Modules.IModuleSessionGrain>(meterId).Memory())[^1].Sequence);
+
     private static async Task Reload(IMeterGrain meter)
     {
         // Make the next command read the row back from PostgreSQL, as a restarted silo would.
@@ -44,14 +49,14 @@ public sealed class CheckpointProtocolTests(PostgresClusterFixture fixture)
         Assert.NotNull(failure);
 
         // Module memory holds the unreleased print; neither the log nor the postal store does.
-        var stuck = await s.Meter.Audit();
-        Assert.Equal(stuck.PostalCheckpoint!.Sequence + 1, stuck.ModuleMemory[^1].Sequence);
+        var stuck = await StuckAsync(s.MeterId);
+        Assert.Equal(stuck.Postal + 1, stuck.Memory);
 
         // The next command recovers: the unreleased transaction is rolled back (and that is logged), then it proceeds.
         var next = Ok(await s.PrintAsync(300));
         Assert.Equal(400, next.Registers!.AscendingMills);
         Assert.Equal(2, next.Registers.PieceCount);
-        Assert.Equal(stuck.ModuleMemory[^1].Sequence, next.Registers.Sequence);
+        Assert.Equal(stuck.Memory, next.Registers.Sequence);
 
         var audit = await s.Meter.Audit();
         Assert.Equal(audit.PostalCheckpoint!.Sequence, audit.ModuleMemory[^1].Sequence);
@@ -74,14 +79,14 @@ public sealed class CheckpointProtocolTests(PostgresClusterFixture fixture)
         {
             await PostalDatabase.HealPostalWritesOfAsync(s.MeterId);
         }
-        var stuck = await s.Meter.Audit();
-        Assert.Equal(stuck.PostalCheckpoint!.Sequence + 1, stuck.ModuleMemory[^1].Sequence);
+        var stuck = await StuckAsync(s.MeterId);
+        Assert.Equal(stuck.Postal + 1, stuck.Memory);
 
         // The print is in the log: the retry rolls the row forward and gets the print's own result back, once.
         var retried = Ok(await s.PrintAsync(200, key));
         Assert.Equal(300, retried.Registers!.AscendingMills);
         Assert.Equal(2, retried.Registers.PieceCount);
-        Assert.Equal(stuck.ModuleMemory[^1].Sequence, retried.Indicium!.Sequence);
+        Assert.Equal(stuck.Memory, retried.Indicium!.Sequence);
         var again = Ok(await s.PrintAsync(200, key));
         Assert.Equal(retried.Indicium.Signature, again.Indicium!.Signature);
 
@@ -184,20 +189,61 @@ public sealed class CheckpointProtocolTests(PostgresClusterFixture fixture)
     }
 
     [Fact]
-    public async Task An_operator_recovery_clears_an_inhibited_meter_whose_row_is_genuine()
+    public async Task An_operator_recovery_rebuilds_a_swapped_row_from_the_log_with_its_exact_registers_and_refuses_when_the_log_cannot()
     {
         var a = await new MeterScenario(Grains).OperationalAsync(fundMills: 10_000);
         var b = await new MeterScenario(Grains).OperationalAsync(fundMills: 10_000);
-        var rowA = await PostalDatabase.ReadMeterRowAsync(a.MeterId);
+        var printed = Ok(await a.PrintAsync(123));
+        var before = await a.Meter.Audit();
         await PostalDatabase.WriteMeterRowAsync(a.MeterId, await PostalDatabase.ReadMeterRowAsync(b.MeterId));
         await Reload(a.Meter);
-        Assert.Equal(ErrorCode.MeterInhibited, (await a.PrintAsync(100)).Error);
 
-        // Recovery refuses while the row is another meter's; after the row is put back, it succeeds.
-        Assert.False((await a.Meter.Recover("alice", "investigating")).IsSuccess);
-        await PostalDatabase.WriteMeterRowAsync(a.MeterId, rowA);
-        await Reload(a.Meter);
-        Ok(await a.Meter.Recover("alice", "row restored from backup after investigation"));
+        // The alert's metric, by reason: once for the meter, however often it is asked again.
+        var inhibits = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument is { Name: "vbi.meters.inhibited", Meter.Name: "VbiOrleans" }) l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+                if (tag.Key == "reason" && tag.Value is "CheckpointOfAnotherMeter") inhibits.Enqueue($"{tag.Value} {value}");
+        });
+        listener.Start();
+        Assert.Equal(ErrorCode.MeterInhibited, (await a.PrintAsync(100)).Error);
+        Assert.Equal(ErrorCode.MeterInhibited, (await a.PrintAsync(100)).Error);
+        Assert.True((await a.Meter.Snapshot())!.IsInhibited);
+        Assert.Equal(["CheckpointOfAnotherMeter 1"], inhibits);
+        var inhibited = await a.Meter.Audit();
+        Assert.Equal("Inhibited", inhibited.State);
+        Assert.Null(inhibited.Registers);
+        Assert.Null(inhibited.LicensingZip);
+        Assert.StartsWith("CheckpointOfAnotherMeter", inhibited.InhibitReason);
+
+        var recovered = Ok(await a.Meter.Recover("alice", "postal row swapped; rebuilt from the log"));
+        Assert.Equal(printed.Registers, recovered.Registers);
+        var after = await a.Meter.Audit();
+        Assert.Equal(before.Registers, after.Registers);
+        Assert.Equal(before.LicensingZip, after.LicensingZip);
+        Assert.Equal(before.CertificateSerial, after.CertificateSerial);
+        Assert.Null(after.InhibitReason);
+        Assert.Contains(after.ModuleAudit, e => e.Contains("recovered from the log") && e.Contains("alice"));
+        // The refunds and keys come back too: the print's key answers its own result, the print refunds once.
+        Ok(await a.Meter.Execute(Key(), new RefundCommand(printed.Indicium!.IndiciumId)));
+        Assert.Equal(ErrorCode.IndiciumAlreadyRefunded, (await a.Meter.Execute(Key(), new RefundCommand(printed.Indicium.IndiciumId))).Error);
         Ok(await a.PrintAsync(100));
+
+        // A meter whose log is gone cannot be rebuilt: refused by name, and nothing changes.
+        var c = await new MeterScenario(Grains).OperationalAsync(fundMills: 10_000);
+        await PostalDatabase.WriteMeterRowAsync(c.MeterId, await PostalDatabase.ReadMeterRowAsync(b.MeterId));
+        await Reload(c.Meter);
+        Assert.Equal(ErrorCode.MeterInhibited, (await c.PrintAsync(100)).Error);
+        Assert.True(await LogDatabase.ForgetAsync(c.MeterId) > 0);
+        var rowBefore = await PostalDatabase.ReadMeterRowAsync(c.MeterId);
+        var refused = await c.Meter.Recover("alice", "try");
+        Assert.Equal(ErrorCode.LogCannotBridge, refused.Error);
+        Assert.Equal(rowBefore, await PostalDatabase.ReadMeterRowAsync(c.MeterId));
+        Assert.Equal("Inhibited", (await c.Meter.Audit()).State);
     }
 }

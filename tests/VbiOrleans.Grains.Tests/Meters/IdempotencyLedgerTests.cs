@@ -46,29 +46,6 @@ public sealed class IdempotencyLedgerTests
         });
 
     [Fact]
-    public void Second_format_entries_convert_to_the_same_keys_sequences_and_times() =>
-        Gen.Select(Gen.String[1, 40], Gen.Long[0, (1L << 48) - 1], Gen.Int[0, 1_000_000]).Array[0, 64].Sample(entries =>
-        {
-            var version2 = new byte[entries.Length * 32];
-            for (var i = 0; i < entries.Length; i++)
-            {
-                var (key, sequence, seconds) = entries[i];
-                var span = version2.AsSpan(i * 32);
-                // The second format: 64-bit SHA-256 prefix of the key, of the result, the sequence, UTC ticks.
-                System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(span,
-                    System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key))));
-                System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(span[8..], 0xDEADBEEF);
-                System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(span[16..], sequence);
-                System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(span[24..], T0.AddSeconds(seconds).UtcTicks);
-            }
-            var ledger = IdempotencyLedger.FromVersion2(version2);
-            Assert.Equal(entries.Length, IdempotencyLedger.Count(ledger));
-            foreach (var (key, sequence, seconds) in entries)
-                Assert.Contains(new IdempotencyLedger.Entry(IdempotencyLedger.KeyHashOf(key), sequence, T0.AddSeconds(seconds)),
-                    IdempotencyLedger.Find(ledger, IdempotencyLedger.KeyHashOf(key)));
-        });
-
-    [Fact]
     public void A_sequence_beyond_48_bits_is_refused_rather_than_cut() =>
         Assert.Throws<ArgumentOutOfRangeException>(() => IdempotencyLedger.Append([], new IdempotencyLedger.Entry(1, 1L << 48, T0), 64));
 

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using VbiOrleans.Abstractions.Meters;
 using VbiOrleans.Grains.Meters;
 using VbiOrleans.Grains.Tests.Fixtures;
@@ -9,8 +8,7 @@ namespace VbiOrleans.Grains.Tests.Meters;
 
 /// <summary>
 /// I4 with the results outside the meter's row: the row keeps every key compactly, and a retry is answered from its
-/// transaction's log record, in PostgreSQL. Rows of the earlier formats, which kept results (and the certificate) in
-/// the row, are upgraded and keep answering.
+/// transaction's log record, in PostgreSQL.
 /// </summary>
 [Collection(PostgresClusterCollection.Name)]
 public sealed class IdempotencyLogTests(PostgresClusterFixture fixture)
@@ -33,8 +31,6 @@ public sealed class IdempotencyLogTests(PostgresClusterFixture fixture)
 
         // The row holds no result, only the key's compact entry: the answer must come from the log.
         var row = await _rows.ReadAsync(s.MeterId);
-        Assert.Empty(row.Idempotency);
-        Assert.Empty(row.IdempotencyKeys);
         Assert.Single(IdempotencyLedger.Find(row.Keys, IdempotencyLedger.KeyHashOf(key)));
 
         foreach (var reload in new[] { false, true })
@@ -78,81 +74,12 @@ public sealed class IdempotencyLogTests(PostgresClusterFixture fixture)
     }
 
     [Fact]
-    public async Task A_row_in_the_first_format_is_upgraded_and_still_answers_its_keys_finds_and_refunds_its_indicia()
+    public async Task A_meter_whose_certificate_row_is_gone_serves_its_certificate_from_its_provision_record_in_the_log()
     {
         var s = await new MeterScenario(Grains).OperationalAsync(fundMills: 50_000);
-        var prints = await PrintWithKeysAsync(s, 12);
-
-        // The row as the first format wrote it: every key with its full result (field 4), the issued ledger in
-        // 33-byte entries (field 5), none of the compact fields.
-        var current = await _rows.ReadAsync(s.MeterId);
-        var firstFormat = current.Copy();
-        firstFormat.Idempotency = [.. prints.Select(p => new IdempotencyEntry(p.Key, p.Command.Fingerprint(), _rows.Serializer.SerializeToArray(p.Result), DateTimeOffset.UtcNow))];
-        firstFormat.IssuedVersion1 = [.. prints.SelectMany(p => Version1Entry(p.Result.Indicium!))];
-        firstFormat.IdempotencyKeys = [];
-        firstFormat.Keys = [];
-        firstFormat.Issued = [];
-        await _rows.WriteAsync(s.MeterId, firstFormat);
-        await MeterRows.Reload(s.Meter);
-
-        var oldest = prints[0];
-        byte[] oldestBytes = [.. oldest.Result.Indicium!.Data, .. oldest.Result.Indicium.Signature];
-        Assert.Equal(oldest.Result.Indicium.IndiciumId, (await s.Meter.FindIndicium(oldestBytes)).Record!.IndiciumId);
-        Assert.Equal(oldest.Result.Indicium.Signature, Ok(await s.Meter.Execute(oldest.Key, oldest.Command)).Indicium!.Signature);
-
-        // A new command writes the upgraded row; the oldest key's result is then read from the log.
-        Ok(await s.PrintAsync(100));
-        var upgraded = await _rows.ReadAsync(s.MeterId);
-        Assert.Empty(upgraded.IssuedVersion1);
-        Assert.Empty(upgraded.Issued);
-        Assert.Equal(0, RefundLedger.Count(upgraded.Refunds));
-        Assert.True(IdempotencyLedger.Count(upgraded.Keys) >= prints.Count + 1);
-        Assert.Empty(upgraded.Idempotency);
-        await MeterRows.Reload(s.Meter);
-        Assert.Equal(oldest.Result.Indicium.Signature, Ok(await s.Meter.Execute(oldest.Key, oldest.Command)).Indicium!.Signature);
-        Assert.Equal(ErrorCode.IdempotencyKeyReused, (await s.PrintAsync(999, oldest.Key)).Error);
-
-        Ok(await s.Meter.Execute(Key(), new RefundCommand(oldest.Result.Indicium.IndiciumId)));
-        Assert.True((await s.Meter.FindIndicium(oldestBytes)).Record!.Refunded);
-        Assert.Equal(ErrorCode.IndiciumAlreadyRefunded, (await s.Meter.Execute(Key(), new RefundCommand(oldest.Result.Indicium.IndiciumId))).Error);
-
-        var audit = await s.Meter.Audit();
-        Assert.Equal(prints.Sum(p => p.Command.Request.PostageMills) + 100 - oldest.Command.Request.PostageMills, audit.Registers!.AscendingMills);
-        Assert.Equal(prints.Count + 1, audit.Registers.PieceCount);
-    }
-
-    [Fact]
-    public async Task A_row_of_the_second_format_is_upgraded_keeps_answering_its_keys_and_serves_its_certificate_from_its_grain_or_the_log()
-    {
-        var s = await new MeterScenario(Grains).OperationalAsync(fundMills: 50_000);
-        var prints = await PrintWithKeysAsync(s, 8);
         var certificate = (await s.Meter.Certificate())!;
+        var serial = (await _rows.ReadAsync(s.MeterId)).CertificateSerial!;
 
-        // The row as the second format wrote it: 32-byte key entries (field 8), the newest four results (field 4) and
-        // the certificate (field 2), none of the current key ledger.
-        var secondFormat = (await _rows.ReadAsync(s.MeterId)).Copy();
-        secondFormat.IdempotencyKeys = [.. prints.SelectMany(p => Version2Entry(p.Key, p.Result.Registers!.Sequence))];
-        secondFormat.Idempotency = [.. prints.TakeLast(4).Select(p => new IdempotencyEntry(p.Key, p.Command.Fingerprint(), _rows.Serializer.SerializeToArray(p.Result), DateTimeOffset.UtcNow))];
-        secondFormat.Keys = [];
-        secondFormat.Certificate = certificate;
-        await _rows.WriteAsync(s.MeterId, secondFormat);
-        await MeterRows.Reload(s.Meter);
-
-        foreach (var (key, command, result) in new[] { prints[0], prints[^1] })
-        {
-            Assert.Equal(result.Indicium!.Signature, Ok(await s.Meter.Execute(key, command)).Indicium!.Signature);
-            Assert.Equal(ErrorCode.IdempotencyKeyReused, (await s.PrintAsync(999, key)).Error);
-        }
-        Ok(await s.PrintAsync(100));
-        var upgraded = await _rows.ReadAsync(s.MeterId);
-        Assert.Empty(upgraded.IdempotencyKeys);
-        Assert.Empty(upgraded.Idempotency);
-        Assert.Null(upgraded.Certificate);
-        Assert.Equal(prints.Count + 1, IdempotencyLedger.Count(upgraded.Keys));
-        Assert.Equal(certificate, await s.Meter.Certificate());
-
-        // A postal store without the certificate's own row: the meter takes it from its provision record in the log.
-        var serial = upgraded.CertificateSerial!;
         await PostalDatabase.DeleteCertificateRowAsync(serial);
         var published = Grains.GetGrain<IMeterCertificateGrain>(serial);
         await published.Cast<Orleans.Core.Internal.IGrainManagementExtension>().DeactivateOnIdle();
@@ -160,9 +87,6 @@ public sealed class IdempotencyLogTests(PostgresClusterFixture fixture)
         Assert.Null(await published.Get());
         Assert.Equal(certificate, await s.Meter.Certificate());
         Assert.Equal(certificate, (await published.Get())!.Certificate);
-
-        var audit = await s.Meter.Audit();
-        Assert.Equal(prints.Sum(p => p.Command.Request.PostageMills) + 100, audit.Registers!.AscendingMills);
     }
 
     /// <summary>Prints <paramref name="count"/> times (postage 100, 101, ...), each under a key of its own.</summary>
@@ -176,27 +100,5 @@ public sealed class IdempotencyLogTests(PostgresClusterFixture fixture)
             prints.Add((key, command, Ok(await s.Meter.Execute(key, command))));
         }
         return prints;
-    }
-
-    /// <summary>A key-ledger entry as the second format packed it: 64-bit hashes of key and result, sequence, UTC ticks (32 bytes).</summary>
-    private static byte[] Version2Entry(string key, long sequence)
-    {
-        var entry = new byte[32];
-        BinaryPrimitives.WriteUInt64LittleEndian(entry, BinaryPrimitives.ReadUInt64BigEndian(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key))));
-        BinaryPrimitives.WriteUInt64LittleEndian(entry.AsSpan(8), 0x5EC0DF0A);
-        BinaryPrimitives.WriteInt64LittleEndian(entry.AsSpan(16), sequence);
-        BinaryPrimitives.WriteInt64LittleEndian(entry.AsSpan(24), DateTimeOffset.UtcNow.UtcTicks);
-        return entry;
-    }
-
-    /// <summary>An issued-ledger entry as the first format packed it: sequence, postage, UTC ticks, refunded, digest (33 bytes).</summary>
-    private static byte[] Version1Entry(IssuedIndicium indicium)
-    {
-        var entry = new byte[33];
-        BinaryPrimitives.WriteInt64LittleEndian(entry, indicium.Sequence);
-        BinaryPrimitives.WriteInt64LittleEndian(entry.AsSpan(8), indicium.PostageMills);
-        BinaryPrimitives.WriteInt64LittleEndian(entry.AsSpan(16), indicium.PrintedAt.UtcTicks);
-        BinaryPrimitives.WriteUInt64LittleEndian(entry.AsSpan(25), IssuedLedger.DigestOf([.. indicium.Data, .. indicium.Signature]));
-        return entry;
     }
 }

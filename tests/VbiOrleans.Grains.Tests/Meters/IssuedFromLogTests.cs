@@ -8,8 +8,7 @@ namespace VbiOrleans.Grains.Tests.Meters;
 
 /// <summary>
 /// What a meter issued is answered by the transaction log (PostgreSQL), not by the meter's row: the row does not grow
-/// with prints, a print far behind the newest is still refunded once and found by its bytes, and a row of the earlier
-/// format, which listed every issued indicium, keeps its refunds when it is upgraded.
+/// with prints, and a print far behind the newest is still refunded once and found by its bytes.
 /// </summary>
 [Collection(PostgresClusterCollection.Name)]
 public sealed class IssuedFromLogTests(PostgresClusterFixture fixture)
@@ -61,33 +60,5 @@ public sealed class IssuedFromLogTests(PostgresClusterFixture fixture)
         await MeterRows.Reload(s.Meter);
         Assert.True((await s.Meter.FindIndicium(Bytes(first))).Record!.Refunded);
         Assert.Equal(refunded.Registers, (await s.Meter.Audit()).Registers);
-    }
-
-    [Fact]
-    public async Task A_row_that_listed_its_issued_indicia_keeps_its_refunds_when_upgraded()
-    {
-        var s = await new MeterScenario(Grains).OperationalAsync(fundMills: 50_000);
-        var prints = new List<IssuedIndicium>();
-        for (var i = 0; i < 5; i++) prints.Add(Ok(await s.PrintAsync(200 + i)).Indicium!);
-        Ok(await s.Meter.Execute(Key(), new RefundCommand(prints[1].IndiciumId)));
-
-        // The row as the second format wrote it: every issued indicium in the issued ledger, refunds flagged there.
-        var current = await _rows.ReadAsync(s.MeterId);
-        var earlier = current.Copy();
-        earlier.Refunds = [];
-        earlier.Issued = [];
-        foreach (var p in prints)
-            earlier.Issued = IssuedLedger.Append(earlier.Issued, new IssuedLedger.Entry(p.Sequence, p.PostageMills, p.PrintedAt, p == prints[1],
-                IssuedLedger.DigestOf(Bytes(p))));
-        await _rows.WriteAsync(s.MeterId, earlier);
-        await MeterRows.Reload(s.Meter);
-
-        Assert.Equal(ErrorCode.IndiciumAlreadyRefunded, (await s.Meter.Execute(Key(), new RefundCommand(prints[1].IndiciumId))).Error);
-        Ok(await s.Meter.Execute(Key(), new RefundCommand(prints[3].IndiciumId)));
-        var upgraded = await _rows.ReadAsync(s.MeterId);
-        Assert.Empty(upgraded.Issued);
-        Assert.Equal(2, RefundLedger.Count(upgraded.Refunds));
-        Assert.True(RefundLedger.Contains(upgraded.Refunds, prints[1].Sequence));
-        Assert.True(RefundLedger.Contains(upgraded.Refunds, prints[3].Sequence));
     }
 }

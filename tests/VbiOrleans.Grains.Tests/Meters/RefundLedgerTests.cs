@@ -32,20 +32,4 @@ public sealed class RefundLedgerTests
         Assert.Throws<ArgumentOutOfRangeException>(() => RefundLedger.Append([], -1, T0));
         Assert.Throws<ArgumentOutOfRangeException>(() => RefundLedger.Append([], 1, DateTimeOffset.UnixEpoch.AddMilliseconds(-1)));
     }
-
-    [Fact]
-    public void An_issued_ledger_of_the_earlier_format_keeps_its_refunded_entries_with_their_print_times()
-    {
-        var issued = Array.Empty<byte>();
-        for (long s = 1; s <= 6; s++) issued = IssuedLedger.Append(issued, new IssuedLedger.Entry(s, 100 * s, T0.AddHours(s), s is 2 or 5, (ulong)s));
-
-        var refunds = RefundLedger.FromIssued(issued);
-        Assert.Equal(2, RefundLedger.Count(refunds));
-        Assert.True(RefundLedger.Contains(refunds, 2));
-        Assert.True(RefundLedger.Contains(refunds, 5));
-        Assert.False(RefundLedger.Contains(refunds, 3));
-        // Kept until its print leaves the window: the print of sequence 2 was at T0 + 2 h.
-        Assert.True(RefundLedger.Contains(RefundLedger.Prune(refunds, T0.AddHours(2)), 2));
-        Assert.False(RefundLedger.Contains(RefundLedger.Prune(refunds, T0.AddHours(2).AddMilliseconds(1)), 2));
-    }
 }

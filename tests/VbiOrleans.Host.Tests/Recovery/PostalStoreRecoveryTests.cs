@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 using VbiOrleans.Abstractions.Meters;
+using VbiOrleans.Abstractions.Modules;
 using VbiOrleans.Admin;
+using VbiOrleans.Testing;
 using ErrorCode = VbiOrleans.Domain.Errors.ErrorCode;
 using Xunit.Abstractions;
 
@@ -126,14 +128,20 @@ public sealed partial class PostalStoreRecoveryTests(ITestOutputHelper output)
         await cluster.PostalAsync("BEGIN; DELETE FROM OrleansStorage; INSERT INTO OrleansStorage SELECT * FROM vbi_test_snapshot; COMMIT;");
         await cluster.StartAsync();
 
-        // The restore took: every postal row is the snapshot's, behind module memory.
+        // The restore took: every postal row is the snapshot's (read from PostgreSQL: any use of a row, a read included,
+        // has the module judge it and roll it forward), behind module memory.
+        var asSnapshot = await LocalServices.ScalarAsync<long>(cluster.PostalDatabase, $"""
+            SELECT count(*) FROM OrleansStorage o JOIN vbi_test_snapshot s
+              ON s.GrainTypeString = o.GrainTypeString AND s.GrainIdExtensionString = o.GrainIdExtensionString AND s.PayloadBinary = o.PayloadBinary
+            WHERE o.GrainTypeString = 'meter' AND o.GrainIdExtensionString IN ({string.Join(", ", workload.Meters.Select(m => $"'{m.Id}'"))})
+            """);
+        Assert.Equal(meters, asSnapshot);
         var restored = 0;
         foreach (var m in workload.Meters)
         {
-            var audit = await cluster.Grains.GetGrain<IMeterGrain>(m.Id).Audit();
-            Assert.True(audit.PostalCheckpoint!.Sequence == stale[m.Id].Sequence && audit.ModuleMemory[^1].Sequence == latest[m.Id].Sequence,
-                $"meter {m.Id}: postal at {audit.PostalCheckpoint.Sequence}, module memory at {audit.ModuleMemory[^1].Sequence}; " +
-                $"expected the snapshot's {stale[m.Id].Sequence} and the latest {latest[m.Id].Sequence}");
+            var memory = await cluster.Grains.GetGrain<IModuleSessionGrain>(m.Id).Memory();
+            Assert.True(memory[^1].Sequence == latest[m.Id].Sequence && stale[m.Id].Sequence < latest[m.Id].Sequence,
+                $"meter {m.Id}: module memory at {memory[^1].Sequence}; expected the latest {latest[m.Id].Sequence}, after the snapshot's {stale[m.Id].Sequence}");
             restored++;
         }
 
