@@ -149,6 +149,7 @@ public sealed class MeterGrain(
             null, (command as LicenseCommand)?.Zip, null, null, null)
         {
             RefundedIndicium = refunded is null ? null : [.. refunded.Data, .. refunded.Signature],
+            Command = command,
         };
 
         // Step 7: the log, then the postal store, durably. If either fails the result never leaves; the next command

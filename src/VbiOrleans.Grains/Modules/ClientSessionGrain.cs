@@ -178,7 +178,7 @@ public sealed class ClientSessionGrain(
         }
     }
 
-    public async Task<ClientTransactionResult> Transact(byte[] signedRequest)
+    public async Task<ClientTransactionResult> Transact(byte[] signedRequest, string initiatedBy)
     {
         var decoded = SignedRequest.Decode(signedRequest);
         if (!decoded.IsSuccess || decoded.Value.MeterId != MeterId)
@@ -217,7 +217,7 @@ public sealed class ClientSessionGrain(
 
         // Ok or RegisterMismatch: the meter decides. A retry of a transaction that executed before its answer was lost
         // (registers moved since) gets its stored result from the meter's idempotency store, before the register check.
-        var result = await Meter.Execute(request.IdempotencyKey, ToCommand(request.Transaction),
+        var result = await Meter.Execute(request.IdempotencyKey, ToCommand(request.Transaction) with { InitiatedBy = initiatedBy },
             new ExpectedRegisters(request.AscendingMills, request.DescendingMills));
         var answer = result.IsSuccess && result.Indicium is { } indicium
             ? TransactionPayload.ForIndicium(indicium.IndiciumId, [.. indicium.Data, .. indicium.Signature])

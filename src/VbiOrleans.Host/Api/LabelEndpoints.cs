@@ -68,7 +68,10 @@ public static class LabelEndpoints
         if (!label.IsSuccess) return Problems.Result(label.Error);
 
         var result = await grains.GetGrain<IMeterGrain>(meterId).Execute(key,
-            new PrintCommand(new PrintRequest(request.PostageMills.Value, request.DestinationZip, request.MailClass, request.ItemKind ?? "postage")),
+            new PrintCommand(new PrintRequest(request.PostageMills.Value, request.DestinationZip, request.MailClass, request.ItemKind ?? "postage"))
+            {
+                InitiatedBy = "operator:" + context.User.Identity?.Name,
+            },
             request.Expected);
         if (!result.IsSuccess) return Problems.Result(result.Error, result.Message!);
         var indicium = result.Indicium!;

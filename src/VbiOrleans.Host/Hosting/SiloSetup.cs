@@ -6,6 +6,7 @@ using Orleans.Runtime.Hosting;
 using Orleans.Dashboard;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using VbiOrleans.Abstractions;
+using VbiOrleans.Grains.Log.Feed;
 using VbiOrleans.Grains.Modules;
 using VbiOrleans.Hsm;
 using VbiOrleans.Host.Configuration;
@@ -56,6 +57,9 @@ public static class SiloSetup
         // The log sealer runs on its own timer from the first silo on; its reminder revives it if that silo dies.
         silo.AddStartupTask(async (services, _) =>
             await services.GetRequiredService<IGrainFactory>().GetGrain<VbiOrleans.Abstractions.Log.ILogSealerGrain>(0).Status());
+        // Each log feed consumer's reader, likewise: started by the first silo, revived by its reminder.
+        silo.AddStartupTask(async (services, _) =>
+            await services.GetRequiredService<IGrainFactory>().GetGrain<VbiOrleans.Abstractions.Log.ILogFeedDirectoryGrain>(0).Status());
         // Trace context crosses grain calls only when traces are exported: the filters run on every call.
         if (options.Telemetry.Exporter != TelemetryExporter.None) silo.AddActivityPropagation();
         silo.AddDashboard(o => o.HideTrace = true);
@@ -77,6 +81,10 @@ public static class SiloSetup
         silo.Services.AddOptions<VbiOrleans.Grains.Log.LogOptions>().BindConfiguration(VbiOrleans.Grains.Log.LogOptions.Section);
         silo.Services.TryAddSingleton<VbiOrleans.Grains.Log.ILogStore, VbiOrleans.Grains.Log.MemoryLogStore>();
         silo.Services.TryAddSingleton<VbiOrleans.Grains.Log.TransactionLog>();
+        // What follows from the log downstream: each consumer reads it through the log feed (docs/transaction-log.md).
+        silo.Services.AddLogFeed();
+        silo.Services.AddLogFeedConsumer<HistoryProjection>();
+        silo.Services.AddLogFeedConsumer<WebhookFeed>();
     }
 
     /// <summary>
