@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
 using VbiOrleans.Abstractions.Customers;
-using VbiOrleans.Grains.Partners;
 using VbiOrleans.Host.Configuration;
 using VbiOrleans.Host.Security;
 
@@ -18,7 +17,6 @@ public static class ApiSetup
     public static void AddVbiApi(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.Section);
-        services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.Section);
         services.AddVbiApiAuthentication();
         var limits = configuration.GetSection(ApiOptions.Section).Get<ApiOptions>()?.RateLimit ?? new RateLimitSettings();
         services.AddRateLimiter(o =>
