@@ -219,6 +219,7 @@ public sealed class ClientSessionGrain(
         // (registers moved since) gets its stored result from the meter's idempotency store, before the register check.
         var result = await Meter.Execute(request.IdempotencyKey, ToCommand(request.Transaction) with { InitiatedBy = initiatedBy },
             new ExpectedRegisters(request.AscendingMills, request.DescendingMills));
+        Faults.FaultPoints.Reached(Faults.FaultPoints.MeterAnswered);
         var answer = result.IsSuccess && result.Indicium is { } indicium
             ? TransactionPayload.ForIndicium(indicium.IndiciumId, [.. indicium.Data, .. indicium.Signature])
             : [];
@@ -227,6 +228,7 @@ public sealed class ClientSessionGrain(
             Options.SessionIdleTimeout, Options.SessionMaxLifetime);
         state.State.Session = reply.Session;
         await state.WriteStateAsync();
+        Faults.FaultPoints.Reached(Faults.FaultPoints.SessionAnswered);
         return new ClientTransactionResult(ErrorCode.None, null, reply.Response, answer, result.Error, result.Message, after.Registers,
             result.Indicium, result.IsSuccess ? result.AmountMills : request.Transaction.AmountMills, Retry: false);
     }

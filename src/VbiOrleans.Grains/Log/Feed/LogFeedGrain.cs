@@ -54,7 +54,12 @@ public sealed class LogFeedGrain(
 
     public Task ReceiveReminder(string reminderName, TickStatus status) => Task.CompletedTask; // activation is the point
 
-    public Task<LogFeedStatus> Status() => Task.FromResult(CurrentStatus());
+    /// <summary>The status with the log's head as it is now, so a caller can wait for the records committed before it asked.</summary>
+    public async Task<LogFeedStatus> Status()
+    {
+        if (_consumer is not null) _head = Math.Max(_head, await log.Store.HeadAsync());
+        return CurrentStatus();
+    }
 
     public async Task<LogFeedStatus> Rewind()
     {
