@@ -57,9 +57,11 @@ public static class SiloSetup
         // The log sealer runs on its own timer from the first silo on; its reminder revives it if that silo dies.
         silo.AddStartupTask(async (services, _) =>
             await services.GetRequiredService<IGrainFactory>().GetGrain<VbiOrleans.Abstractions.Log.ILogSealerGrain>(0).Status());
-        // Each log feed consumer's reader, likewise: started by the first silo, revived by its reminder.
+        // Each log feed consumer's reader, likewise: started by the first silo, revived by its reminder, and sooner by
+        // every silo's keeper when its silo dies.
         silo.AddStartupTask(async (services, _) =>
             await services.GetRequiredService<IGrainFactory>().GetGrain<VbiOrleans.Abstractions.Log.ILogFeedDirectoryGrain>(0).Status());
+        silo.Services.AddHostedService<LogFeedKeeper>();
         // Trace context crosses grain calls only when traces are exported: the filters run on every call.
         if (options.Telemetry.Exporter != TelemetryExporter.None) silo.AddActivityPropagation();
         silo.AddDashboard(o => o.HideTrace = true);

@@ -14,6 +14,9 @@ public sealed class LogFeedOptions
     /// </summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>How often each silo makes sure every consumer's reader runs (a reader whose silo died comes back within this).</summary>
+    public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>At most this many batches in a row before the reader yields to other calls (its status, a rewind).</summary>
     public int MaxBatchesPerPoll { get; set; } = 16;
 
@@ -38,6 +41,7 @@ public sealed class LogFeedOptions
     {
         if (BatchSize is < 1 or > 10_000) throw new InvalidOperationException($"{Section}:BatchSize is 1 to 10000");
         if (PollInterval <= TimeSpan.Zero || PollInterval > TimeSpan.FromSeconds(10)) throw new InvalidOperationException($"{Section}:PollInterval is over 0 and at most 10 s");
+        if (KeepAliveInterval < TimeSpan.FromMilliseconds(100)) throw new InvalidOperationException($"{Section}:KeepAliveInterval is at least 100 ms");
         if (MaxBatchesPerPoll < 1) throw new InvalidOperationException($"{Section}:MaxBatchesPerPoll is at least 1");
         if (ApplyTimeout <= TimeSpan.Zero) throw new InvalidOperationException($"{Section}:ApplyTimeout is over 0");
         if (RetryBaseDelay <= TimeSpan.Zero || RetryMaxDelay < RetryBaseDelay)

@@ -1,0 +1,83 @@
+using VbiOrleans.Client;
+using VbiOrleans.Grains.Faults;
+using VbiOrleans.Host.Tests.Durability;
+using VbiOrleans.Testing;
+using Xunit.Abstractions;
+
+namespace VbiOrleans.Host.Tests.Feed;
+
+/// <summary>
+/// Downstream of the log, whatever crashes: the customer history and the partners' webhooks follow the log through
+/// the log feed, so a host SIGKILLed at any step of the print path after the module's commit, or a silo killed in a
+/// storm of retried signed prints and refunds, leaves every logged transaction once in the history and once at the
+/// partner. (Before the feed, a retry answered from the stored response skipped both.)
+/// </summary>
+[Collection(DurabilityCollection.Name)]
+[Trait("Services", "PostgreSQL+Azurite+SoftHSM2")]
+public sealed class LogFeedCrashTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task A_host_killed_at_each_step_after_the_module_commit_leaves_every_logged_transaction_once_downstream()
+    {
+        var world = await FeedWorld.CreateAsync("vbi_feed_kill");
+        await using var receiver = world.Receiver;
+        var armed = Path.Combine(Path.GetTempPath(), $"vbi-kill-{Guid.NewGuid():N}");
+        var httpPort = FreePorts.Next();
+        HostProcess? host = await FeedWorld.StartAsync(httpPort, world.Environment(FaultPoints.Steps[0], armed));
+        try
+        {
+            await world.CreatePartnerAsync(host.BaseAddress);
+            var shopper = await world.NewShopperAsync(host.BaseAddress, 1_000_000);
+            var printed = new List<string>();
+            for (var i = 0; i < FaultPoints.Steps.Count; i++)
+            {
+                var step = FaultPoints.Steps[i];
+                printed.Add((await shopper.Session.PrintAsync(new PrintOrder(400 + i, "94103", "FIRST-CLASS"))).IndiciumId!);
+
+                // The print that crashes the host at this step: the client sees no answer.
+                await File.WriteAllTextAsync(armed, step);
+                var key = VbiClient.NewIdempotencyKey();
+                var order = new PrintOrder(700 + i, "60601", "FIRST-CLASS");
+                var lost = await Assert.ThrowsAsync<VbiApiException>(() => shopper.Session.PrintAsync(order, null, key));
+                Assert.True(lost.IsTransportFailure || lost.Status >= 500, $"at {step} the print was answered {lost.Status} {lost.Code}");
+                await host.WaitForExitAsync(TimeSpan.FromSeconds(30));
+                Assert.True(host.HasExited, $"the host did not die at {step}");
+                Assert.False(File.Exists(armed), $"the fault point {step} was not reached");
+                await host.DisposeAsync();
+                host = null;
+
+                // A new host on the same databases (armed at the next step); the client retries with the same key.
+                var next = i + 1 < FaultPoints.Steps.Count ? FaultPoints.Steps[i + 1] : null;
+                host = await FeedWorld.StartAsync(httpPort, world.Environment(next, next is null ? null : armed));
+                var retried = await shopper.Session.PrintAsync(order, null, key);
+                printed.Add(retried.IndiciumId!);
+                output.WriteLine($"{step}: killed, retried as {retried.IndiciumId} (sequence {retried.Sequence})");
+            }
+            await shopper.Session.RefundAsync(printed[0]);
+            await shopper.Session.RefundAsync(printed[^1]);
+
+            await world.AssertDownstreamOnceAsync(host.BaseAddress, [shopper]);
+            // Every print acknowledged to the client is in the history (I3 seen from downstream).
+            var history = await shopper.Client.GetHistoryAsync(shopper.MeterId, 200);
+            Assert.Superset(printed.ToHashSet(), history.Entries.Where(e => e.IndiciumId is not null).Select(e => e.IndiciumId!).ToHashSet());
+            Assert.Equal(printed.Count, history.Entries.Count(e => e.Kind == "print"));
+            shopper.Session.Dispose();
+            shopper.Client.Dispose();
+        }
+        catch (Exception) when (Dump(host))
+        {
+            throw;
+        }
+        finally
+        {
+            if (host is not null) await host.DisposeAsync();
+            File.Delete(armed);
+        }
+    }
+
+    private bool Dump(HostProcess? host)
+    {
+        if (host is not null) output.WriteLine(host.Transcript());
+        return false;
+    }
+}
