@@ -58,9 +58,9 @@ public sealed class LogFeedCrashTests(ITestOutputHelper output)
 
             await world.AssertDownstreamOnceAsync(host.BaseAddress, [shopper]);
             // Every print acknowledged to the client is in the history (I3 seen from downstream).
-            var history = await shopper.Client.GetHistoryAsync(shopper.MeterId, 200);
-            Assert.Superset(printed.ToHashSet(), history.Entries.Where(e => e.IndiciumId is not null).Select(e => e.IndiciumId!).ToHashSet());
-            Assert.Equal(printed.Count, history.Entries.Count(e => e.Kind == "print"));
+            var history = await FeedWorld.HistoryAsync(shopper);
+            Assert.Superset(printed.ToHashSet(), history.Where(e => e.IndiciumId is not null).Select(e => e.IndiciumId!).ToHashSet());
+            Assert.Equal(printed.Count, history.Count(e => e.Kind == "print"));
             shopper.Session.Dispose();
             shopper.Client.Dispose();
         }
