@@ -1,6 +1,8 @@
+using VbiOrleans.Admin;
 using VbiOrleans.Client;
 using VbiOrleans.Grains.Faults;
 using VbiOrleans.Host.Tests.Durability;
+using VbiOrleans.Host.Tests.Fixtures;
 using VbiOrleans.Testing;
 using Xunit.Abstractions;
 
@@ -61,6 +63,22 @@ public sealed class LogFeedCrashTests(ITestOutputHelper output)
             var history = await FeedWorld.HistoryAsync(shopper);
             Assert.Superset(printed.ToHashSet(), history.Where(e => e.IndiciumId is not null).Select(e => e.IndiciumId!).ToHashSet());
             Assert.Equal(printed.Count, history.Count(e => e.Kind == "print"));
+
+            // The history is a projection of the log: lost, it comes back from the log, and only it (no webhook again).
+            await host.DisposeAsync();
+            host = null;
+            var dropped = await LocalServices.ScalarAsync<long>(world.Database,
+                "WITH d AS (DELETE FROM orleansstorage WHERE graintypestring ILIKE '%history%' RETURNING 1) SELECT count(*) FROM d");
+            Assert.True(dropped > 0, "no history pages were stored");
+            host = await FeedWorld.StartAsync(httpPort, world.Environment());
+            Assert.Empty(await FeedWorld.HistoryAsync(shopper));
+            using var stdout = new StringWriter();
+            using var stderr = new StringWriter();
+            var exit = await AdminApp.RunAsync(["rebuild-history", "--server", host.BaseAddress.ToString(), "--operator", HostEnvironment.OperatorName],
+                stdout, stderr, name => name == AdminApp.OperatorKeyVariable ? HostEnvironment.OperatorKey : null);
+            Assert.True(exit == AdminExitCodes.Ok, stderr.ToString());
+            Assert.Contains("history rebuilt from the transaction log", stdout.ToString(), StringComparison.Ordinal);
+            await world.AssertDownstreamOnceAsync(host.BaseAddress, [shopper]);
             shopper.Session.Dispose();
             shopper.Client.Dispose();
         }
