@@ -37,7 +37,8 @@ public static class LogFeedConsumers
 /// <summary>
 /// One consumer's place in the log: its cursor (<see cref="Position"/>, the position of the last record applied),
 /// the log's head, and how far behind it is (<see cref="Lag"/> positions: records, plus any ids an append used up).
-/// <see cref="LastDelayMs"/> is the time from a record's commit to its effect, for the last batch applied.
+/// <see cref="LastDelayMs"/> is the time from a record's commit to its effect, for the last batch applied;
+/// <see cref="P99DelayMs"/> the 99th percentile of that time over the last records applied (up to 1,024).
 /// A failing consumer shows its consecutive failures, the last error and when it is tried again.
 /// </summary>
 [GenerateSerializer, Immutable]
@@ -50,7 +51,8 @@ public sealed record LogFeedStatus(
     [property: Id(5)] long? LastDelayMs,
     [property: Id(6)] int ConsecutiveFailures,
     [property: Id(7)] string? LastError,
-    [property: Id(8)] DateTimeOffset? RetryAt)
+    [property: Id(8)] DateTimeOffset? RetryAt,
+    [property: Id(9)] long? P99DelayMs)
 {
     /// <summary>Whether the consumer is keeping up: its last attempt succeeded.</summary>
     public bool Healthy => ConsecutiveFailures == 0;

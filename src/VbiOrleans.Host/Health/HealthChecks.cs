@@ -84,6 +84,7 @@ public sealed class LogFeedCheck(IGrainFactory grains) : IHealthCheck
             lag = c.Lag,
             position = c.Position,
             lastDelayMs = c.LastDelayMs,
+            p99DelayMs = c.P99DelayMs,
             failures = c.ConsecutiveFailures,
             lastError = c.LastError,
         });

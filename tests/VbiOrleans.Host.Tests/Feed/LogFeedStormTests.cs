@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using VbiOrleans.Client;
 using VbiOrleans.Host.Tests.Durability;
+using VbiOrleans.Host.Tests.Fixtures;
 using VbiOrleans.Testing;
 using Xunit.Abstractions;
 
@@ -81,6 +82,16 @@ public sealed class LogFeedStormTests(ITestOutputHelper output)
             })).ToList();
 
             await Task.Delay(BeforeKill);
+            // Before the kill: commit to consumer under 2 s at the 99th percentile, for both consumers, under the storm.
+            using (var http = OperatorHttp.Client(b.BaseAddress))
+            {
+                var feed = (await (await http.GetAsync("/v1/operator/feed")).JsonAsync()).EnumerateArray().ToList();
+                foreach (var consumer in feed)
+                {
+                    output.WriteLine($"before the kill: {consumer}");
+                    Assert.True(consumer.GetProperty("p99DelayMs").GetInt64() < 2_000, $"commit to consumer p99 is 2 s or more: {consumer}");
+                }
+            }
             a.KillHard();
             Assert.True(a.HasExited, "the host survived SIGKILL");
             await Task.Delay(AfterKill);

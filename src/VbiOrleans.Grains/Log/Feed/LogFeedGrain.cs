@@ -32,6 +32,10 @@ public sealed class LogFeedGrain(
     private int _failures;
     private string? _lastError;
     private DateTimeOffset? _retryAt;
+    // The delays of the last records applied, for the p99 the status shows (the target is under 2 s).
+    private readonly double[] _delays = new double[1024];
+    private int _delayCount;
+    private int _delayNext;
 
     private LogFeedOptions Options => options.Value;
     private string Name => this.GetPrimaryKeyString();
@@ -82,7 +86,15 @@ public sealed class LogFeedGrain(
     }
 
     private LogFeedStatus CurrentStatus() =>
-        new(Name, _position, _head, Math.Max(0, _head - _position), _lastAppliedAt, _lastDelayMs, _failures, _lastError, _retryAt);
+        new(Name, _position, _head, Math.Max(0, _head - _position), _lastAppliedAt, _lastDelayMs, _failures, _lastError, _retryAt, P99DelayMs());
+
+    private long? P99DelayMs()
+    {
+        if (_delayCount == 0) return null;
+        var sorted = _delays[.._delayCount];
+        Array.Sort(sorted);
+        return (long)sorted[(int)Math.Ceiling(0.99 * _delayCount) - 1];
+    }
 
     private async Task PollAsync(CancellationToken cancellationToken)
     {
@@ -139,7 +151,14 @@ public sealed class LogFeedGrain(
         var now = clock.GetUtcNow();
         _lastAppliedAt = now;
         _lastDelayMs = (long)Math.Max(0, (now - records[^1].At).TotalMilliseconds);
-        foreach (var record in records) VbiTelemetry.FeedDelay.Record(Math.Max(0, (now - record.At).TotalMilliseconds), new KeyValuePair<string, object?>("consumer", Name));
+        foreach (var record in records)
+        {
+            var delay = Math.Max(0, (now - record.At).TotalMilliseconds);
+            VbiTelemetry.FeedDelay.Record(delay, new KeyValuePair<string, object?>("consumer", Name));
+            _delays[_delayNext] = delay;
+            _delayNext = (_delayNext + 1) % _delays.Length;
+            _delayCount = Math.Min(_delayCount + 1, _delays.Length);
+        }
         VbiTelemetry.FeedApplied.Add(records.Count, new KeyValuePair<string, object?>("consumer", Name));
         logger.LogDebug("Log feed {Consumer}: applied {Count} records to position {Position} in {Elapsed} ms", Name, records.Count, last,
             (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);

@@ -12,7 +12,7 @@ public sealed class LogFeedOptions
     /// How often a reader that is caught up looks for new records. With the time a batch takes, this bounds the time
     /// from commit to consumer (the target is a p99 under 2 s).
     /// </summary>
-    public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(200);
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>How often each silo makes sure every consumer's reader runs (a reader whose silo died comes back within this).</summary>
     public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(5);
