@@ -32,7 +32,7 @@ public sealed class WebhookDispatcherState
 {
     [Id(0)] public List<PendingWebhook> Outbox { get; set; } = [];
     /// <summary>Per meter, the sequence of the last event queued: the log feed delivers at least once, in order per meter.</summary>
-    [Id(1)] public Dictionary<string, long> QueuedThrough { get; set; } = [];
+    [Id(3)] public Dictionary<string, long> QueuedThrough { get; set; } = [];
     /// <summary>Delivery attempts, oldest first (the newest 200).</summary>
     [Id(2)] public List<WebhookDelivery> Log { get; set; } = [];
 }

@@ -80,14 +80,14 @@ public static class SiloSetup
         silo.Services.TryAddSingleton<ModuleCrypto>();
         silo.Services.TryAddSingleton<SystemGuardView>();
         silo.Services.TryAddSingleton<ModuleReports>();
-        silo.Services.AddOptions<VbiOrleans.Grains.Log.LogOptions>().BindConfiguration(VbiOrleans.Grains.Log.LogOptions.Section);
-        silo.Services.TryAddSingleton<VbiOrleans.Grains.Log.ILogStore, VbiOrleans.Grains.Log.MemoryLogStore>();
-        silo.Services.TryAddSingleton<VbiOrleans.Grains.Log.TransactionLog>();
         // What follows from the log downstream: each consumer reads it through the log feed (docs/transaction-log.md).
         silo.Services.AddOptions<VbiOrleans.Grains.Partners.WebhookOptions>().BindConfiguration(VbiOrleans.Grains.Partners.WebhookOptions.Section);
         silo.Services.AddLogFeed();
         silo.Services.AddLogFeedConsumer<HistoryProjection>();
         silo.Services.AddLogFeedConsumer<WebhookFeed>();
+        silo.Services.AddOptions<VbiOrleans.Grains.Log.LogOptions>().BindConfiguration(VbiOrleans.Grains.Log.LogOptions.Section);
+        silo.Services.TryAddSingleton<VbiOrleans.Grains.Log.ILogStore, VbiOrleans.Grains.Log.MemoryLogStore>();
+        silo.Services.TryAddSingleton<VbiOrleans.Grains.Log.TransactionLog>();
     }
 
     /// <summary>
