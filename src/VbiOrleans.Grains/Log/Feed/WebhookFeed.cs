@@ -19,13 +19,14 @@ public sealed class WebhookFeed(IGrainFactory grains) : ILogFeedConsumer
 
     public async Task ApplyAsync(IReadOnlyList<LogRecord> records, CancellationToken cancellationToken)
     {
-        var partnersOf = new Dictionary<string, (string CustomerId, IReadOnlyList<string> Partners)?>(StringComparer.Ordinal);
+        var shown = records.Where(r => HistoryProjection.Entry(r) is not null).ToList();
+        // Each meter's customer and partners once per batch, looked up together.
+        var meters = shown.Select(r => r.MeterId).Distinct(StringComparer.Ordinal).ToList();
+        var linkedOf = (await Task.WhenAll(meters.Select(LinkedAsync))).Zip(meters).ToDictionary(x => x.Second, x => x.First, StringComparer.Ordinal);
         var byPartner = new Dictionary<string, List<LoggedWebhookEvent>>(StringComparer.Ordinal);
-        foreach (var record in records)
+        foreach (var record in shown)
         {
-            if (HistoryProjection.Entry(record) is null) continue;
-            if (!partnersOf.TryGetValue(record.MeterId, out var linked)) partnersOf[record.MeterId] = linked = await LinkedAsync(record.MeterId);
-            if (linked is not { } l || l.Partners.Count == 0) continue;
+            if (linkedOf[record.MeterId] is not { } l || l.Partners.Count == 0) continue;
             var evt = Event(record, l.CustomerId);
             foreach (var partnerId in l.Partners)
             {
@@ -37,7 +38,7 @@ public sealed class WebhookFeed(IGrainFactory grains) : ILogFeedConsumer
     }
 
     /// <summary>The meter's customer and the partners that customer linked, or null for a meter no customer owns.</summary>
-    private async Task<(string, IReadOnlyList<string>)?> LinkedAsync(string meterId)
+    private async Task<(string CustomerId, IReadOnlyList<string> Partners)?> LinkedAsync(string meterId)
     {
         if (await grains.GetGrain<IMeterOwnerGrain>(meterId).Owner() is not { } customerId) return null;
         var customer = await grains.GetGrain<ICustomerGrain>(customerId).Get();
