@@ -64,3 +64,12 @@ CREATE TABLE IF NOT EXISTS vbi_log_state
 INSERT INTO vbi_log_state (name, value)
 SELECT 'sealed-through', int8send(COALESCE((SELECT min(id) - 1 FROM vbi_log WHERE leaf_index IS NULL), (SELECT max(id) FROM vbi_log), 0))
 ON CONFLICT (name) DO NOTHING;
+
+-- The log feed's cursors (docs/transaction-log.md, "The log feed"): per consumer, the id of the last row it applied.
+-- A cursor only moves forward, except when an operator rewinds it to rebuild the consumer's projection.
+CREATE TABLE IF NOT EXISTS vbi_log_feed
+(
+    consumer   text PRIMARY KEY,
+    position   bigint      NOT NULL,
+    updated_at timestamptz NOT NULL DEFAULT now()
+);

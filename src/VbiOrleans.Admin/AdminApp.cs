@@ -42,7 +42,7 @@ public static class AdminApp
         var operatorName = new Option<string>("--operator") { Description = $"The operator name [default: ${OperatorVariable}, else 'operator']", Recursive = true };
         var operatorKeyFile = new Option<string>("--operator-key-file") { Description = $"A file holding the operator key [default: ${OperatorKeyVariable}]", Recursive = true };
 
-        var root = new RootCommand("vbi-admin: verify the archived transaction log and recover the postal store from it.");
+        var root = new RootCommand("vbi-admin: verify the archived transaction log, recover the postal store from it, and rebuild what is derived from it.");
         root.Options.Add(server);
         root.Options.Add(json);
         root.Options.Add(archive);
@@ -115,6 +115,20 @@ public static class AdminApp
                 $"/v1/operator/meters/{Uri.EscapeDataString(meter)}/recover", new { reason = parse.GetValue(reasonOption) }, token), token);
         });
         root.Subcommands.Add(recoverMeter);
+
+        var rebuildHistory = new Command("rebuild-history",
+            "Rebuild every customer's transaction history from the transaction log: the history consumer of the log feed is rewound to the start " +
+            "of the log and applies every record again (each entry is replaced by its sequence); waits until it has caught up with the log as it was.");
+        var rebuildTimeout = new Option<int>("--timeout") { Description = "Seconds to wait for the history to catch up [default: 600]", DefaultValueFactory = _ => 600 };
+        rebuildHistory.Options.Add(rebuildTimeout);
+        rebuildHistory.SetAction(async (parse, token) =>
+        {
+            using var http = Http(parse.GetValue(server) ?? env(ServerVariable) ?? DefaultServer, parse.GetValue(operatorName) ?? env(OperatorVariable),
+                parse.GetValue(operatorKeyFile), env, stderr);
+            if (http is null) return AdminExitCodes.Usage;
+            return await RebuildHistoryAsync(http, TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(rebuildTimeout))), stdout, stderr, parse.GetValue(json), token);
+        });
+        root.Subcommands.Add(rebuildHistory);
 
         var restore = new Command("restore-snapshot",
             "Put a lost store back from the latest (or the named) archived snapshot, after checking its digest: --postal restores the postal store's rows; " +
@@ -319,6 +333,55 @@ public static class AdminApp
             var summary = new { meters = meters.Count, rebuilt, mismatches = mismatches.Count, mismatchedMeters = mismatches };
             Print(stdout, json, summary, $"{meters.Count} meters checked, {rebuilt} rebuilt from the log, {mismatches.Count} register mismatches");
             return mismatches.Count == 0 ? AdminExitCodes.Ok : AdminExitCodes.Mismatches;
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            stderr.WriteLine($"error: the server is unreachable: {e.Message}");
+            return AdminExitCodes.Unavailable;
+        }
+    }
+
+    /// <summary>
+    /// Rewinds the history consumer, then polls the feed's status until the consumer's cursor reaches the log's head as
+    /// it was at the rewind (records committed since are applied too, as always), with a progress line as it goes.
+    /// </summary>
+    private static async Task<int> RebuildHistoryAsync(HttpClient http, TimeSpan timeout, TextWriter stdout, TextWriter stderr, bool json,
+        CancellationToken cancellationToken)
+    {
+        const string consumer = "history";
+        try
+        {
+            using var rewind = await http.PostAsync($"/v1/operator/feed/{consumer}/rewind", null, cancellationToken);
+            if (!rewind.IsSuccessStatusCode) return await FailAsync(rewind, stderr);
+            var target = (await rewind.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("head").GetInt64();
+            var deadline = DateTimeOffset.UtcNow + timeout;
+            var reported = -1L;
+            while (true)
+            {
+                using var page = await http.GetAsync("/v1/operator/feed", cancellationToken);
+                if (!page.IsSuccessStatusCode) return await FailAsync(page, stderr);
+                var status = (await page.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).EnumerateArray()
+                    .First(c => c.GetProperty("consumer").GetString() == consumer);
+                var position = status.GetProperty("position").GetInt64();
+                if (position >= target)
+                {
+                    Print(stdout, json, new { consumer, position, head = target },
+                        $"history rebuilt from the transaction log: {position} log positions applied");
+                    return AdminExitCodes.Ok;
+                }
+                if (position != reported && target > 0)
+                {
+                    stderr.WriteLine($"[{new string('#', (int)(position * 30 / target)),-30}] {position}/{target} log positions");
+                    reported = position;
+                }
+                if (status.GetProperty("lastError").GetString() is { } error) stderr.WriteLine($"the history consumer is failing and retrying: {error}");
+                if (DateTimeOffset.UtcNow > deadline)
+                {
+                    stderr.WriteLine($"error: the history had not caught up after {timeout.TotalSeconds:0} s ({position}/{target}); it goes on in the server");
+                    return AdminExitCodes.Unavailable;
+                }
+                await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
+            }
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
         {

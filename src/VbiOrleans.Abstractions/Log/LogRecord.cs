@@ -44,6 +44,12 @@ public sealed record RowChange(
     /// </summary>
     [Id(12)] public byte[]? RefundedIndicium { get; init; }
 
+    /// <summary>
+    /// The command that made the transaction (its payment reference, destination, refunded indicium, who asked), for
+    /// the consumers of the log feed; null for events and for the meter's own records (provision).
+    /// </summary>
+    [Id(13)] public MeterCommand? Command { get; init; }
+
     /// <summary>An event (rollback, inhibit, operator recovery) records what happened; it does not change the row.</summary>
     public bool IsEvent => SealedPackage is null;
 }

@@ -7,6 +7,12 @@ namespace VbiOrleans.Abstractions.Meters;
 [GenerateSerializer]
 public abstract record MeterCommand
 {
+    /// <summary>
+    /// Who asked: <c>customer</c>, <c>partner:{id}</c> or <c>operator:{name}</c>. The log record keeps it for what is
+    /// derived downstream (the history, the partners' events); it is not part of the <see cref="Fingerprint"/>.
+    /// </summary>
+    [Id(0)] public string? InitiatedBy { get; init; }
+
     public abstract string Fingerprint();
 }
 

@@ -3,9 +3,9 @@ namespace VbiOrleans.Abstractions.Meters;
 /// <summary>
 /// The customer's view of a meter's transactions, in the <c>commerce</c> store, one page per 100 sequences (key
 /// "{meterId}/{sequence / 100}"), so a page's row stays small however long the meter lives. It keeps each printed
-/// indicium's bytes, so a label can be downloaded again. Entries are upserted by sequence: writing the same
-/// transaction twice (a retried request) leaves one entry. The meter's registers and the transaction log are the
-/// record; this is a convenience view written after each transaction is durable.
+/// indicium's bytes, so a label can be downloaded again. It is a projection of the transaction log: the log feed's
+/// history consumer writes it, never the request that made the transaction, and <c>vbi-admin rebuild-history</c>
+/// writes it again from the log. Entries are upserted by sequence, so a record the feed delivers twice leaves one entry.
 /// </summary>
 public interface IMeterHistoryGrain : IGrainWithStringKey
 {
@@ -13,7 +13,8 @@ public interface IMeterHistoryGrain : IGrainWithStringKey
 
     static string Key(string meterId, long sequence) => $"{meterId}/{sequence / PageSize}";
 
-    Task Record(HistoryEntry entry);
+    /// <summary>Upserts the entries (all of this page) by sequence, in one write; entries equal to the stored ones change nothing.</summary>
+    Task Record(IReadOnlyList<HistoryEntry> entries);
 
     /// <summary>The page's entries, newest first.</summary>
     Task<IReadOnlyList<HistoryEntry>> List();

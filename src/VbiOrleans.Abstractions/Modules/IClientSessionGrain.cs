@@ -29,8 +29,9 @@ public interface IClientSessionGrain : IGrainWithStringKey
     /// <summary>
     /// A signed money-moving request: the MAC under the HMK, the session, the challenge (current, a retry of a consumed
     /// one, or refused) and the registers; then the meter executes and the module signs the answer with the next challenge.
+    /// <paramref name="initiatedBy"/> (<c>customer</c> or <c>partner:{id}</c>) goes into the log record with the command.
     /// </summary>
-    Task<ClientTransactionResult> Transact(byte[] signedRequest);
+    Task<ClientTransactionResult> Transact(byte[] signedRequest, string initiatedBy);
 }
 
 /// <summary>

@@ -60,8 +60,12 @@ public interface IPartnerNonceGrain : IGrainWithStringKey
 /// </summary>
 public interface IWebhookDispatcherGrain : IGrainWithStringKey
 {
-    /// <summary>Queues an event unless one with the same id was queued before (events are at least once, deduplicated by id).</summary>
-    Task Enqueue(WebhookEvent evt);
+    /// <summary>
+    /// Queues events derived from the transaction log by the log feed, in log order. A meter's event whose sequence is
+    /// at or below the last one queued for that meter is a repeated delivery of the feed and is dropped, so each
+    /// transaction is queued once however often the feed delivers it.
+    /// </summary>
+    Task Enqueue(IReadOnlyList<LoggedWebhookEvent> events);
 
     /// <summary>The newest delivery attempts first.</summary>
     Task<IReadOnlyList<WebhookDelivery>> Deliveries(int limit);
@@ -77,6 +81,10 @@ public sealed record WebhookEvent(
     [property: Id(1)] string Type,
     [property: Id(2)] DateTimeOffset CreatedAt,
     [property: Id(3)] byte[] Body);
+
+/// <summary>A partner's event for one logged transaction of a meter: the meter and sequence it is idempotent by.</summary>
+[GenerateSerializer, Immutable]
+public sealed record LoggedWebhookEvent([property: Id(0)] string MeterId, [property: Id(1)] long Sequence, [property: Id(2)] WebhookEvent Event);
 
 /// <summary>One delivery attempt: the HTTP status (0 when no response) or the error, and whether it was the last try.</summary>
 [GenerateSerializer, Immutable]

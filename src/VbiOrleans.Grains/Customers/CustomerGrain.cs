@@ -118,6 +118,13 @@ public sealed class CustomerGrain(
             if (account.State.Licenses.Count > 50) account.State.Licenses.RemoveAt(0);
             await account.WriteStateAsync();
         }
+        // The owner first: every transaction of the meter then finds its customer downstream (the partners to tell).
+        var owner = await GrainFactory.GetGrain<IMeterOwnerGrain>(request.MeterId).Claim(CustomerId);
+        if (owner != CustomerId)
+        {
+            logger.LogError("Meter {MeterId} from the pool is owned by customer {Owner} already; customer {CustomerId} did not get it", request.MeterId, owner, CustomerId);
+            return new LicenseResult(ErrorCode.Internal, $"meter {request.MeterId} could not be licensed; retry with a new request key", null);
+        }
         var result = await GrainFactory.GetGrain<IMeterGrain>(request.MeterId).Execute("license-" + requestKey, new LicenseCommand(zip));
         if (!result.IsSuccess) return new LicenseResult(result.Error, result.Message, null);
         account.State.Licenses[account.State.Licenses.IndexOf(request)] = request with { Licensed = true };

@@ -22,6 +22,12 @@ public sealed record PendingLogRow(
 /// <summary>A row taken for sealing: its arrival id and its content.</summary>
 public sealed record UnsealedLogRow(long Id, PendingLogRow Row);
 
+/// <summary>
+/// A committed row as the log feed reads it: its position (the row's id in PostgreSQL, its arrival number in memory;
+/// positions only grow in log order, and may skip numbers) and its content.
+/// </summary>
+public sealed record CommittedLogRow(long Position, PendingLogRow Row);
+
 /// <summary>A row as the tree holds it: its leaf index, the encoded entry and its leaf hash.</summary>
 public sealed record SealedLogRow(long Id, long LeafIndex, byte[] Entry, byte[] LeafHash);
 
@@ -73,6 +79,25 @@ public interface ILogStore
     Task<IReadOnlyList<byte[]>> SealedEntriesAsync(long start, long end, CancellationToken cancellationToken = default);
 
     Task<long> UnsealedCountAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Up to <paramref name="limit"/> committed rows after position <paramref name="after"/>, in log order. Never a
+    /// row after one that may still commit (an append in flight holds a lower position): the answer stops before it,
+    /// and a later call returns it, so a reader that moves its cursor to the last position returned skips nothing.
+    /// </summary>
+    Task<IReadOnlyList<CommittedLogRow>> ReadCommittedAsync(long after, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>The position of the newest row appended (0 for an empty log): how far a feed reader can get.</summary>
+    Task<long> HeadAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>The log feed cursor of a consumer: the position of the last row it applied (0 before any).</summary>
+    Task<long> FeedPositionAsync(string consumer, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Moves a consumer's cursor to <paramref name="position"/>; never back (a second reader that lags behind, in a
+    /// failover, cannot undo the first one's progress), except with <paramref name="rewind"/>, which sets it as given.
+    /// </summary>
+    Task SetFeedPositionAsync(string consumer, long position, bool rewind = false, CancellationToken cancellationToken = default);
 
     Task<byte[]?> GetStateAsync(string name, CancellationToken cancellationToken = default);
 

@@ -19,6 +19,7 @@ public sealed class MemoryLogStore : ILogStore
     private readonly Dictionary<string, List<int>> _meterRows = new(StringComparer.Ordinal);
     private readonly SortedDictionary<long, StoredCheckpoint> _checkpoints = [];
     private readonly Dictionary<string, byte[]> _state = [];
+    private readonly Dictionary<string, long> _feed = new(StringComparer.Ordinal);
 
     public string Description => "memory";
 
@@ -147,6 +148,35 @@ public sealed class MemoryLogStore : ILogStore
     public Task<long> UnsealedCountAsync(CancellationToken cancellationToken = default)
     {
         lock (_lock) return Task.FromResult((long)(_rows.Count - _entries.Count));
+    }
+
+    /// <remarks>Appends are visible whole, in arrival order, under the lock: row <c>i</c> is at position <c>i + 1</c>.</remarks>
+    public Task<IReadOnlyList<CommittedLogRow>> ReadCommittedAsync(long after, int limit, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            var first = (int)Math.Clamp(after, 0, _rows.Count);
+            var count = Math.Clamp(limit, 0, _rows.Count - first);
+            var rows = new CommittedLogRow[count];
+            for (var i = 0; i < count; i++) rows[i] = new CommittedLogRow(first + i + 1, _rows[first + i]);
+            return Task.FromResult<IReadOnlyList<CommittedLogRow>>(rows);
+        }
+    }
+
+    public Task<long> HeadAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_lock) return Task.FromResult((long)_rows.Count);
+    }
+
+    public Task<long> FeedPositionAsync(string consumer, CancellationToken cancellationToken = default)
+    {
+        lock (_lock) return Task.FromResult(_feed.GetValueOrDefault(consumer));
+    }
+
+    public Task SetFeedPositionAsync(string consumer, long position, bool rewind = false, CancellationToken cancellationToken = default)
+    {
+        lock (_lock) _feed[consumer] = rewind ? position : Math.Max(position, _feed.GetValueOrDefault(consumer));
+        return Task.CompletedTask;
     }
 
     public Task<byte[]?> GetStateAsync(string name, CancellationToken cancellationToken = default)

@@ -314,6 +314,58 @@ public sealed class PostgresLogStore(string connectionString) : ILogStore, IAsyn
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
+    /// <remarks>
+    /// Ids are drawn when a row is inserted and become visible when its append commits, so a row can appear after a
+    /// row with a larger id was read. Rows are taken in id order while each id follows the one before; at a gap (an
+    /// append in flight, or ids an append that rolled back or a crash used up) the answer stops, unless the gap lies
+    /// at or below the sealed-through mark: the sealer set that mark under a lock that waited for every append in
+    /// flight, so an id missing below it will never appear. The mark is read first, in the same statement (one
+    /// snapshot), so every row it vouches for is visible to the read.
+    /// </remarks>
+    public async Task<IReadOnlyList<CommittedLogRow>> ReadCommittedAsync(long after, int limit, CancellationToken cancellationToken = default)
+    {
+        await using var command = _source.CreateCommand(
+            $"SELECT (SELECT value FROM vbi_log_state WHERE name = $1), id, {ReadColumns} FROM vbi_log WHERE id > $2 ORDER BY id LIMIT $3");
+        command.Parameters.Add(new NpgsqlParameter { Value = SealedThroughState });
+        command.Parameters.Add(new NpgsqlParameter { Value = after });
+        command.Parameters.Add(new NpgsqlParameter { Value = limit });
+        var rows = new List<CommittedLogRow>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var expected = after + 1;
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var sealedThrough = reader.IsDBNull(0) ? 0 : BinaryPrimitives.ReadInt64BigEndian((byte[])reader[0]);
+            var id = reader.GetInt64(1);
+            if (id != expected && id - 1 > sealedThrough) break; // ids in [expected, id) may still commit
+            rows.Add(new CommittedLogRow(id, ReadRow(reader, 2)));
+            expected = id + 1;
+        }
+        return rows;
+    }
+
+    public async Task<long> HeadAsync(CancellationToken cancellationToken = default)
+    {
+        await using var command = _source.CreateCommand("SELECT COALESCE(max(id), 0) FROM vbi_log");
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    public async Task<long> FeedPositionAsync(string consumer, CancellationToken cancellationToken = default)
+    {
+        await using var command = _source.CreateCommand("SELECT position FROM vbi_log_feed WHERE consumer = $1");
+        command.Parameters.Add(new NpgsqlParameter { Value = consumer });
+        return await command.ExecuteScalarAsync(cancellationToken) is long position ? position : 0;
+    }
+
+    public async Task SetFeedPositionAsync(string consumer, long position, bool rewind = false, CancellationToken cancellationToken = default)
+    {
+        await using var command = _source.CreateCommand(
+            "INSERT INTO vbi_log_feed (consumer, position) VALUES ($1, $2) ON CONFLICT (consumer) DO UPDATE SET position = " +
+            (rewind ? "EXCLUDED.position" : "GREATEST(vbi_log_feed.position, EXCLUDED.position)") + ", updated_at = now()");
+        command.Parameters.Add(new NpgsqlParameter { Value = consumer });
+        command.Parameters.Add(new NpgsqlParameter { Value = position });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     public async Task<byte[]?> GetStateAsync(string name, CancellationToken cancellationToken = default)
     {
         await using var command = _source.CreateCommand("SELECT value FROM vbi_log_state WHERE name = $1");

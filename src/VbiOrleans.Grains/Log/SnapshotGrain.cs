@@ -36,7 +36,7 @@ public sealed class SnapshotGrain(
     {
         try
         {
-            await Take();
+            if (await Take() is { IsSuccess: false } refused) logger.LogError("The scheduled snapshot was not taken: {Reason}", refused.Message);
         }
         catch (Exception e)
         {
@@ -46,10 +46,10 @@ public sealed class SnapshotGrain(
 
     public Task Schedule() => Task.CompletedTask;
 
-    public async Task<string> Take()
+    public async Task<SnapshotTaken> Take()
     {
-        var sources = services.GetService<SnapshotSources>()
-            ?? throw new InvalidOperationException("snapshots need the Cluster profile: the Local profile keeps nothing durable to copy");
+        if (services.GetService<SnapshotSources>() is not { } sources)
+            return new SnapshotTaken(ErrorCode.ValidationFailed, "snapshots need the Cluster profile: the Local profile keeps nothing durable to copy", null, null);
         var now = clock.GetUtcNow();
         var name = StoreSnapshots.NameFor(now);
         var logSize = (await log.Store.LatestCheckpointAsync())?.Size ?? 0;
@@ -62,9 +62,10 @@ public sealed class SnapshotGrain(
             files.Add(new SnapshotFile(store, objectName, rows, StoreSnapshots.Digest(content)));
         }
         var manifest = new SnapshotManifest(name, cluster.Value.ServiceId, now, logSize, files);
-        await archive.PutAsync(StoreSnapshots.ObjectName(name, StoreSnapshots.ManifestFile), JsonSerializer.SerializeToUtf8Bytes(manifest, StoreSnapshots.Json));
+        var manifestBytes = JsonSerializer.SerializeToUtf8Bytes(manifest, StoreSnapshots.Json);
+        await archive.PutAsync(StoreSnapshots.ObjectName(name, StoreSnapshots.ManifestFile), manifestBytes);
         logger.LogInformation("Snapshot {Name} of the postal and module stores archived to {Archive}: {Rows} rows, log size {LogSize}",
             name, archive.Description, files.Sum(f => f.Rows), logSize);
-        return name;
+        return new SnapshotTaken(ErrorCode.None, null, name, manifestBytes);
     }
 }

@@ -128,10 +128,12 @@ public sealed class MeterGrain(
             (command as LicenseCommand)?.Zip, null, null, null)
         {
             RefundedIndicium = refunded is null ? null : [.. refunded.Data, .. refunded.Signature],
+            Command = command,
         };
 
         // Step 7: the log, then the postal store, durably. If either fails the result never leaves; the next command
         // reconciles (rolls forward from the log, or rolls module memory back if the log never got it).
+        Faults.FaultPoints.Reached(Faults.FaultPoints.ModuleCommitted);
         await CommitAsync(new LogRecord(MeterId, checkpoint.Sequence, checkpoint.Kind, checkpoint.AmountMills, checkpoint.At, checkpoint.ModuleSerial, change));
         VbiTelemetry.MeterCommands.Add(1, new KeyValuePair<string, object?>("kind", checkpoint.Kind.ToString()));
         return result;
@@ -181,9 +183,11 @@ public sealed class MeterGrain(
     private async Task CommitAsync(LogRecord record)
     {
         await log.AppendAsync(record);
+        Faults.FaultPoints.Reached(Faults.FaultPoints.LogAppended);
         var next = row.State.Copy();
         await ApplyAsync(next, record);
         await CommitAsync(next);
+        Faults.FaultPoints.Reached(Faults.FaultPoints.PostalWritten);
     }
 
     /// <summary>

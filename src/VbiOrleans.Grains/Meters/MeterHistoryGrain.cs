@@ -13,21 +13,30 @@ public sealed class MeterHistoryState
 public sealed class MeterHistoryGrain(
     [PersistentState(stateName: "meterHistory", storageName: StorageNames.Commerce)] IPersistentState<MeterHistoryState> page) : Grain, IMeterHistoryGrain
 {
-    public async Task Record(HistoryEntry entry)
+    public async Task Record(IReadOnlyList<HistoryEntry> entries)
     {
-        var index = page.State.Entries.FindIndex(e => e.Sequence == entry.Sequence);
-        if (index >= 0)
+        var changed = false;
+        foreach (var entry in entries)
         {
-            if (page.State.Entries[index].Kind == entry.Kind) return; // the same transaction, written again by a retried request
-            page.State.Entries[index] = entry;
+            var index = page.State.Entries.FindIndex(e => e.Sequence == entry.Sequence);
+            if (index >= 0)
+            {
+                if (Same(page.State.Entries[index], entry)) continue; // delivered again by the log feed
+                page.State.Entries[index] = entry;
+            }
+            else
+            {
+                page.State.Entries.Add(entry);
+            }
+            changed = true;
         }
-        else
-        {
-            page.State.Entries.Add(entry);
-            page.State.Entries.Sort((a, b) => a.Sequence.CompareTo(b.Sequence));
-        }
+        if (!changed) return;
+        page.State.Entries.Sort((a, b) => a.Sequence.CompareTo(b.Sequence));
         await page.WriteStateAsync();
     }
+
+    private static bool Same(HistoryEntry a, HistoryEntry b) =>
+        a with { Indicium = null } == b with { Indicium = null } && (a.Indicium ?? []).AsSpan().SequenceEqual(b.Indicium ?? []);
 
     public Task<IReadOnlyList<HistoryEntry>> List() =>
         Task.FromResult<IReadOnlyList<HistoryEntry>>([.. Enumerable.Reverse(page.State.Entries)]);

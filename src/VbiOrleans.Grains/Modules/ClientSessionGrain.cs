@@ -181,7 +181,7 @@ public sealed class ClientSessionGrain(
         }
     }
 
-    public async Task<ClientTransactionResult> Transact(byte[] signedRequest)
+    public async Task<ClientTransactionResult> Transact(byte[] signedRequest, string initiatedBy)
     {
         var decoded = SignedRequest.Decode(signedRequest);
         if (!decoded.IsSuccess || decoded.Value.MeterId != MeterId)
@@ -220,8 +220,9 @@ public sealed class ClientSessionGrain(
 
         // Ok or RegisterMismatch: the meter decides. A retry of a transaction that executed before its answer was lost
         // (registers moved since) gets its stored result from the meter's idempotency store, before the register check.
-        var result = await Meter.Execute(request.IdempotencyKey, ToCommand(request.Transaction),
+        var result = await Meter.Execute(request.IdempotencyKey, ToCommand(request.Transaction) with { InitiatedBy = initiatedBy },
             new ExpectedRegisters(request.AscendingMills, request.DescendingMills));
+        Faults.FaultPoints.Reached(Faults.FaultPoints.MeterAnswered);
         var answer = result.IsSuccess && result.Indicium is { } indicium
             ? TransactionPayload.ForIndicium(indicium.IndiciumId, [.. indicium.Data, .. indicium.Signature])
             : [];
@@ -236,6 +237,7 @@ public sealed class ClientSessionGrain(
             Options.SessionIdleTimeout, Options.SessionMaxLifetime);
         state.State.Session = reply.Session;
         await state.WriteStateAsync();
+        Faults.FaultPoints.Reached(Faults.FaultPoints.SessionAnswered);
         return new ClientTransactionResult(ErrorCode.None, null, reply.Response, answer, result.Error, result.Message, after.Registers,
             result.Indicium, result.IsSuccess ? result.AmountMills : request.Transaction.AmountMills, Retry: false);
     }

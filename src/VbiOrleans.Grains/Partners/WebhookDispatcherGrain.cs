@@ -31,8 +31,8 @@ public sealed class WebhookOptions
 public sealed class WebhookDispatcherState
 {
     [Id(0)] public List<PendingWebhook> Outbox { get; set; } = [];
-    /// <summary>Ids of events queued before (the newest 1,000), so an event queued twice is delivered once.</summary>
-    [Id(1)] public List<string> Seen { get; set; } = [];
+    /// <summary>Per meter, the sequence of the last event queued: the log feed delivers at least once, in order per meter.</summary>
+    [Id(3)] public Dictionary<string, long> QueuedThrough { get; set; } = [];
     /// <summary>Delivery attempts, oldest first (the newest 200).</summary>
     [Id(2)] public List<WebhookDelivery> Log { get; set; } = [];
 }
@@ -60,7 +60,7 @@ public sealed class WebhookDispatcherGrain(
 {
     private const string ReminderName = "webhooks";
 
-    // Deliveries run in an interleaving timer, so a slow receiver never holds up Enqueue (called on the print path);
+    // Deliveries run in an interleaving timer, so a slow receiver never holds up Enqueue (called by the log feed);
     // every change of state and every write happens under this gate.
     private readonly SemaphoreSlim _gate = new(1, 1);
     private IGrainTimer? _timer;
@@ -74,17 +74,22 @@ public sealed class WebhookDispatcherGrain(
         return Task.CompletedTask;
     }
 
-    public async Task Enqueue(WebhookEvent evt)
+    public async Task Enqueue(IReadOnlyList<LoggedWebhookEvent> events)
     {
         bool first;
         await _gate.WaitAsync();
         try
         {
-            if (outbox.State.Seen.Contains(evt.EventId)) return;
             first = outbox.State.Outbox.Count == 0;
-            outbox.State.Seen.Add(evt.EventId);
-            if (outbox.State.Seen.Count > 1000) outbox.State.Seen.RemoveRange(0, outbox.State.Seen.Count - 1000);
-            outbox.State.Outbox.Add(new PendingWebhook { Event = evt, NextAttemptAt = clock.GetUtcNow() });
+            var queued = 0;
+            foreach (var logged in events)
+            {
+                if (outbox.State.QueuedThrough.TryGetValue(logged.MeterId, out var through) && logged.Sequence <= through) continue;
+                outbox.State.QueuedThrough[logged.MeterId] = logged.Sequence;
+                outbox.State.Outbox.Add(new PendingWebhook { Event = logged.Event, NextAttemptAt = clock.GetUtcNow() });
+                queued++;
+            }
+            if (queued == 0) return;
             await outbox.WriteStateAsync();
         }
         finally

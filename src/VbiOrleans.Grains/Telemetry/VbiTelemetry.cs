@@ -56,4 +56,22 @@ public static class VbiTelemetry
     public static readonly ObservableGauge<long> ArchiveLag =
         Meter.CreateObservableGauge("vbi.log.archive_lag", () => Interlocked.Read(ref _archiveLag), unit: "{entry}",
             description: "Transaction-log entries committed but not yet shipped to the archive");
+
+    public static readonly Counter<long> FeedApplied =
+        Meter.CreateCounter<long>("vbi.feed.applied", unit: "{record}", description: "Log records applied by a log feed consumer, by consumer");
+
+    public static readonly Counter<long> FeedFailures =
+        Meter.CreateCounter<long>("vbi.feed.failures", description: "Batches a log feed consumer failed to apply (retried with backoff), by consumer");
+
+    public static readonly Histogram<double> FeedDelay =
+        Meter.CreateHistogram<double>("vbi.feed.delay", unit: "ms", description: "Time from a log record's commit to its effect, by consumer");
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _feedLag = new(StringComparer.Ordinal);
+
+    /// <summary>How many log positions a consumer's cursor is behind the log's head, as its reader last saw it.</summary>
+    public static void ReportFeedLag(string consumer, long positions) => _feedLag[consumer] = positions;
+
+    public static readonly ObservableGauge<long> FeedLag =
+        Meter.CreateObservableGauge("vbi.feed.lag", () => _feedLag.Select(kv => new Measurement<long>(kv.Value, new KeyValuePair<string, object?>("consumer", kv.Key))),
+            unit: "{record}", description: "Transaction-log records committed but not yet applied by a log feed consumer, by consumer");
 }

@@ -5,7 +5,6 @@ using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 using VbiOrleans.Abstractions.Customers;
 using VbiOrleans.Abstractions.RateLimits;
-using VbiOrleans.Grains.Partners;
 using VbiOrleans.Host.Configuration;
 using VbiOrleans.Host.Security;
 using VbiOrleans.Protocol.Wire;
@@ -22,7 +21,6 @@ public static class ApiSetup
     public static void AddVbiApi(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.Section);
-        services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.Section);
         services.AddVbiApiAuthentication();
         // Request bodies are read strictly (Protocol's StrictJson) whether an endpoint reads them itself (ApiBody) or
         // lets minimal APIs bind them; after every other configuration, so nothing loosens them again.

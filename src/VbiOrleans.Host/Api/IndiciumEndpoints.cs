@@ -1,10 +1,8 @@
 using System.Security.Cryptography;
-using Microsoft.Extensions.Options;
 using VbiOrleans.Abstractions.Meters;
 using VbiOrleans.Abstractions.Modules;
 using VbiOrleans.Domain.Indicia;
 using VbiOrleans.Domain.Meters;
-using VbiOrleans.Grains.Modules;
 
 namespace VbiOrleans.Host.Api;
 
@@ -99,7 +97,7 @@ public static class IndiciumEndpoints
             .WithSummary("A meter's certificate (PEM).");
     }
 
-    private static async Task<IResult> VerifyAsync(VerifyIndiciumRequest request, IGrainFactory grains, IOptions<ModuleOptions> module, TimeProvider clock)
+    private static async Task<IResult> VerifyAsync(VerifyIndiciumRequest request, IGrainFactory grains, TimeProvider clock)
     {
         if (string.IsNullOrWhiteSpace(request.Indicium))
             return Problems.Result(ErrorCode.ValidationFailed, "indicium is required: the bytes the scanner read, base64");
@@ -116,7 +114,8 @@ public static class IndiciumEndpoints
         if (decoded.IsSuccess && IsSerial(decoded.Value.Data.CertificateSerial))
             certificate = await grains.GetGrain<IMeterCertificateGrain>(decoded.Value.Data.CertificateSerial.ToUpperInvariant()).Get();
         var ca = await grains.GetGrain<IPostalCaGrain>(0).Certificate();
-        var offline = IndiciumVerifier.Verify(bytes, certificate?.Certificate, ca, module.Value.Limits, today);
+        var limits = (await grains.GetGrain<IModuleLimitsGrain>(0).Limits()).ToMeterLimits();
+        var offline = IndiciumVerifier.Verify(bytes, certificate?.Certificate, ca, limits, today);
 
         var checks = offline.Checks.ToList();
         OnlineView? online = null;

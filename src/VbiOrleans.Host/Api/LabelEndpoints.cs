@@ -1,9 +1,7 @@
-using Microsoft.Extensions.Options;
 using VbiOrleans.Abstractions.Meters;
 using VbiOrleans.Abstractions.Modules;
 using VbiOrleans.Domain.Indicia;
 using VbiOrleans.Domain.Meters;
-using VbiOrleans.Grains.Modules;
 using VbiOrleans.Host.Security;
 using VbiOrleans.Labels;
 using VbiOrleans.Labels.Printers;
@@ -44,8 +42,8 @@ public static class LabelEndpoints
             .WithName("Printers")
             .WithSummary("The printer table: each printer's resolution, calibration shift, formats and layouts.");
 
-        app.MapPost("/v1/indicia/label", (RenderLabelRequest request, IGrainFactory grains, IOptions<ModuleOptions> module, TimeProvider clock) =>
-                RenderIssuedAsync(request, printers, grains, module.Value, clock))
+        app.MapPost("/v1/indicia/label", (RenderLabelRequest request, IGrainFactory grains, TimeProvider clock) =>
+                RenderIssuedAsync(request, printers, grains, clock))
             .WithTags("Labels")
             .WithName("RenderLabel")
             .WithSummary("Renders the label of an indicium already issued (to print it again): the indicium must verify offline.");
@@ -68,7 +66,10 @@ public static class LabelEndpoints
         if (!label.IsSuccess) return Problems.Result(label.Error);
 
         var result = await grains.GetGrain<IMeterGrain>(meterId).Execute(key,
-            new PrintCommand(new PrintRequest(request.PostageMills.Value, request.DestinationZip, request.MailClass, request.ItemKind ?? "postage")),
+            new PrintCommand(new PrintRequest(request.PostageMills.Value, request.DestinationZip, request.MailClass, request.ItemKind ?? "postage"))
+            {
+                InitiatedBy = "operator:" + context.User.Identity?.Name,
+            },
             request.Expected);
         if (!result.IsSuccess) return Problems.Result(result.Error, result.Message!);
         var indicium = result.Indicium!;
@@ -87,7 +88,7 @@ public static class LabelEndpoints
         }
     }
 
-    private static async Task<IResult> RenderIssuedAsync(RenderLabelRequest request, PrinterTable printers, IGrainFactory grains, ModuleOptions module,
+    private static async Task<IResult> RenderIssuedAsync(RenderLabelRequest request, PrinterTable printers, IGrainFactory grains,
         TimeProvider clock)
     {
         if (string.IsNullOrWhiteSpace(request.Indicium) || request.Indicium.Length > IndiciumEndpoints.MaxIndiciumBytes * 2)
@@ -107,7 +108,8 @@ public static class LabelEndpoints
         if (!decoded.IsSuccess) return Problems.Result(decoded.Error);
         var certificate = await grains.GetGrain<IMeterCertificateGrain>(decoded.Value.Data.CertificateSerial.ToUpperInvariant()).Get();
         var ca = await grains.GetGrain<IPostalCaGrain>(0).Certificate();
-        var verdict = IndiciumVerifier.Verify(bytes, certificate?.Certificate, ca, module.Limits, DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime));
+        var limits = (await grains.GetGrain<IModuleLimitsGrain>(0).Limits()).ToMeterLimits();
+        var verdict = IndiciumVerifier.Verify(bytes, certificate?.Certificate, ca, limits, DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime));
         if (!verdict.Valid)
         {
             var failed = verdict.Checks.First(c => c.Status == CheckStatus.Failed);

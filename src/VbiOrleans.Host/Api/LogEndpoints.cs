@@ -2,7 +2,6 @@ using System.Security.Claims;
 using VbiOrleans.Abstractions.Log;
 using VbiOrleans.Abstractions.Meters;
 using VbiOrleans.Domain.Meters;
-using VbiOrleans.Grains.Log;
 using VbiOrleans.Host.Security;
 
 namespace VbiOrleans.Host.Api;
@@ -46,19 +45,31 @@ public static class LogEndpoints
         ops.MapPost("/log/ship", async (IGrainFactory grains) => Results.Ok(await grains.GetGrain<ILogSealerGrain>(0).Ship()))
             .WithName("ShipLog")
             .WithSummary("Seals and ships everything to the archive now.");
-        ops.MapPost("/snapshots", async (IGrainFactory grains, Grains.Archive.IArchiveStore archive, IServiceProvider services) =>
+        ops.MapGet("/feed", async (IGrainFactory grains) => Results.Ok(await grains.GetGrain<ILogFeedDirectoryGrain>(0).Status()))
+            .WithName("LogFeedStatus")
+            .WithSummary("Each log feed consumer (history, webhooks): its cursor, the log's head, its lag in records, the delay from commit to its effect, and its failures.");
+        ops.MapPost("/feed/{consumer}/rewind", async (string consumer, IGrainFactory grains, ClaimsPrincipal user, ILoggerFactory logs) =>
             {
-                if (services.GetService<SnapshotSources>() is null)
-                    return Problems.Result(ErrorCode.ValidationFailed, "snapshots need the Cluster profile: the Local profile keeps nothing durable to copy");
-                var name = await grains.GetGrain<ISnapshotGrain>(0).Take();
-                var manifest = await archive.GetAsync(StoreSnapshots.ObjectName(name, StoreSnapshots.ManifestFile));
-                return Results.Text(System.Text.Encoding.UTF8.GetString(manifest!), "application/json");
+                if (await grains.GetGrain<ILogFeedDirectoryGrain>(0).Rewind(consumer) is not { } status)
+                    return Problems.Result(ErrorCode.NotFound, $"the log feed has no consumer '{consumer}'");
+                logs.CreateLogger("VbiOrleans.Audit").LogWarning("Operator {Operator} rewound the log feed consumer {Consumer} to the start of the log",
+                    user.Identity?.Name, consumer);
+                return Results.Ok(status);
+            })
+            .WithName("RewindLogFeed")
+            .WithSummary("Moves a consumer's cursor back to the start of the log: it applies every record again (idempotently), rebuilding its projection. vbi-admin rebuild-history uses it.");
+        ops.MapPost("/snapshots", async (IGrainFactory grains) =>
+            {
+                var taken = await grains.GetGrain<ISnapshotGrain>(0).Take();
+                return taken.IsSuccess
+                    ? Results.Text(System.Text.Encoding.UTF8.GetString(taken.Manifest!), "application/json")
+                    : Problems.Result(taken.Error, taken.Message!);
             })
             .WithName("TakeSnapshot")
             .WithSummary("Snapshots the postal and module stores to the archive now (it also happens every Vbi:Log:SnapshotInterval).");
-        ops.MapGet("/log/meters", async (string? after, int? limit, ILogStore store) =>
+        ops.MapGet("/log/meters", async (string? after, int? limit, IGrainFactory grains) =>
                 limit is < 1 or > 10_000 ? Problems.Result(ErrorCode.ValidationFailed, "limit is 1 to 10000")
-                    : Results.Ok(await store.MetersAsync(after, limit ?? 1000)))
+                    : Results.Ok(await grains.GetGrain<ILogReaderGrain>(0).Meters(after, limit ?? 1000)))
             .WithName("LogMeters")
             .WithSummary("The meters with records in the log, in order, a page at a time (after the given id).");
         ops.MapPost("/meters/{meterId}/reconcile", async (string meterId, IGrainFactory grains, ClaimsPrincipal user, ILoggerFactory logs) =>

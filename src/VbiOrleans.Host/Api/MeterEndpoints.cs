@@ -9,7 +9,6 @@ using VbiOrleans.Abstractions.Partners;
 using VbiOrleans.Domain.Indicia;
 using VbiOrleans.Domain.Meters;
 using VbiOrleans.Domain.Money;
-using VbiOrleans.Grains.Modules;
 using VbiOrleans.Host.Security;
 using VbiOrleans.Labels;
 using VbiOrleans.Labels.Printers;
@@ -35,11 +34,9 @@ public static class MeterEndpoints
     {
         var printers = PrinterTable.Load();
 
-        app.MapGet("/v1/module/identity", async (ModuleCrypto crypto) =>
+        app.MapGet("/v1/module/identity", async (IGrainFactory grains) =>
             {
-                await crypto.PrepareKeysAsync();
-                var key = await crypto.Hsm.FindKeyAsync(ModuleCrypto.IdentityKeyLabel);
-                var spki = key!.PublicKey!;
+                var spki = await grains.GetGrain<IModuleIdentityGrain>(0).PublicKey();
                 return Results.Ok(new ModuleIdentityView("ECDSA P-256", Convert.ToBase64String(spki), Convert.ToHexStringLower(SHA256.HashData(spki)),
                     PemEncoding.WriteString("PUBLIC KEY", spki) + "\n"));
             })
@@ -289,7 +286,7 @@ public static class MeterEndpoints
 
         try
         {
-            var (response, answered) = await ExecuteAsync(user, meterId, request, label, grains, context.RequestServices.GetRequiredService<TimeProvider>());
+            var (response, answered) = await ExecuteAsync(user, meterId, request, label, grains);
             var bytes = response.Serialize(context);
             // The key is bound once the module has answered (executed or a signed refusal); a request refused before
             // that (bad MAC, no session, replayed challenge) leaves the key free for the genuine request.
@@ -307,9 +304,9 @@ public static class MeterEndpoints
     }
 
     private static async Task<(ApiResponse Response, bool Answered)> ExecuteAsync(ClaimsPrincipal user, string meterId, SignedRequest request,
-        LabelRequest? label, IGrainFactory grains, TimeProvider clock)
+        LabelRequest? label, IGrainFactory grains)
     {
-        var result = await grains.GetGrain<IClientSessionGrain>(meterId).Transact(request.Encode());
+        var result = await grains.GetGrain<IClientSessionGrain>(meterId).Transact(request.Encode(), user.Actor());
         if (result.Error != ErrorCode.None) return (ApiResponse.Problem(result.Error, result.Message!), false);
 
         var signed = SignedResponse.Decode(result.SignedResponse!).Value!.ToJson();
@@ -325,7 +322,6 @@ public static class MeterEndpoints
         string? indiciumId = null;
         byte[]? indicium = null;
         if (TransactionPayload.TryReadIndicium(result.Payload, out var id, out var bytes)) (indiciumId, indicium) = (id, bytes);
-        if (!result.Retry) await AfterTransactionAsync(user, meterId, request.Transaction, result, indiciumId, indicium, grains, clock);
 
         LabelView? labelView = null;
         if (label is not null && indicium is not null)
@@ -345,52 +341,6 @@ public static class MeterEndpoints
         var amount = result.AmountMills;
         return (ApiResponse.Ok(new TransactionView(meterId, request.Transaction.Kind, nameof(ErrorCode.None), amount, new Mills(amount).ToDollars(),
             registers.Sequence, meter, indiciumId, indicium is null ? null : Convert.ToBase64String(indicium), labelView, signed)), true);
-    }
-
-    /// <summary>The customer's history and the partners' webhooks, after the transaction is durable. Both are keyed by the meter's sequence, so a retried request writes them once.</summary>
-    private static async Task AfterTransactionAsync(ClaimsPrincipal user, string meterId, TransactionBody t, ClientTransactionResult result,
-        string? indiciumId, byte[]? indicium, IGrainFactory grains, TimeProvider clock)
-    {
-        var r = result.Registers!;
-        var now = clock.GetUtcNow();
-        var reference = t.Kind switch { TransactionKinds.PostageValueDownload => t.PaymentReference, TransactionKinds.Refund => t.IndiciumId, _ => null };
-        await grains.GetGrain<IMeterHistoryGrain>(IMeterHistoryGrain.Key(meterId, r.Sequence)).Record(new HistoryEntry(r.Sequence, now, t.Kind,
-            result.AmountMills, r.AscendingMills, r.DescendingMills, indiciumId, indicium, reference,
-            t.Kind == TransactionKinds.Print ? t.DestinationZip : null, t.Kind == TransactionKinds.Print ? t.MailClass : null, user.Actor()));
-
-        var customer = await grains.GetGrain<ICustomerGrain>(user.CustomerId()!).Get();
-        if (customer is null || customer.PartnerIds.Count == 0) return;
-        var type = t.Kind switch
-        {
-            TransactionKinds.PostageValueDownload => "pvd.completed",
-            TransactionKinds.Print => "print.completed",
-            TransactionKinds.Refund => "refund.completed",
-            _ => "meter.withdrawn",
-        };
-        var eventId = $"evt_{meterId}_{r.Sequence}";
-        var body = JsonSerializer.SerializeToUtf8Bytes(new
-        {
-            id = eventId,
-            type,
-            createdAt = now,
-            data = new
-            {
-                customerId = customer.CustomerId,
-                meterId,
-                sequence = r.Sequence,
-                kind = t.Kind,
-                amountMills = result.AmountMills,
-                amount = new Mills(result.AmountMills).ToDollars(),
-                indiciumId = indiciumId ?? (t.Kind == TransactionKinds.Refund ? t.IndiciumId : null),
-                ascendingMills = r.AscendingMills,
-                descendingMills = r.DescendingMills,
-                initiatedBy = user.Actor(),
-            },
-        });
-        foreach (var partnerId in customer.PartnerIds)
-        {
-            await grains.GetGrain<IWebhookDispatcherGrain>(IPartnerGrain.Key(partnerId)).Enqueue(new WebhookEvent(eventId, type, now, body));
-        }
     }
 
     // ---- history and labels -------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
 using Orleans.Runtime;
+using VbiOrleans.Abstractions.Log;
 using VbiOrleans.Grains.Archive;
 using VbiOrleans.Host.Configuration;
 
@@ -58,5 +59,38 @@ public sealed class ArchiveCheck(IArchiveStore archive) : IHealthCheck
         {
             return HealthCheckResult.Unhealthy($"archive {archive.Description} is unreachable: {e.GetType().Name}");
         }
+    }
+}
+
+/// <summary>
+/// The log feed's consumers: each one's lag (records committed and not yet applied) in the details. A failing consumer
+/// makes the check Degraded, not Unhealthy: it never blocks printing, so it must not take the silo out of service.
+/// </summary>
+public sealed class LogFeedCheck(IGrainFactory grains) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        IReadOnlyList<LogFeedStatus> consumers;
+        try
+        {
+            consumers = await grains.GetGrain<ILogFeedDirectoryGrain>(0).Status().WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return HealthCheckResult.Degraded($"the log feed's status is unavailable: {e.GetType().Name}");
+        }
+        var data = consumers.ToDictionary(c => c.Consumer, c => (object)new
+        {
+            lag = c.Lag,
+            position = c.Position,
+            lastDelayMs = c.LastDelayMs,
+            p99DelayMs = c.P99DelayMs,
+            failures = c.ConsecutiveFailures,
+            lastError = c.LastError,
+        });
+        var failing = consumers.Where(c => !c.Healthy).Select(c => c.Consumer).ToList();
+        return failing.Count == 0
+            ? HealthCheckResult.Healthy($"{consumers.Count} log feed consumers, largest lag {consumers.Select(c => c.Lag).DefaultIfEmpty().Max()} records", data)
+            : HealthCheckResult.Degraded($"log feed consumers failing: {string.Join(", ", failing)}", data: data);
     }
 }

@@ -216,7 +216,8 @@ public static class HostProgram
 
         var health = services.AddHealthChecks()
             .AddCheck<SiloActiveCheck>("silo", tags: ["ready"])
-            .AddCheck<ArchiveCheck>("archive", tags: ["ready"]);
+            .AddCheck<ArchiveCheck>("archive", tags: ["ready"])
+            .AddCheck<LogFeedCheck>("log-feed", tags: ["ready"]);
         if (connections is not null) health.AddCheck<PostgresCheck>("postgresql", tags: ["ready"]);
 
         services.AddVbiTelemetry(options.Telemetry, options.Cluster.SiloName ?? Environment.MachineName);
@@ -286,7 +287,12 @@ public static class HostProgram
         var body = new
         {
             status = report.Status.ToString(),
-            checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString(), description = e.Value.Description }),
+            checks = report.Entries.ToDictionary(e => e.Key, e => new
+            {
+                status = e.Value.Status.ToString(),
+                description = e.Value.Description,
+                data = e.Value.Data.Count > 0 ? e.Value.Data : null,
+            }),
         };
         return context.Response.WriteAsync(JsonSerializer.Serialize(body));
     }

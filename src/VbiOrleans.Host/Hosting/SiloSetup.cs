@@ -6,6 +6,7 @@ using Orleans.Runtime.Hosting;
 using Orleans.Dashboard;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using VbiOrleans.Abstractions;
+using VbiOrleans.Grains.Log.Feed;
 using VbiOrleans.Grains.Modules;
 using VbiOrleans.Hsm;
 using VbiOrleans.Host.Configuration;
@@ -57,6 +58,11 @@ public static class SiloSetup
         // The log sealer runs on its own timer from the first silo on; its reminder revives it if that silo dies.
         silo.AddStartupTask(async (services, _) =>
             await services.GetRequiredService<IGrainFactory>().GetGrain<VbiOrleans.Abstractions.Log.ILogSealerGrain>(0).Status());
+        // Each log feed consumer's reader, likewise: started by the first silo, revived by its reminder, and sooner by
+        // every silo's keeper when its silo dies.
+        silo.AddStartupTask(async (services, _) =>
+            await services.GetRequiredService<IGrainFactory>().GetGrain<VbiOrleans.Abstractions.Log.ILogFeedDirectoryGrain>(0).Status());
+        silo.Services.AddHostedService<LogFeedKeeper>();
         // Trace context crosses grain calls only when traces are exported: the filters run on every call.
         if (options.Telemetry.Exporter != TelemetryExporter.None) silo.AddActivityPropagation();
         silo.AddDashboard(o => o.HideTrace = true);
@@ -112,6 +118,11 @@ public static class SiloSetup
         silo.Services.TryAddSingleton<ModuleCrypto>();
         silo.Services.TryAddSingleton<SystemGuardView>();
         silo.Services.TryAddSingleton<ModuleReports>();
+        // What follows from the log downstream: each consumer reads it through the log feed (docs/transaction-log.md).
+        silo.Services.AddOptions<VbiOrleans.Grains.Partners.WebhookOptions>().BindConfiguration(VbiOrleans.Grains.Partners.WebhookOptions.Section);
+        silo.Services.AddLogFeed();
+        silo.Services.AddLogFeedConsumer<HistoryProjection>();
+        silo.Services.AddLogFeedConsumer<WebhookFeed>();
         silo.Services.AddOptions<VbiOrleans.Grains.Log.LogOptions>().BindConfiguration(VbiOrleans.Grains.Log.LogOptions.Section);
         silo.Services.TryAddSingleton<VbiOrleans.Grains.Log.ILogStore, VbiOrleans.Grains.Log.MemoryLogStore>();
         silo.Services.TryAddSingleton<VbiOrleans.Grains.Log.TransactionLog>();

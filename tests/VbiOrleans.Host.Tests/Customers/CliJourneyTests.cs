@@ -1,3 +1,4 @@
+using VbiOrleans.Host.Tests.Fixtures;
 using System.Text.Json;
 using VbiOrleans.Cli;
 
@@ -118,6 +119,7 @@ public sealed class CliJourneyTests(CustomerHostFixture host) : IDisposable
         (exit, _, error) = await Vbi("refund", refundId);
         Assert.Equal(ExitCodes.Refused, exit);
         Assert.Contains("IndiciumAlreadyRefunded", error, StringComparison.Ordinal);
+        await OperatorHttp.WaitForLogFeedAsync(host.BaseAddress); // the history follows the log a moment later
         var history = await Json("history");
         var entries = history.GetProperty("entries").EnumerateArray().ToList();
         Assert.Equal(["refund", "print", "print", "print", "print", "print", "print", "print", "print", "pvd"], entries.Select(e => e.GetProperty("kind").GetString()));

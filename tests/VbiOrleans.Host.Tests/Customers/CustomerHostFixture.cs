@@ -91,11 +91,12 @@ public sealed class CustomerHostFixture : IAsyncLifetime
 
     /// <summary>
     /// What "nothing changed" is checked against: the meter's audit (registers, sequence, the postal store's checkpoint
-    /// and module memory) and the customer's history of it.
+    /// and module memory) and the customer's history of it, once the history has caught up with the log.
     /// </summary>
     public async Task<string> EvidenceAsync(Customer customer)
     {
         var audit = await Operator.GetMeterAuditAsync(customer.MeterId);
+        await OperatorHttp.WaitForLogFeedAsync(BaseAddress); // the history is a projection of the log, a moment behind it
         var history = await customer.Client.GetHistoryAsync(customer.MeterId, 200);
         return audit.GetRawText() + "\n" + JsonSerializer.Serialize(history, VbiJson.Options);
     }

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using VbiOrleans.Client;
+using VbiOrleans.Host.Tests.Fixtures;
 using VbiOrleans.Protocol.Partners;
 using VbiOrleans.Testing;
 
@@ -145,6 +146,7 @@ public sealed class PartnerJourneyTests(CustomerHostFixture host)
         Assert.Equal(3, log.Count(l => l.Delivered));
 
         // The customer sees who moved the money.
+        await OperatorHttp.WaitForLogFeedAsync(host.BaseAddress);
         var history = await customer.GetHistoryAsync(meter.MeterId);
         Assert.All(history.Entries, e => Assert.Equal($"partner:{partnerId}", e.InitiatedBy));
         var audit = await host.Operator.GetOperatorAuditAsync();

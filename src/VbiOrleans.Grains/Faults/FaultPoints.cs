@@ -1,0 +1,46 @@
+using System.Diagnostics;
+
+namespace VbiOrleans.Grains.Faults;
+
+/// <summary>
+/// Named steps of the print path after the module's commit, where a test can have its host process killed (a SIGKILL
+/// of itself), to show that a crash at that step loses nothing downstream of the log. Only a test arms them, through
+/// its host's environment: <see cref="StepVariable"/> names the step, and the kill happens when the step is reached
+/// while the file named by <see cref="ArmedFileVariable"/> exists (the test creates it just before the request it
+/// means; the file is removed first, so one kill per arming). Without both variables, reaching a step does nothing.
+/// </summary>
+public static class FaultPoints
+{
+    public const string StepVariable = "VBI_TEST_KILL_AT";
+    public const string ArmedFileVariable = "VBI_TEST_KILL_ARMED";
+
+    /// <summary>Module memory holds the new checkpoint (step 6); nothing is logged yet.</summary>
+    public const string ModuleCommitted = "module-committed";
+
+    /// <summary>The log record is durable (step 7, first half); the postal row is not written.</summary>
+    public const string LogAppended = "log-appended";
+
+    /// <summary>The postal row is durable too (step 7 done); the meter grain has not answered.</summary>
+    public const string PostalWritten = "postal-written";
+
+    /// <summary>The meter answered the client session; the module has not signed the reply.</summary>
+    public const string MeterAnswered = "meter-answered";
+
+    /// <summary>The signed reply and the next challenge are stored; the answer has not left the server.</summary>
+    public const string SessionAnswered = "session-answered";
+
+    public static readonly IReadOnlyList<string> Steps = [ModuleCommitted, LogAppended, PostalWritten, MeterAnswered, SessionAnswered];
+
+    private static readonly string? Step = Environment.GetEnvironmentVariable(StepVariable);
+    private static readonly string? ArmedFile = Environment.GetEnvironmentVariable(ArmedFileVariable);
+
+    public static void Reached(string step)
+    {
+        if (Step is null || ArmedFile is null || !string.Equals(step, Step, StringComparison.Ordinal) || !File.Exists(ArmedFile)) return;
+        File.Delete(ArmedFile);
+        Console.Error.WriteLine($"fault point {step} reached: this process kills itself (SIGKILL)");
+        using var self = Process.GetCurrentProcess();
+        self.Kill();
+        Environment.FailFast($"fault point {step}: the SIGKILL did not land");
+    }
+}
