@@ -86,6 +86,24 @@ public enum ErrorCode
     RequestTimestampStale = 507,
     RequestReplayed = 508,
     InvalidWebhookUrl = 509,
+
+    // rates (docs/rates.md)
+    /// <summary>A well-formed ZIP that is not in the ZIP data set.</summary>
+    UnknownZip = 600,
+    /// <summary>A weight that is not a positive number of ounces with at most one decimal, or over 70 lb.</summary>
+    InvalidWeight = 601,
+    /// <summary>Dimensions that are not LxWxH in inches, positive, within the largest size any class takes.</summary>
+    InvalidDimensions = 602,
+    UnknownMailClass = 603,
+    /// <summary>The class does not take this shipment: too heavy, too large or the wrong shape for it.</summary>
+    ClassDoesNotTakeShipment = 604,
+    UnknownExtraService = 605,
+    /// <summary>An extra service the class does not offer.</summary>
+    ExtraServiceNotAvailable = 606,
+    /// <summary>A declared value that is missing for insurance, given without insurance, or over the maximum.</summary>
+    InvalidDeclaredValue = 607,
+    /// <summary>No price table is in effect on the date asked for.</summary>
+    NoRateTableInEffect = 608,
 }
 
 /// <summary>A failure with its name and a sentence for a person.</summary>
