@@ -61,6 +61,18 @@ public sealed record PriceTable(
     /// </summary>
     public static PriceTable Parse(string text)
     {
+        try
+        {
+            return ParseLines(text);
+        }
+        catch (Exception e) when (e is IndexOutOfRangeException or FormatException or ArgumentException)
+        {
+            throw new InvalidDataException($"price table: {e.Message}", e);
+        }
+    }
+
+    private static PriceTable ParseLines(string text)
+    {
         string? id = null, source = null;
         DateOnly? effective = null;
         int? divisor = null, threshold = null;
