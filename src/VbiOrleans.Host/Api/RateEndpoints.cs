@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.AspNetCore.Mvc;
 using VbiOrleans.Domain.Geography;
 using VbiOrleans.Domain.Money;
 using VbiOrleans.Domain.Rates;
@@ -17,7 +18,12 @@ public static class RateEndpoints
 
     public static void MapRateEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/v1/rates", (HttpContext context, TimeProvider clock) => Quote(context.Request.Query, clock).ToResult())
+        // The parameters are bound (all as optional strings, so binding never refuses one before Quote names the
+        // error) for the OpenAPI document to list them; Quote reads the query itself to refuse unknown and repeated ones.
+        app.MapGet("/v1/rates", (HttpContext context, TimeProvider clock, [FromQuery] string? from, [FromQuery] string? to, [FromQuery] string? weightOz,
+                    [FromQuery] string? dims, [FromQuery(Name = "class")] string? mailClass, [FromQuery] string? shape, [FromQuery] string? services,
+                    [FromQuery] string? declaredValueMills, [FromQuery] string? date) =>
+                Quote(context.Request.Query, clock).ToResult())
             .WithTags("Rates")
             .WithName("Rates")
             .WithSummary("Quote a shipment: one class (class=...) or every class that takes it, cheapest first. Query: from, to (5-digit ZIPs), "

@@ -52,8 +52,20 @@ public sealed class RatesApiTests(LocalHostFixture fixture) : IClassFixture<Loca
         Assert.All(rates.Refused, r => Assert.Equal(VbiErrorCodes.ClassDoesNotTakeShipment, r.Code));
     }
 
+    [Fact]
+    public async Task The_openapi_document_lists_the_rates_parameters()
+    {
+        using var http = new HttpClient { BaseAddress = fixture.Host.BaseAddress };
+        var doc = JsonDocument.Parse(await http.GetStringAsync("/openapi/v1.json")).RootElement;
+        var parameters = doc.GetProperty("paths").GetProperty("/v1/rates").GetProperty("get").GetProperty("parameters").EnumerateArray()
+            .Select(p => p.GetProperty("name").GetString()!).ToArray();
+        Assert.Equal(["from", "to", "weightOz", "dims", "class", "shape", "services", "declaredValueMills", "date"], parameters);
+    }
+
     [Theory]
     [InlineData("from=99999&to=90001&weightOz=1", 422, "UnknownZip")]
+    [InlineData("to=90001&weightOz=1", 400, "InvalidZip")]
+    [InlineData("from=10001&to=90001", 400, "InvalidWeight")]
     [InlineData("from=1000&to=90001&weightOz=1", 400, "InvalidZip")]
     [InlineData("from=10001&to=90001&weightOz=0", 400, "InvalidWeight")]
     [InlineData("from=10001&to=90001&weightOz=1121", 400, "InvalidWeight")] // over 70 lb: no class takes it
