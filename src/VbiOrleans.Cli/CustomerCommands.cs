@@ -493,6 +493,11 @@ public static partial class CliApp
                 Usage("give --weight OZ (rated by the server) or --postage AMOUNT");
                 return null;
             }
+            if (from is null)
+            {
+                Usage("rating a weight needs the origin: give --from ZIP (the meter's licensing ZIP) or --postage AMOUNT");
+                return null;
+            }
             return await RateAsync(run, from, to, mailClass, weight, cancellationToken);
         }
 
