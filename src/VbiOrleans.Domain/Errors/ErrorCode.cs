@@ -89,21 +89,21 @@ public enum ErrorCode
 
     // rates (docs/rates.md)
     /// <summary>A well-formed ZIP that is not in the ZIP data set.</summary>
-    UnknownZip = 600,
+    UnknownZip = 700,
     /// <summary>A weight that is not a positive number of ounces with at most one decimal, or over 70 lb.</summary>
-    InvalidWeight = 601,
+    InvalidWeight = 701,
     /// <summary>Dimensions that are not LxWxH in inches, positive, within the largest size any class takes.</summary>
-    InvalidDimensions = 602,
-    UnknownMailClass = 603,
+    InvalidDimensions = 702,
+    UnknownMailClass = 703,
     /// <summary>The class does not take this shipment: too heavy, too large or the wrong shape for it.</summary>
-    ClassDoesNotTakeShipment = 604,
-    UnknownExtraService = 605,
+    ClassDoesNotTakeShipment = 704,
+    UnknownExtraService = 705,
     /// <summary>An extra service the class does not offer.</summary>
-    ExtraServiceNotAvailable = 606,
+    ExtraServiceNotAvailable = 706,
     /// <summary>A declared value that is missing for insurance, given without insurance, or over the maximum.</summary>
-    InvalidDeclaredValue = 607,
+    InvalidDeclaredValue = 707,
     /// <summary>No price table is in effect on the date asked for.</summary>
-    NoRateTableInEffect = 608,
+    NoRateTableInEffect = 708,
 }
 
 /// <summary>A failure with its name and a sentence for a person.</summary>
