@@ -124,6 +124,7 @@ public static partial class CliApp
             modules.Subcommands.Add(retire);
 
             AddCustomerCommands(root);
+            AddRateCommands(root);
             AddExitCodesToHelp(root);
             return root;
         }

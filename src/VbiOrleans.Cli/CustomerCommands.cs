@@ -401,7 +401,7 @@ public static partial class CliApp
             if (a.From is { } from && run.Config.LicensingZip is { } licensed && from != licensed)
                 return Usage($"the meter is licensed at {licensed}: the indicium carries the licensing ZIP, so --from must be {licensed}");
             if (a.Format is { } f && f.ToLowerInvariant() is not ("pdf" or "png" or "svg" or "zpl")) return Usage($"--format '{f}' is not one of pdf, png, svg, zpl");
-            var postage = await PostageAsync(run, a.MailClass, a.Weight, a.Postage, cancellationToken);
+            var postage = await PostageAsync(run, a.From ?? run.Config.LicensingZip, a.To, a.MailClass, a.Weight, a.Postage, cancellationToken);
             if (postage is not { } mills) return ExitCodes.Usage;
             return await WithSessionAsync(run, async session =>
             {
@@ -447,7 +447,7 @@ public static partial class CliApp
                     Progress(i, rows.Count, run.Json);
                     try
                     {
-                        var mills = row.PostageMills ?? (await run.Client.GetRateAsync(row.MailClass, row.WeightOz!, cancellationToken)).PostageMills;
+                        var mills = row.PostageMills ?? await RateAsync(run, run.Config.LicensingZip, row.To, row.MailClass, row.WeightOz!, cancellationToken);
                         var result = await session.PrintAsync(new PrintOrder(mills, row.To, row.MailClass, row.ItemKind),
                             new LabelOptions(row.Format ?? format?.ToLowerInvariant(), layout, null, dpi), $"batch-{batchId}-{row.Line}", cancellationToken);
                         var path = WriteLabel(result, row.Out is null ? null : Path.Combine(folder, row.Out), folder);
@@ -477,7 +477,7 @@ public static partial class CliApp
             _err.Write($"\r[{new string('#', filled)}{new string('.', width - filled)}] {done}/{total}");
         }
 
-        private async Task<long?> PostageAsync(CustomerRun run, string mailClass, string? weight, string? postage, CancellationToken cancellationToken)
+        private async Task<long?> PostageAsync(CustomerRun run, string? from, string to, string mailClass, string? weight, string? postage, CancellationToken cancellationToken)
         {
             if (postage is not null)
             {
@@ -493,7 +493,20 @@ public static partial class CliApp
                 Usage("give --weight OZ (rated by the server) or --postage AMOUNT");
                 return null;
             }
-            return (await run.Client.GetRateAsync(mailClass, weight, cancellationToken)).PostageMills;
+            if (from is null)
+            {
+                Usage("rating a weight needs the origin: give --from ZIP (the meter's licensing ZIP) or --postage AMOUNT");
+                return null;
+            }
+            return await RateAsync(run, from, to, mailClass, weight, cancellationToken);
+        }
+
+        /// <summary>The postage for a class and weight between the meter's licensing ZIP and the destination, from the server's price table.</summary>
+        private static async Task<long> RateAsync(CustomerRun run, string? from, string to, string mailClass, string weight, CancellationToken cancellationToken)
+        {
+            // The indicium's origin is the licensing ZIP; a configuration written before it was kept has none, and the server says so.
+            var quote = await run.Client.GetRatesAsync(new RateRequest(from ?? "", to.Length > 5 ? to[..5] : to, weight, MailClass: mailClass), cancellationToken);
+            return quote.Quotes[0].PostageMills;
         }
 
         private static string WriteLabel(TransactionResult result, string? path, string? folder)

@@ -54,7 +54,32 @@ public sealed record HistoryEntry(long Sequence, DateTimeOffset At, string Kind,
 
 public sealed record HistoryPage(string MeterId, IReadOnlyList<HistoryEntry> Entries, long? NextBefore);
 
-public sealed record RateQuote(string MailClass, string WeightOz, long PostageMills, string Postage, string Note);
+/// <summary>
+/// A shipment to quote (<c>GET /v1/rates</c>): 5-digit ZIPs, the weight in ounces with at most one decimal ("3.5"),
+/// optionally dimensions "LxWxH" in inches, a class (none: every class, cheapest first), a shape (letter, flat,
+/// parcel), extra services (signature, insurance), the declared value for insurance, and the date whose price table
+/// applies (none: today).
+/// </summary>
+public sealed record RateRequest(string From, string To, string WeightOz, string? Dims = null, string? MailClass = null, string? Shape = null,
+    IReadOnlyList<string>? Services = null, long? DeclaredValueMills = null, DateOnly? Date = null);
+
+/// <summary>The zone, the price table and one quote per class that takes the shipment, cheapest first; and the classes that do not, and why.</summary>
+public sealed record RatesResult(string From, string To, string Zone, string ZoneBasis, int? Miles, string TableId, string TableEffective,
+    string WeightOz, string? Dims, IReadOnlyList<RateQuote> Quotes, IReadOnlyList<RateRefusal> Refused);
+
+public sealed record RateQuote(string MailClass, string Shape, string Zone, string TableId, long PostageMills, string Postage, RateBreakdown Breakdown);
+
+/// <summary><c>PostageMills</c> = <c>BaseMills</c> + the services' mills; <c>PricedBy</c>: weight, dimensional-weight or cubic-tier.</summary>
+public sealed record RateBreakdown(long BaseMills, string PricedBy, string RatedWeightOz, string PriceStepOz, RateDimensionalWeight? DimensionalWeight,
+    RateCubicTier? CubicTier, IReadOnlyList<RateServiceCharge> Services);
+
+public sealed record RateDimensionalWeight(string RoundedDims, int CubicInches, int Pounds, bool Applied);
+
+public sealed record RateCubicTier(string Tier, long Mills, bool Applied);
+
+public sealed record RateServiceCharge(string Service, long Mills, string Amount);
+
+public sealed record RateRefusal(string MailClass, string Code, string Detail);
 
 /// <summary>The answer of <c>POST /v1/indicia/verify</c>: valid only when every check that ran passed.</summary>
 public sealed record VerificationResult(bool Valid, VerifiedIndicium? Indicium, IReadOnlyList<VerificationCheck> Checks, IReadOnlyList<VerificationReason> Reasons,

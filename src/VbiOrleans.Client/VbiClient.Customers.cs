@@ -135,9 +135,19 @@ public sealed partial class VbiClient
         SendAsync(HttpMethod.Post, "v1/indicia/verify", new { indicium = Convert.ToBase64String(indicium), online }, Credentials.None, null,
             ReadSuccessAsync<VerificationResult>, cancellationToken);
 
-    public Task<RateQuote> GetRateAsync(string mailClass, string weightOz, CancellationToken cancellationToken = default) =>
-        SendAsync(HttpMethod.Get, $"v1/rates?mailClass={Uri.EscapeDataString(mailClass)}&weightOz={Uri.EscapeDataString(weightOz)}", null, Credentials.None,
-            null, ReadSuccessAsync<RateQuote>, cancellationToken);
+    /// <summary>Quotes a shipment in one class, or in every class that takes it, cheapest first (no credential needed).</summary>
+    public Task<RatesResult> GetRatesAsync(RateRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var query = new List<string> { "from=" + Uri.EscapeDataString(request.From), "to=" + Uri.EscapeDataString(request.To), "weightOz=" + Uri.EscapeDataString(request.WeightOz) };
+        if (request.Dims is { } dims) query.Add("dims=" + Uri.EscapeDataString(dims));
+        if (request.MailClass is { } mailClass) query.Add("class=" + Uri.EscapeDataString(mailClass));
+        if (request.Shape is { } shape) query.Add("shape=" + Uri.EscapeDataString(shape));
+        if (request.Services is { Count: > 0 } services) query.Add("services=" + Uri.EscapeDataString(string.Join(',', services)));
+        if (request.DeclaredValueMills is { } declared) query.Add("declaredValueMills=" + declared.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (request.Date is { } date) query.Add("date=" + date.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
+        return SendAsync(HttpMethod.Get, "v1/rates?" + string.Join('&', query), null, Credentials.None, null, ReadSuccessAsync<RatesResult>, cancellationToken);
+    }
 
     // ---- partners ------------------------------------------------------------------------------------------------
 

@@ -53,6 +53,17 @@ public static class VbiErrorCodes
     public const string PartnerNotLinked = "PartnerNotLinked";
     public const string RequestReplayed = "RequestReplayed";
 
+    // Rates (docs/rates.md).
+    public const string UnknownZip = "UnknownZip";
+    public const string InvalidWeight = "InvalidWeight";
+    public const string InvalidDimensions = "InvalidDimensions";
+    public const string UnknownMailClass = "UnknownMailClass";
+    public const string ClassDoesNotTakeShipment = "ClassDoesNotTakeShipment";
+    public const string UnknownExtraService = "UnknownExtraService";
+    public const string ExtraServiceNotAvailable = "ExtraServiceNotAvailable";
+    public const string InvalidDeclaredValue = "InvalidDeclaredValue";
+    public const string NoRateTableInEffect = "NoRateTableInEffect";
+
     /// <summary>Codes that mean "log in again" (a customer token or a meter session is missing, expired or refused).</summary>
     public static bool NeedsLogin(string code) =>
         code is Unauthenticated or WrongCredentials or WrongPassword or SessionUnknown or SessionExpired;

@@ -102,6 +102,24 @@ public enum ErrorCode
     LogProofSizesInvalid = 600,
     /// <summary>A tree size the log signed no checkpoint for.</summary>
     LogCheckpointNotFound = 601,
+
+    // rates (docs/rates.md)
+    /// <summary>A well-formed ZIP that is not in the ZIP data set.</summary>
+    UnknownZip = 700,
+    /// <summary>A weight that is not a positive number of ounces with at most one decimal, or over 70 lb.</summary>
+    InvalidWeight = 701,
+    /// <summary>Dimensions that are not LxWxH in inches, positive, within the largest size any class takes.</summary>
+    InvalidDimensions = 702,
+    UnknownMailClass = 703,
+    /// <summary>The class does not take this shipment: too heavy, too large or the wrong shape for it.</summary>
+    ClassDoesNotTakeShipment = 704,
+    UnknownExtraService = 705,
+    /// <summary>An extra service the class does not offer.</summary>
+    ExtraServiceNotAvailable = 706,
+    /// <summary>A declared value that is missing for insurance, given without insurance, or over the maximum.</summary>
+    InvalidDeclaredValue = 707,
+    /// <summary>No price table is in effect on the date asked for.</summary>
+    NoRateTableInEffect = 708,
 }
 
 /// <summary>A failure with its name and a sentence for a person.</summary>

@@ -68,4 +68,3 @@ public sealed record CreatePartnerRequest(string? PartnerId, string? Name, strin
 /// <summary>The new partner and its two secrets (base64url), shown this once.</summary>
 public sealed record PartnerCreated(Abstractions.Partners.PartnerView Partner, string Secret, string WebhookSecret);
 
-public sealed record RateQuote(string MailClass, string WeightOz, long PostageMills, string Postage, string Note);

@@ -29,6 +29,10 @@ public static class Problems
         ErrorCode.ModuleAlreadyRegistered or ErrorCode.ModuleRetired or ErrorCode.ModuleTransactionOutOfOrder => StatusCodes.Status409Conflict,
         ErrorCode.MalformedRequest or ErrorCode.RegistrationRejected or ErrorCode.PasswordRejected or ErrorCode.InvalidEmail
             or ErrorCode.InvalidWebhookUrl or ErrorCode.WebhookDestinationRefused or ErrorCode.LogProofSizesInvalid => StatusCodes.Status400BadRequest,
+        ErrorCode.InvalidWeight or ErrorCode.InvalidDimensions or ErrorCode.UnknownMailClass or ErrorCode.UnknownExtraService
+            or ErrorCode.InvalidDeclaredValue => StatusCodes.Status400BadRequest,
+        ErrorCode.UnknownZip or ErrorCode.ClassDoesNotTakeShipment or ErrorCode.ExtraServiceNotAvailable
+            or ErrorCode.NoRateTableInEffect => StatusCodes.Status422UnprocessableEntity,
         ErrorCode.RequestTooLarge => StatusCodes.Status413PayloadTooLarge,
         ErrorCode.UnsupportedMediaType => StatusCodes.Status415UnsupportedMediaType,
         ErrorCode.RateLimited or ErrorCode.TooManyLoginAttempts => StatusCodes.Status429TooManyRequests,
