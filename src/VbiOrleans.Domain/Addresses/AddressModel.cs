@@ -51,7 +51,7 @@ public sealed record StandardAddress(string? Name, string? Company, string Deliv
 /// the seed's Address Matching Service: exact; ZIP corrected from city and state; city corrected from ZIP; a close
 /// spelling of the city.
 /// </summary>
-public enum MatchType
+public enum AddressMatchType
 {
     /// <summary>The city, state and ZIP agree with each other and with the ZIP data.</summary>
     Exact = 0,
@@ -80,7 +80,7 @@ public enum ChangeKind
 public sealed record AddressChange(string Field, ChangeKind Kind, string? From, string? To, string Reason);
 
 /// <summary>A standardized address the matcher offers, its type of match and what changed from what was given.</summary>
-public sealed record MatchCandidate(int Rank, MatchType Type, StandardAddress Address, IReadOnlyList<AddressChange> Changes);
+public sealed record MatchCandidate(int Rank, AddressMatchType Type, StandardAddress Address, IReadOnlyList<AddressChange> Changes);
 
 /// <summary>
 /// What a matcher made of an address: the address as given, standardized (before any correction), and the candidates

@@ -24,12 +24,12 @@ public sealed class ZipLevelAddressMatcher(ZipPlaces places) : IAddressMatcher
         var s = p.Standardized;
         var zipPlace = s.Zip is null ? null : places.ByZip(s.Zip);
         var cityPlace = s.State is not null && p.CityKey is not null ? places.ByCity(s.State, p.CityKey) : null;
-        var candidates = new List<(MatchType Type, int Order, StandardAddress Address, List<AddressChange> Changes)>();
+        var candidates = new List<(AddressMatchType Type, int Order, StandardAddress Address, List<AddressChange> Changes)>();
 
         // Exact: the ZIP is the city's. A missing state or city is filled from the ZIP only when the other agrees.
         if (zipPlace is not null && (cityPlace == zipPlace || (s.State is null && p.CityKey == zipPlace.Key)))
         {
-            candidates.Add((MatchType.Exact, 0, s with { City = zipPlace.City, State = zipPlace.State }, Changes(p, zipPlace, s.Zip!, "")));
+            candidates.Add((AddressMatchType.Exact, 0, s with { City = zipPlace.City, State = zipPlace.State }, Changes(p, zipPlace, s.Zip!, "")));
             return Answer(s, candidates);
         }
 
@@ -43,7 +43,7 @@ public sealed class ZipLevelAddressMatcher(ZipPlaces places) : IAddressMatcher
             for (var i = 0; i < zips.Count; i++)
             {
                 var zip = cityPlace.ZipText(zips[i]);
-                candidates.Add((MatchType.ZipCorrected, i, s with { City = cityPlace.City, Zip = zip, ZipPlus4 = null }, Changes(p, cityPlace, zip, why)));
+                candidates.Add((AddressMatchType.ZipCorrected, i, s with { City = cityPlace.City, Zip = zip, ZipPlus4 = null }, Changes(p, cityPlace, zip, why)));
             }
         }
 
@@ -51,7 +51,7 @@ public sealed class ZipLevelAddressMatcher(ZipPlaces places) : IAddressMatcher
         if (zipPlace is not null)
         {
             var why = p.CityKey is null ? $"the city of ZIP {s.Zip}" : $"ZIP {s.Zip} is {zipPlace.City} {zipPlace.State}";
-            candidates.Add((MatchType.CityCorrected, 0, s with { City = zipPlace.City, State = zipPlace.State }, Changes(p, zipPlace, s.Zip!, why)));
+            candidates.Add((AddressMatchType.CityCorrected, 0, s with { City = zipPlace.City, State = zipPlace.State }, Changes(p, zipPlace, s.Zip!, why)));
         }
 
         // A close spelling of the city, in the state given and in the ZIP's state.
@@ -67,7 +67,7 @@ public sealed class ZipLevelAddressMatcher(ZipPlaces places) : IAddressMatcher
                     if (place == zipPlace) continue; // already offered as the ZIP's city
                     var zip = place.ZipText(Nearest(place.Zips, s.Zip)[0]);
                     var why = $"{s.City} is not a city of {state}; {place.City} is spelled closest ({distance} {(distance == 1 ? "letter" : "letters")} apart)";
-                    candidates.Add((MatchType.CitySpelling, order++ * 10 + distance, s with { City = place.City, State = place.State, Zip = zip,
+                    candidates.Add((AddressMatchType.CitySpelling, order++ * 10 + distance, s with { City = place.City, State = place.State, Zip = zip,
                         ZipPlus4 = zip == s.Zip ? s.ZipPlus4 : null }, Changes(p, place, zip, why)));
                 }
             }
@@ -75,7 +75,7 @@ public sealed class ZipLevelAddressMatcher(ZipPlaces places) : IAddressMatcher
         return Answer(s, candidates);
     }
 
-    private AddressMatch Answer(StandardAddress standardized, List<(MatchType Type, int Order, StandardAddress Address, List<AddressChange> Changes)> found)
+    private AddressMatch Answer(StandardAddress standardized, List<(AddressMatchType Type, int Order, StandardAddress Address, List<AddressChange> Changes)> found)
     {
         var ranked = found
             .OrderBy(c => c.Type).ThenBy(c => c.Order)
