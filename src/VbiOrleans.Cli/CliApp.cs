@@ -124,6 +124,7 @@ public static partial class CliApp
             modules.Subcommands.Add(retire);
 
             AddCustomerCommands(root);
+            AddAddressCommands(root);
             AddExitCodesToHelp(root);
             return root;
         }

@@ -28,6 +28,8 @@ public static class Problems
         ErrorCode.ModuleAlreadyRegistered or ErrorCode.ModuleRetired or ErrorCode.ModuleTransactionOutOfOrder => StatusCodes.Status409Conflict,
         ErrorCode.MalformedRequest or ErrorCode.RegistrationRejected or ErrorCode.PasswordRejected or ErrorCode.InvalidEmail
             or ErrorCode.InvalidWebhookUrl => StatusCodes.Status400BadRequest,
+        ErrorCode.AddressIncomplete or ErrorCode.AddressLineTooLong or ErrorCode.UnknownState => StatusCodes.Status400BadRequest,
+        ErrorCode.AddressNotMatched => StatusCodes.Status422UnprocessableEntity,
         ErrorCode.RequestTooLarge => StatusCodes.Status413PayloadTooLarge,
         ErrorCode.UnsupportedMediaType => StatusCodes.Status415UnsupportedMediaType,
         ErrorCode.RateLimited or ErrorCode.TooManyLoginAttempts => StatusCodes.Status429TooManyRequests,
