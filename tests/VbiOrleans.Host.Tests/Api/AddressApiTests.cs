@@ -108,6 +108,38 @@ public sealed class AddressApiTests(LocalHostFixture fixture) : IClassFixture<Lo
         Assert.Equal("QWXZVBNM CA 00000", nothing.Extensions["standardized"].GetProperty("lastLine").GetString());
     }
 
+    [Fact]
+    public async Task The_cli_lists_the_candidates_of_the_real_matcher()
+    {
+        var home = Path.Combine(Path.GetTempPath(), "vbi-addr-cli-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(home);
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(home, "config.json"),
+                JsonSerializer.Serialize(new { server = fixture.Host.BaseAddress.AbsoluteUri, token = await CustomerTokenAsync() }));
+            var environment = new Cli.CliEnvironment { GetVariable = name => name == "VBI_HOME" ? home : null, ReadSecret = _ => null, Timeout = TimeSpan.FromSeconds(60) };
+            var stdout = new StringWriter();
+            var stderr = new StringWriter();
+            var exit = await Cli.CliApp.RunAsync(["address", "1 Main Street, San Fransisco, CA 94301"], stdout, stderr, environment);
+            Assert.True(exit == Cli.ExitCodes.Ok, stderr.ToString());
+            var lines = stdout.ToString().ReplaceLineEndings("\n").Split('\n');
+            Assert.StartsWith("1. CityCorrected: 1 MAIN ST, PALO ALTO CA 94301", lines[1], StringComparison.Ordinal);
+            Assert.Contains("   deliveryLine: 1 Main Street -> 1 MAIN ST (Publication 28 form)", lines);
+            Assert.Contains(lines, l => l.Contains("CitySpelling: 1 MAIN ST, SAN FRANCISCO CA 941", StringComparison.Ordinal));
+
+            stdout = new StringWriter();
+            stderr = new StringWriter();
+            exit = await Cli.CliApp.RunAsync(["address", "1 Main St, Qwxzvbnm, CA 00000"], stdout, stderr, environment);
+            Assert.Equal(Cli.ExitCodes.Refused, exit);
+            Assert.Contains("error AddressNotMatched", stderr.ToString(), StringComparison.Ordinal);
+            Assert.Contains("read as: 1 MAIN ST, QWXZVBNM CA 00000", stderr.ToString(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(home, recursive: true);
+        }
+    }
+
     private async Task<(int Status, JsonElement Body)> PostAsync(string json, string? token, bool operatorKey = false)
     {
         using var http = operatorKey ? OperatorHttp.Client(fixture.Host.BaseAddress) : new HttpClient { BaseAddress = fixture.Host.BaseAddress };
