@@ -175,6 +175,14 @@ public sealed class MatchingTests
     }
 
     [Fact]
+    public void The_example_of_docs_addresses_md_answers_as_shown()
+    {
+        var m = Match(AddressInput.OfLine("1 Main Street, San Fransisco, CA 94301"));
+        Assert.Equal(["CityCorrected: 1 MAIN ST, PALO ALTO CA 94301", "CitySpelling: 1 MAIN ST, SAN FRANCISCO CA 94188"],
+            m.Candidates.Select(c => $"{c.Type}: {c.Address.OneLine}"));
+    }
+
+    [Fact]
     public void A_misspelled_city_with_its_zip_is_corrected_from_the_zip_first()
     {
         var m = Match(AddressInput.OfLine("1 Main St, San Fransisco CA 94102"));
