@@ -36,7 +36,7 @@ for (const [zip, row] of Object.entries(codes)) {
 
 const out = [
   '# ZIP places: one line per state and city, STATE|CITY|first ZIP then differences to the next ZIPs.',
-  `# Source: npm package ${pkg.name} ${pkg.version} (${pkg.repository?.url ?? 'no repository'}), data file lib/codes.js.`,
+  `# Source: npm package ${pkg.name} ${pkg.version}, data file lib/codes.js.`,
   `# Licence: ${pkg.license} (Copyright (c) 2007, Dav Glass); see ZIP-PLACES-LICENSE.txt beside this file.`,
   '# Made by infra/data/zip-places.mjs; do not edit by hand.',
 ];
