@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using CsCheck;
 using VbiOrleans.Domain.Addresses;
 using VbiOrleans.Domain.Errors;
 
@@ -211,6 +212,26 @@ public sealed class MatchingTests
         Assert.Equal(ErrorCode.AddressIncomplete, Refused(AddressInput.OfLine("Springfield IL 62701")).Code);
         Assert.Equal(ErrorCode.AddressIncomplete, Refused(new AddressInput(Street: ["1 Main St"], City: "Springfield")).Code);
         Assert.Equal(ErrorCode.ValidationFailed, Refused(new AddressInput(Line: "1 Main St, Springfield IL", Zip: "62701")).Code);
+    }
+
+    [Fact]
+    public void Any_text_is_answered_or_refused_by_name_never_thrown()
+    {
+        ErrorCode[] named = [ErrorCode.AddressIncomplete, ErrorCode.AddressLineTooLong, ErrorCode.UnknownState, ErrorCode.InvalidZip, ErrorCode.ValidationFailed];
+        string[] pieces = ["1", "12-3", "1/2", "#", ",", " ", "Apt", "St", "N", "PO", "Box", "CA", "XX", "94102", "9410", "San", "Francisco",
+            "\n", "é", "'", "-", "Street", "Suite", "Rear", "New", "York"];
+        var line = Gen.OneOf(Gen.String[0, 350], Gen.Int[0, pieces.Length - 1].Array[0, 40].Select(p => string.Join(" ", p.Select(i => pieces[i]))));
+        line.Sample(text =>
+        {
+            var result = Matcher.Match(AddressInput.OfLine(text));
+            Assert.True(result.IsSuccess || named.Contains(result.Error.Code), result.Error?.ToString());
+            if (result.IsSuccess)
+            {
+                Assert.True(result.Value.Candidates.Count <= AddressLimits.MaxCandidates);
+                Assert.Equal(Enumerable.Range(1, result.Value.Candidates.Count), result.Value.Candidates.Select(c => c.Rank));
+                Assert.Equal(result.Value.Candidates.Select(c => c.Type).Order(), result.Value.Candidates.Select(c => c.Type));
+            }
+        }, iter: 3_000);
     }
 
     [Fact]
