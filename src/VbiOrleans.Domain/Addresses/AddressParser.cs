@@ -66,8 +66,9 @@ public static class AddressParser
             .Select(s => (Text: s, Words: AddressText.Words(s))).Where(s => s.Words.Count > 0).ToList();
         if (segments.Count == 0) return Incomplete();
 
-        // The last line from the end: ZIP, then state, then city.
-        var last = segments[^1].Words;
+        // The last line from the end: ZIP, then state, then city, each possibly a segment of its own.
+        var lastSegment = segments.Count - 1;
+        var last = segments[lastSegment].Words;
         var end = last.Count;
         string? givenZip = null;
         if (end > 0 && LooksLikeZip(last[end - 1]))
@@ -77,13 +78,18 @@ public static class AddressParser
         }
         var zip = ReadZip(givenZip);
         if (!zip.IsSuccess) return zip.Error;
+        if (end == 0 && lastSegment > 0)
+        {
+            last = segments[--lastSegment].Words;
+            end = last.Count;
+        }
 
         string? state = null;
         string? givenState = null;
         for (var n = Math.Min(Publication28.LongestStateNameWords, end); n >= 1 && state is null; n--)
         {
             var candidate = last.GetRange(end - n, n);
-            if (StateCode(candidate) is { } code && (n > 1 || end - n > 0 || segments.Count > 1))
+            if (StateCode(candidate) is { } code && (n > 1 || end - n > 0 || lastSegment > 0))
             {
                 state = code;
                 givenState = string.Join(' ', candidate);
@@ -95,8 +101,7 @@ public static class AddressParser
 
         // The city is what is left of that segment, or the segment before when the state and ZIP stood alone.
         var cityWords = last.GetRange(0, end);
-        var lastSegment = segments.Count - 1;
-        if (cityWords.Count == 0 && segments.Count > 1)
+        if (cityWords.Count == 0 && lastSegment > 0)
         {
             lastSegment--;
             cityWords = segments[lastSegment].Words;
@@ -129,9 +134,21 @@ public static class AddressParser
             if (!IsDeliveryStart(segment)) return Incomplete();
             deliveryIndex = lastSegment;
             var split = SplitStreetAndCity(segment, state, isKnownCity);
-            if (split <= 0 || split >= segment.Count) return Incomplete();
-            deliveryWords = segment.GetRange(0, split);
-            cityWords = segment.GetRange(split, segment.Count - split);
+            if (split > 0 && split < segment.Count)
+            {
+                deliveryWords = segment.GetRange(0, split);
+                cityWords = segment.GetRange(split, segment.Count - split);
+            }
+            else if (zip.Value is not null)
+            {
+                // "1 Infinite Loop, 95014": a street and a ZIP, no city to split off.
+                deliveryWords = segment;
+                cityWords = [];
+            }
+            else
+            {
+                return Incomplete();
+            }
             givenDelivery = string.Join(' ', deliveryWords);
         }
         var name = deliveryIndex > 0 ? segments[0].Text : null;

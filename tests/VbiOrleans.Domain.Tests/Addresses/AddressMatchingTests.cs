@@ -121,6 +121,19 @@ public sealed class MatchingTests
         Assert.Equal((AddressMatchType.Exact, "SAINT LOUIS"), (saint.Type, saint.Address.City));
     }
 
+    [Theory]
+    [InlineData("1 Infinite Loop, Cupertino, California, 95014-2083", "Exact")]
+    [InlineData("1 Infinite Loop, Cupertino, CA, 95014", "Exact")]
+    [InlineData("1 Infinite Loop, Cupertino CA, 95014", "Exact")]
+    [InlineData("1 Infinite Loop, Cupertino, 95014", "Exact")]
+    [InlineData("1 Infinite Loop, 95014", "CityCorrected")]
+    [InlineData("1 Infinite Loop Cupertino CA 95014", "Exact")]
+    public void The_last_line_may_be_split_over_segments(string line, string type)
+    {
+        var c = Match(AddressInput.OfLine(line)).Candidates[0];
+        Assert.Equal((type, "1 INFINITE LOOP", "CUPERTINO", "CA", "95014"), (c.Type.ToString(), c.Address.DeliveryLine, c.Address.City, c.Address.State, c.Address.Zip));
+    }
+
     [Fact]
     public void A_wrong_zip_is_corrected_from_city_and_state_and_ranks_first()
     {
