@@ -66,6 +66,21 @@ public static class AddressParser
             .Select(s => (Text: s, Words: AddressText.Words(s))).Where(s => s.Words.Count > 0).ToList();
         if (segments.Count == 0) return Incomplete();
 
+        // A country after the last line says nothing here: every ZIP of the data is in the United States' postal system.
+        if (segments.Count > 1 || segments[0].Words.Count > 3)
+        {
+            var tail = segments[^1].Words;
+            foreach (var country in Countries)
+            {
+                if (tail.Count >= country.Length && tail.Skip(tail.Count - country.Length).SequenceEqual(country))
+                {
+                    tail.RemoveRange(tail.Count - country.Length, country.Length);
+                    if (tail.Count == 0) segments.RemoveAt(segments.Count - 1);
+                    break;
+                }
+            }
+        }
+
         // The last line from the end: ZIP, then state, then city, each possibly a segment of its own.
         var lastSegment = segments.Count - 1;
         var last = segments[lastSegment].Words;
@@ -151,8 +166,17 @@ public static class AddressParser
             }
             givenDelivery = string.Join(' ', deliveryWords);
         }
-        var name = deliveryIndex > 0 ? segments[0].Text : null;
-        var company = deliveryIndex > 1 ? string.Join(' ', segments.Skip(1).Take(deliveryIndex - 1).Select(s => s.Text)) : null;
+        // Before the street: the name, then the company; a secondary unit written first ("Suite 200, 10 Grand Blvd")
+        // goes after the street, where Publication 28 puts it.
+        var before = segments.Take(deliveryIndex).ToList();
+        foreach (var unit in before.Where(s => IsUnit(s.Words)))
+        {
+            deliveryWords.AddRange(unit.Words);
+            givenDelivery += " " + unit.Text;
+        }
+        var people = before.Where(s => !IsUnit(s.Words)).ToList();
+        var name = people.Count > 0 ? people[0].Text : null;
+        var company = people.Count > 1 ? string.Join(' ', people.Skip(1).Select(s => s.Text)) : null;
         return Build(AddressText.Clean(name), AddressText.Clean(company), deliveryWords, givenDelivery, cityWords,
             cityWords.Count == 0 ? null : string.Join(' ', cityWords), state, givenState, zip.Value, givenZip);
     }
@@ -180,6 +204,7 @@ public static class AddressParser
     {
         if (words.Count == 0) return "";
         if (PoBox(words) is { } box) return box;
+        if (RouteOrMilitary(words) is { } route) return route;
 
         var w = words.ToList();
         var secondary = TakeSecondary(w);
@@ -256,12 +281,35 @@ public static class AddressParser
         return null;
     }
 
+    private static bool IsUnit(List<string> words) =>
+        (words.Count == 2 && Publication28.UnitDesignators.TryGetValue(words[0], out var d) && d.RequiresRange && IsRange(words[1]))
+        || (words.Count == 2 && words[0] == "#" && IsRange(words[1]))
+        || (words.Count == 1 && Publication28.UnitDesignators.TryGetValue(words[0], out var bare) && !bare.RequiresRange);
+
     private static bool IsRange(string word) => word.Length <= 8 && (word.Any(char.IsAsciiDigit) || word.Length == 1);
 
     private static bool IsFraction(string word) => word.Length >= 3 && word.Contains('/') && char.IsAsciiDigit(word[0]);
 
     private static bool IsDeliveryStart(List<string> words) =>
-        words.Count > 0 && (char.IsAsciiDigit(words[0][0]) || PoBox(words) is not null);
+        words.Count > 0 && (char.IsAsciiDigit(words[0][0]) || PoBox(words) is not null || RouteOrMilitary(words) is not null);
+
+    /// <summary>
+    /// Rural routes and highway contract routes (241, 251: RR 2 BOX 5, HC 68 BOX 23) and military addresses (225:
+    /// PSC 1234 BOX 5678, UNIT 2050 BOX 4190, CMR 450 BOX 7): the standard designator and the rest as written.
+    /// </summary>
+    private static string? RouteOrMilitary(IReadOnlyList<string> w)
+    {
+        var (designator, skip) = w.Count switch
+        {
+            >= 3 when w[0] == "RURAL" && w[1] == "ROUTE" => ("RR", 2),
+            >= 3 when w[0] == "HIGHWAY" && w[1] == "CONTRACT" => ("HC", 2),
+            >= 2 when w[0] is "RR" or "RFD" or "HC" => (w[0] == "RFD" ? "RR" : w[0], 1),
+            >= 4 when w[0] is "PSC" or "CMR" or "UNIT" && w.Contains("BOX") => (w[0], 1),
+            _ => ("", 0),
+        };
+        if (skip == 0 || !char.IsAsciiDigit(w[skip][0])) return null;
+        return designator + " " + string.Join(' ', w.Skip(skip).Where(x => x != "#"));
+    }
 
     /// <summary>Where the street ends and the city starts in one comma-free segment; 0 when it cannot tell.</summary>
     private static int SplitStreetAndCity(List<string> words, string? state, Func<string, string, bool> isKnownCity)
@@ -280,6 +328,8 @@ public static class AddressParser
         }
         return 0;
     }
+
+    private static readonly string[][] Countries = [["UNITED", "STATES", "OF", "AMERICA"], ["UNITED", "STATES"], ["USA"], ["US"]];
 
     internal static bool LooksLikeZip(string word) => word.Length >= 3 && word.All(c => char.IsAsciiDigit(c) || c == '-') && char.IsAsciiDigit(word[0]);
 

@@ -134,6 +134,18 @@ public sealed class MatchingTests
         Assert.Equal((type, "1 INFINITE LOOP", "CUPERTINO", "CA", "95014"), (c.Type.ToString(), c.Address.DeliveryLine, c.Address.City, c.Address.State, c.Address.Zip));
     }
 
+    [Theory]
+    [InlineData("PSC 1234 Box 5678, APO AE 09001", "PSC 1234 BOX 5678", "APO AE 09001")]
+    [InlineData("Rural Route 2 Box 5, Juneau AK 99801", "RR 2 BOX 5", "JUNEAU AK 99801")]
+    [InlineData("1 Main St, Boston, MA 02108, USA", "1 MAIN ST", "BOSTON MA 02108")]
+    [InlineData("1 Main St Boston MA 02108 United States", "1 MAIN ST", "BOSTON MA 02108")]
+    [InlineData("Jane Roe, Suite 200, 10 Grand Blvd, Kansas City MO 64106", "10 GRAND BLVD STE 200", "KANSAS CITY MO 64106")]
+    public void Routes_military_boxes_countries_and_units_written_first_read_as_publication_28_says(string line, string delivery, string lastLine)
+    {
+        var c = Match(AddressInput.OfLine(line)).Candidates[0];
+        Assert.Equal((AddressMatchType.Exact, delivery, lastLine), (c.Type, c.Address.DeliveryLine, c.Address.LastLine));
+    }
+
     [Fact]
     public void A_wrong_zip_is_corrected_from_city_and_state_and_ranks_first()
     {
