@@ -47,6 +47,7 @@ public static class AddressBenchmark
         var latencies = new long[matches];
         var byType = new Dictionary<string, int>();
         var byKind = new Dictionary<string, int>();
+        var timeByKind = new Dictionary<string, long>();
         var gcBefore = GC.CollectionCount(0);
         var start = Stopwatch.GetTimestamp();
         for (var i = 0; i < matches; i++)
@@ -57,6 +58,7 @@ public static class AddressBenchmark
             var type = !result.IsSuccess ? result.Error.Code.ToString() : result.Value.Matched ? result.Value.Candidates[0].Type.ToString() : "NotMatched";
             byType[type] = byType.GetValueOrDefault(type) + 1;
             byKind[kinds[i % Inputs]] = byKind.GetValueOrDefault(kinds[i % Inputs]) + 1;
+            timeByKind[kinds[i % Inputs]] = timeByKind.GetValueOrDefault(kinds[i % Inputs]) + latencies[i];
         }
         var elapsed = Stopwatch.GetElapsedTime(start);
         Array.Sort(latencies);
@@ -69,6 +71,7 @@ public static class AddressBenchmark
         output.WriteLine($"  best candidate  {string.Join(", ", byType.OrderByDescending(p => p.Value).Select(p => $"{p.Key} {p.Value * 100.0 / matches:0.#}%"))}");
         output.WriteLine($"  throughput      {matches / elapsed.TotalSeconds:0} matches/s");
         output.WriteLine($"  latency         p50 {Ms(latencies[matches / 2]):0.000} ms, p99 {Ms(latencies[(int)(matches * 0.99)]):0.000} ms, max {Ms(latencies[^1]):0.000} ms");
+        output.WriteLine($"  mean by input   {string.Join(", ", byKind.OrderBy(p => p.Key).Select(p => $"{p.Key} {Ms(timeByKind[p.Key]) * 1000 / p.Value:0.0} us"))}");
         output.WriteLine($"  gen0 GCs        {GC.CollectionCount(0) - gcBefore}");
         return 0;
     }
