@@ -109,6 +109,17 @@ public sealed class AddressApiTests(LocalHostFixture fixture) : IClassFixture<Lo
     }
 
     [Fact]
+    public async Task The_openapi_document_and_the_reference_page_list_matching_and_its_codes()
+    {
+        using var http = new HttpClient { BaseAddress = fixture.Host.BaseAddress };
+        var doc = await (await http.GetAsync("/openapi/v1.json")).JsonAsync();
+        Assert.True(doc.GetProperty("paths").TryGetProperty("/v1/addresses/match", out var path) && path.TryGetProperty("post", out _));
+        var reference = await http.GetStringAsync("/reference");
+        foreach (var code in new[] { "AddressNotMatched", "AddressIncomplete", "AddressLineTooLong", "UnknownState" })
+            Assert.Contains($"<code>{code}</code>", reference, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_cli_lists_the_candidates_of_the_real_matcher()
     {
         var home = Path.Combine(Path.GetTempPath(), "vbi-addr-cli-" + Guid.NewGuid().ToString("N")[..8]);
