@@ -262,10 +262,11 @@ public sealed class MatchingTests
     [Fact]
     public void Matching_is_fast_enough_for_the_request_path()
     {
-        // A coarse guard only (the figure is the benchmark's, docs/performance.md): 2,000 misspelled cities well within a second.
+        // A coarse guard against a search gone quadratic, with room for a loaded test machine (the figure is the
+        // benchmark's, docs/performance.md: about 30 us for a misspelled city): 2,000 of them within 5 s.
         Match(AddressInput.OfLine("1 Main St, Scaramento CA 95814"));
         var watch = Stopwatch.StartNew();
         for (var i = 0; i < 2_000; i++) Match(AddressInput.OfLine("1 Main St, Scaramento CA 95814"));
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(1), $"2,000 matches took {watch.Elapsed}");
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"2,000 matches took {watch.Elapsed}");
     }
 }
