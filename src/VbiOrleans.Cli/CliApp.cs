@@ -125,6 +125,7 @@ public static partial class CliApp
 
             AddCustomerCommands(root);
             AddRateCommands(root);
+            AddAddressCommands(root);
             AddExitCodesToHelp(root);
             return root;
         }

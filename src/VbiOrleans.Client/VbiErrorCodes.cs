@@ -64,6 +64,16 @@ public static class VbiErrorCodes
     public const string InvalidDeclaredValue = "InvalidDeclaredValue";
     public const string NoRateTableInEffect = "NoRateTableInEffect";
 
+    // Address matching.
+    /// <summary>The address is well formed but matches nothing (422).</summary>
+    public const string AddressNotMatched = "AddressNotMatched";
+    /// <summary>No delivery address line, or neither a city and state nor a ZIP (400).</summary>
+    public const string AddressIncomplete = "AddressIncomplete";
+    /// <summary>The line or a field is longer than its bound (400).</summary>
+    public const string AddressLineTooLong = "AddressLineTooLong";
+    /// <summary>The state is not a known two-letter abbreviation or name (400).</summary>
+    public const string UnknownState = "UnknownState";
+
     /// <summary>Codes that mean "log in again" (a customer token or a meter session is missing, expired or refused).</summary>
     public static bool NeedsLogin(string code) =>
         code is Unauthenticated or WrongCredentials or WrongPassword or SessionUnknown or SessionExpired;

@@ -7,6 +7,9 @@ using VbiOrleans.Benchmarks;
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 
+// Address matching is measured in process, on one core: no hosts (AddressBenchmark.Usage).
+if (args.Length > 0 && args[0] == "--addresses") return AddressBenchmark.Run(args[1..], Console.Out, Console.Error);
+
 BenchmarkOptions options;
 try
 {

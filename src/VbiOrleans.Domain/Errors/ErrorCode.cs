@@ -120,6 +120,16 @@ public enum ErrorCode
     InvalidDeclaredValue = 707,
     /// <summary>No price table is in effect on the date asked for.</summary>
     NoRateTableInEffect = 708,
+
+    // address matching (docs/addresses.md)
+    /// <summary>The address is well formed but no candidate matches it (city, state and ZIP agree with nothing known).</summary>
+    AddressNotMatched = 650,
+    /// <summary>No delivery address line, or neither a city and state nor a ZIP to match against.</summary>
+    AddressIncomplete = 651,
+    /// <summary>The free-text line or a field is longer than its bound.</summary>
+    AddressLineTooLong = 652,
+    /// <summary>The state is not a two-letter abbreviation or name of a state, territory or armed forces area.</summary>
+    UnknownState = 653,
 }
 
 /// <summary>A failure with its name and a sentence for a person.</summary>

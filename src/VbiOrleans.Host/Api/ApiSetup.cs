@@ -28,6 +28,7 @@ public static class ApiSetup
         // A body that does not bind throws instead of a bare 400, so it is answered as a problem naming the field.
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddSingleton<ClientBudgets>();
+        services.AddAddressMatching();
         var limits = configuration.GetSection(ApiOptions.Section).Get<ApiOptions>()?.RateLimit ?? new RateLimitSettings();
         services.AddRateLimiter(o =>
         {
@@ -54,6 +55,7 @@ public static class ApiSetup
         app.MapMeterEndpoints();
         app.MapPartnerEndpoints();
         app.MapRateEndpoints();
+        app.MapAddressEndpoints();
         app.MapReferencePage();
     }
 

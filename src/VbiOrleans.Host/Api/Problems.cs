@@ -33,6 +33,8 @@ public static class Problems
             or ErrorCode.InvalidDeclaredValue => StatusCodes.Status400BadRequest,
         ErrorCode.UnknownZip or ErrorCode.ClassDoesNotTakeShipment or ErrorCode.ExtraServiceNotAvailable
             or ErrorCode.NoRateTableInEffect => StatusCodes.Status422UnprocessableEntity,
+        ErrorCode.AddressIncomplete or ErrorCode.AddressLineTooLong or ErrorCode.UnknownState => StatusCodes.Status400BadRequest,
+        ErrorCode.AddressNotMatched => StatusCodes.Status422UnprocessableEntity,
         ErrorCode.RequestTooLarge => StatusCodes.Status413PayloadTooLarge,
         ErrorCode.UnsupportedMediaType => StatusCodes.Status415UnsupportedMediaType,
         ErrorCode.RateLimited or ErrorCode.TooManyLoginAttempts => StatusCodes.Status429TooManyRequests,
