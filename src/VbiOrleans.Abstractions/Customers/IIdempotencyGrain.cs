@@ -1,21 +1,23 @@
 namespace VbiOrleans.Abstractions.Customers;
 
 /// <summary>
-/// The HTTP idempotency record of one key (grain key "{scope}|{Idempotency-Key}", scope: the meter id), in the
+/// The HTTP idempotency records of one scope (grain key: the meter id), each key's record a row of its own in the
 /// <c>commerce</c> store. The first request with a key runs and its response is kept; the same key with the same body
 /// gets that response again, byte for byte; the same key with another transaction is refused. A request re-signed on a
 /// new challenge after a new login (same transaction, same key, other envelope) is passed through: the meter's own
 /// idempotency store then answers with the original result (docs/client-protocol.md, "Retries and replays").
+/// One activation per meter rather than one per key: a print then calls an activation that already exists, and never
+/// waits to register a new one (which, after a silo dies, waits until the cluster declares it dead).
 /// </summary>
 public interface IIdempotencyGrain : IGrainWithStringKey
 {
-    Task<IdempotencyDecision> Begin(byte[] fingerprint, byte[] bodyHash);
+    Task<IdempotencyDecision> Begin(string key, byte[] fingerprint, byte[] bodyHash);
 
     /// <summary>Keeps the response of the request <see cref="Begin"/> let through (compressed).</summary>
-    Task Complete(byte[] fingerprint, byte[] bodyHash, int status, string contentType, byte[] body);
+    Task Complete(string key, byte[] fingerprint, byte[] bodyHash, int status, string contentType, byte[] body);
 
     /// <summary>Forgets the in-flight mark without keeping a response (the request failed inside the server; retry).</summary>
-    Task Abandon();
+    Task Abandon(string key);
 }
 
 public enum IdempotencyVerdict

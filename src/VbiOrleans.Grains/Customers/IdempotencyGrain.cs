@@ -1,5 +1,7 @@
 using System.IO.Compression;
 using System.Security.Cryptography;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Storage;
 using VbiOrleans.Abstractions;
 using VbiOrleans.Abstractions.Customers;
 
@@ -18,59 +20,85 @@ public sealed class IdempotencyState
 }
 
 /// <summary>
-/// One HTTP idempotency key (see <see cref="IIdempotencyGrain"/>). Kept 24 hours, like the meter's own results; an
-/// older record is forgotten when next read. The in-flight mark is memory only: a request that dies inside the server
-/// leaves no mark after <see cref="InFlightTimeout"/>, so its retry runs (and the meter keeps it at most once).
-/// Placed on the silo whose API first asks for it (the request's own silo): no network hop on the print path, and a
-/// request does not wait on another silo's death for its own record.
+/// The HTTP idempotency records of one meter (see <see cref="IIdempotencyGrain"/>). Each key's record is its own row of
+/// the <c>commerce</c> store, read and written through the store's provider under the record's own id
+/// ("idempotency", "{meter}|{key}"), so a print writes one small row, never the meter's other records. Kept 24 hours,
+/// like the meter's own results; an older record is forgotten when next read. The in-flight marks are memory only: a
+/// request that dies inside the server leaves no mark after <see cref="InFlightTimeout"/>, so its retry runs (and the
+/// meter keeps it at most once). Placed on the silo whose API first asks for it (the request's own silo).
 /// </summary>
 [Orleans.Placement.PreferLocalPlacement]
-public sealed class IdempotencyGrain(
-    [PersistentState(stateName: "idempotency", storageName: StorageNames.Commerce)] IPersistentState<IdempotencyState> record,
-    TimeProvider clock) : Grain, IIdempotencyGrain
+public sealed class IdempotencyGrain(TimeProvider clock) : Grain, IIdempotencyGrain
 {
     public static readonly TimeSpan Window = TimeSpan.FromHours(24);
     public static readonly TimeSpan InFlightTimeout = TimeSpan.FromMinutes(2);
+    /// <summary>Keys in flight at once on one meter; past it a new key is answered InProgress (its client retries).</summary>
+    public const int MaxInFlight = 256;
+    private const string StateName = "idempotency";
 
-    private DateTimeOffset? _inFlightSince;
+    private readonly Dictionary<string, DateTimeOffset> _inFlight = new(StringComparer.Ordinal);
+    private IGrainStorage? _storage;
+    private IGrainStorage Storage => _storage ??= ServiceProvider.GetRequiredKeyedService<IGrainStorage>(StorageNames.Commerce);
 
-    public async Task<IdempotencyDecision> Begin(byte[] fingerprint, byte[] bodyHash)
+    public async Task<IdempotencyDecision> Begin(string key, byte[] fingerprint, byte[] bodyHash)
     {
         var now = clock.GetUtcNow();
-        if (record.State.Fingerprint is not null && now - record.State.At > Window)
+        if (_inFlight.TryGetValue(key, out var since) && now - since < InFlightTimeout) return new(IdempotencyVerdict.InProgress, 0, null, null);
+        var record = await ReadAsync(key);
+        var state = record.State!;
+        if (state.Fingerprint is not null && now - state.At > Window)
         {
-            await record.ClearStateAsync();
-            record.State = new IdempotencyState();
+            await Storage.ClearStateAsync(StateName, RecordId(key), record);
+            state = new IdempotencyState();
         }
-        if (_inFlightSince is { } since && now - since < InFlightTimeout) return new(IdempotencyVerdict.InProgress, 0, null, null);
-        if (record.State.Fingerprint is { } stored)
+        if (state.Fingerprint is { } stored)
         {
             if (!CryptographicOperations.FixedTimeEquals(stored, fingerprint)) return new(IdempotencyVerdict.Mismatch, 0, null, null);
-            if (CryptographicOperations.FixedTimeEquals(record.State.BodyHash!, bodyHash))
-                return new(IdempotencyVerdict.Replay, record.State.Status, record.State.ContentType, Decompress(record.State.Body!));
-            _inFlightSince = now;
-            return new(IdempotencyVerdict.PassThrough, 0, null, null);
+            if (CryptographicOperations.FixedTimeEquals(state.BodyHash!, bodyHash))
+                return new(IdempotencyVerdict.Replay, state.Status, state.ContentType, Decompress(state.Body!));
+            return Mark(key, now, IdempotencyVerdict.PassThrough);
         }
-        _inFlightSince = now;
-        return new(IdempotencyVerdict.Proceed, 0, null, null);
+        return Mark(key, now, IdempotencyVerdict.Proceed);
     }
 
-    public async Task Complete(byte[] fingerprint, byte[] bodyHash, int status, string contentType, byte[] body)
+    public async Task Complete(string key, byte[] fingerprint, byte[] bodyHash, int status, string contentType, byte[] body)
     {
-        _inFlightSince = null;
-        if (record.State.Fingerprint is not null) return; // the first response stays the one replayed
+        _inFlight.Remove(key);
+        var record = await ReadAsync(key);
+        if (record.State!.Fingerprint is not null) return; // the first response stays the one replayed
         record.State = new IdempotencyState
         {
             Fingerprint = fingerprint, BodyHash = bodyHash, Status = status, ContentType = contentType, Body = Compress(body), At = clock.GetUtcNow(),
         };
-        await record.WriteStateAsync();
+        await Storage.WriteStateAsync(StateName, RecordId(key), record);
     }
 
-    public Task Abandon()
+    public Task Abandon(string key)
     {
-        _inFlightSince = null;
+        _inFlight.Remove(key);
         return Task.CompletedTask;
     }
+
+    private IdempotencyDecision Mark(string key, DateTimeOffset now, IdempotencyVerdict verdict)
+    {
+        if (_inFlight.Count >= MaxInFlight)
+        {
+            foreach (var (stale, at) in _inFlight.ToList()) if (now - at >= InFlightTimeout) _inFlight.Remove(stale);
+            if (_inFlight.Count >= MaxInFlight) return new(IdempotencyVerdict.InProgress, 0, null, null);
+        }
+        _inFlight[key] = now;
+        return new(verdict, 0, null, null);
+    }
+
+    private async Task<GrainState<IdempotencyState>> ReadAsync(string key)
+    {
+        var record = new GrainState<IdempotencyState>(new IdempotencyState());
+        await Storage.ReadStateAsync(StateName, RecordId(key), record);
+        record.State ??= new IdempotencyState();
+        return record;
+    }
+
+    private GrainId RecordId(string key) => GrainId.Create(StateName, $"{this.GetPrimaryKeyString()}|{key}");
 
     private static byte[] Compress(byte[] body)
     {

@@ -269,8 +269,8 @@ public static class MeterEndpoints
         var fingerprint = SHA256.HashData(Encoding.UTF8.GetBytes(
             $"{kind}\n{Convert.ToBase64String(request.Transaction.Encode())}\n{JsonSerializer.Serialize(body.Value.Label)}"));
         var bodyHash = SHA256.HashData(body.Raw);
-        var record = grains.GetGrain<IIdempotencyGrain>($"{meterId}|{key}");
-        var decision = await record.Begin(fingerprint, bodyHash);
+        var record = grains.GetGrain<IIdempotencyGrain>(meterId);
+        var decision = await record.Begin(key, fingerprint, bodyHash);
         switch (decision.Verdict)
         {
             case IdempotencyVerdict.Replay:
@@ -291,14 +291,14 @@ public static class MeterEndpoints
             // The key is bound once the module has answered (executed or a signed refusal); a request refused before
             // that (bad MAC, no session, replayed challenge) leaves the key free for the genuine request.
             if (answered && decision.Verdict == IdempotencyVerdict.Proceed && response.Status < 500)
-                await record.Complete(fingerprint, bodyHash, response.Status, response.ContentType, bytes);
+                await record.Complete(key, fingerprint, bodyHash, response.Status, response.ContentType, bytes);
             else
-                await record.Abandon();
+                await record.Abandon(key);
             return response.ToResult(bytes);
         }
         catch
         {
-            await record.Abandon();
+            await record.Abandon(key);
             throw;
         }
     }
