@@ -58,7 +58,8 @@ public sealed record ClientProtocolResult(
 /// (binary), which consumed the challenge: <see cref="Outcome"/> is what happened (None: executed; otherwise the
 /// refusal, e.g. InsufficientFunds or RegistersMismatch), <see cref="Payload"/> is what its payload hash covers.
 /// Otherwise the request was refused before the module answered (bad MAC, unknown session, replayed challenge) and
-/// nothing changed.
+/// nothing changed. <see cref="Registers"/>, <see cref="LicensingZip"/> and <see cref="CertificateSerial"/> describe the
+/// meter as the answer left it.
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record ClientTransactionResult(
@@ -71,7 +72,9 @@ public sealed record ClientTransactionResult(
     [property: Id(6)] RegistersView? Registers,
     [property: Id(7)] IssuedIndicium? Indicium,
     [property: Id(8)] long AmountMills,
-    [property: Id(9)] bool Retry)
+    [property: Id(9)] bool Retry,
+    [property: Id(10)] string? LicensingZip = null,
+    [property: Id(11)] string? CertificateSerial = null)
 {
     public static ClientTransactionResult Refused(ErrorCode error, string message) =>
         new(error, message, null, [], ErrorCode.None, null, null, null, 0, false);

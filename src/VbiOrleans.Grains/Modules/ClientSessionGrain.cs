@@ -215,7 +215,7 @@ public sealed class ClientSessionGrain(
                     issued = new IssuedIndicium(id, MeterId, long.Parse(id.AsSpan(MeterId.Length + 1), System.Globalization.CultureInfo.InvariantCulture),
                         request.Transaction.AmountMills, DateTimeOffset.MinValue, bytes[..^64], bytes[^64..]);
                 return new ClientTransactionResult(ErrorCode.None, null, check.StoredResponse, payload, (ErrorCode)stored.Outcome, null,
-                    snapshot.Registers, issued, request.Transaction.AmountMills, Retry: true);
+                    snapshot.Registers, issued, request.Transaction.AmountMills, Retry: true, snapshot.LicensingZip, snapshot.CertificateSerial);
         }
 
         // Ok or RegisterMismatch: the meter decides. A retry of a transaction that executed before its answer was lost
@@ -239,7 +239,7 @@ public sealed class ClientSessionGrain(
         await state.WriteStateAsync();
         Faults.FaultPoints.Reached(Faults.FaultPoints.SessionAnswered);
         return new ClientTransactionResult(ErrorCode.None, null, reply.Response, answer, result.Error, result.Message, after.Registers,
-            result.Indicium, result.IsSuccess ? result.AmountMills : request.Transaction.AmountMills, Retry: false);
+            result.Indicium, result.IsSuccess ? result.AmountMills : request.Transaction.AmountMills, Retry: false, after.LicensingZip, after.CertificateSerial);
     }
 
     /// <summary>A worker verdict that names why the package did not open (an ErrorCode name) rather than a protocol verdict.</summary>

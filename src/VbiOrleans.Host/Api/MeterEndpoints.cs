@@ -269,54 +269,30 @@ public static class MeterEndpoints
         var fingerprint = SHA256.HashData(Encoding.UTF8.GetBytes(
             $"{kind}\n{Convert.ToBase64String(request.Transaction.Encode())}\n{JsonSerializer.Serialize(body.Value.Label)}"));
         var bodyHash = SHA256.HashData(body.Raw);
-        var record = grains.GetGrain<IIdempotencyGrain>(meterId);
-        var decision = await record.Begin(key, fingerprint, bodyHash);
-        switch (decision.Verdict)
-        {
-            case IdempotencyVerdict.Replay:
-                context.Response.Headers[ReplayedHeader] = "true";
-                return new ApiResponse(decision.Status, null, decision.ContentType!).ToResult(decision.Body!);
-            case IdempotencyVerdict.Mismatch:
-                return ApiResponse.Problem(ErrorCode.IdempotencyKeyReused,
-                    $"the {IdempotencyHeader} '{key}' was used for another request on this meter; use a new key for a new request").ToResult();
-            case IdempotencyVerdict.InProgress:
-                return ApiResponse.Problem(ErrorCode.IdempotencyKeyInUse, $"a request with {IdempotencyHeader} '{key}' is being processed; retry shortly",
-                    retryAfter: TimeSpan.FromSeconds(1)).ToResult();
-        }
-
-        try
-        {
-            var (response, answered) = await ExecuteAsync(user, meterId, request, label, grains);
-            var bytes = response.Serialize(context);
-            // The key is bound once the module has answered (executed or a signed refusal); a request refused before
-            // that (bad MAC, no session, replayed challenge) leaves the key free for the genuine request.
-            if (answered && decision.Verdict == IdempotencyVerdict.Proceed && response.Status < 500)
-                await record.Complete(key, fingerprint, bodyHash, response.Status, response.ContentType, bytes);
-            else
-                await record.Abandon(key);
-            return response.ToResult(bytes);
-        }
-        catch
-        {
-            await record.Abandon(key);
-            throw;
-        }
+        var outcome = await grains.GetGrain<IMeterRequestGrain>(meterId).Transact(key, fingerprint, bodyHash, request.Encode(), user.Actor());
+        if (outcome.Verdict == MeterRequestVerdict.KeyReused)
+            return ApiResponse.Problem(ErrorCode.IdempotencyKeyReused,
+                $"the {IdempotencyHeader} '{key}' was used for another request on this meter; use a new key for a new request").ToResult();
+        if (outcome.Verdict == MeterRequestVerdict.Replayed) context.Response.Headers[ReplayedHeader] = "true";
+        var response = Respond(meterId, request, label, outcome.Result!);
+        return response.ToResult(response.Serialize(context));
     }
 
-    private static async Task<(ApiResponse Response, bool Answered)> ExecuteAsync(ClaimsPrincipal user, string meterId, SignedRequest request,
-        LabelRequest? label, IGrainFactory grains)
+    /// <summary>
+    /// The response to a signed request, made of the client session's answer alone, so that a replay of a kept answer is
+    /// the same response byte for byte (the label renders from the indicium).
+    /// </summary>
+    private static ApiResponse Respond(string meterId, SignedRequest request, LabelRequest? label, ClientTransactionResult result)
     {
-        var result = await grains.GetGrain<IClientSessionGrain>(meterId).Transact(request.Encode(), user.Actor());
-        if (result.Error != ErrorCode.None) return (ApiResponse.Problem(result.Error, result.Message!), false);
+        if (result.Error != ErrorCode.None) return ApiResponse.Problem(result.Error, result.Message!);
 
         var signed = SignedResponse.Decode(result.SignedResponse!).Value!.ToJson();
-        var snapshot = await grains.GetGrain<IMeterGrain>(meterId).Snapshot();
-        var registers = result.Registers ?? snapshot!.Registers;
-        var meter = MeterView.Of(meterId, registers, snapshot?.LicensingZip, snapshot?.CertificateSerial);
+        var registers = result.Registers!;
+        var meter = MeterView.Of(meterId, registers, result.LicensingZip, result.CertificateSerial);
         if (result.Outcome != ErrorCode.None)
         {
-            return (ApiResponse.Problem(result.Outcome, result.OutcomeMessage ?? result.Outcome.ToString(),
-                new Dictionary<string, object?> { ["signedResponse"] = signed, ["meter"] = meter }), true);
+            return ApiResponse.Problem(result.Outcome, result.OutcomeMessage ?? result.Outcome.ToString(),
+                new Dictionary<string, object?> { ["signedResponse"] = signed, ["meter"] = meter });
         }
 
         string? indiciumId = null;
@@ -332,15 +308,15 @@ public static class MeterEndpoints
             }
             catch (LabelException e)
             {
-                return (ApiResponse.Problem(ErrorCode.LabelRenderingFailed,
+                return ApiResponse.Problem(ErrorCode.LabelRenderingFailed,
                     $"indicium {indiciumId} was printed but its label could not be rendered ({e.Code}); download it again from its label endpoint",
                     new Dictionary<string, object?> { ["signedResponse"] = signed, ["meter"] = meter, ["indiciumId"] = indiciumId,
-                        ["indicium"] = Convert.ToBase64String(indicium) }), true);
+                        ["indicium"] = Convert.ToBase64String(indicium) });
             }
         }
         var amount = result.AmountMills;
-        return (ApiResponse.Ok(new TransactionView(meterId, request.Transaction.Kind, nameof(ErrorCode.None), amount, new Mills(amount).ToDollars(),
-            registers.Sequence, meter, indiciumId, indicium is null ? null : Convert.ToBase64String(indicium), labelView, signed)), true);
+        return ApiResponse.Ok(new TransactionView(meterId, request.Transaction.Kind, nameof(ErrorCode.None), amount, new Mills(amount).ToDollars(),
+            registers.Sequence, meter, indiciumId, indicium is null ? null : Convert.ToBase64String(indicium), labelView, signed));
     }
 
     // ---- history and labels -------------------------------------------------------------------------------------
