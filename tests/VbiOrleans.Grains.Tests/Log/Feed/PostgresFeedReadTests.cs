@@ -1,9 +1,5 @@
-using Microsoft.Extensions.Configuration;
 using Npgsql;
 using VbiOrleans.Grains.Log;
-using VbiOrleans.Host.Configuration;
-using VbiOrleans.Host.Database;
-using VbiOrleans.Testing;
 
 namespace VbiOrleans.Grains.Tests.Log.Feed;
 
@@ -14,40 +10,21 @@ namespace VbiOrleans.Grains.Tests.Log.Feed;
 /// </summary>
 public sealed class PostgresFeedReadTests : IAsyncLifetime
 {
-    private string _database = "";
+    private ScratchLogDatabase _log = null!;
     private PostgresLogStore _store = null!;
 
     public async Task InitializeAsync()
     {
-        _database = await LocalServices.CreateScratchDatabaseAsync("vbi_feedread");
-        var config = new ConfigurationBuilder()
-            .AddInMemoryCollection(LocalServices.StoreConnectionStrings.Select(kv =>
-                new KeyValuePair<string, string?>($"ConnectionStrings:{kv.Key}", LocalServices.ConnectionString(_database))))
-            .Build();
-        await SchemaInstaller.ApplyAsync(StoreConnections.Read(config, out var error) ?? throw new InvalidOperationException(error), _ => { }, CancellationToken.None);
-        _store = new PostgresLogStore(LocalServices.ConnectionString(_database));
+        _log = await ScratchLogDatabase.CreateAsync("vbi_feedread");
+        _store = _log.Store;
     }
 
-    public async Task DisposeAsync() => await _store.DisposeAsync();
+    public async Task DisposeAsync() => await _log.DisposeAsync();
 
     private static PendingLogRow Row(long sequence) =>
         new("m-feed-pg", sequence, 2, 100, 100 * sequence, 1_000 - 100 * sequence, DateTimeOffset.UtcNow, "CM-0001", [], [(byte)sequence, 1, 2, 3]);
 
-    /// <summary>An append left open: its row has drawn its id, and is invisible until the transaction ends.</summary>
-    private async Task<(NpgsqlConnection Connection, NpgsqlTransaction Transaction)> OpenAppendAsync(long sequence)
-    {
-        var connection = new NpgsqlConnection(LocalServices.ConnectionString(_database));
-        await connection.OpenAsync();
-        var transaction = await connection.BeginTransactionAsync();
-        var row = Row(sequence);
-        await using var insert = new NpgsqlCommand(
-            "INSERT INTO vbi_log (meter_id, meter_sequence, kind, amount_mills, ar_mills, dr_mills, at, module_serial, public_payload, record) " +
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)", connection, transaction);
-        foreach (var value in new object[] { row.MeterId, row.Sequence, (short)row.Kind, row.AmountMills, row.AscendingMills, row.DescendingMills, row.At, row.ModuleSerial, row.PublicPayload, row.Record })
-            insert.Parameters.Add(new NpgsqlParameter { Value = value });
-        await insert.ExecuteNonQueryAsync();
-        return (connection, transaction);
-    }
+    private Task<(NpgsqlConnection Connection, NpgsqlTransaction Transaction)> OpenAppendAsync(long sequence) => _log.OpenAppendAsync(Row(sequence));
 
     private async Task SealAllAsync()
     {
