@@ -7,7 +7,8 @@ namespace VbiOrleans.Cli.Tests;
 
 /// <summary>
 /// The SDK and the CLI as their users install them: <c>dotnet pack</c> of the protocol, the SDK and the CLI into a
-/// temporary feed, the packages' contents, and the tool installed from that feed with <c>dotnet tool install</c> and run.
+/// temporary feed, the packages' contents, the tool installed from that feed with <c>dotnet tool install</c> and run, and
+/// a program that references the SDK package built and run.
 /// </summary>
 public sealed class PackageTests(PackedFeed feed) : IClassFixture<PackedFeed>
 {
@@ -95,6 +96,25 @@ public sealed class PackageTests(PackedFeed feed) : IClassFixture<PackedFeed>
         Assert.Equal(ExitCodes.Unavailable, status.Exit);
     }
 
+    [Fact]
+    public async Task A_project_that_references_the_SDK_package_builds_and_runs()
+    {
+        // The SDK and, through its dependency, the protocol, restored from the feed alone into a fresh package folder.
+        var app = await feed.RunConsumerAsync("""
+            using VbiOrleans.Client;
+            using VbiOrleans.Protocol.Registration;
+
+            Console.WriteLine(VbiClientOptions.DefaultBaseAddress);
+            Console.WriteLine(RegistrationClient.NewHmk().Length);
+            Console.WriteLine(VbiClient.NewIdempotencyKey().Length);
+            """);
+
+        Assert.True(app.Exit == 0, $"the consumer failed ({app.Exit}):\n{app.Out}\n{app.Err}");
+        Assert.Equal(["http://127.0.0.1:5080/", "32", "32"], app.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        Assert.True(File.Exists(feed.RestoredPackage("VbiOrleans.Client")));
+        Assert.True(File.Exists(feed.RestoredPackage("VbiOrleans.Protocol")));
+    }
+
     private static XElement Nuspec(ZipArchive package, string name) =>
         XDocument.Parse(Entry(package, name)).Root!.Elements().Single(e => e.Name.LocalName == "metadata");
 
@@ -129,11 +149,14 @@ public sealed class PackedFeed : IAsyncLifetime
     private static readonly string DotnetRoot =
         Path.GetFullPath(Path.Combine(System.Runtime.InteropServices.RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", ".."));
 
+    /// <summary>The NuGet configuration of the install and the consumer's restore: the feed is the only source.</summary>
+    private string ConfigFile => Path.Combine(_root, "nuget.config");
+
     private string Feed => Path.Combine(_root, "feed");
 
     private string Tools => Path.Combine(_root, "tools");
 
-    /// <summary>The packages' version, as the SDK assembly's build says (set by the build, not by this test).</summary>
+    /// <summary>The packages' version, read from the packed SDK's file name (the build sets it, not this test).</summary>
     public string Version { get; private set; } = "";
 
     public string Package(string id) => Path.Combine(Feed, $"{id}.{Version}.nupkg");
@@ -156,11 +179,10 @@ public sealed class PackedFeed : IAsyncLifetime
         var client = Path.GetFileName(Directory.GetFiles(Feed, "VbiOrleans.Client.*.nupkg").Single());
         Version = client["VbiOrleans.Client.".Length..^".nupkg".Length];
 
-        var config = Path.Combine(_root, "nuget.config");
         new XDocument(new XElement("configuration",
             new XElement("packageSources", new XElement("clear"), new XElement("add", new XAttribute("key", "packed"), new XAttribute("value", Feed)))))
-            .Save(config);
-        var install = await RunAsync(_dotnet, _root, ["tool", "install", "--tool-path", Tools, "--configfile", config, "vbi"]);
+            .Save(ConfigFile);
+        var install = await RunAsync(_dotnet, _root, ["tool", "install", "--tool-path", Tools, "--configfile", ConfigFile, "vbi"]);
         Assert.True(install.Exit == 0, $"dotnet tool install failed ({install.Exit}):\n{install.Out}\n{install.Err}");
     }
 
@@ -171,6 +193,32 @@ public sealed class PackedFeed : IAsyncLifetime
     }
 
     public Task<(int Exit, string Out, string Err)> RunToolAsync(params string[] args) => RunAsync(Path.Combine(Tools, "vbi"), _root, args);
+
+    private string Consumer => Path.Combine(_root, "consumer");
+
+    /// <summary>The global packages folder of the consumer's restore: its own, so no stale copy of this version is used or left behind.</summary>
+    private string ConsumerPackages => Path.Combine(_root, "packages");
+
+    public string RestoredPackage(string id) => Path.Combine(ConsumerPackages, id.ToLowerInvariant(), Version, $"{id.ToLowerInvariant()}.{Version}.nupkg");
+
+    /// <summary>Builds and runs a console program with <paramref name="program"/> as its Program.cs, referencing VbiOrleans.Client.</summary>
+    public async Task<(int Exit, string Out, string Err)> RunConsumerAsync(string program)
+    {
+        Directory.CreateDirectory(Consumer);
+        new XDocument(new XElement("Project", new XAttribute("Sdk", "Microsoft.NET.Sdk"),
+            new XElement("PropertyGroup",
+                new XElement("OutputType", "Exe"),
+                new XElement("TargetFramework", "net10.0"),
+                new XElement("ImplicitUsings", "enable"),
+                new XElement("RestorePackagesPath", ConsumerPackages),
+                new XElement("RestoreConfigFile", ConfigFile)),
+            new XElement("ItemGroup", new XElement("PackageReference", new XAttribute("Include", "VbiOrleans.Client"), new XAttribute("Version", Version)))))
+            .Save(Path.Combine(Consumer, "Consumer.csproj"));
+        await File.WriteAllTextAsync(Path.Combine(Consumer, "Program.cs"), program);
+        var build = await RunAsync(_dotnet, Consumer, ["build", "-c", "Release", "-nologo", "-v", "q", "-o", Path.Combine(Consumer, "out")]);
+        if (build.Exit != 0) return build;
+        return await RunAsync(_dotnet, Consumer, [Path.Combine(Consumer, "out", "Consumer.dll")]);
+    }
 
     private async Task<(int Exit, string Out, string Err)> RunAsync(string file, string directory, IEnumerable<string> args)
     {
