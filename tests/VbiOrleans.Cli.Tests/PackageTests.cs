@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.IO.Compression;
 using System.Reflection;
+using System.Text.RegularExpressions;
 using System.Xml.Linq;
 
 namespace VbiOrleans.Cli.Tests;
@@ -10,7 +11,7 @@ namespace VbiOrleans.Cli.Tests;
 /// temporary feed, the packages' contents, the tool installed from that feed with <c>dotnet tool install</c> and run, and
 /// a program that references the SDK package built and run.
 /// </summary>
-public sealed class PackageTests(PackedFeed feed) : IClassFixture<PackedFeed>
+public sealed partial class PackageTests(PackedFeed feed) : IClassFixture<PackedFeed>
 {
     [Fact]
     public void The_SDK_package_carries_its_readme_licence_and_symbols_and_depends_on_the_protocol_package()
@@ -97,16 +98,34 @@ public sealed class PackageTests(PackedFeed feed) : IClassFixture<PackedFeed>
     }
 
     [Fact]
-    public async Task A_project_that_references_the_SDK_package_builds_and_runs()
+    public async Task A_project_that_references_the_SDK_package_builds_with_the_README_example_and_runs()
     {
         // The SDK and, through its dependency, the protocol, restored from the feed alone into a fresh package folder.
-        var app = await feed.RunConsumerAsync("""
+        // The example of the package's README is compiled with it (not run: it needs a server).
+        var readme = feed.RepositoryFile("src/VbiOrleans.Client/README.md");
+        var example = ReadmeExample().Match(readme);
+        Assert.True(example.Success, "the SDK's README has no csharp example");
+        var lines = example.Groups["body"].Value.Split('\n');
+        var directives = lines.Where(l => UsingDirective().IsMatch(l)).ToList();
+        var body = lines.Where(l => !UsingDirective().IsMatch(l));
+        var app = await feed.RunConsumerAsync($$"""
             using VbiOrleans.Client;
             using VbiOrleans.Protocol.Registration;
 
             Console.WriteLine(VbiClientOptions.DefaultBaseAddress);
             Console.WriteLine(RegistrationClient.NewHmk().Length);
             Console.WriteLine(VbiClient.NewIdempotencyKey().Length);
+            """,
+            $$"""
+            {{string.Join('\n', directives)}}
+
+            internal static class ReadmeExample
+            {
+                public static async Task RunAsync()
+                {
+            {{string.Join('\n', body)}}
+                }
+            }
             """);
 
         Assert.True(app.Exit == 0, $"the consumer failed ({app.Exit}):\n{app.Out}\n{app.Err}");
@@ -114,6 +133,12 @@ public sealed class PackageTests(PackedFeed feed) : IClassFixture<PackedFeed>
         Assert.True(File.Exists(feed.RestoredPackage("VbiOrleans.Client")));
         Assert.True(File.Exists(feed.RestoredPackage("VbiOrleans.Protocol")));
     }
+
+    [GeneratedRegex(@"```csharp\n(?<body>.*?)```", RegexOptions.Singleline)]
+    private static partial Regex ReadmeExample();
+
+    [GeneratedRegex(@"^using [A-Za-z.]+;$")]
+    private static partial Regex UsingDirective();
 
     private static XElement Nuspec(ZipArchive package, string name) =>
         XDocument.Parse(Entry(package, name)).Root!.Elements().Single(e => e.Name.LocalName == "metadata");
@@ -201,8 +226,8 @@ public sealed class PackedFeed : IAsyncLifetime
 
     public string RestoredPackage(string id) => Path.Combine(ConsumerPackages, id.ToLowerInvariant(), Version, $"{id.ToLowerInvariant()}.{Version}.nupkg");
 
-    /// <summary>Builds and runs a console program with <paramref name="program"/> as its Program.cs, referencing VbiOrleans.Client.</summary>
-    public async Task<(int Exit, string Out, string Err)> RunConsumerAsync(string program)
+    /// <summary>Builds and runs a console program referencing VbiOrleans.Client: <paramref name="program"/> is its Program.cs, <paramref name="other"/> one more file.</summary>
+    public async Task<(int Exit, string Out, string Err)> RunConsumerAsync(string program, string other)
     {
         Directory.CreateDirectory(Consumer);
         new XDocument(new XElement("Project", new XAttribute("Sdk", "Microsoft.NET.Sdk"),
@@ -215,6 +240,7 @@ public sealed class PackedFeed : IAsyncLifetime
             new XElement("ItemGroup", new XElement("PackageReference", new XAttribute("Include", "VbiOrleans.Client"), new XAttribute("Version", Version)))))
             .Save(Path.Combine(Consumer, "Consumer.csproj"));
         await File.WriteAllTextAsync(Path.Combine(Consumer, "Program.cs"), program);
+        await File.WriteAllTextAsync(Path.Combine(Consumer, "Other.cs"), other);
         var build = await RunAsync(_dotnet, Consumer, ["build", "-c", "Release", "-nologo", "-v", "q", "-o", Path.Combine(Consumer, "out")]);
         if (build.Exit != 0) return build;
         return await RunAsync(_dotnet, Consumer, [Path.Combine(Consumer, "out", "Consumer.dll")]);
