@@ -108,7 +108,7 @@ public sealed partial class PackageTests(PackedFeed feed) : IClassFixture<Packed
         var lines = example.Groups["body"].Value.Split('\n');
         var directives = lines.Where(l => UsingDirective().IsMatch(l)).ToList();
         var body = lines.Where(l => !UsingDirective().IsMatch(l));
-        var app = await feed.RunConsumerAsync($$"""
+        var app = await feed.RunConsumerAsync("""
             using VbiOrleans.Client;
             using VbiOrleans.Protocol.Registration;
 
