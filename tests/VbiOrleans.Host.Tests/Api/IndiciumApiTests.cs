@@ -1,8 +1,6 @@
 using System.Diagnostics;
-using System.Formats.Asn1;
 using System.Net;
 using System.Net.Http.Json;
-using System.Numerics;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -110,38 +108,80 @@ public sealed class IndiciumApiTests(IndiciumHostFixture fixture) : IClassFixtur
     }
 
     [Fact]
-    public async Task The_signature_and_chain_verify_with_openssl_against_the_published_certificates()
+    public async Task The_documented_openssl_procedure_verifies_a_printed_label_and_fails_when_one_byte_is_flipped()
     {
         var meterId = await fixture.OperationalMeterAsync(50_000);
-        var indicium = Convert.FromBase64String((await PrintAsync(meterId, new { format = "svg" })).GetProperty("indicium").GetString()!);
-        var serial = IndiciumData.Decode(indicium).Value.Data.CertificateSerial;
+        var print = await PrintAsync(meterId, new { format = "png", layout = "label-4x6", dpi = 203 });
+        var indicium = Convert.FromBase64String(print.GetProperty("indicium").GetString()!);
+        var dir = Directory.CreateDirectory(Path.Combine(fixture.DataDirectory, "procedure-" + IndiciumHostFixture.Key()[..6])).FullName;
+        await File.WriteAllBytesAsync(Path.Combine(dir, "label.png"),
+            Convert.FromBase64String(print.GetProperty("label").GetProperty("data").GetString()!));
 
-        using var http = Anonymous();
-        var dir = Directory.CreateDirectory(Path.Combine(fixture.DataDirectory, "openssl-" + IndiciumHostFixture.Key()[..6])).FullName;
-        using var caResponse = await http.GetAsync("/v1/certificates/postal-ca");
-        Assert.Equal("application/x-pem-file", caResponse.Content.Headers.ContentType?.MediaType);
-        await File.WriteAllTextAsync(Path.Combine(dir, "ca.pem"), await caResponse.Content.ReadAsStringAsync());
-        await File.WriteAllTextAsync(Path.Combine(dir, "meter.pem"), await http.GetStringAsync($"/v1/certificates/{serial}"));
-        Assert.Equal(await http.GetStringAsync($"/v1/certificates/{serial}"), await http.GetStringAsync($"/v1/meters/{meterId}/certificate"));
+        var genuine = IndiciumProcedure.Run(dir, fixture.Host.BaseAddress, "from-barcode", "certificates", "signature");
+        Assert.True(genuine.ExitCode == 0, genuine.Output);
+        Assert.Contains("meter.pem: OK", genuine.Output);
+        Assert.Contains("Verified OK", genuine.Output);
+        Assert.Equal(Convert.ToHexString(indicium), Convert.ToHexString(await File.ReadAllBytesAsync(Path.Combine(dir, "indicium.bin"))));
+        using (var http = Anonymous())
+        {
+            // The certificate the procedure found by the indicium's serial is the printing meter's.
+            Assert.Equal(await http.GetStringAsync($"/v1/meters/{meterId}/certificate"), await File.ReadAllTextAsync(Path.Combine(dir, "meter.pem")));
+            using var ca = await http.GetAsync("/v1/certificates/postal-ca");
+            Assert.Equal("application/x-pem-file", ca.Content.Headers.ContentType?.MediaType);
+        }
 
-        await File.WriteAllBytesAsync(Path.Combine(dir, "signed.bin"), indicium[..^64]);
-        await File.WriteAllBytesAsync(Path.Combine(dir, "signature.der"), DerSignature(indicium[^64..]));
+        // One flipped bit in the signed bytes, in r, in s: the same procedure, from the API's base64, refuses each.
+        foreach (var at in new[] { indicium.Length - 65, indicium.Length - 64, indicium.Length - 1 })
+        {
+            var tampered = (byte[])indicium.Clone();
+            tampered[at] ^= 0x01;
+            var tamperedDir = Directory.CreateDirectory(Path.Combine(dir, "flipped-" + at)).FullName;
+            await File.WriteAllTextAsync(Path.Combine(tamperedDir, "indicium.b64"), Convert.ToBase64String(tampered) + "\n");
+            var run = IndiciumProcedure.Run(tamperedDir, fixture.Host.BaseAddress, "from-base64", "certificates", "signature");
+            Assert.True(run.ExitCode != 0, $"byte {at} flipped and the procedure still passed: {run.Output}");
+            Assert.Contains("meter.pem: OK", run.Output);
+            Assert.Contains("Verification failure", run.Output);
+            Assert.DoesNotContain("Verified OK", run.Output);
+        }
+    }
 
-        Assert.Contains("meter.pem: OK", OpenSsl(dir, "verify", "-CAfile", "ca.pem", "meter.pem").Output);
-        var serialLine = OpenSsl(dir, "x509", "-in", "meter.pem", "-noout", "-serial").Output;
-        Assert.True(serialLine.Trim() == "serial=" + serial, $"openssl read the serial as '{serialLine.Trim()}', the indicium names {serial}");
-        File.WriteAllText(Path.Combine(dir, "meter-key.pem"), OpenSsl(dir, "x509", "-in", "meter.pem", "-pubkey", "-noout").Output);
-        var good = OpenSsl(dir, "dgst", "-sha256", "-verify", "meter-key.pem", "-signature", "signature.der", "signed.bin");
-        Assert.Equal(0, good.ExitCode);
-        Assert.Contains("Verified OK", good.Output);
+    [Fact]
+    public async Task The_documented_typical_size_and_symbol_are_what_the_host_prints()
+    {
+        var document = await File.ReadAllTextAsync(IndiciumProcedure.DocumentPath);
+        var stated = System.Text.RegularExpressions.Regex.Match(document,
+            @"typical postage indicium\s+\(first class to a ZIP\+4\)\s+is\s+(\d+)\s+bytes\s+\(from\s+(\d+)\s+to\s+(\d+)\s+bytes[^)]*\),\s+a\s+(\d+)×(\d+)\s+Data\s+Matrix\s+symbol,\s+or\s+a\s+(\d+)×(\d+)\s+one");
+        Assert.True(stated.Success, "docs/indicium-format.md no longer states the typical size in the form this test reads");
+        int Number(int group) => int.Parse(stated.Groups[group].Value, System.Globalization.CultureInfo.InvariantCulture);
+        var (typical, least, most, side, smaller) = (Number(1), Number(2), Number(3), Number(4), Number(6));
+        Assert.Equal((side, smaller), (Number(5), Number(7)));
+        Assert.InRange(typical, least, most);
 
-        // openssl disagrees as soon as one signed byte changes.
-        var tampered = indicium[..^64];
-        tampered[^1] ^= 1;
-        await File.WriteAllBytesAsync(Path.Combine(dir, "signed.bin"), tampered);
-        var bad = OpenSsl(dir, "dgst", "-sha256", "-verify", "meter-key.pem", "-signature", "signature.der", "signed.bin");
-        Assert.NotEqual(0, bad.ExitCode);
-        Assert.Contains("Verification failure", bad.Output);
+        // The shortest and the longest destination and mail class, and the typical piece (first class to a ZIP+4) last.
+        var meterId = await fixture.OperationalMeterAsync(50_000);
+        var length = 0;
+        foreach (var (destination, mailClass) in new[] { ("94103", "MEDIA"), ("94103-1234", "GROUND-ADVANTAGE"), ("94103-1234", "FIRST-CLASS") })
+        {
+            using var http = Operator();
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"/v1/meters/{meterId}/prints")
+            {
+                Content = JsonContent.Create(new { postageMills = 9_000, destinationZip = destination, mailClass, itemKind = "postage", label = new { format = "svg" } }),
+            };
+            request.Headers.Add("Idempotency-Key", IndiciumHostFixture.Key());
+            using var response = await http.SendAsync(request);
+            var body = await response.JsonAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"{mailClass} to {destination}: {response.StatusCode}: {body}");
+            var indicium = Convert.FromBase64String(body.GetProperty("indicium").GetString()!);
+            length = indicium.Length;
+            Assert.InRange(length, least, most);
+            // The label's own encoder. The longest always takes the documented side; the others may pack into the smaller one.
+            var symbol = VbiOrleans.DataMatrix.DataMatrixEncoder.Encode(indicium);
+            Assert.Equal(symbol.Rows, symbol.Columns);
+            if (length == most) Assert.Equal(side, symbol.Rows);
+            else Assert.Contains(symbol.Rows, new[] { side, smaller });
+        }
+        // Two bytes shorter when the meter certificate's serial starts with a zero byte (1 time in 128).
+        Assert.InRange(length, typical - 2, typical);
     }
 
     [Fact]
@@ -266,28 +306,6 @@ public sealed class IndiciumApiTests(IndiciumHostFixture fixture) : IClassFixtur
         var printers = await http.GetFromJsonAsync<JsonElement>("/v1/printers");
         Assert.Contains(printers.EnumerateArray(), p => p.GetProperty("dpi").GetInt32() == 203);
         Assert.Contains(printers.EnumerateArray(), p => p.GetProperty("formats").EnumerateArray().Any(f => f.GetString() == "zpl"));
-    }
-
-    /// <summary>openssl wants ECDSA signatures DER-encoded: SEQUENCE { INTEGER r, INTEGER s }.</summary>
-    private static byte[] DerSignature(byte[] rs)
-    {
-        var writer = new AsnWriter(AsnEncodingRules.DER);
-        using (writer.PushSequence())
-        {
-            writer.WriteInteger(new BigInteger(rs.AsSpan(0, 32), isUnsigned: true, isBigEndian: true));
-            writer.WriteInteger(new BigInteger(rs.AsSpan(32, 32), isUnsigned: true, isBigEndian: true));
-        }
-        return writer.Encode();
-    }
-
-    private static (int ExitCode, string Output) OpenSsl(string dir, params string[] args)
-    {
-        var psi = new ProcessStartInfo("openssl") { WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var process = Process.Start(psi)!;
-        var output = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        return (process.ExitCode, output);
     }
 
     /// <summary>
