@@ -20,7 +20,7 @@ internal static class LabelPlanner
 
     /// <summary>
     /// Target module size. A module is a whole number of dots so every module prints identically: 4 dots at 203 dpi
-    /// (0.0197 in.), 6 at 300, 12 at 600. A 150-byte indicium (a 44x44 symbol) is then 0.87 in. wide.
+    /// (0.0197 in.), 6 at 300, 12 at 600. A typical 190-byte indicium (a 52x52 symbol) is then about 1.03 in. wide.
     /// </summary>
     private const double ModuleInches = 0.02;
 
