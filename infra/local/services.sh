@@ -38,7 +38,7 @@ apt_install() {
 }
 
 cmd_install() {
-  apt_install postgresql-15 softhsm2 opensc dmtx-utils zxing-cpp-tools poppler-utils fonts-dejavu-core openssl
+  apt_install postgresql-15 softhsm2 opensc dmtx-utils zxing-cpp-tools poppler-utils fonts-dejavu-core openssl curl
   if [ ! -x "$tools/node_modules/.bin/azurite-blob" ]; then
     command -v npm >/dev/null || apt_install nodejs npm
     log "installing azurite@$azurite_version"
