@@ -207,7 +207,7 @@ public sealed class ClientVersionApiTests(ClientVersionHostsFixture fixture) : I
             using var stdout = new StringWriter();
             using var stderr = new StringWriter();
             var exit = await Cli.CliApp.RunAsync(["address", "1 Main St, Palo Alto CA 94301"], stdout, stderr, environment);
-            Assert.NotEqual(Cli.ExitCodes.Ok, exit);
+            Assert.Equal(Cli.ExitCodes.Refused, exit);
             Assert.Contains($"error ClientUpgradeRequired: vbi-cli {Cli.CliApp.CliVersion} is no longer served: install {ClientVersionHostsFixture.Latest}",
                 stderr.ToString(), StringComparison.Ordinal);
             Assert.Contains($"hint: this vbi is {Cli.CliApp.CliVersion}; install {ClientVersionHostsFixture.Latest}", stderr.ToString(), StringComparison.Ordinal);
