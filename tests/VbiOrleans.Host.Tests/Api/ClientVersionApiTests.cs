@@ -218,6 +218,21 @@ public sealed class ClientVersionApiTests(ClientVersionHostsFixture fixture) : I
         }
     }
 
+    [Theory]
+    [InlineData("Minimum", "two", "Vbi:Clients:Minimum 'two' is not a version")]
+    [InlineData("Latest", "1.0.0", "Vbi:Clients: Minimum 2.0.0 is above Latest 1.0.0")]
+    public async Task A_host_refuses_to_start_with_versions_it_cannot_publish(string setting, string value, string message)
+    {
+        var data = Path.Combine(Path.GetTempPath(), "vbi-versions-refused-" + Guid.NewGuid().ToString("N")[..8]);
+        var env = HostEnvironment.Local(data);
+        env["Vbi__Clients__Minimum"] = "2.0.0";
+        env["Vbi__Clients__" + setting] = value;
+        await using var host = HostProcess.Start(env);
+        Assert.Equal(2, await host.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains(message, Assert.Single(host.Errors, l => !string.IsNullOrWhiteSpace(l)), StringComparison.Ordinal);
+        if (Directory.Exists(data)) Directory.Delete(data, recursive: true);
+    }
+
     /// <summary>Changes one member of the versions document on its way to the SDK, as a man in the middle would.</summary>
     private sealed class RewritingHandler(string field, string value) : DelegatingHandler(new SocketsHttpHandler())
     {
