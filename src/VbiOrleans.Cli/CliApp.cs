@@ -4,6 +4,7 @@ using System.CommandLine.Invocation;
 using System.Globalization;
 using System.Text.Json;
 using VbiOrleans.Client;
+using VbiOrleans.Protocol.Versions;
 
 namespace VbiOrleans.Cli;
 
@@ -165,7 +166,7 @@ public static partial class CliApp
         private async Task<int> RunAsync(ParseResult parse, bool needsOperator, CancellationToken cancellationToken,
             Func<Run, CancellationToken, Task<int>> command)
         {
-            var options = new VbiClientOptions { Timeout = _env.Timeout };
+            var options = new VbiClientOptions { Timeout = _env.Timeout, Product = ClientHeader.CliProduct, ProductVersion = CliVersion };
 
             var serverFromOption = parse.GetValue(_server);
             var server = serverFromOption ?? NullIfBlank(_env.GetVariable(ServerVariable)) ?? VbiClientOptions.DefaultBaseAddress.AbsoluteUri;
@@ -228,6 +229,7 @@ public static partial class CliApp
             {
                 _err.WriteLine($"hint: check the operator name (--operator, ${OperatorVariable}) and key (${OperatorKeyVariable} or --operator-key-file)");
             }
+            if (e.Code == VbiErrorCodes.ClientUpgradeRequired) _err.WriteLine(UpgradeHint(e));
             return ExitCodes.For(e);
         }
 

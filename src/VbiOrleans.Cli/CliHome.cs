@@ -18,6 +18,8 @@ internal sealed class CliConfig
     public string? ModuleKey { get; set; }
     /// <summary>The idempotency key of a meter license asked for and not yet confirmed, so a re-run takes no second meter.</summary>
     public string? PendingLicenseKey { get; set; }
+    /// <summary>When this CLI last asked the server for the client versions (at most once a day, CliApp.VersionCheckInterval).</summary>
+    public DateTimeOffset? VersionsCheckedAt { get; set; }
 }
 
 /// <summary>

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using VbiOrleans.Client;
 using VbiOrleans.Protocol.Registration;
+using VbiOrleans.Protocol.Versions;
 
 namespace VbiOrleans.Cli;
 
@@ -155,16 +156,19 @@ public static partial class CliApp
                 _err.WriteLine("error: not logged in here; run `vbi register` (new customer) or `vbi login`");
                 return ExitCodes.LoginRequired;
             }
-            var options = new VbiClientOptions { BaseAddress = address, Timeout = _env.Timeout, CustomerToken = config.Token };
+            var options = new VbiClientOptions { Product = ClientHeader.CliProduct, ProductVersion = CliVersion, BaseAddress = address, Timeout = _env.Timeout, CustomerToken = config.Token };
             using var client = _env.HttpHandler is null ? new VbiClient(options) : new VbiClient(options, _env.HttpHandler, disposeHandler: false);
             try
             {
-                return await command(new CustomerRun(client, home, config, parse.GetValue(_json), server), cancellationToken);
+                var exit = await command(new CustomerRun(client, home, config, parse.GetValue(_json), server), cancellationToken);
+                await NoticeNewerVersionAsync(client, home, cancellationToken);
+                return exit;
             }
             catch (VbiApiException e)
             {
                 _err.WriteLine($"error {e.Code}: {OneLine(e.Detail ?? e.Title ?? e.Message)}");
                 if (VbiErrorCodes.NeedsLogin(e.Code)) _err.WriteLine("hint: run `vbi login`");
+                if (e.Code == VbiErrorCodes.ClientUpgradeRequired) _err.WriteLine(UpgradeHint(e));
                 if (e.Code == VbiErrorCodes.RegistersMismatch) _err.WriteLine("hint: this client took the meter's registers from the module's signed answer; run the command again");
                 return ExitCodes.ForCustomer(e);
             }
@@ -245,7 +249,7 @@ public static partial class CliApp
             config.PendingLicenseKey ??= VbiClient.NewIdempotencyKey();
             run.Home.Save(config);
 
-            var options = new VbiClientOptions { BaseAddress = run.Client.BaseAddress, Timeout = _env.Timeout, CustomerToken = account.Token };
+            var options = new VbiClientOptions { Product = ClientHeader.CliProduct, ProductVersion = CliVersion, BaseAddress = run.Client.BaseAddress, Timeout = _env.Timeout, CustomerToken = account.Token };
             using var client = _env.HttpHandler is null ? new VbiClient(options) : new VbiClient(options, _env.HttpHandler, disposeHandler: false);
             MeterInfo? meter = null;
             if (config.MeterId is { } existing && !newMeter && account.Customer.MeterIds.Contains(existing))
@@ -318,7 +322,7 @@ public static partial class CliApp
                 _out.WriteLine($"logged in as {account.Customer.Email}; no meter is registered on this machine (vbi register)");
                 return ExitCodes.Ok;
             }
-            var options = new VbiClientOptions { BaseAddress = run.Client.BaseAddress, Timeout = _env.Timeout, CustomerToken = account.Token };
+            var options = new VbiClientOptions { Product = ClientHeader.CliProduct, ProductVersion = CliVersion, BaseAddress = run.Client.BaseAddress, Timeout = _env.Timeout, CustomerToken = account.Token };
             using var client = _env.HttpHandler is null ? new VbiClient(options) : new VbiClient(options, _env.HttpHandler, disposeHandler: false);
             run.Home.DeleteSession(meterId);
             using var session = await client.OpenMeterSessionAsync(meterId, hmk, password, cancellationToken);

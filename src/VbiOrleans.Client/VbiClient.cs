@@ -19,6 +19,7 @@ public sealed partial class VbiClient : IDisposable
     private readonly Uri _base;
     private readonly TimeSpan _timeout;
     private readonly AuthenticationHeaderValue? _operatorAuth;
+    private readonly string _clientHeader;
 
     /// <summary>A client with its own connection pool.</summary>
     public VbiClient(VbiClientOptions options)
@@ -57,6 +58,7 @@ public sealed partial class VbiClient : IDisposable
         _base = address.AbsolutePath.EndsWith('/') ? address : new Uri(address.AbsoluteUri + "/");
         _timeout = options.Timeout;
         _options = options;
+        _clientHeader = ClientHeaderFor(options);
         _http = http;
         _ownsHttp = ownsHttpClient;
         if (ownsHttpClient) _http.Timeout = Timeout.InfiniteTimeSpan; // the per-request timeout below applies instead
@@ -166,6 +168,7 @@ public sealed partial class VbiClient : IDisposable
         using var request = new HttpRequestMessage(method, uri);
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/problem+json"));
+        request.Headers.TryAddWithoutValidation(Protocol.Versions.ClientHeader.Name, _clientHeader);
         if (credentials == Credentials.Operator && _operatorAuth is not null) request.Headers.Authorization = _operatorAuth;
         if (headers is not null)
         {

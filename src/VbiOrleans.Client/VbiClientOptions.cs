@@ -42,6 +42,15 @@ public sealed class VbiClientOptions
     /// <summary>The wait before the first retry; it doubles each time (a server's Retry-After wins when longer).</summary>
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>
+    /// The product token of the <c>Vbi-Client</c> header (default <c>vbi-sdk</c>; the CLI sends <c>vbi-cli</c>). A
+    /// server refuses a version below its minimum with <see cref="VbiErrorCodes.ClientUpgradeRequired"/> (426).
+    /// </summary>
+    public string? Product { get; set; }
+
+    /// <summary>The version sent with <see cref="Product"/> (MAJOR.MINOR.PATCH); default <see cref="VbiClient.Version"/>, this SDK's.</summary>
+    public string? ProductVersion { get; set; }
+
     /// <inheritdoc />
     public override string ToString() =>
         $"{BaseAddress} (operator {(OperatorKey is null ? "none" : OperatorName ?? "(bearer)")})";

@@ -74,6 +74,13 @@ public static class VbiErrorCodes
     /// <summary>The state is not a known two-letter abbreviation or name (400).</summary>
     public const string UnknownState = "UnknownState";
 
+    // Client versions.
+    /// <summary>
+    /// This SDK or CLI is below the minimum version the server accepts (426); the problem's <c>minimum</c> and
+    /// <c>latest</c> members name the versions to install. Nothing was done.
+    /// </summary>
+    public const string ClientUpgradeRequired = "ClientUpgradeRequired";
+
     /// <summary>Codes that mean "log in again" (a customer token or a meter session is missing, expired or refused).</summary>
     public static bool NeedsLogin(string code) =>
         code is Unauthenticated or WrongCredentials or WrongPassword or SessionUnknown or SessionExpired;

@@ -8,4 +8,10 @@ public interface IModuleIdentityGrain : IGrainWithIntegerKey
 {
     /// <summary>The public key as SubjectPublicKeyInfo (DER), made first if the HSM has none yet.</summary>
     Task<byte[]> PublicKey();
+
+    /// <summary>
+    /// The identity key's signature (raw r||s) over the client versions statement built here from these fields
+    /// (Protocol's ClientVersionsStatement): the grain signs only that message, never bytes a caller chose.
+    /// </summary>
+    Task<byte[]> SignClientVersions(string latest, string minimum, DateTimeOffset publishedAt);
 }

@@ -130,6 +130,10 @@ public enum ErrorCode
     AddressLineTooLong = 652,
     /// <summary>The state is not a two-letter abbreviation or name of a state, territory or armed forces area.</summary>
     UnknownState = 653,
+
+    // client versions (docs/api.md, Client versions)
+    /// <summary>The request's Vbi-Client header names a client version below the minimum the server accepts (426).</summary>
+    ClientUpgradeRequired = 800,
 }
 
 /// <summary>A failure with its name and a sentence for a person.</summary>

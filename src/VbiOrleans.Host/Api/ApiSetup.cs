@@ -13,7 +13,7 @@ namespace VbiOrleans.Host.Api;
 
 /// <summary>
 /// The customer, partner and operator API on top of the host: its services (<see cref="AddVbiApi"/>), its middleware
-/// (<see cref="UseVbiApi"/>: rate limiting per address and per client, the operator audit log and problems for bodies
+/// (<see cref="UseVbiApi"/>: rate limiting per address, the client version gate, rate limiting per client, the operator audit log and problems for bodies
 /// that do not bind, after authentication and before authorization, so refused credentials are limited and audited too) and its endpoints (<see cref="MapVbiApi"/>).
 /// </summary>
 public static class ApiSetup
@@ -28,6 +28,7 @@ public static class ApiSetup
         // A body that does not bind throws instead of a bare 400, so it is answered as a problem naming the field.
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddSingleton<ClientBudgets>();
+        services.AddSingleton(ClientVersionPolicy.From(configuration)); // parsed now: a bad version stops the host
         services.AddAddressMatching();
         var limits = configuration.GetSection(ApiOptions.Section).Get<ApiOptions>()?.RateLimit ?? new RateLimitSettings();
         services.AddRateLimiter(o =>
@@ -44,6 +45,7 @@ public static class ApiSetup
     public static void UseVbiApi(this WebApplication app)
     {
         app.UseRateLimiter(); // per address, per host
+        app.Use(app.Services.GetRequiredService<ClientVersionPolicy>().GateAsync); // before any budget or grain is spent
         app.Use(SpendClientBudgetAsync); // per customer and per partner, cluster-wide
         app.Use(AuditOperatorsAsync);
         app.Use(AnswerUnboundBodiesAsync);
@@ -53,6 +55,7 @@ public static class ApiSetup
     {
         app.MapCustomerEndpoints();
         app.MapMeterEndpoints();
+        app.MapClientVersionEndpoints();
         app.MapPartnerEndpoints();
         app.MapRateEndpoints();
         app.MapAddressEndpoints();

@@ -36,6 +36,7 @@ public static class Problems
         ErrorCode.AddressIncomplete or ErrorCode.AddressLineTooLong or ErrorCode.UnknownState => StatusCodes.Status400BadRequest,
         ErrorCode.AddressNotMatched => StatusCodes.Status422UnprocessableEntity,
         ErrorCode.RequestTooLarge => StatusCodes.Status413PayloadTooLarge,
+        ErrorCode.ClientUpgradeRequired => StatusCodes.Status426UpgradeRequired,
         ErrorCode.UnsupportedMediaType => StatusCodes.Status415UnsupportedMediaType,
         ErrorCode.RateLimited or ErrorCode.TooManyLoginAttempts => StatusCodes.Status429TooManyRequests,
         ErrorCode.WrongPassword or ErrorCode.RequestMacInvalid or ErrorCode.SessionUnknown or ErrorCode.SessionExpired

@@ -46,6 +46,15 @@ public static class HostProgram
 
         try
         {
+            _ = Api.ClientVersionPolicy.From(builder.Configuration); // the API reads it again; a bad value is refused here, by name
+        }
+        catch (InvalidOperationException e)
+        {
+            return Refuse(ExitConfiguration, e.Message);
+        }
+
+        try
+        {
             _ = SiloSetup.AdvertisedAddress(options.Cluster.AdvertisedIp);
         }
         catch (Exception e) when (e is FormatException or InvalidOperationException)
