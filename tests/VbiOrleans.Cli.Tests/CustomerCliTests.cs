@@ -16,20 +16,8 @@ public sealed class CustomerCliTests : IDisposable
 {
     private readonly string _home = Path.Combine(Path.GetTempPath(), "vbi-cli-unit-" + Guid.NewGuid().ToString("N")[..8]);
 
-    private async Task<(int Exit, string Out, string Err)> Run(FakeServer? server, params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var environment = new CliEnvironment
-        {
-            GetVariable = name => name switch { "VBI_HOME" => _home, "VBI_PASSWORD" => "a long enough password", _ => null },
-            HttpHandler = server,
-            ReadSecret = _ => null,
-            Timeout = TimeSpan.FromSeconds(10),
-        };
-        var exit = await CliApp.RunAsync(args, stdout, stderr, environment);
-        return (exit, stdout.ToString(), stderr.ToString());
-    }
+    private Task<(int Exit, string Out, string Err)> Run(FakeServer? server, params string[] args) =>
+        InProcessCli.RunAsync(server, new Dictionary<string, string> { ["VBI_HOME"] = _home, ["VBI_PASSWORD"] = "a long enough password" }, args);
 
     [Theory]
     [InlineData("12", 12_000)]

@@ -50,3 +50,23 @@ internal sealed class FakeServer(Func<HttpRequestMessage, HttpResponseMessage> a
         return new Uri($"http://127.0.0.1:{port}/");
     }
 }
+
+/// <summary>The CLI run in process, its requests answered by a <see cref="FakeServer"/> (or not sent), its output captured.</summary>
+internal static class InProcessCli
+{
+    /// <param name="variables">The environment the CLI sees (VBI_HOME at least); any other variable is unset.</param>
+    public static async Task<(int Exit, string Out, string Err)> RunAsync(FakeServer? server, IReadOnlyDictionary<string, string> variables, string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var environment = new CliEnvironment
+        {
+            GetVariable = name => variables.GetValueOrDefault(name),
+            HttpHandler = server,
+            ReadSecret = _ => null,
+            Timeout = TimeSpan.FromSeconds(10),
+        };
+        var exit = await CliApp.RunAsync(args, stdout, stderr, environment);
+        return (exit, stdout.ToString(), stderr.ToString());
+    }
+}

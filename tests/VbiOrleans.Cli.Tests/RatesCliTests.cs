@@ -24,20 +24,8 @@ public sealed class RatesCliTests : IDisposable
          "refused":[{"mailClass":"FIRST-CLASS","code":"ClassDoesNotTakeShipment","detail":"FIRST-CLASS takes letters and flats, not a parcel"}]}
         """;
 
-    private async Task<(int Exit, string Out, string Err)> Run(FakeServer server, params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var environment = new CliEnvironment
-        {
-            GetVariable = name => name switch { "VBI_HOME" => _home, _ => null },
-            HttpHandler = server,
-            ReadSecret = _ => null,
-            Timeout = TimeSpan.FromSeconds(10),
-        };
-        var exit = await CliApp.RunAsync(args, stdout, stderr, environment);
-        return (exit, stdout.ToString(), stderr.ToString());
-    }
+    private Task<(int Exit, string Out, string Err)> Run(FakeServer server, params string[] args) =>
+        InProcessCli.RunAsync(server, new Dictionary<string, string> { ["VBI_HOME"] = _home }, args);
 
     [Fact]
     public async Task Rates_sends_the_shipment_and_prints_each_quote_with_how_it_was_priced()

@@ -26,11 +26,7 @@ public sealed class VersionNoticeCliTests : IDisposable
             ? JsonSerializer.Serialize(new { server = "http://127.0.0.1:9/", token = "vbiu_test-token", moduleKey = Convert.ToBase64String(_moduleKey.ExportSubjectPublicKeyInfo()) })
             : """{"server":"http://127.0.0.1:9/","token":"vbiu_test-token"}""";
         await File.WriteAllTextAsync(Path.Combine(_home, "config.json"), config);
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var environment = new CliEnvironment { GetVariable = name => name == "VBI_HOME" ? _home : null, HttpHandler = server, ReadSecret = _ => null, Timeout = TimeSpan.FromSeconds(10) };
-        var exit = await CliApp.RunAsync(args, stdout, stderr, environment);
-        return (exit, stdout.ToString(), stderr.ToString());
+        return await InProcessCli.RunAsync(server, new Dictionary<string, string> { ["VBI_HOME"] = _home }, args);
     }
 
     private static string Versions(ECDsa signer, string latest, string minimum)
