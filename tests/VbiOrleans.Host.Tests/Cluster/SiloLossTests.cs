@@ -17,8 +17,9 @@ namespace VbiOrleans.Host.Tests.Cluster;
 /// printing through the SDK with signed requests without pause, one host SIGKILLed. Each customer's SDK sits behind a
 /// small load balancer (<see cref="HostRouter"/>) that sends it to its own host and moves it to the next one when
 /// its host refuses connections, as a load balancer drops a dead backend. Measured per meter: the longest wait between
-/// two completed prints around the kill. The meters whose grains on the print path (meter, client session, module
-/// session, account, current history page) were all on the surviving silos are the survivors' meters; the others had
+/// two completed prints around the kill. The meters whose host and grains on the print path (the host the customer's
+/// requests go to, request grain, meter, client session, module session, account, current history page) were all on
+/// the surviving silos are the survivors' meters; the others had
 /// something on the killed silo and wait for membership to declare it dead. Asserted: the silo is declared dead within
 /// 2.5 s, every meter prints again within 5 s, a survivors' meter waits at most 1 s (see <see cref="SurvivorBound"/>),
 /// the surviving hosts answer no 5xx (the API retried what the dead silo failed) and the SDK gives up on no print.
@@ -202,7 +203,7 @@ public sealed class SiloLossTests(ITestOutputHelper output)
         return null;
     }
 
-    private sealed record Customer(string MeterId, string CustomerId, VbiClient Client, MeterSession Session) : IDisposable
+    private sealed record Customer(string MeterId, string CustomerId, int Home, VbiClient Client, MeterSession Session) : IDisposable
     {
         public void Dispose()
         {
@@ -221,7 +222,7 @@ public sealed class SiloLossTests(ITestOutputHelper output)
         var hmk = await client.RegisterMeterAsync(meter.MeterId, "correct horse battery staple", Convert.FromBase64String(identity.PublicKey));
         var session = await client.OpenMeterSessionAsync(meter.MeterId, hmk, "correct horse battery staple");
         await session.FundAsync(1_000_000, "test-payment-" + Guid.NewGuid().ToString("N"));
-        return new Customer(meter.MeterId, account.Customer.CustomerId, client, session);
+        return new Customer(meter.MeterId, account.Customer.CustomerId, home, client, session);
     }
 
     private static VbiClient Client(RouterState router, int home, string? token) =>
@@ -248,10 +249,11 @@ public sealed class SiloLossTests(ITestOutputHelper output)
                 var sequence = snapshot!.Registers.Sequence;
                 IAddressable[] path =
                 [
-                    grains.GetGrain<IMeterGrain>(c.MeterId), grains.GetGrain<IClientSessionGrain>(c.MeterId), grains.GetGrain<IModuleSessionGrain>(c.MeterId),
+                    grains.GetGrain<IMeterRequestGrain>(c.MeterId), grains.GetGrain<IMeterGrain>(c.MeterId), grains.GetGrain<IClientSessionGrain>(c.MeterId), grains.GetGrain<IModuleSessionGrain>(c.MeterId),
                     grains.GetGrain<ICustomerGrain>(c.CustomerId), grains.GetGrain<IMeterHistoryGrain>(IMeterHistoryGrain.Key(c.MeterId, sequence)),
                 ];
-                var on = new HashSet<int>();
+                // The host the customer's requests go to is on the path too: when it dies, the requests move to another.
+                var on = new HashSet<int> { c.Home };
                 foreach (var grain in path)
                 {
                     if (await management.GetActivationAddress(grain) is { } silo) on.Add(hostOfPort[silo.Endpoint.Port]);
