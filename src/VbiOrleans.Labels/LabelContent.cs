@@ -28,6 +28,12 @@ public sealed partial record LabelContent(
     string? IndiciumId = null)
 {
     public const int MaxTextLength = 32;
+
+    /// <summary>
+    /// The shipment for an addressed label (sender, recipient, class banner, weight, tracking number and IMpb), or
+    /// null for a letter: then the label carries the indicium block alone.
+    /// </summary>
+    public LabelShipment? Shipment { get; init; }
     public const int MaxIndiciumIdLength = 40;
 
     private static readonly string[] ItemKinds = ["POSTAGE", "TICKET", "COUPON", "VOUCHER", "GIFT CERTIFICATE"];
@@ -86,7 +92,7 @@ public sealed partial record LabelContent(
             return $"the indicium id must be 1 to {MaxIndiciumIdLength} printable ASCII characters";
         }
 
-        return null;
+        return Shipment?.Validate();
     }
 
     /// <summary>The human-readable lines, top to bottom, as every format prints them.</summary>
