@@ -6,9 +6,10 @@ using VbiOrleans.Labels.Fonts;
 namespace VbiOrleans.Labels.Layout;
 
 /// <summary>
-/// Places the indicium block (the Data Matrix symbol with the human-readable lines to its left) in the top-right
-/// corner, a quarter inch from the edges, and keeps a half inch to its left and below it clear, as postage
-/// indicia require. All measurements are physical units converted to whole printer dots.
+/// Places the indicium block (the Data Matrix symbol with the human-readable lines to its left) at the right edge, a
+/// quarter inch in, its symbol across the page's middle row, and keeps a half inch to its left and below it clear,
+/// as postage indicia require. With a shipment it places the sender, weight, class banner, recipient and the IMpb
+/// around it. All measurements are physical units converted to whole printer dots.
 /// </summary>
 internal static class LabelPlanner
 {
