@@ -141,6 +141,33 @@ public class ImpbTests
         Assert.NotNull(LabelRenderer.Plan(content, new LabelRequest(LabelFormat.Png, LabelLayout.Envelope10, 203)).Impb);
     }
 
+    [Fact]
+    public void OddLengthTrackingNumbersAndBothZipFormsReadBackExactly()
+    {
+        var cases = new[]
+        {
+            (Tracking: SampleLabels.TrackingNumber("92", "055", "901234", "123456789"), Zip: "94102"), // 21 digits
+            (Tracking: SampleLabels.TrackingNumber("93", "612", "901234567", "123456789012"), Zip: "941024603"), // 27
+            (Tracking: SampleLabels.TrackingNumber("94", "001", "901234567", new string('7', 19)), Zip: "94102-4603"), // 34
+        };
+        var failures = new System.Collections.Concurrent.ConcurrentBag<string>();
+
+        Parallel.ForEach(cases, new ParallelOptions { MaxDegreeOfParallelism = 3 }, c =>
+        {
+            var content = SampleLabels.Fixed with { Shipment = SampleLabels.Shipment with { TrackingNumber = c.Tracking, RoutingZip = c.Zip } };
+            var file = Tools.TempFile($"odd-{c.Tracking.Length}.png");
+            File.WriteAllBytes(file, TestRendering.Render(content, LabelFormat.Png, LabelLayout.Envelope10, 300).Bytes);
+            var expected = "420" + c.Zip.Replace("-", string.Empty, StringComparison.Ordinal) + "\u001d" + c.Tracking;
+            var found = Tools.ZXingFind(file, "Code128", "-noscale");
+            if (found.Count != 1 || found[0].Identifier != "]C1" || Encoding.ASCII.GetString(found[0].Bytes) != expected)
+            {
+                failures.Add($"{c.Tracking.Length} digits, ZIP {c.Zip} ({Tools.Keep(file)}): {string.Join(", ", found.Select(f => f.Identifier + " " + Encoding.ASCII.GetString(f.Bytes)))}");
+            }
+        });
+
+        Assert.True(failures.IsEmpty, string.Join('\n', failures));
+    }
+
     private static string Grouped(string digits) =>
         string.Join(' ', Enumerable.Range(0, (digits.Length + 3) / 4).Select(i => digits.Substring(i * 4, Math.Min(4, digits.Length - (i * 4)))));
 }

@@ -119,7 +119,7 @@ internal static class LabelPlanner
                 (shipment is null ? string.Empty : " with the addresses and the IMpb"));
         }
 
-        text.AddRange(indiciumText);
+        text.InsertRange(0, indiciumText); // the indicium's lines first: the PDF's title is made of the first two
         if (layout == LabelLayout.Label4x6 && shipment is null)
         {
             // Separates the postage area from the address area, just below the clear zone.
