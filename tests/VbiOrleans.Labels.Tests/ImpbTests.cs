@@ -67,27 +67,55 @@ public class ImpbTests
 
     [Theory]
     [MemberData(nameof(Layouts))]
-    public void ZplDrawsOurBarsAsBoxesNotThePrintersCode128(LabelLayout layout, int dpi)
+    public void ZplAndSvgDrawOurBarsAsBoxesNotThePrintersCode128(LabelLayout layout, int dpi)
     {
         var plan = LabelRenderer.Plan(SampleLabels.Shipped, new LabelRequest(LabelFormat.Zpl, layout, dpi));
         var zpl = Encoding.ASCII.GetString(TestRendering.Render(SampleLabels.Shipped, LabelFormat.Zpl, layout, dpi).Bytes);
+
+        var svg = Encoding.UTF8.GetString(TestRendering.Render(SampleLabels.Shipped, LabelFormat.Svg, layout, dpi).Bytes);
 
         Assert.DoesNotContain("^BC", zpl, StringComparison.Ordinal);
         foreach (var bar in plan.Impb!.Bars)
         {
             Assert.Contains($"^FO{bar.Left},{bar.Top}^GB{bar.Width},{bar.Height},{Math.Min(bar.Width, bar.Height)}^FS", zpl, StringComparison.Ordinal);
+            Assert.Contains($"<rect x=\"{bar.Left}\" y=\"{bar.Top}\" width=\"{bar.Width}\" height=\"{bar.Height}\" fill=\"#000\" shape-rendering=\"crispEdges\" />", svg, StringComparison.Ordinal);
         }
     }
 
-    [Fact]
-    public void TheLayoutPrintsTheAddressesBannerAndWeight()
+    [Theory]
+    [MemberData(nameof(Layouts))]
+    public void SenderWeightBannerRecipientIndiciumAndImpbAreInTheirPlaces(LabelLayout layout, int dpi)
     {
-        var texts = LabelRenderer.Plan(SampleLabels.Shipped, new LabelRequest(LabelFormat.Svg, LabelLayout.Label4x6, 203)).Text.Select(t => t.Text).ToList();
+        var plan = LabelRenderer.Plan(SampleLabels.Shipped, new LabelRequest(LabelFormat.Svg, layout, dpi));
+        TextLine Line(string text) => Assert.Single(plan.Text, t => t.Text == text);
+        int margin = (int)Math.Round(0.25 * dpi);
 
-        Assert.Contains("USPS GROUND ADVANTAGE", texts);
-        Assert.Contains("WT 1 LB 4.5 OZ", texts);
-        Assert.Contains("SHIP TO:", texts);
-        Assert.All(SampleLabels.Shipment.From.Concat(SampleLabels.Shipment.To), line => Assert.Contains(line, texts));
+        // Sender top-left in small type, weight top-right, on the same band.
+        var sender = SampleLabels.Shipment.From.Select(Line).ToList();
+        Assert.All(sender, l => Assert.Equal(margin, l.X));
+        Assert.True(sender.Select(l => l.Baseline).SequenceEqual(sender.Select(l => l.Baseline).Order()), "sender lines out of order");
+        var weight = Line("WT 1 LB 4.5 OZ");
+        Assert.True(weight.X > plan.WidthDots / 2 && weight.Baseline <= sender[1].Baseline, $"the weight at {weight.X},{weight.Baseline} is not top-right");
+
+        // The banner between two thick rules across the page, below the sender.
+        var banner = Line("USPS GROUND ADVANTAGE");
+        var above = plan.Rules.Where(r => r.Bottom <= banner.Baseline && r.Width >= plan.WidthDots - (2 * margin)).MaxBy(r => r.Bottom);
+        var below = plan.Rules.Where(r => r.Top >= banner.Baseline && r.Width >= plan.WidthDots - (2 * margin)).MinBy(r => r.Top);
+        Assert.True(above.Top > sender[^1].Baseline && below.Height >= 0.03 * dpi, $"banner rules {above} and {below}");
+        Assert.True(banner.SizeDots > sender[0].SizeDots * 1.5f && banner.Bold);
+
+        // The recipient under "SHIP TO:", larger than the sender, below the banner.
+        var shipTo = Line("SHIP TO:");
+        var recipient = SampleLabels.Shipment.To.Select(Line).ToList();
+        Assert.True(shipTo.Baseline > below.Bottom && recipient.All(l => l.Baseline > shipTo.Baseline && l.SizeDots > sender[0].SizeDots));
+
+        // The IMpb at the bottom, its tracking line just above the bars, under everything else.
+        var impb = plan.Impb!;
+        var tracking = Assert.Single(plan.Text, t => t.Text.StartsWith("USPS TRACKING # ", StringComparison.Ordinal));
+        Assert.True(tracking.Baseline < impb.Bars[0].Top && impb.Bars[0].Top - tracking.Baseline < 0.15 * dpi);
+        Assert.True(impb.Bars[0].Bottom <= plan.HeightDots - margin + 1);
+        Assert.True(plan.IndiciumBlock.Bottom < tracking.Baseline - (0.5 * dpi), "the indicium's clear zone reaches the IMpb");
+        Assert.All(plan.Text.Where(t => t != tracking), t => Assert.True(t.Baseline < tracking.Baseline, $"'{t.Text}' is below the tracking line"));
     }
 
     [Theory]
