@@ -29,6 +29,9 @@ public enum LabelError
 
     /// <summary>PDFsharp has no license loaded in this process; the host chooses AGPL or commercial at start-up.</summary>
     PdfLibraryNotLicensed = 8,
+
+    /// <summary>A customer's calibration offset is more than <see cref="Printers.CalibrationOffset.MaxMils"/> mils either way.</summary>
+    CalibrationOutOfRange = 9,
 }
 
 /// <summary>A label that could not be rendered, with its <see cref="LabelError"/> code.</summary>
