@@ -118,6 +118,7 @@ public static class SiloSetup
         silo.Services.TryAddSingleton<ModuleCrypto>();
         silo.Services.TryAddSingleton<SystemGuardView>();
         silo.Services.TryAddSingleton<ModuleReports>();
+        silo.Services.TryAddSingleton(_ => Api.PrinterRecords.Seed());
         // What follows from the log downstream: each consumer reads it through the log feed (docs/transaction-log.md).
         silo.Services.AddOptions<VbiOrleans.Grains.Partners.WebhookOptions>().BindConfiguration(VbiOrleans.Grains.Partners.WebhookOptions.Section);
         silo.Services.AddLogFeed();
