@@ -110,9 +110,10 @@ public static class TestPrint
         int bandWidth = size - (4 * outline);
         var sample = Fit("SAMPLE", 11, bold: true, bandWidth, dpi);
         var notPostage = Fit("NOT POSTAGE", 7, bold: true, bandWidth, dpi);
-        int sampleBaseline = bandTop + ((bandBottom - bandTop) / 2);
+        float gap = 0.5f * notPostage.Size;
+        int sampleBaseline = bandTop + (int)Math.Round(((bandBottom - bandTop) - (sample.CapHeight + gap + notPostage.CapHeight)) / 2 + sample.CapHeight);
         text.Add(Centered(sample, box, sampleBaseline));
-        text.Add(Centered(notPostage, box, sampleBaseline + (int)Math.Ceiling(notPostage.CapHeight + (Leading * notPostage.Size) - notPostage.Descent)));
+        text.Add(Centered(notPostage, box, sampleBaseline + (int)Math.Round(gap + notPostage.CapHeight)));
 
         int clear = Dots(ClearZoneInches);
         var clearLeft = new DotRect(box.Left - clear, box.Top, box.Left, box.Bottom + clear);
@@ -128,7 +129,7 @@ public static class TestPrint
         {
             int y = Dots(k * RulerStepInches);
             rules.Add(new DotRect(spineX, y, spineX + TickLength(k, Dots), y + line));
-            if (k % 10 == 0)
+            if (k % 10 == 0 && y + Dots(0.1) < spineY) // the corner where the rulers meet has the other ruler's numbers
             {
                 var number = Measure(Inches(k), 6, bold: false, dpi);
                 text.Add(new TextLine(number.Text, spineX + Dots(0.18), y + (int)Math.Round(number.CapHeight / 2), number.Size, false));
