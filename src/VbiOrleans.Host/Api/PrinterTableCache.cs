@@ -57,9 +57,6 @@ public sealed class PrinterTableCache(IGrainFactory grains, TimeProvider clock, 
 /// <summary>Printer profiles (VbiOrleans.Labels) and the printer table's records (the grain's), both ways.</summary>
 public static class PrinterRecords
 {
-    /// <summary>The embedded table, as the printer-table grain starts.</summary>
-    public static Grains.ClientSupport.PrinterTableSeed Seed() => new([.. PrinterTable.Load().Select(ToRecord)]);
-
     public static PrinterRecord ToRecord(PrinterProfile p) =>
         new(p.Id, p.Name, p.Dpi, p.OffsetXDots, p.OffsetYDots, [.. p.Formats.Select(TestPrint.FormatName)], [.. p.Layouts.Select(TestPrint.LayoutName)], p.Media);
 
