@@ -31,7 +31,7 @@ public enum LabelError
     PdfLibraryNotLicensed = 8,
 
     /// <summary>A customer's calibration offset is more than <see cref="Printers.CalibrationOffset.MaxMils"/> mils either way.</summary>
-    CalibrationOutOfRange = 9,
+    CalibrationOutOfRange = 10,
 }
 
 /// <summary>A label that could not be rendered, with its <see cref="LabelError"/> code.</summary>

@@ -33,16 +33,20 @@ public static class TestPrint
     /// <summary>The horizontal ruler's spine from the bottom edge.</summary>
     public const double RulerFromBottomInches = 1.0;
 
-    /// <summary>The indicium's place: a typical 190-byte indicium is a 52x52 symbol, 1.12 in. with its quiet zone.</summary>
-    public const double PlaceholderInches = 1.12;
+    /// <summary>A typical indicium's length (a 52x52 symbol); the placeholder is where its block goes.</summary>
+    public const int TypicalIndiciumBytes = 190;
 
     private const double MarkArmInches = 0.3;
     private const double LineInches = 0.01;
     private const double OutlineInches = 0.02;
     private const double HatchStepInches = 0.06;
     private const double BandInches = 0.4;
-    private const double ClearZoneInches = 0.5;
     private const double TextLeftInches = 1.0;
+    private const double MinTextWidthInches = 2.4;
+    private const float MinTextScale = 0.6f;
+
+    /// <summary>How far a ruler's ticks and numbers reach from its spine.</summary>
+    private const double RulerReachInches = 0.35;
     private const float Leading = 0.3f;
 
     /// <summary>
@@ -89,15 +93,18 @@ public static class TestPrint
         rules.Add(new DotRect(right - arm, bottom - line, right, bottom));
         rules.Add(new DotRect(right - line, bottom - arm, right, bottom));
 
-        // The placeholder where the indicium goes (top right, on the margin), hatched, SAMPLE in a band across it.
-        int size = Dots(PlaceholderInches);
-        var box = new DotRect(right - size, top, right, top + size);
+        // Where a label of this layout puts a typical indicium block and its clear zone, as the label planner places
+        // them: the placeholder covers the block, hatched, SAMPLE in a band across it; nothing else goes there.
+        var label = LabelPlanner.Plan(TypicalContent(date), request.Layout, dpi, 0, 0);
+        var box = label.IndiciumBlock;
+        var keepOut = box.Union(label.ClearZoneLeft).Union(label.ClearZoneBelow);
         int outline = Math.Max(1, Dots(OutlineInches));
         rules.Add(box with { Bottom = box.Top + outline });
         rules.Add(box with { Top = box.Bottom - outline });
         rules.Add(box with { Right = box.Left + outline });
         rules.Add(box with { Left = box.Right - outline });
-        int bandTop = box.Top + ((size - Dots(BandInches)) / 2), bandBottom = bandTop + Dots(BandInches);
+        int band = Math.Min(Dots(BandInches), box.Height - (4 * outline));
+        int bandTop = box.Top + ((box.Height - band) / 2), bandBottom = bandTop + band;
         int step = Dots(HatchStepInches);
         for (int y = box.Top + outline + (step / 2); y + line <= box.Bottom - outline; y += step)
         {
@@ -107,25 +114,25 @@ public static class TestPrint
             }
         }
 
-        int bandWidth = size - (4 * outline);
+        int bandWidth = box.Width - (4 * outline);
         var sample = Fit("SAMPLE", 11, bold: true, bandWidth, dpi);
         var notPostage = Fit("NOT POSTAGE", 7, bold: true, bandWidth, dpi);
         float gap = 0.5f * notPostage.Size;
-        int sampleBaseline = bandTop + (int)Math.Round(((bandBottom - bandTop) - (sample.CapHeight + gap + notPostage.CapHeight)) / 2 + sample.CapHeight);
+        int sampleBaseline = bandTop + (int)Math.Round((((bandBottom - bandTop) - (sample.CapHeight + gap + notPostage.CapHeight)) / 2) + sample.CapHeight);
         text.Add(Centered(sample, box, sampleBaseline));
         text.Add(Centered(notPostage, box, sampleBaseline + (int)Math.Round(gap + notPostage.CapHeight)));
 
-        int clear = Dots(ClearZoneInches);
-        var clearLeft = new DotRect(box.Left - clear, box.Top, box.Left, box.Bottom + clear);
-        var clearBelow = new DotRect(box.Left - clear, box.Bottom, box.Right, box.Bottom + clear);
-
-        // The rulers: every tick's left (top) edge at its distance from the page's left (top) edge.
+        // The rulers: every tick's left (top) edge at its distance from the page's left (top) edge. A ruler that would
+        // cross the indicium's place keeps to the longer side of it.
         int spineX = Dots(RulerInsetInches), spineY = Dots(heightInches - RulerFromBottomInches);
-        int endX = Dots(widthInches - RulerInsetInches);
-        rules.Add(new DotRect(spineX, Dots(RulerInsetInches), spineX + line, spineY + line));
-        rules.Add(new DotRect(spineX, spineY, endX + line, spineY + line));
-        int firstTick = (int)Math.Round(RulerInsetInches / RulerStepInches);
-        for (int k = firstTick; k * RulerStepInches <= (heightInches - RulerFromBottomInches) + 1e-9; k++)
+        int reach = Dots(RulerReachInches), gapDots = Dots(0.1);
+        var (firstRow, lastRow) = Span(Dots(RulerInsetInches), spineY, keepOut.Top - gapDots, keepOut.Bottom + gapDots,
+            Overlaps(spineX, spineX + reach, keepOut.Left, keepOut.Right), dpi);
+        var (firstColumn, lastColumn) = Span(spineX, Dots(widthInches - RulerInsetInches), keepOut.Left - gapDots, keepOut.Right + gapDots,
+            Overlaps(spineY, spineY + reach, keepOut.Top, keepOut.Bottom), dpi);
+        rules.Add(new DotRect(spineX, Dots(firstRow * RulerStepInches), spineX + line, Dots(lastRow * RulerStepInches) + line));
+        rules.Add(new DotRect(Dots(firstColumn * RulerStepInches), spineY, Dots(lastColumn * RulerStepInches) + line, spineY + line));
+        for (int k = firstRow; k <= lastRow; k++)
         {
             int y = Dots(k * RulerStepInches);
             rules.Add(new DotRect(spineX, y, spineX + TickLength(k, Dots), y + line));
@@ -136,7 +143,7 @@ public static class TestPrint
             }
         }
 
-        for (int k = firstTick; k * RulerStepInches <= (widthInches - RulerInsetInches) + 1e-9; k++)
+        for (int k = firstColumn; k <= lastColumn; k++)
         {
             int x = Dots(k * RulerStepInches);
             rules.Add(new DotRect(x, spineY, x + line, spineY + TickLength(k, Dots)));
@@ -147,11 +154,7 @@ public static class TestPrint
             }
         }
 
-        // The words: left of the clear zone where the page is wide enough (an envelope), else below it.
-        int textLeft = Dots(TextLeftInches);
-        bool beside = clearLeft.Left - textLeft >= Dots(3.0);
-        int textRight = beside ? clearLeft.Left - Dots(0.15) : endX;
-        float baseline = beside ? top + Dots(0.1) : clearBelow.Bottom + Dots(0.15);
+        // The words, in the largest free area: left of the indicium's place, above it or below it.
         var (px, py) = (printer.OffsetXDots, printer.OffsetYDots);
         var (cx, cy) = request.Calibration.ToDots(dpi);
         var words = new (string Text, float Points, bool Bold)[]
@@ -170,18 +173,39 @@ public static class TestPrint
             ("Marks too far right or down by d in.? Calibrate by -d:", 8, false),
             ($"vbi printer calibrate --printer {printer.Id} --x MILS --y MILS", 8, false),
         };
-        MeasuredLine? previous = null;
-        foreach (var (phrase, points, bold) in words)
+        int textLeft = Dots(TextLeftInches), textRight = Dots(widthInches - RulerInsetInches), pad = Dots(0.15);
+        var areas = new[]
         {
-            var measured = Fit(phrase, points, bold, textRight - textLeft, dpi);
-            baseline += previous is null ? measured.CapHeight : previous.Descent + (Leading * measured.Size) + measured.CapHeight;
-            text.Add(new TextLine(measured.Text, textLeft, (int)Math.Round(baseline, MidpointRounding.AwayFromZero), measured.Size, bold));
-            previous = measured;
+            new DotRect(textLeft, top + pad, keepOut.Left - pad, spineY - pad),
+            new DotRect(textLeft, top + pad, textRight, keepOut.Top - pad),
+            new DotRect(textLeft, keepOut.Bottom + pad, textRight, spineY - pad),
+        };
+        var area = areas.Where(a => a.Width >= Dots(MinTextWidthInches) && a.Height > 0).MaxBy(a => (long)a.Width * a.Height);
+        if (area == default)
+        {
+            throw new LabelException(LabelError.UnsupportedLabelLayout, $"a test print's lines find no room on a {widthInches} x {heightInches} in. {LayoutName(request.Layout)}");
         }
 
-        if (baseline + previous!.Descent >= spineY)
+        // Set at their sizes, or smaller all together until they fit the area's height; each line no wider than the area.
+        float scale = 1f;
+        List<MeasuredLine> set;
+        while (true)
         {
-            throw new LabelException(LabelError.UnsupportedLabelLayout, $"the test print's lines do not fit a {widthInches} x {heightInches} in. {LayoutName(request.Layout)}");
+            set = words.Select(w => Fit(w.Text, w.Points * scale, w.Bold, area.Width, dpi)).ToList();
+            float needed = set[0].CapHeight + set.Skip(1).Select((m, i) => set[i].Descent + (Leading * m.Size) + m.CapHeight).Sum() + set[^1].Descent;
+            if (needed <= area.Height || scale <= MinTextScale)
+            {
+                break;
+            }
+
+            scale = Math.Max(MinTextScale, scale * area.Height / needed * 0.99f);
+        }
+
+        float baseline = area.Top;
+        for (int i = 0; i < set.Count; i++)
+        {
+            baseline += i == 0 ? set[i].CapHeight : set[i - 1].Descent + (Leading * set[i].Size) + set[i].CapHeight;
+            text.Add(new TextLine(set[i].Text, area.Left, (int)Math.Round(baseline, MidpointRounding.AwayFromZero), set[i].Size, set[i].Bold));
         }
 
         return new LabelPlan(
@@ -195,9 +219,37 @@ public static class TestPrint
             text.Select(t => t with { X = t.X + dx, Baseline = t.Baseline + dy }).ToList(),
             rules.Select(r => r.Offset(dx, dy)).ToList(),
             box.Offset(dx, dy),
-            clearLeft.Offset(dx, dy),
-            clearBelow.Offset(dx, dy));
+            label.ClearZoneLeft.Offset(dx, dy),
+            label.ClearZoneBelow.Offset(dx, dy));
     }
+
+    /// <summary>
+    /// A label's content the size of a typical print's (a 190-byte indicium, a 52x52 symbol; the longest indicium id),
+    /// so the label planner says where a real indicium block goes. Never printed: only its place is used.
+    /// </summary>
+    private static LabelContent TypicalContent(DateOnly date) =>
+        new([.. Enumerable.Range(0, TypicalIndiciumBytes).Select(i => (byte)((i * 151) + 89))], 99_999, date, "00000", "00000", "PRIORITY MAIL EXPRESS",
+            "VBI-ORL-1 000000", "Postage", IndiciumId: new string('0', LabelContent.MaxIndiciumIdLength));
+
+    /// <summary>
+    /// The tenths of an inch a ruler covers between <paramref name="from"/> and <paramref name="to"/> dots; when it
+    /// <paramref name="crosses"/> the indicium's place (<paramref name="before"/> to <paramref name="after"/>), the longer side of it.
+    /// </summary>
+    private static (int First, int Last) Span(int from, int to, int before, int after, bool crosses, int dpi)
+    {
+        int Tenth(int dots, bool up) => (int)(up ? Math.Ceiling(dots * 10.0 / dpi) : Math.Floor(dots * 10.0 / dpi));
+        var whole = (Tenth(from, up: true), Tenth(to, up: false));
+        if (!crosses || before >= to || after <= from)
+        {
+            return whole;
+        }
+
+        var first = (whole.Item1, Tenth(Math.Min(before, to), up: false));
+        var second = (Tenth(Math.Max(after, from), up: true), whole.Item2);
+        return first.Item2 - first.Item1 >= second.Item2 - second.Item1 ? first : second;
+    }
+
+    private static bool Overlaps(int start, int end, int otherStart, int otherEnd) => start < otherEnd && otherStart < end;
 
     /// <summary>The layout's name in the printer table and the API.</summary>
     public static string LayoutName(LabelLayout layout) => layout switch
