@@ -6,13 +6,15 @@ namespace VbiOrleans.Labels.Printers;
 
 /// <summary>
 /// The test print a customer makes to check a printer and measure how far it shifts what it prints. It is marked
-/// "SAMPLE - NOT POSTAGE" and carries no indicium: where the indicium goes there is a hatched box with SAMPLE in it,
-/// not a Data Matrix symbol, so nothing on it can pass for postage. Calibration marks, all at known distances from
-/// the page's edges before any shift:
+/// "SAMPLE - NOT POSTAGE" and carries no indicium: where a label's indicium block goes (as the label planner places a
+/// typical one) there is a hatched box with SAMPLE in it, not a Data Matrix symbol, so nothing on it can pass for
+/// postage, and its clear zone stays empty. Calibration marks, all at known distances from the page's edges before any shift:
 /// <list type="bullet">
-/// <item>corner marks: an L in each corner whose outer edges are <see cref="CornerMarkInches"/> from the two nearest edges;</item>
+/// <item>corner marks: an L in each corner whose outer edges are <see cref="CornerMarkInches"/> from the two nearest edges
+/// (an arm inside the indicium's clear zone is left out);</item>
 /// <item>a ruler across the bottom and one down the left: a tick every <see cref="RulerStepInches"/> whose left (top) edge is
-/// its distance from the page's left (top) edge, long ticks at whole inches, numbered;</item>
+/// its distance from the page's left (top) edge, long ticks at whole inches, numbered; a ruler that would cross the
+/// indicium's place keeps to its longer side;</item>
 /// <item>a line stating the offset applied (the printer profile's shift plus the customer's calibration).</item>
 /// </list>
 /// The page is moved by that offset exactly as a label is (<see cref="LabelRenderer"/>), so a test print after
@@ -80,7 +82,13 @@ public static class TestPrint
         var rules = new List<DotRect>();
         var text = new List<TextLine>();
 
-        // Corner marks, outer edges on the margin lines.
+        // Where a label of this layout puts a typical indicium block and its clear zone, as the label planner places
+        // them: the placeholder covers the block, hatched, SAMPLE in a band across it; nothing else goes there.
+        var label = LabelPlanner.Plan(TypicalContent(date), request.Layout, dpi, 0, 0);
+        var box = label.IndiciumBlock;
+        var keepOut = box.Union(label.ClearZoneLeft).Union(label.ClearZoneBelow);
+
+        // Corner marks, outer edges on the margin lines; an arm the clear zone reaches is left out.
         int left = Dots(CornerMarkInches), top = left;
         int right = Dots(widthInches - CornerMarkInches), bottom = Dots(heightInches - CornerMarkInches);
         int arm = Dots(MarkArmInches);
@@ -92,12 +100,7 @@ public static class TestPrint
         rules.Add(new DotRect(left, bottom - arm, left + line, bottom));
         rules.Add(new DotRect(right - arm, bottom - line, right, bottom));
         rules.Add(new DotRect(right - line, bottom - arm, right, bottom));
-
-        // Where a label of this layout puts a typical indicium block and its clear zone, as the label planner places
-        // them: the placeholder covers the block, hatched, SAMPLE in a band across it; nothing else goes there.
-        var label = LabelPlanner.Plan(TypicalContent(date), request.Layout, dpi, 0, 0);
-        var box = label.IndiciumBlock;
-        var keepOut = box.Union(label.ClearZoneLeft).Union(label.ClearZoneBelow);
+        rules.RemoveAll(r => r.Intersects(label.ClearZoneLeft) || r.Intersects(label.ClearZoneBelow));
         int outline = Math.Max(1, Dots(OutlineInches));
         rules.Add(box with { Bottom = box.Top + outline });
         rules.Add(box with { Top = box.Bottom - outline });
@@ -237,7 +240,8 @@ public static class TestPrint
     /// </summary>
     private static (int First, int Last) Span(int from, int to, int before, int after, bool crosses, int dpi)
     {
-        int Tenth(int dots, bool up) => (int)(up ? Math.Ceiling(dots * 10.0 / dpi) : Math.Floor(dots * 10.0 / dpi));
+        // Within half a dot: 0.5 in. at 203 dpi is dot 102 (101.5 rounded), still the fifth tenth.
+        int Tenth(int dots, bool up) => (int)(up ? Math.Ceiling((dots - 0.5) * 10 / dpi) : Math.Floor((dots + 0.5) * 10 / dpi));
         var whole = (Tenth(from, up: true), Tenth(to, up: false));
         if (!crosses || before >= to || after <= from)
         {
