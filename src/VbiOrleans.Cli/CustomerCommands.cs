@@ -111,11 +111,13 @@ public static partial class CliApp
             var labelId = new Argument<string>("ID") { Description = "The indicium id, e.g. m-…-7" };
             var labelFormat = new Option<string>("--format") { Description = "pdf, png, svg or zpl [default: pdf]", HelpName = "FORMAT" };
             var labelOut = new Option<string>("--out", "-o") { Description = "Where to write it [default: its file name here]", HelpName = "FILE" };
+            var labelPrinter = new Option<string>("--printer") { Description = "A printer from `vbi printer list`: its resolution, shift and your calibration", HelpName = "ID" };
             label.Arguments.Add(labelId);
             label.Options.Add(labelFormat);
             label.Options.Add(labelOut);
+            label.Options.Add(labelPrinter);
             label.SetAction((parse, token) => CustomerAsync(parse, token, needsToken: true, (run, t) =>
-                LabelAsync(run, parse.GetRequiredValue(labelId), parse.GetValue(labelFormat), parse.GetValue(labelOut), t)));
+                LabelAsync(run, parse.GetRequiredValue(labelId), parse.GetValue(labelFormat), parse.GetValue(labelPrinter), parse.GetValue(labelOut), t)));
             root.Subcommands.Add(label);
 
             var password = new Command("password", $"Change the meter password (current from ${PasswordVariable}, new from ${NewPasswordVariable}, or prompts). The last passwords are refused.");
@@ -588,14 +590,14 @@ public static partial class CliApp
             return ExitCodes.Ok;
         }
 
-        private async Task<int> LabelAsync(CustomerRun run, string indiciumId, string? format, string? output, CancellationToken cancellationToken)
+        private async Task<int> LabelAsync(CustomerRun run, string indiciumId, string? format, string? printer, string? output, CancellationToken cancellationToken)
         {
             if (run.Config.MeterId is not { } meterId)
             {
                 _err.WriteLine("error: no meter is registered here; run `vbi register`");
                 return ExitCodes.LoginRequired;
             }
-            var label = await run.Client.GetLabelAsync(meterId, indiciumId, new LabelOptions(format?.ToLowerInvariant()), cancellationToken);
+            var label = await run.Client.GetLabelAsync(meterId, indiciumId, new LabelOptions(format?.ToLowerInvariant(), Printer: printer), cancellationToken);
             var path = output ?? Path.Combine(Directory.GetCurrentDirectory(), label.FileName);
             await File.WriteAllBytesAsync(path, label.Bytes(), cancellationToken);
             if (run.Json) WriteJson(new { indiciumId, labelFile = path, label.ContentType });

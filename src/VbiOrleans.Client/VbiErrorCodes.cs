@@ -81,6 +81,24 @@ public static class VbiErrorCodes
     /// </summary>
     public const string ClientUpgradeRequired = "ClientUpgradeRequired";
 
+    // Printers.
+    /// <summary>A printer id that is not in the printer table, or was retired (404).</summary>
+    public const string UnknownPrinter = "UnknownPrinter";
+    /// <summary>A calibration offset more than 125 mils (0.125 in.) either way (400).</summary>
+    public const string CalibrationOutOfRange = "CalibrationOutOfRange";
+    /// <summary>An operator's printer with a resolution outside 150 to 1200 dpi (400).</summary>
+    public const string PrinterDpiOutOfRange = "PrinterDpiOutOfRange";
+    /// <summary>An operator's printer with a calibration shift over 0.125 in. (400).</summary>
+    public const string PrinterShiftOutOfRange = "PrinterShiftOutOfRange";
+    /// <summary>An operator's printer whose id, name, formats, layouts or media are missing or malformed (400).</summary>
+    public const string InvalidPrinterProfile = "InvalidPrinterProfile";
+    /// <summary>The printer table is at its bound (409).</summary>
+    public const string PrinterTableFull = "PrinterTableFull";
+    /// <summary>The printer does not print the format or take the layout asked for (422).</summary>
+    public const string PrinterDoesNotTake = "PrinterDoesNotTake";
+    /// <summary>The account keeps offsets for its bound of printers (409).</summary>
+    public const string TooManyPrinterCalibrations = "TooManyPrinterCalibrations";
+
     /// <summary>Codes that mean "log in again" (a customer token or a meter session is missing, expired or refused).</summary>
     public static bool NeedsLogin(string code) =>
         code is Unauthenticated or WrongCredentials or WrongPassword or SessionUnknown or SessionExpired;

@@ -32,6 +32,9 @@ public enum LabelError
 
     /// <summary>A field of a SCAN form's content is missing or malformed.</summary>
     InvalidScanFormContent = 9,
+
+    /// <summary>A customer's calibration offset is more than <see cref="Printers.CalibrationOffset.MaxMils"/> mils either way.</summary>
+    CalibrationOutOfRange = 10,
 }
 
 /// <summary>A label that could not be rendered, with its <see cref="LabelError"/> code.</summary>

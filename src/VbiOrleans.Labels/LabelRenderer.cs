@@ -12,21 +12,26 @@ public static class LabelRenderer
     {
         ArgumentNullException.ThrowIfNull(content);
         ArgumentNullException.ThrowIfNull(request);
-        var plan = Plan(content, request);
-        var bytes = request.Format switch
+        return Write(Plan(content, request), request.Format, content.DateOfMailing);
+    }
+
+    /// <summary>A placed page in <paramref name="format"/>; <paramref name="date"/> is the PDF's creation date.</summary>
+    internal static RenderedLabel Write(LabelPlan plan, LabelFormat format, DateOnly date)
+    {
+        var bytes = format switch
         {
             LabelFormat.Png => PngLabelWriter.Write(plan),
-            LabelFormat.Pdf => PdfLabelWriter.Write(plan, content.DateOfMailing),
+            LabelFormat.Pdf => PdfLabelWriter.Write(plan, date),
             LabelFormat.Svg => SvgLabelWriter.Write(plan),
             LabelFormat.Zpl => ZplLabelWriter.Write(plan),
-            _ => throw new LabelException(LabelError.UnsupportedLabelFormat, $"there is no label format {request.Format}"),
+            _ => throw new LabelException(LabelError.UnsupportedLabelFormat, $"there is no label format {format}"),
         };
-        return new RenderedLabel(bytes, LabelContentTypes.For(request.Format), LabelContentTypes.FileExtension(request.Format));
+        return new RenderedLabel(bytes, LabelContentTypes.For(format), LabelContentTypes.FileExtension(format));
     }
 
     /// <summary>
-    /// Checks the request and places everything. The printer's calibration shift moves the plan, except in ZPL,
-    /// where the printer applies the non-negative part itself through the label home.
+    /// Checks the request and places everything. The printer's calibration shift plus the customer's offset moves the
+    /// plan, except in ZPL, where the printer applies the non-negative part itself through the label home.
     /// </summary>
     internal static LabelPlan Plan(LabelContent content, LabelRequest request)
     {
@@ -35,6 +40,16 @@ public static class LabelRenderer
             throw new LabelException(LabelError.InvalidLabelContent, problem);
         }
 
+        var shift = Shift(request);
+        return LabelPlanner.Plan(content, request.Layout, request.Dpi, shift.X, shift.Y) with { PrinterHome = shift.Home };
+    }
+
+    /// <summary>
+    /// Checks the request (format, layout, resolution, printer, calibration) and splits the total shift in dots into
+    /// the part the plan moves by and the part a ZPL printer applies as its label home (non-negative only).
+    /// </summary>
+    internal static (int X, int Y, (int X, int Y) Home) Shift(LabelRequest request)
+    {
         if (!Enum.IsDefined(request.Format))
         {
             throw new LabelException(LabelError.UnsupportedLabelFormat, $"there is no label format {request.Format}");
@@ -50,7 +65,14 @@ public static class LabelRenderer
             throw new LabelException(LabelError.UnsupportedDpi, $"{request.Dpi} dpi is outside {LabelRequest.MinDpi} to {LabelRequest.MaxDpi}");
         }
 
-        int offsetX = 0, offsetY = 0;
+        if (!request.Calibration.IsWithinBounds)
+        {
+            throw new LabelException(
+                LabelError.CalibrationOutOfRange,
+                $"the calibration offset ({request.Calibration.XMils}, {request.Calibration.YMils}) mils is more than {Printers.CalibrationOffset.MaxMils} either way");
+        }
+
+        var (offsetX, offsetY) = request.Calibration.ToDots(request.Dpi);
         if (request.Printer is { } printer)
         {
             if (printer.Validate() is { } invalid)
@@ -73,11 +95,11 @@ public static class LabelRenderer
                 throw new LabelException(LabelError.UnsupportedLabelLayout, $"printer '{printer.Id}' does not take {request.Layout}");
             }
 
-            offsetX = printer.OffsetXDots;
-            offsetY = printer.OffsetYDots;
+            offsetX += printer.OffsetXDots;
+            offsetY += printer.OffsetYDots;
         }
 
         var home = request.Format == LabelFormat.Zpl ? (X: Math.Max(0, offsetX), Y: Math.Max(0, offsetY)) : (X: 0, Y: 0);
-        return LabelPlanner.Plan(content, request.Layout, request.Dpi, offsetX - home.X, offsetY - home.Y) with { PrinterHome = home };
+        return (offsetX - home.X, offsetY - home.Y, home);
     }
 }

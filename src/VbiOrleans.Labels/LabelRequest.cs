@@ -4,7 +4,8 @@ namespace VbiOrleans.Labels;
 
 /// <summary>
 /// What to render: a format and a layout at a resolution, optionally for a printer from the printer table. With a
-/// printer, the renderer refuses what the printer does not list and applies its calibration shift.
+/// printer, the renderer refuses what the printer does not list and applies its calibration shift; a customer's
+/// <see cref="Calibration"/> moves the label further.
 /// </summary>
 public sealed record LabelRequest(LabelFormat Format, LabelLayout Layout, int Dpi)
 {
@@ -16,6 +17,9 @@ public sealed record LabelRequest(LabelFormat Format, LabelLayout Layout, int Dp
 
     /// <summary>The printer the label is for, or null for a plain request at <see cref="Dpi"/>.</summary>
     public PrinterProfile? Printer { get; init; }
+
+    /// <summary>The customer's calibration offset, applied on top of the printer's shift (none by default).</summary>
+    public CalibrationOffset Calibration { get; init; }
 
     /// <summary>A request for the printer's resolution and calibration shift.</summary>
     public static LabelRequest For(PrinterProfile printer, LabelFormat format, LabelLayout layout)

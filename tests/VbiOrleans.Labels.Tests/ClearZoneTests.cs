@@ -63,7 +63,7 @@ public class ClearZoneTests
         // The indicium block is at the right edge, its symbol across the page's middle row (where zxing-cpp looks).
         Assert.True(block.Right <= raster.Width && block.Right >= raster.Width - (dpi / 2), $"the block {block} is not at the right of a {raster.Width}-dot page");
         int middle = raster.Height / 2;
-        Assert.True(plan.Barcode.Top < middle && plan.Barcode.Top + plan.Barcode.Height > middle, $"the symbol ({plan.Barcode.Top} to {plan.Barcode.Top + plan.Barcode.Height}) does not cross the middle row {middle}");
+        Assert.True(plan.Barcode!.Top < middle && plan.Barcode!.Top + plan.Barcode!.Height > middle, $"the symbol ({plan.Barcode!.Top} to {plan.Barcode!.Top + plan.Barcode!.Height}) does not cross the middle row {middle}");
 
         var left = raster.InkIn(block.Left - halfInch, block.Top, block.Left, block.Bottom + halfInch);
         Assert.True(left.Count == 0, $"ink in the clear zone left of the block {block}: {string.Join(", ", left)}");

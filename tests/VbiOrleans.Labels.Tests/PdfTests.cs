@@ -76,7 +76,7 @@ public partial class PdfTests
         var page = Raster.FromFile(Tools.PdfToPng(pdf, 300));
 
         // At the layout's own resolution every module is whole pixels; sample each module's centre.
-        var b = plan.Barcode;
+        var b = plan.Barcode!;
         var expected = DataMatrixEncoder.Encode(content.Indicium);
         var modules = new bool[expected.Rows, expected.Columns];
         for (int r = 0; r < expected.Rows; r++)

@@ -71,8 +71,8 @@ public class RenderingTests
             var content = SampleLabels.WithIndicium(SampleLabels.Bytes(length, length));
             var plan = LabelRenderer.Plan(content, new LabelRequest(LabelFormat.Png, LabelLayout.Label4x6, dpi));
 
-            Assert.Equal(moduleDots, plan.Barcode.ModuleDots);
-            double inches = plan.Barcode.Width / (double)dpi;
+            Assert.Equal(moduleDots, plan.Barcode!.ModuleDots);
+            double inches = plan.Barcode!.Width / (double)dpi;
             Assert.InRange(inches, 0.75, 1.0);
         }
     }
@@ -84,7 +84,7 @@ public class RenderingTests
         var request = new LabelRequest(LabelFormat.Png, LabelLayout.Label4x6, 203);
         var plan = LabelRenderer.Plan(content, request);
         var raster = Raster.FromPng(TestRendering.Render(content, request).Bytes);
-        var b = plan.Barcode;
+        var b = plan.Barcode!;
 
         for (int y = b.Top; y < b.Top + b.Height; y++)
         {

@@ -1,3 +1,5 @@
+using VbiOrleans.Abstractions.Printers;
+
 namespace VbiOrleans.Abstractions.Customers;
 
 /// <summary>
@@ -35,6 +37,14 @@ public interface ICustomerGrain : IGrainWithStringKey
     Task<CustomerResult> LinkPartner(string partnerId);
 
     Task<CustomerResult> UnlinkPartner(string partnerId);
+
+    /// <summary>
+    /// Keeps the customer's calibration offset for a printer (the API checked the printer and the bounds); an offset of
+    /// 0, 0 drops it. At most <see cref="MaxPrinterCalibrations"/> printers, else <c>TooManyPrinterCalibrations</c>.
+    /// </summary>
+    Task<CustomerResult> SetPrinterCalibration(PrinterCalibration calibration);
+
+    const int MaxPrinterCalibrations = 50;
 }
 
 /// <summary>The email index (key "email:" + the normalized address): which customer holds an address.</summary>
@@ -53,7 +63,11 @@ public sealed record CustomerView(
     [property: Id(2)] string? Name,
     [property: Id(3)] DateTimeOffset CreatedAt,
     [property: Id(4)] IReadOnlyList<string> MeterIds,
-    [property: Id(5)] IReadOnlyList<string> PartnerIds);
+    [property: Id(5)] IReadOnlyList<string> PartnerIds)
+{
+    /// <summary>The customer's calibration offsets by printer; every authenticated request carries them, so a print needs no extra call.</summary>
+    [Id(12)] public IReadOnlyList<PrinterCalibration> PrinterCalibrations { get; init; } = [];
+}
 
 [GenerateSerializer, Immutable]
 public sealed record CustomerResult([property: Id(0)] ErrorCode Error, [property: Id(1)] string? Message, [property: Id(2)] CustomerView? Customer)

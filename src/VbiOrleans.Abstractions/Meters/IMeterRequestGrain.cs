@@ -19,7 +19,9 @@ public interface IMeterRequestGrain : IGrainWithStringKey
 {
     /// <param name="fingerprint">What makes two requests with one key the same request (kind, transaction, label options).</param>
     /// <param name="bodyHash">The request body's hash: the same body is a replay, another with the same fingerprint is re-signed.</param>
-    Task<MeterRequestOutcome> Transact(string idempotencyKey, byte[] fingerprint, byte[] bodyHash, byte[] signedRequest, string initiatedBy);
+    /// <param name="labelOffset">The customer's calibration offset for the label's printer now; kept with the key, so the outcome's is the first request's.</param>
+    Task<MeterRequestOutcome> Transact(string idempotencyKey, byte[] fingerprint, byte[] bodyHash, byte[] signedRequest, string initiatedBy,
+        LabelOffset labelOffset);
 }
 
 public enum MeterRequestVerdict
@@ -35,4 +37,15 @@ public enum MeterRequestVerdict
 [GenerateSerializer, Immutable]
 public sealed record MeterRequestOutcome(
     [property: Id(0)] MeterRequestVerdict Verdict,
-    [property: Id(1)] ClientTransactionResult? Result);
+    [property: Id(1)] ClientTransactionResult? Result)
+{
+    /// <summary>The calibration offset the label is rendered with: the one the key's first request had.</summary>
+    [Id(2)] public LabelOffset LabelOffset { get; init; } = LabelOffset.None;
+}
+
+/// <summary>A customer's calibration offset for a label's printer, in thousandths of an inch, right and down.</summary>
+[GenerateSerializer, Immutable]
+public sealed record LabelOffset([property: Id(0)] int XMils, [property: Id(1)] int YMils)
+{
+    public static readonly LabelOffset None = new(0, 0);
+}

@@ -134,6 +134,24 @@ public enum ErrorCode
     // client versions (docs/api.md, Client versions)
     /// <summary>The request's Vbi-Client header names a client version below the minimum the server accepts (426).</summary>
     ClientUpgradeRequired = 800,
+
+    // printers: the printer table, calibration, test prints (docs/api.md, Printers)
+    /// <summary>A printer id that is not in the printer table, or one that was retired (404).</summary>
+    UnknownPrinter = 900,
+    /// <summary>A customer's calibration offset more than 125 mils (0.125 in.) either way.</summary>
+    CalibrationOutOfRange = 901,
+    /// <summary>A printer's resolution outside 150 to 1200 dpi.</summary>
+    PrinterDpiOutOfRange = 902,
+    /// <summary>A printer's calibration shift more than 0.125 in. either way.</summary>
+    PrinterShiftOutOfRange = 903,
+    /// <summary>A printer whose id, name, formats, layouts or media description is missing or malformed.</summary>
+    InvalidPrinterProfile = 904,
+    /// <summary>The printer table holds its bound of printers (409): change or retire one instead.</summary>
+    PrinterTableFull = 905,
+    /// <summary>The printer does not print the format, or does not take the layout, asked for (422).</summary>
+    PrinterDoesNotTake = 906,
+    /// <summary>The account keeps calibration offsets for its bound of printers (409): reset one to 0, 0 to drop it.</summary>
+    TooManyPrinterCalibrations = 907,
 }
 
 /// <summary>A failure with its name and a sentence for a person.</summary>

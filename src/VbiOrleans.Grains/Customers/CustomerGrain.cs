@@ -4,6 +4,7 @@ using VbiOrleans.Abstractions;
 using VbiOrleans.Abstractions.Customers;
 using VbiOrleans.Abstractions.Meters;
 using VbiOrleans.Abstractions.Partners;
+using VbiOrleans.Abstractions.Printers;
 
 namespace VbiOrleans.Grains.Customers;
 
@@ -20,6 +21,8 @@ public sealed class CustomerState
     /// <summary>License requests by key: the meter each one took (the newest 50).</summary>
     [Id(7)] public List<LicenseRequest> Licenses { get; set; } = [];
     [Id(8)] public List<DateTimeOffset> FailedLogins { get; set; } = [];
+    /// <summary>Calibration offsets by printer (none at 0, 0).</summary>
+    [Id(20)] public List<PrinterCalibration> PrinterCalibrations { get; set; } = [];
 }
 
 [GenerateSerializer, Immutable]
@@ -156,8 +159,35 @@ public sealed class CustomerGrain(
         return new CustomerResult(ErrorCode.None, null, View());
     }
 
+    public async Task<CustomerResult> SetPrinterCalibration(PrinterCalibration calibration)
+    {
+        if (!Exists) return CustomerResult.Fail(ErrorCode.NotFound, "no such account");
+        var kept = account.State.PrinterCalibrations;
+        var at = kept.FindIndex(c => c.PrinterId == calibration.PrinterId);
+        if (calibration is { XMils: 0, YMils: 0 })
+        {
+            if (at < 0) return new CustomerResult(ErrorCode.None, null, View());
+            kept.RemoveAt(at);
+        }
+        else if (at >= 0)
+        {
+            kept[at] = calibration;
+        }
+        else if (kept.Count >= ICustomerGrain.MaxPrinterCalibrations)
+        {
+            return CustomerResult.Fail(ErrorCode.TooManyPrinterCalibrations,
+                $"the account keeps offsets for {ICustomerGrain.MaxPrinterCalibrations} printers; set one to 0, 0 to drop it");
+        }
+        else
+        {
+            kept.Add(calibration);
+        }
+        await account.WriteStateAsync();
+        return new CustomerResult(ErrorCode.None, null, View());
+    }
+
     private CustomerView View() => new(CustomerId, account.State.Email!, account.State.Name, account.State.CreatedAt,
-        [.. account.State.Meters], [.. account.State.Partners]);
+        [.. account.State.Meters], [.. account.State.Partners]) { PrinterCalibrations = [.. account.State.PrinterCalibrations] };
 }
 
 /// <summary>The email index: the first customer to claim an address holds it.</summary>

@@ -15,6 +15,8 @@ public sealed class IdempotencyRecord
     /// <summary>The client session's answer; the response is made of it again on a replay.</summary>
     [Id(2)] public ClientTransactionResult? Result { get; set; }
     [Id(3)] public DateTimeOffset At { get; set; }
+    /// <summary>The calibration offset the label was rendered with; a replay renders with it again.</summary>
+    [Id(4)] public LabelOffset? LabelOffset { get; set; }
 }
 
 /// <summary>
@@ -36,7 +38,8 @@ public sealed class MeterRequestGrain(TimeProvider clock) : Grain, IMeterRequest
     private IClientSessionGrain? _session;
     private IClientSessionGrain Session => _session ??= GrainFactory.GetGrain<IClientSessionGrain>(this.GetPrimaryKeyString());
 
-    public async Task<MeterRequestOutcome> Transact(string idempotencyKey, byte[] fingerprint, byte[] bodyHash, byte[] signedRequest, string initiatedBy)
+    public async Task<MeterRequestOutcome> Transact(string idempotencyKey, byte[] fingerprint, byte[] bodyHash, byte[] signedRequest, string initiatedBy,
+        LabelOffset labelOffset)
     {
         var row = new GrainState<IdempotencyRecord>(new IdempotencyRecord());
         var id = GrainId.Create(StateName, $"{this.GetPrimaryKeyString()}|{idempotencyKey}");
@@ -51,8 +54,9 @@ public sealed class MeterRequestGrain(TimeProvider clock) : Grain, IMeterRequest
         {
             if (!CryptographicOperations.FixedTimeEquals(stored, fingerprint)) return new(MeterRequestVerdict.KeyReused, null);
             // The same body again is a replay; the same transaction re-signed runs (the meter answers from its own store).
-            if (CryptographicOperations.FixedTimeEquals(record.BodyHash!, bodyHash)) return new(MeterRequestVerdict.Replayed, kept);
-            return new(MeterRequestVerdict.Executed, await Session.Transact(signedRequest, initiatedBy));
+            var keptOffset = record.LabelOffset ?? LabelOffset.None;
+            if (CryptographicOperations.FixedTimeEquals(record.BodyHash!, bodyHash)) return new(MeterRequestVerdict.Replayed, kept) { LabelOffset = keptOffset };
+            return new(MeterRequestVerdict.Executed, await Session.Transact(signedRequest, initiatedBy)) { LabelOffset = keptOffset };
         }
 
         var result = await Session.Transact(signedRequest, initiatedBy);
@@ -60,9 +64,9 @@ public sealed class MeterRequestGrain(TimeProvider clock) : Grain, IMeterRequest
         // (bad MAC, no session, replayed challenge) leaves the key free for the genuine request.
         if (result.Error == ErrorCode.None)
         {
-            row.State = new IdempotencyRecord { Fingerprint = fingerprint, BodyHash = bodyHash, Result = result, At = clock.GetUtcNow() };
+            row.State = new IdempotencyRecord { Fingerprint = fingerprint, BodyHash = bodyHash, Result = result, At = clock.GetUtcNow(), LabelOffset = labelOffset };
             await Storage.WriteStateAsync(StateName, id, row);
         }
-        return new(MeterRequestVerdict.Executed, result);
+        return new(MeterRequestVerdict.Executed, result) { LabelOffset = labelOffset };
     }
 }

@@ -30,6 +30,7 @@ public static class ApiSetup
         services.AddSingleton<ClientBudgets>();
         services.AddSingleton(ClientVersionPolicy.From(configuration)); // parsed now: a bad version stops the host
         services.AddAddressMatching();
+        services.AddPrinterTable();
         var limits = configuration.GetSection(ApiOptions.Section).Get<ApiOptions>()?.RateLimit ?? new RateLimitSettings();
         services.AddRateLimiter(o =>
         {

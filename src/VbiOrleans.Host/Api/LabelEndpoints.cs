@@ -35,15 +35,9 @@ public static class LabelEndpoints
 
     public static void MapLabelEndpoints(this IEndpointRouteBuilder app)
     {
-        var printers = PrinterTable.Load();
-
-        app.MapGet("/v1/printers", () => Results.Ok(printers))
-            .WithTags("Labels")
-            .WithName("Printers")
-            .WithSummary("The printer table: each printer's resolution, calibration shift, formats and layouts.");
-
-        app.MapPost("/v1/indicia/label", (RenderLabelRequest request, IGrainFactory grains, TimeProvider clock) =>
-                RenderIssuedAsync(request, printers, grains, clock))
+        // GET /v1/printers and the rest of the printer table: PrinterEndpoints.
+        app.MapPost("/v1/indicia/label", async (RenderLabelRequest request, IGrainFactory grains, TimeProvider clock, PrinterTableCache printers) =>
+                await RenderIssuedAsync(request, (await printers.GetAsync()).Active, grains, clock))
             .WithTags("Labels")
             .WithName("RenderLabel")
             .WithSummary("Renders the label of an indicium already issued (to print it again): the indicium must verify offline.");
@@ -62,7 +56,7 @@ public static class LabelEndpoints
         if (string.IsNullOrWhiteSpace(request.DestinationZip)) return Problems.Result(ErrorCode.InvalidZip, "destinationZip is required (5 or 9 digits)");
         if (string.IsNullOrWhiteSpace(request.MailClass)) return Problems.Result(ErrorCode.ValidationFailed, "mailClass is required");
         // The label is checked before any money moves: a request the printer cannot take charges nothing.
-        var label = ParseLabel(request.Label, PrinterTable.Load());
+        var label = ParseLabel(request.Label, (await context.RequestServices.GetRequiredService<PrinterTableCache>().GetAsync()).Active);
         if (!label.IsSuccess) return Problems.Result(label.Error);
 
         var result = await grains.GetGrain<IMeterGrain>(meterId).Execute(key,
@@ -135,7 +129,10 @@ public static class LabelEndpoints
             $"{name}.{rendered.FileExtension}", Convert.ToBase64String(rendered.Bytes));
     }
 
-    /// <summary>Format (default pdf), layout (default label-4x6) and either a printer from the table or a resolution (203 or 300, default 300).</summary>
+    /// <summary>
+    /// Format (default pdf), layout (default label-4x6) and either a printer from the table or a resolution (203 or 300,
+    /// default 300). A printer not in the table is <c>UnknownPrinter</c>; a format or layout it does not take, <c>PrinterDoesNotTake</c>.
+    /// </summary>
     public static Domain.Errors.Result<LabelRequest> ParseLabel(LabelOptionsRequest? options, PrinterTable printers)
     {
         options ??= new LabelOptionsRequest(null, null, null, null);
@@ -151,10 +148,11 @@ public static class LabelEndpoints
         if (layout is null) return Invalid($"label.layout '{options.Layout}' is not one of label-4x6, envelope-10");
         if (options.Printer is { } printerId)
         {
-            if (printers.Find(printerId) is not { } printer) return Invalid($"label.printer '{printerId}' is not in the printer table (GET /v1/printers)");
+            if (printers.Find(printerId) is not { } printer)
+                return new Domain.Errors.DomainError(ErrorCode.UnknownPrinter, $"label.printer '{printerId}' is not in the printer table (GET /v1/printers)");
             if (options.Dpi is { } dpi && dpi != printer.Dpi) return Invalid($"printer {printer.Id} prints at {printer.Dpi} dpi, not {dpi}");
-            if (!printer.Supports(format.Value)) return Invalid($"UnsupportedLabelFormat: printer {printer.Id} does not take {Wire(format.Value)}");
-            if (!printer.Supports(layout.Value)) return Invalid($"UnsupportedLabelLayout: printer {printer.Id} does not take {Wire(layout.Value)}");
+            if (!printer.Supports(format.Value) || !printer.Supports(layout.Value))
+                return new Domain.Errors.DomainError(ErrorCode.PrinterDoesNotTake, PrinterEndpoints.DoesNotTake(printer, format.Value, layout.Value));
             return LabelRequest.For(printer, format.Value, layout.Value);
         }
         var resolution = options.Dpi ?? 300;

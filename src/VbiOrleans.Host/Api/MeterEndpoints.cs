@@ -32,7 +32,7 @@ public static class MeterEndpoints
 
     public static void MapMeterEndpoints(this IEndpointRouteBuilder app)
     {
-        var printers = PrinterTable.Load();
+        var printers = app.ServiceProvider.GetRequiredService<PrinterTableCache>();
 
         app.MapGet("/v1/module/identity", async (IGrainFactory grains) =>
             {
@@ -234,11 +234,11 @@ public static class MeterEndpoints
             if (body.Problem is not null) return body.Problem.ToResult();
             return await LabelEndpoints.PrintAsync(meterId, body.Value!, context, grains);
         }
-        return await TransactAsync(context, user, meterId, TransactionKinds.Print, grains, PrinterTable.Load());
+        return await TransactAsync(context, user, meterId, TransactionKinds.Print, grains, context.RequestServices.GetRequiredService<PrinterTableCache>());
     }
 
     private static async Task<IResult> TransactAsync(HttpContext context, ClaimsPrincipal user, string meterId, string kind, IGrainFactory grains,
-        PrinterTable printers)
+        PrinterTableCache printers)
     {
         if (Owned(user, meterId) is { } refused) return refused.ToResult();
         var key = context.Request.Headers[IdempotencyHeader].ToString();
@@ -261,7 +261,7 @@ public static class MeterEndpoints
         if (kind == TransactionKinds.Print)
         {
             // The label is checked before any money moves: a request the printer cannot take charges nothing.
-            var parsed = LabelEndpoints.ParseLabel(body.Value.Label, printers);
+            var parsed = LabelEndpoints.ParseLabel(body.Value.Label, (await printers.GetAsync()).Active);
             if (!parsed.IsSuccess) return ApiResponse.Problem(parsed.Error).ToResult();
             label = parsed.Value;
         }
@@ -269,7 +269,11 @@ public static class MeterEndpoints
         var fingerprint = SHA256.HashData(Encoding.UTF8.GetBytes(
             $"{kind}\n{Convert.ToBase64String(request.Transaction.Encode())}\n{JsonSerializer.Serialize(body.Value.Label)}"));
         var bodyHash = SHA256.HashData(body.Raw);
-        var outcome = await grains.GetGrain<IMeterRequestGrain>(meterId).Transact(key, fingerprint, bodyHash, request.Encode(), user.Actor());
+        // The customer's calibration for the label's printer is kept with the request: a replay renders the same bytes.
+        var calibration = label?.Printer is { } printer ? user.PrinterCalibration(printer.Id) : CalibrationOffset.None;
+        var outcome = await grains.GetGrain<IMeterRequestGrain>(meterId).Transact(key, fingerprint, bodyHash, request.Encode(), user.Actor(),
+            new LabelOffset(calibration.XMils, calibration.YMils));
+        label = label?.WithCalibration(new CalibrationOffset(outcome.LabelOffset.XMils, outcome.LabelOffset.YMils));
         if (outcome.Verdict == MeterRequestVerdict.KeyReused)
             return ApiResponse.Problem(ErrorCode.IdempotencyKeyReused,
                 $"the {IdempotencyHeader} '{key}' was used for another request on this meter; use a new key for a new request").ToResult();
@@ -344,15 +348,17 @@ public static class MeterEndpoints
         return Results.Ok(new HistoryPage(meterId, shown, next));
     }
 
-    private static async Task<IResult> LabelAgainAsync(string meterId, string indiciumId, ClaimsPrincipal user, IGrainFactory grains, PrinterTable printers,
+    private static async Task<IResult> LabelAgainAsync(string meterId, string indiciumId, ClaimsPrincipal user, IGrainFactory grains, PrinterTableCache printers,
         LabelOptionsRequest options)
     {
         if (Owned(user, meterId) is { } refused) return refused.ToResult();
         if (!indiciumId.StartsWith(meterId + "-", StringComparison.Ordinal)
             || !long.TryParse(indiciumId.AsSpan(meterId.Length + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var sequence))
             return ApiResponse.Problem(ErrorCode.IndiciumNotFound, $"meter {meterId} has no indicium {indiciumId}").ToResult();
-        var label = LabelEndpoints.ParseLabel(options, printers);
+        var label = LabelEndpoints.ParseLabel(options, (await printers.GetAsync()).Active);
         if (!label.IsSuccess) return ApiResponse.Problem(label.Error).ToResult();
+        // A label downloaded again is for printing now: the customer's calibration as it is now.
+        var request = label.Value.WithCalibration(label.Value.Printer is { } printer ? user.PrinterCalibration(printer.Id) : CalibrationOffset.None);
         var page = await grains.GetGrain<IMeterHistoryGrain>(IMeterHistoryGrain.Key(meterId, sequence)).List();
         if (page.FirstOrDefault(e => e.Sequence == sequence && e.Indicium is not null) is not { } entry)
             return ApiResponse.Problem(ErrorCode.IndiciumNotFound, $"meter {meterId} has no indicium {indiciumId}").ToResult();
@@ -361,7 +367,7 @@ public static class MeterEndpoints
             return ApiResponse.Problem(ErrorCode.IndiciumAlreadyRefunded, $"indicium {indiciumId} was refunded; it must not be printed again").ToResult();
         try
         {
-            return Results.Ok(LabelEndpoints.Render(entry.Indicium!, IndiciumData.Decode(entry.Indicium!).Value.Data, indiciumId, label.Value));
+            return Results.Ok(LabelEndpoints.Render(entry.Indicium!, IndiciumData.Decode(entry.Indicium!).Value.Data, indiciumId, request));
         }
         catch (LabelException e)
         {

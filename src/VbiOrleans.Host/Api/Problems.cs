@@ -37,6 +37,11 @@ public static class Problems
         ErrorCode.AddressNotMatched => StatusCodes.Status422UnprocessableEntity,
         ErrorCode.RequestTooLarge => StatusCodes.Status413PayloadTooLarge,
         ErrorCode.ClientUpgradeRequired => StatusCodes.Status426UpgradeRequired,
+        ErrorCode.UnknownPrinter => StatusCodes.Status404NotFound,
+        ErrorCode.CalibrationOutOfRange or ErrorCode.PrinterDpiOutOfRange or ErrorCode.PrinterShiftOutOfRange
+            or ErrorCode.InvalidPrinterProfile => StatusCodes.Status400BadRequest,
+        ErrorCode.PrinterDoesNotTake => StatusCodes.Status422UnprocessableEntity,
+        ErrorCode.PrinterTableFull or ErrorCode.TooManyPrinterCalibrations => StatusCodes.Status409Conflict,
         ErrorCode.UnsupportedMediaType => StatusCodes.Status415UnsupportedMediaType,
         ErrorCode.RateLimited or ErrorCode.TooManyLoginAttempts => StatusCodes.Status429TooManyRequests,
         ErrorCode.WrongPassword or ErrorCode.RequestMacInvalid or ErrorCode.SessionUnknown or ErrorCode.SessionExpired

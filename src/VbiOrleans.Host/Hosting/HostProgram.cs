@@ -284,6 +284,7 @@ public static class HostProgram
         app.MapMeterOperatorEndpoints();
         app.MapIndiciumEndpoints();
         app.MapLabelEndpoints();
+        app.MapPrinterEndpoints();
         app.MapVbiApi();
         app.MapLogEndpoints();
         app.MapOrleansDashboard("/dashboard").RequireAuthorization(OperatorAuthenticationHandler.Policy);

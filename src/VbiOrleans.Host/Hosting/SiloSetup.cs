@@ -118,6 +118,9 @@ public static class SiloSetup
         silo.Services.TryAddSingleton<ModuleCrypto>();
         silo.Services.TryAddSingleton<SystemGuardView>();
         silo.Services.TryAddSingleton<ModuleReports>();
+        // The printer table a new system starts with: the one embedded in VbiOrleans.Labels.
+        silo.Services.TryAddSingleton(_ => new VbiOrleans.Grains.ClientSupport.PrinterTableSeed(
+            [.. VbiOrleans.Labels.Printers.PrinterTable.Load().Select(Api.PrinterRecords.ToRecord)]));
         // What follows from the log downstream: each consumer reads it through the log feed (docs/transaction-log.md).
         silo.Services.AddOptions<VbiOrleans.Grains.Partners.WebhookOptions>().BindConfiguration(VbiOrleans.Grains.Partners.WebhookOptions.Section);
         silo.Services.AddLogFeed();

@@ -72,6 +72,7 @@ public sealed class CustomerAuthenticationHandler(
     {
         var claims = new List<Claim> { new(ClaimTypes.NameIdentifier, customer.CustomerId), new(ApiAuthentication.CustomerClaim, customer.CustomerId) };
         claims.AddRange(customer.MeterIds.Select(m => new Claim(ApiAuthentication.MeterClaim, m)));
+        claims.AddRange(customer.PrinterCalibrations.Select(Api.PrinterClaims.Claim));
         if (partnerId is not null) claims.Add(new Claim(ApiAuthentication.PartnerClaim, partnerId));
         return new ClaimsPrincipal(new ClaimsIdentity(claims, scheme));
     }

@@ -40,18 +40,20 @@ internal static partial class PdfLabelWriter
         page.Height = XUnitPt.FromPoint(plan.HeightInches * 72);
         using (var gfx = XGraphics.FromPdfPage(page))
         {
-            var barcode = plan.Barcode;
-            var path = new XGraphicsPath { FillMode = XFillMode.Winding };
-            foreach (var run in ModuleRun.Of(barcode.Symbol))
+            if (plan.Barcode is { } barcode)
             {
-                path.AddRectangle(
-                    (barcode.Left + (run.Column * barcode.ModuleDots)) * pointsPerDot,
-                    (barcode.Top + (run.Row * barcode.ModuleDots)) * pointsPerDot,
-                    run.Length * barcode.ModuleDots * pointsPerDot,
-                    barcode.ModuleDots * pointsPerDot);
-            }
+                var path = new XGraphicsPath { FillMode = XFillMode.Winding };
+                foreach (var run in ModuleRun.Of(barcode.Symbol))
+                {
+                    path.AddRectangle(
+                        (barcode.Left + (run.Column * barcode.ModuleDots)) * pointsPerDot,
+                        (barcode.Top + (run.Row * barcode.ModuleDots)) * pointsPerDot,
+                        run.Length * barcode.ModuleDots * pointsPerDot,
+                        barcode.ModuleDots * pointsPerDot);
+                }
 
-            gfx.DrawPath(XBrushes.Black, path);
+                gfx.DrawPath(XBrushes.Black, path);
+            }
 
             foreach (var rule in plan.Rectangles)
             {
@@ -88,8 +90,8 @@ internal static partial class PdfLabelWriter
     private static byte[] DocumentId(LabelPlan plan)
     {
         var description = new StringBuilder();
-        description.Append(CultureInfo.InvariantCulture, $"{plan.Layout}|{plan.Dpi}|{plan.Barcode.Left},{plan.Barcode.Top}|");
-        description.Append(plan.Barcode.Symbol.ToString());
+        description.Append(CultureInfo.InvariantCulture, $"{plan.Layout}|{plan.Dpi}|{plan.Barcode?.Left},{plan.Barcode?.Top}|");
+        description.Append(plan.Barcode?.Symbol.ToString());
         foreach (var line in plan.Text)
         {
             description.Append(CultureInfo.InvariantCulture, $"|{line.X},{line.Baseline},{line.Text}");

@@ -19,16 +19,18 @@ internal static class PngLabelWriter
         {
             canvas.Clear(SKColors.White);
             using var solid = new SKPaint { Color = SKColors.Black, IsAntialias = false, Style = SKPaintStyle.Fill };
-            var barcode = plan.Barcode;
-            foreach (var run in ModuleRun.Of(barcode.Symbol))
+            if (plan.Barcode is { } barcode)
             {
-                canvas.DrawRect(
-                    SKRect.Create(
-                        barcode.Left + (run.Column * barcode.ModuleDots),
-                        barcode.Top + (run.Row * barcode.ModuleDots),
-                        run.Length * barcode.ModuleDots,
-                        barcode.ModuleDots),
-                    solid);
+                foreach (var run in ModuleRun.Of(barcode.Symbol))
+                {
+                    canvas.DrawRect(
+                        SKRect.Create(
+                            barcode.Left + (run.Column * barcode.ModuleDots),
+                            barcode.Top + (run.Row * barcode.ModuleDots),
+                            run.Length * barcode.ModuleDots,
+                            barcode.ModuleDots),
+                        solid);
+                }
             }
 
             foreach (var rule in plan.Rectangles)

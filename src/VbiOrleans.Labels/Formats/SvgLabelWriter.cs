@@ -40,11 +40,14 @@ internal static class SvgLabelWriter
             xml.WriteAttributeString("fill", "#fff");
             xml.WriteEndElement();
 
-            xml.WriteStartElement("path", Namespace);
-            xml.WriteAttributeString("d", BarcodePath(plan.Barcode));
-            xml.WriteAttributeString("fill", "#000");
-            xml.WriteAttributeString("shape-rendering", "crispEdges");
-            xml.WriteEndElement();
+            if (plan.Barcode is { } barcode)
+            {
+                xml.WriteStartElement("path", Namespace);
+                xml.WriteAttributeString("d", BarcodePath(barcode));
+                xml.WriteAttributeString("fill", "#000");
+                xml.WriteAttributeString("shape-rendering", "crispEdges");
+                xml.WriteEndElement();
+            }
 
             foreach (var rule in plan.Rectangles)
             {

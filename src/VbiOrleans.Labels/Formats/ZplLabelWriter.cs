@@ -23,9 +23,11 @@ internal static class ZplLabelWriter
         zpl.Append(Invariant, $"^LL{plan.HeightDots}\n");
         zpl.Append(Invariant, $"^LH{plan.PrinterHome.X},{plan.PrinterHome.Y}\n");
 
-        var barcode = plan.Barcode;
-        var (bytesPerRow, rows, hex) = GraphicField(barcode);
-        zpl.Append(Invariant, $"^FO{barcode.Left},{barcode.Top}^GFA,{bytesPerRow * rows},{bytesPerRow * rows},{bytesPerRow},{hex}^FS\n");
+        if (plan.Barcode is { } barcode)
+        {
+            var (bytesPerRow, rows, hex) = GraphicField(barcode);
+            zpl.Append(Invariant, $"^FO{barcode.Left},{barcode.Top}^GFA,{bytesPerRow * rows},{bytesPerRow * rows},{bytesPerRow},{hex}^FS\n");
+        }
 
         foreach (var rule in plan.Rectangles)
         {

@@ -43,6 +43,7 @@ internal sealed record LinearBarcodePlacement(IReadOnlyList<DotRect> Bars, int M
 /// Everything a label shows, positioned in printer dots from the page's top-left corner. The four writers only
 /// translate a plan into their format, so PNG, PDF, SVG and ZPL put every mark in the same place.
 /// Invariant (the clear zone): nothing of the plan is drawn inside <see cref="ClearZoneLeft"/> or <see cref="ClearZoneBelow"/>.
+/// A test print (Printers/TestPrint) has no <see cref="Barcode"/>: no indicium, and nothing that could pass for one.
 /// </summary>
 internal sealed record LabelPlan(
     LabelLayout Layout,
@@ -51,7 +52,7 @@ internal sealed record LabelPlan(
     double HeightInches,
     int WidthDots,
     int HeightDots,
-    BarcodePlacement Barcode,
+    BarcodePlacement? Barcode,
     IReadOnlyList<TextLine> Text,
     IReadOnlyList<DotRect> Rules,
     DotRect IndiciumBlock,

@@ -4,8 +4,9 @@ using System.Text.Json;
 namespace VbiOrleans.Labels.Printers;
 
 /// <summary>
-/// The printer table: the printer models labels are rendered for, read from the embedded <c>printers.json</c>.
-/// Enumerable in file order; ids are unique (case-insensitive), which <see cref="Load(Stream)"/> enforces.
+/// The printer table: the printer models labels are rendered for. The embedded <c>printers.json</c> is the table a
+/// new system starts with; the host keeps the operators' table (seeded from it) and builds one with <see cref="Of"/>.
+/// Enumerable in order; ids are unique (case-insensitive), which <see cref="Load(Stream)"/> and <see cref="Of"/> enforce.
 /// </summary>
 public sealed class PrinterTable : IReadOnlyList<PrinterProfile>
 {
@@ -57,6 +58,15 @@ public sealed class PrinterTable : IReadOnlyList<PrinterProfile>
             throw new InvalidDataException("The printer table is empty.");
         }
 
+        return Of(printers);
+    }
+
+    /// <summary>A table of these profiles, in this order (the operators' table: any number, even none).</summary>
+    /// <exception cref="InvalidDataException">A profile is invalid or an id repeats.</exception>
+    public static PrinterTable Of(IEnumerable<PrinterProfile> profiles)
+    {
+        ArgumentNullException.ThrowIfNull(profiles);
+        var printers = profiles.ToList();
         var ids = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var printer in printers)
         {
