@@ -53,7 +53,7 @@ internal static partial class PdfLabelWriter
 
             gfx.DrawPath(XBrushes.Black, path);
 
-            foreach (var rule in plan.Rules)
+            foreach (var rule in plan.Rectangles)
             {
                 gfx.DrawRectangle(XBrushes.Black, rule.Left * pointsPerDot, rule.Top * pointsPerDot, rule.Width * pointsPerDot, rule.Height * pointsPerDot);
             }
@@ -93,6 +93,11 @@ internal static partial class PdfLabelWriter
         foreach (var line in plan.Text)
         {
             description.Append(CultureInfo.InvariantCulture, $"|{line.X},{line.Baseline},{line.Text}");
+        }
+
+        foreach (var rectangle in plan.Rectangles)
+        {
+            description.Append(CultureInfo.InvariantCulture, $"|{rectangle.Left},{rectangle.Top},{rectangle.Right},{rectangle.Bottom}");
         }
 
         return SHA256.HashData(Encoding.UTF8.GetBytes(description.ToString()))[..16];

@@ -31,7 +31,7 @@ internal static class PngLabelWriter
                     solid);
             }
 
-            foreach (var rule in plan.Rules)
+            foreach (var rule in plan.Rectangles)
             {
                 canvas.DrawRect(SKRect.Create(rule.Left, rule.Top, rule.Width, rule.Height), solid);
             }

@@ -46,7 +46,7 @@ internal static class SvgLabelWriter
             xml.WriteAttributeString("shape-rendering", "crispEdges");
             xml.WriteEndElement();
 
-            foreach (var rule in plan.Rules)
+            foreach (var rule in plan.Rectangles)
             {
                 xml.WriteStartElement("rect", Namespace);
                 xml.WriteAttributeString("x", Number(rule.Left));

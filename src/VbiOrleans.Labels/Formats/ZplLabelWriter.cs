@@ -27,7 +27,7 @@ internal static class ZplLabelWriter
         var (bytesPerRow, rows, hex) = GraphicField(barcode);
         zpl.Append(Invariant, $"^FO{barcode.Left},{barcode.Top}^GFA,{bytesPerRow * rows},{bytesPerRow * rows},{bytesPerRow},{hex}^FS\n");
 
-        foreach (var rule in plan.Rules)
+        foreach (var rule in plan.Rectangles)
         {
             zpl.Append(Invariant, $"^FO{rule.Left},{rule.Top}^GB{rule.Width},{rule.Height},{Math.Min(rule.Width, rule.Height)}^FS\n");
         }

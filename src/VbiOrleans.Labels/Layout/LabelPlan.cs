@@ -30,6 +30,16 @@ internal sealed record BarcodePlacement(DataMatrixSymbol Symbol, int Left, int T
 }
 
 /// <summary>
+/// The Intelligent Mail package barcode: its bars as whole-dot rectangles (every format draws exactly these), the
+/// module (X-dimension) in dots, the box of the symbol with its quiet zones, and the element strings it carries.
+/// </summary>
+internal sealed record LinearBarcodePlacement(IReadOnlyList<DotRect> Bars, int ModuleDots, DotRect WithQuietZones, IReadOnlyList<string> ElementStrings)
+{
+    public LinearBarcodePlacement Offset(int dx, int dy) =>
+        this with { Bars = Bars.Select(b => b.Offset(dx, dy)).ToList(), WithQuietZones = WithQuietZones.Offset(dx, dy) };
+}
+
+/// <summary>
 /// Everything a label shows, positioned in printer dots from the page's top-left corner. The four writers only
 /// translate a plan into their format, so PNG, PDF, SVG and ZPL put every mark in the same place.
 /// Invariant (the clear zone): nothing of the plan is drawn inside <see cref="ClearZoneLeft"/> or <see cref="ClearZoneBelow"/>.
@@ -46,8 +56,12 @@ internal sealed record LabelPlan(
     IReadOnlyList<DotRect> Rules,
     DotRect IndiciumBlock,
     DotRect ClearZoneLeft,
-    DotRect ClearZoneBelow)
+    DotRect ClearZoneBelow,
+    LinearBarcodePlacement? Impb = null)
 {
+    /// <summary>Every black rectangle but the Data Matrix: the rules, then the IMpb's bars.</summary>
+    public IEnumerable<DotRect> Rectangles => Impb is null ? Rules : Rules.Concat(Impb.Bars);
+
     /// <summary>
     /// The part of the printer's calibration shift the printer applies itself (ZPL's label home, which cannot be
     /// negative); everything above is already moved by the rest.

@@ -1,5 +1,6 @@
 using SkiaSharp;
 using VbiOrleans.DataMatrix;
+using VbiOrleans.Labels.Barcodes;
 using VbiOrleans.Labels.Fonts;
 
 namespace VbiOrleans.Labels.Layout;
@@ -30,6 +31,30 @@ internal static class LabelPlanner
     private const double RuleGapInches = 0.1;
     private const double RuleThicknessInches = 0.02;
 
+    private const double SectionGapInches = 0.08;
+    private const double BannerRuleInches = 0.04;
+    private const double BannerGapInches = 0.06;
+    private const double RecipientIndentInches = 0.1;
+    private const double EnvelopeAddressIndentInches = 0.75;
+    private const float SenderPoints = 7f;
+    private const float WeightPoints = 8f;
+    private const float BannerPoints = 14f;
+    private const float RecipientPoints = 10f;
+    private const float TrackingLabelPoints = 9f;
+    private const float TrackingEnvelopePoints = 8f;
+
+    /// <summary>
+    /// The IMpb's X-dimension target: whole dots near 0.014 in. (3 dots at 203 dpi, 0.0148 in.; 4 at 300, 0.0133 in.),
+    /// inside the 0.013 to 0.021 in. range barcode specifications give for package labels.
+    /// </summary>
+    private const double ImpbModuleInches = 0.014;
+
+    /// <summary>GS1-128 asks for at least ten modules of light space each side.</summary>
+    private const int ImpbQuietZoneModules = 10;
+
+    private const double ImpbBarLabelInches = 0.75;
+    private const double ImpbBarEnvelopeInches = 0.5;
+
     /// <summary>Space between lines, as a fraction of the next line's size.</summary>
     private const float Leading = 0.15f;
 
@@ -48,31 +73,53 @@ internal static class LabelPlanner
         int height = (int)Math.Ceiling(heightInches * dpi);
         int margin = Dots(MarginInches, dpi);
         int clear = Dots(ClearZoneInches, dpi);
+        var shipment = content.Shipment;
+
+        var text = new List<TextLine>();
+        var rules = new List<DotRect>();
+        int blockTopLimit = margin;
+        if (shipment is not null)
+        {
+            blockTopLimit = PlaceHeader(shipment, layout, dpi, width, margin, text, rules) + Dots(SectionGapInches, dpi);
+        }
 
         var symbol = Encode(content.Indicium);
         int module = Math.Max(1, Dots(ModuleInches, dpi));
         int quiet = QuietZoneModules * module;
-        var barcodeBox = new DotRect(
-            width - margin - (symbol.Columns * module) - (2 * quiet),
-            margin,
-            width - margin,
-            margin + (symbol.Rows * module) + (2 * quiet));
+        int boxHeight = (symbol.Rows * module) + (2 * quiet);
+
+        // The symbol straddles the page's middle row: zxing-cpp 1.4's Data Matrix detector follows only the middle
+        // row (and column) of an image, so a symbol off that row is not found on the whole page. Centred on the
+        // row, or as close below the header as it may go.
+        int middle = height / 2;
+        int boxTop = Math.Max(blockTopLimit, middle - (boxHeight / 2));
+        var barcodeBox = new DotRect(width - margin - (symbol.Columns * module) - (2 * quiet), boxTop, width - margin, boxTop + boxHeight);
         var barcode = new BarcodePlacement(symbol, barcodeBox.Left + quiet, barcodeBox.Top + quiet, module);
 
-        var (text, ink) = PlaceText(content, dpi, textRight: barcodeBox.Left - Dots(TextGapInches, dpi), textTop: barcode.Top);
+        var (indiciumText, ink) = PlaceText(content, dpi, textRight: barcodeBox.Left - Dots(TextGapInches, dpi), textTop: barcode.Top);
         var block = barcodeBox.Union(ink);
         var clearLeft = new DotRect(block.Left - clear, block.Top, block.Left, block.Bottom + clear);
         var clearBelow = new DotRect(block.Left - clear, block.Bottom, block.Right, block.Bottom + clear);
-        if (clearLeft.Left < 0 || clearBelow.Bottom > height)
+        DotRect? impbSection = null;
+        LinearBarcodePlacement? impb = null;
+        if (shipment is not null)
+        {
+            (impb, impbSection) = PlaceImpb(shipment, layout, dpi, width, height, margin, text, rules);
+            PlaceRecipient(shipment, layout, dpi, width, margin, blockTopLimit, clearLeft, text);
+        }
+
+        bool overlapsImpb = impbSection is { } section && (section.Intersects(clearBelow) || section.Intersects(clearLeft));
+        if (clearLeft.Left < 0 || clearBelow.Bottom > height || overlapsImpb || barcode.Top + module > middle || barcode.Top + barcode.Height - module < middle)
         {
             throw new LabelException(
                 LabelError.IndiciumTooLarge,
                 $"the indicium block ({block.Width / (double)dpi:0.00} x {block.Height / (double)dpi:0.00} in., a {symbol.Size} symbol) " +
-                $"with its {ClearZoneInches} in. clear zone does not fit a {widthInches} x {heightInches} in. {layout}");
+                $"with its {ClearZoneInches} in. clear zone does not fit a {widthInches} x {heightInches} in. {layout}" +
+                (shipment is null ? string.Empty : " with the addresses and the IMpb"));
         }
 
-        var rules = new List<DotRect>();
-        if (layout == LabelLayout.Label4x6)
+        text.AddRange(indiciumText);
+        if (layout == LabelLayout.Label4x6 && shipment is null)
         {
             // Separates the postage area from the address area, just below the clear zone.
             int top = clearBelow.Bottom + Dots(RuleGapInches, dpi);
@@ -91,7 +138,138 @@ internal static class LabelPlanner
             rules.Select(r => r.Offset(offsetX, offsetY)).ToList(),
             block.Offset(offsetX, offsetY),
             clearLeft.Offset(offsetX, offsetY),
-            clearBelow.Offset(offsetX, offsetY));
+            clearBelow.Offset(offsetX, offsetY),
+            impb?.Offset(offsetX, offsetY));
+    }
+
+    /// <summary>
+    /// The top of an addressed label: the sender's lines top-left in small type, the weight top-right, the class
+    /// banner between two thick rules across the page, and on the 4x6 label the recipient below it. Returns the
+    /// lowest dot used, the top limit of the indicium block.
+    /// </summary>
+    private static int PlaceHeader(LabelShipment shipment, LabelLayout layout, int dpi, int width, int margin, List<TextLine> text, List<DotRect> rules)
+    {
+        int usable = width - (2 * margin);
+        var weight = Measure(WeightText(shipment.WeightOunces), WeightPoints, bold: true, dpi, usable);
+        text.Add(new TextLine(weight.Text, width - margin - (int)Math.Ceiling(weight.Advance), margin + (int)Math.Round(weight.CapHeight), weight.Size, true));
+        int senderWidth = usable - (int)Math.Ceiling(weight.Advance) - Dots(TextGapInches * 2, dpi);
+        int bottom = Stack(shipment.From.Select(l => (l, SenderPoints, false)), dpi, margin, margin, senderWidth, text);
+        bottom = Math.Max(bottom, margin + (int)Math.Ceiling(weight.CapHeight + weight.Descent));
+
+        int thick = Dots(BannerRuleInches, dpi);
+        int gap = Dots(BannerGapInches, dpi);
+        int top = bottom + Dots(SectionGapInches, dpi);
+        rules.Add(new DotRect(margin, top, width - margin, top + thick));
+        var banner = Measure(shipment.ServiceBanner.ToUpperInvariant(), BannerPoints, bold: true, dpi, usable - (2 * gap));
+        int baseline = top + thick + gap + (int)Math.Round(banner.CapHeight);
+        text.Add(new TextLine(banner.Text, margin + ((usable - (int)Math.Ceiling(banner.Advance)) / 2), baseline, banner.Size, true));
+        int ruleTop = baseline + gap;
+        rules.Add(new DotRect(margin, ruleTop, width - margin, ruleTop + thick));
+        bottom = ruleTop + thick;
+
+        return layout == LabelLayout.Label4x6 ? PlaceRecipientLines(shipment, dpi, margin, bottom + Dots(SectionGapInches, dpi), usable, text) : bottom;
+    }
+
+    /// <summary>On the envelope the recipient goes left of the indicium's clear zone, below the banner; on the 4x6 label it is already placed.</summary>
+    private static void PlaceRecipient(LabelShipment shipment, LabelLayout layout, int dpi, int width, int margin, int top, DotRect clearLeft, List<TextLine> text)
+    {
+        if (layout != LabelLayout.Envelope10)
+        {
+            return;
+        }
+
+        int left = margin + Dots(EnvelopeAddressIndentInches, dpi);
+        int right = Math.Min(clearLeft.Left, width - margin) - Dots(TextGapInches, dpi);
+        PlaceRecipientLines(shipment, dpi, left, top, right - left, text);
+    }
+
+    /// <summary>"SHIP TO:" in small bold, then the recipient's lines large. Returns the lowest dot used.</summary>
+    private static int PlaceRecipientLines(LabelShipment shipment, int dpi, int left, int top, int maxWidth, List<TextLine> text)
+    {
+        int bottom = Stack([("SHIP TO:", SenderPoints, true)], dpi, left, top, maxWidth, text);
+        return Stack(shipment.To.Select(l => (l, RecipientPoints, false)), dpi, left + Dots(RecipientIndentInches, dpi), bottom + Dots(TextGapInches, dpi), maxWidth - Dots(RecipientIndentInches, dpi), text);
+    }
+
+    /// <summary>
+    /// The IMpb at the bottom of the page: the "USPS TRACKING #" line, then the bars with at least ten modules of
+    /// quiet zone each side, centred on the 4x6 label (under a thick rule) and at the left of the envelope. The
+    /// X-dimension is whole dots, about 0.014 in.; returns the barcode and the area of the section, which the
+    /// indicium's clear zone must not reach.
+    /// </summary>
+    private static (LinearBarcodePlacement Impb, DotRect Section) PlaceImpb(LabelShipment shipment, LabelLayout layout, int dpi, int width, int height, int margin, List<TextLine> text, List<DotRect> rules)
+    {
+        var elements = Impb.ElementStrings(shipment.RoutingDigits()!, shipment.TrackingNumber);
+        var modules = Gs1128.Encode(elements);
+        int x = Math.Max(1, Dots(ImpbModuleInches, dpi));
+        int quiet = ImpbQuietZoneModules * x;
+        int symbolWidth = modules.Length * x;
+        if (symbolWidth + (2 * quiet) > width)
+        {
+            throw new LabelException(
+                LabelError.InvalidLabelContent,
+                $"the IMpb for a {shipment.TrackingNumber.Length}-digit tracking number is {(symbolWidth + (2 * quiet)) / (double)dpi:0.00} in. wide with its quiet zones, wider than the {layout}");
+        }
+
+        bool label = layout == LabelLayout.Label4x6;
+        int barHeight = Dots(label ? ImpbBarLabelInches : ImpbBarEnvelopeInches, dpi);
+        int barBottom = height - margin;
+        int barTop = barBottom - barHeight;
+        int left = label ? (width - symbolWidth) / 2 : margin + quiet;
+
+        var readable = Measure(Impb.HumanReadable(shipment.TrackingNumber), label ? TrackingLabelPoints : TrackingEnvelopePoints, bold: true, dpi, width - (2 * margin));
+        int baseline = barTop - Dots(TextGapInches, dpi) - (int)Math.Ceiling(readable.Descent);
+        int textLeft = label ? (width - (int)Math.Ceiling(readable.Advance)) / 2 : left;
+        text.Add(new TextLine(readable.Text, textLeft, baseline, readable.Size, true));
+        int top = baseline - (int)Math.Ceiling(readable.CapHeight) - Dots(TextGapInches, dpi);
+        if (label)
+        {
+            int thick = Dots(BannerRuleInches, dpi);
+            top -= thick;
+            rules.Add(new DotRect(margin, top, width - margin, top + thick));
+        }
+
+        var bars = Gs1128.Bars(modules).Select(b => new DotRect(left + (b.Start * x), barTop, left + ((b.Start + b.Width) * x), barBottom)).ToList();
+        var box = new DotRect(left - quiet, barTop, left + symbolWidth + quiet, barBottom);
+        var section = label
+            ? new DotRect(0, top - Dots(SectionGapInches, dpi), width, height)
+            : new DotRect(0, top - Dots(SectionGapInches, dpi), Math.Max(box.Right, textLeft + (int)Math.Ceiling(readable.Advance)), height);
+        return (new LinearBarcodePlacement(bars, x, box, elements), section);
+    }
+
+    /// <summary>Lines top to bottom from <paramref name="top"/>, each set smaller if wider than <paramref name="maxWidth"/>; returns the lowest dot of their ink.</summary>
+    private static int Stack(IEnumerable<(string Text, float Points, bool Bold)> lines, int dpi, int left, int top, int maxWidth, List<TextLine> text)
+    {
+        float baseline = top;
+        float previousDescent = 0;
+        bool first = true;
+        foreach (var (line, points, bold) in lines)
+        {
+            var m = Measure(line, points, bold, dpi, maxWidth);
+            baseline += first ? m.CapHeight : previousDescent + (Leading * m.Size) + m.CapHeight;
+            first = false;
+            previousDescent = m.Descent;
+            text.Add(new TextLine(m.Text, left, (int)Math.Round(baseline, MidpointRounding.AwayFromZero), m.Size, bold));
+        }
+
+        return (int)Math.Ceiling(baseline + previousDescent);
+    }
+
+    /// <summary>"WT 12.5 OZ", "WT 1 LB 4 OZ": pounds and ounces as a shipping label prints them.</summary>
+    internal static string WeightText(decimal ounces)
+    {
+        var pounds = decimal.Floor(ounces / 16);
+        var rest = ounces - (pounds * 16);
+        var restText = rest.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture);
+        return pounds == 0 ? $"WT {restText} OZ" : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"WT {pounds} LB {restText} OZ");
+    }
+
+    private static MeasuredLine Measure(string text, float points, bool bold, int dpi, int maxWidth)
+    {
+        float size = points * dpi / 72f;
+        var measured = MeasuredLine.Of(text, size, bold);
+        return measured.Advance <= maxWidth
+            ? measured
+            : MeasuredLine.Of(text, MathF.Floor(size * maxWidth / measured.Advance * 100) / 100, bold);
     }
 
     /// <summary>

@@ -12,12 +12,14 @@ internal static class Tools
     public const string ZXing = "ZXingReader";
     public const string Dmtx = "dmtxread";
     public const string PdfToPpm = "pdftoppm";
+    public const string PdfToText = "pdftotext";
 
     private static readonly Dictionary<string, string> Packages = new()
     {
         [ZXing] = "zxing-cpp-tools",
         [Dmtx] = "dmtx-utils",
         [PdfToPpm] = "poppler-utils",
+        [PdfToText] = "poppler-utils",
     };
 
     private static readonly Lazy<string> TempRoot = new(() =>
@@ -61,25 +63,33 @@ internal static class Tools
         return path!;
     }
 
-    /// <summary>Decodes a Data Matrix with ZXingReader, parsing its hex "Bytes:" line; null if it found none.</summary>
-    public static byte[]? ZXingDecode(string image)
+    /// <summary>One symbol ZXingReader found: its format ("DataMatrix", "Code128"), symbology identifier and content bytes.</summary>
+    public sealed record Found(string Format, string Identifier, byte[] Bytes);
+
+    /// <summary>
+    /// Every symbol of <paramref name="format"/> ZXingReader finds on the whole image, with its default search
+    /// (try harder, rotations) and any <paramref name="options"/>.
+    /// </summary>
+    public static List<Found> ZXingFind(string image, string format, params string[] options)
     {
-        var (code, stdout, stderr) = Run(Require(ZXing), ["-format", "DataMatrix", image], TimeSpan.FromSeconds(30));
-        var text = System.Text.Encoding.ASCII.GetString(stdout);
-        foreach (var line in text.Split('\n'))
+        var (code, stdout, stderr) = Run(Require(ZXing), [.. options, "-format", format, image], TimeSpan.FromSeconds(30));
+        var text = System.Text.Encoding.Latin1.GetString(stdout);
+        if (code != 0 && !text.Contains("No barcode found", StringComparison.Ordinal))
         {
-            if (line.StartsWith("Bytes:", StringComparison.Ordinal))
+            throw new InvalidOperationException($"ZXingReader exit {code} on {image}: {text} {stderr}");
+        }
+
+        var found = new List<Found>();
+        foreach (var chunk in text.Split("\nText:", StringSplitOptions.None).Select(c => c.Split('\n')))
+        {
+            string? Field(string name) => chunk.FirstOrDefault(l => l.StartsWith(name + ":", StringComparison.Ordinal))?[(name.Length + 1)..].Trim();
+            if (Field("Bytes") is { } hex && Field("Format") is { } symbology)
             {
-                return Convert.FromHexString(line["Bytes:".Length..].Replace(" ", string.Empty, StringComparison.Ordinal).Trim());
+                found.Add(new Found(symbology, Field("Identifier") ?? string.Empty, Convert.FromHexString(hex.Replace(" ", string.Empty, StringComparison.Ordinal))));
             }
         }
 
-        if (code != 0 && !text.Contains("No barcode found", StringComparison.Ordinal))
-        {
-            throw new InvalidOperationException($"ZXingReader exit {code}: {text} {stderr}");
-        }
-
-        return null;
+        return found;
     }
 
     /// <summary>Decodes with dmtxread (libdmtx); the raw bytes, or null if it found nothing in time.</summary>
@@ -92,13 +102,14 @@ internal static class Tools
         return code == 0 ? stdout : null;
     }
 
-    /// <summary>Rasterizes the first page of a PDF with poppler at <paramref name="dpi"/>; the PNG's path.</summary>
-    public static string PdfToPng(string pdf, int dpi)
+    /// <summary>Rasterizes one page (the first by default) of a PDF with poppler at <paramref name="dpi"/>; the PNG's path.</summary>
+    public static string PdfToPng(string pdf, int dpi, int page = 1)
     {
         var prefix = TempFile("page");
+        var number = page.ToString(CultureInfo.InvariantCulture);
         var (code, _, stderr) = Run(
             Require(PdfToPpm),
-            ["-r", dpi.ToString(CultureInfo.InvariantCulture), "-gray", "-png", "-singlefile", pdf, prefix],
+            ["-r", dpi.ToString(CultureInfo.InvariantCulture), "-gray", "-png", "-f", number, "-l", number, "-singlefile", pdf, prefix],
             TimeSpan.FromSeconds(60));
         Assert.True(code == 0, $"pdftoppm exit {code} on {pdf}: {stderr}");
         return prefix + ".png";
