@@ -109,7 +109,7 @@ public sealed class ShipmentPrintTests(CustomerHostFixture host)
         // A recipient whose city is not its ZIP's: the matcher offers a correction, so it is not an address to ship to.
         await Refused(new PrintOrder(rate, "94102", "PRIORITY") { Shipment = new Shipment(from, to with { City = "OAKLAND" }, 160) },
             422, VbiErrorCodes.AddressNotMatched);
-        await Refused(new PrintOrder(rate, "94102", "PRIORITY") { Shipment = new Shipment(from, to with { City = "QQQQQ", Zip5 = "00000" }, 160) },
+        await Refused(new PrintOrder(rate, "00000", "PRIORITY") { Shipment = new Shipment(from, to with { City = "QQQQQ", Zip5 = "00000" }, 160) },
             422, VbiErrorCodes.AddressNotMatched);
         await Refused(new PrintOrder(rate, "94103", "PRIORITY") { Shipment = new Shipment(from, to, 160) }, 422, VbiErrorCodes.ShipmentZipMismatch);
         // 20 lb is more than First-Class Mail takes.
