@@ -35,6 +35,9 @@ public interface ICustomerGrain : IGrainWithStringKey
     Task<CustomerResult> LinkPartner(string partnerId);
 
     Task<CustomerResult> UnlinkPartner(string partnerId);
+
+    /// <summary>Keeps the account's return address (standardized by the API before it gets here); null removes it.</summary>
+    Task<CustomerResult> SetReturnAddress(Meters.ShipmentAddress? address);
 }
 
 /// <summary>The email index (key "email:" + the normalized address): which customer holds an address.</summary>
@@ -53,7 +56,11 @@ public sealed record CustomerView(
     [property: Id(2)] string? Name,
     [property: Id(3)] DateTimeOffset CreatedAt,
     [property: Id(4)] IReadOnlyList<string> MeterIds,
-    [property: Id(5)] IReadOnlyList<string> PartnerIds);
+    [property: Id(5)] IReadOnlyList<string> PartnerIds)
+{
+    /// <summary>The sender printed on the customer's shipping labels when a print names none (<c>vbi print</c>).</summary>
+    [Id(6)] public Meters.ShipmentAddress? ReturnAddress { get; init; }
+}
 
 [GenerateSerializer, Immutable]
 public sealed record CustomerResult([property: Id(0)] ErrorCode Error, [property: Id(1)] string? Message, [property: Id(2)] CustomerView? Customer)

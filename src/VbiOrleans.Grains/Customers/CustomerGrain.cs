@@ -20,6 +20,7 @@ public sealed class CustomerState
     /// <summary>License requests by key: the meter each one took (the newest 50).</summary>
     [Id(7)] public List<LicenseRequest> Licenses { get; set; } = [];
     [Id(8)] public List<DateTimeOffset> FailedLogins { get; set; } = [];
+    [Id(9)] public ShipmentAddress? ReturnAddress { get; set; }
 }
 
 [GenerateSerializer, Immutable]
@@ -156,8 +157,19 @@ public sealed class CustomerGrain(
         return new CustomerResult(ErrorCode.None, null, View());
     }
 
+    public async Task<CustomerResult> SetReturnAddress(ShipmentAddress? address)
+    {
+        if (!Exists) return CustomerResult.Fail(ErrorCode.NotFound, "no such account");
+        if (account.State.ReturnAddress != address)
+        {
+            account.State.ReturnAddress = address;
+            await account.WriteStateAsync();
+        }
+        return new CustomerResult(ErrorCode.None, null, View());
+    }
+
     private CustomerView View() => new(CustomerId, account.State.Email!, account.State.Name, account.State.CreatedAt,
-        [.. account.State.Meters], [.. account.State.Partners]);
+        [.. account.State.Meters], [.. account.State.Partners]) { ReturnAddress = account.State.ReturnAddress };
 }
 
 /// <summary>The email index: the first customer to claim an address holds it.</summary>

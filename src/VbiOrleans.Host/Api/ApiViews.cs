@@ -18,7 +18,21 @@ public sealed record SessionView(string Token, DateTimeOffset ExpiresAt, Custome
 public sealed record CustomerProfile(string CustomerId, string Email, string? Name, DateTimeOffset CreatedAt, IReadOnlyList<string> MeterIds,
     IReadOnlyList<string> PartnerIds)
 {
-    public static CustomerProfile Of(CustomerView c) => new(c.CustomerId, c.Email, c.Name, c.CreatedAt, c.MeterIds, c.PartnerIds);
+    /// <summary>The account's return address, standardized, or null.</summary>
+    public ShipmentAddressView? ReturnAddress { get; init; }
+
+    public static CustomerProfile Of(CustomerView c) => new(c.CustomerId, c.Email, c.Name, c.CreatedAt, c.MeterIds, c.PartnerIds)
+    {
+        ReturnAddress = c.ReturnAddress is { } a ? ShipmentAddressView.Of(a) : null,
+    };
+}
+
+/// <summary>A shipment address as the SDK's <c>ShipmentAddress</c> reads it (optional fields null).</summary>
+public sealed record ShipmentAddressView(string Name, string Street, string City, string State, string Zip5, string? Company, string? Street2, string? Zip4)
+{
+    public static ShipmentAddressView Of(ShipmentAddress a) => new(a.Name, a.Street, a.City, a.State, a.Zip5, Null(a.Company), Null(a.Street2), Null(a.Zip4));
+
+    private static string? Null(string value) => value.Length == 0 ? null : value;
 }
 
 public sealed record LinkPartnerRequest(string? PartnerId);
