@@ -10,7 +10,11 @@ namespace VbiOrleans.Client;
 public sealed record CustomerSession(string Token, DateTimeOffset ExpiresAt, CustomerProfile Customer);
 
 public sealed record CustomerProfile(string CustomerId, string Email, string? Name, DateTimeOffset CreatedAt, IReadOnlyList<string> MeterIds,
-    IReadOnlyList<string> PartnerIds);
+    IReadOnlyList<string> PartnerIds)
+{
+    /// <summary>The account's return address, the sender of its shipping labels by default; null when none is set.</summary>
+    public ShipmentAddress? ReturnAddress { get; init; }
+}
 
 /// <summary>
 /// A meter: state (Licensed, Operational, …), licensing ZIP, registers (AR printed, DR available). An inhibited meter
