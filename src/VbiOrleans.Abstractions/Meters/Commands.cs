@@ -40,7 +40,7 @@ public sealed record PrintCommand([property: Id(0)] PrintRequest Request) : Mete
 {
     public override string Fingerprint() =>
         $"print|{Request.PostageMills}|{Request.DestinationZip}|{Request.MailClass}|{Request.ItemKind}"
-        + (Request.Shipment is { } shipment ? "|" + Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(shipment.ToString()))) : "");
+        + (Request.Shipment is { } shipment ? "|" + Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(shipment.Canonical()))) : "");
 }
 
 [GenerateSerializer, Immutable]

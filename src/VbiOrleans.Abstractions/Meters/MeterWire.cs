@@ -66,7 +66,9 @@ public sealed record ShipmentAddress(
     [property: Id(6)] string Zip5,
     [property: Id(7)] string Zip4)
 {
-    public override string ToString() => $"{Name}|{Company}|{Street}|{Street2}|{City}|{State}|{Zip5}|{Zip4}";
+    /// <summary>Every field with its length before it, so two different addresses never read alike.</summary>
+    public string Canonical() =>
+        string.Concat(new[] { Name, Company, Street, Street2, City, State, Zip5, Zip4 }.Select(f => $"{f.Length}:{f}|"));
 }
 
 /// <summary>
@@ -84,8 +86,9 @@ public sealed record PrintShipment(
     [property: Id(6)] bool Signature,
     [property: Id(7)] long DeclaredValueMills)
 {
-    public override string ToString() =>
-        $"{From}/{To}/{WeightTenthsOz}/{LengthHundredths}x{WidthHundredths}x{HeightHundredths}/{(Signature ? 1 : 0)}/{DeclaredValueMills}";
+    /// <summary>The shipment in one unambiguous text, for the print command's fingerprint.</summary>
+    public string Canonical() =>
+        $"{From.Canonical()}/{To.Canonical()}/{WeightTenthsOz}/{LengthHundredths}x{WidthHundredths}x{HeightHundredths}/{(Signature ? 1 : 0)}/{DeclaredValueMills}";
 }
 
 /// <summary>A checkpoint as the audit shows it.</summary>
