@@ -60,10 +60,27 @@ public sealed class ShipmentPrintTests(CustomerHostFixture host)
         // The label rendered again from the history carries it too, byte for byte the same label.
         var again = await c.Client.GetLabelAsync(c.MeterId, print.IndiciumId!, new LabelOptions("zpl"));
         Assert.Equal(print.Label.Data, again.Data);
+        // Every layout and resolution takes the addressed label (a print whose label failed would have charged for nothing).
+        foreach (var (layout, dpi) in new[] { ("envelope-10", 203), ("envelope-10", 300), ("label-4x6", 203) })
+        {
+            var svg = Encoding.UTF8.GetString((await c.Client.GetLabelAsync(c.MeterId, print.IndiciumId!, new LabelOptions("svg", layout, null, dpi))).Bytes());
+            Assert.Contains("JANE ROE", svg, StringComparison.Ordinal);
+        }
 
         // A letter with only its destination ZIP still prints, with no tracking number.
         var letter = await c.Session.PrintAsync(new PrintOrder(780, "94103", "FIRST-CLASS"));
         Assert.Null(letter.TrackingNumber);
+
+        // A retried request is answered again byte for byte: the same tracking number, the same label.
+        var signed = Sign(c, TransactionBody.Print(rate, "94102", "PRIORITY", shipment: ShipmentUnits.ToBody(shipment)), "r-" + Guid.NewGuid().ToString("N"));
+        var body = JsonSerializer.Serialize(new { request = signed, label = new { format = "png", dpi = 203 } }, VbiJson.Options);
+        var (firstStatus, first, _) = await host.PostAsync($"/v1/meters/{c.MeterId}/prints", body, c.Token, signed.IdempotencyKey);
+        var (againStatus, replayed, replay) = await host.PostAsync($"/v1/meters/{c.MeterId}/prints", body, c.Token, signed.IdempotencyKey);
+        Assert.True(firstStatus == 200 && againStatus == 200, $"{firstStatus} {againStatus}: {first}");
+        Assert.True(replay.Headers.Contains("Idempotent-Replayed"));
+        Assert.Equal(first.GetRawText(), replayed.GetRawText());
+        Assert.True(TrackingNumber.TryParse(first.GetProperty("trackingNumber").GetString(), out var retried));
+        Assert.NotEqual(number.Digits, retried!.Digits); // another print, another number
     }
 
     [Fact]
