@@ -154,8 +154,9 @@ public sealed class ShipmentPrintTests(CustomerHostFixture host)
     [Fact]
     public async Task A_partner_prints_a_shipment_for_a_linked_customer()
     {
+        await using var receiver = await WebhookReceiver.StartAsync(failFirst: 0);
         var partnerId = "ship-" + Guid.NewGuid().ToString("N")[..8];
-        var created = await host.Operator.CreatePartnerAsync(partnerId, "Parcel shop");
+        var created = await host.Operator.CreatePartnerAsync(partnerId, "Parcel shop", receiver.Url.ToString());
         using var anonymous = host.Client();
         var account = await anonymous.SignUpAsync(CustomerHostFixture.NewEmail(), CustomerHostFixture.Password);
         using var customer = host.Client(account.Token);
@@ -179,6 +180,14 @@ public sealed class ShipmentPrintTests(CustomerHostFixture host)
         await OperatorHttp.WaitForLogFeedAsync(host.BaseAddress);
         var entry = (await customer.GetHistoryAsync(meter.MeterId)).Entries.Single(e => e.Sequence == print.Sequence);
         Assert.Equal((number.Digits, "partner:" + partnerId), (entry.Shipment?.TrackingNumber, entry.InitiatedBy));
+
+        // The partner's print.completed event, derived from the log too, names the same tracking number.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        WebhookReceiver.Delivery? printed;
+        while ((printed = receiver.Deliveries.FirstOrDefault(d => d.EventType == "print.completed")) is null && DateTime.UtcNow < deadline) await Task.Delay(100);
+        Assert.NotNull(printed);
+        var data = JsonDocument.Parse(printed.Body).RootElement.GetProperty("data");
+        Assert.Equal((print.Sequence, number.Digits), (data.GetProperty("sequence").GetInt64(), data.GetProperty("trackingNumber").GetString()));
     }
 
     private static SignedRequestJson Sign(Customer c, TransactionBody transaction, string key)
