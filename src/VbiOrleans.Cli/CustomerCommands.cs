@@ -481,30 +481,31 @@ public static partial class CliApp
             });
         }
 
-        private sealed record ShipmentOrder(PrintOrder? Order, string? ToLine, string? Error);
+        /// <summary>A shipment's print order, or why there is none and its code (the server's, or NoSender).</summary>
+        private sealed record ShipmentOrder(PrintOrder? Order, string? ToLine, string? Error, string? Code = null);
 
         /// <summary>The print order of a shipment (postage: the server's rate), or why there is none; nothing is charged here.</summary>
         private async Task<ShipmentOrder> ShipmentAsync(CustomerRun run, string toLine, string? fromLine, int tenths, IReadOnlyList<int>? sides, string weightOz,
             string? dims, string mailClass, CancellationToken cancellationToken)
         {
             var to = await MatchAsync(run, toLine, "to", cancellationToken);
-            if (to.Error is not null) return new ShipmentOrder(null, null, to.Error);
+            if (to.Error is not null) return new ShipmentOrder(null, null, to.Error, to.Code);
             ShipmentAddress from;
             if (fromLine is not null)
             {
-                if (IsZip(fromLine)) return new ShipmentOrder(null, null, "from: give the sender as one line, name first, not a ZIP");
+                if (IsZip(fromLine)) return new ShipmentOrder(null, null, "from: give the sender as one line, name first, not a ZIP", VbiErrorCodes.ValidationFailed);
                 var matched = await MatchAsync(run, fromLine, "from", cancellationToken);
-                if (matched.Error is not null) return new ShipmentOrder(null, null, matched.Error);
+                if (matched.Error is not null) return new ShipmentOrder(null, null, matched.Error, matched.Code);
                 from = matched.Address!;
             }
             else if ((await run.Client.GetMeAsync(cancellationToken)).ReturnAddress is { } returnAddress) from = returnAddress;
-            else return new ShipmentOrder(null, null, "no sender: give --from 'NAME, STREET, CITY ST ZIP' or set the account's return address (vbi return-address 'ONE LINE')");
+            else return new ShipmentOrder(null, null, "no sender: give --from 'NAME, STREET, CITY ST ZIP' or set the account's return address (vbi return-address 'ONE LINE')", "NoSender");
             var quote = await run.Client.GetRatesAsync(new RateRequest(from.Zip5, to.Address!.Zip5, weightOz, dims, mailClass), cancellationToken);
             var order = new PrintOrder(quote.Quotes[0].PostageMills, to.Address.Zip5, mailClass) { Shipment = new Shipment(from, to.Address, tenths, sides) };
             return new ShipmentOrder(order, $"{to.Address.Name}, {to.Address.Street}, {to.Address.LastLine}", null);
         }
 
-        private sealed record Matched(ShipmentAddress? Address, string? Error);
+        private sealed record Matched(ShipmentAddress? Address, string? Error, string? Code = null);
 
         /// <summary>One line matched by the server: the exact candidate, or why not (no match, or the correction it offers).</summary>
         private static async Task<Matched> MatchAsync(CustomerRun run, string line, string what, CancellationToken cancellationToken)
@@ -517,18 +518,18 @@ public static partial class CliApp
             catch (VbiApiException e) when (e.Code is VbiErrorCodes.AddressNotMatched or VbiErrorCodes.AddressIncomplete or VbiErrorCodes.AddressLineTooLong
                 or VbiErrorCodes.UnknownState)
             {
-                return new Matched(null, $"{what}: {e.Code}: {OneLine(e.Detail ?? e.Message)}");
+                return new Matched(null, $"{what}: {e.Code}: {OneLine(e.Detail ?? e.Message)}", e.Code);
             }
             var best = match.Candidates[0];
             if (best.Type != "Exact")
-                return new Matched(null, $"{what}: AddressNotMatched: '{line}' is not exact; did you mean '{best.Address.OneLine}'?");
+                return new Matched(null, $"{what}: AddressNotMatched: '{line}' is not exact; did you mean '{best.Address.OneLine}'?", VbiErrorCodes.AddressNotMatched);
             try
             {
                 return new Matched(ShipmentAddress.FromCandidate(best.Address), null);
             }
             catch (ArgumentException e)
             {
-                return new Matched(null, $"{what}: {e.Message.Split(" (Parameter", 2)[0]}");
+                return new Matched(null, $"{what}: {e.Message.Split(" (Parameter", 2)[0]}", VbiErrorCodes.ValidationFailed);
             }
         }
 
@@ -586,7 +587,7 @@ public static partial class CliApp
                             if (shipment.Error is { } error)
                             {
                                 failed++;
-                                results.Add(new { line = row.Line, error = VbiErrorCodes.AddressNotMatched, detail = error });
+                                results.Add(new { line = row.Line, error = shipment.Code, detail = error });
                                 if (!run.Json) _err.WriteLine($"\nline {row.Line}: error: {error}; nothing was charged");
                                 continue;
                             }
@@ -727,7 +728,9 @@ public static partial class CliApp
             {
                 e.Sequence.ToString(CultureInfo.InvariantCulture), e.At.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture), e.Kind, e.Amount,
                 e.DescendingMills.ToDollars(),
-                e.Kind == "print" ? $"{e.IndiciumId} {e.MailClass} to {e.DestinationZip}{(e.Refunded ? " (refunded)" : "")}" : e.Reference ?? "",
+                e.Kind == "print"
+                    ? $"{e.IndiciumId} {e.MailClass} to {(e.Shipment is { } shipped ? $"{shipped.RecipientName}, {shipped.RecipientCity} {shipped.RecipientState} {shipped.RecipientZip}, {shipped.WeightOz} oz, tracking {shipped.TrackingNumber}" : e.DestinationZip)}{(e.Refunded ? " (refunded)" : "")}"
+                    : e.Reference ?? "",
             }));
             WriteTable(table, rightAligned: -1);
             return ExitCodes.Ok;
