@@ -64,9 +64,19 @@ public static partial class CliApp
             balance.SetAction((parse, token) => CustomerAsync(parse, token, needsToken: true, BalanceAsync));
             root.Subcommands.Add(balance);
 
-            var print = new Command("print", "Print postage: one label (--to --class --weight or --postage) or a CSV batch (--batch), with a progress bar.");
-            var to = new Option<string>("--to") { Description = "Destination ZIP (5 digits, or ZIP+4)", HelpName = "ZIP" };
-            var from = new Option<string>("--from") { Description = "Origin ZIP; must be the meter's licensing ZIP, which the indicium carries", HelpName = "ZIP" };
+            var print = new Command("print", "Print postage: one label (--to --class --weight or --postage) or a CSV batch (--batch), with a progress bar. "
+                + "With --to 'ONE LINE' a shipping label: both addresses are matched before anything is charged, the postage is the rate for the shipment, and the label carries a tracking number.");
+            var to = new Option<string>("--to")
+            {
+                Description = "The recipient as one line, name first ('Jane Roe, 1 Dr Carlton B Goodlett Pl, San Francisco CA 94102'), for a shipping label; or a destination ZIP alone (5 digits, or ZIP+4) for a letter",
+                HelpName = "ADDRESS|ZIP",
+            };
+            var from = new Option<string>("--from")
+            {
+                Description = "The sender as one line, name first [default: the account's return address, see `vbi return-address`]; with --to ZIP, the origin ZIP (the meter's licensing ZIP)",
+                HelpName = "ADDRESS|ZIP",
+            };
+            var dims = new Option<string>("--dims") { Description = "A shipment's size, LxWxH in inches (like 12x10x4.5)", HelpName = "LxWxH" };
             var mailClass = new Option<string>("--class") { Description = "Mail class: FIRST-CLASS, PRIORITY, PRIORITY-EXPRESS, GROUND-ADVANTAGE, MEDIA, MARKETING", HelpName = "CLASS" };
             var weight = new Option<string>("--weight") { Description = "Weight in ounces; the postage comes from the server's rate table", HelpName = "OZ" };
             var postage = new Option<string>("--postage") { Description = "Postage in dollars, instead of a weight", HelpName = "AMOUNT" };
@@ -78,13 +88,22 @@ public static partial class CliApp
             var batch = new Option<string>("--batch") { Description = "A CSV file: header to,class,weight (or postage) [,item,format,out]; one label per row", HelpName = "FILE.csv" };
             var outDir = new Option<string>("--out-dir") { Description = "Batch: the folder for the labels [default: beside the CSV file]", HelpName = "DIR" };
             var printKey = IdempotencyOption();
-            foreach (var option in new Option[] { to, from, mailClass, weight, postage, item, format, layout, dpi, output, batch, outDir, printKey }) print.Options.Add(option);
+            foreach (var option in new Option[] { to, from, mailClass, weight, dims, postage, item, format, layout, dpi, output, batch, outDir, printKey }) print.Options.Add(option);
             print.SetAction((parse, token) => CustomerAsync(parse, token, needsToken: true, (run, t) => parse.GetValue(batch) is { } file
                 ? PrintBatchAsync(run, file, parse.GetValue(outDir), parse.GetValue(format), parse.GetValue(layout), parse.GetValue(dpi), t)
                 : PrintOneAsync(run, new PrintArguments(parse.GetValue(to), parse.GetValue(from), parse.GetValue(mailClass), parse.GetValue(weight),
                     parse.GetValue(postage), parse.GetValue(item), parse.GetValue(format), parse.GetValue(layout), parse.GetValue(dpi), parse.GetValue(output),
-                    parse.GetValue(printKey)), t)));
+                    parse.GetValue(printKey)) { Dims = parse.GetValue(dims) }, t)));
             root.Subcommands.Add(print);
+
+            var returnAddress = new Command("return-address", "Set the account's return address, the sender of shipping labels that name none: one line, name first, matched by the server (exact matches only). Without ADDRESS, show it; --clear removes it.");
+            var returnLine = new Argument<string?>("ADDRESS") { Description = "e.g. 'Acme Shop, 350 5th Ave, New York NY 10001'", Arity = ArgumentArity.ZeroOrOne };
+            var clear = new Option<bool>("--clear") { Description = "Remove the return address" };
+            returnAddress.Arguments.Add(returnLine);
+            returnAddress.Options.Add(clear);
+            returnAddress.SetAction((parse, token) => CustomerAsync(parse, token, needsToken: true, (run, t) =>
+                ReturnAddressAsync(run, parse.GetValue(returnLine), parse.GetValue(clear), t)));
+            root.Subcommands.Add(returnAddress);
 
             var refund = new Command("refund", "Refund an unused indicium within the refund window: its postage goes back to the meter.");
             var refundId = new Argument<string>("ID") { Description = "The indicium id, e.g. m-…-7" };
@@ -132,7 +151,10 @@ public static partial class CliApp
         };
 
         private sealed record PrintArguments(string? To, string? From, string? MailClass, string? Weight, string? Postage, string? Item, string? Format,
-            string? Layout, int? Dpi, string? Out, string? Key);
+            string? Layout, int? Dpi, string? Out, string? Key)
+        {
+            public string? Dims { get; init; }
+        }
 
         // ---- running ---------------------------------------------------------------------------------------------
 
@@ -404,7 +426,10 @@ public static partial class CliApp
         private async Task<int> PrintOneAsync(CustomerRun run, PrintArguments a, CancellationToken cancellationToken)
         {
             if (a.To is null || a.MailClass is null) return Usage("print needs --to ZIP and --class CLASS, and --weight OZ or --postage AMOUNT (or --batch FILE.csv)");
-            if (a.From is { } from && run.Config.LicensingZip is { } licensed && from != licensed)
+            if (!IsZip(a.To)) return await PrintShipmentAsync(run, a, cancellationToken);
+            if (a.Dims is not null) return Usage("--dims goes with a shipment: give --to as the recipient's address ('Jane Roe, 1 Main St, City ST 12345')");
+            if (a.From is { } from && !IsZip(from)) return Usage("--from as an address goes with --to as an address; with --to ZIP, --from is the origin ZIP");
+            if (a.From is { } fromZip && run.Config.LicensingZip is { } licensed && fromZip != licensed)
                 return Usage($"the meter is licensed at {licensed}: the indicium carries the licensing ZIP, so --from must be {licensed}");
             if (a.Format is { } f && f.ToLowerInvariant() is not ("pdf" or "png" or "svg" or "zpl")) return Usage($"--format '{f}' is not one of pdf, png, svg, zpl");
             var postage = await PostageAsync(run, a.From ?? run.Config.LicensingZip, a.To, a.MailClass, a.Weight, a.Postage, cancellationToken);
@@ -418,6 +443,108 @@ public static partial class CliApp
                 else _out.WriteLine($"printed {result.IndiciumId}: {result.Amount} {a.MailClass.ToUpperInvariant()} to {a.To}, label {path}; available {result.Meter.Descending}");
                 return ExitCodes.Ok;
             });
+        }
+
+        private static bool IsZip(string text) => BatchFile.IsZip(text);
+
+        /// <summary>
+        /// A shipping label: the recipient (and the sender, or the account's return address) matched by the server before
+        /// anything is charged, the rate for the shipment (or --postage, which the server checks is not below it), and the
+        /// shipment signed with the print. An address that does not match exactly is reported with the candidate offered.
+        /// </summary>
+        private async Task<int> PrintShipmentAsync(CustomerRun run, PrintArguments a, CancellationToken cancellationToken)
+        {
+            var mailClass = a.MailClass!.ToUpperInvariant();
+            if (a.Weight is null || ShipmentUnits.ParseWeightOz(a.Weight) is not { } tenths)
+                return Usage("a shipping label needs --weight OZ: ounces with at most one decimal, more than 0 and at most 1120 (70 lb)");
+            IReadOnlyList<int>? sides = null;
+            if (a.Dims is not null && (sides = ShipmentUnits.ParseDims(a.Dims)) is null)
+                return Usage($"--dims '{a.Dims}' is not LxWxH in inches (like 12x10x4.5), each more than 0 and at most 108");
+            if (a.Format is { } f && f.ToLowerInvariant() is not ("pdf" or "png" or "svg" or "zpl")) return Usage($"--format '{f}' is not one of pdf, png, svg, zpl");
+            var shipment = await ShipmentAsync(run, a.To!, a.From, tenths, sides, a.Weight, a.Dims, mailClass, cancellationToken);
+            if (shipment.Error is { } error)
+            {
+                _err.WriteLine($"error: {error}; nothing was charged");
+                return ExitCodes.Refused;
+            }
+            var (order, toLine) = (shipment.Order!, shipment.ToLine!);
+            if (a.Postage is not null)
+            {
+                if (!Money.TryParseDollars(a.Postage, out var mills) || mills <= 0) return Usage($"--postage '{a.Postage}' is not an amount in dollars like 9.35");
+                order = order with { PostageMills = mills };
+            }
+            return await WithSessionAsync(run, async session =>
+            {
+                var result = await session.PrintAsync(order, new LabelOptions(a.Format?.ToLowerInvariant(), a.Layout, null, a.Dpi), NullIfBlank(a.Key), cancellationToken);
+                var path = WriteLabel(result, a.Out, null);
+                if (run.Json) WriteJson(new { print = result with { Label = result.Label! with { Data = "" } }, labelFile = path });
+                else _out.WriteLine($"printed {result.IndiciumId}: {result.Amount} {mailClass} to {toLine}, tracking {result.TrackingNumber}, label {path}; available {result.Meter.Descending}");
+                return ExitCodes.Ok;
+            });
+        }
+
+        /// <summary>A shipment's print order, or why there is none and its code (the server's, or NoSender).</summary>
+        private sealed record ShipmentOrder(PrintOrder? Order, string? ToLine, string? Error, string? Code = null);
+
+        /// <summary>The print order of a shipment (postage: the server's rate), or why there is none; nothing is charged here.</summary>
+        private async Task<ShipmentOrder> ShipmentAsync(CustomerRun run, string toLine, string? fromLine, int tenths, IReadOnlyList<int>? sides, string weightOz,
+            string? dims, string mailClass, CancellationToken cancellationToken)
+        {
+            var to = await MatchAsync(run, toLine, "to", cancellationToken);
+            if (to.Error is not null) return new ShipmentOrder(null, null, to.Error, to.Code);
+            ShipmentAddress from;
+            if (fromLine is not null)
+            {
+                if (IsZip(fromLine)) return new ShipmentOrder(null, null, "from: give the sender as one line, name first, not a ZIP", VbiErrorCodes.ValidationFailed);
+                var matched = await MatchAsync(run, fromLine, "from", cancellationToken);
+                if (matched.Error is not null) return new ShipmentOrder(null, null, matched.Error, matched.Code);
+                from = matched.Address!;
+            }
+            else if ((await run.Client.GetMeAsync(cancellationToken)).ReturnAddress is { } returnAddress) from = returnAddress;
+            else return new ShipmentOrder(null, null, "no sender: give --from 'NAME, STREET, CITY ST ZIP' or set the account's return address (vbi return-address 'ONE LINE')", "NoSender");
+            var quote = await run.Client.GetRatesAsync(new RateRequest(from.Zip5, to.Address!.Zip5, weightOz, dims, mailClass), cancellationToken);
+            var order = new PrintOrder(quote.Quotes[0].PostageMills, to.Address.Zip5, mailClass) { Shipment = new Shipment(from, to.Address, tenths, sides) };
+            return new ShipmentOrder(order, $"{to.Address.Name}, {to.Address.Street}, {to.Address.LastLine}", null);
+        }
+
+        private sealed record Matched(ShipmentAddress? Address, string? Error, string? Code = null);
+
+        /// <summary>One line matched by the server: the exact candidate, or why not (no match, or the correction it offers).</summary>
+        private static async Task<Matched> MatchAsync(CustomerRun run, string line, string what, CancellationToken cancellationToken)
+        {
+            AddressMatchResult match;
+            try
+            {
+                match = await run.Client.MatchAddressAsync(line, cancellationToken);
+            }
+            catch (VbiApiException e) when (e.Code is VbiErrorCodes.AddressNotMatched or VbiErrorCodes.AddressIncomplete or VbiErrorCodes.AddressLineTooLong
+                or VbiErrorCodes.UnknownState)
+            {
+                return new Matched(null, $"{what}: {e.Code}: {OneLine(e.Detail ?? e.Message)}", e.Code);
+            }
+            var best = match.Candidates[0];
+            if (best.Type != "Exact")
+                return new Matched(null, $"{what}: AddressNotMatched: '{line}' is not exact; did you mean '{best.Address.OneLine}'?", VbiErrorCodes.AddressNotMatched);
+            try
+            {
+                return new Matched(ShipmentAddress.FromCandidate(best.Address), null);
+            }
+            catch (ArgumentException e)
+            {
+                return new Matched(null, $"{what}: {e.Message.Split(" (Parameter", 2)[0]}", VbiErrorCodes.ValidationFailed);
+            }
+        }
+
+        private async Task<int> ReturnAddressAsync(CustomerRun run, string? line, bool clear, CancellationToken cancellationToken)
+        {
+            if (clear && line is not null) return Usage("give ADDRESS or --clear, not both");
+            var profile = line is null && !clear
+                ? await run.Client.GetMeAsync(cancellationToken)
+                : await run.Client.SetReturnAddressAsync(clear ? null : line, cancellationToken);
+            var a = profile.ReturnAddress;
+            if (run.Json) WriteJson(new { returnAddress = a });
+            else _out.WriteLine(a is null ? "no return address" : $"return address: {string.Join(", ", new[] { a.Name, a.Company, a.Street, a.Street2, a.LastLine }.Where(p => !string.IsNullOrEmpty(p)))}");
+            return ExitCodes.Ok;
         }
 
         private async Task<int> PrintBatchAsync(CustomerRun run, string file, string? outDir, string? format, string? layout, int? dpi, CancellationToken cancellationToken)
@@ -453,11 +580,30 @@ public static partial class CliApp
                     Progress(i, rows.Count, run.Json);
                     try
                     {
-                        var mills = row.PostageMills ?? await RateAsync(run, run.Config.LicensingZip, row.To, row.MailClass, row.WeightOz!, cancellationToken);
-                        var result = await session.PrintAsync(new PrintOrder(mills, row.To, row.MailClass, row.ItemKind),
+                        PrintOrder order;
+                        if (row.IsShipment)
+                        {
+                            // Matched before anything is charged: a row whose address does not match is reported, and the next rows go on.
+                            var shipment = await ShipmentAsync(run, row.To, row.From, ShipmentUnits.ParseWeightOz(row.WeightOz)!.Value,
+                                row.Dims is null ? null : ShipmentUnits.ParseDims(row.Dims), row.WeightOz!, row.Dims, row.MailClass, cancellationToken);
+                            if (shipment.Error is { } error)
+                            {
+                                failed++;
+                                results.Add(new { line = row.Line, error = shipment.Code, detail = error });
+                                if (!run.Json) _err.WriteLine($"\nline {row.Line}: error: {error}; nothing was charged");
+                                continue;
+                            }
+                            order = row.PostageMills is { } given ? shipment.Order! with { PostageMills = given } : shipment.Order!;
+                        }
+                        else
+                        {
+                            var mills = row.PostageMills ?? await RateAsync(run, run.Config.LicensingZip, row.To, row.MailClass, row.WeightOz!, cancellationToken);
+                            order = new PrintOrder(mills, row.To, row.MailClass, row.ItemKind);
+                        }
+                        var result = await session.PrintAsync(order,
                             new LabelOptions(row.Format ?? format?.ToLowerInvariant(), layout, null, dpi), $"batch-{batchId}-{row.Line}", cancellationToken);
                         var path = WriteLabel(result, row.Out is null ? null : Path.Combine(folder, row.Out), folder);
-                        results.Add(new { line = row.Line, indiciumId = result.IndiciumId, postageMills = result.AmountMills, labelFile = path });
+                        results.Add(new { line = row.Line, indiciumId = result.IndiciumId, postageMills = result.AmountMills, trackingNumber = result.TrackingNumber, labelFile = path });
                     }
                     catch (VbiApiException e)
                     {
@@ -584,7 +730,9 @@ public static partial class CliApp
             {
                 e.Sequence.ToString(CultureInfo.InvariantCulture), e.At.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture), e.Kind, e.Amount,
                 e.DescendingMills.ToDollars(),
-                e.Kind == "print" ? $"{e.IndiciumId} {e.MailClass} to {e.DestinationZip}{(e.Refunded ? " (refunded)" : "")}" : e.Reference ?? "",
+                e.Kind == "print"
+                    ? $"{e.IndiciumId} {e.MailClass} to {(e.Shipment is { } shipped ? $"{shipped.RecipientName}, {shipped.RecipientCity} {shipped.RecipientState} {shipped.RecipientZip}, {shipped.WeightOz} oz, tracking {shipped.TrackingNumber}" : e.DestinationZip)}{(e.Refunded ? " (refunded)" : "")}"
+                    : e.Reference ?? "",
             }));
             WriteTable(table, rightAligned: -1);
             return ExitCodes.Ok;

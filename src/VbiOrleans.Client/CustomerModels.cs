@@ -10,7 +10,11 @@ namespace VbiOrleans.Client;
 public sealed record CustomerSession(string Token, DateTimeOffset ExpiresAt, CustomerProfile Customer);
 
 public sealed record CustomerProfile(string CustomerId, string Email, string? Name, DateTimeOffset CreatedAt, IReadOnlyList<string> MeterIds,
-    IReadOnlyList<string> PartnerIds);
+    IReadOnlyList<string> PartnerIds)
+{
+    /// <summary>The account's return address, the sender of its shipping labels by default; null when none is set.</summary>
+    public ShipmentAddress? ReturnAddress { get; init; }
+}
 
 /// <summary>
 /// A meter: state (Licensed, Operational, …), licensing ZIP, registers (AR printed, DR available). An inhibited meter
@@ -28,8 +32,45 @@ public sealed record MeterCheckpointInfo(long Sequence, string Kind, long Amount
 /// <summary>The module identity public key (SubjectPublicKeyInfo, base64) and its SHA-256 fingerprint (hex).</summary>
 public sealed record ModuleIdentity(string Algorithm, string PublicKey, string Fingerprint, string Pem);
 
-/// <summary>What to print: postage in mills, destination ZIP, mail class (FIRST-CLASS, PRIORITY, …) and kind of item.</summary>
-public sealed record PrintOrder(long PostageMills, string DestinationZip, string MailClass, string ItemKind = "postage");
+/// <summary>
+/// What to print: postage in mills, destination ZIP, mail class (FIRST-CLASS, PRIORITY, …) and kind of item; and for
+/// a shipping label, the shipment (the server then refuses postage below its rate, and the label carries both
+/// addresses and a tracking number). The shipment is signed with the rest: nobody between here and the module can change it.
+/// </summary>
+public sealed record PrintOrder(long PostageMills, string DestinationZip, string MailClass, string ItemKind = "postage")
+{
+    public Shipment? Shipment { get; init; }
+}
+
+/// <summary>
+/// A standardized address for a shipment, as the address matching service answers it (<see cref="FromCandidate"/>):
+/// name 1-40, company 0-40, street lines 1-48, city 1-28, a two-letter state, a 5-digit ZIP, optionally the ZIP+4 add-on.
+/// </summary>
+public sealed record ShipmentAddress(string Name, string Street, string City, string State, string Zip5, string? Company = null, string? Street2 = null,
+    string? Zip4 = null)
+{
+    /// <summary>A match candidate's address; <paramref name="name"/> when the candidate has none.</summary>
+    public static ShipmentAddress FromCandidate(StandardAddress address, string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        var who = address.Name ?? name;
+        if (string.IsNullOrWhiteSpace(who)) throw new ArgumentException("a shipment address needs a name (put it first: 'Jane Roe, 1 Main St, ...')", nameof(address));
+        if (address.City is null || address.State is null || address.Zip is null)
+            throw new ArgumentException("a shipment address needs a city, a state and a ZIP", nameof(address));
+        return new ShipmentAddress(who, address.DeliveryLine, address.City, address.State, address.Zip, address.Company, null, address.ZipPlus4);
+    }
+
+    /// <summary>"SAN FRANCISCO CA 94102".</summary>
+    public string LastLine => $"{City} {State} {(Zip4 is null ? Zip5 : Zip5 + "-" + Zip4)}";
+}
+
+/// <summary>
+/// A print's shipment: sender, recipient, weight in tenths of an ounce, optional dimensions in hundredths of an inch
+/// (any order), Signature Confirmation, and insurance's declared value in mills. <see cref="ShipmentUnits"/> reads
+/// "3.5" ounces and "12x10x4.5" inches.
+/// </summary>
+public sealed record Shipment(ShipmentAddress From, ShipmentAddress To, int WeightTenthsOz, IReadOnlyList<int>? DimensionsHundredths = null,
+    bool Signature = false, long? DeclaredValueMills = null);
 
 /// <summary>The label wanted: format (pdf, png, svg, zpl), layout (label-4x6, envelope-10), a printer from the table or a resolution.</summary>
 public sealed record LabelOptions(string? Format = null, string? Layout = null, string? Printer = null, int? Dpi = null);
@@ -46,11 +87,22 @@ public sealed record TransactionResult(string MeterId, string Kind, string Outco
 {
     /// <summary>The indicium bytes (signed data and signature) of a print.</summary>
     public byte[]? IndiciumBytes() => Indicium is null ? null : Convert.FromBase64String(Indicium);
+
+    /// <summary>A print with a shipment: its IMpb tracking number (22 digits).</summary>
+    public string? TrackingNumber { get; init; }
 }
 
 public sealed record HistoryEntry(long Sequence, DateTimeOffset At, string Kind, long AmountMills, string Amount, long AscendingMills,
     long DescendingMills, string? IndiciumId, string? Indicium, string? Reference, string? DestinationZip, string? MailClass, string InitiatedBy,
-    bool Refunded);
+    bool Refunded)
+{
+    /// <summary>A print's shipment: tracking number, weight, sender's ZIP, recipient.</summary>
+    public HistoryShipment? Shipment { get; init; }
+}
+
+/// <summary>What history shows of a print's shipment (enough for a SCAN form).</summary>
+public sealed record HistoryShipment(string? TrackingNumber, string WeightOz, int WeightTenthsOz, string FromZip, string RecipientName, string RecipientCity,
+    string RecipientState, string RecipientZip, string? Dims, bool Signature, long? DeclaredValueMills);
 
 public sealed record HistoryPage(string MeterId, IReadOnlyList<HistoryEntry> Entries, long? NextBefore);
 

@@ -43,7 +43,8 @@ public sealed class MeterSession : IDisposable
     public Task<TransactionResult> PrintAsync(PrintOrder order, LabelOptions? label = null, string? idempotencyKey = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(order);
-        return TransactAsync("prints", TransactionBody.Print(order.PostageMills, order.DestinationZip, order.MailClass, order.ItemKind),
+        return TransactAsync("prints", TransactionBody.Print(order.PostageMills, order.DestinationZip, order.MailClass, order.ItemKind,
+                ShipmentUnits.ToBody(order.Shipment)),
             label ?? new LabelOptions(), idempotencyKey, cancellationToken);
     }
 

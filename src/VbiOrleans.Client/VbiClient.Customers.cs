@@ -37,6 +37,14 @@ public sealed partial class VbiClient
     public Task<CustomerProfile> LinkPartnerAsync(string partnerId, CancellationToken cancellationToken = default) =>
         SendAsync(HttpMethod.Post, "v1/customers/me/partners", new { partnerId }, Credentials.Customer, null, ReadSuccessAsync<CustomerProfile>, cancellationToken);
 
+    /// <summary>
+    /// Sets the account's return address, the sender of shipping labels that name none, from one line with the name
+    /// first ("Acme Shop, 350 5th Ave, New York NY 10001"); the server keeps the exact match candidate, or answers
+    /// <see cref="VbiErrorCodes.AddressNotMatched"/> with the candidates. Null removes it.
+    /// </summary>
+    public Task<CustomerProfile> SetReturnAddressAsync(string? line, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Put, "v1/customers/me/return-address", new { line }, Credentials.Customer, null, ReadSuccessAsync<CustomerProfile>, cancellationToken);
+
     // ---- meters --------------------------------------------------------------------------------------------------
 
     /// <summary>Licenses a new meter at a 5-digit licensing ZIP. The same <paramref name="idempotencyKey"/> returns the same meter.</summary>

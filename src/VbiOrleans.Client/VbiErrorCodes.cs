@@ -63,6 +63,10 @@ public static class VbiErrorCodes
     public const string ExtraServiceNotAvailable = "ExtraServiceNotAvailable";
     public const string InvalidDeclaredValue = "InvalidDeclaredValue";
     public const string NoRateTableInEffect = "NoRateTableInEffect";
+    /// <summary>A print's postage is below the rate for its shipment (422); the problem's <c>rateMills</c> is the rate. Nothing was charged.</summary>
+    public const string PostageBelowRate = "PostageBelowRate";
+    /// <summary>A print's destination ZIP is not its shipment's recipient ZIP (422).</summary>
+    public const string ShipmentZipMismatch = "ShipmentZipMismatch";
 
     // Address matching.
     /// <summary>The address is well formed but matches nothing (422).</summary>

@@ -61,6 +61,25 @@ public sealed class CustomerCliTests : IDisposable
     }
 
     [Fact]
+    public void A_batch_row_to_an_address_is_a_shipment_with_a_weight_and_its_optional_sender_and_size()
+    {
+        var (rows, errors) = BatchFile.Parse("to,from,class,weight,dims\n"
+            + "\"Jane Roe, 1 Dr Carlton B Goodlett Pl, San Francisco CA 94102\",\"Acme, 350 5th Ave, New York NY 10001\",priority,16,10x8x4\n"
+            + "94103,,first-class,1,\n");
+        Assert.Empty(errors);
+        Assert.Equal([(true, "Acme, 350 5th Ave, New York NY 10001", "10x8x4"), (false, null, null)], rows.Select(r => (r.IsShipment, r.From, r.Dims)));
+        Assert.Equal("Jane Roe, 1 Dr Carlton B Goodlett Pl, San Francisco CA 94102", rows[0].To);
+
+        var bad = BatchFile.Parse("to,from,class,weight,postage,dims\n"
+            + "\"Jane Roe, 1 Main St, Chicago IL 60601\",,priority,,9.35,\n" // a shipment needs a weight
+            + "\"Jane Roe, 1 Main St, Chicago IL 60601\",,priority,16,,10x8\n" // dims are three sides
+            + "94103,\"Acme, 1 Main St, Chicago IL 60601\",first-class,1,,\n" // a sender goes with a recipient address
+            + "94103,,first-class,1,,10x8x4\n").Errors; // and so do dims
+        Assert.Equal(4, bad.Count);
+        Assert.Equal(["line 2:", "line 3:", "line 4:", "line 5:"], bad.Select(e => e[..7]));
+    }
+
+    [Fact]
     public void An_indicium_file_can_be_raw_base64_or_the_json_of_a_print()
     {
         Directory.CreateDirectory(_home);

@@ -45,6 +45,9 @@ public interface ICustomerGrain : IGrainWithStringKey
     Task<CustomerResult> SetPrinterCalibration(PrinterCalibration calibration);
 
     const int MaxPrinterCalibrations = 50;
+
+    /// <summary>Keeps the account's return address (standardized by the API before it gets here); null removes it.</summary>
+    Task<CustomerResult> SetReturnAddress(Meters.ShipmentAddress? address);
 }
 
 /// <summary>The email index (key "email:" + the normalized address): which customer holds an address.</summary>
@@ -67,6 +70,9 @@ public sealed record CustomerView(
 {
     /// <summary>The customer's calibration offsets by printer; every authenticated request carries them, so a print needs no extra call.</summary>
     [Id(12)] public IReadOnlyList<PrinterCalibration> PrinterCalibrations { get; init; } = [];
+
+    /// <summary>The sender printed on the customer's shipping labels when a print names none (<c>vbi print</c>).</summary>
+    [Id(6)] public Meters.ShipmentAddress? ReturnAddress { get; init; }
 }
 
 [GenerateSerializer, Immutable]

@@ -38,7 +38,9 @@ public sealed record PostageValueDownloadCommand([property: Id(0)] long AmountMi
 [GenerateSerializer, Immutable]
 public sealed record PrintCommand([property: Id(0)] PrintRequest Request) : MeterCommand
 {
-    public override string Fingerprint() => $"print|{Request.PostageMills}|{Request.DestinationZip}|{Request.MailClass}|{Request.ItemKind}";
+    public override string Fingerprint() =>
+        $"print|{Request.PostageMills}|{Request.DestinationZip}|{Request.MailClass}|{Request.ItemKind}"
+        + (Request.Shipment is { } shipment ? "|" + Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(shipment.Canonical()))) : "");
 }
 
 [GenerateSerializer, Immutable]

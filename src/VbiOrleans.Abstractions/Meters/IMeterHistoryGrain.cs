@@ -34,4 +34,11 @@ public sealed record HistoryEntry(
     [property: Id(8)] string? Reference,
     [property: Id(9)] string? DestinationZip,
     [property: Id(10)] string? MailClass,
-    [property: Id(11)] string InitiatedBy);
+    [property: Id(11)] string InitiatedBy)
+{
+    /// <summary>A print's shipment as signed, or null (a letter with only its destination ZIP, and every other kind).</summary>
+    [Id(12)] public PrintShipment? Shipment { get; init; }
+
+    /// <summary>The IMpb tracking number of a print with a shipment (docs/shipping.md), computed from the log record.</summary>
+    [Id(13)] public string? TrackingNumber { get; init; }
+}

@@ -41,13 +41,55 @@ public sealed record MeterResult(
     public static MeterResult Fail(ErrorCode code, string message) => new(code, message, null, null, 0, null);
 }
 
-/// <summary>What a print asks for. The destination ZIP, class and kind are printed in the indicium.</summary>
+/// <summary>
+/// What a print asks for. The destination ZIP, class and kind are printed in the indicium; the shipment, when the
+/// customer signed one, goes with the command into the log record, where the history, the tracking number and every
+/// later reader find it.
+/// </summary>
 [GenerateSerializer, Immutable]
 public sealed record PrintRequest(
     [property: Id(0)] long PostageMills,
     [property: Id(1)] string DestinationZip,
     [property: Id(2)] string MailClass,
-    [property: Id(3)] string ItemKind = "postage");
+    [property: Id(3)] string ItemKind = "postage",
+    [property: Id(4)] PrintShipment? Shipment = null);
+
+/// <summary>A standardized address of a shipment (the signed request's, field for field; optional fields empty).</summary>
+[GenerateSerializer, Immutable]
+public sealed record ShipmentAddress(
+    [property: Id(0)] string Name,
+    [property: Id(1)] string Company,
+    [property: Id(2)] string Street,
+    [property: Id(3)] string Street2,
+    [property: Id(4)] string City,
+    [property: Id(5)] string State,
+    [property: Id(6)] string Zip5,
+    [property: Id(7)] string Zip4)
+{
+    /// <summary>Every field with its length before it, so two different addresses never read alike.</summary>
+    public string Canonical() =>
+        string.Concat(new[] { Name, Company, Street, Street2, City, State, Zip5, Zip4 }.Select(f => $"{f.Length}:{f}|"));
+}
+
+/// <summary>
+/// The shipment of a print as signed: sender, recipient, weight (tenths of an ounce), dimensions (hundredths of an
+/// inch, longest first, all 0 for none), Signature Confirmation, insurance's declared value (mills, 0 for none).
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record PrintShipment(
+    [property: Id(0)] ShipmentAddress From,
+    [property: Id(1)] ShipmentAddress To,
+    [property: Id(2)] int WeightTenthsOz,
+    [property: Id(3)] int LengthHundredths,
+    [property: Id(4)] int WidthHundredths,
+    [property: Id(5)] int HeightHundredths,
+    [property: Id(6)] bool Signature,
+    [property: Id(7)] long DeclaredValueMills)
+{
+    /// <summary>The shipment in one unambiguous text, for the print command's fingerprint.</summary>
+    public string Canonical() =>
+        $"{From.Canonical()}/{To.Canonical()}/{WeightTenthsOz}/{LengthHundredths}x{WidthHundredths}x{HeightHundredths}/{(Signature ? 1 : 0)}/{DeclaredValueMills}";
+}
 
 /// <summary>A checkpoint as the audit shows it.</summary>
 [GenerateSerializer, Immutable]

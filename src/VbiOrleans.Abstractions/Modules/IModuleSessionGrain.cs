@@ -7,7 +7,8 @@ namespace VbiOrleans.Abstractions.Modules;
 /// </summary>
 public interface IModuleSessionGrain : IGrainWithStringKey
 {
-    Task<ModuleOutcome> Provision();
+    /// <summary>Makes the meter with its number (<see cref="Meters.IMeterNumberGrain"/>), its device serial.</summary>
+    Task<ModuleOutcome> Provision(long meterNumber);
 
     Task<ModuleOutcome> Process(ModuleRequest request);
 
@@ -50,7 +51,7 @@ public interface IModuleSessionGrain : IGrainWithStringKey
 /// </summary>
 public interface ICryptoWorkerGrain : IGrainWithIntegerKey
 {
-    Task<ProvisionedMeter> Provision(string meterId);
+    Task<ProvisionedMeter> Provision(string meterId, long meterNumber);
 
     Task<bool> VerifyCheckpoint(CheckpointData checkpoint);
 

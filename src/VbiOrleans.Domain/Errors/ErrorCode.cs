@@ -120,6 +120,10 @@ public enum ErrorCode
     InvalidDeclaredValue = 707,
     /// <summary>No price table is in effect on the date asked for.</summary>
     NoRateTableInEffect = 708,
+    /// <summary>A print's postage is below the rate for the shipment it declares (422; nothing is charged).</summary>
+    PostageBelowRate = 709,
+    /// <summary>A print's destination ZIP is not its shipment's recipient ZIP.</summary>
+    ShipmentZipMismatch = 710,
 
     // address matching (docs/addresses.md)
     /// <summary>The address is well formed but no candidate matches it (city, state and ZIP agree with nothing known).</summary>

@@ -23,6 +23,7 @@ public sealed class CustomerState
     [Id(8)] public List<DateTimeOffset> FailedLogins { get; set; } = [];
     /// <summary>Calibration offsets by printer (none at 0, 0).</summary>
     [Id(20)] public List<PrinterCalibration> PrinterCalibrations { get; set; } = [];
+    [Id(9)] public ShipmentAddress? ReturnAddress { get; set; }
 }
 
 [GenerateSerializer, Immutable]
@@ -186,8 +187,19 @@ public sealed class CustomerGrain(
         return new CustomerResult(ErrorCode.None, null, View());
     }
 
+    public async Task<CustomerResult> SetReturnAddress(ShipmentAddress? address)
+    {
+        if (!Exists) return CustomerResult.Fail(ErrorCode.NotFound, "no such account");
+        if (account.State.ReturnAddress != address)
+        {
+            account.State.ReturnAddress = address;
+            await account.WriteStateAsync();
+        }
+        return new CustomerResult(ErrorCode.None, null, View());
+    }
+
     private CustomerView View() => new(CustomerId, account.State.Email!, account.State.Name, account.State.CreatedAt,
-        [.. account.State.Meters], [.. account.State.Partners]) { PrinterCalibrations = [.. account.State.PrinterCalibrations] };
+        [.. account.State.Meters], [.. account.State.Partners]) { PrinterCalibrations = [.. account.State.PrinterCalibrations], ReturnAddress = account.State.ReturnAddress };
 }
 
 /// <summary>The email index: the first customer to claim an address holds it.</summary>

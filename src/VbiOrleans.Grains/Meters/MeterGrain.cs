@@ -76,7 +76,7 @@ public sealed class MeterGrain(
         var judged = await JudgeAsync();
         if (judged is null) return Ok(row.State.Registers!, null, 0, null);
         if (judged.Error != ErrorCode.MeterNotFound) return MeterResult.Fail(judged.Error, judged.Message!);
-        var outcome = await Session.Provision();
+        var outcome = await Session.Provision(await GrainFactory.GetGrain<IMeterNumberGrain>(0).Next());
         if (!outcome.IsSuccess) return MeterResult.Fail(outcome.Error, outcome.Message!);
         var change = new RowChange(outcome.SealedPackage, outcome.Checkpoint, outcome.Registers, null, null, null, null, null,
             outcome.Certificate, outcome.CertificateSerial, null);

@@ -23,13 +23,15 @@ public sealed partial class CryptoWorkerGrain(ModuleCrypto crypto, IOptions<Modu
 {
     private ModuleOptions Options => options.Value;
 
-    public async Task<ProvisionedMeter> Provision(string meterId)
+    public async Task<ProvisionedMeter> Provision(string meterId, long meterNumber)
     {
         var id = MeterId.Parse(meterId);
         var now = clock.GetUtcNow();
         var (dataKey, dataKeyToken) = await crypto.NewDataKeyAsync();
         using var meterKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var deviceSerial = Convert.ToHexString(RandomNumberGenerator.GetBytes(5));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(meterNumber);
+        // The device serial is the meter's number, at least 6 digits: numeric, so tracking numbers can be built from it.
+        var deviceSerial = meterNumber.ToString("D6", System.Globalization.CultureInfo.InvariantCulture);
         var caCertificate = await GrainFactory.GetGrain<IPostalCaGrain>(0).Certificate();
         var (certificate, certificateSerial) = await crypto.IssueMeterCertificateAsync(meterKey, meterId, deviceSerial, caCertificate, now, Options.CertificateValidityDays);
         var expires = now.AddDays(Options.CertificateValidityDays);

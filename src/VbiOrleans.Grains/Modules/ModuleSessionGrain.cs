@@ -83,7 +83,7 @@ public sealed class ModuleSessionGrain(
             MeterId, latest?.Sequence.ToString() ?? "nothing", top);
     }
 
-    public async Task<ModuleOutcome> Provision()
+    public async Task<ModuleOutcome> Provision(long meterNumber)
     {
         var state = memory.State;
         // A provision whose postal write never happened leaves only the provision checkpoint: it was never
@@ -92,7 +92,7 @@ public sealed class ModuleSessionGrain(
         {
             return ModuleOutcome.Fail(ErrorCode.WrongMeterState, $"meter {MeterId} is already provisioned");
         }
-        var provisioned = await Worker.Provision(MeterId);
+        var provisioned = await Worker.Provision(MeterId, meterNumber);
         state.Checkpoints = [provisioned.Checkpoint];
         state.InhibitReason = null;
         await memory.WriteStateAsync();

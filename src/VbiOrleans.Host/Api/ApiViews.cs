@@ -18,7 +18,21 @@ public sealed record SessionView(string Token, DateTimeOffset ExpiresAt, Custome
 public sealed record CustomerProfile(string CustomerId, string Email, string? Name, DateTimeOffset CreatedAt, IReadOnlyList<string> MeterIds,
     IReadOnlyList<string> PartnerIds)
 {
-    public static CustomerProfile Of(CustomerView c) => new(c.CustomerId, c.Email, c.Name, c.CreatedAt, c.MeterIds, c.PartnerIds);
+    /// <summary>The account's return address, standardized, or null.</summary>
+    public ShipmentAddressView? ReturnAddress { get; init; }
+
+    public static CustomerProfile Of(CustomerView c) => new(c.CustomerId, c.Email, c.Name, c.CreatedAt, c.MeterIds, c.PartnerIds)
+    {
+        ReturnAddress = c.ReturnAddress is { } a ? ShipmentAddressView.Of(a) : null,
+    };
+}
+
+/// <summary>A shipment address as the SDK's <c>ShipmentAddress</c> reads it (optional fields null).</summary>
+public sealed record ShipmentAddressView(string Name, string Street, string City, string State, string Zip5, string? Company, string? Street2, string? Zip4)
+{
+    public static ShipmentAddressView Of(ShipmentAddress a) => new(a.Name, a.Street, a.City, a.State, a.Zip5, Null(a.Company), Null(a.Street2), Null(a.Zip4));
+
+    private static string? Null(string value) => value.Length == 0 ? null : value;
 }
 
 public sealed record LinkPartnerRequest(string? PartnerId);
@@ -52,11 +66,33 @@ public sealed record SignedTransactionRequest(SignedRequestJson? Request, LabelO
 /// the meter after it, and for a print the indicium and its label.
 /// </summary>
 public sealed record TransactionView(string MeterId, string Kind, string Outcome, long AmountMills, string Amount, long Sequence, MeterView Meter,
-    string? IndiciumId, string? Indicium, LabelView? Label, SignedResponseJson SignedResponse);
+    string? IndiciumId, string? Indicium, LabelView? Label, SignedResponseJson SignedResponse)
+{
+    /// <summary>A print with a shipment: its IMpb tracking number (docs/shipping.md).</summary>
+    public string? TrackingNumber { get; init; }
+}
 
 public sealed record HistoryView(long Sequence, DateTimeOffset At, string Kind, long AmountMills, string Amount, long AscendingMills,
     long DescendingMills, string? IndiciumId, string? Indicium, string? Reference, string? DestinationZip, string? MailClass, string InitiatedBy,
-    bool Refunded);
+    bool Refunded)
+{
+    /// <summary>A print's shipment, for a customer's records and a SCAN form: tracking number, weight, origin, recipient.</summary>
+    public HistoryShipmentView? Shipment { get; init; }
+}
+
+/// <summary>
+/// What a history entry shows of a print's shipment: the tracking number, the weight (ounces and tenths), the sender's
+/// ZIP, the recipient's name, city, state and ZIP, the dimensions (LxWxH inches) and the extra services.
+/// </summary>
+public sealed record HistoryShipmentView(string? TrackingNumber, string WeightOz, int WeightTenthsOz, string FromZip, string RecipientName,
+    string RecipientCity, string RecipientState, string RecipientZip, string? Dims, bool Signature, long? DeclaredValueMills)
+{
+    public static HistoryShipmentView Of(Abstractions.Meters.PrintShipment s, string? trackingNumber) => new(trackingNumber,
+        (s.WeightTenthsOz / 10m).ToString("0.#", System.Globalization.CultureInfo.InvariantCulture), s.WeightTenthsOz, s.From.Zip5, s.To.Name, s.To.City,
+        s.To.State, s.To.Zip4.Length == 0 ? s.To.Zip5 : s.To.Zip5 + "-" + s.To.Zip4,
+        s.LengthHundredths == 0 ? null : new Domain.Rates.Dimensions(s.LengthHundredths, s.WidthHundredths, s.HeightHundredths).ToString(),
+        s.Signature, s.DeclaredValueMills == 0 ? null : s.DeclaredValueMills);
+}
 
 /// <summary>Newest first; <see cref="NextBefore"/> is the <c>before</c> for the next (older) page, or null at the start.</summary>
 public sealed record HistoryPage(string MeterId, IReadOnlyList<HistoryView> Entries, long? NextBefore);

@@ -1,9 +1,12 @@
 using System.Security.Claims;
 using Microsoft.Extensions.Options;
 using VbiOrleans.Abstractions.Customers;
+using VbiOrleans.Domain.Addresses;
+using VbiOrleans.Grains.Meters;
 using VbiOrleans.Host.Configuration;
 using VbiOrleans.Host.Security;
 using VbiOrleans.Protocol.Passwords;
+using VbiOrleans.Protocol.Requests;
 
 namespace VbiOrleans.Host.Api;
 
@@ -52,6 +55,16 @@ public static class CustomerEndpoints
             .WithName("Me")
             .WithSummary("The account: email, meters, linked partners.")
             .Produces<CustomerProfile>();
+
+        group.MapPut("/customers/me/return-address", ReturnAddresses.SetAsync)
+            .RequireAuthorization(ApiAuthentication.CustomerPolicy)
+            .WithName("SetReturnAddress")
+            .WithSummary("Sets the account's return address, the sender on its shipping labels: one line or fields, as for POST /v1/addresses/match, "
+                + "matched and kept as the exact candidate (name first; an address that is not exact is refused with the candidates). {\"line\": null} removes it.")
+            .Accepts<AddressMatchRequest>("application/json")
+            .Produces<CustomerProfile>()
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
 
         group.MapPost("/customers/me/partners", async (HttpContext context, ClaimsPrincipal user, IGrainFactory grains) =>
             {
@@ -166,3 +179,48 @@ public static class Emails
         return e;
     }
 }
+
+/// <summary>The account's return address: matched and standardized like any address, kept only when the match is exact.</summary>
+internal static class ReturnAddresses
+{
+    public static async Task<IResult> SetAsync(HttpContext context, ClaimsPrincipal user, IGrainFactory grains, IAddressMatcher matcher)
+    {
+        if (user.PartnerId() is not null) return ApiResponse.Problem(ErrorCode.Forbidden, "only the customer sets the return address").ToResult();
+        var body = await ApiBody.ReadJsonAsync<AddressMatchRequest>(context);
+        if (body.Problem is not null) return body.Problem.ToResult();
+        var r = body.Value!;
+        var customer = grains.GetGrain<ICustomerGrain>(user.CustomerId()!);
+        if (r is { Line: null, Name: null, Company: null, Street: null, Secondary: null, City: null, State: null, Zip: null })
+        {
+            var cleared = await customer.SetReturnAddress(null);
+            return (cleared.IsSuccess ? ApiResponse.Ok(CustomerProfile.Of(cleared.Customer!)) : ApiResponse.Problem(cleared.Error, cleared.Message!)).ToResult();
+        }
+        var match = matcher.Match(new AddressInput(r.Line, r.Name, r.Company, r.Street, r.Secondary, r.City, r.State, r.Zip));
+        if (!match.IsSuccess) return ApiResponse.Problem(match.Error).ToResult();
+        var view = AddressMatchView.Of(match.Value);
+        if (match.Value.Candidates is not [{ Type: AddressMatchType.Exact } exact, ..])
+        {
+            return ApiResponse.Problem(ErrorCode.AddressNotMatched,
+                match.Value.Matched
+                    ? $"'{match.Value.Standardized.OneLine}' is not exact; the matcher offers '{match.Value.Candidates[0].Address.OneLine}'"
+                    : $"no city, state and ZIP known agree with '{view.Standardized.LastLine}'",
+                new Dictionary<string, object?> { ["candidates"] = view.Candidates }).ToResult();
+        }
+        var a = exact.Address;
+        ShippingAddress standardized;
+        try
+        {
+            // The same rules as a signed print's sender, so the return address can always be signed as one.
+            standardized = new ShippingAddress(a.Name ?? "", a.Company, a.DeliveryLine, null, a.City ?? "", a.State ?? "", a.Zip ?? "", a.ZipPlus4, "returnAddress");
+        }
+        catch (ArgumentException e)
+        {
+            return ApiResponse.Problem(ErrorCode.ValidationFailed,
+                $"{e.ParamName}: a return address needs a name first ('Acme Shop, 350 5th Ave, New York NY 10001'), at most 40 characters, and a street line of at most 48",
+                new Dictionary<string, object?> { ["field"] = e.ParamName }).ToResult();
+        }
+        var result = await customer.SetReturnAddress(PrintShipments.Of(standardized));
+        return (result.IsSuccess ? ApiResponse.Ok(CustomerProfile.Of(result.Customer!)) : ApiResponse.Problem(result.Error, result.Message!)).ToResult();
+    }
+}
+

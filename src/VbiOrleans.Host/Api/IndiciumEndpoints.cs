@@ -55,7 +55,7 @@ public sealed record IndiciumView(
 /// </summary>
 public static class IndiciumEndpoints
 {
-    /// <summary>An indicium is about 190 bytes (docs/indicium-format.md); this leaves room for longer ZIPs and names and still refuses junk.</summary>
+    /// <summary>An indicium is about 186 bytes (docs/indicium-format.md); this leaves room for longer ZIPs and names and still refuses junk.</summary>
     public const int MaxIndiciumBytes = 1024;
 
     private const string PemContentType = "application/x-pem-file";

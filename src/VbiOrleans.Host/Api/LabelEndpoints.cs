@@ -2,6 +2,7 @@ using VbiOrleans.Abstractions.Meters;
 using VbiOrleans.Abstractions.Modules;
 using VbiOrleans.Domain.Indicia;
 using VbiOrleans.Domain.Meters;
+using VbiOrleans.Grains.Meters;
 using VbiOrleans.Host.Security;
 using VbiOrleans.Labels;
 using VbiOrleans.Labels.Printers;
@@ -119,14 +120,26 @@ public static class LabelEndpoints
         }
     }
 
-    internal static LabelView Render(byte[] indicium, IndiciumData data, string? indiciumId, LabelRequest request)
+    internal static LabelView Render(byte[] indicium, IndiciumData data, string? indiciumId, LabelRequest request, LabelShipment? shipment = null)
     {
         var content = new LabelContent(indicium, data.Postage.Value, data.DateOfMailing, data.LicensingZip, data.DestinationZip, data.MailClass,
-            data.Device.ToString(), data.Kind.ToString(), indiciumId);
+            data.Device.ToString(), data.Kind.ToString(), indiciumId) { Shipment = shipment };
         var rendered = LabelRenderer.Render(content, request);
         var name = indiciumId ?? $"{data.CertificateSerial}-{data.PieceCounter}";
         return new LabelView(Wire(request.Format), Wire(request.Layout), request.Dpi, request.Printer?.Id, rendered.ContentType,
             $"{name}.{rendered.FileExtension}", Convert.ToBase64String(rendered.Bytes));
+    }
+
+    /// <summary>
+    /// What an addressed label prints of a print's shipment: both addresses, the class banner, the weight, the tracking
+    /// number and the recipient's ZIP to route to. Null without a tracking number (a class the rates do not know).
+    /// </summary>
+    internal static LabelShipment? ShipmentOf(PrintShipment? shipment, string? mailClass, string? trackingNumber)
+    {
+        if (shipment is null || trackingNumber is null || !Domain.Rates.MailClasses.TryParse(mailClass, out var parsed)) return null;
+        var to = shipment.To;
+        return new LabelShipment(PrintShipments.Lines(shipment.From), PrintShipments.Lines(to), Domain.Shipping.ServiceBanners.For(parsed),
+            shipment.WeightTenthsOz / 10m, trackingNumber, to.Zip4.Length == 0 ? to.Zip5 : to.Zip5 + "-" + to.Zip4);
     }
 
     /// <summary>

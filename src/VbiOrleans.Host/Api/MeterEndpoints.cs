@@ -6,9 +6,14 @@ using VbiOrleans.Abstractions.Customers;
 using VbiOrleans.Abstractions.Meters;
 using VbiOrleans.Abstractions.Modules;
 using VbiOrleans.Abstractions.Partners;
+using Microsoft.Extensions.Options;
+using VbiOrleans.Domain.Addresses;
 using VbiOrleans.Domain.Indicia;
 using VbiOrleans.Domain.Meters;
 using VbiOrleans.Domain.Money;
+using VbiOrleans.Domain.Rates;
+using VbiOrleans.Domain.Shipping;
+using VbiOrleans.Grains.Meters;
 using VbiOrleans.Host.Security;
 using VbiOrleans.Labels;
 using VbiOrleans.Labels.Printers;
@@ -257,6 +262,13 @@ public static class MeterEndpoints
         if (request.Transaction.Kind != kind)
             return ApiResponse.Problem(ErrorCode.ValidationFailed, $"this endpoint takes transactions of kind {kind}, not {request.Transaction.Kind}").ToResult();
         if (Validate(request.Transaction) is { } invalid) return invalid.ToResult();
+        if (request.Transaction.Shipment is not null)
+        {
+            var clock = context.RequestServices.GetRequiredService<TimeProvider>();
+            if (ValidateShipment(request.Transaction, context.RequestServices.GetRequiredService<IAddressMatcher>(),
+                    DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime)) is { } refusedShipment)
+                return refusedShipment.ToResult();
+        }
         LabelRequest? label = null;
         if (kind == TransactionKinds.Print)
         {
@@ -278,7 +290,8 @@ public static class MeterEndpoints
             return ApiResponse.Problem(ErrorCode.IdempotencyKeyReused,
                 $"the {IdempotencyHeader} '{key}' was used for another request on this meter; use a new key for a new request").ToResult();
         if (outcome.Verdict == MeterRequestVerdict.Replayed) context.Response.Headers[ReplayedHeader] = "true";
-        var response = Respond(meterId, request, label, outcome.Result!);
+        var mailerId = context.RequestServices.GetRequiredService<IOptions<ShippingOptions>>().Value.MailerId;
+        var response = Respond(meterId, request, label, outcome.Result!, mailerId);
         return response.ToResult(response.Serialize(context));
     }
 
@@ -286,7 +299,7 @@ public static class MeterEndpoints
     /// The response to a signed request, made of the client session's answer alone, so that a replay of a kept answer is
     /// the same response byte for byte (the label renders from the indicium).
     /// </summary>
-    private static ApiResponse Respond(string meterId, SignedRequest request, LabelRequest? label, ClientTransactionResult result)
+    private static ApiResponse Respond(string meterId, SignedRequest request, LabelRequest? label, ClientTransactionResult result, string mailerId)
     {
         if (result.Error != ErrorCode.None) return ApiResponse.Problem(result.Error, result.Message!);
 
@@ -303,12 +316,23 @@ public static class MeterEndpoints
         byte[]? indicium = null;
         if (TransactionPayload.TryReadIndicium(result.Payload, out var id, out var bytes)) (indiciumId, indicium) = (id, bytes);
 
+        // The tracking number comes from what the log record holds too (the shipment, the device serial, the sequence),
+        // so a replay, the history and any later reader compute the same one.
+        string? trackingNumber = null;
+        LabelShipment? labelShipment = null;
+        if (request.Transaction.Shipment is { } shipment && indicium is not null)
+        {
+            trackingNumber = TrackingNumber.OfPrint(request.Transaction.MailClass, shipment.Signature, mailerId,
+                IndiciumData.Decode(indicium).Value.Data.Device.Serial, registers.Sequence)?.Digits;
+            labelShipment = LabelEndpoints.ShipmentOf(PrintShipments.Of(shipment), request.Transaction.MailClass, trackingNumber);
+        }
+
         LabelView? labelView = null;
         if (label is not null && indicium is not null)
         {
             try
             {
-                labelView = LabelEndpoints.Render(indicium, IndiciumData.Decode(indicium).Value.Data, indiciumId, label);
+                labelView = LabelEndpoints.Render(indicium, IndiciumData.Decode(indicium).Value.Data, indiciumId, label, labelShipment);
             }
             catch (LabelException e)
             {
@@ -320,7 +344,10 @@ public static class MeterEndpoints
         }
         var amount = result.AmountMills;
         return ApiResponse.Ok(new TransactionView(meterId, request.Transaction.Kind, nameof(ErrorCode.None), amount, new Mills(amount).ToDollars(),
-            registers.Sequence, meter, indiciumId, indicium is null ? null : Convert.ToBase64String(indicium), labelView, signed));
+            registers.Sequence, meter, indiciumId, indicium is null ? null : Convert.ToBase64String(indicium), labelView, signed)
+        {
+            TrackingNumber = trackingNumber,
+        });
     }
 
     // ---- history and labels -------------------------------------------------------------------------------------
@@ -343,7 +370,10 @@ public static class MeterEndpoints
         var refunded = entries.Where(e => e.Kind == TransactionKinds.Refund && e.Reference is not null).Select(e => e.Reference!).ToHashSet();
         var shown = entries.Take(take).Select(e => new HistoryView(e.Sequence, e.At, e.Kind, e.AmountMills, new Mills(e.AmountMills).ToDollars(),
             e.AscendingMills, e.DescendingMills, e.IndiciumId, e.Indicium is null ? null : Convert.ToBase64String(e.Indicium), e.Reference, e.DestinationZip,
-            e.MailClass, e.InitiatedBy, e.IndiciumId is not null && refunded.Contains(e.IndiciumId))).ToList();
+            e.MailClass, e.InitiatedBy, e.IndiciumId is not null && refunded.Contains(e.IndiciumId))
+        {
+            Shipment = e.Shipment is null ? null : HistoryShipmentView.Of(e.Shipment, e.TrackingNumber),
+        }).ToList();
         long? next = shown.Count == take && shown[^1].Sequence > 0 ? shown[^1].Sequence : null;
         return Results.Ok(new HistoryPage(meterId, shown, next));
     }
@@ -367,7 +397,8 @@ public static class MeterEndpoints
             return ApiResponse.Problem(ErrorCode.IndiciumAlreadyRefunded, $"indicium {indiciumId} was refunded; it must not be printed again").ToResult();
         try
         {
-            return Results.Ok(LabelEndpoints.Render(entry.Indicium!, IndiciumData.Decode(entry.Indicium!).Value.Data, indiciumId, request));
+            return Results.Ok(LabelEndpoints.Render(entry.Indicium!, IndiciumData.Decode(entry.Indicium!).Value.Data, indiciumId, request,
+                LabelEndpoints.ShipmentOf(entry.Shipment, entry.MailClass, entry.TrackingNumber)));
         }
         catch (LabelException e)
         {
@@ -399,16 +430,66 @@ public static class MeterEndpoints
         return null;
     }
 
+    /// <summary>
+    /// A print's shipment, checked before any grain call so a refusal charges nothing: the destination ZIP is the
+    /// recipient's; both addresses match as the address matching service standardizes them (the customer signs the
+    /// candidate it was offered, so the matcher finds it exact); the class takes the shipment; and the postage is at
+    /// least the rate. More than the rate is the customer's choice: the module signs what the signed request says.
+    /// </summary>
+    private static ApiResponse? ValidateShipment(TransactionBody t, IAddressMatcher matcher, DateOnly today)
+    {
+        var s = t.Shipment!;
+        var zip = t.DestinationZip.Replace("-", "", StringComparison.Ordinal);
+        if (zip[..5] != s.To.Zip5 || (zip.Length == 9 && zip[5..] != s.To.Zip4))
+            return ApiResponse.Problem(ErrorCode.ShipmentZipMismatch,
+                $"destinationZip {t.DestinationZip} is not the recipient's ZIP {s.To.Zip5}{(s.To.Zip4.Length > 0 ? "-" + s.To.Zip4 : "")}");
+        foreach (var (field, a) in new[] { ("shipment.to", s.To), ("shipment.from", s.From) })
+        {
+            var match = matcher.Match(new AddressInput(Name: a.Name, Company: a.Company.Length == 0 ? null : a.Company,
+                Street: a.Street2.Length == 0 ? [a.Street] : [a.Street, a.Street2], City: a.City, State: a.State, Zip: a.Zip5));
+            if (!match.IsSuccess) return ApiResponse.Problem(match.Error.Code, $"{field}: {match.Error.Message}");
+            if (!match.Value.Matched)
+                return ApiResponse.Problem(ErrorCode.AddressNotMatched, $"{field}: no city, state and ZIP known agree with '{a.City} {a.State} {a.Zip5}'",
+                    new Dictionary<string, object?> { ["field"] = field });
+            if (match.Value.Candidates[0] is { Type: not AddressMatchType.Exact } candidate)
+                return ApiResponse.Problem(ErrorCode.AddressNotMatched,
+                    $"{field}: '{a.City} {a.State} {a.Zip5}' does not agree; the matcher offers '{candidate.Address.OneLine}' (POST /v1/addresses/match, then sign the candidate)",
+                    new Dictionary<string, object?> { ["field"] = field });
+        }
+        Dimensions? dims = s.HasDimensions ? new Dimensions(s.LengthHundredths, s.WidthHundredths, s.HeightHundredths) : null;
+        if (dims is { LengthPlusGirth: > Shipment.MaxLengthPlusGirthInches * 100 })
+            return ApiResponse.Problem(ErrorCode.InvalidDimensions, $"shipment.dimensions: length plus girth is at most {Shipment.MaxLengthPlusGirthInches} in");
+        List<ExtraService> services = [];
+        if (s.Signature) services.Add(ExtraService.Signature);
+        if (s.Insured) services.Add(ExtraService.Insurance);
+        MailClasses.TryParse(t.MailClass, out var mailClass);
+        var quote = RateCalculator.Embedded.Quote(new Shipment(s.From.Zip5, s.To.Zip5, s.WeightTenthsOz, dims, null, services,
+            s.Insured ? s.DeclaredValueMills : null), mailClass, today);
+        if (!quote.IsSuccess) return ApiResponse.Problem(quote.Error);
+        var rate = quote.Value.PostageMills;
+        if (t.AmountMills < rate)
+            return ApiResponse.Problem(ErrorCode.PostageBelowRate,
+                $"postage {new Mills(t.AmountMills).ToDollars()} is below the rate {new Mills(rate).ToDollars()} for this {t.MailClass} shipment (zone {quote.Value.Zone.Zone.Name}, table {quote.Value.TableId}); nothing was charged",
+                new Dictionary<string, object?> { ["rateMills"] = rate, ["tableId"] = quote.Value.TableId, ["zone"] = quote.Value.Zone.Zone.Name });
+        return null;
+    }
+
     private static ApiResponse Malformed(DecodeError error, string? field)
     {
         var name = field ?? "body";
         var code = name.EndsWith("amountMills", StringComparison.Ordinal) ? ErrorCode.InvalidAmount
             : name.EndsWith("destinationZip", StringComparison.Ordinal) ? ErrorCode.InvalidZip
+            : name.EndsWith("shipment.weightTenthsOz", StringComparison.Ordinal) ? ErrorCode.InvalidWeight
+            : name.EndsWith("shipment.dimensions", StringComparison.Ordinal) ? ErrorCode.InvalidDimensions
+            : name.EndsWith("shipment.declaredValueMills", StringComparison.Ordinal) ? ErrorCode.InvalidDeclaredValue
             : ErrorCode.MalformedRequest;
         var detail = code switch
         {
             ErrorCode.InvalidAmount => $"{name}: an amount is a positive whole number of mills (tenths of a cent) for this kind of transaction",
             ErrorCode.InvalidZip => $"{name}: a ZIP code is at most 16 printable characters",
+            ErrorCode.InvalidWeight => $"{name}: a weight is 1 to 11200 tenths of an ounce (70 lb)",
+            ErrorCode.InvalidDimensions => $"{name}: dimensions are three sides in hundredths of an inch, longest first, each more than 0 and at most 10800",
+            ErrorCode.InvalidDeclaredValue => $"{name}: a declared value is 1 to 5000000 mills, given only with insurance",
             _ => error == DecodeError.MissingField ? $"{name} is missing" : $"{name} is not valid ({error})",
         };
         return ApiResponse.Problem(code, detail, new Dictionary<string, object?> { ["field"] = name });

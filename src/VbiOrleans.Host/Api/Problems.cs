@@ -32,7 +32,7 @@ public static class Problems
         ErrorCode.InvalidWeight or ErrorCode.InvalidDimensions or ErrorCode.UnknownMailClass or ErrorCode.UnknownExtraService
             or ErrorCode.InvalidDeclaredValue => StatusCodes.Status400BadRequest,
         ErrorCode.UnknownZip or ErrorCode.ClassDoesNotTakeShipment or ErrorCode.ExtraServiceNotAvailable
-            or ErrorCode.NoRateTableInEffect => StatusCodes.Status422UnprocessableEntity,
+            or ErrorCode.NoRateTableInEffect or ErrorCode.PostageBelowRate or ErrorCode.ShipmentZipMismatch => StatusCodes.Status422UnprocessableEntity,
         ErrorCode.AddressIncomplete or ErrorCode.AddressLineTooLong or ErrorCode.UnknownState => StatusCodes.Status400BadRequest,
         ErrorCode.AddressNotMatched => StatusCodes.Status422UnprocessableEntity,
         ErrorCode.RequestTooLarge => StatusCodes.Status413PayloadTooLarge,

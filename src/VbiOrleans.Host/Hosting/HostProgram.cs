@@ -47,6 +47,7 @@ public static class HostProgram
         try
         {
             _ = Api.ClientVersionPolicy.From(builder.Configuration); // the API reads it again; a bad value is refused here, by name
+            (builder.Configuration.GetSection(Domain.Shipping.ShippingOptions.Section).Get<Domain.Shipping.ShippingOptions>() ?? new()).Validate();
         }
         catch (InvalidOperationException e)
         {

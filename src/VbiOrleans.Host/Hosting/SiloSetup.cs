@@ -124,6 +124,11 @@ public static class SiloSetup
         // What follows from the log downstream: each consumer reads it through the log feed (docs/transaction-log.md).
         silo.Services.AddOptions<VbiOrleans.Grains.Partners.WebhookOptions>().BindConfiguration(VbiOrleans.Grains.Partners.WebhookOptions.Section);
         silo.Services.AddLogFeed();
+        silo.Services.AddOptions<VbiOrleans.Domain.Shipping.ShippingOptions>().BindConfiguration(VbiOrleans.Domain.Shipping.ShippingOptions.Section).Validate(o =>
+        {
+            o.Validate();
+            return true;
+        });
         silo.Services.AddLogFeedConsumer<HistoryProjection>();
         silo.Services.AddLogFeedConsumer<WebhookFeed>();
         silo.Services.AddOptions<VbiOrleans.Grains.Log.LogOptions>().BindConfiguration(VbiOrleans.Grains.Log.LogOptions.Section);

@@ -20,10 +20,10 @@ public static class TransactionKinds
 /// two different transactions never encode alike and one transaction has one encoding.
 /// <code>
 /// 0x08 | version | kind (text) | amountMills (i64) | destinationZip (text) | mailClass (text) | itemKind (text)
-///      | indiciumId (text) | paymentReference (text)
+///      | indiciumId (text) | paymentReference (text) | hasShipment (byte 0/1) [| shipment (<see cref="ShipmentBody"/>)]
 /// </code>
 /// <list type="table">
-/// <item><term>print</term><description>amount = postage &gt; 0; ZIP (1-16), mail class (1-32), item kind (1-32); no indicium id or payment reference</description></item>
+/// <item><term>print</term><description>amount = postage &gt; 0; ZIP (1-16), mail class (1-32), item kind (1-32); no indicium id or payment reference; optionally the shipment (addresses, weight, size, extra services), which the module then signs for too</description></item>
 /// <item><term>pvd</term><description>amount = value added &gt; 0; payment reference (1-128); nothing else</description></item>
 /// <item><term>refund</term><description>amount 0 (the module refunds the indicium's postage); indicium id (1-64); nothing else</description></item>
 /// <item><term>withdraw</term><description>amount 0 (the module withdraws the whole DR); nothing else</description></item>
@@ -38,8 +38,11 @@ public sealed record TransactionBody
     public const int MaxIndiciumIdLength = 64;
     public const int MaxPaymentReferenceLength = 128;
 
-    private TransactionBody(string kind, long amountMills, string destinationZip, string mailClass, string itemKind, string indiciumId, string paymentReference)
+    private TransactionBody(string kind, long amountMills, string destinationZip, string mailClass, string itemKind, string indiciumId, string paymentReference,
+        ShipmentBody? shipment = null)
     {
+        Shipment = shipment;
+        if (shipment is not null && kind != TransactionKinds.Print) throw new ArgumentException("only a print has a shipment", "shipment");
         Kind = kind;
         AmountMills = amountMills;
         DestinationZip = Fields.Ascii(destinationZip, MaxZipLength, "destinationZip");
@@ -84,8 +87,11 @@ public sealed record TransactionBody
     public string IndiciumId { get; }
     public string PaymentReference { get; }
 
-    public static TransactionBody Print(long postageMills, string destinationZip, string mailClass, string itemKind = "postage") =>
-        new(TransactionKinds.Print, postageMills, destinationZip, mailClass, itemKind, "", "");
+    /// <summary>What the print ships, or null for a piece with only its destination ZIP (a letter).</summary>
+    public ShipmentBody? Shipment { get; }
+
+    public static TransactionBody Print(long postageMills, string destinationZip, string mailClass, string itemKind = "postage", ShipmentBody? shipment = null) =>
+        new(TransactionKinds.Print, postageMills, destinationZip, mailClass, itemKind, "", "", shipment);
 
     public static TransactionBody PostageValueDownload(long amountMills, string paymentReference) =>
         new(TransactionKinds.PostageValueDownload, amountMills, "", "", "", "", paymentReference);
@@ -96,9 +102,9 @@ public sealed record TransactionBody
 
     /// <summary>Any transaction from its fields; throws <see cref="ArgumentException"/> naming the field that breaks a rule.</summary>
     public static TransactionBody Create(string kind, long amountMills, string? destinationZip = null, string? mailClass = null,
-        string? itemKind = null, string? indiciumId = null, string? paymentReference = null) =>
+        string? itemKind = null, string? indiciumId = null, string? paymentReference = null, ShipmentBody? shipment = null) =>
         new(kind ?? throw new ArgumentException("a kind is required", nameof(kind)), amountMills, destinationZip ?? "", mailClass ?? "",
-            itemKind ?? "", indiciumId ?? "", paymentReference ?? "");
+            itemKind ?? "", indiciumId ?? "", paymentReference ?? "", shipment);
 
     public byte[] Encode()
     {
@@ -107,9 +113,12 @@ public sealed record TransactionBody
         return w.ToArray();
     }
 
-    internal void Write(WireWriter w) =>
+    internal void Write(WireWriter w)
+    {
         w.Header(MessageType.TransactionBody).Text(Kind).I64(AmountMills).Text(DestinationZip).Text(MailClass).Text(ItemKind)
-            .Text(IndiciumId).Text(PaymentReference);
+            .Text(IndiciumId).Text(PaymentReference).Byte(Shipment is null ? (byte)0 : (byte)1);
+        Shipment?.Write(w);
+    }
 
     public static Decoded<TransactionBody> Decode(ReadOnlySpan<byte> bytes)
     {
@@ -121,22 +130,30 @@ public sealed record TransactionBody
     {
         var r = new WireReader(data);
         r.Header(MessageType.TransactionBody);
-        var body = new TransactionBody(r.Text("kind"), r.I64("amountMills"), r.Text("destinationZip"), r.Text("mailClass"), r.Text("itemKind"),
-            r.Text("indiciumId"), r.Text("paymentReference"));
+        var (kind, amount, zip, mailClass, itemKind, indiciumId, payment) = (r.Text("kind"), r.I64("amountMills"), r.Text("destinationZip"),
+            r.Text("mailClass"), r.Text("itemKind"), r.Text("indiciumId"), r.Text("paymentReference"));
+        var shipment = r.Byte("hasShipment") switch
+        {
+            0 => null,
+            1 => ShipmentBody.Read(ref r),
+            _ => throw WireFormatException.Invalid("hasShipment"),
+        };
+        var body = new TransactionBody(kind, amount, zip, mailClass, itemKind, indiciumId, payment, shipment);
         r.End();
         return body;
     }
 
     /// <summary>The JSON form: fields a kind does not use are null.</summary>
     public TransactionBodyJson ToJson() =>
-        new(Kind, AmountMills, NullIfEmpty(DestinationZip), NullIfEmpty(MailClass), NullIfEmpty(ItemKind), NullIfEmpty(IndiciumId), NullIfEmpty(PaymentReference));
+        new(Kind, AmountMills, NullIfEmpty(DestinationZip), NullIfEmpty(MailClass), NullIfEmpty(ItemKind), NullIfEmpty(IndiciumId), NullIfEmpty(PaymentReference),
+            Shipment?.ToJson());
 
     /// <summary>From the JSON form; null and "" both mean "not used".</summary>
     public static Decoded<TransactionBody> FromJson(TransactionBodyJson? json) => WireFormatException.Catch(() =>
     {
         JsonFields.Required(json, "transaction");
         return Create(JsonFields.Required(json!.Kind, "kind"), json.AmountMills, json.DestinationZip, json.MailClass, json.ItemKind,
-            json.IndiciumId, json.PaymentReference);
+            json.IndiciumId, json.PaymentReference, json.Shipment is null ? null : ShipmentBody.FromJson(json.Shipment));
     });
 
     private void Unused(bool includeZipClassKind, bool indicium, bool payment)
@@ -167,4 +184,5 @@ public sealed record TransactionBodyJson(
     [property: JsonPropertyName("mailClass")] string? MailClass = null,
     [property: JsonPropertyName("itemKind")] string? ItemKind = null,
     [property: JsonPropertyName("indiciumId")] string? IndiciumId = null,
-    [property: JsonPropertyName("paymentReference")] string? PaymentReference = null);
+    [property: JsonPropertyName("paymentReference")] string? PaymentReference = null,
+    [property: JsonPropertyName("shipment")] ShipmentBodyJson? Shipment = null);

@@ -108,6 +108,7 @@ public sealed class SignedRequestTests
             framing.UnionWith([p, p + 1]);
             p += 2 + text.Length;
         }
+        framing.Add(p++); // hasShipment: 0 or 1, anything else does not decode
         Assert.Equal(bytes.Length - 32, p);
 
         for (var i = 0; i < bytes.Length; i++)

@@ -32,7 +32,7 @@ public sealed class MessageLayoutTests
 
         var body = TransactionBody.Print(530, "94107", "first-class");
         var request = f.Chain.Sign(body, "key-1");
-        AssertLayout(body.Encode(), MessageType.TransactionBody, 22 + "print".Length + "94107".Length + "first-class".Length + "postage".Length);
+        AssertLayout(body.Encode(), MessageType.TransactionBody, 23 + "print".Length + "94107".Length + "first-class".Length + "postage".Length);
         AssertLayout(request.Encode(), MessageType.SignedRequest, 104 + M + "key-1".Length + body.Encode().Length);
         var reply = f.Session.Reply(f.Hmk, request, 0, 1, 2, [], Keys.T0);
         AssertLayout(reply.Response.Encode(), MessageType.SignedResponse, 168 + M);

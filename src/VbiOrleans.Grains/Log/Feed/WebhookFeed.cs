@@ -1,8 +1,10 @@
 using System.Text.Json;
+using Microsoft.Extensions.Options;
 using VbiOrleans.Abstractions.Customers;
 using VbiOrleans.Abstractions.Log;
 using VbiOrleans.Abstractions.Partners;
 using VbiOrleans.Domain.Money;
+using VbiOrleans.Domain.Shipping;
 using VbiOrleans.Protocol.Requests;
 
 namespace VbiOrleans.Grains.Log.Feed;
@@ -13,13 +15,14 @@ namespace VbiOrleans.Grains.Log.Feed;
 /// then the customer's partners), queued in the partner's outbox in log order. The outbox drops a meter's event at or
 /// below the last sequence it queued, so a batch delivered again queues nothing twice.
 /// </summary>
-public sealed class WebhookFeed(IGrainFactory grains) : ILogFeedConsumer
+public sealed class WebhookFeed(IGrainFactory grains, IOptions<ShippingOptions> shipping) : ILogFeedConsumer
 {
     public string Name => LogFeedConsumers.Webhooks;
 
     public async Task ApplyAsync(IReadOnlyList<LogRecord> records, CancellationToken cancellationToken)
     {
-        var shown = records.Where(r => HistoryProjection.Entry(r) is not null).ToList();
+        var mailerId = shipping.Value.MailerId;
+        var shown = records.Where(r => HistoryProjection.Entry(r, mailerId) is not null).ToList();
         // Each meter's customer and partners once per batch, looked up together.
         var meters = shown.Select(r => r.MeterId).Distinct(StringComparer.Ordinal).ToList();
         var linkedOf = (await Task.WhenAll(meters.Select(LinkedAsync))).Zip(meters).ToDictionary(x => x.Second, x => x.First, StringComparer.Ordinal);
@@ -27,7 +30,7 @@ public sealed class WebhookFeed(IGrainFactory grains) : ILogFeedConsumer
         foreach (var record in shown)
         {
             if (linkedOf[record.MeterId] is not { } l || l.Partners.Count == 0) continue;
-            var evt = Event(record, l.CustomerId);
+            var evt = Event(record, l.CustomerId, mailerId);
             foreach (var partnerId in l.Partners)
             {
                 if (!byPartner.TryGetValue(partnerId, out var events)) byPartner[partnerId] = events = [];
@@ -48,9 +51,9 @@ public sealed class WebhookFeed(IGrainFactory grains) : ILogFeedConsumer
     public static string EventId(string meterId, long sequence) => $"evt_{meterId}_{sequence}";
 
     /// <summary>The event of one logged transaction: the same bytes whenever the record is delivered.</summary>
-    public static WebhookEvent Event(LogRecord record, string customerId)
+    public static WebhookEvent Event(LogRecord record, string customerId, string mailerId)
     {
-        var entry = HistoryProjection.Entry(record)!;
+        var entry = HistoryProjection.Entry(record, mailerId)!;
         var type = entry.Kind switch
         {
             TransactionKinds.PostageValueDownload => "pvd.completed",
@@ -76,6 +79,7 @@ public sealed class WebhookFeed(IGrainFactory grains) : ILogFeedConsumer
                 ascendingMills = entry.AscendingMills,
                 descendingMills = entry.DescendingMills,
                 initiatedBy = entry.InitiatedBy,
+                trackingNumber = entry.TrackingNumber,
             },
         });
         return new WebhookEvent(eventId, type, record.At, body);
