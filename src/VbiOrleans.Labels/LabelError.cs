@@ -29,6 +29,9 @@ public enum LabelError
 
     /// <summary>PDFsharp has no license loaded in this process; the host chooses AGPL or commercial at start-up.</summary>
     PdfLibraryNotLicensed = 8,
+
+    /// <summary>A field of a SCAN form's content is missing or malformed.</summary>
+    InvalidScanFormContent = 9,
 }
 
 /// <summary>A label that could not be rendered, with its <see cref="LabelError"/> code.</summary>

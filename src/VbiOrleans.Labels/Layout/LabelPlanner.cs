@@ -6,9 +6,10 @@ using VbiOrleans.Labels.Fonts;
 namespace VbiOrleans.Labels.Layout;
 
 /// <summary>
-/// Places the indicium block (the Data Matrix symbol with the human-readable lines to its left) in the top-right
-/// corner, a quarter inch from the edges, and keeps a half inch to its left and below it clear, as postage
-/// indicia require. All measurements are physical units converted to whole printer dots.
+/// Places the indicium block (the Data Matrix symbol with the human-readable lines to its left) at the right edge, a
+/// quarter inch in, its symbol across the page's middle row, and keeps a half inch to its left and below it clear,
+/// as postage indicia require. With a shipment it places the sender, weight, class banner, recipient and the IMpb
+/// around it. All measurements are physical units converted to whole printer dots.
 /// </summary>
 internal static class LabelPlanner
 {
@@ -118,7 +119,7 @@ internal static class LabelPlanner
                 (shipment is null ? string.Empty : " with the addresses and the IMpb"));
         }
 
-        text.AddRange(indiciumText);
+        text.InsertRange(0, indiciumText); // the indicium's lines first: the PDF's title is made of the first two
         if (layout == LabelLayout.Label4x6 && shipment is null)
         {
             // Separates the postage area from the address area, just below the clear zone.
@@ -236,15 +237,21 @@ internal static class LabelPlanner
         return (new LinearBarcodePlacement(bars, x, box, elements), section);
     }
 
-    /// <summary>Lines top to bottom from <paramref name="top"/>, each set smaller if wider than <paramref name="maxWidth"/>; returns the lowest dot of their ink.</summary>
+    /// <summary>
+    /// Lines top to bottom from <paramref name="top"/>, all set smaller by the same factor when the widest is wider
+    /// than <paramref name="maxWidth"/> (an address block keeps one size); returns the lowest dot of their ink.
+    /// </summary>
     private static int Stack(IEnumerable<(string Text, float Points, bool Bold)> lines, int dpi, int left, int top, int maxWidth, List<TextLine> text)
     {
+        var nominal = lines.Select(l => (l.Text, l.Points, l.Bold, MeasuredLine.Of(l.Text, l.Points * dpi / 72f, l.Bold).Advance)).ToList();
+        float widest = nominal.Max(l => l.Advance);
+        float factor = widest <= maxWidth ? 1f : MathF.Floor(maxWidth / widest * 1000) / 1000;
         float baseline = top;
         float previousDescent = 0;
         bool first = true;
-        foreach (var (line, points, bold) in lines)
+        foreach (var (line, points, bold, _) in nominal)
         {
-            var m = Measure(line, points, bold, dpi, maxWidth);
+            var m = MeasuredLine.Of(line, points * dpi / 72f * factor, bold);
             baseline += first ? m.CapHeight : previousDescent + (Leading * m.Size) + m.CapHeight;
             first = false;
             previousDescent = m.Descent;
