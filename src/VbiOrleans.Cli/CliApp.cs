@@ -127,6 +127,7 @@ public static partial class CliApp
             AddCustomerCommands(root);
             AddRateCommands(root);
             AddAddressCommands(root);
+            AddScanFormCommands(root);
             AddExitCodesToHelp(root);
             return root;
         }
