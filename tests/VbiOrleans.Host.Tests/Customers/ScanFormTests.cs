@@ -150,19 +150,33 @@ public sealed class ScanFormTests(CustomerHostFixture host)
     }
 
     [Fact]
-    public async Task A_partner_makes_a_form_for_a_linked_customer()
+    public async Task A_partner_and_the_customer_asking_at_once_put_each_package_on_one_form()
     {
         var partnerId = "scan-" + Guid.NewGuid().ToString("N")[..8];
         var created = await host.Operator.CreatePartnerAsync(partnerId, "Parcel shop");
         using var c = await host.NewCustomerAsync(fundMills: 200_000);
         await c.Client.LinkPartnerAsync(partnerId);
         using var shop = host.Client(partner: new PartnerCredentials(partnerId, created.Secret) { OnBehalfOf = c.CustomerId });
-        var print = await PrintShipmentAsync(c.Client, c.Session, 40);
+        var prints = new[] { await PrintShipmentAsync(c.Client, c.Session, 40), await PrintShipmentAsync(c.Client, c.Session, 50) };
 
-        var form = await shop.CreateScanFormAsync(new ScanFormOrder(MeterIds: [c.MeterId]));
+        // Four requests with four keys at once, two the partner's (for the customer's meter) and two the customer's.
+        var attempts = await Task.WhenAll(Enumerable.Range(0, 4).Select(async i =>
+        {
+            try
+            {
+                return (Form: await (i % 2 == 0 ? shop : c.Client).CreateScanFormAsync(new ScanFormOrder(MeterIds: [c.MeterId])), Code: (string?)null);
+            }
+            catch (VbiApiException e)
+            {
+                return (Form: (ScanForm?)null, Code: e.Code);
+            }
+        }));
 
-        Assert.Equal([print.TrackingNumber!], form.TrackingNumbers);
-        Assert.Equal(form.FormNumber, Assert.Single(await c.Client.ListScanFormsAsync()).FormNumber);
+        var made = attempts.Where(a => a.Form is not null).Select(a => a.Form!).ToList();
+        Assert.All(attempts.Where(a => a.Form is null), a => Assert.Equal(VbiErrorCodes.NothingToManifest, a.Code));
+        var listed = made.SelectMany(f => f.TrackingNumbers).ToList();
+        Assert.Equal(prints.Select(p => p.TrackingNumber!).Order(), listed.Order()); // every package once, none twice
+        Assert.Equal(made.Select(f => f.FormNumber).Order(), (await c.Client.ListScanFormsAsync()).Select(f => f.FormNumber).Order());
     }
 
     private static async Task RefusedAsync(VbiClient client, string[] selection, int status, string code, string? named)
