@@ -92,7 +92,7 @@ public static class VbiErrorCodes
     public const string TrackingNumberUnknown = "TrackingNumberUnknown";
     /// <summary>A selected tracking number's print was refunded (422; <c>trackingNumber</c> names it).</summary>
     public const string PackageRefunded = "PackageRefunded";
-    /// <summary>A selected tracking number is on a SCAN form already (422; <c>trackingNumber</c> and <c>formNumber</c> name them).</summary>
+    /// <summary>A selected tracking number is on a SCAN form already (422; <c>trackingNumber</c> names it, the detail the form).</summary>
     public const string PackageAlreadyManifested = "PackageAlreadyManifested";
     /// <summary>The mailing date is malformed, in the future, or too far back (400).</summary>
     public const string InvalidMailingDate = "InvalidMailingDate";

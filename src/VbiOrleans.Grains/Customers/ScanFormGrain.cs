@@ -17,12 +17,15 @@ public sealed class ScanFormGrain(
     TimeProvider clock,
     ILogger<ScanFormGrain> logger) : Grain, IScanFormGrain
 {
-    /// <summary>Tracking number to the number of the form it is on, over the forms kept.</summary>
+    /// <summary>
+    /// Indicium id to the number of the form it is on, over the forms kept. By indicium, not tracking number: a
+    /// meter's tracking numbers repeat after 100,000 prints (docs/shipping.md), its indicium ids never.
+    /// </summary>
     private Dictionary<string, string>? _onForm;
 
     private Dictionary<string, string> OnForm => _onForm ??= forms.State.Forms
-        .SelectMany(f => f.Packages.Select(p => (p.TrackingNumber, f.FormNumber)))
-        .ToDictionary(x => x.TrackingNumber, x => x.FormNumber, StringComparer.Ordinal);
+        .SelectMany(f => f.Packages.Select(p => (p.IndiciumId, f.FormNumber)))
+        .ToDictionary(x => x.IndiciumId, x => x.FormNumber, StringComparer.Ordinal);
 
     public Task<ScanFormResult?> Find(string idempotencyKey, string requestFingerprint) =>
         Task.FromResult(ByKey(idempotencyKey, requestFingerprint));
@@ -32,10 +35,10 @@ public sealed class ScanFormGrain(
         if (ByKey(draft.IdempotencyKey, draft.RequestFingerprint) is { } earlier) return earlier;
         Prune();
         var index = OnForm;
-        if (selection && candidates.FirstOrDefault(c => index.ContainsKey(c.TrackingNumber)) is { } taken)
+        if (selection && candidates.FirstOrDefault(c => index.ContainsKey(c.IndiciumId)) is { } taken)
             return ScanFormResult.Fail(ErrorCode.PackageAlreadyManifested,
-                $"tracking number {taken.TrackingNumber} is on SCAN form {index[taken.TrackingNumber]} already; a package is on one form", taken.TrackingNumber);
-        var packages = candidates.Where(c => !index.ContainsKey(c.TrackingNumber)).DistinctBy(c => c.TrackingNumber).Take(maxPackages).ToList();
+                $"tracking number {taken.TrackingNumber} is on SCAN form {index[taken.IndiciumId]} already; a package is on one form", taken.TrackingNumber);
+        var packages = candidates.Where(c => !index.ContainsKey(c.IndiciumId)).DistinctBy(c => c.IndiciumId).Take(maxPackages).ToList();
         if (packages.Count == 0)
             return ScanFormResult.Fail(ErrorCode.NothingToManifest,
                 $"no print of {draft.DateOfMailing:yyyy-MM-dd} is left to list: each is refunded or on a SCAN form already");
@@ -56,7 +59,7 @@ public sealed class ScanFormGrain(
             forms.State.Forms.RemoveAt(forms.State.Forms.Count - 1);
             throw;
         }
-        foreach (var p in packages) index[p.TrackingNumber] = form.FormNumber;
+        foreach (var p in packages) index[p.IndiciumId] = form.FormNumber;
         logger.LogInformation("Customer {CustomerId} made SCAN form {FormNumber} for {Date} with {Count} packages",
             this.GetPrimaryKeyString(), form.FormNumber, form.DateOfMailing, packages.Count);
         return new ScanFormResult(ErrorCode.None, null, form, null, false);
