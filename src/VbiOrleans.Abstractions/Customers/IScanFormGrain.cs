@@ -26,12 +26,14 @@ public interface IScanFormGrain : IGrainWithStringKey
     Task<ScanFormResult?> Find(string idempotencyKey, string requestFingerprint);
 
     /// <summary>
-    /// Makes a form of the candidates that are on no form yet, in their order (at most <paramref name="maxPackages"/>).
-    /// With <paramref name="selection"/> true every candidate was asked for by name, and one already on a form refuses
-    /// the whole request (PackageAlreadyManifested). None left: NothingToManifest. The same key and fingerprint return
-    /// the form made before.
+    /// Makes a form, in one turn: reads the account (its meters, its return address), waits (bounded) for the history
+    /// to apply the log as far as it reached, gathers the day's prints with a tracking number from the meters' history,
+    /// leaves out refunded ones and those on a form already, and keeps the new form. With a selection, a tracking
+    /// number that is not a print of the day on those meters (TrackingNumberUnknown), refunded (PackageRefunded) or on
+    /// a form (PackageAlreadyManifested) refuses the whole request; none left is NothingToManifest. The same key and
+    /// fingerprint return the form made before; the same key with another fingerprint is IdempotencyKeyReused.
     /// </summary>
-    Task<ScanFormResult> Create(ScanFormDraft draft, IReadOnlyList<ScanFormPackageRecord> candidates, bool selection, int maxPackages);
+    Task<ScanFormResult> Create(ScanFormDraft draft);
 
     /// <summary>The forms kept, newest first.</summary>
     Task<IReadOnlyList<ScanFormRecord>> List();
@@ -40,18 +42,20 @@ public interface IScanFormGrain : IGrainWithStringKey
 }
 
 /// <summary>
-/// A form about to be made: its number (from a serial of <see cref="IScanFormSerialGrain"/>, taken before the grain
-/// decides, so a request that makes no form leaves a gap, never a repeat), the request, the day and the mailer.
+/// A form asked for: the request (idempotency key, fingerprint, day, meters or all of the account's, a selection or
+/// the whole day) and its number, from a serial of <see cref="IScanFormSerialGrain"/> taken before the grain decides,
+/// so a request that makes no form leaves a gap, never a repeat.
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record ScanFormDraft(
     [property: Id(0)] string IdempotencyKey,
     [property: Id(1)] string RequestFingerprint,
     [property: Id(2)] DateOnly DateOfMailing,
-    [property: Id(3)] string MailerName,
-    [property: Id(4)] IReadOnlyList<string> MailerAddress,
-    [property: Id(5)] string OriginZip,
-    [property: Id(6)] string FormNumber);
+    [property: Id(3)] IReadOnlyList<string>? MeterIds,
+    [property: Id(4)] IReadOnlyList<string>? TrackingNumbers,
+    [property: Id(5)] string FormNumber,
+    [property: Id(6)] int MaxPackages,
+    [property: Id(7)] int MaxLineLength);
 
 /// <summary>One package on a form: its tracking number, the print it is, class, weight (tenths of an ounce), destination ZIP and postage.</summary>
 [GenerateSerializer, Immutable]
@@ -88,6 +92,9 @@ public sealed record ScanFormResult(
     [property: Id(4)] bool Replayed)
 {
     public bool IsSuccess => Error == ErrorCode.None;
+
+    /// <summary>The meter a refusal names (MeterNotFound).</summary>
+    [Id(5)] public string? MeterId { get; init; }
 
     public static ScanFormResult Fail(ErrorCode error, string message, string? trackingNumber = null) => new(error, message, null, trackingNumber, false);
 }

@@ -21,7 +21,6 @@ public static class ApiSetup
     public static void AddVbiApi(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.Section);
-        services.AddOptions<ScanFormOptions>().BindConfiguration(ScanFormOptions.Section);
         services.AddVbiApiAuthentication();
         // Request bodies are read strictly (Protocol's StrictJson) whether an endpoint reads them itself (ApiBody) or
         // lets minimal APIs bind them; after every other configuration, so nothing loosens them again.

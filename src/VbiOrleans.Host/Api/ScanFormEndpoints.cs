@@ -4,17 +4,12 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
 using VbiOrleans.Abstractions.Customers;
-using VbiOrleans.Abstractions.Log;
-using VbiOrleans.Abstractions.Meters;
 using VbiOrleans.Domain.Meters;
 using VbiOrleans.Domain.Money;
 using VbiOrleans.Domain.Shipping;
-using VbiOrleans.Grains.Meters;
-using VbiOrleans.Host.Configuration;
 using VbiOrleans.Host.Security;
 using VbiOrleans.Labels;
 using VbiOrleans.Labels.ScanForms;
-using VbiOrleans.Protocol.Requests;
 
 namespace VbiOrleans.Host.Api;
 
@@ -40,9 +35,9 @@ public sealed record ScanFormView(string FormNumber, string Date, DateTimeOffset
 /// <summary>
 /// SCAN forms (USPS Shipment Confirmation Acceptance Notice): one barcode the carrier scans at acceptance for every
 /// package listed. A form lists the account's prints with a tracking number of one mailing day (all of them, a
-/// meter's, or a selection) that are not refunded and on no other form; the forms are kept by the customer's
-/// <see cref="IScanFormGrain"/>. Prints are read from the history, the log feed's projection, after waiting (bounded)
-/// for the feed to apply the log as far as it reached when the request came.
+/// meter's, or a selection) that are not refunded and on no other form. The customer's <see cref="IScanFormGrain"/>
+/// gathers them from the history and keeps the forms; the endpoint checks the request, takes the form's serial and
+/// renders the PDF from what the form keeps.
 /// </summary>
 public static class ScanForms
 {
@@ -86,7 +81,7 @@ public static class ScanForms
     }
 
     private static async Task<IResult> CreateAsync(HttpContext context, ClaimsPrincipal user, IGrainFactory grains, IOptions<ShippingOptions> shipping,
-        IOptions<ScanFormOptions> options, TimeProvider clock)
+        TimeProvider clock)
     {
         var key = context.Request.Headers[MeterEndpoints.IdempotencyHeader].ToString();
         if (key.Length is 0 or > 128 || key.Any(char.IsControl))
@@ -100,52 +95,27 @@ public static class ScanForms
         var (date, meterFilter, selection) = (parsed.Date, parsed.Meters, parsed.Selection);
         var fingerprint = Fingerprint(date, meterFilter, selection);
 
-        var customerId = user.CustomerId()!;
-        var forms = grains.GetGrain<IScanFormGrain>(customerId);
-        // A replay answers with the form the key made, whatever happened to its packages since.
-        if (await forms.Find(key, fingerprint) is { } earlier) return Answer(earlier, key).ToResult();
-
-        if (await grains.GetGrain<ICustomerGrain>(customerId).Get() is not { } customer)
-            return ApiResponse.Problem(ErrorCode.NotFound, "no such account").ToResult();
-        if (meterFilter?.FirstOrDefault(m => !customer.MeterIds.Contains(m)) is { } foreign)
-            return ApiResponse.Problem(ErrorCode.MeterNotFound, $"no meter {foreign} in this account", new Dictionary<string, object?> { ["meterId"] = foreign }).ToResult();
-
-        await WaitForHistoryAsync(grains, options.Value, clock, context.RequestAborted);
-        var day = await DayAsync(grains, meterFilter ?? customer.MeterIds, date, options.Value.MaxHistoryPagesPerMeter);
-
-        List<(HistoryEntry Entry, ScanFormPackageRecord Package)> candidates;
-        if (selection is not null)
-        {
-            candidates = [];
-            foreach (var number in selection)
-            {
-                if (!day.Prints.TryGetValue(number, out var print))
-                    return NotListable(ErrorCode.TrackingNumberUnknown, number,
-                        $"tracking number {number} is not a print of {date:yyyy-MM-dd} on {(meterFilter is null ? "this account's meters" : "the meters named")}").ToResult();
-                if (day.Refunded.Contains(print.Entry.IndiciumId!))
-                    return NotListable(ErrorCode.PackageRefunded, number, $"tracking number {number} was refunded; it is not tendered").ToResult();
-                candidates.Add(print);
-            }
-        }
-        else
-        {
-            candidates = [.. day.Prints.Values.Where(p => !day.Refunded.Contains(p.Entry.IndiciumId!)).OrderBy(p => p.Entry.At).ThenBy(p => p.Package.IndiciumId, StringComparer.Ordinal)];
-        }
-        if (candidates.Count == 0)
-            return ApiResponse.Problem(ErrorCode.NothingToManifest, $"no print of {date:yyyy-MM-dd} with a tracking number is left to list: each is refunded or there is none").ToResult();
-
-        var sender = customer.ReturnAddress ?? candidates[0].Entry.Shipment!.From;
+        var forms = grains.GetGrain<IScanFormGrain>(user.CustomerId()!);
+        // A replay answers with the form the key made, and takes no serial.
+        if (await forms.Find(key, fingerprint) is { } earlier) return Answer(earlier).ToResult();
         var serial = await grains.GetGrain<IScanFormSerialGrain>(0).Next();
-        var draft = new ScanFormDraft(key, fingerprint, date, Fit(sender.Name), [.. PrintShipments.Lines(sender).Skip(1).Select(Fit)], sender.Zip5,
-            ScanFormContent.NewFormNumber(shipping.Value.MailerId, serial));
-        var result = await forms.Create(draft, [.. candidates.Select(c => c.Package)], selection is not null, ScanFormContent.MaxPackages);
-        return Answer(result, key).ToResult();
+        var draft = new ScanFormDraft(key, fingerprint, date, meterFilter, selection, ScanFormContent.NewFormNumber(shipping.Value.MailerId, serial),
+            ScanFormContent.MaxPackages, LabelShipment.MaxAddressLineLength);
+        return Answer(await forms.Create(draft)).ToResult();
     }
 
-    private static ApiResponse Answer(ScanFormResult result, string key)
+    private static ApiResponse Answer(ScanFormResult result)
     {
         if (!result.IsSuccess)
-            return result.TrackingNumber is { } number ? NotListable(result.Error, number, result.Message!) : ApiResponse.Problem(result.Error, result.Message!);
+        {
+            return result switch
+            {
+                { TrackingNumber: { } number } => ApiResponse.Problem(result.Error, result.Message + "; nothing was made",
+                    new Dictionary<string, object?> { ["trackingNumber"] = number }),
+                { MeterId: { } meterId } => ApiResponse.Problem(result.Error, result.Message!, new Dictionary<string, object?> { ["meterId"] = meterId }),
+                _ => ApiResponse.Problem(result.Error, result.Message!),
+            };
+        }
         var form = result.Form!;
         if (Render(form) is not { } pdf) return RenderingFailed(form);
         var view = ScanFormView.Of(form, pdf);
@@ -153,9 +123,6 @@ public static class ScanForms
             ? new ApiResponse(StatusCodes.Status200OK, view, Headers: new Dictionary<string, string> { [MeterEndpoints.ReplayedHeader] = "true" })
             : ApiResponse.Created(view);
     }
-
-    private static ApiResponse NotListable(ErrorCode code, string trackingNumber, string detail) =>
-        ApiResponse.Problem(code, detail + "; nothing was made", new Dictionary<string, object?> { ["trackingNumber"] = trackingNumber });
 
     private static ApiResponse RenderingFailed(ScanFormRecord form) =>
         ApiResponse.Problem(ErrorCode.LabelRenderingFailed, $"SCAN form {form.FormNumber} is kept but its PDF could not be rendered; ask for it again");
@@ -176,9 +143,6 @@ public static class ScanForms
             return null;
         }
     }
-
-    /// <summary>A line as a form prints it: at most the renderer's 48 characters.</summary>
-    private static string Fit(string line) => line.Length <= LabelShipment.MaxAddressLineLength ? line : line[..LabelShipment.MaxAddressLineLength];
 
     private sealed record Parsed(ApiResponse? Problem, DateOnly Date, IReadOnlyList<string>? Meters, IReadOnlyList<string>? Selection);
 
@@ -216,54 +180,5 @@ public static class ScanForms
     {
         var text = $"{date:yyyy-MM-dd}|{(meters is null ? "*" : string.Join(',', meters.Order(StringComparer.Ordinal)))}|{(selection is null ? "*" : string.Join(',', selection))}";
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
-    }
-
-    /// <summary>Waits, at most <see cref="ScanFormOptions.FeedWait"/>, until the history has applied the log as far as it reached now.</summary>
-    private static async Task WaitForHistoryAsync(IGrainFactory grains, ScanFormOptions options, TimeProvider clock, CancellationToken cancellationToken)
-    {
-        var feed = grains.GetGrain<ILogFeedGrain>(LogFeedConsumers.History);
-        var status = await feed.Status();
-        var head = status.Head;
-        var deadline = clock.GetUtcNow() + options.FeedWait;
-        while (status.Position < head && clock.GetUtcNow() < deadline)
-        {
-            await Task.Delay(options.FeedPollInterval, clock, cancellationToken);
-            status = await feed.Status();
-        }
-    }
-
-    private sealed record Day(Dictionary<string, (HistoryEntry Entry, ScanFormPackageRecord Package)> Prints, HashSet<string> Refunded);
-
-    /// <summary>
-    /// The day's prints with a tracking number, by tracking number, and every indicium refunded since the day began,
-    /// from the meters' history pages, newest first, down to the page that starts before the day (at most
-    /// <paramref name="maxPages"/> pages a meter).
-    /// </summary>
-    private static async Task<Day> DayAsync(IGrainFactory grains, IReadOnlyList<string> meterIds, DateOnly date, int maxPages)
-    {
-        var prints = new Dictionary<string, (HistoryEntry, ScanFormPackageRecord)>(StringComparer.Ordinal);
-        var refunded = new HashSet<string>(StringComparer.Ordinal);
-        var start = new DateTimeOffset(date.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
-        foreach (var meterId in meterIds)
-        {
-            if (await grains.GetGrain<IMeterGrain>(meterId).Snapshot() is not { } snapshot) continue;
-            var top = snapshot.Registers.Sequence / IMeterHistoryGrain.PageSize;
-            for (var page = top; page >= 0 && top - page < maxPages; page--)
-            {
-                var entries = await grains.GetGrain<IMeterHistoryGrain>($"{meterId}/{page}").List();
-                foreach (var e in entries)
-                {
-                    if (e.Kind == TransactionKinds.Refund && e.Reference is not null) refunded.Add(e.Reference);
-                    if (e is { Kind: TransactionKinds.Print, TrackingNumber: { } number, Shipment: { } s, IndiciumId: { } id, MailClass: { } mailClass }
-                        && DateOnly.FromDateTime(e.At.UtcDateTime) == date)
-                    {
-                        var zip = s.To.Zip4.Length == 0 ? s.To.Zip5 : s.To.Zip5 + s.To.Zip4;
-                        prints[number] = (e, new ScanFormPackageRecord(number, id, mailClass, s.WeightTenthsOz, zip, e.AmountMills));
-                    }
-                }
-                if (entries.Count > 0 && entries.Min(e => e.At) < start) break;
-            }
-        }
-        return new Day(prints, refunded);
     }
 }

@@ -1,6 +1,6 @@
-namespace VbiOrleans.Host.Configuration;
+namespace VbiOrleans.Grains.Customers;
 
-/// <summary>The section <c>Vbi:ScanForms</c>: how a SCAN form request reads the history it lists prints from.</summary>
+/// <summary>The section <c>Vbi:ScanForms</c>: how <see cref="ScanFormGrain"/> reads the history it lists prints from.</summary>
 public sealed class ScanFormOptions
 {
     public const string Section = "Vbi:ScanForms";
