@@ -128,6 +128,7 @@ public static partial class CliApp
             AddRateCommands(root);
             AddAddressCommands(root);
             AddPrinterCommands(root);
+            AddScanFormCommands(root);
             AddExitCodesToHelp(root);
             return root;
         }

@@ -166,3 +166,19 @@ public sealed record WebhookDeliveryInfo(string EventId, string Type, int Attemp
     DateTimeOffset? NextAttemptAt, long DurationMs);
 
 public sealed record OperatorAuditEntry(DateTimeOffset At, string Operator, string Method, string Path, int Status, string? RemoteAddress);
+
+/// <summary>What a SCAN form lists: a mailing day (today, UTC, when null) and optionally some meters or exactly some tracking numbers.</summary>
+public sealed record ScanFormOrder(DateOnly? Date = null, IReadOnlyList<string>? MeterIds = null, IReadOnlyList<string>? TrackingNumbers = null);
+
+/// <summary>A package on a SCAN form.</summary>
+public sealed record ScanFormPackage(string TrackingNumber, string IndiciumId, string MailClass, string WeightOz, string DestinationZip, long PostageMills,
+    string Postage);
+
+/// <summary>A SCAN form: its number (the barcode reads AI 420, the origin ZIP, then this number), the day, the packages and totals.</summary>
+public sealed record ScanForm(string FormNumber, string Date, DateTimeOffset CreatedAt, string MailerName, IReadOnlyList<string> MailerAddress,
+    string OriginZip, int PackageCount, long TotalPostageMills, string TotalPostage, IReadOnlyList<string> TrackingNumbers,
+    IReadOnlyList<ScanFormPackage> Packages, string? Pdf)
+{
+    /// <summary>The form's PDF (letter pages), when the answer carries it (made or asked for by number; a list does not).</summary>
+    public byte[]? PdfBytes() => Pdf is null ? null : Convert.FromBase64String(Pdf);
+}

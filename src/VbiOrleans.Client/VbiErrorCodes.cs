@@ -102,6 +102,21 @@ public static class VbiErrorCodes
     public const string PrinterDoesNotTake = "PrinterDoesNotTake";
     /// <summary>The account keeps offsets for its bound of printers (409).</summary>
     public const string TooManyPrinterCalibrations = "TooManyPrinterCalibrations";
+    // SCAN forms.
+    /// <summary>Nothing of the day (or the selection) is left to list: every print is refunded or on a form already (422).</summary>
+    public const string NothingToManifest = "NothingToManifest";
+    /// <summary>A selected tracking number is not one of the account's prints of that day (422; <c>trackingNumber</c> names it).</summary>
+    public const string TrackingNumberUnknown = "TrackingNumberUnknown";
+    /// <summary>A selected tracking number's print was refunded (422; <c>trackingNumber</c> names it).</summary>
+    public const string PackageRefunded = "PackageRefunded";
+    /// <summary>A selected tracking number is on a SCAN form already (422; <c>trackingNumber</c> names it, the detail the form).</summary>
+    public const string PackageAlreadyManifested = "PackageAlreadyManifested";
+    /// <summary>The mailing date is malformed, in the future, or too far back (400).</summary>
+    public const string InvalidMailingDate = "InvalidMailingDate";
+    /// <summary>No SCAN form with that number in the account (404).</summary>
+    public const string ScanFormNotFound = "ScanFormNotFound";
+    /// <summary>The account made as many SCAN forms for that date as one day allows (422).</summary>
+    public const string ScanFormLimitReached = "ScanFormLimitReached";
 
     /// <summary>Codes that mean "log in again" (a customer token or a meter session is missing, expired or refused).</summary>
     public static bool NeedsLogin(string code) =>

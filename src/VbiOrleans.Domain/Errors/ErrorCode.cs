@@ -156,6 +156,21 @@ public enum ErrorCode
     PrinterDoesNotTake = 906,
     /// <summary>The account keeps calibration offsets for its bound of printers (409): reset one to 0, 0 to drop it.</summary>
     TooManyPrinterCalibrations = 907,
+    // SCAN forms (docs/api.md, SCAN forms)
+    /// <summary>No print of the day (or of the selection) is left to list: each is refunded or already on a form (422).</summary>
+    NothingToManifest = 850,
+    /// <summary>A selected tracking number is not one of the account's prints of that day on the meters asked for (422).</summary>
+    TrackingNumberUnknown = 851,
+    /// <summary>A selected tracking number's print was refunded: it is not tendered, so no form lists it (422).</summary>
+    PackageRefunded = 852,
+    /// <summary>A selected tracking number is on a SCAN form already; a package is on at most one (422).</summary>
+    PackageAlreadyManifested = 853,
+    /// <summary>The mailing date is not a date (YYYY-MM-DD), is in the future, or is further back than forms are made for (400).</summary>
+    InvalidMailingDate = 854,
+    /// <summary>The account has no SCAN form with that number (404).</summary>
+    ScanFormNotFound = 855,
+    /// <summary>The account made as many SCAN forms for that mailing date as one day allows (422).</summary>
+    ScanFormLimitReached = 856,
 }
 
 /// <summary>A failure with its name and a sentence for a person.</summary>

@@ -60,6 +60,7 @@ public static class ApiSetup
         app.MapPartnerEndpoints();
         app.MapRateEndpoints();
         app.MapAddressEndpoints();
+        app.MapScanFormEndpoints();
         app.MapReferencePage();
     }
 

@@ -35,6 +35,10 @@ public static class Problems
             or ErrorCode.NoRateTableInEffect or ErrorCode.PostageBelowRate or ErrorCode.ShipmentZipMismatch => StatusCodes.Status422UnprocessableEntity,
         ErrorCode.AddressIncomplete or ErrorCode.AddressLineTooLong or ErrorCode.UnknownState => StatusCodes.Status400BadRequest,
         ErrorCode.AddressNotMatched => StatusCodes.Status422UnprocessableEntity,
+        ErrorCode.NothingToManifest or ErrorCode.TrackingNumberUnknown or ErrorCode.PackageRefunded or ErrorCode.PackageAlreadyManifested
+            or ErrorCode.ScanFormLimitReached => StatusCodes.Status422UnprocessableEntity,
+        ErrorCode.InvalidMailingDate => StatusCodes.Status400BadRequest,
+        ErrorCode.ScanFormNotFound => StatusCodes.Status404NotFound,
         ErrorCode.RequestTooLarge => StatusCodes.Status413PayloadTooLarge,
         ErrorCode.ClientUpgradeRequired => StatusCodes.Status426UpgradeRequired,
         ErrorCode.UnknownPrinter => StatusCodes.Status404NotFound,

@@ -130,6 +130,7 @@ public static class SiloSetup
             return true;
         });
         silo.Services.AddLogFeedConsumer<HistoryProjection>();
+        silo.Services.AddOptions<VbiOrleans.Grains.Customers.ScanFormOptions>().BindConfiguration(VbiOrleans.Grains.Customers.ScanFormOptions.Section);
         silo.Services.AddLogFeedConsumer<WebhookFeed>();
         silo.Services.AddOptions<VbiOrleans.Grains.Log.LogOptions>().BindConfiguration(VbiOrleans.Grains.Log.LogOptions.Section);
         silo.Services.TryAddSingleton<VbiOrleans.Grains.Log.ILogStore, VbiOrleans.Grains.Log.MemoryLogStore>();
