@@ -84,16 +84,17 @@ public static partial class CliApp
             var format = new Option<string>("--format") { Description = "Label format: pdf, png, svg or zpl [default: pdf]", HelpName = "FORMAT" };
             var layout = new Option<string>("--layout") { Description = "label-4x6 or envelope-10 [default: label-4x6]", HelpName = "LAYOUT" };
             var dpi = new Option<int?>("--dpi") { Description = "203 or 300 [default: 300]", HelpName = "DPI" };
+            var printer = new Option<string>("--printer") { Description = "A printer from `vbi printer list`: its resolution, shift and your calibration (instead of --dpi)", HelpName = "ID" };
             var output = new Option<string>("--out", "-o") { Description = "Where to write the label [default: INDICIUM-ID.EXT here]", HelpName = "FILE" };
             var batch = new Option<string>("--batch") { Description = "A CSV file: header to,class,weight (or postage) [,item,format,out]; one label per row", HelpName = "FILE.csv" };
             var outDir = new Option<string>("--out-dir") { Description = "Batch: the folder for the labels [default: beside the CSV file]", HelpName = "DIR" };
             var printKey = IdempotencyOption();
-            foreach (var option in new Option[] { to, from, mailClass, weight, dims, postage, item, format, layout, dpi, output, batch, outDir, printKey }) print.Options.Add(option);
+            foreach (var option in new Option[] { to, from, mailClass, weight, dims, postage, item, format, layout, dpi, printer, output, batch, outDir, printKey }) print.Options.Add(option);
             print.SetAction((parse, token) => CustomerAsync(parse, token, needsToken: true, (run, t) => parse.GetValue(batch) is { } file
-                ? PrintBatchAsync(run, file, parse.GetValue(outDir), parse.GetValue(format), parse.GetValue(layout), parse.GetValue(dpi), t)
+                ? PrintBatchAsync(run, file, parse.GetValue(outDir), parse.GetValue(format), parse.GetValue(layout), parse.GetValue(dpi), parse.GetValue(printer), t)
                 : PrintOneAsync(run, new PrintArguments(parse.GetValue(to), parse.GetValue(from), parse.GetValue(mailClass), parse.GetValue(weight),
                     parse.GetValue(postage), parse.GetValue(item), parse.GetValue(format), parse.GetValue(layout), parse.GetValue(dpi), parse.GetValue(output),
-                    parse.GetValue(printKey)) { Dims = parse.GetValue(dims) }, t)));
+                    parse.GetValue(printKey)) { Dims = parse.GetValue(dims), Printer = parse.GetValue(printer) }, t)));
             root.Subcommands.Add(print);
 
             var returnAddress = new Command("return-address", "Set the account's return address, the sender of shipping labels that name none: one line, name first, matched by the server (exact matches only). Without ADDRESS, show it; --clear removes it.");
@@ -154,6 +155,9 @@ public static partial class CliApp
             string? Layout, int? Dpi, string? Out, string? Key)
         {
             public string? Dims { get; init; }
+
+            /// <summary>A printer of the table: the label at its resolution, moved by its shift and the customer's calibration.</summary>
+            public string? Printer { get; init; }
         }
 
         // ---- running ---------------------------------------------------------------------------------------------
@@ -426,6 +430,7 @@ public static partial class CliApp
         private async Task<int> PrintOneAsync(CustomerRun run, PrintArguments a, CancellationToken cancellationToken)
         {
             if (a.To is null || a.MailClass is null) return Usage("print needs --to ZIP and --class CLASS, and --weight OZ or --postage AMOUNT (or --batch FILE.csv)");
+            if (a.Printer is not null && a.Dpi is not null) return Usage("--printer sets the resolution: give --printer or --dpi, not both");
             if (!IsZip(a.To)) return await PrintShipmentAsync(run, a, cancellationToken);
             if (a.Dims is not null) return Usage("--dims goes with a shipment: give --to as the recipient's address ('Jane Roe, 1 Main St, City ST 12345')");
             if (a.From is { } from && !IsZip(from)) return Usage("--from as an address goes with --to as an address; with --to ZIP, --from is the origin ZIP");
@@ -437,7 +442,7 @@ public static partial class CliApp
             return await WithSessionAsync(run, async session =>
             {
                 var result = await session.PrintAsync(new PrintOrder(mills, a.To, a.MailClass.ToUpperInvariant(), a.Item ?? "postage"),
-                    new LabelOptions(a.Format?.ToLowerInvariant(), a.Layout, null, a.Dpi), NullIfBlank(a.Key), cancellationToken);
+                    new LabelOptions(a.Format?.ToLowerInvariant(), a.Layout, a.Printer, a.Printer is null ? a.Dpi : null), NullIfBlank(a.Key), cancellationToken);
                 var path = WriteLabel(result, a.Out, null);
                 if (run.Json) WriteJson(new { print = result with { Label = result.Label! with { Data = "" } }, labelFile = path });
                 else _out.WriteLine($"printed {result.IndiciumId}: {result.Amount} {a.MailClass.ToUpperInvariant()} to {a.To}, label {path}; available {result.Meter.Descending}");
@@ -475,7 +480,7 @@ public static partial class CliApp
             }
             return await WithSessionAsync(run, async session =>
             {
-                var result = await session.PrintAsync(order, new LabelOptions(a.Format?.ToLowerInvariant(), a.Layout, null, a.Dpi), NullIfBlank(a.Key), cancellationToken);
+                var result = await session.PrintAsync(order, new LabelOptions(a.Format?.ToLowerInvariant(), a.Layout, a.Printer, a.Printer is null ? a.Dpi : null), NullIfBlank(a.Key), cancellationToken);
                 var path = WriteLabel(result, a.Out, null);
                 if (run.Json) WriteJson(new { print = result with { Label = result.Label! with { Data = "" } }, labelFile = path });
                 else _out.WriteLine($"printed {result.IndiciumId}: {result.Amount} {mailClass} to {toLine}, tracking {result.TrackingNumber}, label {path}; available {result.Meter.Descending}");
@@ -547,7 +552,8 @@ public static partial class CliApp
             return ExitCodes.Ok;
         }
 
-        private async Task<int> PrintBatchAsync(CustomerRun run, string file, string? outDir, string? format, string? layout, int? dpi, CancellationToken cancellationToken)
+        private async Task<int> PrintBatchAsync(CustomerRun run, string file, string? outDir, string? format, string? layout, int? dpi, string? printer,
+            CancellationToken cancellationToken)
         {
             string text;
             byte[] raw;
@@ -601,7 +607,7 @@ public static partial class CliApp
                             order = new PrintOrder(mills, row.To, row.MailClass, row.ItemKind);
                         }
                         var result = await session.PrintAsync(order,
-                            new LabelOptions(row.Format ?? format?.ToLowerInvariant(), layout, null, dpi), $"batch-{batchId}-{row.Line}", cancellationToken);
+                            new LabelOptions(row.Format ?? format?.ToLowerInvariant(), layout, printer, printer is null ? dpi : null), $"batch-{batchId}-{row.Line}", cancellationToken);
                         var path = WriteLabel(result, row.Out is null ? null : Path.Combine(folder, row.Out), folder);
                         results.Add(new { line = row.Line, indiciumId = result.IndiciumId, postageMills = result.AmountMills, trackingNumber = result.TrackingNumber, labelFile = path });
                     }

@@ -47,6 +47,20 @@ public sealed class PrinterCliTests(CustomerHostFixture host) : IDisposable
         Assert.Contains("SAMPLE - NOT POSTAGE", zpl, StringComparison.Ordinal);
         Assert.Contains("^LH6,0", zpl, StringComparison.Ordinal); // right 6 dots by the label home; up 2 is already in the positions
 
+        // A real print for that printer: the label at its resolution, moved by the same calibration.
+        (exit, _, error) = await Vbi("login");
+        Assert.True(exit == 0, error);
+        (exit, _, error) = await Vbi("fund", "5.00");
+        Assert.True(exit == 0, error);
+        var label = Path.Combine(_home, "label.zpl");
+        (exit, output, error) = await Vbi("print", "--to", "94103", "--class", "FIRST-CLASS", "--weight", "1", "--printer", "zebra-zd420-203",
+            "--format", "zpl", "--out", label, "--json");
+        Assert.True(exit == 0, error);
+        Assert.Equal(203, JsonDocument.Parse(output).RootElement.GetProperty("print").GetProperty("label").GetProperty("dpi").GetInt32());
+        Assert.Contains("^LH6,0", await File.ReadAllTextAsync(label), StringComparison.Ordinal);
+        Assert.Equal(ExitCodes.Usage, (await Vbi("print", "--to", "94103", "--class", "FIRST-CLASS", "--weight", "1", "--printer", "zebra-zd420-203",
+            "--dpi", "300")).Exit);
+
         (exit, _, error) = await Vbi("printer", "calibrate", "--printer", "zebra-zd420-203", "--x", "200", "--y", "0");
         Assert.Equal(ExitCodes.Refused, exit);
         Assert.Contains("error CalibrationOutOfRange", error, StringComparison.Ordinal);
