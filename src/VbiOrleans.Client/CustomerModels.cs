@@ -31,7 +31,7 @@ public sealed record ModuleIdentity(string Algorithm, string PublicKey, string F
 /// <summary>What to print: postage in mills, destination ZIP, mail class (FIRST-CLASS, PRIORITY, …) and kind of item.</summary>
 public sealed record PrintOrder(long PostageMills, string DestinationZip, string MailClass, string ItemKind = "postage");
 
-/// <summary>The label wanted: format (pdf, png, svg, zpl), layout (label-4x6, envelope-10), a printer from the table or a resolution.</summary>
+/// <summary>The label wanted: format (pdf, png, svg, zpl, or none for the indicium alone), layout (label-4x6, envelope-10), a printer from the table or a resolution.</summary>
 public sealed record LabelOptions(string? Format = null, string? Layout = null, string? Printer = null, int? Dpi = null);
 
 /// <summary>A rendered label: the file's bytes (base64 in <see cref="Data"/>) and what it is.</summary>
