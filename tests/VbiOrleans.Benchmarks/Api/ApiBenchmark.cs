@@ -17,7 +17,7 @@ public sealed class ApiBenchmark(ApiOptions options, TextWriter report, TextWrit
     private static readonly JsonSerializerOptions AuditJson = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
 
     private sealed record Measurement(string? FirstRefusal, ApiCustomers Customers, ApiPhaseResult Warmup, ApiPhaseResult Timed, VerificationReport Verification,
-        string LoadBefore, string LoadAfter, DatabaseActivity? Database, IReadOnlyDictionary<string, string> Stores, ProcessCpu Cpu);
+        string LoadBefore, string LoadAfter, DatabaseActivity? Database, IReadOnlyDictionary<string, string> Stores, ProcessCpu Cpu, TimeSpan FeedLag, WriteProbe.Result? Probe);
 
     public async Task<int> RunAsync(CancellationToken cancellation)
     {
@@ -76,11 +76,21 @@ public sealed class ApiBenchmark(ApiOptions options, TextWriter report, TextWrit
             database = await DatabaseActivity.SinceAsync(databaseBefore, cancellation);
         }
 
+        // The history and the webhooks follow from the log at their own pace: how far behind the prints they ended.
+        var feedLag = await LogFeedStatus.WaitUntilCaughtUpAsync(addresses[0], hosts.OperatorKey, TimeSpan.FromMinutes(3), cancellation);
+        WriteProbe.Result? probe = null;
+        if (options.Probe > TimeSpan.Zero)
+        {
+            progress.WriteLine($"[bench] write probe: an idle window, then one customer printing alone for {options.Probe.TotalSeconds:F0} s");
+            probe = await WriteProbe.RunAsync(customers.All[0], addresses[0], hosts.OperatorKey, hosts.Databases, options, options.Probe, cancellation);
+        }
+
         progress.WriteLine("[bench] verification: auditing every meter through the operator API");
         var audits = await AuditAsync(addresses[0], hosts.OperatorKey, customers, cancellation);
-        var verification = Verification.Check(audits, [.. warmup.Acks, .. timed.Acks]);
+        // The probe's prints are acknowledged too: customer 0's count of prints and postage includes them.
+        var verification = Verification.Check(audits, [.. warmup.Acks, .. timed.Acks, .. probe?.Acks ?? []]);
         var stores = hosts.Databases.ToDictionary(d => d.Value, d => d.Key);
-        return new Measurement(workload.FirstRefusal, customers, warmup, timed, verification, loadBefore, loadAfter, database, stores, cpu);
+        return new Measurement(workload.FirstRefusal, customers, warmup, timed, verification, loadBefore, loadAfter, database, stores, cpu, feedLag, probe);
     }
 
     private static async Task<IReadOnlyList<MeterAudit>> AuditAsync(Uri host, string operatorKey, ApiCustomers customers, CancellationToken cancellation)
@@ -119,10 +129,13 @@ public sealed class ApiBenchmark(ApiOptions options, TextWriter report, TextWrit
             var others = db.Commits.Where(c => !m.Stores.ContainsKey(c.Key)).ToList();
             Line("PostgreSQL during the timed phase: commits per print: " +
                  string.Join(", ", ours.Select(c => $"{m.Stores[c.Key]} {c.Value / prints:F2}")) +
-                 $" (total {ours.Sum(c => c.Value) / prints:F2}); WAL {db.WalBytes / 1048576.0:F1} MiB, {db.WalBytes / prints / 1024:F1} KiB per print; " +
-                 (others.Count == 0 ? "no other database committed" : "other databases committed: " + string.Join(", ", others.Select(c => $"{c.Key} {c.Value}")) + " (their WAL is in the figure)"));
+                 $" (total {ours.Sum(c => c.Value) / prints:F2}; read-only transactions count too); WAL {db.WalBytes / 1048576.0:F1} MiB, " +
+                 $"{db.WalBytes / prints / 1024:F1} KiB, {db.WalRecords / prints:F1} records and {db.WalSyncs / prints:F2} WAL flushes per print; " +
+                 (others.Count == 0 ? "no other database committed" : $"{others.Sum(c => c.Value)} commits in {others.Count} other databases (their WAL is in the figure)"));
         }
         if (timed.Acks.Count > 0) Line(m.Cpu.Describe(timed.Acks.Count));
+        Line($"log feed: its consumers (history, webhooks) had applied every record {m.FeedLag.TotalSeconds:F1} s after the timed phase ended");
+        if (m.Probe is { } probe) foreach (var line in WriteProbe.Describe(probe)) Line(line);
         Line($"verification: {v.MetersAudited} meters audited; {v.Inhibited} inhibited; {v.CheckpointMismatches} postal/module checkpoint mismatches");
         foreach (var finding in v.Findings) Line($"  {finding}");
         Line($"machine: {Environment.ProcessorCount} cores; {RuntimeInformation.OSDescription}; .NET {Environment.Version}; " +

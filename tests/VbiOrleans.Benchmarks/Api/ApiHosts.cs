@@ -119,6 +119,7 @@ public sealed class ApiHosts : IAsyncDisposable
             environment["Vbi__Archive__Container"] = "vbi-" + ClusterId;
             environment["Vbi__Database__InitializeOnStart"] = initialize ? "true" : "false";
         }
+        foreach (var (key, value) in _options.HostEnvironment) environment[key] = value;
         return environment;
     }
 
@@ -129,6 +130,11 @@ public sealed class ApiHosts : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Task.WhenAll(_hosts.Select(h => h.DisposeAsync().AsTask()));
+        if (_options.HostOutput is { } file)
+        {
+            await File.WriteAllLinesAsync(file, _hosts.SelectMany((h, i) =>
+                h.Output.Select(l => $"h{i + 1} {l}").Concat(h.Errors.Select(l => $"h{i + 1} stderr {l}"))));
+        }
         _hosts.Clear();
         if (Directory.Exists(_dataDirectory)) Directory.Delete(_dataDirectory, recursive: true);
         if (Databases.Count == 0) return;

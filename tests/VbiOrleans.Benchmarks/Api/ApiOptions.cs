@@ -21,11 +21,15 @@ public sealed record ApiOptions(
     TimeSpan Warmup,
     TimeSpan Timed,
     bool Baseline,
-    bool OpenSsl)
+    bool OpenSsl,
+    TimeSpan Probe,
+    IReadOnlyDictionary<string, string> HostEnvironment,
+    string? HostOutput)
 {
     public const string Usage = """
         usage: dotnet run -c Release --project tests/VbiOrleans.Benchmarks -- --api --profile Local|Cluster --meters N
                  [--hosts H] [--label none|pdf|png|zpl] [--postage MILLS] [--warmup-seconds W] [--seconds T] [--baseline] [--openssl]
+                 [--probe-seconds P] [--host-env NAME=VALUE]... [--host-output FILE]
           --profile          Local: one host, in-memory stores. Cluster: every store in a scratch database of the local PostgreSQL
                              (source infra/local/.state/env first), SoftHSM2 as the HSM
           --meters           customers, each signed up with one meter licensed, registered and funded (not timed); each prints one
@@ -37,6 +41,10 @@ public sealed record ApiOptions(
           --seconds          the timed phase (default 30)
           --baseline         afterwards, pgbench -N -c <meters> -j 2 -T 20 on the same PostgreSQL server
           --openssl          afterwards, openssl speed -seconds 5 ecdsap256 (one core)
+          --probe-seconds    Cluster: after the timed phase, one customer prints alone for P s (default 8; 0: no probe) against an
+                             idle window, and the rows each table gained per print are reported (WriteProbe)
+          --host-env         an environment variable for every host (repeatable), e.g. Vbi__Telemetry__Exporter=Console
+          --host-output      write every host's standard output and error to FILE (host N's lines prefixed "hN ") when it stops
         """;
 
     public static ApiOptions Parse(IReadOnlyList<string> args)
@@ -44,6 +52,9 @@ public sealed record ApiOptions(
         BenchmarkProfile? profile = null;
         int? meters = null;
         int hosts = 1, warmup = 10, seconds = 30;
+        int? probe = null;
+        var hostEnvironment = new Dictionary<string, string>();
+        string? hostOutput = null;
         long postage = 630;
         var label = ApiLabel.Pdf;
         bool baseline = false, openssl = false;
@@ -73,6 +84,14 @@ public sealed record ApiOptions(
                 case "--seconds": seconds = Positive(name, Value()); break;
                 case "--baseline": baseline = true; break;
                 case "--openssl": openssl = true; break;
+                case "--probe-seconds": probe = NonNegative(name, Value()); break;
+                case "--host-env":
+                    var assignment = Value();
+                    var equals = assignment.IndexOf('=', StringComparison.Ordinal);
+                    if (equals < 1) throw new UsageException($"--host-env is NAME=VALUE, not '{assignment}'");
+                    hostEnvironment[assignment[..equals]] = assignment[(equals + 1)..];
+                    break;
+                case "--host-output": hostOutput = Value(); break;
                 case "--help" or "-h": throw new UsageException(null);
                 default: throw new UsageException($"unknown argument '{name}'");
             }
@@ -82,7 +101,10 @@ public sealed record ApiOptions(
             profile ?? throw new UsageException("--profile is required"),
             hosts,
             meters ?? throw new UsageException("--meters is required"),
-            label, postage, TimeSpan.FromSeconds(warmup), TimeSpan.FromSeconds(seconds), baseline, openssl);
+            label, postage, TimeSpan.FromSeconds(warmup), TimeSpan.FromSeconds(seconds), baseline, openssl,
+            TimeSpan.FromSeconds(probe ?? (profile == BenchmarkProfile.Cluster ? 8 : 0)), hostEnvironment, hostOutput);
+        if (options.Profile == BenchmarkProfile.Local && options.Probe > TimeSpan.Zero)
+            throw new UsageException("--probe-seconds counts rows in PostgreSQL: the Cluster profile");
         if (options.Profile == BenchmarkProfile.Local && options.Hosts != 1)
             throw new UsageException("--hosts applies to the Cluster profile; the Local profile is one host");
         if (options.PostageMills > BenchmarkOptions.MaxPostagePerPieceMills)
