@@ -70,6 +70,11 @@ public sealed class ApiHosts : IAsyncDisposable
             {
                 await using var create = new NpgsqlCommand($"CREATE DATABASE \"{database}\"", connection);
                 await create.ExecuteNonQueryAsync(cancellation);
+                if (_options.LogStatements)
+                {
+                    await using var log = new NpgsqlCommand($"ALTER DATABASE \"{database}\" SET log_statement = 'all'", connection);
+                    await log.ExecuteNonQueryAsync(cancellation);
+                }
             }
             progress.WriteLine($"[bench] scratch databases: {string.Join(", ", Databases.Values)}");
         }

@@ -24,12 +24,13 @@ public sealed record ApiOptions(
     bool OpenSsl,
     TimeSpan Probe,
     IReadOnlyDictionary<string, string> HostEnvironment,
-    string? HostOutput)
+    string? HostOutput,
+    bool LogStatements)
 {
     public const string Usage = """
         usage: dotnet run -c Release --project tests/VbiOrleans.Benchmarks -- --api --profile Local|Cluster --meters N
                  [--hosts H] [--label none|pdf|png|zpl] [--postage MILLS] [--warmup-seconds W] [--seconds T] [--baseline] [--openssl]
-                 [--probe-seconds P] [--host-env NAME=VALUE]... [--host-output FILE]
+                 [--probe-seconds P] [--host-env NAME=VALUE]... [--host-output FILE] [--log-statements]
           --profile          Local: one host, in-memory stores. Cluster: every store in a scratch database of the local PostgreSQL
                              (source infra/local/.state/env first), SoftHSM2 as the HSM
           --meters           customers, each signed up with one meter licensed, registered and funded (not timed); each prints one
@@ -45,6 +46,8 @@ public sealed record ApiOptions(
                              idle window, and the rows each table gained per print are reported (WriteProbe)
           --host-env         an environment variable for every host (repeatable), e.g. Vbi__Telemetry__Exporter=Console
           --host-output      write every host's standard output and error to FILE (host N's lines prefixed "hN ") when it stops
+          --log-statements   Cluster: log_statement = 'all' on the run's scratch databases (PostgreSQL's server log gets
+                             every statement the hosts send; for a short run that lists what one print does)
         """;
 
     public static ApiOptions Parse(IReadOnlyList<string> args)
@@ -55,6 +58,7 @@ public sealed record ApiOptions(
         int? probe = null;
         var hostEnvironment = new Dictionary<string, string>();
         string? hostOutput = null;
+        var logStatements = false;
         long postage = 630;
         var label = ApiLabel.Pdf;
         bool baseline = false, openssl = false;
@@ -92,6 +96,7 @@ public sealed record ApiOptions(
                     hostEnvironment[assignment[..equals]] = assignment[(equals + 1)..];
                     break;
                 case "--host-output": hostOutput = Value(); break;
+                case "--log-statements": logStatements = true; break;
                 case "--help" or "-h": throw new UsageException(null);
                 default: throw new UsageException($"unknown argument '{name}'");
             }
@@ -102,7 +107,7 @@ public sealed record ApiOptions(
             hosts,
             meters ?? throw new UsageException("--meters is required"),
             label, postage, TimeSpan.FromSeconds(warmup), TimeSpan.FromSeconds(seconds), baseline, openssl,
-            TimeSpan.FromSeconds(probe ?? (profile == BenchmarkProfile.Cluster ? 8 : 0)), hostEnvironment, hostOutput);
+            TimeSpan.FromSeconds(probe ?? (profile == BenchmarkProfile.Cluster ? 8 : 0)), hostEnvironment, hostOutput, logStatements);
         if (options.Profile == BenchmarkProfile.Local && options.Probe > TimeSpan.Zero)
             throw new UsageException("--probe-seconds counts rows in PostgreSQL: the Cluster profile");
         if (options.Profile == BenchmarkProfile.Local && options.Hosts != 1)
