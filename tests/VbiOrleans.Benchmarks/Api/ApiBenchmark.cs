@@ -7,16 +7,18 @@ using VbiOrleans.Client;
 namespace VbiOrleans.Benchmarks.Api;
 
 /// <summary>
-/// <c>--api</c> (exit codes as the other modes: 0 verification clean, 1 violations, 2 no measurement): the signed HTTP print as customers make it. Hosts up (<see cref="ApiHosts"/>), customers signed up,
+/// <c>--api</c>: the signed HTTP print as customers make it. Hosts up (<see cref="ApiHosts"/>), customers signed up,
 /// registered and funded (untimed), warm-up, then the timed phase with every customer printing one signed request at
-/// a time through the SDK; every meter audited through the operator API afterwards; hosts down; then the baselines and
-/// the report, which ends with the summary line of the other modes.
+/// a time through the SDK; unanswered prints asked again with their keys; every meter audited through the operator
+/// API; hosts down; then the baselines and the report, which ends with the summary line of the other modes. Exit
+/// codes as the other modes: 0 verification clean, 1 violations, 2 no measurement.
 /// </summary>
 public sealed class ApiBenchmark(ApiOptions options, TextWriter report, TextWriter progress)
 {
     private static readonly JsonSerializerOptions AuditJson = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
 
-    private sealed record Measurement(string? FirstRefusal, ApiCustomers Customers, ApiPhaseResult Warmup, ApiPhaseResult Timed, VerificationReport Verification,
+    private sealed record Measurement(string? FirstRefusal, ApiCustomers Customers, ApiPhaseResult Warmup, ApiPhaseResult Timed, ApiPhaseResult Resolved,
+        VerificationReport Verification,
         string LoadBefore, string LoadAfter, DatabaseActivity? Database, IReadOnlyDictionary<string, string> Stores, ProcessCpu Cpu, TimeSpan FeedLag, WriteProbe.Result? Probe);
 
     public async Task<int> RunAsync(CancellationToken cancellation)
@@ -76,6 +78,8 @@ public sealed class ApiBenchmark(ApiOptions options, TextWriter report, TextWrit
             database = await DatabaseActivity.SinceAsync(databaseBefore, cancellation);
         }
 
+        var resolved = await workload.ResolveAsync(cancellation);
+
         // The history and the webhooks follow from the log at their own pace: how far behind the prints they ended.
         var feedLag = await LogFeedStatus.WaitUntilCaughtUpAsync(addresses[0], hosts.OperatorKey, TimeSpan.FromMinutes(3), cancellation);
         WriteProbe.Result? probe = null;
@@ -88,9 +92,9 @@ public sealed class ApiBenchmark(ApiOptions options, TextWriter report, TextWrit
         progress.WriteLine("[bench] verification: auditing every meter through the operator API");
         var audits = await AuditAsync(addresses[0], hosts.OperatorKey, customers, cancellation);
         // The probe's prints are acknowledged too: customer 0's count of prints and postage includes them.
-        var verification = Verification.Check(audits, [.. warmup.Acks, .. timed.Acks, .. probe?.Acks ?? []]);
+        var verification = Verification.Check(audits, [.. warmup.Acks, .. timed.Acks, .. resolved.Acks, .. probe?.Acks ?? []]);
         var stores = hosts.Databases.ToDictionary(d => d.Value, d => d.Key);
-        return new Measurement(workload.FirstRefusal, customers, warmup, timed, verification, loadBefore, loadAfter, database, stores, cpu, feedLag, probe);
+        return new Measurement(workload.FirstRefusal, customers, warmup, timed, resolved, verification, loadBefore, loadAfter, database, stores, cpu, feedLag, probe);
     }
 
     private static async Task<IReadOnlyList<MeterAudit>> AuditAsync(Uri host, string operatorKey, ApiCustomers customers, CancellationToken cancellation)
@@ -119,6 +123,8 @@ public sealed class ApiBenchmark(ApiOptions options, TextWriter report, TextWrit
         Line($"duration: {timed.Duration.TotalSeconds:F2} s; acknowledged {timed.Acks.Count}; refused {timed.Refused}{Refusals(timed)}; " +
              $"unknown after {IdempotentRetry.MaxRetries} retries with the same key: {timed.Unknown}; retries: {timed.Retries}; " +
              $"warmup: {m.Warmup.Acks.Count} acknowledged, {m.Warmup.Refused} refused{Refusals(m.Warmup)}, {m.Warmup.Unknown} unknown");
+        if (m.Resolved.Acks.Count + m.Resolved.Unknown > 0)
+            Line($"asked again after the run: {m.Resolved.Acks.Count} acknowledged, {m.Resolved.Unknown} still unknown");
         if (m.FirstRefusal is not null) Line($"first refusal: {m.FirstRefusal}");
         Line($"prints/s: {timed.PerSecond:F1}; latency (first attempt to verified answer): p50 {timed.LatencyPercentile(50):F1} ms, " +
              $"p90 {timed.LatencyPercentile(90):F1} ms, p99 {timed.LatencyPercentile(99):F1} ms, max {timed.LatencyPercentile(100):F1} ms");

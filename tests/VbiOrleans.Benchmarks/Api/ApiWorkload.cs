@@ -41,14 +41,45 @@ public sealed class ApiWorkload(ApiCustomers customers, ApiOptions options)
     /// <summary>The first refusal of the run, code and detail, for the report.</summary>
     public string? FirstRefusal => _firstRefusal;
 
+    private readonly ConcurrentQueue<(ApiCustomer Customer, string Key, int Number)> _unknown = new();
+
+    /// <summary>
+    /// Asks again, with the same keys, for the prints whose every attempt went unanswered (a customer stops at such a
+    /// print): the answer is the original result if there was one, so verification counts it.
+    /// </summary>
+    public async Task<ApiPhaseResult> ResolveAsync(CancellationToken cancellation)
+    {
+        var acks = new List<PrintAck>();
+        var unknown = 0;
+        var stopwatch = Stopwatch.StartNew();
+        while (_unknown.TryDequeue(out var print))
+        {
+            var started = Stopwatch.GetTimestamp();
+            try
+            {
+                var result = await print.Customer.Session.PrintAsync(Order, Label, print.Key, cancellation);
+                acks.Add(new PrintAck(print.Customer.Index, print.Number, result.IndiciumId!, result.Sequence, result.AmountMills,
+                    Stopwatch.GetElapsedTime(started).TotalMilliseconds, 0, PrintPhase.Resolved));
+            }
+            catch (Exception e) when (e is VbiApiException or HttpRequestException or TaskCanceledException && !cancellation.IsCancellationRequested)
+            {
+                unknown++;
+            }
+        }
+        return new ApiPhaseResult(PrintPhase.Resolved, stopwatch.Elapsed, acks, new Dictionary<string, int>(), unknown, 0);
+    }
+
+    private PrintOrder Order => new(options.PostageMills, "94105", "FIRST-CLASS");
+    private LabelOptions Label => new(options.LabelFormat);
+
     public async Task<ApiPhaseResult> RunAsync(PrintPhase phase, TimeSpan length, CancellationToken cancellation)
     {
         var acks = new ConcurrentQueue<PrintAck>();
         var refusals = new ConcurrentDictionary<string, int>();
         var unknown = 0;
         var retries = 0;
-        var order = new PrintOrder(options.PostageMills, "94105", "FIRST-CLASS");
-        var label = new LabelOptions(options.LabelFormat);
+        var order = Order;
+        var label = Label;
         var stopwatch = Stopwatch.StartNew();
 
         async Task Customer(ApiCustomer customer)
@@ -89,6 +120,7 @@ public sealed class ApiWorkload(ApiCustomers customers, ApiOptions options)
                 else
                 {
                     Interlocked.Increment(ref unknown);
+                    _unknown.Enqueue((customer, key, number));
                     return;
                 }
             }
