@@ -72,7 +72,7 @@ public sealed record ShipmentAddress(string Name, string Street, string City, st
 public sealed record Shipment(ShipmentAddress From, ShipmentAddress To, int WeightTenthsOz, IReadOnlyList<int>? DimensionsHundredths = null,
     bool Signature = false, long? DeclaredValueMills = null);
 
-/// <summary>The label wanted: format (pdf, png, svg, zpl), layout (label-4x6, envelope-10), a printer from the table or a resolution.</summary>
+/// <summary>The label wanted: format (pdf, png, svg, zpl, or none for the indicium alone), layout (label-4x6, envelope-10), a printer from the table or a resolution.</summary>
 public sealed record LabelOptions(string? Format = null, string? Layout = null, string? Printer = null, int? Dpi = null);
 
 /// <summary>A rendered label: the file's bytes (base64 in <see cref="Data"/>) and what it is.</summary>

@@ -31,7 +31,6 @@ public static class Verification
 
     public static async Task<VerificationReport> VerifyAsync(IGrainFactory grains, MeterFleet fleet, IEnumerable<PrintAck> acks, CancellationToken cancellation)
     {
-        var byMeter = acks.ToLookup(a => a.MeterIndex);
         var audits = new MeterAudit[fleet.MeterIds.Count];
         await Parallel.ForEachAsync(Enumerable.Range(0, audits.Length), new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = cancellation },
             async (i, ct) =>
@@ -39,7 +38,13 @@ public static class Verification
                 var outcome = await IdempotentRetry.RunAsync(() => grains.GetGrain<IMeterGrain>(fleet.MeterIds[i]).Audit(), ct);
                 audits[i] = outcome.Value ?? throw new BenchmarkFailure($"the audit of meter {fleet.MeterIds[i]} failed: {outcome.LastError!.Message}", outcome.LastError);
             });
+        return Check(audits, acks);
+    }
 
+    /// <summary>The checks above on audits already read: audit i is of the meter the acks with MeterIndex i were printed on.</summary>
+    public static VerificationReport Check(IReadOnlyList<MeterAudit> audits, IEnumerable<PrintAck> acks)
+    {
+        var byMeter = acks.ToLookup(a => a.MeterIndex);
         int conservation = 0, doubleCharges = 0, lost = 0, inhibited = 0, mismatches = 0;
         var findings = new List<string>();
         void Finding(string text)
@@ -47,7 +52,7 @@ public static class Verification
             if (findings.Count < MaxFindings) findings.Add(text);
         }
 
-        for (var i = 0; i < audits.Length; i++)
+        for (var i = 0; i < audits.Count; i++)
         {
             var audit = audits[i];
             var registers = audit.Registers;
@@ -88,6 +93,6 @@ public static class Verification
                 Finding($"{audit.MeterId}: postal checkpoint sequence {audit.PostalCheckpoint?.Sequence} but module memory's latest is {(audit.ModuleMemory.Count > 0 ? audit.ModuleMemory[^1].Sequence : null)}");
             }
         }
-        return new VerificationReport(audits.Length, conservation, doubleCharges, lost, inhibited, mismatches, findings);
+        return new VerificationReport(audits.Count, conservation, doubleCharges, lost, inhibited, mismatches, findings);
     }
 }

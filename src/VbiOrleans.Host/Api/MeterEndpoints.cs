@@ -270,7 +270,8 @@ public static class MeterEndpoints
                 return refusedShipment.ToResult();
         }
         LabelRequest? label = null;
-        if (kind == TransactionKinds.Print)
+        // Label format "none": the indicium alone, no label rendered (a client that lays out its own label from the bytes).
+        if (kind == TransactionKinds.Print && !string.Equals(body.Value.Label?.Format, "none", StringComparison.OrdinalIgnoreCase))
         {
             // The label is checked before any money moves: a request the printer cannot take charges nothing.
             var parsed = LabelEndpoints.ParseLabel(body.Value.Label, (await printers.GetAsync()).Active);
