@@ -42,7 +42,7 @@ public static class SiloSetup
         {
             ArgumentNullException.ThrowIfNull(connections);
             // The transaction log lives in the module store's database, beside module memory.
-            silo.Services.AddSingleton<VbiOrleans.Grains.Log.ILogStore>(new VbiOrleans.Grains.Log.PostgresLogStore(connections[StorageNames.Module]));
+            silo.Services.AddSingleton<VbiOrleans.Grains.Log.ILogStore>(new VbiOrleans.Grains.Log.PostgresLogStore(ForProviders(connections[StorageNames.Module])));
             silo.Services.AddSingleton(new VbiOrleans.Grains.Log.SnapshotSources(connections.All.ToDictionary(kv => kv.Key, kv => kv.Value)));
             silo.ConfigureEndpoints(AdvertisedAddress(cluster.AdvertisedIp), cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: false);
             ConfigureAdoNet(silo, connections);
@@ -144,9 +144,9 @@ public static class SiloSetup
     }
 
     /// <summary>
-    /// The connection string the ADO.NET providers get. They open and close a connection per query and leave no
-    /// session state behind, so Npgsql's reset on return to the pool (DISCARD ALL, a second transaction per write)
-    /// is skipped.
+    /// The connection string the ADO.NET providers and the log store get. They open and close a connection per query and
+    /// leave no session state behind (no SET, temporary table, advisory lock or LISTEN), so Npgsql's reset on return to
+    /// the pool (DISCARD ALL, a second round trip per write) is skipped.
     /// </summary>
     public static string ForProviders(string connectionString) =>
         new Npgsql.NpgsqlConnectionStringBuilder(connectionString) { NoResetOnClose = true, MaxAutoPrepare = 32 }.ConnectionString;
