@@ -290,7 +290,7 @@ public sealed class ClientSessionGrain(
 
     private static MeterCommand ToCommand(TransactionBody t) => t.Kind switch
     {
-        TransactionKinds.Print => new PrintCommand(new PrintRequest(t.AmountMills, t.DestinationZip, t.MailClass, t.ItemKind, VbiOrleans.Grains.Meters.PrintShipments.Of(t.Shipment))),
+        TransactionKinds.Print => new PrintCommand(new PrintRequest(t.AmountMills, t.DestinationZip, t.MailClass, t.ItemKind, VbiOrleans.Abstractions.Meters.PrintShipments.Of(t.Shipment))),
         TransactionKinds.PostageValueDownload => new PostageValueDownloadCommand(t.AmountMills, t.PaymentReference),
         TransactionKinds.Refund => new RefundCommand(t.IndiciumId),
         TransactionKinds.Withdraw => new WithdrawCommand(),

@@ -1,8 +1,8 @@
 using System.Security.Claims;
 using Microsoft.Extensions.Options;
+using VbiOrleans.Abstractions.Meters;
 using VbiOrleans.Abstractions.Customers;
 using VbiOrleans.Domain.Addresses;
-using VbiOrleans.Grains.Meters;
 using VbiOrleans.Host.Configuration;
 using VbiOrleans.Host.Security;
 using VbiOrleans.Protocol.Passwords;

@@ -2,7 +2,6 @@ using VbiOrleans.Abstractions.Meters;
 using VbiOrleans.Abstractions.Modules;
 using VbiOrleans.Domain.Indicia;
 using VbiOrleans.Domain.Meters;
-using VbiOrleans.Grains.Meters;
 using VbiOrleans.Host.Security;
 using VbiOrleans.Labels;
 using VbiOrleans.Labels.Printers;

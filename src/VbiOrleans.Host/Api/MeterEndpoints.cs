@@ -13,7 +13,6 @@ using VbiOrleans.Domain.Meters;
 using VbiOrleans.Domain.Money;
 using VbiOrleans.Domain.Rates;
 using VbiOrleans.Domain.Shipping;
-using VbiOrleans.Grains.Meters;
 using VbiOrleans.Host.Security;
 using VbiOrleans.Labels;
 using VbiOrleans.Labels.Printers;
@@ -179,7 +178,8 @@ public static class MeterEndpoints
             .Produces<HistoryPage>();
 
         meters.MapGet("/{meterId}/prints/{indiciumId}/label", (string meterId, string indiciumId, ClaimsPrincipal user, IGrainFactory grains, string? format,
-                string? layout, string? printer, int? dpi) => LabelAgainAsync(meterId, indiciumId, user, grains, printers, new LabelOptionsRequest(format, layout, printer, dpi)))
+                string? layout, string? printer, int? dpi, CancellationToken cancellationToken) =>
+                LabelAgainAsync(meterId, indiciumId, user, grains, printers, new LabelOptionsRequest(format, layout, printer, dpi), cancellationToken))
             .WithName("LabelAgain")
             .WithSummary("The label of an indicium this meter printed, rendered again from its bytes (any format); refused once it was refunded.")
             .Produces<LabelView>()
@@ -380,7 +380,7 @@ public static class MeterEndpoints
     }
 
     private static async Task<IResult> LabelAgainAsync(string meterId, string indiciumId, ClaimsPrincipal user, IGrainFactory grains, PrinterTableCache printers,
-        LabelOptionsRequest options)
+        LabelOptionsRequest options, CancellationToken cancellationToken)
     {
         if (Owned(user, meterId) is { } refused) return refused.ToResult();
         if (!indiciumId.StartsWith(meterId + "-", StringComparison.Ordinal)
@@ -390,7 +390,10 @@ public static class MeterEndpoints
         if (!label.IsSuccess) return ApiResponse.Problem(label.Error).ToResult();
         // A label downloaded again is for printing now: the customer's calibration as it is now.
         var request = label.Value.WithCalibration(label.Value.Printer is { } printer ? user.PrinterCalibration(printer.Id) : CalibrationOffset.None);
-        var page = await grains.GetGrain<IMeterHistoryGrain>(IMeterHistoryGrain.Key(meterId, sequence)).List();
+        var history = grains.GetGrain<IMeterHistoryGrain>(IMeterHistoryGrain.Key(meterId, sequence));
+        var page = await history.List();
+        // A print answered a moment ago may not be in the history yet: wait for the feed before saying there is none.
+        if (!page.Any(e => e.Sequence == sequence) && await HistoryCatchUp.WaitAsync(grains, cancellationToken)) page = await history.List();
         if (page.FirstOrDefault(e => e.Sequence == sequence && e.Indicium is not null) is not { } entry)
             return ApiResponse.Problem(ErrorCode.IndiciumNotFound, $"meter {meterId} has no indicium {indiciumId}").ToResult();
         var lookup = await grains.GetGrain<IMeterGrain>(meterId).FindIndicium(entry.Indicium!);

@@ -1,7 +1,6 @@
-using VbiOrleans.Abstractions.Meters;
 using VbiOrleans.Protocol.Requests;
 
-namespace VbiOrleans.Grains.Meters;
+namespace VbiOrleans.Abstractions.Meters;
 
 /// <summary>A signed request's shipment as the print command (and so the log record) carries it, field for field.</summary>
 public static class PrintShipments
