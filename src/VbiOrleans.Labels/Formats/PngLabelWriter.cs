@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using SkiaSharp;
 using VbiOrleans.Labels.Fonts;
 using VbiOrleans.Labels.Layout;
@@ -6,86 +8,149 @@ using VbiOrleans.Labels.Layout;
 namespace VbiOrleans.Labels.Formats;
 
 /// <summary>
-/// The page as an 8-bit grayscale PNG, one pixel per printer dot, white background. Modules are whole-dot black
-/// rectangles drawn without anti-aliasing, so the symbol has exactly two colours; text is anti-aliased.
+/// The page as an 8-bit grayscale PNG, one pixel per printer dot, white background, with a pHYs chunk giving the
+/// resolution. The image is drawn straight into the buffer the encoder compresses: each row is a filter byte (0,
+/// none) and the row's pixels, so the rows need no copy. Rectangles (the Data Matrix's runs, the rules, the IMpb's
+/// bars) are exact runs of black dots written directly; the text lines are drawn anti-aliased by Skia into the same
+/// memory (Skia keeps each glyph's rasterization in its glyph cache). The rows are compressed by
+/// <see cref="RowDeflate"/>, which codes a repeated row or a run of one value without searching.
 /// </summary>
 internal static class PngLabelWriter
 {
+    private const byte White = 0xFF;
+    private const byte Black = 0x00;
+
+    private static ReadOnlySpan<byte> Signature => [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
+
     public static byte[] Write(LabelPlan plan)
     {
-        var info = new SKImageInfo(plan.WidthDots, plan.HeightDots, SKColorType.Gray8, SKAlphaType.Opaque);
-        using var bitmap = new SKBitmap(info);
-        using (var canvas = new SKCanvas(bitmap))
+        int width = plan.WidthDots;
+        int height = plan.HeightDots;
+        int stride = width + 1;
+        int size = stride * height;
+        var rows = ArrayPool<byte>.Shared.Rent(size);
+        try
         {
-            canvas.Clear(SKColors.White);
-            using var solid = new SKPaint { Color = SKColors.Black, IsAntialias = false, Style = SKPaintStyle.Fill };
+            var image = rows.AsSpan(0, size);
+            image.Fill(White);
+            for (int y = 0; y < height; y++)
+            {
+                image[y * stride] = 0; // filter type: none
+            }
+
             var barcode = plan.Barcode;
+            int m = barcode.ModuleDots;
             foreach (var run in ModuleRun.Of(barcode.Symbol))
             {
-                canvas.DrawRect(
-                    SKRect.Create(
-                        barcode.Left + (run.Column * barcode.ModuleDots),
-                        barcode.Top + (run.Row * barcode.ModuleDots),
-                        run.Length * barcode.ModuleDots,
-                        barcode.ModuleDots),
-                    solid);
+                Fill(image, stride, width, height, new DotRect(barcode.Left + (run.Column * m), barcode.Top + (run.Row * m), barcode.Left + ((run.Column + run.Length) * m), barcode.Top + ((run.Row + 1) * m)));
             }
 
-            foreach (var rule in plan.Rectangles)
+            foreach (var rectangle in plan.Rectangles)
             {
-                canvas.DrawRect(SKRect.Create(rule.Left, rule.Top, rule.Width, rule.Height), solid);
+                Fill(image, stride, width, height, rectangle);
             }
 
+            DrawText(rows, stride, plan);
+            return Encode(image, width, height, plan.Dpi);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rows);
+        }
+    }
+
+    /// <summary>Black dots in <paramref name="rectangle"/>, clipped to the page.</summary>
+    private static void Fill(Span<byte> image, int stride, int width, int height, DotRect rectangle)
+    {
+        int left = Math.Max(0, rectangle.Left);
+        int right = Math.Min(width, rectangle.Right);
+        int top = Math.Max(0, rectangle.Top);
+        int bottom = Math.Min(height, rectangle.Bottom);
+        if (left >= right)
+        {
+            return;
+        }
+
+        for (int y = top; y < bottom; y++)
+        {
+            image.Slice((y * stride) + 1 + left, right - left).Fill(Black);
+        }
+    }
+
+    /// <summary>The text lines, drawn by Skia on a surface over the rows' pixels (after each row's filter byte).</summary>
+    private static void DrawText(byte[] rows, int stride, LabelPlan plan)
+    {
+        var info = new SKImageInfo(plan.WidthDots, plan.HeightDots, SKColorType.Gray8, SKAlphaType.Opaque);
+        var pinned = GCHandle.Alloc(rows, GCHandleType.Pinned);
+        try
+        {
+            using var surface = SKSurface.Create(info, pinned.AddrOfPinnedObject() + 1, stride)
+                ?? throw new InvalidOperationException("SkiaSharp could not draw on the label's pixels.");
+            var canvas = surface.Canvas;
             using var ink = new SKPaint { Color = SKColors.Black, IsAntialias = true };
             foreach (var line in plan.Text)
             {
                 using var font = LabelFonts.Font(line.Bold, line.SizeDots);
                 canvas.DrawText(line.Text, line.X, line.Baseline, SKTextAlign.Left, font, ink);
             }
+
+            canvas.Flush();
         }
-
-        using var pixmap = bitmap.PeekPixels();
-        using var encoded = pixmap.Encode(new SKPngEncoderOptions(SKPngEncoderFilterFlags.AllFilters, zLibLevel: 9))
-            ?? throw new InvalidOperationException("SkiaSharp could not encode the label as PNG.");
-        return WithResolution(encoded.ToArray(), plan.Dpi);
-    }
-
-    /// <summary>
-    /// Adds a pHYs chunk (pixels per metre) right after IHDR. Skia's PNG encoder writes no resolution, and without
-    /// one a viewer or driver assumes 72 or 96 dpi and prints the label at the wrong size.
-    /// </summary>
-    internal static byte[] WithResolution(byte[] png, int dpi)
-    {
-        const int ihdrEnd = 8 + 4 + 4 + 13 + 4; // signature, then IHDR: length, type, 13 data bytes, CRC
-        if (png.Length < ihdrEnd || png[12] != (byte)'I' || png[13] != (byte)'H' || png[14] != (byte)'D' || png[15] != (byte)'R')
+        finally
         {
-            throw new InvalidOperationException("SkiaSharp's PNG does not start with IHDR.");
+            pinned.Free();
         }
-
-        uint pixelsPerMetre = (uint)Math.Round(dpi / 0.0254, MidpointRounding.AwayFromZero);
-        var chunk = new byte[4 + 4 + 9 + 4];
-        BinaryPrimitives.WriteUInt32BigEndian(chunk, 9);
-        "pHYs"u8.CopyTo(chunk.AsSpan(4));
-        BinaryPrimitives.WriteUInt32BigEndian(chunk.AsSpan(8), pixelsPerMetre);
-        BinaryPrimitives.WriteUInt32BigEndian(chunk.AsSpan(12), pixelsPerMetre);
-        chunk[16] = 1; // unit: metre
-        BinaryPrimitives.WriteUInt32BigEndian(chunk.AsSpan(17), Crc32.Compute(chunk.AsSpan(4, 4 + 9)));
-
-        var result = new byte[png.Length + chunk.Length];
-        png.AsSpan(0, ihdrEnd).CopyTo(result);
-        chunk.CopyTo(result, ihdrEnd);
-        png.AsSpan(ihdrEnd).CopyTo(result.AsSpan(ihdrEnd + chunk.Length));
-        return result;
     }
 
-    /// <summary>CRC-32 (ISO-HDLC), as PNG chunks use it.</summary>
+    /// <summary>Signature, IHDR (8-bit gray), pHYs (pixels per metre), one IDAT of the compressed rows, IEND.</summary>
+    private static byte[] Encode(ReadOnlySpan<byte> rows, int width, int height, int dpi)
+    {
+        using var png = new MemoryStream(64 * 1024);
+        png.Write(Signature);
+
+        Span<byte> header = stackalloc byte[13];
+        BinaryPrimitives.WriteInt32BigEndian(header, width);
+        BinaryPrimitives.WriteInt32BigEndian(header[4..], height);
+        header[8] = 8; // bit depth
+        header[9] = 0; // colour type: grayscale
+        header[10] = 0; // compression: deflate
+        header[11] = 0; // filter method 0
+        header[12] = 0; // no interlace
+        WriteChunk(png, "IHDR"u8, header);
+
+        // Without a resolution a viewer or driver assumes 72 or 96 dpi and prints the label at the wrong size.
+        uint pixelsPerMetre = (uint)Math.Round(dpi / 0.0254, MidpointRounding.AwayFromZero);
+        Span<byte> physical = stackalloc byte[9];
+        BinaryPrimitives.WriteUInt32BigEndian(physical, pixelsPerMetre);
+        BinaryPrimitives.WriteUInt32BigEndian(physical[4..], pixelsPerMetre);
+        physical[8] = 1; // unit: metre
+        WriteChunk(png, "pHYs"u8, physical);
+
+        WriteChunk(png, "IDAT"u8, RowDeflate.Compress(rows, width + 1));
+        WriteChunk(png, "IEND"u8, []);
+        return png.ToArray();
+    }
+
+    private static void WriteChunk(Stream png, ReadOnlySpan<byte> type, ReadOnlySpan<byte> data)
+    {
+        Span<byte> word = stackalloc byte[4];
+        BinaryPrimitives.WriteInt32BigEndian(word, data.Length);
+        png.Write(word);
+        png.Write(type);
+        png.Write(data);
+        BinaryPrimitives.WriteUInt32BigEndian(word, Crc32.Compute(data, Crc32.Compute(type)));
+        png.Write(word);
+    }
+
+    /// <summary>CRC-32 (ISO-HDLC), as PNG chunks use it, over the chunk's type and then its data.</summary>
     private static class Crc32
     {
         private static readonly uint[] Table = BuildTable();
 
-        public static uint Compute(ReadOnlySpan<byte> data)
+        /// <summary>The CRC of <paramref name="data"/>, continuing from a previous result (0 to start).</summary>
+        public static uint Compute(ReadOnlySpan<byte> data, uint previous = 0)
         {
-            uint crc = 0xFFFFFFFF;
+            uint crc = previous ^ 0xFFFFFFFF;
             foreach (var b in data)
             {
                 crc = Table[(crc ^ b) & 0xFF] ^ (crc >> 8);
