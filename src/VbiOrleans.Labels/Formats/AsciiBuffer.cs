@@ -108,6 +108,15 @@ internal sealed class AsciiBuffer : IDisposable
         return this;
     }
 
+    /// <summary>Appends a copy of <paramref name="count"/> bytes already written from <paramref name="start"/>.</summary>
+    public AsciiBuffer AppendCopy(int start, int count)
+    {
+        var target = Reserve(count);
+        _bytes.AsSpan(start, count).CopyTo(target);
+        Length += count;
+        return this;
+    }
+
     public byte[] ToArray() => Written.ToArray();
 
     public void Dispose()
