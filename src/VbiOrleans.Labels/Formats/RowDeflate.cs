@@ -89,12 +89,18 @@ internal static class RowDeflate
         while (i < n)
         {
             byte value = row[i];
-            int run = 1;
-            if (i + 1 < n && row[i + 1] == value)
+            if (i + 1 == n || row[i + 1] != value)
             {
-                int rest = row[(i + 1)..].IndexOfAnyExcept(value);
-                run = rest < 0 ? n - i : rest + 1;
+                // A lone byte (most anti-aliased edge pixels): one literal, weight n - i.
+                bits.WriteSymbol(Literals[value]);
+                sum += value;
+                weighted += (long)value * (n - i);
+                i++;
+                continue;
             }
+
+            int rest = row[(i + 1)..].IndexOfAnyExcept(value);
+            int run = rest < 0 ? n - i : rest + 1;
 
             bits.WriteSymbol(Literals[value]);
             if (run - 1 >= MinMatch)
@@ -206,6 +212,7 @@ internal static class RowDeflate
 
         public void WriteSymbol((uint Code, int Bits) symbol) => Write(symbol.Code, symbol.Bits);
 
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public void Write(uint value, int count)
         {
             _pending |= (ulong)value << _pendingBits;
