@@ -166,44 +166,56 @@ internal static class PngLabelWriter
         }
     }
 
-    /// <summary>Signature, IHDR (8-bit gray), pHYs (pixels per metre), one IDAT of the compressed rows, IEND.</summary>
+    /// <summary>
+    /// Signature, IHDR (8-bit gray), pHYs (pixels per metre), one IDAT of the compressed rows, IEND: compressed into
+    /// a pooled buffer, then copied once into the file's array.
+    /// </summary>
     private static byte[] Encode(ReadOnlySpan<byte> rows, int width, int height, int dpi)
     {
-        using var png = new MemoryStream(64 * 1024);
-        png.Write(Signature);
+        var compressed = ArrayPool<byte>.Shared.Rent(RowDeflate.MaxCompressedLength(rows.Length));
+        try
+        {
+            int idatLength = RowDeflate.Compress(rows, width + 1, compressed);
+            var png = new byte[Signature.Length + (12 + 13) + (12 + 9) + (12 + idatLength) + 12];
+            Signature.CopyTo(png);
+            int at = Signature.Length;
 
-        Span<byte> header = stackalloc byte[13];
-        BinaryPrimitives.WriteInt32BigEndian(header, width);
-        BinaryPrimitives.WriteInt32BigEndian(header[4..], height);
-        header[8] = 8; // bit depth
-        header[9] = 0; // colour type: grayscale
-        header[10] = 0; // compression: deflate
-        header[11] = 0; // filter method 0
-        header[12] = 0; // no interlace
-        WriteChunk(png, "IHDR"u8, header);
+            Span<byte> header = stackalloc byte[13];
+            BinaryPrimitives.WriteInt32BigEndian(header, width);
+            BinaryPrimitives.WriteInt32BigEndian(header[4..], height);
+            header[8] = 8; // bit depth
+            header[9] = 0; // colour type: grayscale
+            header[10] = 0; // compression: deflate
+            header[11] = 0; // filter method 0
+            header[12] = 0; // no interlace
+            at = WriteChunk(png, at, "IHDR"u8, header);
 
-        // Without a resolution a viewer or driver assumes 72 or 96 dpi and prints the label at the wrong size.
-        uint pixelsPerMetre = (uint)Math.Round(dpi / 0.0254, MidpointRounding.AwayFromZero);
-        Span<byte> physical = stackalloc byte[9];
-        BinaryPrimitives.WriteUInt32BigEndian(physical, pixelsPerMetre);
-        BinaryPrimitives.WriteUInt32BigEndian(physical[4..], pixelsPerMetre);
-        physical[8] = 1; // unit: metre
-        WriteChunk(png, "pHYs"u8, physical);
+            // Without a resolution a viewer or driver assumes 72 or 96 dpi and prints the label at the wrong size.
+            uint pixelsPerMetre = (uint)Math.Round(dpi / 0.0254, MidpointRounding.AwayFromZero);
+            Span<byte> physical = stackalloc byte[9];
+            BinaryPrimitives.WriteUInt32BigEndian(physical, pixelsPerMetre);
+            BinaryPrimitives.WriteUInt32BigEndian(physical[4..], pixelsPerMetre);
+            physical[8] = 1; // unit: metre
+            at = WriteChunk(png, at, "pHYs"u8, physical);
 
-        WriteChunk(png, "IDAT"u8, RowDeflate.Compress(rows, width + 1));
-        WriteChunk(png, "IEND"u8, []);
-        return png.ToArray();
+            at = WriteChunk(png, at, "IDAT"u8, compressed.AsSpan(0, idatLength));
+            WriteChunk(png, at, "IEND"u8, []);
+            return png;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(compressed);
+        }
     }
 
-    private static void WriteChunk(Stream png, ReadOnlySpan<byte> type, ReadOnlySpan<byte> data)
+    /// <summary>Length, type, data and CRC at <paramref name="at"/>; returns the offset after the chunk.</summary>
+    private static int WriteChunk(byte[] png, int at, ReadOnlySpan<byte> type, ReadOnlySpan<byte> data)
     {
-        Span<byte> word = stackalloc byte[4];
-        BinaryPrimitives.WriteInt32BigEndian(word, data.Length);
-        png.Write(word);
-        png.Write(type);
-        png.Write(data);
-        BinaryPrimitives.WriteUInt32BigEndian(word, Crc32.Compute(data, Crc32.Compute(type)));
-        png.Write(word);
+        BinaryPrimitives.WriteInt32BigEndian(png.AsSpan(at), data.Length);
+        type.CopyTo(png.AsSpan(at + 4));
+        data.CopyTo(png.AsSpan(at + 8));
+        BinaryPrimitives.WriteUInt32BigEndian(png.AsSpan(at + 8 + data.Length), Crc32.Compute(data, Crc32.Compute(type)));
+        return at + 12 + data.Length;
     }
 
     /// <summary>CRC-32 (ISO-HDLC), as PNG chunks use it, over the chunk's type and then its data; eight bytes a step (slicing by 8).</summary>

@@ -23,57 +23,74 @@ internal static class RowDeflate
     private static readonly int[] DistanceBases =
         [1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577];
 
+    /// <summary>The most bytes <see cref="Compress(ReadOnlySpan{byte}, int, byte[])"/> writes for <paramref name="length"/> bytes of rows.</summary>
+    public static int MaxCompressedLength(int length) => (length / 8 * 9) + 64;
+
     /// <summary>Compresses <paramref name="rows"/> (<paramref name="stride"/> bytes each, the filter byte included) to a zlib stream.</summary>
     public static byte[] Compress(ReadOnlySpan<byte> rows, int stride)
+    {
+        var output = ArrayPool<byte>.Shared.Rent(MaxCompressedLength(rows.Length));
+        try
+        {
+            return output.AsSpan(0, Compress(rows, stride, output)).ToArray();
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(output);
+        }
+    }
+
+    /// <summary>
+    /// Compresses into <paramref name="output"/>, at least <see cref="MaxCompressedLength"/> long; returns the
+    /// length of the zlib stream.
+    /// </summary>
+    public static int Compress(ReadOnlySpan<byte> rows, int stride, byte[] output)
     {
         if (stride is < MinMatch or > 32768 || rows.Length % stride != 0)
         {
             throw new ArgumentOutOfRangeException(nameof(stride), stride, "rows must be whole, 3 to 32768 bytes long");
         }
 
-        var output = ArrayPool<byte>.Shared.Rent((rows.Length / 8 * 9) + 64);
-        try
+        if (output.Length < MaxCompressedLength(rows.Length))
         {
-            var bits = new BitWriter(output);
-            bits.WriteByte(0x78); // deflate, 32 KiB window
-            bits.WriteByte(0x01); // no dictionary, fastest-level flag; (0x78 * 256 + 0x01) % 31 == 0
-            bits.Write(0b011, 3); // the last block, fixed Huffman codes
+            throw new ArgumentException("the output cannot hold the worst case", nameof(output));
+        }
 
-            var rowDistance = Distance(stride);
-            long a = 1, b = 0;
-            long rowSum = 0, rowWeighted = 0;
-            for (int start = 0; start < rows.Length; start += stride)
+        var bits = new BitWriter(output);
+        bits.WriteByte(0x78); // deflate, 32 KiB window
+        bits.WriteByte(0x01); // no dictionary, fastest-level flag; (0x78 * 256 + 0x01) % 31 == 0
+        bits.Write(0b011, 3); // the last block, fixed Huffman codes
+
+        var rowDistance = Distance(stride);
+        long a = 1, b = 0;
+        long rowSum = 0, rowWeighted = 0;
+        for (int start = 0; start < rows.Length; start += stride)
+        {
+            var row = rows.Slice(start, stride);
+            if (start > 0 && row.SequenceEqual(rows.Slice(start - stride, stride)))
             {
-                var row = rows.Slice(start, stride);
-                if (start > 0 && row.SequenceEqual(rows.Slice(start - stride, stride)))
-                {
-                    Copy(ref bits, stride, rowDistance);
-                }
-                else
-                {
-                    (rowSum, rowWeighted) = Runs(ref bits, row);
-                }
-
-                // Adler-32 over a row whose own sums from zero are (S, W): a += S, b += n*a + W.
-                b = (b + (stride * a) + rowWeighted) % Modulus;
-                a = (a + rowSum) % Modulus;
+                Copy(ref bits, stride, rowDistance);
+            }
+            else
+            {
+                (rowSum, rowWeighted) = Runs(ref bits, row);
             }
 
-            bits.WriteSymbol(Literals[256]); // end of block
-            bits.AlignToByte();
-            Span<byte> adler = stackalloc byte[4];
-            BinaryPrimitives.WriteUInt32BigEndian(adler, (uint)((b << 16) | a));
-            foreach (var x in adler)
-            {
-                bits.WriteByte(x);
-            }
+            // Adler-32 over a row whose own sums from zero are (S, W): a += S, b += n*a + W.
+            b = (b + (stride * a) + rowWeighted) % Modulus;
+            a = (a + rowSum) % Modulus;
+        }
 
-            return output.AsSpan(0, bits.Length).ToArray();
-        }
-        finally
+        bits.WriteSymbol(Literals[256]); // end of block
+        bits.AlignToByte();
+        Span<byte> adler = stackalloc byte[4];
+        BinaryPrimitives.WriteUInt32BigEndian(adler, (uint)((b << 16) | a));
+        foreach (var x in adler)
         {
-            ArrayPool<byte>.Shared.Return(output);
+            bits.WriteByte(x);
         }
+
+        return bits.Length;
     }
 
     /// <summary>
