@@ -1,8 +1,5 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using System.Runtime.InteropServices;
-using SkiaSharp;
-using VbiOrleans.Labels.Fonts;
 using VbiOrleans.Labels.Layout;
 
 namespace VbiOrleans.Labels.Formats;
@@ -11,17 +8,14 @@ namespace VbiOrleans.Labels.Formats;
 /// The page as an 8-bit grayscale PNG, one pixel per printer dot, white background, with a pHYs chunk giving the
 /// resolution. The image is drawn straight into the buffer the encoder compresses: each row is a filter byte (0,
 /// none) and the row's pixels, so the rows need no copy. Rectangles (the Data Matrix's runs, the rules, the IMpb's
-/// bars) are exact runs of black dots written directly; the text lines are drawn anti-aliased by Skia, one small
-/// surface per line (see <see cref="DrawText"/>). The rows are compressed by
+/// bars) are exact runs of black dots written directly; the text lines are drawn anti-aliased by Skia once each and
+/// kept (see <see cref="LineRasters"/>). The rows are compressed by
 /// <see cref="RowDeflate"/>, which codes a repeated row or a run of one value without searching.
 /// </summary>
 internal static class PngLabelWriter
 {
     private const byte White = 0xFF;
     private const byte Black = 0x00;
-
-    /// <summary>Dots added around a line's measured ink, for the anti-aliased edge.</summary>
-    private const int InkMargin = 2;
 
     private static ReadOnlySpan<byte> Signature => [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
 
@@ -81,87 +75,32 @@ internal static class PngLabelWriter
     }
 
     /// <summary>
-    /// Each text line drawn by Skia, anti-aliased, black on white, into a 32-bit scratch surface the size of the
-    /// line's ink (Skia's blitters are many times faster into 32-bit pixels than into 8-bit gray), then laid onto
-    /// the page by multiplying: on white paper the page takes the line's gray exactly. The line's origin stays on a
-    /// whole dot, so its glyphs land on the same sub-dot positions as when drawn onto the page directly.
+    /// Each text line from <see cref="LineRasters"/> (drawn by Skia once, anti-aliased, black on white), multiplied
+    /// onto the page: on white paper the page takes the line's gray exactly. Clipped to the page.
     /// </summary>
     private static void DrawText(Span<byte> image, int stride, LabelPlan plan)
     {
-        var lines = new List<(TextLine Line, SKFont Font, DotRect Box)>(plan.Text.Count);
-        try
+        foreach (var line in plan.Text)
         {
-            int largest = 0;
-            foreach (var line in plan.Text)
+            var raster = LineRasters.For(line.Text, line.SizeDots, line.Bold);
+            int left = line.X + raster.Left;
+            int top = line.Baseline + raster.Top;
+            int fromX = Math.Max(0, -left);
+            int toX = Math.Min(raster.Width, plan.WidthDots - left);
+            int fromY = Math.Max(0, -top);
+            int toY = Math.Min(raster.Height, plan.HeightDots - top);
+            for (int y = fromY; y < toY; y++)
             {
-                var font = LabelFonts.Font(line.Bold, line.SizeDots);
-                font.MeasureText(line.Text, out var ink);
-                var box = new DotRect(
-                    Math.Max(0, line.X + (int)Math.Floor(ink.Left) - InkMargin),
-                    Math.Max(0, line.Baseline + (int)Math.Floor(ink.Top) - InkMargin),
-                    Math.Min(plan.WidthDots, line.X + (int)Math.Ceiling(ink.Right) + InkMargin),
-                    Math.Min(plan.HeightDots, line.Baseline + (int)Math.Ceiling(ink.Bottom) + InkMargin));
-                lines.Add((line, font, box));
-                if (box.Width > 0 && box.Height > 0)
+                var source = raster.Gray.AsSpan((y * raster.Width) + fromX, toX - fromX);
+                var target = image.Slice(((top + y) * stride) + 1 + left + fromX, toX - fromX);
+                for (int x = 0; x < source.Length; x++)
                 {
-                    largest = Math.Max(largest, box.Width * box.Height * 4);
-                }
-            }
-
-            if (largest == 0)
-            {
-                return;
-            }
-
-            var scratch = ArrayPool<byte>.Shared.Rent(largest);
-            var pinned = GCHandle.Alloc(scratch, GCHandleType.Pinned);
-            try
-            {
-                using var paint = new SKPaint { Color = SKColors.Black, IsAntialias = true };
-                foreach (var (line, font, box) in lines)
-                {
-                    if (box.Width <= 0 || box.Height <= 0)
+                    int gray = source[x];
+                    if (gray != White)
                     {
-                        continue;
-                    }
-
-                    int rowBytes = box.Width * 4;
-                    var pixels = scratch.AsSpan(0, rowBytes * box.Height);
-                    pixels.Fill(White);
-                    var info = new SKImageInfo(box.Width, box.Height, SKColorType.Bgra8888, SKAlphaType.Premul);
-                    using (var surface = SKSurface.Create(info, pinned.AddrOfPinnedObject(), rowBytes)
-                        ?? throw new InvalidOperationException("SkiaSharp could not draw a label's text line."))
-                    {
-                        surface.Canvas.DrawText(line.Text, line.X - box.Left, line.Baseline - box.Top, SKTextAlign.Left, font, paint);
-                        surface.Canvas.Flush();
-                    }
-
-                    for (int y = 0; y < box.Height; y++)
-                    {
-                        var source = pixels.Slice(y * rowBytes, rowBytes);
-                        var target = image.Slice(((box.Top + y) * stride) + 1 + box.Left, box.Width);
-                        for (int x = 0; x < target.Length; x++)
-                        {
-                            int gray = source[(4 * x) + 1]; // green: black on white has R = G = B
-                            if (gray != White)
-                            {
-                                target[x] = (byte)(((target[x] * gray) + 127) / 255);
-                            }
-                        }
+                        target[x] = (byte)(((target[x] * gray) + 127) / 255);
                     }
                 }
-            }
-            finally
-            {
-                pinned.Free();
-                ArrayPool<byte>.Shared.Return(scratch);
-            }
-        }
-        finally
-        {
-            foreach (var (_, font, _) in lines)
-            {
-                font.Dispose();
             }
         }
     }
