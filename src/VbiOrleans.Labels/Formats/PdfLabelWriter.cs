@@ -91,11 +91,13 @@ internal static class PdfLabelWriter
         double pointsPerDot = 72.0 / plan.Dpi;
         double pageHeight = plan.HeightInches * 72;
         content.Append("0 g\nq ").Append(pointsPerDot, ScaleFormat).Append(" 0 0 ").Append(-pointsPerDot, ScaleFormat).Append(" 0 ").Append(pageHeight).Append(" cm\n");
-        var barcode = plan.Barcode;
-        int m = barcode.ModuleDots;
-        foreach (var run in ModuleRun.Of(barcode.Symbol))
+        if (plan.Barcode is { } barcode)
         {
-            AppendRectangle(content, barcode.Left + (run.Column * m), barcode.Top + (run.Row * m), run.Length * m, m);
+            int m = barcode.ModuleDots;
+            foreach (var run in ModuleRun.Of(barcode.Symbol))
+            {
+                AppendRectangle(content, barcode.Left + (run.Column * m), barcode.Top + (run.Row * m), run.Length * m, m);
+            }
         }
 
         foreach (var rectangle in plan.Rectangles)
@@ -184,8 +186,8 @@ internal static class PdfLabelWriter
     private static byte[] DocumentId(LabelPlan plan)
     {
         var description = new StringBuilder();
-        description.Append(CultureInfo.InvariantCulture, $"{plan.Layout}|{plan.Dpi}|{plan.Barcode.Left},{plan.Barcode.Top}|");
-        description.Append(plan.Barcode.Symbol.ToString());
+        description.Append(CultureInfo.InvariantCulture, $"{plan.Layout}|{plan.Dpi}|{plan.Barcode?.Left},{plan.Barcode?.Top}|");
+        description.Append(plan.Barcode?.Symbol.ToString());
         foreach (var line in plan.Text)
         {
             description.Append(CultureInfo.InvariantCulture, $"|{line.X},{line.Baseline},{line.Text}");

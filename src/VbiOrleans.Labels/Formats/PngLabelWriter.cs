@@ -35,11 +35,13 @@ internal static class PngLabelWriter
                 image[y * stride] = 0; // filter type: none
             }
 
-            var barcode = plan.Barcode;
-            int m = barcode.ModuleDots;
-            foreach (var run in ModuleRun.Of(barcode.Symbol))
+            if (plan.Barcode is { } barcode)
             {
-                Fill(image, stride, width, height, new DotRect(barcode.Left + (run.Column * m), barcode.Top + (run.Row * m), barcode.Left + ((run.Column + run.Length) * m), barcode.Top + ((run.Row + 1) * m)));
+                int m = barcode.ModuleDots;
+                foreach (var run in ModuleRun.Of(barcode.Symbol))
+                {
+                    Fill(image, stride, width, height, new DotRect(barcode.Left + (run.Column * m), barcode.Top + (run.Row * m), barcode.Left + ((run.Column + run.Length) * m), barcode.Top + ((run.Row + 1) * m)));
+                }
             }
 
             foreach (var rectangle in plan.Rectangles)

@@ -18,25 +18,10 @@ internal static class SvgLabelWriter
             .Append(' ').Append(plan.HeightInches * plan.Dpi).Append("\" xmlns=\"http://www.w3.org/2000/svg\">\n");
         svg.Append("  <rect width=\"100%\" height=\"100%\" fill=\"#fff\" />\n");
 
-        // One closed rectangle per run: M x,y h w v m h -w z, in dots.
-        svg.Append("  <path d=\"");
-        var barcode = plan.Barcode;
-        int m = barcode.ModuleDots;
-        bool first = true;
-        foreach (var run in ModuleRun.Of(barcode.Symbol))
+        if (plan.Barcode is { } barcode)
         {
-            if (!first)
-            {
-                svg.Append(' ');
-            }
-
-            first = false;
-            int w = run.Length * m;
-            svg.Append('M').Append(barcode.Left + (run.Column * m)).Append(',').Append(barcode.Top + (run.Row * m))
-                .Append('h').Append(w).Append('v').Append(m).Append("h-").Append(w).Append('z');
+            AppendSymbol(svg, barcode);
         }
-
-        svg.Append("\" fill=\"#000\" shape-rendering=\"crispEdges\" />\n");
 
         foreach (var rule in plan.Rectangles)
         {
@@ -60,6 +45,28 @@ internal static class SvgLabelWriter
 
         svg.Append("  </g>\n</svg>");
         return svg.ToArray();
+    }
+
+    /// <summary>The symbol as one path, one closed rectangle per run: <c>M x,y h w v m h -w z</c>, in dots.</summary>
+    private static void AppendSymbol(AsciiBuffer svg, BarcodePlacement barcode)
+    {
+        svg.Append("  <path d=\"");
+        int m = barcode.ModuleDots;
+        bool first = true;
+        foreach (var run in ModuleRun.Of(barcode.Symbol))
+        {
+            if (!first)
+            {
+                svg.Append(' ');
+            }
+
+            first = false;
+            int w = run.Length * m;
+            svg.Append('M').Append(barcode.Left + (run.Column * m)).Append(',').Append(barcode.Top + (run.Row * m))
+                .Append('h').Append(w).Append('v').Append(m).Append("h-").Append(w).Append('z');
+        }
+
+        svg.Append("\" fill=\"#000\" shape-rendering=\"crispEdges\" />\n");
     }
 
     /// <summary>Text content: the three characters XML reserves there as entities; anything not ASCII (never in validated content) as a character reference.</summary>

@@ -20,13 +20,15 @@ internal static class ZplLabelWriter
         zpl.Append("^LL").Append(plan.HeightDots).Append('\n');
         zpl.Append("^LH").Append(plan.PrinterHome.X).Append(',').Append(plan.PrinterHome.Y).Append('\n');
 
-        var barcode = plan.Barcode;
-        int bytesPerRow = (barcode.Width + 7) / 8;
-        int total = bytesPerRow * barcode.Height;
-        zpl.Append("^FO").Append(barcode.Left).Append(',').Append(barcode.Top)
-            .Append("^GFA,").Append(total).Append(',').Append(total).Append(',').Append(bytesPerRow).Append(',');
-        AppendGraphicField(zpl, barcode);
-        zpl.Append("^FS\n");
+        if (plan.Barcode is { } barcode)
+        {
+            int bytesPerRow = (barcode.Width + 7) / 8;
+            int total = bytesPerRow * barcode.Height;
+            zpl.Append("^FO").Append(barcode.Left).Append(',').Append(barcode.Top)
+                .Append("^GFA,").Append(total).Append(',').Append(total).Append(',').Append(bytesPerRow).Append(',');
+            AppendGraphicField(zpl, barcode);
+            zpl.Append("^FS\n");
+        }
 
         foreach (var rule in plan.Rectangles)
         {
