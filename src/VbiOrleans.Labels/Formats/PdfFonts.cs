@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -14,8 +15,8 @@ namespace VbiOrleans.Labels.Formats;
 /// as a subset holding every printable ASCII glyph. Labels print printable ASCII only (LabelContent and
 /// LabelShipment refuse anything else), so one subset serves every label, and its objects are the same bytes in
 /// every PDF. PDFsharp subsets the fonts once per process: it renders a page showing all 95 characters in each
-/// face, and the font program (FontFile2, already Flate-compressed), the widths and the descriptor's metrics are
-/// taken from that file. No PDFsharp runs per label.
+/// face, and the font program (FontFile2), the widths and the descriptor's metrics are taken from that file; the
+/// program is made smaller by <see cref="TrueTypeTrim"/> and compressed again. No PDFsharp runs per label.
 /// </summary>
 internal static partial class PdfFonts
 {
@@ -80,14 +81,32 @@ internal static partial class PdfFonts
         int first = int.Parse(font.Groups["first"].Value, CultureInfo.InvariantCulture);
         var ours = allWidths.AsSpan(FirstChar - first, LastChar - FirstChar + 1).ToArray();
         int length = int.Parse(file.Groups["length"].Value, CultureInfo.InvariantCulture);
-        var program = pdf.AsSpan(file.Index + file.Length, length).ToArray();
+        var program = TrueTypeTrim.Trim(Inflate(pdf.AsSpan(file.Index + file.Length, length).ToArray()), FirstChar, LastChar);
+        using var compressed = new MemoryStream();
+        using (var zlib = new ZLibStream(compressed, CompressionLevel.SmallestSize, leaveOpen: true))
+        {
+            zlib.Write(program);
+        }
 
         // PDFsharp writes the descent as a positive number; PDF's Descent is negative (below the baseline).
         var metrics = descriptor.Groups["metrics"].Value;
         metrics = DescentValue().Replace(metrics, m => "/Descent " + (-Math.Abs(int.Parse(m.Groups["d"].Value, CultureInfo.InvariantCulture))).ToString(CultureInfo.InvariantCulture));
         bool bold = name.EndsWith(",Bold", StringComparison.Ordinal);
         var tagged = SubsetTag(name) + "+" + name;
-        return (bold, new PdfFont(tagged, ours, metrics, file.Groups["dictionary"].Value, program));
+        var dictionary = string.Create(CultureInfo.InvariantCulture, $"/Length1 {program.Length}/Filter/FlateDecode");
+        return (bold, new PdfFont(tagged, ours, metrics, dictionary, compressed.ToArray()));
+    }
+
+    /// <summary>The font program: PDFsharp's stream is zlib-wrapped; its deflate data is read raw (past the two header bytes).</summary>
+    private static byte[] Inflate(byte[] stream)
+    {
+        using var inflated = new MemoryStream();
+        using (var deflate = new DeflateStream(new MemoryStream(stream, 2, stream.Length - 2), CompressionMode.Decompress))
+        {
+            deflate.CopyTo(inflated);
+        }
+
+        return inflated.ToArray();
     }
 
     private static int ObjectStart(string text, string number)
@@ -109,7 +128,7 @@ internal static partial class PdfFonts
     [GeneratedRegex(@"\G\n\d+ 0 obj\n\[(?<widths>[0-9 ]+)\]", RegexOptions.CultureInvariant)]
     private static partial Regex WidthsArray();
 
-    [GeneratedRegex(@"\G\n\d+ 0 obj\n<<(?<dictionary>/Length1 \d+/Filter/FlateDecode)/Length (?<length>\d+)>>\nstream\n", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"\G\n\d+ 0 obj\n<</Length1 \d+/Filter/FlateDecode/Length (?<length>\d+)>>\nstream\n", RegexOptions.CultureInvariant)]
     private static partial Regex FontFileStream();
 
     [GeneratedRegex(@"/Descent (?<d>-?\d+)", RegexOptions.CultureInvariant)]
