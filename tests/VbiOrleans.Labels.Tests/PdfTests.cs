@@ -90,6 +90,29 @@ public partial class PdfTests
         ModuleGrid.AssertEqual(expected, modules);
     }
 
+    [Theory]
+    [InlineData(LabelLayout.Label4x6, 203)]
+    [InlineData(LabelLayout.Envelope10, 300)]
+    public void PdfToTextReadsEveryLineOfTheAddressedLabel(LabelLayout layout, int dpi)
+    {
+        var content = SampleLabels.Shipped;
+        var request = new LabelRequest(LabelFormat.Pdf, layout, dpi);
+        var pdf = Tools.TempFile($"text-{layout}-{dpi}.pdf");
+        File.WriteAllBytes(pdf, TestRendering.Render(content, request).Bytes);
+
+        var (code, stdout, stderr) = Tools.Run(Tools.Require(Tools.PdfToText), ["-layout", pdf, "-"], TimeSpan.FromSeconds(30));
+
+        Assert.True(code == 0, $"pdftotext exit {code}: {stderr}");
+        var text = Encoding.UTF8.GetString(stdout);
+        var expected = LabelRenderer.Plan(content, request).Text.Select(t => t.Text).ToList();
+        Assert.Contains("JANE ROE", expected);
+        Assert.Contains("USPS GROUND ADVANTAGE", expected);
+        foreach (var line in expected)
+        {
+            Assert.Contains(line, text, StringComparison.Ordinal);
+        }
+    }
+
     [GeneratedRegex(@"/MediaBox\s*\[\s*0\s+0\s+(?<w>[0-9.]+)\s+(?<h>[0-9.]+)\s*\]")]
     private static partial Regex MediaBox();
 }

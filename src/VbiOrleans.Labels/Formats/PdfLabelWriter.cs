@@ -1,89 +1,185 @@
 using System.Globalization;
+using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.RegularExpressions;
-using PdfSharp.Drawing;
-using PdfSharp.License;
-using PdfSharp.Pdf;
-using VbiOrleans.Labels.Fonts;
 using VbiOrleans.Labels.Layout;
 
 namespace VbiOrleans.Labels.Formats;
 
 /// <summary>
-/// The label as a one-page PDF the size of the piece (72 points to the inch). The symbol is one filled path of run
-/// rectangles, placed on the same dot grid as the other formats; text is DejaVu Sans, embedded as a subset.
-/// PDFsharp 6.5 is dual-licensed (AGPL-3.0-only or commercial) and refuses to work until the host process loads
-/// one of the two licenses (<c>PdfSharpLicense.SetAgplLicense()</c> or <c>LoadLicense(key)</c>). Choosing is the
-/// host's decision, not this library's: without a license, PDF labels fail with <see cref="LabelError.PdfLibraryNotLicensed"/>.
+/// The label as a one-page PDF 1.4 the size of the piece (72 points to the inch), written directly: no PDF library
+/// runs per label. The file starts with a constant part built once per process (the header and the two embedded
+/// font subsets, <see cref="PdfFonts"/>); per label come the catalog, the page, one content stream, the document
+/// information, the cross-reference table and the trailer. The content stream draws every black rectangle (the Data
+/// Matrix's runs, the rules, the IMpb's bars) in whole printer dots under one scaling matrix, then the text lines.
+/// The content stream is compressed at zlib's fastest level (some 11 KB of operators become about 3 KB).
 /// </summary>
-internal static partial class PdfLabelWriter
+internal static class PdfLabelWriter
 {
+    private const int RegularFontObject = 1;
+    private const int BoldFontObject = 4;
+    private const int CatalogObject = 7;
+    private const int PagesObject = 8;
+    private const int PageObject = 9;
+    private const int ContentsObject = 10;
+    private const int InfoObject = 11;
+    private const int ObjectCount = 11;
+    private const string ScaleFormat = "0.######";
+
+    /// <summary>The header and the font objects 1 to 6, with their offsets: the same bytes at the start of every label.</summary>
+    private static readonly Lazy<(byte[] Bytes, int[] Offsets)> Prefix = new(BuildPrefix, LazyThreadSafetyMode.PublicationOnly);
+
     public static byte[] Write(LabelPlan plan, DateOnly dateOfMailing)
     {
-        DejaVuFontResolver.EnsureRegistered();
-        double pointsPerDot = 72.0 / plan.Dpi;
-        var id = DocumentId(plan);
+        var (prefix, prefixOffsets) = Prefix.Value;
+        var offsets = new int[ObjectCount + 1];
+        prefixOffsets.CopyTo(offsets, 0);
 
-        using var document = NewDocument();
-        document.Info.Title = string.Join(' ', plan.Text.Take(2).Select(t => t.Text));
-        document.Info.Creator = "VbiOrleans.Labels";
-        var date = dateOfMailing.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
-        document.Info.CreationDate = date;
-        document.Info.ModificationDate = date;
-        var trailerId = Encoding.Latin1.GetString(id);
-        document.Internals.FirstDocumentID = trailerId;
-        document.Internals.SecondDocumentID = trailerId;
-
-        var page = document.AddPage();
-        page.Width = XUnitPt.FromPoint(plan.WidthInches * 72);
-        page.Height = XUnitPt.FromPoint(plan.HeightInches * 72);
-        using (var gfx = XGraphics.FromPdfPage(page))
+        using var content = new AsciiBuffer(16 * 1024);
+        WriteContent(content, plan);
+        using var compressed = new MemoryStream(content.Length);
+        using (var zlib = new ZLibStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
         {
-            if (plan.Barcode is { } barcode)
-            {
-                var path = new XGraphicsPath { FillMode = XFillMode.Winding };
-                foreach (var run in ModuleRun.Of(barcode.Symbol))
-                {
-                    path.AddRectangle(
-                        (barcode.Left + (run.Column * barcode.ModuleDots)) * pointsPerDot,
-                        (barcode.Top + (run.Row * barcode.ModuleDots)) * pointsPerDot,
-                        run.Length * barcode.ModuleDots * pointsPerDot,
-                        barcode.ModuleDots * pointsPerDot);
-                }
-
-                gfx.DrawPath(XBrushes.Black, path);
-            }
-
-            foreach (var rule in plan.Rectangles)
-            {
-                gfx.DrawRectangle(XBrushes.Black, rule.Left * pointsPerDot, rule.Top * pointsPerDot, rule.Width * pointsPerDot, rule.Height * pointsPerDot);
-            }
-
-            foreach (var line in plan.Text)
-            {
-                var font = new XFont(LabelFonts.FamilyName, line.SizeDots * pointsPerDot, line.Bold ? XFontStyleEx.Bold : XFontStyleEx.Regular);
-                gfx.DrawString(line.Text, font, XBrushes.Black, line.X * pointsPerDot, line.Baseline * pointsPerDot, XStringFormats.BaseLineLeft);
-            }
+            zlib.Write(content.Written);
         }
 
-        using var stream = new MemoryStream();
-        document.Save(stream, closeStream: false);
-        return ReplaceRandomIdentifiers(stream.ToArray(), id);
+        using var pdf = new AsciiBuffer(prefix.Length + content.Length + 2048);
+        pdf.Append(prefix);
+
+        offsets[CatalogObject] = pdf.Length;
+        pdf.Append(CatalogObject).Append(" 0 obj\n<</Type/Catalog/Pages ").Append(PagesObject).Append(" 0 R>>\nendobj\n");
+
+        offsets[PagesObject] = pdf.Length;
+        pdf.Append(PagesObject).Append(" 0 obj\n<</Type/Pages/Kids[").Append(PageObject).Append(" 0 R]/Count 1>>\nendobj\n");
+
+        offsets[PageObject] = pdf.Length;
+        pdf.Append(PageObject).Append(" 0 obj\n<</Type/Page/Parent ").Append(PagesObject).Append(" 0 R/MediaBox[0 0 ")
+            .Append(plan.WidthInches * 72).Append(' ').Append(plan.HeightInches * 72)
+            .Append("]/Resources<</Font<</F1 ").Append(RegularFontObject).Append(" 0 R/F2 ").Append(BoldFontObject)
+            .Append(" 0 R>>/ProcSet[/PDF/Text]>>/Contents ").Append(ContentsObject).Append(" 0 R>>\nendobj\n");
+
+        offsets[ContentsObject] = pdf.Length;
+        pdf.Append(ContentsObject).Append(" 0 obj\n<</Length ").Append((int)compressed.Length).Append("/Filter/FlateDecode>>\nstream\n")
+            .Append(compressed.GetBuffer().AsSpan(0, (int)compressed.Length)).Append("\nendstream\nendobj\n");
+
+        var date = "D:" + dateOfMailing.ToString("yyyyMMdd", CultureInfo.InvariantCulture) + "000000+00'00'";
+        offsets[InfoObject] = pdf.Length;
+        pdf.Append(InfoObject).Append(" 0 obj\n<</Title");
+        AppendString(pdf, string.Join(' ', plan.Text.Take(2).Select(t => t.Text)));
+        pdf.Append("/Creator(VbiOrleans.Labels)/CreationDate(").Append(date).Append(")/ModDate(").Append(date).Append(")>>\nendobj\n");
+
+        int xref = pdf.Length;
+        pdf.Append("xref\n0 ").Append(ObjectCount + 1).Append("\n0000000000 65535 f \n");
+        for (int i = 1; i <= ObjectCount; i++)
+        {
+            pdf.AppendPadded(offsets[i], 10).Append(" 00000 n \n");
+        }
+
+        var id = DocumentId(plan);
+        pdf.Append("trailer\n<</Size ").Append(ObjectCount + 1).Append("/Root ").Append(CatalogObject).Append(" 0 R/Info ").Append(InfoObject)
+            .Append(" 0 R/ID[<").AppendHex(id).Append("><").AppendHex(id).Append(">]>>\nstartxref\n").Append(xref).Append("\n%%EOF\n");
+        return pdf.ToArray();
     }
 
-    private static PdfDocument NewDocument()
+    /// <summary>
+    /// Black fill; the rectangles in dots with the page's top-left corner as origin (the matrix scales a dot to
+    /// 72/dpi points and turns y downwards); then each text line at its left edge and baseline, in points.
+    /// The matrix's scale has six decimals: an error under 10^-6 is under a thousandth of a point across a page.
+    /// </summary>
+    private static void WriteContent(AsciiBuffer content, LabelPlan plan)
     {
-        try
+        double pointsPerDot = 72.0 / plan.Dpi;
+        double pageHeight = plan.HeightInches * 72;
+        content.Append("0 g\nq ").Append(pointsPerDot, ScaleFormat).Append(" 0 0 ").Append(-pointsPerDot, ScaleFormat).Append(" 0 ").Append(pageHeight).Append(" cm\n");
+        if (plan.Barcode is { } barcode)
         {
-            return new PdfDocument();
+            int m = barcode.ModuleDots;
+            foreach (var run in ModuleRun.Of(barcode.Symbol))
+            {
+                AppendRectangle(content, barcode.Left + (run.Column * m), barcode.Top + (run.Row * m), run.Length * m, m);
+            }
         }
-        catch (PdfSharpLicenseException e)
+
+        foreach (var rectangle in plan.Rectangles)
         {
-            throw new LabelException(
-                LabelError.PdfLibraryNotLicensed,
-                $"PDFsharp needs a license loaded by the host at start-up, PdfSharpLicense.SetAgplLicense() (AGPL-3.0) or PdfSharpLicense.LoadLicense(key) (commercial): {e.Message}");
+            AppendRectangle(content, rectangle.Left, rectangle.Top, rectangle.Width, rectangle.Height);
         }
+
+        content.Append("f\nQ\nBT\n");
+        string? font = null;
+        double size = 0;
+        foreach (var line in plan.Text)
+        {
+            var lineFont = line.Bold ? "/F2 " : "/F1 ";
+            double lineSize = Math.Round(line.SizeDots * pointsPerDot, 3);
+            if (!ReferenceEquals(lineFont, font) || lineSize != size)
+            {
+                content.Append(lineFont).Append(lineSize).Append(" Tf\n");
+                font = lineFont;
+                size = lineSize;
+            }
+
+            content.Append("1 0 0 1 ").Append(line.X * pointsPerDot).Append(' ').Append(pageHeight - (line.Baseline * pointsPerDot)).Append(" Tm");
+            AppendString(content, line.Text);
+            content.Append("Tj\n");
+        }
+
+        content.Append("ET");
+    }
+
+    private static void AppendRectangle(AsciiBuffer content, int x, int y, int width, int height) =>
+        content.Append(x).Append(' ').Append(y).Append(' ').Append(width).Append(' ').Append(height).Append(" re\n");
+
+    /// <summary>
+    /// A literal string of printable ASCII (codes 32 to 126 of WinAnsiEncoding, the subset's range) with the
+    /// parentheses and backslash escaped. Anything else, which validated content never has, prints as '?'.
+    /// </summary>
+    private static void AppendString(AsciiBuffer pdf, string text)
+    {
+        pdf.Append('(');
+        foreach (var c in text)
+        {
+            if (c is '(' or ')' or '\\')
+            {
+                pdf.Append('\\').Append(c);
+            }
+            else
+            {
+                pdf.Append(c is >= PdfFonts.FirstChar and <= PdfFonts.LastChar ? c : '?');
+            }
+        }
+
+        pdf.Append(')');
+    }
+
+    private static (byte[] Bytes, int[] Offsets) BuildPrefix()
+    {
+        var offsets = new int[BoldFontObject + 3];
+        using var pdf = new AsciiBuffer(128 * 1024);
+
+        // The second line's bytes above 127 mark the file as binary for tools that guess (ISO 32000-1, 7.5.2).
+        pdf.Append("%PDF-1.4\n%").Append([0xE2, 0xE3, 0xCF, 0xD3]).Append('\n');
+        AppendFont(pdf, offsets, RegularFontObject, PdfFonts.Regular);
+        AppendFont(pdf, offsets, BoldFontObject, PdfFonts.Bold);
+        return (pdf.ToArray(), offsets);
+    }
+
+    /// <summary>The font dictionary, its descriptor and its program as objects <paramref name="first"/> to first + 2.</summary>
+    private static void AppendFont(AsciiBuffer pdf, int[] offsets, int first, PdfFont font)
+    {
+        offsets[first] = pdf.Length;
+        pdf.Append(first).Append(" 0 obj\n<</Type/Font/Subtype/TrueType/BaseFont/").Append(font.BaseFont)
+            .Append("/FirstChar ").Append((int)PdfFonts.FirstChar).Append("/LastChar ").Append((int)PdfFonts.LastChar)
+            .Append("/Widths[").Append(string.Join(' ', font.Widths.Select(w => w.ToString(CultureInfo.InvariantCulture))))
+            .Append("]/Encoding/WinAnsiEncoding/FontDescriptor ").Append(first + 1).Append(" 0 R>>\nendobj\n");
+
+        offsets[first + 1] = pdf.Length;
+        pdf.Append(first + 1).Append(" 0 obj\n<</Type/FontDescriptor/FontName/").Append(font.BaseFont).Append(font.DescriptorMetrics)
+            .Append("/FontFile2 ").Append(first + 2).Append(" 0 R>>\nendobj\n");
+
+        offsets[first + 2] = pdf.Length;
+        pdf.Append(first + 2).Append(" 0 obj\n<<").Append(font.ProgramDictionary).Append("/Length ").Append(font.Program.Length)
+            .Append(">>\nstream\n").Append(font.Program).Append("\nendstream\nendobj\n");
     }
 
     /// <summary>The file identifier: 16 bytes of a hash of everything the page shows, so the same label gets the same id.</summary>
@@ -104,32 +200,4 @@ internal static partial class PdfLabelWriter
 
         return SHA256.HashData(Encoding.UTF8.GetBytes(description.ToString()))[..16];
     }
-
-    /// <summary>
-    /// Same label, same bytes (golden files, caches, a reprint identical to the print). PDFsharp 6.5 takes three
-    /// values from <c>Guid.NewGuid()</c> while saving and offers no way to set them: the XMP DocumentID and
-    /// InstanceID, and the six-letter tag of each embedded font subset. They are replaced here by values derived
-    /// from <paramref name="id"/>, each exactly as long as the original, so every cross-reference offset stays right.
-    /// The patterns match only inside the uncompressed metadata stream and font dictionaries.
-    /// </summary>
-    internal static byte[] ReplaceRandomIdentifiers(byte[] pdf, byte[] id)
-    {
-        var text = Encoding.Latin1.GetString(pdf); // one char per byte, both ways
-        var uuid = new Guid(id).ToString("D");
-        text = XmpUuid().Replace(text, uuid);
-        text = SubsetTag().Replace(text, match => SubsetTagFor(id, match.Groups["name"].Value));
-        return Encoding.Latin1.GetBytes(text);
-    }
-
-    private static string SubsetTagFor(byte[] id, string fontName)
-    {
-        var hash = SHA256.HashData([.. id, .. Encoding.ASCII.GetBytes(fontName)]);
-        return string.Concat(hash.Take(6).Select(b => (char)('A' + (b % 26))));
-    }
-
-    [GeneratedRegex(@"(?<=<xmpMM:(?:DocumentID|InstanceID)>uuid:)[0-9a-fA-F-]{36}(?=</xmpMM:)", RegexOptions.CultureInvariant)]
-    private static partial Regex XmpUuid();
-
-    [GeneratedRegex(@"(?<=/(?:BaseFont|FontName)/)[A-Z]{6}(?=\+(?<name>[A-Za-z0-9#,\-]+))", RegexOptions.CultureInvariant)]
-    private static partial Regex SubsetTag();
 }

@@ -1,104 +1,196 @@
+using System.Buffers;
 using System.Buffers.Binary;
-using SkiaSharp;
-using VbiOrleans.Labels.Fonts;
 using VbiOrleans.Labels.Layout;
 
 namespace VbiOrleans.Labels.Formats;
 
 /// <summary>
-/// The page as an 8-bit grayscale PNG, one pixel per printer dot, white background. Modules are whole-dot black
-/// rectangles drawn without anti-aliasing, so the symbol has exactly two colours; text is anti-aliased.
+/// The page as an 8-bit grayscale PNG, one pixel per printer dot, white background, with a pHYs chunk giving the
+/// resolution. The image is drawn straight into the buffer the encoder compresses: each row is a filter byte (0,
+/// none) and the row's pixels, so the rows need no copy. Rectangles (the Data Matrix's runs, the rules, the IMpb's
+/// bars) are exact runs of black dots written directly; the text lines are drawn anti-aliased by Skia once each and
+/// kept (see <see cref="LineRasters"/>). The rows are compressed by
+/// <see cref="RowDeflate"/>, which codes a repeated row or a run of one value without searching.
 /// </summary>
 internal static class PngLabelWriter
 {
+    private const byte White = 0xFF;
+    private const byte Black = 0x00;
+
+    private static ReadOnlySpan<byte> Signature => [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
+
     public static byte[] Write(LabelPlan plan)
     {
-        var info = new SKImageInfo(plan.WidthDots, plan.HeightDots, SKColorType.Gray8, SKAlphaType.Opaque);
-        using var bitmap = new SKBitmap(info);
-        using (var canvas = new SKCanvas(bitmap))
+        int width = plan.WidthDots;
+        int height = plan.HeightDots;
+        int stride = width + 1;
+        int size = stride * height;
+        var rows = ArrayPool<byte>.Shared.Rent(size);
+        try
         {
-            canvas.Clear(SKColors.White);
-            using var solid = new SKPaint { Color = SKColors.Black, IsAntialias = false, Style = SKPaintStyle.Fill };
+            var image = rows.AsSpan(0, size);
+            image.Fill(White);
+            for (int y = 0; y < height; y++)
+            {
+                image[y * stride] = 0; // filter type: none
+            }
+
             if (plan.Barcode is { } barcode)
             {
+                int m = barcode.ModuleDots;
                 foreach (var run in ModuleRun.Of(barcode.Symbol))
                 {
-                    canvas.DrawRect(
-                        SKRect.Create(
-                            barcode.Left + (run.Column * barcode.ModuleDots),
-                            barcode.Top + (run.Row * barcode.ModuleDots),
-                            run.Length * barcode.ModuleDots,
-                            barcode.ModuleDots),
-                        solid);
+                    Fill(image, stride, width, height, new DotRect(barcode.Left + (run.Column * m), barcode.Top + (run.Row * m), barcode.Left + ((run.Column + run.Length) * m), barcode.Top + ((run.Row + 1) * m)));
                 }
             }
 
-            foreach (var rule in plan.Rectangles)
+            foreach (var rectangle in plan.Rectangles)
             {
-                canvas.DrawRect(SKRect.Create(rule.Left, rule.Top, rule.Width, rule.Height), solid);
+                Fill(image, stride, width, height, rectangle);
             }
 
-            using var ink = new SKPaint { Color = SKColors.Black, IsAntialias = true };
-            foreach (var line in plan.Text)
-            {
-                using var font = LabelFonts.Font(line.Bold, line.SizeDots);
-                canvas.DrawText(line.Text, line.X, line.Baseline, SKTextAlign.Left, font, ink);
-            }
+            DrawText(image, stride, plan);
+            return Encode(image, width, height, plan.Dpi);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rows);
+        }
+    }
+
+    /// <summary>Black dots in <paramref name="rectangle"/>, clipped to the page.</summary>
+    private static void Fill(Span<byte> image, int stride, int width, int height, DotRect rectangle)
+    {
+        int left = Math.Max(0, rectangle.Left);
+        int right = Math.Min(width, rectangle.Right);
+        int top = Math.Max(0, rectangle.Top);
+        int bottom = Math.Min(height, rectangle.Bottom);
+        if (left >= right)
+        {
+            return;
         }
 
-        using var pixmap = bitmap.PeekPixels();
-        using var encoded = pixmap.Encode(new SKPngEncoderOptions(SKPngEncoderFilterFlags.AllFilters, zLibLevel: 9))
-            ?? throw new InvalidOperationException("SkiaSharp could not encode the label as PNG.");
-        return WithResolution(encoded.ToArray(), plan.Dpi);
+        for (int y = top; y < bottom; y++)
+        {
+            image.Slice((y * stride) + 1 + left, right - left).Fill(Black);
+        }
     }
 
     /// <summary>
-    /// Adds a pHYs chunk (pixels per metre) right after IHDR. Skia's PNG encoder writes no resolution, and without
-    /// one a viewer or driver assumes 72 or 96 dpi and prints the label at the wrong size.
+    /// Each text line from <see cref="LineRasters"/> (drawn by Skia once, anti-aliased, black on white), multiplied
+    /// onto the page: on white paper the page takes the line's gray exactly. Clipped to the page.
     /// </summary>
-    internal static byte[] WithResolution(byte[] png, int dpi)
+    private static void DrawText(Span<byte> image, int stride, LabelPlan plan)
     {
-        const int ihdrEnd = 8 + 4 + 4 + 13 + 4; // signature, then IHDR: length, type, 13 data bytes, CRC
-        if (png.Length < ihdrEnd || png[12] != (byte)'I' || png[13] != (byte)'H' || png[14] != (byte)'D' || png[15] != (byte)'R')
+        foreach (var line in plan.Text)
         {
-            throw new InvalidOperationException("SkiaSharp's PNG does not start with IHDR.");
+            var raster = LineRasters.For(line.Text, line.SizeDots, line.Bold);
+            int left = line.X + raster.Left;
+            int top = line.Baseline + raster.Top;
+            int fromX = Math.Max(0, -left);
+            int toX = Math.Min(raster.Width, plan.WidthDots - left);
+            int fromY = Math.Max(0, -top);
+            int toY = Math.Min(raster.Height, plan.HeightDots - top);
+            for (int y = fromY; y < toY; y++)
+            {
+                var source = raster.Gray.AsSpan((y * raster.Width) + fromX, toX - fromX);
+                var target = image.Slice(((top + y) * stride) + 1 + left + fromX, toX - fromX);
+                for (int x = 0; x < source.Length; x++)
+                {
+                    int gray = source[x];
+                    if (gray != White)
+                    {
+                        target[x] = (byte)(((target[x] * gray) + 127) / 255);
+                    }
+                }
+            }
         }
-
-        uint pixelsPerMetre = (uint)Math.Round(dpi / 0.0254, MidpointRounding.AwayFromZero);
-        var chunk = new byte[4 + 4 + 9 + 4];
-        BinaryPrimitives.WriteUInt32BigEndian(chunk, 9);
-        "pHYs"u8.CopyTo(chunk.AsSpan(4));
-        BinaryPrimitives.WriteUInt32BigEndian(chunk.AsSpan(8), pixelsPerMetre);
-        BinaryPrimitives.WriteUInt32BigEndian(chunk.AsSpan(12), pixelsPerMetre);
-        chunk[16] = 1; // unit: metre
-        BinaryPrimitives.WriteUInt32BigEndian(chunk.AsSpan(17), Crc32.Compute(chunk.AsSpan(4, 4 + 9)));
-
-        var result = new byte[png.Length + chunk.Length];
-        png.AsSpan(0, ihdrEnd).CopyTo(result);
-        chunk.CopyTo(result, ihdrEnd);
-        png.AsSpan(ihdrEnd).CopyTo(result.AsSpan(ihdrEnd + chunk.Length));
-        return result;
     }
 
-    /// <summary>CRC-32 (ISO-HDLC), as PNG chunks use it.</summary>
+    /// <summary>
+    /// Signature, IHDR (8-bit gray), pHYs (pixels per metre), one IDAT of the compressed rows, IEND: compressed into
+    /// a pooled buffer, then copied once into the file's array.
+    /// </summary>
+    private static byte[] Encode(ReadOnlySpan<byte> rows, int width, int height, int dpi)
+    {
+        var compressed = ArrayPool<byte>.Shared.Rent(RowDeflate.MaxCompressedLength(rows.Length));
+        try
+        {
+            int idatLength = RowDeflate.Compress(rows, width + 1, compressed);
+            var png = new byte[Signature.Length + (12 + 13) + (12 + 9) + (12 + idatLength) + 12];
+            Signature.CopyTo(png);
+            int at = Signature.Length;
+
+            Span<byte> header = stackalloc byte[13];
+            BinaryPrimitives.WriteInt32BigEndian(header, width);
+            BinaryPrimitives.WriteInt32BigEndian(header[4..], height);
+            header[8] = 8; // bit depth
+            header[9] = 0; // colour type: grayscale
+            header[10] = 0; // compression: deflate
+            header[11] = 0; // filter method 0
+            header[12] = 0; // no interlace
+            at = WriteChunk(png, at, "IHDR"u8, header);
+
+            // Without a resolution a viewer or driver assumes 72 or 96 dpi and prints the label at the wrong size.
+            uint pixelsPerMetre = (uint)Math.Round(dpi / 0.0254, MidpointRounding.AwayFromZero);
+            Span<byte> physical = stackalloc byte[9];
+            BinaryPrimitives.WriteUInt32BigEndian(physical, pixelsPerMetre);
+            BinaryPrimitives.WriteUInt32BigEndian(physical[4..], pixelsPerMetre);
+            physical[8] = 1; // unit: metre
+            at = WriteChunk(png, at, "pHYs"u8, physical);
+
+            at = WriteChunk(png, at, "IDAT"u8, compressed.AsSpan(0, idatLength));
+            WriteChunk(png, at, "IEND"u8, []);
+            return png;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(compressed);
+        }
+    }
+
+    /// <summary>Length, type, data and CRC at <paramref name="at"/>; returns the offset after the chunk.</summary>
+    private static int WriteChunk(byte[] png, int at, ReadOnlySpan<byte> type, ReadOnlySpan<byte> data)
+    {
+        BinaryPrimitives.WriteInt32BigEndian(png.AsSpan(at), data.Length);
+        type.CopyTo(png.AsSpan(at + 4));
+        data.CopyTo(png.AsSpan(at + 8));
+        BinaryPrimitives.WriteUInt32BigEndian(png.AsSpan(at + 8 + data.Length), Crc32.Compute(data, Crc32.Compute(type)));
+        return at + 12 + data.Length;
+    }
+
+    /// <summary>CRC-32 (ISO-HDLC), as PNG chunks use it, over the chunk's type and then its data; eight bytes a step (slicing by 8).</summary>
     private static class Crc32
     {
-        private static readonly uint[] Table = BuildTable();
+        private static readonly uint[][] Tables = BuildTables();
 
-        public static uint Compute(ReadOnlySpan<byte> data)
+        /// <summary>The CRC of <paramref name="data"/>, continuing from a previous result (0 to start).</summary>
+        public static uint Compute(ReadOnlySpan<byte> data, uint previous = 0)
         {
-            uint crc = 0xFFFFFFFF;
+            var t = Tables;
+            uint crc = previous ^ 0xFFFFFFFF;
+            while (data.Length >= 8)
+            {
+                uint low = BinaryPrimitives.ReadUInt32LittleEndian(data) ^ crc;
+                uint high = BinaryPrimitives.ReadUInt32LittleEndian(data[4..]);
+                crc = t[7][low & 0xFF] ^ t[6][(low >> 8) & 0xFF] ^ t[5][(low >> 16) & 0xFF] ^ t[4][low >> 24]
+                    ^ t[3][high & 0xFF] ^ t[2][(high >> 8) & 0xFF] ^ t[1][(high >> 16) & 0xFF] ^ t[0][high >> 24];
+                data = data[8..];
+            }
+
             foreach (var b in data)
             {
-                crc = Table[(crc ^ b) & 0xFF] ^ (crc >> 8);
+                crc = t[0][(crc ^ b) & 0xFF] ^ (crc >> 8);
             }
 
             return crc ^ 0xFFFFFFFF;
         }
 
-        private static uint[] BuildTable()
+        /// <summary>Table k gives the CRC of a byte followed by k zero bytes.</summary>
+        private static uint[][] BuildTables()
         {
-            var table = new uint[256];
+            var tables = new uint[8][];
+            tables[0] = new uint[256];
             for (uint n = 0; n < 256; n++)
             {
                 uint c = n;
@@ -107,10 +199,20 @@ internal static class PngLabelWriter
                     c = (c & 1) != 0 ? 0xEDB88320 ^ (c >> 1) : c >> 1;
                 }
 
-                table[n] = c;
+                tables[0][n] = c;
             }
 
-            return table;
+            for (int k = 1; k < 8; k++)
+            {
+                tables[k] = new uint[256];
+                for (int n = 0; n < 256; n++)
+                {
+                    uint previous = tables[k - 1][n];
+                    tables[k][n] = tables[0][previous & 0xFF] ^ (previous >> 8);
+                }
+            }
+
+            return tables;
         }
     }
 }

@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Text;
-using System.Xml;
 using VbiOrleans.Labels.Fonts;
 using VbiOrleans.Labels.Layout;
 
@@ -8,105 +5,93 @@ namespace VbiOrleans.Labels.Formats;
 
 /// <summary>
 /// The page as SVG: width and height in inches, a viewBox in printer dots (so every coordinate is a whole dot),
-/// the symbol as one path of run rectangles with crisp edges, and the lines as text in DejaVu Sans.
+/// the symbol as one path of run rectangles with crisp edges, and the lines as text in DejaVu Sans. Written
+/// straight into a pooled buffer, two-space indented, with the text's XML specials escaped.
 /// </summary>
 internal static class SvgLabelWriter
 {
-    private const string Namespace = "http://www.w3.org/2000/svg";
-
     public static byte[] Write(LabelPlan plan)
     {
-        var settings = new XmlWriterSettings
+        using var svg = new AsciiBuffer(32 * 1024);
+        svg.Append("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<svg version=\"1.1\" width=\"").Append(plan.WidthInches)
+            .Append("in\" height=\"").Append(plan.HeightInches).Append("in\" viewBox=\"0 0 ").Append(plan.WidthInches * plan.Dpi)
+            .Append(' ').Append(plan.HeightInches * plan.Dpi).Append("\" xmlns=\"http://www.w3.org/2000/svg\">\n");
+        svg.Append("  <rect width=\"100%\" height=\"100%\" fill=\"#fff\" />\n");
+
+        if (plan.Barcode is { } barcode)
         {
-            Encoding = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false),
-            Indent = true,
-            IndentChars = "  ",
-            NewLineChars = "\n",
-            NewLineHandling = NewLineHandling.Replace,
-        };
-        using var stream = new MemoryStream();
-        using (var xml = XmlWriter.Create(stream, settings))
-        {
-            xml.WriteStartDocument();
-            xml.WriteStartElement("svg", Namespace);
-            xml.WriteAttributeString("version", "1.1");
-            xml.WriteAttributeString("width", Number(plan.WidthInches) + "in");
-            xml.WriteAttributeString("height", Number(plan.HeightInches) + "in");
-            xml.WriteAttributeString("viewBox", $"0 0 {Number(plan.WidthInches * plan.Dpi)} {Number(plan.HeightInches * plan.Dpi)}");
-
-            xml.WriteStartElement("rect", Namespace);
-            xml.WriteAttributeString("width", "100%");
-            xml.WriteAttributeString("height", "100%");
-            xml.WriteAttributeString("fill", "#fff");
-            xml.WriteEndElement();
-
-            if (plan.Barcode is { } barcode)
-            {
-                xml.WriteStartElement("path", Namespace);
-                xml.WriteAttributeString("d", BarcodePath(barcode));
-                xml.WriteAttributeString("fill", "#000");
-                xml.WriteAttributeString("shape-rendering", "crispEdges");
-                xml.WriteEndElement();
-            }
-
-            foreach (var rule in plan.Rectangles)
-            {
-                xml.WriteStartElement("rect", Namespace);
-                xml.WriteAttributeString("x", Number(rule.Left));
-                xml.WriteAttributeString("y", Number(rule.Top));
-                xml.WriteAttributeString("width", Number(rule.Width));
-                xml.WriteAttributeString("height", Number(rule.Height));
-                xml.WriteAttributeString("fill", "#000");
-                xml.WriteAttributeString("shape-rendering", "crispEdges");
-                xml.WriteEndElement();
-            }
-
-            xml.WriteStartElement("g", Namespace);
-            xml.WriteAttributeString("font-family", $"'{LabelFonts.FamilyName}', sans-serif");
-            xml.WriteAttributeString("fill", "#000");
-            foreach (var line in plan.Text)
-            {
-                xml.WriteStartElement("text", Namespace);
-                xml.WriteAttributeString("x", Number(line.X));
-                xml.WriteAttributeString("y", Number(line.Baseline));
-                xml.WriteAttributeString("font-size", Number(line.SizeDots));
-                if (line.Bold)
-                {
-                    xml.WriteAttributeString("font-weight", "bold");
-                }
-
-                xml.WriteString(line.Text);
-                xml.WriteEndElement();
-            }
-
-            xml.WriteEndElement();
-            xml.WriteEndElement();
-            xml.WriteEndDocument();
+            AppendSymbol(svg, barcode);
         }
 
-        return stream.ToArray();
+        foreach (var rule in plan.Rectangles)
+        {
+            svg.Append("  <rect x=\"").Append(rule.Left).Append("\" y=\"").Append(rule.Top).Append("\" width=\"").Append(rule.Width)
+                .Append("\" height=\"").Append(rule.Height).Append("\" fill=\"#000\" shape-rendering=\"crispEdges\" />\n");
+        }
+
+        svg.Append("  <g font-family=\"'").Append(LabelFonts.FamilyName).Append("', sans-serif\" fill=\"#000\">\n");
+        foreach (var line in plan.Text)
+        {
+            svg.Append("    <text x=\"").Append(line.X).Append("\" y=\"").Append(line.Baseline).Append("\" font-size=\"").Append(line.SizeDots).Append('"');
+            if (line.Bold)
+            {
+                svg.Append(" font-weight=\"bold\"");
+            }
+
+            svg.Append('>');
+            AppendEscaped(svg, line.Text);
+            svg.Append("</text>\n");
+        }
+
+        svg.Append("  </g>\n</svg>");
+        return svg.ToArray();
     }
 
-    /// <summary>One closed rectangle per run: <c>M x,y h w v m h -w z</c>, in dots.</summary>
-    private static string BarcodePath(BarcodePlacement barcode)
+    /// <summary>The symbol as one path, one closed rectangle per run: <c>M x,y h w v m h -w z</c>, in dots.</summary>
+    private static void AppendSymbol(AsciiBuffer svg, BarcodePlacement barcode)
     {
-        var d = new StringBuilder();
+        svg.Append("  <path d=\"");
         int m = barcode.ModuleDots;
+        bool first = true;
         foreach (var run in ModuleRun.Of(barcode.Symbol))
         {
-            int x = barcode.Left + (run.Column * m);
-            int y = barcode.Top + (run.Row * m);
-            int w = run.Length * m;
-            if (d.Length > 0)
+            if (!first)
             {
-                d.Append(' ');
+                svg.Append(' ');
             }
 
-            d.Append(CultureInfo.InvariantCulture, $"M{x},{y}h{w}v{m}h-{w}z");
+            first = false;
+            int w = run.Length * m;
+            svg.Append('M').Append(barcode.Left + (run.Column * m)).Append(',').Append(barcode.Top + (run.Row * m))
+                .Append('h').Append(w).Append('v').Append(m).Append("h-").Append(w).Append('z');
         }
 
-        return d.ToString();
+        svg.Append("\" fill=\"#000\" shape-rendering=\"crispEdges\" />\n");
     }
 
-    private static string Number(double value) => value.ToString("0.###", CultureInfo.InvariantCulture);
+    /// <summary>Text content: the three characters XML reserves there as entities; anything not ASCII (never in validated content) as a character reference.</summary>
+    private static void AppendEscaped(AsciiBuffer svg, string text)
+    {
+        foreach (var c in text)
+        {
+            switch (c)
+            {
+                case '&':
+                    svg.Append("&amp;");
+                    break;
+                case '<':
+                    svg.Append("&lt;");
+                    break;
+                case '>':
+                    svg.Append("&gt;");
+                    break;
+                case < ' ' or > '~':
+                    svg.Append("&#x").AppendHex([(byte)(c >> 8), (byte)c]).Append(';');
+                    break;
+                default:
+                    svg.Append(c);
+                    break;
+            }
+        }
+    }
 }

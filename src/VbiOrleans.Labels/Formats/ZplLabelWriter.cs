@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text;
 using VbiOrleans.Labels.Layout;
 
 namespace VbiOrleans.Labels.Formats;
@@ -9,87 +7,102 @@ namespace VbiOrleans.Labels.Formats;
 /// per dot, rows of whole bytes) rather than the printer's own <c>^BX</c>, so the printed symbol is exactly ours.
 /// Text uses the printer's scalable font 0 positioned at its baseline (<c>^FT</c>); the calibration shift is the
 /// label home (<c>^LH</c>), which takes only non-negative values, so a negative shift is already in the plan.
+/// Written straight into a pooled buffer; each symbol row's hexadecimal is made once and repeated for its dots.
 /// </summary>
 internal static class ZplLabelWriter
 {
-    private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
-
     public static byte[] Write(LabelPlan plan)
     {
-        var zpl = new StringBuilder();
+        using var zpl = new AsciiBuffer(32 * 1024);
         zpl.Append("^XA\n");
         zpl.Append("^CI28\n"); // field data is UTF-8; we send ASCII only, escaped with ^FH
-        zpl.Append(Invariant, $"^PW{plan.WidthDots}\n");
-        zpl.Append(Invariant, $"^LL{plan.HeightDots}\n");
-        zpl.Append(Invariant, $"^LH{plan.PrinterHome.X},{plan.PrinterHome.Y}\n");
+        zpl.Append("^PW").Append(plan.WidthDots).Append('\n');
+        zpl.Append("^LL").Append(plan.HeightDots).Append('\n');
+        zpl.Append("^LH").Append(plan.PrinterHome.X).Append(',').Append(plan.PrinterHome.Y).Append('\n');
 
         if (plan.Barcode is { } barcode)
         {
-            var (bytesPerRow, rows, hex) = GraphicField(barcode);
-            zpl.Append(Invariant, $"^FO{barcode.Left},{barcode.Top}^GFA,{bytesPerRow * rows},{bytesPerRow * rows},{bytesPerRow},{hex}^FS\n");
+            int bytesPerRow = (barcode.Width + 7) / 8;
+            int total = bytesPerRow * barcode.Height;
+            zpl.Append("^FO").Append(barcode.Left).Append(',').Append(barcode.Top)
+                .Append("^GFA,").Append(total).Append(',').Append(total).Append(',').Append(bytesPerRow).Append(',');
+            AppendGraphicField(zpl, barcode);
+            zpl.Append("^FS\n");
         }
 
         foreach (var rule in plan.Rectangles)
         {
-            zpl.Append(Invariant, $"^FO{rule.Left},{rule.Top}^GB{rule.Width},{rule.Height},{Math.Min(rule.Width, rule.Height)}^FS\n");
+            zpl.Append("^FO").Append(rule.Left).Append(',').Append(rule.Top)
+                .Append("^GB").Append(rule.Width).Append(',').Append(rule.Height).Append(',').Append(Math.Min(rule.Width, rule.Height)).Append("^FS\n");
         }
 
         foreach (var text in plan.Text)
         {
             int size = (int)Math.Round(text.SizeDots, MidpointRounding.AwayFromZero);
-            zpl.Append(Invariant, $"^FT{text.X},{text.Baseline}^A0N,{size},{size}^FH^FD{Escape(text.Text)}^FS\n");
+            zpl.Append("^FT").Append(text.X).Append(',').Append(text.Baseline)
+                .Append("^A0N,").Append(size).Append(',').Append(size).Append("^FH^FD");
+            AppendEscaped(zpl, text.Text);
+            zpl.Append("^FS\n");
         }
 
         zpl.Append("^XZ\n");
-        return Encoding.ASCII.GetBytes(zpl.ToString());
+        return zpl.ToArray();
     }
 
     /// <summary>
-    /// The symbol scaled to whole dots: <paramref name="barcode"/>.ModuleDots rows and columns of dots per module,
-    /// most significant bit first, a set bit printing black, each row padded to a whole byte.
+    /// The symbol scaled to whole dots: ModuleDots rows and columns of dots per module, most significant bit first,
+    /// a set bit printing black, each row padded to a whole byte, in upper-case hexadecimal.
     /// </summary>
-    internal static (int BytesPerRow, int Rows, string Hex) GraphicField(BarcodePlacement barcode)
+    private static void AppendGraphicField(AsciiBuffer zpl, BarcodePlacement barcode)
     {
         int m = barcode.ModuleDots;
         int widthDots = barcode.Width;
-        int bytesPerRow = (widthDots + 7) / 8;
-        int rows = barcode.Height;
-        var row = new byte[bytesPerRow];
-        var hex = new StringBuilder(bytesPerRow * rows * 2);
-        for (int y = 0; y < rows; y++)
+        Span<byte> row = stackalloc byte[(widthDots + 7) / 8];
+        for (int r = 0; r < barcode.Symbol.Rows; r++)
         {
-            Array.Clear(row);
-            for (int x = 0; x < widthDots; x++)
+            row.Clear();
+            for (int c = 0; c < barcode.Symbol.Columns; c++)
             {
-                if (barcode.Symbol[y / m, x / m])
+                if (!barcode.Symbol[r, c])
+                {
+                    continue;
+                }
+
+                for (int x = c * m; x < (c + 1) * m; x++)
                 {
                     row[x / 8] |= (byte)(0x80 >> (x % 8));
                 }
             }
 
-            hex.Append(Convert.ToHexString(row));
+            // The first dot row of the module row is written; its m - 1 copies repeat those bytes.
+            int rowStart = zpl.Length;
+            zpl.AppendHex(row);
+            for (int copy = 1; copy < m; copy++)
+            {
+                zpl.AppendCopy(rowStart, row.Length * 2);
+            }
         }
-
-        return (bytesPerRow, rows, hex.ToString());
     }
 
     /// <summary>With ^FH, <c>_</c> plus two hex digits is a byte: the caret, tilde and underscore must go that way.</summary>
-    private static string Escape(string text)
+    private static void AppendEscaped(AsciiBuffer zpl, string text)
     {
-        var escaped = new StringBuilder(text.Length);
-        foreach (var b in Encoding.UTF8.GetBytes(text))
+        Span<byte> one = stackalloc byte[4];
+        foreach (var c in text)
         {
-            if (b is (byte)'^' or (byte)'~' or (byte)'_' or < 0x20 or > 0x7E)
+            if (c is '^' or '~' or '_' or < ' ' or > '~')
             {
-                escaped.Append(CultureInfo.InvariantCulture, $"_{b:X2}");
+                // UTF-8, one escape per byte (validated content is printable ASCII, so only the three specials come here).
+                int count = System.Text.Encoding.UTF8.GetBytes([c], one);
+                foreach (var b in one[..count])
+                {
+                    zpl.Append('_').AppendHex([b]);
+                }
             }
             else
             {
-                escaped.Append((char)b);
+                zpl.Append(c);
             }
         }
-
-        return escaped.ToString();
     }
-
 }

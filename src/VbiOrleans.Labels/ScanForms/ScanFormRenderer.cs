@@ -112,7 +112,7 @@ public static class ScanFormRenderer
 
         using var stream = new MemoryStream();
         document.Save(stream, closeStream: false);
-        return PdfLabelWriter.ReplaceRandomIdentifiers(stream.ToArray(), id);
+        return PdfSharpIdentifiers.Replace(stream.ToArray(), id);
     }
 
     internal static int PageCount(int packages) =>
