@@ -45,7 +45,8 @@ public sealed class ScanFormGrain(
         if (draft.MeterIds?.FirstOrDefault(m => !customer.MeterIds.Contains(m)) is { } foreign)
             return ScanFormResult.Fail(ErrorCode.MeterNotFound, $"no meter {foreign} in this account") with { MeterId = foreign };
 
-        await WaitForHistoryAsync();
+        // A print or refund answered before this request is in the history first (or FeedWait ran out).
+        await HistoryCatchUp.WaitAsync(GrainFactory, options.Value.FeedWait, options.Value.FeedPollInterval, clock);
         var date = draft.DateOfMailing;
         var day = await DayAsync(draft.MeterIds ?? customer.MeterIds, date);
         Prune();
@@ -115,20 +116,6 @@ public sealed class ScanFormGrain(
         : ScanFormResult.Fail(ErrorCode.IdempotencyKeyReused,
             $"the Idempotency-Key '{key}' made SCAN form {form.FormNumber} for another request; use a new key for a new request");
 
-
-    /// <summary>Waits, at most <see cref="ScanFormOptions.FeedWait"/>, until the history has applied the log as far as it reached now.</summary>
-    private async Task WaitForHistoryAsync()
-    {
-        var feed = GrainFactory.GetGrain<ILogFeedGrain>(LogFeedConsumers.History);
-        var status = await feed.Status();
-        var head = status.Head;
-        var deadline = clock.GetUtcNow() + options.Value.FeedWait;
-        while (status.Position < head && clock.GetUtcNow() < deadline)
-        {
-            await Task.Delay(options.Value.FeedPollInterval, clock);
-            status = await feed.Status();
-        }
-    }
 
     private sealed record Print(DateTimeOffset At, ShipmentAddress From, ScanFormPackageRecord Package);
 

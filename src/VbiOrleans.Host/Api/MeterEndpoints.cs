@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using VbiOrleans.Abstractions.Customers;
+using VbiOrleans.Abstractions.Log;
 using VbiOrleans.Abstractions.Meters;
 using VbiOrleans.Abstractions.Modules;
 using VbiOrleans.Abstractions.Partners;
@@ -379,6 +380,9 @@ public static class MeterEndpoints
         return Results.Ok(new HistoryPage(meterId, shown, next));
     }
 
+    /// <summary>How long a label downloaded again waits for its print to reach the history (commit to history: p99 under 2 s).</summary>
+    private static readonly TimeSpan LabelAgainHistoryWait = TimeSpan.FromSeconds(3);
+
     private static async Task<IResult> LabelAgainAsync(string meterId, string indiciumId, ClaimsPrincipal user, IGrainFactory grains, PrinterTableCache printers,
         LabelOptionsRequest options, CancellationToken cancellationToken)
     {
@@ -393,7 +397,7 @@ public static class MeterEndpoints
         var history = grains.GetGrain<IMeterHistoryGrain>(IMeterHistoryGrain.Key(meterId, sequence));
         var page = await history.List();
         // A print answered a moment ago may not be in the history yet: wait for the feed before saying there is none.
-        if (!page.Any(e => e.Sequence == sequence) && await HistoryCatchUp.WaitAsync(grains, cancellationToken)) page = await history.List();
+        if (!page.Any(e => e.Sequence == sequence) && await HistoryCatchUp.WaitAsync(grains, LabelAgainHistoryWait, TimeSpan.FromMilliseconds(25), TimeProvider.System, cancellationToken)) page = await history.List();
         if (page.FirstOrDefault(e => e.Sequence == sequence && e.Indicium is not null) is not { } entry)
             return ApiResponse.Problem(ErrorCode.IndiciumNotFound, $"meter {meterId} has no indicium {indiciumId}").ToResult();
         var lookup = await grains.GetGrain<IMeterGrain>(meterId).FindIndicium(entry.Indicium!);
