@@ -1,3 +1,4 @@
+using VbiOrleans.Host.Tests.Fixtures;
 using System.Text.Json;
 using VbiOrleans.Cli;
 
@@ -17,16 +18,7 @@ public sealed class CliScanFormTests(CustomerHostFixture host) : IDisposable
     private readonly string _home = Path.Combine(Path.GetTempPath(), "vbi-cli-scan-" + Guid.NewGuid().ToString("N")[..8]);
     private readonly Dictionary<string, string?> _variables = [];
 
-    private async Task<(int Exit, string Out, string Err)> Vbi(params string[] args)
-    {
-        _variables["VBI_SERVER"] = host.BaseAddress.ToString();
-        _variables["VBI_HOME"] = Path.Combine(_home, "config");
-        var environment = new CliEnvironment { GetVariable = name => _variables.GetValueOrDefault(name), ReadSecret = _ => null, Timeout = TimeSpan.FromSeconds(60) };
-        using var stdout = new StringWriter();
-        using var stderr = new StringWriter();
-        var exit = await CliApp.RunAsync(args, stdout, stderr, environment);
-        return (exit, stdout.ToString(), stderr.ToString());
-    }
+    private Task<(int Exit, string Out, string Err)> Vbi(params string[] args) => InProcessVbi.RunAsync(host.BaseAddress, _home, _variables, args);
 
     private async Task<JsonElement> PrintAsync(string file)
     {
