@@ -37,7 +37,8 @@ public sealed record CpuAccount(TimeSpan Hosts, TimeSpan Postgres, TimeSpan Clie
 
     private static TimeSpan FromTicks(long ticks) => TimeSpan.FromSeconds(ticks / TicksPerSecond);
 
-    private static IEnumerable<int> PostgresPids()
+    /// <summary>Every PostgreSQL process on this machine (its name in /proc).</summary>
+    internal static IEnumerable<int> PostgresPids()
     {
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {
@@ -51,7 +52,7 @@ public sealed record CpuAccount(TimeSpan Hosts, TimeSpan Postgres, TimeSpan Clie
     }
 
     /// <summary>utime + stime of a process, 0 once it is gone (a backend that ended during the phase is not counted).</summary>
-    private static long ProcessTicks(int pid)
+    internal static long ProcessTicks(int pid)
     {
         string stat;
         try { stat = File.ReadAllText($"/proc/{pid}/stat"); }

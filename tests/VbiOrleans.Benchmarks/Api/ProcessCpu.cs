@@ -14,9 +14,9 @@ public sealed record ProcessCpu(IReadOnlyList<(string Name, TimeSpan Cpu)> Proce
     public static Snapshot Take(IReadOnlyList<int> hostPids)
     {
         var processes = new List<(string, int?, long)>();
-        for (var i = 0; i < hostPids.Count; i++) processes.Add(($"host {i + 1} (pid {hostPids[i]})", hostPids[i], Ticks(hostPids[i])));
-        processes.Add(($"benchmark (pid {Environment.ProcessId})", Environment.ProcessId, Ticks(Environment.ProcessId)));
-        processes.Add(("PostgreSQL (all postgres processes)", null, PostgresPids().Sum(Ticks)));
+        for (var i = 0; i < hostPids.Count; i++) processes.Add(($"host {i + 1} (pid {hostPids[i]})", hostPids[i], CpuAccount.ProcessTicks(hostPids[i])));
+        processes.Add(($"benchmark (pid {Environment.ProcessId})", Environment.ProcessId, CpuAccount.ProcessTicks(Environment.ProcessId)));
+        processes.Add(("PostgreSQL (all postgres processes)", null, CpuAccount.PostgresPids().Sum(CpuAccount.ProcessTicks)));
         return new Snapshot(processes, DateTime.UtcNow);
     }
 
@@ -34,29 +34,5 @@ public sealed record ProcessCpu(IReadOnlyList<(string Name, TimeSpan Cpu)> Proce
         return "CPU per print during the timed phase: " +
                string.Join(", ", Processes.Select(p => $"{p.Name} {p.Cpu.TotalMilliseconds / prints:F3} ms")) +
                $"; {busy:F2} of {Environment.ProcessorCount} cores busy";
-    }
-
-    private static IEnumerable<int> PostgresPids()
-    {
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
-            string comm;
-            try { comm = File.ReadAllText(Path.Combine(dir, "comm")).Trim(); }
-            catch (IOException) { continue; }
-            catch (UnauthorizedAccessException) { continue; }
-            if (comm == "postgres") yield return pid;
-        }
-    }
-
-    /// <summary>utime + stime of a process, 0 once it is gone.</summary>
-    private static long Ticks(int pid)
-    {
-        string stat;
-        try { stat = File.ReadAllText($"/proc/{pid}/stat"); }
-        catch (IOException) { return 0; }
-        // The command name (field 2) is in parentheses and may hold spaces: fields are counted after its closing one.
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        return long.Parse(fields[11]) + long.Parse(fields[12]);
     }
 }
