@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # Local services for development and tests: PostgreSQL 15 (its own cluster, not the system one), Azurite's blob
-# service and a SoftHSM2 token. Everything lives under infra/local/.state (git-ignored).
+# service, a SoftHSM2 token, the payment provider's mock (stripe-stateful-mock, Stripe's API) and an SMTP server
+# with an HTTP API to read what it received (maildev). Everything lives under infra/local/.state (git-ignored).
+# The npm tools (and @midlandsbank/node-nacha, the independent NACHA parser the tests use) go to infra/local/.tools.
 #
 #   infra/local/services.sh install   install what is missing (apt, npm)
-#   infra/local/services.sh start     install if needed, then start all three (idempotent)
+#   infra/local/services.sh start     install if needed, then start them all (idempotent)
 #   infra/local/services.sh stop      stop them
 #   infra/local/services.sh status    one line per service
 #   infra/local/services.sh env       print the environment the host and tests use (sourceable)
 #   infra/local/services.sh replica-pair start|kill-primary|promote|stop|status|env NAME
 #                                     a primary and its streaming standby of their own, for failover tests
 #
-# Ports (override with the environment): VBI_PG_PORT (55432), VBI_AZURITE_PORT (10000).
+# Ports (override with the environment): VBI_PG_PORT (55432), VBI_AZURITE_PORT (10000), VBI_STRIPE_PORT (12111),
+# VBI_SMTP_PORT (11025), VBI_MAILDEV_PORT (11080).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -19,6 +22,12 @@ tools="$here/.tools"
 pg_port="${VBI_PG_PORT:-55432}"
 azurite_port="${VBI_AZURITE_PORT:-10000}"
 azurite_version="3.35.0"   # the last release whose engines field accepts Node 20
+stripe_mock_version="0.0.16"
+maildev_version="3.0.0"
+nacha_version="0.4.0"
+stripe_port="${VBI_STRIPE_PORT:-12111}"
+smtp_port="${VBI_SMTP_PORT:-11025}"
+maildev_port="${VBI_MAILDEV_PORT:-11080}"
 pg_bin="/usr/lib/postgresql/15/bin"
 
 log() { printf '[services] %s\n' "$*" >&2; }
@@ -46,6 +55,48 @@ cmd_install() {
     (cd "$tools" && npm install --silent --no-audit --no-fund --prefix "$tools" "azurite@$azurite_version" >/dev/null 2>&1) \
       || die "npm install azurite@$azurite_version failed"
   fi
+  npm_tool stripe-stateful-mock "$stripe_mock_version" node_modules/.bin/stripe-stateful-mock
+  npm_tool maildev "$maildev_version" node_modules/.bin/maildev
+  npm_tool @midlandsbank/node-nacha "$nacha_version" node_modules/@midlandsbank/node-nacha/package.json
+}
+
+# npm_tool PACKAGE VERSION MARKER: installs PACKAGE@VERSION into $tools unless MARKER (a path under it) exists.
+npm_tool() {
+  [ -e "$tools/$3" ] && return 0
+  command -v npm >/dev/null || apt_install nodejs npm
+  log "installing $1@$2"
+  mkdir -p "$tools"
+  (cd "$tools" && npm install --silent --no-audit --no-fund --prefix "$tools" "$1@$2" >/dev/null 2>&1) || die "npm install $1@$2 failed"
+}
+
+# ---------- npm servers: the payment provider's mock and maildev ----------
+# node_start NAME PORT COMMAND...: runs COMMAND in its own session, its pid in $state/NAME/NAME.pid, and waits for PORT.
+node_running() { [ -f "$state/$1/$1.pid" ] && kill -0 "$(cat "$state/$1/$1.pid")" 2>/dev/null; }
+node_start() {
+  local name="$1" port="$2"; shift 2
+  if node_running "$name"; then log "$name already running on 127.0.0.1:$port"; return 0; fi
+  if port_taken "$port"; then die "port $port is already taken by another process; choose another with its VBI_*_PORT"; fi
+  mkdir -p "$state/$name"
+  setsid "$@" >"$state/$name/$name.log" 2>&1 < /dev/null &
+  echo $! > "$state/$name/$name.pid"
+  for _ in $(seq 1 150); do port_taken "$port" && break; sleep 0.1; done
+  port_taken "$port" || { cat "$state/$name/$name.log" >&2; die "$name failed to start"; }
+  log "$name running on 127.0.0.1:$port"
+}
+node_stop() {
+  if node_running "$1"; then kill -- "-$(cat "$state/$1/$1.pid")" 2>/dev/null || kill "$(cat "$state/$1/$1.pid")" 2>/dev/null || true; log "$1 stopped"; fi
+  rm -f "$state/$1/$1.pid"
+}
+# stripe-stateful-mock's own command listens on every interface; its library's app is started here on loopback only.
+stripe_start() {
+  node_start stripe-mock "$stripe_port" node -e \
+    'require(process.argv[1]).createExpressApp().listen(+process.argv[2], "127.0.0.1")' \
+    "$tools/node_modules/stripe-stateful-mock" "$stripe_port"
+}
+maildev_start() {
+  node_start maildev "$maildev_port" "$tools/node_modules/.bin/maildev" --ip 127.0.0.1 --web-ip 127.0.0.1 --smtp "$smtp_port" --web "$maildev_port" \
+    --mail-directory "$state/maildev/mail"
+  for _ in $(seq 1 100); do port_taken "$smtp_port" && break; sleep 0.1; done
 }
 
 # ---------- PostgreSQL ----------
@@ -167,6 +218,11 @@ export SOFTHSM2_CONF=$hsm_conf
 export VBI_SOFTHSM_MODULE=$(softhsm_module)
 export VBI_SOFTHSM_TOKEN=vbi-local
 export VBI_SOFTHSM_PIN_FILE=$hsm_dir/user-pin
+export VBI_STRIPE_URL=http://127.0.0.1:$stripe_port
+export VBI_SMTP_HOST=127.0.0.1
+export VBI_SMTP_PORT=$smtp_port
+export VBI_MAILDEV_URL=http://127.0.0.1:$maildev_port
+export VBI_NODE_NACHA=$tools/node_modules/@midlandsbank/node-nacha
 ENV
 }
 
@@ -532,10 +588,12 @@ cmd_replica_pair() {
 
 case "${1:-}" in
   install) cmd_install ;;
-  start)   cmd_install; mkdir -p "$state"; pg_start; az_start; hsm_start; cmd_env > "$state/env"; log "environment written to $state/env" ;;
-  stop)    az_stop; pg_stop ;;
+  start)   cmd_install; mkdir -p "$state"; pg_start; az_start; hsm_start; stripe_start; maildev_start; cmd_env > "$state/env"; log "environment written to $state/env" ;;
+  stop)    node_stop maildev; node_stop stripe-mock; az_stop; pg_stop ;;
   status)  pg_running && echo "postgresql: running on 127.0.0.1:$pg_port" || echo "postgresql: stopped"
            az_running && echo "azurite: running on 127.0.0.1:$azurite_port" || echo "azurite: stopped"
+           node_running stripe-mock && echo "stripe-mock: running on 127.0.0.1:$stripe_port" || echo "stripe-mock: stopped"
+           node_running maildev && echo "maildev: running on smtp 127.0.0.1:$smtp_port, http 127.0.0.1:$maildev_port" || echo "maildev: stopped"
            [ -f "$hsm_conf" ] && echo "softhsm2: token dir $hsm_dir/tokens" || echo "softhsm2: not initialised" ;;
   env)     cmd_env ;;
   replica-pair) shift; cmd_replica_pair "$@" ;;
