@@ -49,9 +49,9 @@ public static partial class CliApp
             logout.SetAction((parse, token) => CustomerAsync(parse, token, needsToken: true, LogoutAsync));
             root.Subcommands.Add(logout);
 
-            var fund = new Command("fund", "Add postage to the meter (a postage value download), e.g. vbi fund 12.50.");
-            var amount = new Argument<string>("AMOUNT") { Description = "Dollars, at most three decimals (12, 12.50, 0.735)" };
-            var reference = new Option<string>("--reference") { Description = "The payment reference [default: one made for this request]", HelpName = "TEXT" };
+            var fund = new Command("fund", "Buy postage and add it to the meter (a purchase on a payment method, then a postage value download), e.g. vbi fund 12.50.");
+            var amount = new Argument<string>("AMOUNT") { Description = "Dollars in whole cents for a card (12, 12.50)" };
+            var reference = new Option<string>("--payment-method") { Description = "The payment method to charge (pm_…) [default: the account's default]", HelpName = "ID" };
             var fundKey = IdempotencyOption();
             fund.Arguments.Add(amount);
             fund.Options.Add(reference);
@@ -388,14 +388,14 @@ public static partial class CliApp
 
         // ---- money ---------------------------------------------------------------------------------------------
 
-        private Task<int> FundAsync(CustomerRun run, string amount, string? reference, string? key, CancellationToken cancellationToken)
+        private Task<int> FundAsync(CustomerRun run, string amount, string? paymentMethod, string? key, CancellationToken cancellationToken)
         {
             if (!Money.TryParseDollars(amount, out var mills)) return Task.FromResult(Usage($"'{amount}' is not an amount in dollars like 12.50 (at most three decimals)"));
             if (mills <= 0) return Task.FromResult(Usage("the amount must be more than $0"));
             return WithSessionAsync(run, async session =>
             {
                 var idempotencyKey = NullIfBlank(key) ?? VbiClient.NewIdempotencyKey();
-                var result = await session.FundAsync(mills, NullIfBlank(reference) ?? "cli-" + idempotencyKey, idempotencyKey, cancellationToken);
+                var result = await session.BuyAsync(mills, NullIfBlank(paymentMethod), idempotencyKey, cancellationToken);
                 if (run.Json) WriteJson(result);
                 else _out.WriteLine($"funded {result.AmountMills.ToDollars()}: available {result.Meter.Descending}, printed {result.Meter.Ascending} (sequence {result.Sequence})");
                 return ExitCodes.Ok;

@@ -35,7 +35,20 @@ public sealed class MeterSession : IDisposable
     /// <summary>The client's record of the descending register (postage available), in mills.</summary>
     public long DescendingMills => _chain.State.DescendingMills;
 
-    /// <summary>Adds value to the meter (a postage value download) against a payment reference.</summary>
+    /// <summary>
+    /// Buys postage and adds it to the meter: a purchase authorized on the payment method (the default when null), then
+    /// the signed PVD that carries its id. One <paramref name="idempotencyKey"/> covers both steps, so calling this
+    /// again after a failure anywhere reaches the same purchase and the same PVD; nothing is bought twice.
+    /// </summary>
+    public async Task<TransactionResult> BuyAsync(long amountMills, string? paymentMethodId = null, string? idempotencyKey = null,
+        CancellationToken cancellationToken = default)
+    {
+        var key = idempotencyKey ?? VbiClient.NewIdempotencyKey();
+        var purchase = await _client.CreatePurchaseAsync(MeterId, amountMills, key, paymentMethodId, cancellationToken);
+        return await FundAsync(amountMills, purchase.Id, key, cancellationToken);
+    }
+
+    /// <summary>Adds value to the meter (a postage value download) paid by a purchase: its id is the payment reference.</summary>
     public Task<TransactionResult> FundAsync(long amountMills, string paymentReference, string? idempotencyKey = null, CancellationToken cancellationToken = default) =>
         TransactAsync("funds", TransactionBody.PostageValueDownload(amountMills, paymentReference), null, idempotencyKey, cancellationToken);
 

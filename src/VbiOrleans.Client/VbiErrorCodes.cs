@@ -117,6 +117,19 @@ public static class VbiErrorCodes
     public const string ScanFormNotFound = "ScanFormNotFound";
     /// <summary>The account made as many SCAN forms for that date as one day allows (422).</summary>
     public const string ScanFormLimitReached = "ScanFormLimitReached";
+    // Purchases.
+    /// <summary>The PVD names no authorized purchase of this meter (none, released, or another meter's) (422).</summary>
+    public const string PurchaseNotAuthorized = "PurchaseNotAuthorized";
+    /// <summary>The purchase paid for another PVD already (409).</summary>
+    public const string PurchaseAlreadyUsed = "PurchaseAlreadyUsed";
+    /// <summary>The PVD's amount is not the purchase's (422).</summary>
+    public const string PurchaseAmountMismatch = "PurchaseAmountMismatch";
+    /// <summary>The account is locked for new postage until what it owes is paid (403).</summary>
+    public const string AccountLocked = "AccountLocked";
+    /// <summary>No purchase with that id in the account (404).</summary>
+    public const string PurchaseNotFound = "PurchaseNotFound";
+    /// <summary>A card payment is in whole cents (400).</summary>
+    public const string AmountNotWholeCents = "AmountNotWholeCents";
 
     /// <summary>Codes that mean "log in again" (a customer token or a meter session is missing, expired or refused).</summary>
     public static bool NeedsLogin(string code) =>

@@ -16,9 +16,13 @@ public interface IPurchaseGrain : IGrainWithStringKey
     /// <summary>
     /// The module session's check before a PVD: the purchase is authorized, for this meter, of exactly this amount,
     /// and not used by another request (<c>PurchaseNotAuthorized</c>, <c>PurchaseAlreadyUsed</c>,
-    /// <c>PurchaseAmountMismatch</c>). The same request (its idempotency key) may claim again.
+    /// <c>PurchaseAmountMismatch</c>). The same request (its idempotency key) may claim again. The claim names the
+    /// sequence the PVD will have, where the purchase later looks for it in the log.
     /// </summary>
-    Task<PurchaseResult> Claim(string meterId, long amountMills, string requestKey);
+    Task<PurchaseResult> Claim(string meterId, long amountMills, string requestKey, long pvdSequence);
+
+    /// <summary>The module refused the claimed PVD (nothing was made): the purchase is free again for another request.</summary>
+    Task Unclaim(string requestKey);
 
     /// <summary>The PVD of this purchase is durable in the log at (meter, sequence): capture the charge (idempotent).</summary>
     Task<PurchaseResult> Settle(string meterId, long sequence);

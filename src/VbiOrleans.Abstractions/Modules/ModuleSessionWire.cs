@@ -35,7 +35,11 @@ public sealed record ModuleRequest(
     [property: Id(2)] CheckpointData? PostalCheckpoint,
     [property: Id(3)] MeterCommand Command,
     [property: Id(4)] ExpectedRegisters? Expected,
-    [property: Id(5)] RefundTarget? RefundTarget);
+    [property: Id(5)] RefundTarget? RefundTarget)
+{
+    /// <summary>The request's idempotency key at the meter: a PVD claims its purchase for it.</summary>
+    [Id(6)] public string? RequestKey { get; init; }
+}
 
 /// <summary>
 /// The module's answer: the new sealed package and checkpoint (already durable in module memory), the indicium

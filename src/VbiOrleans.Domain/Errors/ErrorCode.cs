@@ -171,6 +171,24 @@ public enum ErrorCode
     ScanFormNotFound = 855,
     /// <summary>The account made as many SCAN forms for that mailing date as one day allows (422).</summary>
     ScanFormLimitReached = 856,
+    // Payments (merge: c20-pay's definitions win)
+    PaymentDeclined = 1000,
+    PaymentInsufficientFunds = 1001,
+    PaymentProviderUnavailable = 1002,
+    PaymentMethodNotFound = 1003,
+    // Purchases (docs/commerce.md, Buying postage)
+    /// <summary>A PVD names no authorized purchase of this meter: none was made, it was released, or it is another meter's (422).</summary>
+    PurchaseNotAuthorized = 1020,
+    /// <summary>The purchase was used by another PVD request; one purchase pays for one PVD (409).</summary>
+    PurchaseAlreadyUsed = 1021,
+    /// <summary>The PVD's amount is not the purchase's amount (422).</summary>
+    PurchaseAmountMismatch = 1022,
+    /// <summary>The account is locked for new postage (a returned ACH debit, an unpaid invoice, customer care) until paid (403).</summary>
+    AccountLocked = 1023,
+    /// <summary>The account has no purchase with that id (404).</summary>
+    PurchaseNotFound = 1024,
+    /// <summary>A card payment is in whole cents (400).</summary>
+    AmountNotWholeCents = 1025,
 }
 
 /// <summary>A failure with its name and a sentence for a person.</summary>

@@ -111,7 +111,10 @@ public sealed class MeterGrain(
             refund = new RefundTarget(r.IndiciumId, refunded.Sequence, refunded.PostageMills, refunded.PrintedAt);
         }
 
-        var outcome = await Session.Process(new ModuleRequest(MeterId, row.State.SealedPackage!, row.State.Checkpoint, command, expected, refund));
+        var outcome = await Session.Process(new ModuleRequest(MeterId, row.State.SealedPackage!, row.State.Checkpoint, command, expected, refund)
+        {
+            RequestKey = idempotencyKey,
+        });
         if (outcome.Error == ErrorCode.PostalStoreBehind && outcome.RollForward is { Count: > 0 } records && mayRollForward)
         {
             // The postal row was behind; now it is current (and may already hold this key's result): start over once.

@@ -29,6 +29,7 @@ public sealed class ModuleMemoryState
 public sealed class ModuleSessionGrain(
     [PersistentState(stateName: "moduleMemory", storageName: StorageNames.Module)] IPersistentState<ModuleMemoryState> memory,
     IOptions<ModuleOptions> options,
+    IOptions<Commerce.PurchaseOptions> purchases,
     SystemGuardView guard,
     ModuleReports reports,
     Log.TransactionLog log,
@@ -114,11 +115,27 @@ public sealed class ModuleSessionGrain(
         var compared = await CompareAsync(request.PostalCheckpoint);
         if (compared.Refusal is { } refusal) return refusal;
 
+        // A PVD only for an authorized, unused purchase of exactly its amount for this meter (docs/commerce.md).
+        var purchase = request.Command is PostageValueDownloadCommand pvd ? PurchaseOf(pvd) : null;
+        if (purchase is not null)
+        {
+            var claimed = await purchase.Claim(MeterId, ((PostageValueDownloadCommand)request.Command).AmountMills, request.RequestKey ?? "",
+                state.Checkpoints.Count > 0 ? state.Checkpoints[^1].Sequence + 1 : 1);
+            if (!claimed.IsSuccess) return ModuleOutcome.Fail(claimed.Error, claimed.Message!) with { RolledBack = compared.RolledBack };
+        }
+        else if (request.Command is PostageValueDownloadCommand unpaid && !purchases.Value.AcceptUnpaidPvds)
+        {
+            return ModuleOutcome.Fail(ErrorCode.PurchaseNotAuthorized, $"'{unpaid.PaymentReference}' is not a purchase: a PVD carries the id of an authorized purchase")
+                with { RolledBack = compared.RolledBack };
+        }
+
         // Step 5: execute in the stateless crypto module.
         var outcome = await Worker.Execute(request);
         if (RecoveryMatrix.CauseOf(outcome.Error) is { } cause) return await InhibitAsync(cause, outcome.Message!);
         if (outcome.Error != ErrorCode.None)
         {
+            // Nothing was made: the purchase is free for another request of the customer.
+            if (purchase is not null) await purchase.Unclaim(request.RequestKey ?? "");
             return ModuleOutcome.Fail(outcome.Error, outcome.Message!) with { RolledBack = compared.RolledBack };
         }
 
@@ -134,6 +151,10 @@ public sealed class ModuleSessionGrain(
 
         return new ModuleOutcome(ErrorCode.None, null, outcome.SealedPackage, checkpoint, outcome.Registers, outcome.Indicium, false, compared.RolledBack);
     }
+
+    /// <summary>The purchase a PVD names, or null when its reference is not a purchase id.</summary>
+    private Abstractions.Commerce.IPurchaseGrain? PurchaseOf(PostageValueDownloadCommand pvd) =>
+        Commerce.PurchaseIds.IsWellFormed(pvd.PaymentReference) ? GrainFactory.GetGrain<Abstractions.Commerce.IPurchaseGrain>(pvd.PaymentReference) : null;
 
     public async Task<ModuleOutcome> Verify(CheckpointData? postalCheckpoint, byte[]? sealedPackage)
     {

@@ -57,6 +57,15 @@ public static class VbiTelemetry
         Meter.CreateObservableGauge("vbi.log.archive_lag", () => Interlocked.Read(ref _archiveLag), unit: "{entry}",
             description: "Transaction-log entries committed but not yet shipped to the archive");
 
+    public static readonly Counter<long> Purchases =
+        Meter.CreateCounter<long>("vbi.purchases", description: "Purchases by outcome: authorized, settled, released, and each refusal");
+
+    public static readonly Counter<long> PurchaseAlerts =
+        Meter.CreateCounter<long>("vbi.purchases.alerts", description: "Postage and payment that disagree (a PVD without its payment, an authorization never answered), by alert");
+
+    public static readonly Microsoft.Extensions.Logging.EventId PvdWithoutPurchaseEvent = new(2001, "PvdWithoutPurchase");
+    public static readonly Microsoft.Extensions.Logging.EventId PurchaseUnresolvedEvent = new(2002, "PurchaseUnresolved");
+
     public static readonly Counter<long> FeedApplied =
         Meter.CreateCounter<long>("vbi.feed.applied", unit: "{record}", description: "Log records applied by a log feed consumer, by consumer");
 

@@ -22,6 +22,13 @@ public static class Problems
             or ErrorCode.PackageTampered or ErrorCode.PackageMeterMismatch or ErrorCode.CheckpointMismatch or ErrorCode.LogCannotBridge
             => StatusCodes.Status409Conflict,
         ErrorCode.IdempotencyKeyReused => StatusCodes.Status422UnprocessableEntity,
+        ErrorCode.PurchaseNotAuthorized or ErrorCode.PurchaseAmountMismatch => StatusCodes.Status422UnprocessableEntity,
+        ErrorCode.PurchaseAlreadyUsed => StatusCodes.Status409Conflict,
+        ErrorCode.AccountLocked => StatusCodes.Status403Forbidden,
+        ErrorCode.PurchaseNotFound or ErrorCode.PaymentMethodNotFound => StatusCodes.Status404NotFound,
+        ErrorCode.AmountNotWholeCents => StatusCodes.Status400BadRequest,
+        ErrorCode.PaymentDeclined or ErrorCode.PaymentInsufficientFunds => StatusCodes.Status402PaymentRequired,
+        ErrorCode.PaymentProviderUnavailable => StatusCodes.Status503ServiceUnavailable,
         ErrorCode.SystemStopped or ErrorCode.MeterPoolEmpty => StatusCodes.Status503ServiceUnavailable,
         ErrorCode.Unauthenticated => StatusCodes.Status401Unauthorized,
         ErrorCode.Forbidden => StatusCodes.Status403Forbidden,

@@ -132,6 +132,13 @@ public static class SiloSetup
         silo.Services.AddLogFeedConsumer<HistoryProjection>();
         silo.Services.AddOptions<VbiOrleans.Grains.Customers.ScanFormOptions>().BindConfiguration(VbiOrleans.Grains.Customers.ScanFormOptions.Section);
         silo.Services.AddLogFeedConsumer<WebhookFeed>();
+        // Commerce (docs/commerce.md): a PVD's purchase is settled from the log once the PVD is durable.
+        silo.Services.AddOptions<VbiOrleans.Grains.Commerce.PurchaseOptions>().BindConfiguration(VbiOrleans.Grains.Commerce.PurchaseOptions.Section).Validate(o =>
+        {
+            o.Validate();
+            return true;
+        });
+        silo.Services.AddLogFeedConsumer<VbiOrleans.Grains.Commerce.PurchaseFeed>();
         silo.Services.AddOptions<VbiOrleans.Grains.Log.LogOptions>().BindConfiguration(VbiOrleans.Grains.Log.LogOptions.Section);
         silo.Services.TryAddSingleton<VbiOrleans.Grains.Log.ILogStore, VbiOrleans.Grains.Log.MemoryLogStore>();
         silo.Services.TryAddSingleton<VbiOrleans.Grains.Log.TransactionLog>();
