@@ -113,6 +113,7 @@ public sealed class PurchaseGrain(
                 "the payment provider did not answer; retry with the same Idempotency-Key (nothing is charged twice)");
         }
         if (!charge.IsSuccess) return await EndAuthorizationAsync(ErrorOf(charge.Error), DeclineMessage(charge));
+        Faults.FaultPoints.Reached(Faults.FaultPoints.PurchaseAuthorized);
 
         State.ChargeId = charge.Value!.Id;
         State.Status = PurchaseStatus.Authorized;
@@ -209,6 +210,7 @@ public sealed class PurchaseGrain(
                 // Thrown, so the feed delivers the record again with backoff; printing is not held up.
                 throw new PaymentNotSettledException($"purchase {Id}: the capture of charge {State.ChargeId} failed: {captured.Error} {captured.Message}");
             }
+            Faults.FaultPoints.Reached(Faults.FaultPoints.PurchaseCaptured);
         }
         State.Status = PurchaseStatus.Settled;
         State.PvdSequence = sequence;

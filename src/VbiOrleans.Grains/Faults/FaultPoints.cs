@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace VbiOrleans.Grains.Faults;
 
 /// <summary>
-/// Named steps of the print path after the module's commit, where a test can have its host process killed (a SIGKILL
+/// Named steps of the print path after the module's commit, and of a purchase around its calls to the payment provider, where a test can have its host process killed (a SIGKILL
 /// of itself), to show that a crash at that step loses nothing downstream of the log. Only a test arms them, through
 /// its host's environment: <see cref="StepVariable"/> names the step, and the kill happens when the step is reached
 /// while the file named by <see cref="ArmedFileVariable"/> exists (the test creates it just before the request it
@@ -29,6 +29,13 @@ public static class FaultPoints
     /// <summary>The signed reply and the next challenge are stored; the answer has not left the server.</summary>
     public const string SessionAnswered = "session-answered";
 
+    /// <summary>The payment provider authorized a purchase's charge; the purchase has not recorded the answer.</summary>
+    public const string PurchaseAuthorized = "purchase-authorized";
+
+    /// <summary>A purchase's charge is captured at the provider; the purchase has not recorded it as settled.</summary>
+    public const string PurchaseCaptured = "purchase-captured";
+
+    /// <summary>The print path's steps, in order (the purchase's are apart: a print reaches none of them).</summary>
     public static readonly IReadOnlyList<string> Steps = [ModuleCommitted, LogAppended, PostalWritten, MeterAnswered, SessionAnswered];
 
     private static readonly string? Step = Environment.GetEnvironmentVariable(StepVariable);

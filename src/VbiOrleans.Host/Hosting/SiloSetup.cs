@@ -139,6 +139,11 @@ public static class SiloSetup
             return true;
         });
         silo.Services.AddLogFeedConsumer<VbiOrleans.Grains.Commerce.PurchaseFeed>();
+        // A purchase's reminder may wake more often than Orleans' default minimum (1 minute) where configured so (tests).
+        silo.Services.AddOptions<Orleans.Hosting.ReminderOptions>().Configure<Microsoft.Extensions.Options.IOptions<VbiOrleans.Grains.Commerce.PurchaseOptions>>((reminders, purchases) =>
+        {
+            if (purchases.Value.CheckPeriod < reminders.MinimumReminderPeriod) reminders.MinimumReminderPeriod = purchases.Value.CheckPeriod;
+        });
         silo.Services.AddOptions<VbiOrleans.Grains.Log.LogOptions>().BindConfiguration(VbiOrleans.Grains.Log.LogOptions.Section);
         silo.Services.TryAddSingleton<VbiOrleans.Grains.Log.ILogStore, VbiOrleans.Grains.Log.MemoryLogStore>();
         silo.Services.TryAddSingleton<VbiOrleans.Grains.Log.TransactionLog>();

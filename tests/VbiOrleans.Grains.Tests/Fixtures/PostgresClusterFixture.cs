@@ -80,6 +80,8 @@ public class PostgresClusterFixture : IAsyncLifetime
             silo.Services.AddSingleton<VbiOrleans.Grains.Log.ILogStore>(new VbiOrleans.Grains.Log.PostgresLogStore(Connections()[Abstractions.StorageNames.Module]));
             silo.Services.AddSingleton<VbiOrleans.Grains.Archive.IArchiveStore>(new VbiOrleans.Grains.Archive.FolderArchiveStore(ArchiveFolder));
             SiloSetup.AddVbiServices(silo);
+            // These silos exercise meters, not commerce: PVDs are funded without purchases (test mode only).
+            silo.Services.Configure<Grains.Commerce.PurchaseOptions>(o => o.AcceptUnpaidPvds = true);
             var threshold = int.Parse(silo.Configuration["ShutdownThreshold"] ?? "1000000");
             silo.Services.Configure<ModuleOptions>(o =>
             {

@@ -14,6 +14,13 @@ public static class HostEnvironment
 
     public static string OperatorKeySha256 => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(OperatorKey)));
 
+    /// <summary>
+    /// Test hosts accept PVDs without a purchase (their payment provider is in test mode), so tests about meters, the log
+    /// and recovery fund meters as before; a PVD that names a purchase is checked in full all the same. Commerce tests
+    /// set it to "false", the product's default.
+    /// </summary>
+    public const string AcceptUnpaidPvds = "Vbi__Purchases__AcceptUnpaidPvds";
+
     public static Dictionary<string, string?> Local(string dataDirectory) => new()
     {
         ["Vbi__Profile"] = "Local",
@@ -22,6 +29,7 @@ public static class HostEnvironment
         ["Vbi__Operators__0__KeySha256"] = OperatorKeySha256,
         ["Vbi__Cluster__SiloPort"] = FreePorts.Next().ToString(),
         ["Vbi__Cluster__GatewayPort"] = FreePorts.Next().ToString(),
+        [AcceptUnpaidPvds] = "true",
     };
 
     /// <summary>
@@ -49,6 +57,7 @@ public static class HostEnvironment
             // Partners' test webhook receivers listen on 127.0.0.1, which the Cluster profile refuses unless an
             // operator allows it by name; every other loopback address stays refused.
             ["Vbi__Webhooks__AllowedHosts__0"] = "127.0.0.1",
+            [AcceptUnpaidPvds] = "true",
         };
         foreach (var (store, connectionString) in stores ?? LocalServices.StoreConnectionStrings)
         {

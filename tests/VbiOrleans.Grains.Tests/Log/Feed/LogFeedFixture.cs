@@ -65,6 +65,8 @@ public sealed class LogFeedFixture : IAsyncLifetime
             foreach (var store in Abstractions.StorageNames.All) silo.AddMemoryGrainStorage(store);
             silo.UseInMemoryReminderService();
             SiloSetup.AddVbiServices(silo);
+            // These silos exercise meters, not commerce: PVDs are funded without purchases (test mode only).
+            silo.Services.Configure<Grains.Commerce.PurchaseOptions>(o => o.AcceptUnpaidPvds = true);
             silo.Services.Configure<LogFeedOptions>(o =>
             {
                 o.BatchSize = BatchSize;
