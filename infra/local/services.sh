@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Local services for development and tests: PostgreSQL 15 (its own cluster, not the system one), Azurite's blob
 # service, a SoftHSM2 token, the payment provider's mock (stripe-stateful-mock, Stripe's API) and an SMTP server
-# with an HTTP API to read what it received (maildev). Everything lives under infra/local/.state (git-ignored).
+# with an HTTP API to read what it received (maildev), and the postal authority's SFTP server (Debian's OpenSSH with an
+# SFTP-only, chrooted account). Everything lives under infra/local/.state (git-ignored).
 # The npm tools (and @midlandsbank/node-nacha, the independent NACHA parser the tests use) go to infra/local/.tools.
 #
 #   infra/local/services.sh install   install what is missing (apt, npm)
@@ -13,7 +14,7 @@
 #                                     a primary and its streaming standby of their own, for failover tests
 #
 # Ports (override with the environment): VBI_PG_PORT (55432), VBI_AZURITE_PORT (10000), VBI_STRIPE_PORT (12111),
-# VBI_SMTP_PORT (11025), VBI_MAILDEV_PORT (11080).
+# VBI_SMTP_PORT (11025), VBI_MAILDEV_PORT (11080), VBI_SFTP_PORT (12222).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -28,6 +29,8 @@ nacha_version="0.4.0"
 stripe_port="${VBI_STRIPE_PORT:-12111}"
 smtp_port="${VBI_SMTP_PORT:-11025}"
 maildev_port="${VBI_MAILDEV_PORT:-11080}"
+sftp_port="${VBI_SFTP_PORT:-12222}"
+sftp_user="vbi-postal"
 pg_bin="/usr/lib/postgresql/15/bin"
 
 log() { printf '[services] %s\n' "$*" >&2; }
@@ -47,7 +50,7 @@ apt_install() {
 }
 
 cmd_install() {
-  apt_install postgresql-15 softhsm2 opensc dmtx-utils zxing-cpp-tools poppler-utils fonts-dejavu-core openssl curl
+  apt_install postgresql-15 softhsm2 opensc dmtx-utils zxing-cpp-tools poppler-utils fonts-dejavu-core openssl curl openssh-server
   if [ ! -x "$tools/node_modules/.bin/azurite-blob" ]; then
     command -v npm >/dev/null || apt_install nodejs npm
     log "installing azurite@$azurite_version"
@@ -171,6 +174,63 @@ az_stop() {
   if az_running; then kill "$(cat "$az_pid")" 2>/dev/null || true; rm -f "$az_pid"; log "azurite stopped"; fi
 }
 
+# ---------- SFTP: the postal authority's server ----------
+# An sshd of our own (not the system's, which stays off), on loopback, that knows one account: vbi-postal, SFTP only
+# (internal-sftp), chrooted to $sftp_dir/root, key authentication only. The chroot must belong to root and be writable
+# by no one else; the account writes in root/inbound (files the provider sends) and the tests write the postal
+# authority's answers in root/outbound.
+sftp_dir="$state/sftp"
+sftp_pid="$sftp_dir/sshd.pid"
+
+sftp_running() { [ -f "$sftp_pid" ] && kill -0 "$(cat "$sftp_pid")" 2>/dev/null; }
+
+sftp_start() {
+  if sftp_running; then log "sftp already running on 127.0.0.1:$sftp_port"; return 0; fi
+  if port_taken "$sftp_port"; then die "port $sftp_port is already taken by another process; set VBI_SFTP_PORT to a free port"; fi
+  [ "$(id -u)" -eq 0 ] || die "the SFTP server needs root (sshd chroots the account)"
+  id "$sftp_user" >/dev/null 2>&1 || useradd --system --no-create-home --home-dir / --shell /usr/sbin/nologin "$sftp_user"
+  # Not locked ("!" makes sshd refuse the account), and no password either: keys only.
+  usermod -p "*" "$sftp_user"
+  mkdir -p "$sftp_dir/root/inbound" "$sftp_dir/root/outbound" /run/sshd
+  chown root:root "$sftp_dir/root"; chmod 755 "$sftp_dir/root"
+  chown "$sftp_user" "$sftp_dir/root/inbound" "$sftp_dir/root/outbound"; chmod 775 "$sftp_dir/root/inbound" "$sftp_dir/root/outbound"
+  # sshd refuses a chroot whose path has a directory writable by others; the state tree is root's.
+  local d="$sftp_dir"; while [ "$d" != "/" ]; do chmod go-w "$d" 2>/dev/null || true; d="$(dirname "$d")"; done
+  [ -f "$sftp_dir/host_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C vbi-sftp-host -f "$sftp_dir/host_ed25519"
+  [ -f "$sftp_dir/client_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C vbi-provider -f "$sftp_dir/client_ed25519"
+  install -m 644 "$sftp_dir/client_ed25519.pub" "$sftp_dir/authorized_keys"
+  cat > "$sftp_dir/sshd_config" <<CONF
+ListenAddress 127.0.0.1
+Port $sftp_port
+HostKey $sftp_dir/host_ed25519
+PidFile $sftp_pid
+AuthorizedKeysFile $sftp_dir/authorized_keys
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PubkeyAuthentication yes
+PermitRootLogin no
+AllowUsers $sftp_user
+UsePAM no
+StrictModes no
+Subsystem sftp internal-sftp
+Match User $sftp_user
+  ChrootDirectory $sftp_dir/root
+  ForceCommand internal-sftp -u 0002
+  AllowTcpForwarding no
+  X11Forwarding no
+  PermitTTY no
+CONF
+  /usr/sbin/sshd -t -f "$sftp_dir/sshd_config" || die "sshd rejected $sftp_dir/sshd_config"
+  /usr/sbin/sshd -f "$sftp_dir/sshd_config" -E "$sftp_dir/sshd.log"
+  for _ in $(seq 1 100); do port_taken "$sftp_port" && break; sleep 0.1; done
+  port_taken "$sftp_port" || { cat "$sftp_dir/sshd.log" >&2; die "the SFTP server failed to start"; }
+  log "sftp (OpenSSH, account $sftp_user chrooted to $sftp_dir/root) running on 127.0.0.1:$sftp_port"
+}
+
+sftp_stop() {
+  if sftp_running; then kill "$(cat "$sftp_pid")" 2>/dev/null || true; rm -f "$sftp_pid"; log "sftp stopped"; fi
+}
+
 # ---------- SoftHSM2 ----------
 hsm_dir="$state/softhsm"
 hsm_conf="$hsm_dir/softhsm2.conf"
@@ -223,6 +283,12 @@ export VBI_SMTP_HOST=127.0.0.1
 export VBI_SMTP_PORT=$smtp_port
 export VBI_MAILDEV_URL=http://127.0.0.1:$maildev_port
 export VBI_NODE_NACHA=$tools/node_modules/@midlandsbank/node-nacha
+export VBI_SFTP_HOST=127.0.0.1
+export VBI_SFTP_PORT=$sftp_port
+export VBI_SFTP_USER=$sftp_user
+export VBI_SFTP_KEY_FILE=$sftp_dir/client_ed25519
+export VBI_SFTP_HOST_KEY_FILE=$sftp_dir/host_ed25519.pub
+export VBI_SFTP_ROOT=$sftp_dir/root
 ENV
 }
 
@@ -588,12 +654,13 @@ cmd_replica_pair() {
 
 case "${1:-}" in
   install) cmd_install ;;
-  start)   cmd_install; mkdir -p "$state"; pg_start; az_start; hsm_start; stripe_start; maildev_start; cmd_env > "$state/env"; log "environment written to $state/env" ;;
-  stop)    node_stop maildev; node_stop stripe-mock; az_stop; pg_stop ;;
+  start)   cmd_install; mkdir -p "$state"; pg_start; az_start; hsm_start; stripe_start; maildev_start; sftp_start; cmd_env > "$state/env"; log "environment written to $state/env" ;;
+  stop)    sftp_stop; node_stop maildev; node_stop stripe-mock; az_stop; pg_stop ;;
   status)  pg_running && echo "postgresql: running on 127.0.0.1:$pg_port" || echo "postgresql: stopped"
            az_running && echo "azurite: running on 127.0.0.1:$azurite_port" || echo "azurite: stopped"
            node_running stripe-mock && echo "stripe-mock: running on 127.0.0.1:$stripe_port" || echo "stripe-mock: stopped"
            node_running maildev && echo "maildev: running on smtp 127.0.0.1:$smtp_port, http 127.0.0.1:$maildev_port" || echo "maildev: stopped"
+           sftp_running && echo "sftp: running on 127.0.0.1:$sftp_port (account $sftp_user)" || echo "sftp: stopped"
            [ -f "$hsm_conf" ] && echo "softhsm2: token dir $hsm_dir/tokens" || echo "softhsm2: not initialised" ;;
   env)     cmd_env ;;
   replica-pair) shift; cmd_replica_pair "$@" ;;
