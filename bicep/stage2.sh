@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Stage 2 of the Azure deployment, after the Managed HSM's security domain is activated (docs/deploy-azure.md):
+#   1. data-plane roles in the HSM (Managed HSM local RBAC has no ARM resource type, so they are assigned here);
+#   2. the archive container's immutability policy locked (an ARM action, not a declarable state);
+#   3. bicep/stage2.bicep: the keys, made in the HSM by the resource provider on the deployer's behalf.
+# Usage: bicep/stage2.sh <resource-group> <stage-1 deployment name> [stage2.bicepparam]
+set -euo pipefail
+rg=$1 deployment=$2 params=${3:-"$(dirname "$0")/stage2.bicepparam"}
+
+out() { az deployment group show -g "$rg" -n "$deployment" --query "properties.outputs.$1.value" -o tsv; }
+hsm=$(out hsmName)
+silo=$(out siloPrincipalId)
+export_principal=$(out exportPrincipalId)
+account=$(out archiveAccountName)
+container=$(out archiveContainerName)
+me=$(az ad signed-in-user show --query id -o tsv)
+
+role() { # role, principal, scope
+  az keyvault role assignment create --hsm-name "$hsm" --role "$1" --assignee-object-id "$2" \
+    --assignee-principal-type "${4:-ServicePrincipal}" --scope "$3" -o none
+}
+# The deployer creates the keys (stage2.bicep) and needs Crypto User on /keys for that.
+role "Managed HSM Crypto User" "$me" /keys User
+# The silos use exactly the module's four keys; the export exactly its pseudonym key.
+for key in vbi-module-master vbi-checkpoint-mac vbi-module-identity vbi-postal-ca; do
+  role "Managed HSM Crypto User" "$silo" "/keys/$key"
+done
+role "Managed HSM Crypto User" "$export_principal" /keys/vbi-export-pseudonym
+
+az deployment group create -g "$rg" -n "$deployment-stage2" -f "$(dirname "$0")/stage2.bicep" -p "$params" -o none
+
+# Lock the WORM policy: from now on it can be extended, never shortened or removed.
+etag=$(az storage container immutability-policy show --account-name "$account" -c "$container" -g "$rg" --query etag -o tsv)
+az storage container immutability-policy lock --account-name "$account" -c "$container" -g "$rg" --if-match "$etag" -o none
+
+# The deployer's key rights were for stage 2 only.
+az keyvault role assignment delete --hsm-name "$hsm" --role "Managed HSM Crypto User" --assignee-object-id "$me" --scope /keys
+echo "stage 2 done: keys created in $hsm, roles assigned, $account/$container locked; set archivePolicyLocked=true in the parameters"
