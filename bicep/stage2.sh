@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Stage 2 of the Azure deployment, after the Managed HSM's security domain is activated (docs/deploy-azure.md):
-#   1. data-plane roles in the HSM (Managed HSM local RBAC has no ARM resource type, so they are assigned here);
-#   2. the archive container's immutability policy locked (an ARM action, not a declarable state);
-#   3. bicep/stage2.bicep: the keys, made in the HSM by the resource provider on the deployer's behalf.
+#   1. bicep/stage2.bicep: the keys, made in the HSM by the resource provider on the deployer's behalf (who gets the
+#      Crypto User role for it first);
+#   2. data-plane roles on those keys (Managed HSM local RBAC has no ARM resource type, so they are assigned here);
+#   3. the archive container's immutability policy locked (an ARM action, not a declarable state).
 # Usage: bicep/stage2.sh <resource-group> <stage-1 deployment name> [stage2.bicepparam]
 set -euo pipefail
 rg=$1 deployment=$2 params=${3:-"$(dirname "$0")/stage2.bicepparam"}
@@ -15,19 +16,19 @@ account=$(out archiveAccountName)
 container=$(out archiveContainerName)
 me=$(az ad signed-in-user show --query id -o tsv)
 
-role() { # role, principal, scope
+role() { # role, principal, scope [, principal type]
   az keyvault role assignment create --hsm-name "$hsm" --role "$1" --assignee-object-id "$2" \
     --assignee-principal-type "${4:-ServicePrincipal}" --scope "$3" -o none
 }
 # The deployer creates the keys (stage2.bicep) and needs Crypto User on /keys for that.
 role "Managed HSM Crypto User" "$me" /keys User
-# The silos use exactly the module's four keys; the export exactly its pseudonym key.
+az deployment group create -g "$rg" -n "$deployment-stage2" -f "$(dirname "$0")/stage2.bicep" -p "$params" -o none
+
+# Then the keys exist to be scoped to. The silos use exactly the module's four keys; the export exactly its pseudonym key.
 for key in vbi-module-master vbi-checkpoint-mac vbi-module-identity vbi-postal-ca; do
   role "Managed HSM Crypto User" "$silo" "/keys/$key"
 done
 role "Managed HSM Crypto User" "$export_principal" /keys/vbi-export-pseudonym
-
-az deployment group create -g "$rg" -n "$deployment-stage2" -f "$(dirname "$0")/stage2.bicep" -p "$params" -o none
 
 # Lock the WORM policy: from now on it can be extended, never shortened or removed.
 etag=$(az storage container immutability-policy show --account-name "$account" -c "$container" -g "$rg" --query etag -o tsv)
