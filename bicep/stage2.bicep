@@ -1,8 +1,9 @@
-// Stage 2: after the Managed HSM's security domain is activated and its data-plane roles are assigned
-// (bicep/stage2.sh does both steps in order, docs/deploy-azure.md explains them), the keys the system uses are
-// created in the HSM, non-exportable. Their names and kinds are the ones VbiOrleans.Host looks up
+// Stage 2: once the Managed HSM's security domain is activated (docs/deploy-azure.md), the keys the system uses are
+// created in the HSM, non-exportable. Run it through bicep/stage2.sh, which gives the deployer the role to create
+// keys first and assigns the apps' data-plane roles after. Their names and kinds are the ones VbiOrleans.Host looks up
 // (VbiOrleans.Grains.Modules.ModuleCrypto, VbiOrleans.Hsm.KeyVault.KeyVaultHsm); init-db then finds them instead of
-// creating them, so the silos need only the Crypto User role on these keys, not on the whole HSM.
+// creating them. The silos still hold Crypto User on all keys (/keys): the host makes the keys it needs on first use,
+// so a key a later version adds is made then; the export holds it on its one key only.
 //
 // The resource provider creates the keys on the deployer's behalf: the deployer needs the Managed HSM Crypto User
 // role on /keys (stage2.sh assigns it).
@@ -29,6 +30,8 @@ var keys = [
   { name: 'vbi-module-identity', kind: 'EcP256Signing', kty: 'EC-HSM', keySize: null, curveName: 'P-256', keyOps: ['sign', 'verify'] }
   // signs meter certificates
   { name: 'vbi-postal-ca', kind: 'EcP256Signing', kty: 'EC-HSM', keySize: null, curveName: 'P-256', keyOps: ['sign', 'verify'] }
+  // wraps partners' signing secrets (VbiOrleans.Grains.Partners.PartnerGrain)
+  { name: 'vbi-partner-secrets', kind: 'Aes256Wrapping', kty: 'oct-HSM', keySize: 256, curveName: null, keyOps: ['encrypt', 'decrypt'] }
   // the export's keyed hash of customer identifiers
   { name: exportPseudonymKeyName, kind: 'HmacSha256', kty: 'oct-HSM', keySize: 256, curveName: null, keyOps: ['sign', 'verify'] }
 ]

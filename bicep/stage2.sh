@@ -24,11 +24,11 @@ role() { # role, principal, scope [, principal type]
 role "Managed HSM Crypto User" "$me" /keys User
 az deployment group create -g "$rg" -n "$deployment-stage2" -f "$(dirname "$0")/stage2.bicep" -p "$params" -o none
 
-# Then the keys exist to be scoped to. The silos use exactly the module's four keys; the export exactly its pseudonym key.
-for key in vbi-module-master vbi-checkpoint-mac vbi-module-identity vbi-postal-ca; do
-  role "Managed HSM Crypto User" "$silo" "/keys/$key"
-done
-role "Managed HSM Crypto User" "$export_principal" /keys/vbi-export-pseudonym
+# Then the keys exist to be scoped to. The silos use the module's keys and make any key a later version needs on first
+# use (Crypto User on /keys); the export uses exactly its pseudonym key.
+role "Managed HSM Crypto User" "$silo" /keys
+pseudonym_key=$(az deployment group show -g "$rg" -n "$deployment-stage2" --query properties.parameters.exportPseudonymKeyName.value -o tsv)
+role "Managed HSM Crypto User" "$export_principal" "/keys/$pseudonym_key"
 
 # Lock the WORM policy: from now on it can be extended, never shortened or removed.
 etag=$(az storage container immutability-policy show --account-name "$account" -c "$container" -g "$rg" --query etag -o tsv)
