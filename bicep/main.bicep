@@ -72,11 +72,14 @@ param siloStoresPassword string
 @secure()
 param siloModulePassword string
 
-@description('Passwords of the export\'s read-only roles (vbi_export on each server).')
+@description('The export\'s operator key (Vbi:Export:OperatorKey): the export reads the day through a silo\'s operator API.')
 @secure()
-param exportStoresPassword string
-@secure()
-param exportModulePassword string
+param exportOperatorKey string
+
+@description('SHA-256 (hex) of that key, configured on the silos as the operator "export".')
+@minLength(64)
+@maxLength(64)
+param exportOperatorKeySha256 string
 
 @description('Compute, storage and major version of both servers.')
 param postgresSkuName string = 'Standard_D4ds_v5'
@@ -181,8 +184,7 @@ module vault 'modules/keyVault.bicep' = {
       commerce: 'Host=${storesHost};Database=vbi_commerce;Username=vbi_silo;Password=${siloStoresPassword};${tls}'
       membership: 'Host=${storesHost};Database=vbi_membership;Username=vbi_silo;Password=${siloStoresPassword};${tls}'
       module: 'Host=${moduleHost};Database=vbi_module;Username=vbi_silo;Password=${siloModulePassword};${tls}'
-      'commerce-export': 'Host=${storesHost};Database=vbi_commerce;Username=vbi_export;Password=${exportStoresPassword};${tls}'
-      'module-export': 'Host=${moduleHost};Database=vbi_module;Username=vbi_export;Password=${exportModulePassword};${tls}'
+      'export-operator-key': exportOperatorKey
     }
     readerPrincipalIds: [identities.outputs.siloPrincipalId, identities.outputs.exportPrincipalId]
     privateEndpointsSubnetId: network.outputs.privateEndpointsSubnetId
@@ -209,6 +211,16 @@ module environment 'modules/containerAppsEnvironment.bicep' = {
     namePrefix: namePrefix
     subnetId: network.outputs.containerAppsSubnetId
     workspaceId: monitoring.outputs.workspaceId
+  }
+}
+
+// The internal environment's apps resolve in the VNet through a private zone for its default domain.
+module environmentDns 'modules/environmentDns.bicep' = {
+  name: '${namePrefix}-cae-dns'
+  params: {
+    domain: environment.outputs.defaultDomain
+    staticIp: environment.outputs.staticIp
+    vnetId: network.outputs.vnetId
   }
 }
 
@@ -246,6 +258,8 @@ var siloEnv = [
   { name: 'Vbi__Database__InitializeOnStart', value: 'false' }
   { name: 'Vbi__Operators__0__Name', value: operatorName }
   { name: 'Vbi__Operators__0__KeySha256', value: operatorKeySha256 }
+  { name: 'Vbi__Operators__1__Name', value: 'export' }
+  { name: 'Vbi__Operators__1__KeySha256', value: exportOperatorKeySha256 }
   { name: 'Vbi__Telemetry__JsonLogs', value: 'true' }
 ]
 
@@ -262,6 +276,7 @@ module silos 'modules/silo.bicep' = [for i in range(0, siloCount): {
     siloPort: siloPort
     gatewayPort: gatewayPort
     httpPort: httpPort
+    exposedPortOffset: i
     moduleSerial: 'CM-${padLeft(string(i + 1), 4, '0')}'
     sharedEnv: siloEnv
     secretReferences: siloSecrets
@@ -299,16 +314,14 @@ module export 'modules/exportFunction.bicep' = {
     tableZoneId: network.outputs.tableZoneId
     insightsId: monitoring.outputs.insightsId
     insightsConnectionString: monitoring.outputs.insightsConnectionString
-    // The export reads the log (module server) and commerce through read-only roles, writes dss, and keys its
-    // pseudonyms with an HMAC key in the HSM (stage 2 creates it).
+    // The export asks a silo's operator API for the day (it holds neither database credentials nor HSM keys;
+    // the silos pseudonymize) and writes the archive's dss container with its identity.
     exportSettings: {
-      Vbi__Profile: 'Cluster'
-      ConnectionStrings__module: '@Microsoft.KeyVault(SecretUri=${vault.outputs.vaultUri}secrets/module-export/)'
-      ConnectionStrings__commerce: '@Microsoft.KeyVault(SecretUri=${vault.outputs.vaultUri}secrets/commerce-export/)'
-      ConnectionStrings__archive: archive.outputs.blobEndpoint
+      Vbi__Export__Server: 'http://${namePrefix}-silo-0.${environment.outputs.defaultDomain}:${silos[0].outputs.httpPort}'
+      Vbi__Export__OperatorName: 'export'
+      Vbi__Export__OperatorKey: '@Microsoft.KeyVault(SecretUri=${vault.outputs.vaultUri}secrets/export-operator-key/)'
+      Vbi__Export__StorageConnectionString: archive.outputs.blobEndpoint
       Vbi__Export__Container: archive.outputs.dssContainerName
-      Vbi__Hsm__Kind: 'KeyVault'
-      Vbi__Hsm__VaultUri: hsm.outputs.hsmUri
     }
   }
 }
@@ -325,4 +338,5 @@ output vaultName string = vault.outputs.vaultName
 output initDbJobName string = initDb.outputs.jobName
 output functionAppName string = export.outputs.functionAppName
 output siloApps array = [for i in range(0, siloCount): '${namePrefix}-silo-${i}']
-output environmentDomain string = environment.outputs.defaultDomain
+output environmentDomain string = environmentDns.outputs.domain
+output siloHttpPorts array = [for i in range(0, siloCount): silos[i].outputs.httpPort]

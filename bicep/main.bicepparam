@@ -28,8 +28,9 @@ param storesAdministratorPassword = az.getSecret(deploymentSecrets.subscriptionI
 param moduleAdministratorPassword = az.getSecret(deploymentSecrets.subscriptionId, deploymentSecrets.resourceGroup, deploymentSecrets.vault, 'pg-module-admin')
 param siloStoresPassword = az.getSecret(deploymentSecrets.subscriptionId, deploymentSecrets.resourceGroup, deploymentSecrets.vault, 'pg-stores-vbi-silo')
 param siloModulePassword = az.getSecret(deploymentSecrets.subscriptionId, deploymentSecrets.resourceGroup, deploymentSecrets.vault, 'pg-module-vbi-silo')
-param exportStoresPassword = az.getSecret(deploymentSecrets.subscriptionId, deploymentSecrets.resourceGroup, deploymentSecrets.vault, 'pg-stores-vbi-export')
-param exportModulePassword = az.getSecret(deploymentSecrets.subscriptionId, deploymentSecrets.resourceGroup, deploymentSecrets.vault, 'pg-module-vbi-export')
+param exportOperatorKey = az.getSecret(deploymentSecrets.subscriptionId, deploymentSecrets.resourceGroup, deploymentSecrets.vault, 'export-operator-key')
+// printf '%s' "$EXPORT_KEY" | sha256sum
+param exportOperatorKeySha256 = '1111111111111111111111111111111111111111111111111111111111111111'
 
 // The three (or more) security officers who hold the security domain's RSA keys.
 param hsmAdministratorObjectIds = [

@@ -3,7 +3,7 @@
 // keys first and assigns the apps' data-plane roles after. Their names and kinds are the ones VbiOrleans.Host looks up
 // (VbiOrleans.Grains.Modules.ModuleCrypto, VbiOrleans.Hsm.KeyVault.KeyVaultHsm); init-db then finds them instead of
 // creating them. The silos still hold Crypto User on all keys (/keys): the host makes the keys it needs on first use,
-// so a key a later version adds is made then; the export holds it on its one key only.
+// so a key a later version adds is made then. Nothing else holds a role on the keys.
 //
 // The resource provider creates the keys on the deployer's behalf: the deployer needs the Managed HSM Crypto User
 // role on /keys (stage2.sh assigns it).
@@ -12,9 +12,6 @@ targetScope = 'resourceGroup'
 
 @description('Name of the Managed HSM made by stage 1 (output hsmName).')
 param hsmName string
-
-@description('The export\'s HMAC key for pseudonymizing customer identifiers; its name must match the export\'s configuration.')
-param exportPseudonymKeyName string = 'vbi-export-pseudonym'
 
 resource hsm 'Microsoft.KeyVault/managedHSMs@2026-05-15' existing = {
   name: hsmName
@@ -32,8 +29,8 @@ var keys = [
   { name: 'vbi-postal-ca', kind: 'EcP256Signing', kty: 'EC-HSM', keySize: null, curveName: 'P-256', keyOps: ['sign', 'verify'] }
   // wraps partners' signing secrets (VbiOrleans.Grains.Partners.PartnerGrain)
   { name: 'vbi-partner-secrets', kind: 'Aes256Wrapping', kty: 'oct-HSM', keySize: 256, curveName: null, keyOps: ['encrypt', 'decrypt'] }
-  // the export's keyed hash of customer identifiers
-  { name: exportPseudonymKeyName, kind: 'HmacSha256', kty: 'oct-HSM', keySize: 256, curveName: null, keyOps: ['sign', 'verify'] }
+  // the keyed hash of customer identifiers in the nightly export (VbiOrleans.Grains.Log.Export.CustomerPseudonyms)
+  { name: 'vbi-dss-pseudonym', kind: 'HmacSha256', kty: 'oct-HSM', keySize: 256, curveName: null, keyOps: ['sign', 'verify'] }
 ]
 
 resource hsmKeys 'Microsoft.KeyVault/managedHSMs/keys@2026-05-15' = [for key in keys: {

@@ -2,4 +2,3 @@
 using 'stage2.bicep'
 
 param hsmName = 'vbiprod-hsm-abcdefghijklm'
-param exportPseudonymKeyName = 'vbi-export-pseudonym'

@@ -2,7 +2,7 @@
 # Stage 2 of the Azure deployment, after the Managed HSM's security domain is activated (docs/deploy-azure.md):
 #   1. bicep/stage2.bicep: the keys, made in the HSM by the resource provider on the deployer's behalf (who gets the
 #      Crypto User role for it first);
-#   2. data-plane roles on those keys (Managed HSM local RBAC has no ARM resource type, so they are assigned here);
+#   2. the silos' data-plane role on the keys (Managed HSM local RBAC has no ARM resource type, so it is assigned here);
 #   3. the archive container's immutability policy locked (an ARM action, not a declarable state).
 # Usage: bicep/stage2.sh <resource-group> <stage-1 deployment name> [stage2.bicepparam]
 set -euo pipefail
@@ -11,7 +11,6 @@ rg=$1 deployment=$2 params=${3:-"$(dirname "$0")/stage2.bicepparam"}
 out() { az deployment group show -g "$rg" -n "$deployment" --query "properties.outputs.$1.value" -o tsv; }
 hsm=$(out hsmName)
 silo=$(out siloPrincipalId)
-export_principal=$(out exportPrincipalId)
 account=$(out archiveAccountName)
 container=$(out archiveContainerName)
 me=$(az ad signed-in-user show --query id -o tsv)
@@ -24,11 +23,9 @@ role() { # role, principal, scope [, principal type]
 role "Managed HSM Crypto User" "$me" /keys User
 az deployment group create -g "$rg" -n "$deployment-stage2" -f "$(dirname "$0")/stage2.bicep" -p "$params" -o none
 
-# Then the keys exist to be scoped to. The silos use the module's keys and make any key a later version needs on first
-# use (Crypto User on /keys); the export uses exactly its pseudonym key.
+# The silos use the keys and make any key a later version needs on first use (Crypto User on /keys). The export
+# holds no key role: it reads through a silo's operator API, and the silos pseudonymize.
 role "Managed HSM Crypto User" "$silo" /keys
-pseudonym_key=$(az deployment group show -g "$rg" -n "$deployment-stage2" --query properties.parameters.exportPseudonymKeyName.value -o tsv)
-role "Managed HSM Crypto User" "$export_principal" "/keys/$pseudonym_key"
 
 # Lock the WORM policy: from now on it can be extended, never shortened or removed.
 etag=$(az storage container immutability-policy show --account-name "$account" -c "$container" -g "$rg" --query etag -o tsv)

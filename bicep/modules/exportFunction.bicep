@@ -1,7 +1,8 @@
 // The nightly export (staging and decision support) as an Azure Functions app: .NET isolated worker on a Flex
-// Consumption plan, integrated into the VNet so it reaches the private PostgreSQL servers, the Managed HSM and the
-// archive's dss container. Its own storage account holds the Functions host's state and the deployment package,
-// reached only through private endpoints and only with the export's managed identity (no shared keys).
+// Consumption plan, integrated into the VNet. It asks a silo's operator API for the day (the silos read the log and
+// pseudonymize with their HSM key) and writes the archive's dss container with its managed identity. Its own storage
+// account holds the Functions host's state and the deployment package, reached only through private endpoints and
+// only with that identity (no shared keys).
 
 @description('Azure region.')
 param location string

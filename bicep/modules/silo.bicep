@@ -1,7 +1,8 @@
 // One Orleans silo as one container app, as the Orleans guidance for Azure Container Apps has it: a replica has
 // no address of its own that other replicas could be told, so each silo is its own app with exactly one replica,
-// never scaled to zero. The silo advertises its replica's address (Vbi:Cluster:AdvertisedIp=auto); TCP ingress
-// carries the silo port, and additional port mappings carry the gateway and the HTTP API, all inside the VNet.
+// never scaled to zero. The silo advertises its replica's address (Vbi:Cluster:AdvertisedIp=auto), which other
+// silos connect to directly; TCP ingress carries the silo port and additional port mappings the gateway (both
+// inside the environment only) and the HTTP API (reachable from the VNet: the environment itself is internal).
 
 @description('Azure region.')
 param location string
@@ -33,6 +34,9 @@ param gatewayPort int
 @description('HTTP API port inside the container.')
 param httpPort int
 
+@description('Added to each port where the environment exposes it: TCP ports are exposed on the environment\'s one address, so no two apps may expose the same port.')
+param exposedPortOffset int
+
 @description('This silo\'s crypto-module serial in the module table (Vbi:Module:Serial).')
 param moduleSerial string
 
@@ -62,10 +66,10 @@ resource app 'Microsoft.App/containerApps@2026-07-01' = {
         external: false
         transport: 'tcp'
         targetPort: siloPort
-        exposedPort: siloPort
+        exposedPort: siloPort + exposedPortOffset
         additionalPortMappings: [
-          { external: false, targetPort: gatewayPort, exposedPort: gatewayPort }
-          { external: false, targetPort: httpPort, exposedPort: httpPort }
+          { external: false, targetPort: gatewayPort, exposedPort: gatewayPort + exposedPortOffset }
+          { external: true, targetPort: httpPort, exposedPort: httpPort + exposedPortOffset }
         ]
       }
       secrets: [for secret in secretReferences: {
@@ -99,3 +103,4 @@ resource app 'Microsoft.App/containerApps@2026-07-01' = {
 }
 
 output fqdn string = app.properties.configuration.ingress.fqdn
+output httpPort int = httpPort + exposedPortOffset
