@@ -83,6 +83,17 @@ public sealed class BicepTests
     }
 
     [Fact]
+    public async Task The_stage_two_script_parses()
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("bash") { RedirectStandardError = true };
+        foreach (var argument in new[] { "-n", Path.Combine(BicepCli.DeploymentFolder, "stage2.sh") }) start.ArgumentList.Add(argument);
+        using var bash = System.Diagnostics.Process.Start(start)!;
+        var errors = await bash.StandardError.ReadToEndAsync();
+        await bash.WaitForExitAsync();
+        Assert.True(bash.ExitCode == 0, errors);
+    }
+
+    [Fact]
     public void No_file_uses_a_registry_module()
     {
         foreach (var file in BicepFiles.Concat(ParameterFiles))
