@@ -370,7 +370,11 @@ public static class HostProgram
         Console.WriteLine($"Local profile: the archive of an earlier run was moved to {aside}");
     }
 
-    private static IArchiveStore CreateArchive(VbiOptions options, IConfiguration configuration)
+    /// <summary>
+    /// The archive the configuration names: a folder, or a blob container reached by connection string (Azurite) or
+    /// by its account's https endpoint with the managed identity (Azure). Throws ArgumentException naming the setting.
+    /// </summary>
+    public static IArchiveStore CreateArchive(VbiOptions options, IConfiguration configuration)
     {
         var kind = options.Archive.Kind ?? (options.Profile == HostProfile.Local ? ArchiveKind.Folder : ArchiveKind.Blob);
         if (kind == ArchiveKind.Folder)
@@ -381,7 +385,7 @@ public static class HostProgram
         var connectionString = configuration.GetConnectionString("archive");
         if (string.IsNullOrWhiteSpace(connectionString))
         {
-            throw new ArgumentException("ConnectionStrings:archive is not set; give it an Azure Storage connection string (environment ConnectionStrings__archive), or set Vbi:Archive:Kind=Folder");
+            throw new ArgumentException("ConnectionStrings:archive is not set; give it an Azure Storage connection string or an https blob endpoint (environment ConnectionStrings__archive), or set Vbi:Archive:Kind=Folder");
         }
         // Few, short retries: the log sealer retries a failed ship on its next tick anyway, and a long client-side retry
         // loop would hold the sealer (and its status) for half a minute while the archive is down.
@@ -390,6 +394,11 @@ public static class HostProgram
         client.Retry.Delay = TimeSpan.FromMilliseconds(200);
         client.Retry.MaxDelay = TimeSpan.FromSeconds(1);
         client.Retry.NetworkTimeout = TimeSpan.FromSeconds(10);
-        return new BlobArchiveStore(new BlobContainerClient(connectionString, options.Archive.Container, client));
+        // In Azure the archive's account takes no shared keys (bicep/): a bare https blob endpoint
+        // (https://account.blob.core.windows.net/) means the managed identity, through DefaultAzureCredential.
+        var container = Uri.TryCreate(connectionString, UriKind.Absolute, out var endpoint) && endpoint.Scheme == Uri.UriSchemeHttps
+            ? new BlobContainerClient(new Uri(endpoint, options.Archive.Container), new Azure.Identity.DefaultAzureCredential(), client)
+            : new BlobContainerClient(connectionString, options.Archive.Container, client);
+        return new BlobArchiveStore(container);
     }
 }
