@@ -32,6 +32,7 @@ public static class LogFeedConsumers
 {
     public const string History = "history";
     public const string Webhooks = "webhooks";
+    public const string Ledger = "ledger";
 }
 
 /// <summary>
