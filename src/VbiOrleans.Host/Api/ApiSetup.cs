@@ -61,6 +61,8 @@ public static class ApiSetup
         app.MapRateEndpoints();
         app.MapAddressEndpoints();
         app.MapScanFormEndpoints();
+        app.MapLedgerEndpoints();
+        app.MapCustomerCareEndpoints();
         app.MapReferencePage();
     }
 
