@@ -67,9 +67,10 @@ public sealed class PostageFundsGrain(ILedgerStore store, IOptions<LedgerOptions
     {
         var o = options.Value;
         var chosen = meters.Take(Math.Max(0, o.ReconciliationLiveChecks)).ToList();
-        var live = new MeterSnapshot?[chosen.Count];
-        await Parallel.ForEachAsync(Enumerable.Range(0, chosen.Count), new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, o.ReconciliationParallelism) },
-            async (i, _) => live[i] = await GrainFactory.GetGrain<IMeterGrain>(chosen[i].MeterId).Snapshot());
+        // In chunks on the grain's own turn (grain calls need its context, which Parallel's threads do not carry).
+        var live = new List<MeterSnapshot?>(chosen.Count);
+        foreach (var chunk in chosen.Chunk(Math.Max(1, o.ReconciliationParallelism)))
+            live.AddRange(await Task.WhenAll(chunk.Select(m => GrainFactory.GetGrain<IMeterGrain>(m.MeterId).Snapshot())));
         int compared = 0, ahead = 0;
         var disagreements = new List<MeterRegistersDisagreement>();
         for (var i = 0; i < chosen.Count; i++)
