@@ -79,6 +79,10 @@ public sealed class LedgerHostTests(CustomerHostFixture fixture)
         var entriesA = await EntryIdsAsync(http, a.CustomerId);
         Assert.Equal(["pvd", "pvd", "print", "print", "refund"], entriesA.Select(e => e.Kind));
         Assert.All(entriesA, e => Assert.StartsWith($"{e.Kind}:{a.MeterId}:", e.Id));
+        // Funded with a payment reference that names no purchase: the PVD waits in card clearing.
+        var pvd = await GetAsync(http, $"/v1/operator/ledger/entries?customer={a.CustomerId}&limit=1");
+        Assert.Contains(pvd.GetProperty("entries")[0].GetProperty("postings").EnumerateArray(),
+            p => p.GetProperty("account").GetString() == LedgerAccounts.CardClearing && p.GetProperty("debitMills").GetInt64() == 50_000);
         var entriesB = await EntryIdsAsync(http, b.CustomerId);
         Assert.Equal(["pvd", "print", "withdrawal"], entriesB.Select(e => e.Kind));
 
