@@ -70,5 +70,5 @@ public static class LedgerTelemetry
         Telemetry.VbiTelemetry.Meter.CreateCounter<long>("vbi.ledger.pvds_without_purchase", description: "PVDs whose payment reference names no purchase, posted to card clearing");
 
     public static readonly System.Diagnostics.Metrics.Counter<long> L1Differences =
-        Telemetry.VbiTelemetry.Meter.CreateCounter<long>("vbi.ledger.l1_differences", description: "Customers found with an L1 difference by the postage-funds reconciliation");
+        Telemetry.VbiTelemetry.Meter.CreateCounter<long>("vbi.ledger.l1_differences", description: "Differences found by the postage-funds reconciliation: customers whose L1 does not hold (found=customer), meters whose live registers disagree with the log (found=meter)");
 }

@@ -50,7 +50,7 @@ public sealed class PostageFundsGrain(ILedgerStore store, IOptions<LedgerOptions
             rows.Add(new CustomerPostageFunds(customer, -held - refunds, dr, -refunds, difference, metersOf[customer].Count()));
             if (difference != 0)
             {
-                LedgerTelemetry.L1Differences.Add(1);
+                LedgerTelemetry.L1Differences.Add(1, new KeyValuePair<string, object?>("found", "customer"));
                 logger.LogError(LedgerEvents.L1Difference,
                     "ALERT L1 difference for customer {CustomerId}: postage funds held {Held} mills, sum of DR {Descending} mills, refunds payable {Refunds} mills, difference {Difference} mills at log position {Position}",
                     customer, -held - refunds, dr, -refunds, difference, status.Position);
@@ -84,6 +84,7 @@ public sealed class PostageFundsGrain(ILedgerStore store, IOptions<LedgerOptions
             }
             compared++;
             if (registers.Sequence == logged.Sequence && registers.DescendingMills == logged.DescendingMills) continue;
+            LedgerTelemetry.L1Differences.Add(1, new KeyValuePair<string, object?>("found", "meter"));
             disagreements.Add(new MeterRegistersDisagreement(logged.MeterId, logged.CustomerId, logged.Sequence, logged.DescendingMills, registers.DescendingMills));
             logger.LogError(LedgerEvents.RegistersDisagree,
                 "ALERT meter {MeterId} shows DR {Live} mills at sequence {LiveSequence}; the log the ledger applied has DR {Logged} mills at sequence {Sequence}",
