@@ -14,7 +14,16 @@ public sealed record CustomerProfile(string CustomerId, string Email, string? Na
 {
     /// <summary>The account's return address, the sender of its shipping labels by default; null when none is set.</summary>
     public ShipmentAddress? ReturnAddress { get; init; }
+
+    /// <summary>From <see cref="VbiClient.GetMeAsync"/>: whether new postage value downloads are locked (an ACH return, an unpaid invoice, customer care).</summary>
+    public bool? Locked { get; init; }
+
+    /// <summary>From <see cref="VbiClient.GetMeAsync"/>: why the account is locked, one entry per lock.</summary>
+    public IReadOnlyList<AccountLockInfo>? Locks { get; init; }
 }
+
+/// <summary>One lock on an account: its kind (achReturned, invoiceUnpaid, operator, chargeback), what it refers to, since when.</summary>
+public sealed record AccountLockInfo(string Reason, string Reference, DateTimeOffset Since);
 
 /// <summary>
 /// A meter: state (Licensed, Operational, …), licensing ZIP, registers (AR printed, DR available). An inhibited meter

@@ -1,3 +1,5 @@
+using VbiOrleans.Domain.Ledger;
+
 namespace VbiOrleans.Abstractions.Commerce;
 
 /// <summary>
@@ -32,33 +34,38 @@ public interface ILedgerGrain : IGrainWithIntegerKey
 /// <summary>
 /// The ledger's accounts by name. Accounts of one customer carry the customer id after a colon
 /// (<c>postage-funds-held:u-…</c>), so a customer's balances are found by name and the trial balance lists them.
+/// The names are the domain's (<see cref="ChartOfAccounts"/>), which the posting rules use.
 /// </summary>
 public static class LedgerAccounts
 {
     /// <summary>Card captures not yet settled by the processor (asset).</summary>
-    public const string CardClearing = "card-clearing";
+    public const string CardClearing = ChartOfAccounts.CardClearing;
     /// <summary>ACH debits sent and not yet settled (asset).</summary>
-    public const string AchClearing = "ach-clearing";
+    public const string AchClearing = ChartOfAccounts.AchClearing;
     /// <summary>The provider's bank account (asset).</summary>
-    public const string Cash = "cash";
+    public const string Cash = ChartOfAccounts.Cash;
     /// <summary>Fees earned: plan fees, label fees (revenue).</summary>
-    public const string FeeRevenue = "fee-revenue";
+    public const string FeeRevenue = ChartOfAccounts.FeeRevenue;
     /// <summary>Postage bought and not yet remitted to the postal authority's lockbox (liability).</summary>
-    public const string RemittancePayable = "remittance-payable";
+    public const string RemittancePayable = ChartOfAccounts.RemittancePayable;
     /// <summary>Card disputes lost and charged back (expense).</summary>
-    public const string Chargebacks = "chargebacks";
+    public const string Chargebacks = ChartOfAccounts.Chargebacks;
+    /// <summary>The value of customers' meter balances that the postal authority holds (asset).</summary>
+    public const string PostageAtPostalAuthority = ChartOfAccounts.PostageAtPostalAuthority;
 
     /// <summary>Postage funds held for the postal authority on behalf of a customer (liability; L1).</summary>
-    public static string PostageFundsHeld(string customerId) => $"postage-funds-held:{customerId}";
+    public static string PostageFundsHeld(string customerId) => ChartOfAccounts.PostageFundsHeld(customerId);
     /// <summary>Refunds of unused postage approved for a customer and not yet paid (liability).</summary>
-    public static string RefundsPayable(string customerId) => $"refunds-payable:{customerId}";
+    public static string RefundsPayable(string customerId) => ChartOfAccounts.RefundsPayable(customerId);
     /// <summary>Fees invoiced or accrued and not yet collected from a customer (asset).</summary>
-    public static string FeesReceivable(string customerId) => $"fees-receivable:{customerId}";
+    public static string FeesReceivable(string customerId) => ChartOfAccounts.FeesReceivable(customerId);
     /// <summary>Credits granted to a customer by customer care, not yet used against fees (liability).</summary>
-    public static string CustomerCredit(string customerId) => $"customer-credit:{customerId}";
+    public static string CustomerCredit(string customerId) => ChartOfAccounts.CustomerCredit(customerId);
+    /// <summary>ACH debits of a customer that came back returned and are not yet paid (asset).</summary>
+    public static string AchReturnsReceivable(string customerId) => ChartOfAccounts.AchReturnsReceivable(customerId);
 
     /// <summary>The customer id of a per-customer account name, or null for a shared account.</summary>
-    public static string? CustomerOf(string account) => account.IndexOf(':') is var i and > 0 ? account[(i + 1)..] : null;
+    public static string? CustomerOf(string account) => ChartOfAccounts.CustomerOf(account);
 }
 
 /// <summary>One side of an entry: exactly one of debit and credit is positive.</summary>
@@ -67,6 +74,10 @@ public sealed record Posting([property: Id(0)] string Account, [property: Id(1)]
 {
     public static Posting Debit(string account, long mills) => new(account, mills, 0);
     public static Posting Credit(string account, long mills) => new(account, 0, mills);
+
+    public LedgerLine ToLine() => new(Account, DebitMills, CreditMills);
+
+    public static Posting Of(LedgerLine line) => new(line.Account, line.DebitMills, line.CreditMills);
 }
 
 /// <summary>

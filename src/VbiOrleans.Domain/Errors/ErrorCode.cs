@@ -189,6 +189,20 @@ public enum ErrorCode
     PurchaseNotFound = 1024,
     /// <summary>A card payment is in whole cents (400).</summary>
     AmountNotWholeCents = 1025,
+
+    // the ledger and customer care (docs/commerce.md, "The ledger", "Customer care")
+    /// <summary>A credit's or fee refund's amount is not a whole number of mills from 1 to the bound (400).</summary>
+    CareAmountInvalid = 1040,
+    /// <summary>A customer-care action without a reason, or with one over 500 characters or with control characters (400).</summary>
+    CareReasonInvalid = 1041,
+    /// <summary>A ledger query's customer, from, to or limit is malformed (400).</summary>
+    LedgerQueryInvalid = 1042,
+    /// <summary>An unlock names a lock kind that does not exist (400).</summary>
+    LockKindUnknown = 1043,
+    /// <summary>The account holds no lock of that kind and reference to lift (404).</summary>
+    LockNotFound = 1044,
+    /// <summary>The ledger refused an entry as unbalanced (I7); nothing was written (500: a bug, never the caller's input).</summary>
+    LedgerEntryUnbalanced = 1045,
 }
 
 /// <summary>A failure with its name and a sentence for a person.</summary>

@@ -62,6 +62,8 @@ public static class ApiSetup
         app.MapAddressEndpoints();
         app.MapScanFormEndpoints();
         app.MapPurchaseEndpoints();
+        app.MapLedgerEndpoints();
+        app.MapCustomerCareEndpoints();
         app.MapReferencePage();
     }
 

@@ -21,6 +21,12 @@ public sealed record CustomerProfile(string CustomerId, string Email, string? Na
     /// <summary>The account's return address, standardized, or null.</summary>
     public ShipmentAddressView? ReturnAddress { get; init; }
 
+    /// <summary>On <c>GET /v1/customers/me</c>: whether new postage value downloads are locked (null in other answers).</summary>
+    public bool? Locked { get; init; }
+
+    /// <summary>On <c>GET /v1/customers/me</c>: each lock's kind, reference and time, without customer care's notes.</summary>
+    public IReadOnlyList<CustomerLockView>? Locks { get; init; }
+
     public static CustomerProfile Of(CustomerView c) => new(c.CustomerId, c.Email, c.Name, c.CreatedAt, c.MeterIds, c.PartnerIds)
     {
         ReturnAddress = c.ReturnAddress is { } a ? ShipmentAddressView.Of(a) : null,

@@ -48,12 +48,17 @@ public static class CustomerEndpoints
             .WithSummary("Revokes the customer token this request carries.");
 
         group.MapGet("/customers/me", async (ClaimsPrincipal user, IGrainFactory grains) =>
-                await grains.GetGrain<ICustomerGrain>(user.CustomerId()!).Get() is { } customer
-                    ? Results.Ok(CustomerProfile.Of(customer))
-                    : ApiResponse.Problem(ErrorCode.NotFound, "no such account").ToResult())
+            {
+                var customerId = user.CustomerId()!;
+                var standing = grains.GetGrain<Abstractions.Commerce.ICommerceAccountGrain>(customerId).Standing();
+                if (await grains.GetGrain<ICustomerGrain>(customerId).Get() is not { } customer)
+                    return ApiResponse.Problem(ErrorCode.NotFound, "no such account").ToResult();
+                var s = await standing;
+                return Results.Ok(CustomerProfile.Of(customer) with { Locked = s.Locked, Locks = CustomerLockView.Of(s) });
+            })
             .RequireAuthorization(ApiAuthentication.CustomerPolicy)
             .WithName("Me")
-            .WithSummary("The account: email, meters, linked partners.")
+            .WithSummary("The account: email, meters, linked partners, and its standing: locked, and why (never customer care's notes).")
             .Produces<CustomerProfile>();
 
         group.MapPut("/customers/me/return-address", ReturnAddresses.SetAsync)

@@ -63,6 +63,9 @@ public static class Problems
         ErrorCode.IdempotencyKeyInUse or ErrorCode.RegistrationNotStarted or ErrorCode.RegistrationExpired or ErrorCode.ChallengeReplayed
             or ErrorCode.ChallengeUnknown or ErrorCode.MeterNotRegistered or ErrorCode.EmailTaken
             or ErrorCode.PartnerAlreadyExists => StatusCodes.Status409Conflict,
+        ErrorCode.CareAmountInvalid or ErrorCode.CareReasonInvalid or ErrorCode.LedgerQueryInvalid or ErrorCode.LockKindUnknown => StatusCodes.Status400BadRequest,
+        ErrorCode.LockNotFound => StatusCodes.Status404NotFound,
+        ErrorCode.LedgerEntryUnbalanced => StatusCodes.Status500InternalServerError,
         _ => StatusCodes.Status500InternalServerError,
     };
 

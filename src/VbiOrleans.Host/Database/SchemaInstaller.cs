@@ -27,6 +27,8 @@ public sealed class SchemaInstaller
             StorageNames.Membership => new[] { "00-main.sql", "10-clustering.sql", "20-persistence.sql", "30-reminders.sql" },
             // The transaction log lives beside module memory: both must outlive the postal store.
             StorageNames.Module => new[] { "00-main.sql", "20-persistence.sql", "40-transaction-log.sql" },
+            // Commerce: the ledger (52).
+            StorageNames.Commerce => new[] { "00-main.sql", "20-persistence.sql", "52-ledger.sql" },
             _ => new[] { "00-main.sql", "20-persistence.sql" },
         };
         return [.. names.Select(Load)];

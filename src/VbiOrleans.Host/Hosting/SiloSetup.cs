@@ -43,6 +43,8 @@ public static class SiloSetup
             ArgumentNullException.ThrowIfNull(connections);
             // The transaction log lives in the module store's database, beside module memory.
             silo.Services.AddSingleton<VbiOrleans.Grains.Log.ILogStore>(new VbiOrleans.Grains.Log.PostgresLogStore(ForProviders(connections[StorageNames.Module])));
+            // The ledger lives in the commerce store's database (infra/sql/52-ledger.sql).
+            silo.Services.AddSingleton<VbiOrleans.Grains.Commerce.ILedgerStore>(new VbiOrleans.Grains.Commerce.PostgresLedgerStore(ForProviders(connections[StorageNames.Commerce])));
             silo.Services.AddSingleton(new VbiOrleans.Grains.Log.SnapshotSources(connections.All.ToDictionary(kv => kv.Key, kv => kv.Value)));
             silo.ConfigureEndpoints(AdvertisedAddress(cluster.AdvertisedIp), cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: false);
             ConfigureAdoNet(silo, connections);
@@ -144,6 +146,10 @@ public static class SiloSetup
         {
             if (purchases.Value.CheckPeriod < reminders.MinimumReminderPeriod) reminders.MinimumReminderPeriod = purchases.Value.CheckPeriod;
         });
+        // The ledger: postings from the log feed, in memory unless the Cluster profile put it in PostgreSQL above.
+        silo.Services.AddOptions<VbiOrleans.Grains.Commerce.LedgerOptions>().BindConfiguration(VbiOrleans.Grains.Commerce.LedgerOptions.Section);
+        silo.Services.TryAddSingleton<VbiOrleans.Grains.Commerce.ILedgerStore, VbiOrleans.Grains.Commerce.MemoryLedgerStore>();
+        silo.Services.AddLogFeedConsumer<VbiOrleans.Grains.Commerce.LedgerFeed>();
         silo.Services.AddOptions<VbiOrleans.Grains.Log.LogOptions>().BindConfiguration(VbiOrleans.Grains.Log.LogOptions.Section);
         silo.Services.TryAddSingleton<VbiOrleans.Grains.Log.ILogStore, VbiOrleans.Grains.Log.MemoryLogStore>();
         silo.Services.TryAddSingleton<VbiOrleans.Grains.Log.TransactionLog>();

@@ -38,10 +38,13 @@ public sealed class CustomerHostFixture : IAsyncLifetime
     public VbiClient Operator { get; private set; } = null!;
     public string ClusterId { get; } = "cust-" + Guid.NewGuid().ToString("N")[..8];
 
+    /// <summary>The scratch database every store of the host is in (for an Orleans client through its membership table).</summary>
+    public string Database { get; private set; } = null!;
+
     public async Task InitializeAsync()
     {
         // A scratch database for every store: these tests neither see nor leave rows in the shared vbi_* databases.
-        var database = await LocalServices.CreateScratchDatabaseAsync("vbi_cust");
+        var database = Database = await LocalServices.CreateScratchDatabaseAsync("vbi_cust");
         var env = HostEnvironment.Cluster(ClusterId, HostEnvironment.AllStoresIn(database));
         env["Vbi__Database__InitializeOnStart"] = "true";
         env["Vbi__Module__PasswordIterations"] = "20000";

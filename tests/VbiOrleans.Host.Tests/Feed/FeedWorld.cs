@@ -157,5 +157,28 @@ public sealed class FeedWorld
                 .Select(id => long.Parse(id[prefix.Length..], CultureInfo.InvariantCulture)).ToList();
             Assert.Equal(order.Order(), order); // per meter, first deliveries in sequence order
         }
+        await AssertLedgerOnceAsync(baseAddress, shoppers);
+    }
+
+    /// <summary>
+    /// The ledger after the same storm or crash: every logged PVD, print, refund and withdrawal of value posted exactly
+    /// once (its entry id is {kind}:{meter}:{sequence}), the trial balance balancing (I7), and L1 holding for every customer.
+    /// </summary>
+    public async Task AssertLedgerOnceAsync(Uri baseAddress, IReadOnlyList<Shopper> shoppers)
+    {
+        foreach (var shopper in shoppers)
+        {
+            var logged = (await LocalServices.RowsAsync(Database,
+                    "SELECT meter_sequence FROM vbi_log WHERE meter_id = @m AND kind BETWEEN 1 AND 4 AND amount_mills > 0 ORDER BY id", ("m", shopper.MeterId)))
+                .Select(r => (long)r[0]!).ToList();
+            var posted = (await LocalServices.RowsAsync(Database, "SELECT id FROM vbi_ledger_entry WHERE meter_id = @m", ("m", shopper.MeterId)))
+                .Select(r => long.Parse(((string)r[0]!).Split(':')[^1], CultureInfo.InvariantCulture)).ToList();
+            Assert.Equal(logged.Order(), posted.Order());
+        }
+        using var http = OperatorHttp.Client(baseAddress);
+        var trial = await (await http.GetAsync("/v1/operator/ledger/trial-balance")).JsonAsync();
+        Assert.True(trial.GetProperty("balances").GetBoolean(), "I7: " + trial);
+        var funds = await (await http.GetAsync("/v1/operator/reconciliation/postage-funds")).JsonAsync();
+        Assert.True(funds.GetProperty("reconciled").GetBoolean(), "L1: " + funds);
     }
 }
