@@ -56,6 +56,11 @@ public static class Problems
         ErrorCode.IdempotencyKeyInUse or ErrorCode.RegistrationNotStarted or ErrorCode.RegistrationExpired or ErrorCode.ChallengeReplayed
             or ErrorCode.ChallengeUnknown or ErrorCode.MeterNotRegistered or ErrorCode.EmailTaken
             or ErrorCode.PartnerAlreadyExists => StatusCodes.Status409Conflict,
+        ErrorCode.UnknownPlan or ErrorCode.InvalidBillingMonth => StatusCodes.Status400BadRequest,
+        ErrorCode.InvoiceNotFound => StatusCodes.Status404NotFound,
+        ErrorCode.NoPaymentMethod => StatusCodes.Status422UnprocessableEntity,
+        ErrorCode.InvoiceCollectionFailed => StatusCodes.Status402PaymentRequired,
+        ErrorCode.FeesNotCaughtUp => StatusCodes.Status503ServiceUnavailable,
         _ => StatusCodes.Status500InternalServerError,
     };
 
