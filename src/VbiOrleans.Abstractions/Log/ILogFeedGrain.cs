@@ -32,6 +32,8 @@ public static class LogFeedConsumers
 {
     public const string History = "history";
     public const string Webhooks = "webhooks";
+    /// <summary>Label fees under each customer's plan (docs/commerce.md, "Plans, fees and invoices").</summary>
+    public const string Fees = "fees";
 }
 
 /// <summary>
