@@ -1,3 +1,5 @@
+using Orleans.Concurrency;
+
 namespace VbiOrleans.Abstractions.Commerce;
 
 /// <summary>
@@ -32,9 +34,13 @@ public interface IInvoiceRunGrain : IGrainWithIntegerKey
     Task<InvoiceRunResult> Run(string month);
 
     /// <summary>A customer chose a plan: from now on the runs look at them.</summary>
+    /// <remarks>One-way: a plan grain called by a run may be choosing at that moment, and must not wait on the run.</remarks>
+    [OneWay]
     Task Enroll(string customerId);
 
     /// <summary>An invoice is paid or given up on: the run stops resuming it.</summary>
+    /// <remarks>One-way: the invoice says so while the run may be waiting on it.</remarks>
+    [OneWay]
     Task Settled(string number);
 
     /// <summary>Starts the reminder (idempotent).</summary>

@@ -44,7 +44,8 @@ public sealed class CustomerPlanGrain(
         var since = choices.Count > 0 && now < choices[^1].Since ? choices[^1].Since : now;
         choices.Add(new PlanChoiceView(choices.Count + 1, plan.Id, since));
         await state.WriteStateAsync();
-        if (choices.Count == 1) await GrainFactory.GetGrain<IInvoiceRunGrain>(0).Enroll(CustomerId);
+        // Said on every change (one-way, and a repeat changes nothing), so a lost message is mended by the next change.
+        await GrainFactory.GetGrain<IInvoiceRunGrain>(0).Enroll(CustomerId);
         // The segments the change closes, posted now; the month's close posts them again with the same ids and amounts.
         var posted = await PostSegmentsAsync(BillingMonth.Of(since), since);
         return new CustomerPlanResult(ErrorCode.None, null, View(), posted);
