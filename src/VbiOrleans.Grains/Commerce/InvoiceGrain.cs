@@ -69,7 +69,9 @@ public sealed class InvoiceGrain(
     {
         if (Invoice is null) return null;
         await MailOnceAsync();
-        if (Invoice.Status == InvoiceStatus.Open && (Invoice.NextAttemptAt is null || Invoice.NextAttemptAt <= clock.GetUtcNow())) await CollectAsync();
+        if (Invoice.Status != InvoiceStatus.Open) return Invoice;
+        if (Invoice.NextAttemptAt is null || Invoice.NextAttemptAt <= clock.GetUtcNow()) await CollectAsync();
+        else ScheduleRetry(); // woken early: wait for the attempt's time
         return Invoice;
     }
 
