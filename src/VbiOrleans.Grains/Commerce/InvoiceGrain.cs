@@ -167,7 +167,14 @@ public sealed class InvoiceGrain(
         string failure;
         var method = await GrainFactory.GetGrain<IPaymentMethodsGrain>(c).Default();
         if (method is null) failure = nameof(ErrorCode.NoPaymentMethod);
-        else if (method.Kind != PaymentMethodKind.Card) failure = "BankAccountNotCollected";
+        else if (method is not { Kind: PaymentMethodKind.Card, ProviderCustomerId: not null, SourceId: not null })
+        {
+            // An invoice is collected by card only; one whose default is a bank account stays open for customer care
+            // (no lock: the customer did nothing wrong).
+            Invoice = invoice with { LastFailure = "BankAccountNotCollected", NextAttemptAt = null };
+            await state.WriteStateAsync();
+            return;
+        }
         else
         {
             var key = state.State.KeyGeneration == 0 ? $"invoice:{Number}" : string.Create(CultureInfo.InvariantCulture, $"invoice:{Number}:{state.State.KeyGeneration}");

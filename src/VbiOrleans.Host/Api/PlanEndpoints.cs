@@ -2,7 +2,6 @@ using System.Security.Claims;
 using VbiOrleans.Abstractions.Commerce;
 using VbiOrleans.Domain.Money;
 using VbiOrleans.Domain.Plans;
-using VbiOrleans.Grains.Commerce;
 using VbiOrleans.Host.Security;
 
 namespace VbiOrleans.Host.Api;

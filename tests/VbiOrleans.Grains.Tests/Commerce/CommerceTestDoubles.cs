@@ -43,9 +43,9 @@ public sealed class InMemoryLedgerGrain : Grain, ILedgerGrain
 
 public sealed class TestPaymentMethodsGrain : Grain, IPaymentMethodsGrain
 {
-    public static readonly ConcurrentDictionary<string, DefaultPaymentMethod> Methods = new(StringComparer.Ordinal);
+    public static readonly ConcurrentDictionary<string, PaymentMethodView> Methods = new(StringComparer.Ordinal);
 
-    public Task<DefaultPaymentMethod?> Default() => Task.FromResult(Methods.GetValueOrDefault(this.GetPrimaryKeyString()));
+    public Task<PaymentMethodView?> Default() => Task.FromResult(Methods.GetValueOrDefault(this.GetPrimaryKeyString()));
 }
 
 public sealed class TestCommerceAccountGrain : Grain, ICommerceAccountGrain

@@ -74,8 +74,27 @@ public sealed class PlanInvoiceTests(PlanInvoiceFixture fixture)
         var customerId = $"u-{name}-{Run}";
         await fixture.Grains.GetGrain<ICustomerGrain>(customerId).Create($"{name}-{Run}@example.com", name, [1, 2, 3]);
         if (source is not null)
-            TestPaymentMethodsGrain.Methods[customerId] = new DefaultPaymentMethod("pm_1", PaymentMethodKind.Card, "cus_" + customerId, source);
+            TestPaymentMethodsGrain.Methods[customerId] = new PaymentMethodView("pm_1", PaymentMethodKind.Card, "cus_" + customerId, source);
         return customerId;
+    }
+
+    /// <summary>The PDF's text as pdftotext (poppler-utils) reads it.</summary>
+    private static string PdfText(byte[] pdf)
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllBytes(file, pdf);
+            using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("pdftotext", ["-layout", file, "-"]) { RedirectStandardOutput = true })!;
+            var text = process.StandardOutput.ReadToEnd();
+            Assert.True(process.WaitForExit(30_000), "pdftotext did not finish");
+            Assert.Equal(0, process.ExitCode);
+            return text;
+        }
+        finally
+        {
+            File.Delete(file);
+        }
     }
 
     private static LogRecord Print(string meter, long sequence, DateTimeOffset at) =>
@@ -160,6 +179,9 @@ public sealed class PlanInvoiceTests(PlanInvoiceFixture fixture)
         var attachment = Assert.Single(mail.Attachments);
         Assert.Equal($"{number}.pdf", attachment.FileName);
         Assert.Equal("%PDF-"u8.ToArray(), attachment.Content[..5]);
+        var text = PdfText(attachment.Content);
+        Assert.Contains(number, text);
+        Assert.Matches(@"Total due\s+\$0\.50", text);
         Assert.Equal([("authorize", $"invoice:{number}"), ("capture", $"invoice:{number}:capture")],
             TestPaymentProvider.Calls.Where(x => x.Key.Contains(number, StringComparison.Ordinal)).Select(x => (x.Call, x.Key)));
         Assert.Equal([number], await fixture.Grains.GetGrain<ICustomerPlanGrain>(c).Invoices());
