@@ -9,8 +9,8 @@ namespace VbiOrleans.Host.Api;
 /// <summary>A plan of the catalogue as the API shows it.</summary>
 public sealed record PlanView(string Id, string Name, long MonthlyFeeMills, string MonthlyFee, long LabelFeeMills, string LabelFee, int IncludedLabels, int TrialDays)
 {
-    public static PlanView Of(Plan p) => new(p.Id, p.Name, p.MonthlyFeeMills, new Mills(p.MonthlyFeeMills).ToDollars(), p.LabelFeeMills,
-        new Mills(p.LabelFeeMills).ToDollars(), p.IncludedLabels, p.TrialDays);
+    public static PlanView Of(Plan p) => new(p.Id, p.Name, p.MonthlyFeeMills, new Mills(p.MonthlyFeeMills).ToDollarsAndCents(), p.LabelFeeMills,
+        new Mills(p.LabelFeeMills).ToDollarsAndCents(), p.IncludedLabels, p.TrialDays);
 }
 
 /// <summary>The body of PUT /v1/customers/me/plan.</summary>
@@ -26,7 +26,7 @@ public sealed record InvoiceResponse(string Number, string CustomerId, string Mo
     DateTimeOffset? NextAttemptAt, DateTimeOffset? PaidAt, DateTimeOffset? MailedAt)
 {
     public static InvoiceResponse Of(InvoiceView i) => new(i.Number, i.CustomerId, i.Month, i.IssuedAt, i.Lines, i.SubtotalMills, i.CreditAppliedMills,
-        i.TotalMills, new Mills(i.TotalMills).ToDollars(), i.Status.ToString().ToLowerInvariant(), i.CollectionAttempts, i.LastFailure, i.NextAttemptAt,
+        i.TotalMills, new Mills(i.TotalMills).ToDollarsAndCents(), i.Status.ToString().ToLowerInvariant(), i.CollectionAttempts, i.LastFailure, i.NextAttemptAt,
         i.PaidAt, i.MailedAt);
 }
 
