@@ -60,6 +60,9 @@ public sealed class CustomerPlanGrain(
 
     public async Task RecordLabels(IReadOnlyList<LabelEvent> events)
     {
+        // No plan, no fees: a customer who never chose one costs the feed no write (a later first choice bills only
+        // what comes after it).
+        if (state.State.Choices.Count == 0) return;
         var timeline = Timeline;
         var changed = false;
         var ledger = GrainFactory.GetGrain<ILedgerGrain>(0);
