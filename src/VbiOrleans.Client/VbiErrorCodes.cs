@@ -130,6 +130,13 @@ public static class VbiErrorCodes
     public const string PurchaseNotFound = "PurchaseNotFound";
     /// <summary>A card payment is in whole cents (400).</summary>
     public const string AmountNotWholeCents = "AmountNotWholeCents";
+    // Plans and invoices.
+    /// <summary>No plan in the catalogue has that id (400).</summary>
+    public const string UnknownPlan = "UnknownPlan";
+    /// <summary>The month is not YYYY-MM or has not ended (400).</summary>
+    public const string InvalidBillingMonth = "InvalidBillingMonth";
+    /// <summary>No invoice with that number in the account (404).</summary>
+    public const string InvoiceNotFound = "InvoiceNotFound";
 
     /// <summary>Codes that mean "log in again" (a customer token or a meter session is missing, expired or refused).</summary>
     public static bool NeedsLogin(string code) =>

@@ -34,6 +34,8 @@ public static class LogFeedConsumers
     public const string Webhooks = "webhooks";
     public const string Purchases = "purchases";
     public const string Ledger = "ledger";
+    /// <summary>Label fees under each customer's plan (docs/commerce.md, "Plans, fees and invoices").</summary>
+    public const string Fees = "fees";
 }
 
 /// <summary>

@@ -203,6 +203,19 @@ public enum ErrorCode
     LockNotFound = 1044,
     /// <summary>The ledger refused an entry as unbalanced (I7); nothing was written (500: a bug, never the caller's input).</summary>
     LedgerEntryUnbalanced = 1045,
+    // pricing plans and invoices (docs/commerce.md, "Plans, fees and invoices")
+    /// <summary>No plan in the catalogue has that id (400).</summary>
+    UnknownPlan = 1080,
+    /// <summary>A billing month that is not YYYY-MM, or one that has not ended yet (400).</summary>
+    InvalidBillingMonth = 1081,
+    /// <summary>The account has no invoice with that number (404).</summary>
+    InvoiceNotFound = 1082,
+    /// <summary>The customer has no default payment method to collect an invoice from (422).</summary>
+    NoPaymentMethod = 1083,
+    /// <summary>The invoice could not be collected from the payment method on file (402).</summary>
+    InvoiceCollectionFailed = 1084,
+    /// <summary>Fees of the month are still being posted from the log: the invoice run waited its bound and stopped (503).</summary>
+    FeesNotCaughtUp = 1085,
 }
 
 /// <summary>A failure with its name and a sentence for a person.</summary>

@@ -66,6 +66,11 @@ public static class Problems
         ErrorCode.CareAmountInvalid or ErrorCode.CareReasonInvalid or ErrorCode.LedgerQueryInvalid or ErrorCode.LockKindUnknown => StatusCodes.Status400BadRequest,
         ErrorCode.LockNotFound => StatusCodes.Status404NotFound,
         ErrorCode.LedgerEntryUnbalanced => StatusCodes.Status500InternalServerError,
+        ErrorCode.UnknownPlan or ErrorCode.InvalidBillingMonth => StatusCodes.Status400BadRequest,
+        ErrorCode.InvoiceNotFound => StatusCodes.Status404NotFound,
+        ErrorCode.NoPaymentMethod => StatusCodes.Status422UnprocessableEntity,
+        ErrorCode.InvoiceCollectionFailed => StatusCodes.Status402PaymentRequired,
+        ErrorCode.FeesNotCaughtUp => StatusCodes.Status503ServiceUnavailable,
         _ => StatusCodes.Status500InternalServerError,
     };
 

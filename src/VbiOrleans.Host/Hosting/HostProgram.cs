@@ -164,6 +164,11 @@ public static class HostProgram
             startupLog.LogInformation("Operator credential for the Local profile: user 'operator', key in {KeyFile}", generatedKeyPath);
         }
         startupLog.LogInformation("Archive: {Archive}; HSM: {Hsm}", archive.Description, hsm.Name);
+        var mailer = app.Services.GetRequiredService<VbiOrleans.Mail.IMailSender>();
+        if (mailer is VbiOrleans.Mail.FolderMailSender)
+            startupLog.LogWarning("Mail: no SMTP server configured (Vbi:Mail:Host); invoices are written as .eml files to {Destination}", mailer.Destination);
+        else
+            startupLog.LogInformation("Mail: invoices are sent to {Destination}", mailer.Destination);
         var destinations = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<VbiOrleans.Grains.Partners.WebhookDestinationOptions>>().Value;
         if (destinations.AllowLoopback == true || destinations.AllowedHosts.Count > 0)
         {

@@ -51,6 +51,9 @@ public static class SiloSetup
         }
 
         AddVbiServices(silo);
+        AddMail(silo, options);
+        // The monthly invoice run's reminder is registered by its first activation.
+        silo.AddStartupTask(async (services, _) => await services.GetRequiredService<IGrainFactory>().GetGrain<VbiOrleans.Abstractions.Commerce.IInvoiceRunGrain>(0).Schedule());
         // MeterGen's pool fills in the background from the moment a silo starts.
         silo.AddStartupTask(async (services, _) =>
             await services.GetRequiredService<IGrainFactory>().GetGrain<VbiOrleans.Abstractions.Meters.IMeterPoolGrain>(0).Status());
@@ -150,6 +153,14 @@ public static class SiloSetup
         silo.Services.AddOptions<VbiOrleans.Grains.Commerce.LedgerOptions>().BindConfiguration(VbiOrleans.Grains.Commerce.LedgerOptions.Section);
         silo.Services.TryAddSingleton<VbiOrleans.Grains.Commerce.ILedgerStore, VbiOrleans.Grains.Commerce.MemoryLedgerStore>();
         silo.Services.AddLogFeedConsumer<VbiOrleans.Grains.Commerce.LedgerFeed>();
+        // Plans and invoices: the embedded catalogue, label fees from the log, the run's bounds (docs/commerce.md).
+        silo.Services.TryAddSingleton(VbiOrleans.Domain.Plans.PlanCatalogue.BuiltIn);
+        silo.Services.AddOptions<VbiOrleans.Grains.Commerce.InvoiceOptions>().BindConfiguration(VbiOrleans.Grains.Commerce.InvoiceOptions.Section).Validate(o =>
+        {
+            o.Validate();
+            return true;
+        });
+        silo.Services.AddLogFeedConsumer<VbiOrleans.Grains.Commerce.FeesFeed>();
         silo.Services.AddOptions<VbiOrleans.Grains.Log.LogOptions>().BindConfiguration(VbiOrleans.Grains.Log.LogOptions.Section);
         silo.Services.TryAddSingleton<VbiOrleans.Grains.Log.ILogStore, VbiOrleans.Grains.Log.MemoryLogStore>();
         silo.Services.TryAddSingleton<VbiOrleans.Grains.Log.TransactionLog>();
@@ -159,6 +170,28 @@ public static class SiloSetup
             services.GetRequiredService<VbiOrleans.Grains.Partners.WebhookDestinationPolicy>(),
             services.GetRequiredService<ILogger<VbiOrleans.Grains.Partners.WebhookHttp>>(),
             services.GetService<VbiOrleans.Grains.Partners.WebhookHostResolver>()));
+    }
+
+    /// <summary>
+    /// Mail to customers (section <c>Vbi:Mail</c>): SMTP when a host is configured, else .eml files in a folder under
+    /// the data directory (the Local profile's default; the host says which at start-up).
+    /// </summary>
+    public static void AddMail(ISiloBuilder silo, VbiOptions options)
+    {
+        silo.Services.AddOptions<VbiOrleans.Mail.MailOptions>().BindConfiguration(VbiOrleans.Mail.MailOptions.Section).Validate(o =>
+        {
+            o.Validate();
+            return true;
+        });
+        silo.Services.TryAddSingleton<VbiOrleans.Mail.IMailSender>(services =>
+        {
+            var mail = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<VbiOrleans.Mail.MailOptions>>();
+            var clock = services.GetRequiredService<TimeProvider>();
+            if (!string.IsNullOrWhiteSpace(mail.Value.Host))
+                return new VbiOrleans.Mail.SmtpMailSender(mail, clock, services.GetRequiredService<ILogger<VbiOrleans.Mail.SmtpMailSender>>());
+            var folder = Path.GetFullPath(Path.IsPathRooted(mail.Value.Folder) ? mail.Value.Folder : Path.Combine(options.DataDirectory, mail.Value.Folder));
+            return new VbiOrleans.Mail.FolderMailSender(folder, mail, clock);
+        });
     }
 
     /// <summary>

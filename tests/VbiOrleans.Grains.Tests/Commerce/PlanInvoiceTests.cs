@@ -1,0 +1,221 @@
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.TestingHost;
+using VbiOrleans.Abstractions.Commerce;
+using VbiOrleans.Abstractions.Customers;
+using VbiOrleans.Abstractions.Log;
+using VbiOrleans.Domain.Transactions;
+using VbiOrleans.Grains.Commerce;
+using VbiOrleans.Host.Hosting;
+using VbiOrleans.Mail;
+using VbiOrleans.Payments;
+
+namespace VbiOrleans.Grains.Tests.Commerce;
+
+/// <summary>One silo with the plan and invoice grains, the test ledger, payment methods, standing, provider and mail.</summary>
+public sealed class PlanInvoiceFixture : IAsyncLifetime
+{
+    public TestCluster Cluster { get; private set; } = null!;
+
+    public IGrainFactory Grains => Cluster.GrainFactory;
+
+    public async Task InitializeAsync()
+    {
+        PdfSharp.PdfSharpLicense.SetAgplLicense();
+        var builder = new TestClusterBuilder(1);
+        builder.AddSiloBuilderConfigurator<SiloConfigurator>();
+        Cluster = builder.Build();
+        await Cluster.DeployAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Cluster.StopAllSilosAsync();
+        await Cluster.DisposeAsync();
+    }
+
+    private sealed class SiloConfigurator : ISiloConfigurator
+    {
+        public void Configure(ISiloBuilder silo)
+        {
+            foreach (var store in Abstractions.StorageNames.All) silo.AddMemoryGrainStorage(store);
+            silo.UseInMemoryReminderService();
+            silo.Services.AddSingleton<TimeProvider, ShiftedClock>();
+            SiloSetup.AddVbiServices(silo);
+            silo.Services.AddSingleton<IPaymentProvider, TestPaymentProvider>();
+            silo.Services.AddSingleton<IMailSender, CapturingMailSender>();
+            silo.Services.Configure<InvoiceOptions>(o =>
+            {
+                o.CollectionAttempts = 3;
+                o.FirstRetryDelay = TimeSpan.FromMilliseconds(200);
+                o.MaxRetryDelay = TimeSpan.FromMilliseconds(400);
+                o.FeesCatchUpWait = TimeSpan.FromSeconds(10);
+            });
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class PlanInvoiceCollection : ICollectionFixture<PlanInvoiceFixture>
+{
+    public const string Name = "plans and invoices (in-memory silo)";
+}
+
+[Collection(PlanInvoiceCollection.Name)]
+public sealed class PlanInvoiceTests(PlanInvoiceFixture fixture)
+{
+    private static readonly string Run = Guid.NewGuid().ToString("N")[..8];
+
+    private static LedgerEntry? Entry(string id) => InMemoryLedgerGrain.Entries.GetValueOrDefault(id);
+
+    private static long Debit(string entryId, string account) => Entry(entryId)!.Postings.Where(p => p.Account == account).Sum(p => p.DebitMills);
+
+    private async Task<string> CustomerAsync(string name, string? source)
+    {
+        var customerId = $"u-{name}-{Run}";
+        await fixture.Grains.GetGrain<ICustomerGrain>(customerId).Create($"{name}-{Run}@example.com", name, [1, 2, 3]);
+        if (source is not null)
+            TestPaymentMethodsGrain.Methods[customerId] = new PaymentMethodView("pm_1", PaymentMethodKind.Card, "cus_" + customerId, source);
+        return customerId;
+    }
+
+    /// <summary>The PDF's text as pdftotext (poppler-utils) reads it.</summary>
+    private static string PdfText(byte[] pdf)
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllBytes(file, pdf);
+            using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("pdftotext", ["-layout", file, "-"]) { RedirectStandardOutput = true })!;
+            var text = process.StandardOutput.ReadToEnd();
+            Assert.True(process.WaitForExit(30_000), "pdftotext did not finish");
+            Assert.Equal(0, process.ExitCode);
+            return text;
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    private static LogRecord Print(string meter, long sequence, DateTimeOffset at) =>
+        new(meter, sequence, TransactionKind.Print, 600, at, "CM-0001", RowChange.Event with { SealedPackage = [1] });
+
+    private static LogRecord Refund(string meter, long sequence, long refunded, DateTimeOffset at) =>
+        new(meter, sequence, TransactionKind.Refund, 600, at, "CM-0001", RowChange.Event with { SealedPackage = [1], RefundedSequence = refunded });
+
+    [Fact]
+    public async Task A_plan_change_mid_month_posts_each_plan_prorated_by_the_second_and_the_month_close_posts_the_rest()
+    {
+        var c = await CustomerAsync("prorate", null);
+        var plan = fixture.Grains.GetGrain<ICustomerPlanGrain>(c);
+        ShiftedClock.Set(new DateTimeOffset(2027, 3, 10, 12, 0, 0, TimeSpan.Zero));
+        Assert.Empty((await plan.Choose("starter")).Posted); // no monthly fee, no trial
+        Assert.Equal(VbiOrleans.Domain.Errors.ErrorCode.UnknownPlan, (await plan.Choose("gold")).Error);
+
+        ShiftedClock.Set(new DateTimeOffset(2027, 3, 16, 0, 0, 0, TimeSpan.Zero));
+        var toBusiness = await plan.Choose("business");
+        Assert.Empty(toBusiness.Posted);
+        Assert.Equal("business", toBusiness.Plan!.PlanId);
+        Assert.Empty((await plan.Choose("business")).Posted); // the plan in effect: nothing changes
+        Assert.Equal(2, (await plan.Get()).History.Count);
+
+        ShiftedClock.Set(new DateTimeOffset(2027, 3, 24, 0, 0, 0, TimeSpan.Zero));
+        var toVolume = await plan.Choose("volume");
+        // Business for March 16th to 24th, 8 of 31 days: earned by the 24th 15,990 × 23/31 = 11,863.5 → 11,860, by the 16th 15,990 × 15/31 = 7,737.1 → 7,730.
+        var business = Assert.Single(toVolume.Posted);
+        Assert.Equal(($"plan-fee:{c}:2027-03:2", 4_130L), (business.EntryId, business.FeeMills));
+        Assert.Equal(4_130, Debit(business.EntryId, LedgerAccounts.FeesReceivable(c)));
+
+        ShiftedClock.Set(new DateTimeOffset(2027, 4, 1, 2, 0, 0, TimeSpan.Zero));
+        var closed = await fixture.Grains.GetGrain<ICustomerPlanGrain>(c).CloseMonth("2027-03");
+        // Volume for the rest of March: 49,990 minus the 37,080 earned by the 24th (49,990 × 23/31 = 37,089.4).
+        Assert.Equal([($"plan-fee:{c}:2027-03:2", 4_130L), ($"plan-fee:{c}:2027-03:3", 12_910L)], closed.Select(p => (p.EntryId, p.FeeMills)));
+        Assert.Equal(4_130 + 12_910, InMemoryLedgerGrain.Entries.Values.Where(e => e.CustomerId == c).Sum(e => e.Postings.Sum(p => p.DebitMills)));
+        Assert.Equal(new DateTimeOffset(2027, 3, 31, 23, 59, 59, TimeSpan.Zero), Entry($"plan-fee:{c}:2027-03:3")!.At);
+        await plan.Choose("starter"); // leaves the customer out of later months' invoices
+    }
+
+    [Fact]
+    public async Task Label_fees_from_the_log_are_invoiced_with_the_refund_credited_mailed_once_and_collected_once()
+    {
+        var c = await CustomerAsync("invoice", "src_ok");
+        var meter = $"m-inv-{Run}";
+        await fixture.Grains.GetGrain<IMeterOwnerGrain>(meter).Claim(c);
+        ShiftedClock.Set(new DateTimeOffset(2027, 5, 3, 9, 0, 0, TimeSpan.Zero));
+        await fixture.Grains.GetGrain<ICustomerPlanGrain>(c).Choose("starter");
+        var day = new DateTimeOffset(2027, 5, 5, 10, 0, 0, TimeSpan.Zero);
+        var feed = new FeesFeed(fixture.Grains);
+        await feed.ApplyAsync([Print(meter, 1, day), Print(meter, 2, day.AddMinutes(1))], CancellationToken.None);
+        // At least once: the same records again, then the next ones.
+        await feed.ApplyAsync([Print(meter, 1, day), Print(meter, 2, day.AddMinutes(1)), Print(meter, 3, day.AddMinutes(2)), Refund(meter, 4, 2, day.AddDays(1))], CancellationToken.None);
+
+        Assert.Equal([250L, 250L, 250L], new[] { 1, 2, 3 }.Select(s => Debit($"fee:{meter}:{s}", LedgerAccounts.FeesReceivable(c))));
+        Assert.Equal(3, (await fixture.Grains.GetGrain<ICustomerPlanGrain>(c).Get()).LabelsThisMonth);
+        Assert.Equal(-250, await fixture.Grains.GetGrain<ILedgerGrain>(0).Balance(LedgerAccounts.CustomerCredit(c)));
+
+        ShiftedClock.Set(new DateTimeOffset(2027, 6, 1, 2, 0, 0, TimeSpan.Zero));
+        var mailsBefore = CapturingMailSender.Sent.Count(m => m.To.StartsWith("invoice-" + Run, StringComparison.Ordinal));
+        Assert.Equal(0, mailsBefore);
+        var run = await fixture.Grains.GetGrain<IInvoiceRunGrain>(0).Run("2027-05");
+        Assert.True(run.IsSuccess, run.Message);
+        var invoice = Assert.Single(run.Invoices, i => i.CustomerId == c);
+        var number = $"inv-202705-{c}";
+        Assert.Equal(number, invoice.Number);
+        Assert.Equal([new InvoiceLineView("label-fee", "Label fees", 3, 250, 750)], invoice.Lines);
+        Assert.Equal((750L, 250L, 500L, InvoiceStatus.Paid), (invoice.SubtotalMills, invoice.CreditAppliedMills, invoice.TotalMills, invoice.Status));
+        Assert.Equal(500, Debit($"invoice-paid:{number}", LedgerAccounts.CardClearing));
+        Assert.Equal(250, Debit($"credit-applied:{number}", LedgerAccounts.CustomerCredit(c)));
+        var ledger = fixture.Grains.GetGrain<ILedgerGrain>(0);
+        Assert.Equal(0, await ledger.Balance(LedgerAccounts.FeesReceivable(c)));
+        Assert.Equal(0, await ledger.Balance(LedgerAccounts.CustomerCredit(c)));
+
+        var again = await fixture.Grains.GetGrain<IInvoiceRunGrain>(0).Run("2027-05");
+        var same = Assert.Single(again.Invoices, i => i.CustomerId == c);
+        Assert.Equal((invoice.IssuedAt, invoice.TotalMills, invoice.ChargeId, invoice.MailedAt, invoice.CollectionAttempts),
+            (same.IssuedAt, same.TotalMills, same.ChargeId, same.MailedAt, same.CollectionAttempts));
+        Assert.Equal(invoice.Lines, same.Lines);
+        var mail = Assert.Single(CapturingMailSender.Sent, m => m.To == $"invoice-{Run}@example.com");
+        Assert.Equal($"Invoice {number} for 2027-05: $0.50", mail.Subject);
+        var attachment = Assert.Single(mail.Attachments);
+        Assert.Equal($"{number}.pdf", attachment.FileName);
+        Assert.Equal("%PDF-"u8.ToArray(), attachment.Content[..5]);
+        var text = PdfText(attachment.Content);
+        Assert.Contains(number, text);
+        Assert.Matches(@"Total due\s+\$0\.50", text);
+        Assert.Equal([("authorize", $"invoice:{number}"), ("capture", $"invoice:{number}:capture")],
+            TestPaymentProvider.Calls.Where(x => x.Key.Contains(number, StringComparison.Ordinal)).Select(x => (x.Call, x.Key)));
+        Assert.Equal([number], await fixture.Grains.GetGrain<ICustomerPlanGrain>(c).Invoices());
+    }
+
+    [Fact]
+    public async Task A_declined_collection_is_retried_with_a_new_key_each_time_then_the_account_is_locked()
+    {
+        var c = await CustomerAsync("declined", "src_declined");
+        var meter = $"m-dec-{Run}";
+        await fixture.Grains.GetGrain<IMeterOwnerGrain>(meter).Claim(c);
+        ShiftedClock.Set(new DateTimeOffset(2027, 7, 2, 9, 0, 0, TimeSpan.Zero));
+        await fixture.Grains.GetGrain<ICustomerPlanGrain>(c).Choose("starter");
+        var day = new DateTimeOffset(2027, 7, 9, 10, 0, 0, TimeSpan.Zero);
+        await new FeesFeed(fixture.Grains).ApplyAsync([Print(meter, 1, day), Print(meter, 2, day)], CancellationToken.None);
+
+        ShiftedClock.Set(new DateTimeOffset(2027, 8, 1, 2, 0, 0, TimeSpan.Zero));
+        Assert.Equal(VbiOrleans.Domain.Errors.ErrorCode.InvalidBillingMonth, (await fixture.Grains.GetGrain<IInvoiceRunGrain>(0).Run("2027-08")).Error);
+        var run = await fixture.Grains.GetGrain<IInvoiceRunGrain>(0).Run("2027-07");
+        var number = $"inv-202707-{c}";
+        var first = Assert.Single(run.Invoices, i => i.CustomerId == c);
+        Assert.Equal((500L, InvoiceStatus.Open, 1, "Declined"), (first.TotalMills, first.Status, first.CollectionAttempts, first.LastFailure));
+
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        InvoiceView? invoice;
+        while ((invoice = await fixture.Grains.GetGrain<IInvoiceGrain>(number).Get())!.Status == InvoiceStatus.Open && DateTime.UtcNow < deadline)
+            await Task.Delay(100);
+        Assert.Equal((InvoiceStatus.Unpaid, 3), (invoice.Status, invoice.CollectionAttempts));
+        Assert.Equal([$"invoice:{number}", $"invoice:{number}:1", $"invoice:{number}:2"],
+            TestPaymentProvider.Calls.Where(x => x.Key.Contains(number, StringComparison.Ordinal)).Select(x => x.Key));
+        var standing = await fixture.Grains.GetGrain<ICommerceAccountGrain>(c).Standing();
+        var accountLock = Assert.Single(standing.Locks);
+        Assert.Equal((AccountLockReason.InvoiceUnpaid, number), (accountLock.Reason, accountLock.Reference));
+        Assert.Null(Entry($"invoice-paid:{number}"));
+        Assert.Equal(500, await fixture.Grains.GetGrain<ILedgerGrain>(0).Balance(LedgerAccounts.FeesReceivable(c)));
+    }
+}
