@@ -62,6 +62,7 @@ public static class ApiSetup
         app.MapAddressEndpoints();
         app.MapScanFormEndpoints();
         app.MapPurchaseEndpoints();
+        app.MapExportEndpoints();
         app.MapReferencePage();
     }
 
