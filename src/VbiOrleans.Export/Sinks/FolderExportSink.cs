@@ -34,7 +34,11 @@ public sealed class FolderExportSink(string root) : IExportSink
         File.Move(partial, path, overwrite: true);
     });
 
-    public Task DeleteAsync(string name, CancellationToken cancellationToken) => Io(() => File.Delete(PathOf(name)));
+    public Task DeleteAsync(string name, CancellationToken cancellationToken) => Io(() =>
+    {
+        var path = PathOf(name);
+        if (File.Exists(path)) File.Delete(path);
+    });
 
     private string PathOf(string name)
     {
