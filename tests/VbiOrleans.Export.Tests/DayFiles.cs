@@ -63,5 +63,5 @@ public static class DayFiles
         return rows;
     }
 
-    public static string FileOf(string root, DateOnly day, string table) => $"read_parquet('{Path.Combine(DayFolder(root, day), table + ".parquet")}')";
+    public static string FileOf(string root, DateOnly day, string table) => $"read_parquet('{Path.Combine(DayFolder(root, day), table + ".parquet")}', hive_partitioning = false)";
 }

@@ -95,9 +95,10 @@ public interface ILogStore
         CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// For each meter after <paramref name="afterMeter"/> (ordinal order, at most <paramref name="limit"/> meters),
-    /// its newest row before <paramref name="before"/> whose kind is not one of <paramref name="skipKinds"/>: the
-    /// meters' registers at the end of a day, when the caller skips the kinds that are events.
+    /// For each of the next <paramref name="limit"/> meters after <paramref name="afterMeter"/> (ordinal order) that
+    /// have a row before <paramref name="before"/> whose kind is not one of <paramref name="skipKinds"/>, the one of
+    /// those rows with the highest sequence (then the newest): the meters' registers at the end of a day, when the
+    /// caller skips the kinds that are events.
     /// </summary>
     Task<IReadOnlyList<CommittedLogRow>> LatestBeforeAsync(DateTimeOffset before, string? afterMeter, int limit, IReadOnlyCollection<byte> skipKinds,
         CancellationToken cancellationToken = default);

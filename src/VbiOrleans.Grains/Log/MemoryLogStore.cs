@@ -186,7 +186,8 @@ public sealed class MemoryLogStore : ILogStore
             foreach (var meter in _meterRows.Keys.Where(m => afterMeter is null || string.CompareOrdinal(m, afterMeter) > 0).Order(StringComparer.Ordinal))
             {
                 if (rows.Count == limit) break;
-                var latest = _meterRows[meter].Where(p => _rows[p].At < before && !skipKinds.Contains(_rows[p].Kind)).DefaultIfEmpty(-1).Max();
+                var latest = _meterRows[meter].Where(p => _rows[p].At < before && !skipKinds.Contains(_rows[p].Kind))
+                    .OrderByDescending(p => _rows[p].Sequence).ThenByDescending(p => p).DefaultIfEmpty(-1).First();
                 if (latest >= 0) rows.Add(new CommittedLogRow(latest + 1, _rows[latest]));
             }
             return Task.FromResult<IReadOnlyList<CommittedLogRow>>(rows);

@@ -358,10 +358,13 @@ public sealed class PostgresLogStore(string connectionString) : ILogStore, IAsyn
     public async Task<IReadOnlyList<CommittedLogRow>> LatestBeforeAsync(DateTimeOffset before, string? afterMeter, int limit, IReadOnlyCollection<byte> skipKinds,
         CancellationToken cancellationToken = default)
     {
+        // A page of meters, then each one's newest qualifying row through the (meter_id, meter_sequence) index, read
+        // backwards: the cost is per meter, not per row of the log.
         await using var command = _source.CreateCommand(
-            $"SELECT DISTINCT ON (meter_id COLLATE \"C\") id, {ReadColumns} FROM vbi_log " +
-            "WHERE at < $1 AND ($2::text IS NULL OR meter_id COLLATE \"C\" > $2) AND NOT (kind = ANY($3)) " +
-            "ORDER BY meter_id COLLATE \"C\", id DESC LIMIT $4");
+            $"SELECT l.* FROM (SELECT DISTINCT meter_id COLLATE \"C\" AS m FROM vbi_log " +
+            "WHERE at < $1 AND NOT (kind = ANY($3)) AND ($2::text IS NULL OR meter_id COLLATE \"C\" > $2) ORDER BY m LIMIT $4) meters " +
+            $"CROSS JOIN LATERAL (SELECT id, {ReadColumns} FROM vbi_log WHERE meter_id = meters.m AND at < $1 AND NOT (kind = ANY($3)) " +
+            "ORDER BY meter_sequence DESC, id DESC LIMIT 1) l ORDER BY meters.m");
         command.Parameters.Add(new NpgsqlParameter { Value = before.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz });
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)afterMeter ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter { Value = skipKinds.Select(k => (short)k).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Smallint });
