@@ -15,8 +15,14 @@ public sealed class ExportOptions
 
     public string? OperatorKey { get; set; }
 
-    /// <summary>The archive's blob storage connection string; the export writes to its <see cref="Container"/> container.</summary>
+    /// <summary>The archive's blob storage connection string (Azurite, local runs); the export writes to its <see cref="Container"/> container.</summary>
     public string? StorageConnectionString { get; set; }
+
+    /// <summary>
+    /// The archive storage account's blob endpoint (<c>https://{account}.blob.core.windows.net</c>), reached with the
+    /// process's managed identity (DefaultAzureCredential): how the Azure Function writes, with no shared key.
+    /// </summary>
+    public Uri? StorageBlobEndpoint { get; set; }
 
     public string Container { get; set; } = Sinks.BlobExportSink.DefaultContainer;
 
@@ -36,7 +42,8 @@ public sealed class ExportOptions
     public string? Problem() =>
         Server is null || !Server.IsAbsoluteUri || Server.Scheme is not ("http" or "https") ? "Server is not an http(s) URL"
         : string.IsNullOrWhiteSpace(OperatorKey) ? "OperatorKey is missing"
-        : string.IsNullOrWhiteSpace(Folder) && string.IsNullOrWhiteSpace(StorageConnectionString) ? "give StorageConnectionString or Folder"
+        : string.IsNullOrWhiteSpace(Folder) && string.IsNullOrWhiteSpace(StorageConnectionString) && StorageBlobEndpoint is null
+            ? "give StorageBlobEndpoint, StorageConnectionString or Folder"
         : PageSize is < 1 or > 5000 ? "PageSize is 1 to 5000"
         : MaxRowsPerTable < 1 ? "MaxRowsPerTable is at least 1"
         : null;

@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using System.Text;
+using Azure.Identity;
 using Azure.Storage.Blobs;
 using VbiOrleans.Export.Sinks;
 using VbiOrleans.Export.Sources;
@@ -22,9 +23,9 @@ public static class NightlyExport
         using var http = new HttpClient { BaseAddress = options.Server, Timeout = options.RequestTimeout };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic",
             Convert.ToBase64String(Encoding.UTF8.GetBytes($"{options.OperatorName}:{options.OperatorKey}")));
-        IExportSink sink = !string.IsNullOrWhiteSpace(options.Folder)
-            ? new FolderExportSink(options.Folder)
-            : new BlobExportSink(new BlobContainerClient(options.StorageConnectionString, options.Container));
+        IExportSink sink = !string.IsNullOrWhiteSpace(options.Folder) ? new FolderExportSink(options.Folder)
+            : !string.IsNullOrWhiteSpace(options.StorageConnectionString) ? new BlobExportSink(new BlobContainerClient(options.StorageConnectionString, options.Container))
+            : new BlobExportSink(new BlobContainerClient(new Uri(options.StorageBlobEndpoint!, options.Container), new DefaultAzureCredential()));
         var export = new DayExport(ExportTables.FromLog(new OperatorApiLogSource(http, options.PageSize)), sink, options.MaxRowsPerTable);
         return await export.RunAsync(day, cancellationToken);
     }
