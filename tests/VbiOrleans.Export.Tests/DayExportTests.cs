@@ -62,8 +62,8 @@ public sealed class DayExportTests(ExportHostFixture host)
         Assert.Equal(host.Customers.Sum(c => c.FundedMills) + host.Customers.Sum(c => c.PrintedMills.Sum()) + host.Customers.Sum(c => c.RefundedMills),
             manifest.Tables.Single(t => t.Name == "transactions").MoneySums.Single(s => s.Column == "amount_mills").Mills);
 
-        // Each meter's registers at the end of the day are the log's last (AR + DR = PVDs - refunds... here I1 with no
-        // refund paid out: a refund moves value from AR back to DR) and the server's.
+        // Each meter's registers at the end of the day are those of its last row-changing record in the log, and keep
+        // I1 conservation: nothing was withdrawn, so AR + DR is what was funded; a refund put its postage back in DR.
         foreach (var customer in host.Customers)
         {
             var row = Query($"SELECT ar_mills, dr_mills, piece_count, customer_pseudonym, sequence FROM {FileOf(folder, host.Day, "meter_registers")} WHERE meter_id = '{customer.MeterId}'").Single();
