@@ -160,6 +160,63 @@ public static class AdminApp
         });
         root.Subcommands.Add(restore);
 
+        var export = new Command("export",
+            "Export one business day (UTC) for staging and decision support (docs/export.md): the day's tables from the server's log, allow-listed and " +
+            "pseudonymized, as Parquet under dss/date=YYYY-MM-DD/ with _manifest.json written last; to --out FOLDER, else to the dss container of the " +
+            "archive's blob storage (--archive). Running a day again replaces it with the same bytes.");
+        var dateOption = new Option<string>("--date") { Description = "The UTC day, YYYY-MM-DD", Required = true };
+        var outOption = new Option<string>("--out") { Description = "A folder: files go to FOLDER/dss/date=YYYY-MM-DD/" };
+        export.Options.Add(dateOption);
+        export.Options.Add(outOption);
+        export.SetAction(async (parse, token) =>
+        {
+            if (!DateOnly.TryParseExact(parse.GetValue(dateOption), "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture,
+                    System.Globalization.DateTimeStyles.None, out var day))
+            {
+                stderr.WriteLine("error: --date is a UTC day: YYYY-MM-DD");
+                return AdminExitCodes.Usage;
+            }
+            var serverUrl = parse.GetValue(server) ?? env(ServerVariable) ?? DefaultServer;
+            var keyFile = parse.GetValue(operatorKeyFile);
+            var key = keyFile is not null ? (File.Exists(keyFile) ? File.ReadAllText(keyFile).Trim() : null) : env(OperatorKeyVariable)?.Trim();
+            var location = parse.GetValue(outOption);
+            var storage = location is null ? parse.GetValue(archive) ?? env(ArchiveVariable) : null;
+            if (storage is not null && !storage.Contains('=', StringComparison.Ordinal))
+            {
+                location = storage; // an archive folder: the export goes beside the archive, in FOLDER/dss
+                storage = null;
+            }
+            var options = new VbiOrleans.Export.ExportOptions
+            {
+                Server = Uri.TryCreate(serverUrl, UriKind.Absolute, out var uri) ? uri : null,
+                OperatorName = parse.GetValue(operatorName) ?? env(OperatorVariable) ?? "operator",
+                OperatorKey = key,
+                Folder = location,
+                StorageConnectionString = storage,
+            };
+            if (options.Problem() is { } problem)
+            {
+                stderr.WriteLine($"error: {problem} (--server, --operator-key-file or ${OperatorKeyVariable}, --out or --archive)");
+                return AdminExitCodes.Usage;
+            }
+            var result = await VbiOrleans.Export.NightlyExport.RunAsync(options, day, token);
+            if (!result.IsSuccess)
+            {
+                stderr.WriteLine($"error {result.Failure}: {result.Message}; the day has no manifest");
+                return result.Failure switch
+                {
+                    VbiOrleans.Export.ExportFailure.SourceRefused => AdminExitCodes.Refused,
+                    VbiOrleans.Export.ExportFailure.TooManyRows => AdminExitCodes.Refused,
+                    _ => AdminExitCodes.Unavailable,
+                };
+            }
+            var manifest = result.Manifest!;
+            Print(stdout, parse.GetValue(json), manifest,
+                $"exported {manifest.Date}: " + string.Join(", ", manifest.Tables.Select(t => $"{t.Name} {t.Rows} rows")));
+            return AdminExitCodes.Ok;
+        });
+        root.Subcommands.Add(export);
+
         root.Description += Environment.NewLine + Environment.NewLine + AdminExitCodes.HelpText;
         return await root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr }, cancellationToken);
     }

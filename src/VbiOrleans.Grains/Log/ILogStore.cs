@@ -87,6 +87,22 @@ public interface ILogStore
     /// </summary>
     Task<IReadOnlyList<CommittedLogRow>> ReadCommittedAsync(long after, int limit, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Up to <paramref name="limit"/> rows whose time is in [<paramref name="from"/>, <paramref name="to"/>) with a
+    /// position after <paramref name="after"/>, in log order: one business day for the nightly export.
+    /// </summary>
+    Task<IReadOnlyList<CommittedLogRow>> ReadBetweenAsync(DateTimeOffset from, DateTimeOffset to, long after, int limit,
+        CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// For each of the next <paramref name="limit"/> meters after <paramref name="afterMeter"/> (ordinal order) that
+    /// have a row before <paramref name="before"/> whose kind is not one of <paramref name="skipKinds"/>, the one of
+    /// those rows with the highest sequence (then the newest): the meters' registers at the end of a day, when the
+    /// caller skips the kinds that are events.
+    /// </summary>
+    Task<IReadOnlyList<CommittedLogRow>> LatestBeforeAsync(DateTimeOffset before, string? afterMeter, int limit, IReadOnlyCollection<byte> skipKinds,
+        CancellationToken cancellationToken = default);
+
     /// <summary>The position of the newest row appended (0 for an empty log): how far a feed reader can get.</summary>
     Task<long> HeadAsync(CancellationToken cancellationToken = default);
 

@@ -163,6 +163,37 @@ public sealed class MemoryLogStore : ILogStore
         }
     }
 
+    public Task<IReadOnlyList<CommittedLogRow>> ReadBetweenAsync(DateTimeOffset from, DateTimeOffset to, long after, int limit,
+        CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            var rows = new List<CommittedLogRow>();
+            for (var i = (int)Math.Clamp(after, 0, _rows.Count); i < _rows.Count && rows.Count < limit; i++)
+            {
+                if (_rows[i].At >= from && _rows[i].At < to) rows.Add(new CommittedLogRow(i + 1, _rows[i]));
+            }
+            return Task.FromResult<IReadOnlyList<CommittedLogRow>>(rows);
+        }
+    }
+
+    public Task<IReadOnlyList<CommittedLogRow>> LatestBeforeAsync(DateTimeOffset before, string? afterMeter, int limit, IReadOnlyCollection<byte> skipKinds,
+        CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            var rows = new List<CommittedLogRow>();
+            foreach (var meter in _meterRows.Keys.Where(m => afterMeter is null || string.CompareOrdinal(m, afterMeter) > 0).Order(StringComparer.Ordinal))
+            {
+                if (rows.Count == limit) break;
+                var latest = _meterRows[meter].Where(p => _rows[p].At < before && !skipKinds.Contains(_rows[p].Kind))
+                    .OrderByDescending(p => _rows[p].Sequence).ThenByDescending(p => p).DefaultIfEmpty(-1).First();
+                if (latest >= 0) rows.Add(new CommittedLogRow(latest + 1, _rows[latest]));
+            }
+            return Task.FromResult<IReadOnlyList<CommittedLogRow>>(rows);
+        }
+    }
+
     public Task<long> HeadAsync(CancellationToken cancellationToken = default)
     {
         lock (_lock) return Task.FromResult((long)_rows.Count);

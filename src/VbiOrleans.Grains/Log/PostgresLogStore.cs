@@ -343,6 +343,43 @@ public sealed class PostgresLogStore(string connectionString) : ILogStore, IAsyn
         return rows;
     }
 
+    public async Task<IReadOnlyList<CommittedLogRow>> ReadBetweenAsync(DateTimeOffset from, DateTimeOffset to, long after, int limit,
+        CancellationToken cancellationToken = default)
+    {
+        await using var command = _source.CreateCommand(
+            $"SELECT id, {ReadColumns} FROM vbi_log WHERE at >= $1 AND at < $2 AND id > $3 ORDER BY id LIMIT $4");
+        command.Parameters.Add(new NpgsqlParameter { Value = from.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new NpgsqlParameter { Value = to.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new NpgsqlParameter { Value = after });
+        command.Parameters.Add(new NpgsqlParameter { Value = limit });
+        return await ReadCommittedRowsAsync(command, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<CommittedLogRow>> LatestBeforeAsync(DateTimeOffset before, string? afterMeter, int limit, IReadOnlyCollection<byte> skipKinds,
+        CancellationToken cancellationToken = default)
+    {
+        // A page of meters, then each one's newest qualifying row through the (meter_id, meter_sequence) index, read
+        // backwards: the cost is per meter, not per row of the log.
+        await using var command = _source.CreateCommand(
+            $"SELECT l.* FROM (SELECT DISTINCT meter_id COLLATE \"C\" AS m FROM vbi_log " +
+            "WHERE at < $1 AND NOT (kind = ANY($3)) AND ($2::text IS NULL OR meter_id COLLATE \"C\" > $2) ORDER BY m LIMIT $4) meters " +
+            $"CROSS JOIN LATERAL (SELECT id, {ReadColumns} FROM vbi_log WHERE meter_id = meters.m AND at < $1 AND NOT (kind = ANY($3)) " +
+            "ORDER BY meter_sequence DESC, id DESC LIMIT 1) l ORDER BY meters.m");
+        command.Parameters.Add(new NpgsqlParameter { Value = before.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)afterMeter ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = skipKinds.Select(k => (short)k).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Smallint });
+        command.Parameters.Add(new NpgsqlParameter { Value = limit });
+        return await ReadCommittedRowsAsync(command, cancellationToken);
+    }
+
+    private static async Task<IReadOnlyList<CommittedLogRow>> ReadCommittedRowsAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
+        var rows = new List<CommittedLogRow>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken)) rows.Add(new CommittedLogRow(reader.GetInt64(0), ReadRow(reader, 1)));
+        return rows;
+    }
+
     public async Task<long> HeadAsync(CancellationToken cancellationToken = default)
     {
         await using var command = _source.CreateCommand("SELECT COALESCE(max(id), 0) FROM vbi_log");

@@ -65,6 +65,7 @@ public static class ApiSetup
         app.MapLedgerEndpoints();
         app.MapCustomerCareEndpoints();
         app.MapPlanEndpoints();
+        app.MapExportEndpoints();
         app.MapReferencePage();
     }
 

@@ -1,0 +1,53 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using VbiOrleans.Abstractions.Export;
+
+namespace VbiOrleans.Export.Sources;
+
+/// <summary>
+/// Reads the day from the server's operator API (<c>GET /v1/operator/export/{date}/…</c>), a page at a time. The
+/// silo opens the records and pseudonymizes customers, so this side needs only the operator's credentials.
+/// </summary>
+public sealed class OperatorApiLogSource(HttpClient http, int pageSize) : IExportLogSource
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public IAsyncEnumerable<TransactionFact> TransactionsAsync(DateOnly day, CancellationToken cancellationToken) =>
+        PagesAsync<TransactionFact>(day, "transactions", cancellationToken);
+
+    public IAsyncEnumerable<MeterRegistersFact> MeterRegistersAsync(DateOnly day, CancellationToken cancellationToken) =>
+        PagesAsync<MeterRegistersFact>(day, "meter-registers", cancellationToken);
+
+    private async IAsyncEnumerable<T> PagesAsync<T>(DateOnly day, string table, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        string? after = null;
+        do
+        {
+            var url = $"/v1/operator/export/{day:yyyy-MM-dd}/{table}?limit={pageSize}" + (after is null ? "" : "&after=" + Uri.EscapeDataString(after));
+            var page = await GetAsync<T>(url, cancellationToken);
+            foreach (var item in page.Items) yield return item;
+            after = page.Next;
+        }
+        while (after is not null);
+    }
+
+    private async Task<FactPage<T>> GetAsync<T>(string url, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await http.GetAsync(url, cancellationToken);
+            if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden or HttpStatusCode.BadRequest or HttpStatusCode.NotFound)
+                throw new ExportException(ExportFailure.SourceRefused, $"the server refused {url}: HTTP {(int)response.StatusCode}");
+            if (!response.IsSuccessStatusCode)
+                throw new ExportException(ExportFailure.SourceUnavailable, $"the server answered {url} with HTTP {(int)response.StatusCode}");
+            return await response.Content.ReadFromJsonAsync<FactPage<T>>(Json, cancellationToken)
+                ?? throw new ExportException(ExportFailure.SourceUnavailable, $"the server answered {url} with nothing");
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException)
+        {
+            throw new ExportException(ExportFailure.SourceUnavailable, $"the server is unreachable for {url}: {e.Message}", e);
+        }
+    }
+}

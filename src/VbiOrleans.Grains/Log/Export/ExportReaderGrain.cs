@@ -1,0 +1,105 @@
+using System.Globalization;
+using Microsoft.Extensions.Options;
+using Orleans.Concurrency;
+using VbiOrleans.Abstractions.Customers;
+using VbiOrleans.Abstractions.Export;
+using VbiOrleans.Abstractions.Log;
+using VbiOrleans.Abstractions.Meters;
+using VbiOrleans.Domain.Shipping;
+using VbiOrleans.Domain.Transactions;
+using VbiOrleans.Grains.Commerce;
+using VbiOrleans.Grains.Log.Feed;
+using VbiOrleans.Hsm;
+
+namespace VbiOrleans.Grains.Log.Export;
+
+/// <summary>
+/// Answers <see cref="IExportReaderGrain"/> from this silo's log store: each record is opened here with the log key
+/// and reduced to its allow-listed facts (<see cref="TransactionFact"/>), its customer pseudonymized with the HSM.
+/// </summary>
+[StatelessWorker]
+public sealed class ExportReaderGrain(ILogStore store, TransactionLog log, IHsm hsm, IOptions<ShippingOptions> shipping) : Grain, IExportReaderGrain
+{
+    public const int MaxPage = 5_000;
+
+    /// <summary>Records that change no register (they tell what happened): not a meter's registers at the end of a day.</summary>
+    private static readonly byte[] EventKinds = [(byte)TransactionKind.Rollback, (byte)TransactionKind.Recovery];
+
+    private readonly CustomerPseudonyms _pseudonyms = new(hsm);
+    private readonly Dictionary<string, string?> _owners = new(StringComparer.Ordinal);
+
+    public async Task<FactPage<TransactionFact>> Transactions(DateOnly day, string? after, int limit)
+    {
+        limit = Math.Clamp(limit, 1, MaxPage);
+        var position = after is null ? 0 : long.Parse(after, NumberStyles.None, CultureInfo.InvariantCulture);
+        var (from, to) = Bounds(day);
+        var rows = await store.ReadBetweenAsync(from, to, position, limit);
+        var key = await log.KeyAsync();
+        var facts = new List<TransactionFact>(rows.Count);
+        foreach (var row in rows) facts.Add(await FactAsync(log.Open(row.Row, key)));
+        return new FactPage<TransactionFact>(facts, rows.Count == limit ? rows[^1].Position.ToString(CultureInfo.InvariantCulture) : null);
+    }
+
+    public async Task<FactPage<MeterRegistersFact>> MeterRegisters(DateOnly day, string? after, int limit)
+    {
+        limit = Math.Clamp(limit, 1, MaxPage);
+        var (_, to) = Bounds(day);
+        var rows = await store.LatestBeforeAsync(to, after, limit, EventKinds);
+        var key = await log.KeyAsync();
+        var facts = new List<MeterRegistersFact>(rows.Count);
+        foreach (var row in rows)
+        {
+            var record = log.Open(row.Row, key);
+            if (record.Change.Registers is not { } registers) continue;
+            facts.Add(new MeterRegistersFact(record.MeterId, record.Sequence, registers.AscendingMills, registers.DescendingMills, registers.PieceCount,
+                registers.State, record.At, await CustomerOfAsync(record.MeterId)));
+        }
+        return new FactPage<MeterRegistersFact>(facts, rows.Count == limit ? rows[^1].Row.MeterId : null);
+    }
+
+    private static (DateTimeOffset From, DateTimeOffset To) Bounds(DateOnly day)
+    {
+        var from = new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+        return (from, from.AddDays(1));
+    }
+
+    /// <summary>The record's allow-listed facts: every field named here, and only these, may reach the export.</summary>
+    private async Task<TransactionFact> FactAsync(LogRecord record)
+    {
+        var registers = record.Change.Registers;
+        var command = record.Change.Command;
+        var print = (command as PrintCommand)?.Request;
+        var indicium = record.Change.Indicium;
+        string? tracking = null;
+        if (print is { Shipment: { } shipment } && indicium is not null)
+            tracking = HistoryProjection.TrackingOf(print.MailClass, shipment, [.. indicium.Data, .. indicium.Signature], record.Sequence, shipping.Value.MailerId);
+        // A PVD's payment reference is free text until every PVD names its purchase: only a purchase id leaves.
+        var purchase = command is PostageValueDownloadCommand pvd && PurchaseIds.IsWellFormed(pvd.PaymentReference) ? pvd.PaymentReference : null;
+        return new TransactionFact(record.MeterId, record.Sequence, record.Kind.ToString(), record.AmountMills, record.At, record.ModuleSerial,
+            registers?.AscendingMills, registers?.DescendingMills, registers?.PieceCount, print?.MailClass, Zip5(print?.DestinationZip), print?.ItemKind,
+            indicium?.IndiciumId, tracking, (command as RefundCommand)?.IndiciumId, purchase, await CustomerOfAsync(record.MeterId),
+            InitiatorKind(command?.InitiatedBy));
+    }
+
+    /// <summary>The ZIP's first five digits: enough for zones and regions, never the ZIP+4 that narrows to a delivery point.</summary>
+    public static string? Zip5(string? zip) =>
+        zip is { Length: >= 5 } && zip.AsSpan(0, 5).IndexOfAnyExceptInRange('0', '9') < 0 ? zip[..5] : null;
+
+    /// <summary>Who asked, as a kind only: an operator's name or a partner's id does not leave.</summary>
+    public static string InitiatorKind(string? initiatedBy)
+    {
+        var kind = initiatedBy is null ? null : initiatedBy.Split(':', 2)[0];
+        return kind is "customer" or "partner" or "operator" ? kind : HistoryProjection.UnknownInitiator;
+    }
+
+    private async Task<string?> CustomerOfAsync(string meterId)
+    {
+        if (!_owners.TryGetValue(meterId, out var owner))
+        {
+            owner = await GrainFactory.GetGrain<IMeterOwnerGrain>(meterId).Owner();
+            if (_owners.Count >= 100_000) _owners.Clear();
+            if (owner is not null) _owners[meterId] = owner; // an owner never changes once claimed
+        }
+        return owner is null ? null : await _pseudonyms.OfCustomerAsync(owner);
+    }
+}

@@ -1,0 +1,112 @@
+using System.Runtime.CompilerServices;
+using VbiOrleans.Abstractions.Export;
+using VbiOrleans.Export.Sinks;
+using VbiOrleans.Export.Sources;
+using VbiOrleans.Export.Tables;
+using VbiOrleans.Grains.Log;
+using static VbiOrleans.Export.Tests.DayFiles;
+
+namespace VbiOrleans.Export.Tests;
+
+/// <summary>The export library without a server: schemas as declared, empty days, bounds, and the memory log store's reads by day.</summary>
+public sealed class LibraryTests
+{
+    private static readonly DateOnly Day = new(2026, 3, 14);
+
+    private sealed class FixedSource(IReadOnlyList<TransactionFact> transactions, IReadOnlyList<MeterRegistersFact> registers) : IExportLogSource
+    {
+        public async IAsyncEnumerable<TransactionFact> TransactionsAsync(DateOnly day, [EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            foreach (var t in transactions) yield return t;
+            await Task.CompletedTask;
+        }
+
+        public async IAsyncEnumerable<MeterRegistersFact> MeterRegistersAsync(DateOnly day, [EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            foreach (var r in registers) yield return r;
+            await Task.CompletedTask;
+        }
+    }
+
+    private static TransactionFact Print(string meter, long sequence, long mills) =>
+        new(meter, sequence, "Print", mills, new DateTimeOffset(2026, 3, 14, 12, 0, 0, TimeSpan.Zero), "34593104", 100, 900, sequence, "FIRST-CLASS", "94103",
+            "postage", $"ind-{sequence}", null, null, null, "cp_00", "customer");
+
+    [Fact]
+    public async Task An_empty_day_has_every_table_with_its_declared_columns_and_a_manifest()
+    {
+        var folder = NewFolder();
+        var tables = ExportTables.FromLog(new FixedSource([], []));
+        var result = await new DayExport(tables, new FolderExportSink(folder), 10).RunAsync(Day);
+
+        Assert.True(result.IsSuccess, result.Message);
+        foreach (var table in tables)
+        {
+            Assert.Equal(0L, (long)Query($"SELECT count(*) FROM {FileOf(folder, Day, table.Name)}")[0][0]!);
+            var columns = Query($"SELECT column_name FROM (DESCRIBE SELECT * FROM {FileOf(folder, Day, table.Name)})").Select(r => (string)r[0]!);
+            Assert.Equal(table.Columns.Select(c => c.Name), columns);
+            Assert.All(result.Manifest!.Tables.Single(t => t.Name == table.Name).MoneySums, s => Assert.Equal(0, s.Mills));
+        }
+    }
+
+    [Fact]
+    public async Task Rows_are_written_in_the_tables_order_whatever_order_the_source_gives()
+    {
+        var a = NewFolder();
+        var b = NewFolder();
+        TransactionFact[] facts = [Print("m-2", 1, 500), Print("m-1", 2, 700), Print("m-1", 1, 600), Print("m-10", 1, 50)];
+        Assert.True((await new DayExport(ExportTables.FromLog(new FixedSource(facts, [])), new FolderExportSink(a), 10).RunAsync(Day)).IsSuccess);
+        Assert.True((await new DayExport(ExportTables.FromLog(new FixedSource([.. facts.Reverse()], [])), new FolderExportSink(b), 10).RunAsync(Day)).IsSuccess);
+
+        Assert.Equal(Read(a, Day), Read(b, Day));
+        Assert.Equal(["m-1/1", "m-1/2", "m-10/1", "m-2/1"],
+            Query($"SELECT meter_id || '/' || sequence FROM {FileOf(a, Day, "transactions")}").Select(r => (string)r[0]!));
+    }
+
+    [Fact]
+    public async Task A_table_over_its_bound_fails_by_name_and_leaves_the_day_as_it_was()
+    {
+        var folder = NewFolder();
+        var result = await new DayExport(ExportTables.FromLog(new FixedSource([Print("m-1", 1, 5), Print("m-1", 2, 5)], [])), new FolderExportSink(folder), 1)
+            .RunAsync(Day);
+
+        Assert.Equal(ExportFailure.TooManyRows, result.Failure);
+        Assert.False(Directory.Exists(DayFolder(folder, Day)));
+    }
+
+    [Fact]
+    public async Task A_sink_that_cannot_be_written_fails_by_name()
+    {
+        var file = Path.Combine(NewFolder(), "not-a-folder");
+        await File.WriteAllTextAsync(file, "");
+        var result = await new DayExport(ExportTables.FromLog(new FixedSource([], [])), new FolderExportSink(file), 10).RunAsync(Day);
+        Assert.Equal(ExportFailure.SinkUnavailable, result.Failure);
+    }
+
+    [Fact]
+    public async Task The_memory_log_store_reads_a_day_by_time_and_each_meters_last_row_changing_record_before_its_end()
+    {
+        var store = new MemoryLogStore();
+        var start = new DateTimeOffset(2026, 3, 14, 0, 0, 0, TimeSpan.Zero);
+        PendingLogRow Row(string meter, long sequence, byte kind, DateTimeOffset at, long ar) => new(meter, sequence, kind, 0, ar, 0, at, "s", [], []);
+        await store.AppendAsync([
+            Row("m-b", 1, 7, start.AddHours(-1), 0),         // the day before
+            Row("m-b", 2, 1, start, 10),                     // the first instant of the day
+            Row("m-a", 1, 7, start.AddHours(3), 0),
+            Row("m-b", 3, 2, start.AddDays(1).AddTicks(-1), 20), // the last instant of the day
+            Row("m-b", 3, 5, start.AddDays(1).AddTicks(-1), 0),  // an event (rollback): no registers
+            Row("m-b", 4, 2, start.AddDays(1), 30),          // the next day
+            Row("m-c", 1, 7, start.AddDays(1), 0),           // a meter that did not exist yet
+        ]);
+
+        var day = await store.ReadBetweenAsync(start, start.AddDays(1), 0, 100);
+        Assert.Equal(["m-b/2", "m-a/1", "m-b/3", "m-b/3"], day.Select(r => $"{r.Row.MeterId}/{r.Row.Sequence}"));
+        var paged = await store.ReadBetweenAsync(start, start.AddDays(1), day[1].Position, 1);
+        Assert.Equal(day[2], Assert.Single(paged));
+
+        var latest = await store.LatestBeforeAsync(start.AddDays(1), null, 10, [5, 6]);
+        Assert.Equal(["m-a/1/0", "m-b/3/20"], latest.Select(r => $"{r.Row.MeterId}/{r.Row.Sequence}/{r.Row.AscendingMills}"));
+        Assert.Equal(["m-b"], (await store.LatestBeforeAsync(start.AddDays(1), "m-a", 10, [5, 6])).Select(r => r.Row.MeterId));
+        Assert.Single(await store.LatestBeforeAsync(start.AddDays(1), null, 1, [5, 6]));
+    }
+}
