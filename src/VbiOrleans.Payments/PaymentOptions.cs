@@ -23,8 +23,17 @@ public sealed class PaymentOptions
     /// <summary>The wait before the first retry; doubled before each next one.</summary>
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>How many payment methods a customer may have in use at once.</summary>
+    public int MaxPaymentMethods { get; set; } = 10;
+
+    /// <summary>How many removed payment methods a customer's record keeps: a bank account's authorization serves the debits made before the removal.</summary>
+    public int MaxRemovedMethods { get; set; } = 50;
+
     public void Validate()
     {
+        if (MaxPaymentMethods is < 1 or > 100) throw new ArgumentOutOfRangeException(nameof(MaxPaymentMethods), MaxPaymentMethods, "Vbi:Payments:MaxPaymentMethods is 1 to 100");
+        if (MaxRemovedMethods is < 0 or > 1000)
+            throw new ArgumentOutOfRangeException(nameof(MaxRemovedMethods), MaxRemovedMethods, "Vbi:Payments:MaxRemovedMethods is 0 to 1000");
         if (MaxRetries is < 0 or > 10) throw new ArgumentOutOfRangeException(nameof(MaxRetries), MaxRetries, "Vbi:Payments:MaxRetries is 0 to 10");
         if (RetryDelay < TimeSpan.Zero || RetryDelay > TimeSpan.FromSeconds(30))
             throw new ArgumentOutOfRangeException(nameof(RetryDelay), RetryDelay, "Vbi:Payments:RetryDelay is 0 to 30 seconds");

@@ -28,26 +28,29 @@ public sealed class StripePaymentProvider : IPaymentProvider, IDisposable
     private readonly PaymentOptions _options;
     private readonly TimeProvider _clock;
     private readonly ILogger<StripePaymentProvider> _logger;
+    private readonly bool _configured;
 
     public StripePaymentProvider(IOptions<PaymentOptions> options, ILogger<StripePaymentProvider> logger, TimeProvider? clock = null)
     {
         _options = options.Value;
         _options.Validate();
         var stripe = _options.Stripe;
-        if (string.IsNullOrWhiteSpace(stripe.ApiKey))
-            throw new InvalidOperationException("Vbi:Payments:Stripe:ApiKey is required when Vbi:Payments:Provider is stripe");
         _logger = logger;
         _clock = clock ?? TimeProvider.System;
         _http = new HttpClient { Timeout = stripe.Timeout };
-        var client = new StripeClient(stripe.ApiKey, httpClient: new SystemNetHttpClient(_http, maxNetworkRetries: 0, appInfo: null, enableTelemetry: false),
+        _configured = !string.IsNullOrWhiteSpace(stripe.ApiKey);
+        var client = new StripeClient(_configured ? stripe.ApiKey : "sk_unset", httpClient: new SystemNetHttpClient(_http, maxNetworkRetries: 0, appInfo: null, enableTelemetry: false),
             apiBase: stripe.BaseUrl.TrimEnd('/'));
         _customers = new CustomerService(client);
         _sources = new CustomerPaymentSourceService(client);
         _charges = new ChargeService(client);
         _refunds = new RefundService(client);
-        IsTestMode = stripe.ApiKey.StartsWith("sk_test_", StringComparison.Ordinal) || stripe.ApiKey.StartsWith("rk_test_", StringComparison.Ordinal);
+        IsTestMode = _configured && (stripe.ApiKey!.StartsWith("sk_test_", StringComparison.Ordinal) || stripe.ApiKey.StartsWith("rk_test_", StringComparison.Ordinal));
+        // A host without the key still starts (its meters print; its payments are refused), and says why loudly.
+        if (!_configured)
+            _logger.LogError("Payment provider stripe: Vbi:Payments:Stripe:ApiKey is not set; every payment call is refused until it is");
         // The key itself is a secret: only whether it is a test key is said.
-        _logger.LogInformation("Payment provider stripe at {BaseUrl} ({Mode} key), timeout {Timeout}, {Retries} retries",
+        else _logger.LogInformation("Payment provider stripe at {BaseUrl} ({Mode} key), timeout {Timeout}, {Retries} retries",
             stripe.BaseUrl, IsTestMode ? "test" : "live", stripe.Timeout, _options.MaxRetries);
     }
 
@@ -141,6 +144,7 @@ public sealed class StripePaymentProvider : IPaymentProvider, IDisposable
     {
         if (idempotencyKey is not null && (idempotencyKey.Length is 0 or > MaxIdempotencyKeyLength || idempotencyKey.Any(char.IsControl)))
             return PaymentResult<T>.Fail(PaymentError.InvalidRequest, $"an idempotency key is 1 to {MaxIdempotencyKeyLength} printable characters");
+        if (!_configured) return PaymentResult<T>.Fail(PaymentError.InvalidRequest, "Vbi:Payments:Stripe:ApiKey is not set");
         var request = new RequestOptions { IdempotencyKey = idempotencyKey };
         var result = await TransientRetry.RunAsync(() => AttemptAsync(operation, request, call, cancellationToken), _options.MaxRetries, _options.RetryDelay, _clock,
             cancellationToken);

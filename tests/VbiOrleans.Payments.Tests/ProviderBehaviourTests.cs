@@ -70,11 +70,16 @@ public sealed class StripeProviderFaultTests
     }
 
     [Fact]
-    public void Without_an_api_key_the_adapter_refuses_to_start()
+    public async Task Without_an_api_key_every_call_is_refused_and_the_start_says_why()
     {
         var options = Providers.Options();
         options.Stripe.ApiKey = "";
-        Assert.Throws<InvalidOperationException>(() => Providers.Stripe(options));
+        var logger = new RecordingLogger<StripePaymentProvider>();
+        using var provider = Providers.Stripe(options, logger);
+        Assert.Contains(logger.Lines, l => l.Level == LogLevel.Error && l.Text.Contains("ApiKey is not set"));
+        var result = await provider.CreateCustomerAsync("c-nokey", "payer@example.com", "nokey-" + Guid.NewGuid(), CancellationToken.None);
+        Assert.Equal(PaymentError.InvalidRequest, result.Error);
+        Assert.False(provider.IsTestMode);
     }
 }
 

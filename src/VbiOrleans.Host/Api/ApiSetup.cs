@@ -61,6 +61,7 @@ public static class ApiSetup
         app.MapRateEndpoints();
         app.MapAddressEndpoints();
         app.MapScanFormEndpoints();
+        app.MapPaymentMethodEndpoints();
         app.MapReferencePage();
     }
 

@@ -56,6 +56,14 @@ public static class Problems
         ErrorCode.IdempotencyKeyInUse or ErrorCode.RegistrationNotStarted or ErrorCode.RegistrationExpired or ErrorCode.ChallengeReplayed
             or ErrorCode.ChallengeUnknown or ErrorCode.MeterNotRegistered or ErrorCode.EmailTaken
             or ErrorCode.PartnerAlreadyExists => StatusCodes.Status409Conflict,
+        // Payment methods and the payment provider.
+        ErrorCode.PaymentDeclined or ErrorCode.PaymentInsufficientFunds => StatusCodes.Status402PaymentRequired,
+        ErrorCode.PaymentProviderUnavailable => StatusCodes.Status503ServiceUnavailable,
+        ErrorCode.PaymentProviderRefused => StatusCodes.Status502BadGateway,
+        ErrorCode.InvalidPaymentToken or ErrorCode.InvalidRoutingNumber or ErrorCode.InvalidAccountNumber or ErrorCode.AchAuthorizationRequired
+            or ErrorCode.InvalidAccountHolderName => StatusCodes.Status400BadRequest,
+        ErrorCode.PaymentMethodNotFound => StatusCodes.Status404NotFound,
+        ErrorCode.TooManyPaymentMethods => StatusCodes.Status409Conflict,
         _ => StatusCodes.Status500InternalServerError,
     };
 
