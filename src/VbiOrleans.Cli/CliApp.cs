@@ -129,6 +129,7 @@ public static partial class CliApp
             AddAddressCommands(root);
             AddPrinterCommands(root);
             AddScanFormCommands(root);
+            AddPayCommands(root);
             AddExitCodesToHelp(root);
             return root;
         }
