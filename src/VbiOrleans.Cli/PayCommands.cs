@@ -54,6 +54,7 @@ public static partial class CliApp
         private async Task<int> PayAddAsync(CustomerRun run, string? card, string[]? bank, string? holder, bool savings, bool accept, string? key,
             CancellationToken cancellationToken)
         {
+            if (bank is { Length: 0 }) bank = null;
             if ((card is null) == (bank is null)) return Usage("give exactly one of --card TOKEN or --bank ROUTING ACCOUNT");
             if (card is not null) return Show(run, await run.Client.AddCardAsync(card, NullIfBlank(key), cancellationToken), "added");
 
