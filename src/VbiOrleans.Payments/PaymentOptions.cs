@@ -39,7 +39,16 @@ public sealed class PaymentOptions
             throw new ArgumentOutOfRangeException(nameof(RetryDelay), RetryDelay, "Vbi:Payments:RetryDelay is 0 to 30 seconds");
         Stripe.Validate();
         TestMode.Validate();
+        if (WorstCaseCallTime > MaxCallTime)
+            throw new ArgumentException($"Vbi:Payments:Stripe:Timeout x (MaxRetries + 1) plus the retry waits is {WorstCaseCallTime}; at most {MaxCallTime}, "
+                + "so a grain waiting on the provider answers within Orleans' 30 s response timeout");
     }
+
+    /// <summary>The longest a provider call may take, its retries and waits included.</summary>
+    public static readonly TimeSpan MaxCallTime = TimeSpan.FromSeconds(25);
+
+    /// <summary>Every attempt timing out, with the doubling waits between them.</summary>
+    public TimeSpan WorstCaseCallTime => Stripe.Timeout * (MaxRetries + 1) + RetryDelay * ((1 << MaxRetries) - 1);
 }
 
 /// <summary>The section <c>Vbi:Payments:Stripe</c>.</summary>
@@ -51,8 +60,11 @@ public sealed class StripeOptions
     /// <summary>The secret API key (<c>sk_…</c>): a secret, never logged.</summary>
     public string? ApiKey { get; set; }
 
-    /// <summary>The longest one HTTP call to the provider may take before it counts as unavailable.</summary>
-    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(15);
+    /// <summary>
+    /// The longest one HTTP call to the provider may take before it counts as unavailable. With the retries, the whole
+    /// call stays within <see cref="PaymentOptions.MaxCallTime"/>.
+    /// </summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(8);
 
     public void Validate()
     {

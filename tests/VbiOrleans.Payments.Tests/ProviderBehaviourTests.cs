@@ -70,6 +70,16 @@ public sealed class StripeProviderFaultTests
     }
 
     [Fact]
+    public void A_timeout_whose_retries_would_outlast_a_grain_call_is_refused()
+    {
+        var options = Providers.Options(timeout: TimeSpan.FromSeconds(9), maxRetries: 2);
+        Assert.Throws<ArgumentException>(options.Validate);
+        options.Stripe.Timeout = TimeSpan.FromSeconds(8);
+        options.Validate();
+        Assert.True(options.WorstCaseCallTime <= PaymentOptions.MaxCallTime);
+    }
+
+    [Fact]
     public async Task Without_an_api_key_every_call_is_refused_and_the_start_says_why()
     {
         var options = Providers.Options();

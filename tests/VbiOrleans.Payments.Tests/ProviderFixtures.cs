@@ -38,7 +38,7 @@ public static class Providers
         {
             BaseUrl = baseUrl ?? VbiOrleans.Testing.LocalServices.Require("VBI_STRIPE_URL"),
             ApiKey = TestApiKey,
-            Timeout = timeout ?? TimeSpan.FromSeconds(10),
+            Timeout = timeout ?? TimeSpan.FromSeconds(5),
         },
     };
 
