@@ -10,8 +10,8 @@ namespace VbiOrleans.Payments;
 /// tokens with the flows stripe-stateful-mock gives them (docs/commerce.md): <c>tok_visa</c>, <c>tok_mastercard</c>,
 /// <c>tok_createDispute</c> (the charge is disputed once made) attach as cards; <c>tok_chargeDeclined</c>,
 /// <c>tok_chargeDeclinedInsufficientFunds</c> and <c>tok_chargeDeclinedExpiredCard</c> are declined when attached or
-/// charged; a one-off charge of <c>tok_500</c> or <c>tok_429</c> fails as unavailable or rate limited, and a chain
-/// <c>tok_500|tok_visa</c> takes its next token at each new call. Idempotency keys behave as Stripe's: a key's first
+/// charged; <c>tok_500</c> or <c>tok_429</c> fails as unavailable or rate limited, and a chain <c>tok_500|tok_visa</c>
+/// takes its next token at each new call (charged once, as with the mock, or attached, which the mock does not take). Idempotency keys behave as Stripe's: a key's first
 /// answer is kept (a 429 is not) and replayed, and the key with other parameters is a conflict. Each kind of record
 /// is bounded (<see cref="TestModeOptions.MaxRecords"/>); the oldest are forgotten first.
 /// </summary>
@@ -53,6 +53,9 @@ public sealed class TestModePaymentProvider : IPaymentProvider
         RunAsync("sources:" + providerCustomerId, idempotencyKey, [token], () =>
         {
             if (!_customers.TryGet(providerCustomerId, out _)) return PaymentResult<CardSource>.Fail(PaymentError.InvalidRequest, $"No such customer: {providerCustomerId}");
+            // A chain works here too (stripe-stateful-mock takes chains only in one-off charges): a Local client can
+            // try a provider failure while adding a card.
+            token = NextOfChain(token);
             if (Fault<CardSource>(token) is { } fault) return fault;
             if (!Cards.TryGetValue(token, out var card)) return PaymentResult<CardSource>.Fail(PaymentError.InvalidRequest, $"No such token: '{token}'");
             if (Decline<CardSource>(token) is { } declined) return declined;

@@ -24,6 +24,8 @@ public sealed class PaymentMethodsState
     [Id(4)] public byte[]? WrappedDataKey { get; set; }
     /// <summary>The last request keys and what each made, for idempotent adds (at most <see cref="PaymentMethodsGrain.MaxRequestKeys"/>).</summary>
     [Id(5)] public List<MethodRequest> Requests { get; set; } = [];
+    /// <summary>How many times making the provider customer failed transiently: each try uses a new key (see <see cref="MethodRequest.TransientFailures"/>).</summary>
+    [Id(6)] public int CustomerAttempts { get; set; }
 }
 
 [GenerateSerializer]
@@ -248,8 +250,18 @@ public sealed class PaymentMethodsGrain(
     {
         if (State.ProviderCustomerId is { } id && State.ProviderName == provider.Name) return PaymentResult<ProviderCustomer>.Ok(new ProviderCustomer(id));
         var email = (await GrainFactory.GetGrain<ICustomerGrain>(CustomerId).Get())?.Email ?? "";
-        var created = await provider.CreateCustomerAsync(CustomerId, email, $"vbi-customer:{CustomerId}", CancellationToken.None);
-        if (!created.IsSuccess) return created;
+        var created = await provider.CreateCustomerAsync(CustomerId, email, $"vbi-customer:{CustomerId}:{State.CustomerAttempts}", CancellationToken.None);
+        if (!created.IsSuccess)
+        {
+            // The provider may keep a failure for its key; the next try asks under a new one. A customer record made
+            // twice (the first answer lost) is an unused record at the provider, never a charge.
+            if (created.IsTransient)
+            {
+                State.CustomerAttempts++;
+                await methods.WriteStateAsync();
+            }
+            return created;
+        }
         State.ProviderName = provider.Name;
         State.ProviderCustomerId = created.Value!.Id;
         await methods.WriteStateAsync();

@@ -76,6 +76,24 @@ public sealed class PaymentMethodsGrainTests(PostgresClusterFixture fixture)
     }
 
     [Fact]
+    public async Task After_the_provider_failed_a_retry_of_the_same_request_asks_it_under_a_new_key_and_adds_the_card_once()
+    {
+        var grain = Cluster.Client.GetGrain<IPaymentMethodsGrain>(NewCustomerId());
+        // The test-mode provider of this cluster is new in every run, so the chain starts at its first link.
+        const string chain = "tok_500|tok_visa|tok_mastercard";
+        var failed = await grain.AddCard(chain, "retry-1");
+        Assert.Equal(ErrorCode.PaymentProviderUnavailable, failed.Error);
+        Assert.Empty(await grain.List());
+        // The provider keeps its failure for the key it was asked under: the same key would fail for ever.
+        var added = await grain.AddCard(chain, "retry-1");
+        Assert.True(added.IsSuccess, added.Message);
+        Assert.Equal(("Visa", "4242"), (added.Method!.Brand, added.Method.Last4));
+        var again = await grain.AddCard(chain, "retry-1");
+        Assert.Equal((added.Method.Id, true), (again.Method!.Id, again.Replayed));
+        Assert.Single(await grain.List());
+    }
+
+    [Fact]
     public async Task Refusals_keep_nothing()
     {
         var grain = Cluster.Client.GetGrain<IPaymentMethodsGrain>(NewCustomerId());
