@@ -175,7 +175,7 @@ public sealed class PaymentMethodsGrain(
             await methods.WriteStateAsync();
             logger.LogInformation("Payment method {MethodId} ({Kind}) of customer {CustomerId} removed", methodId, method.Kind, CustomerId);
         }
-        return new PaymentMethodResult(ErrorCode.None, null, View(method) with { IsDefault = false });
+        return new PaymentMethodResult(ErrorCode.None, null, View(method));
     }
 
     public async Task<BankAccountDetails?> RevealBankAccount(string methodId)
