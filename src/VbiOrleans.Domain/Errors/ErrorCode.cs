@@ -178,16 +178,16 @@ public enum ErrorCode
     PaymentInsufficientFunds = 1001,
     /// <summary>The payment provider did not answer in time, failed, or asked to slow down (503): retry the request with the same Idempotency-Key.</summary>
     PaymentProviderUnavailable = 1002,
-    /// <summary>The payment provider refused the card token: unknown, used, or not a card (400).</summary>
-    InvalidPaymentToken = 1003,
+    /// <summary>The account has no payment method in use with that id (404).</summary>
+    PaymentMethodNotFound = 1003,
     /// <summary>The routing number is not nine digits with a valid ABA check digit and a routable prefix (400).</summary>
     InvalidRoutingNumber = 1004,
     /// <summary>The bank account number is not 4 to 17 digits (400).</summary>
     InvalidAccountNumber = 1005,
     /// <summary>A bank account is added only with the current ACH debit authorization accepted (400): its text version, accepted true.</summary>
     AchAuthorizationRequired = 1006,
-    /// <summary>The account has no payment method with that id (404).</summary>
-    PaymentMethodNotFound = 1007,
+    /// <summary>The payment provider refused the card token: unknown, used, or not a card (400).</summary>
+    InvalidPaymentToken = 1007,
     /// <summary>The account holds its bound of payment methods (409): remove one first.</summary>
     TooManyPaymentMethods = 1008,
     /// <summary>The bank account holder name is not 1 to 22 letters, digits, spaces or . , ' - &amp; (400).</summary>
