@@ -130,6 +130,7 @@ public static partial class CliApp
             AddPrinterCommands(root);
             AddScanFormCommands(root);
             AddPlanCommands(root);
+            AddPayCommands(root);
             AddExitCodesToHelp(root);
             return root;
         }

@@ -137,6 +137,29 @@ public static class VbiErrorCodes
     public const string InvalidBillingMonth = "InvalidBillingMonth";
     /// <summary>No invoice with that number in the account (404).</summary>
     public const string InvoiceNotFound = "InvoiceNotFound";
+    // Payment methods and the payment provider.
+    /// <summary>The card was declined (402; <c>declineCode</c> says why when the provider told).</summary>
+    public const string PaymentDeclined = "PaymentDeclined";
+    /// <summary>The card was declined for insufficient funds (402).</summary>
+    public const string PaymentInsufficientFunds = "PaymentInsufficientFunds";
+    /// <summary>The payment provider did not answer (503): retry with the same idempotency key.</summary>
+    public const string PaymentProviderUnavailable = "PaymentProviderUnavailable";
+    /// <summary>The provider refused the card token (400).</summary>
+    public const string InvalidPaymentToken = "InvalidPaymentToken";
+    /// <summary>The routing number's ABA check digit or prefix is wrong (400).</summary>
+    public const string InvalidRoutingNumber = "InvalidRoutingNumber";
+    /// <summary>The account number is not 4 to 17 digits (400).</summary>
+    public const string InvalidAccountNumber = "InvalidAccountNumber";
+    /// <summary>The holder name is not 1 to 22 letters, digits, spaces or . , ' - &amp; (400).</summary>
+    public const string InvalidAccountHolderName = "InvalidAccountHolderName";
+    /// <summary>A bank account needs the current ACH debit authorization accepted (400).</summary>
+    public const string AchAuthorizationRequired = "AchAuthorizationRequired";
+    /// <summary>No payment method with that id in the account (404).</summary>
+    public const string PaymentMethodNotFound = "PaymentMethodNotFound";
+    /// <summary>The account holds its bound of payment methods (409).</summary>
+    public const string TooManyPaymentMethods = "TooManyPaymentMethods";
+    /// <summary>The payment provider refused the request for a reason on our side (502).</summary>
+    public const string PaymentProviderRefused = "PaymentProviderRefused";
 
     /// <summary>Codes that mean "log in again" (a customer token or a meter session is missing, expired or refused).</summary>
     public static bool NeedsLogin(string code) =>

@@ -78,8 +78,12 @@ public sealed record ProviderCustomer([property: Orleans.Id(0)] string Id);
 public sealed record CardSource([property: Orleans.Id(0)] string Id, [property: Orleans.Id(1)] string Brand, [property: Orleans.Id(2)] string Last4,
     [property: Orleans.Id(3)] int ExpMonth, [property: Orleans.Id(4)] int ExpYear);
 
+/// <summary>
+/// A charge of a customer's card source; or, with no <paramref name="ProviderCustomerId"/>, a one-off charge of a token
+/// (<paramref name="SourceId"/> is then the token itself, which is not kept as a source).
+/// </summary>
 [Orleans.GenerateSerializer, Orleans.Immutable]
-public sealed record ChargeRequest([property: Orleans.Id(0)] string ProviderCustomerId, [property: Orleans.Id(1)] string SourceId,
+public sealed record ChargeRequest([property: Orleans.Id(0)] string? ProviderCustomerId, [property: Orleans.Id(1)] string SourceId,
     [property: Orleans.Id(2)] long AmountMills, [property: Orleans.Id(3)] string Description, [property: Orleans.Id(4)] IReadOnlyDictionary<string, string> Metadata);
 
 public enum ChargeStatus

@@ -171,11 +171,6 @@ public enum ErrorCode
     ScanFormNotFound = 855,
     /// <summary>The account made as many SCAN forms for that mailing date as one day allows (422).</summary>
     ScanFormLimitReached = 856,
-    // Payments (merge: c20-pay's definitions win)
-    PaymentDeclined = 1000,
-    PaymentInsufficientFunds = 1001,
-    PaymentProviderUnavailable = 1002,
-    PaymentMethodNotFound = 1003,
     // Purchases (docs/commerce.md, Buying postage)
     /// <summary>A PVD names no authorized purchase of this meter: none was made, it was released, or it is another meter's (422).</summary>
     PurchaseNotAuthorized = 1020,
@@ -216,6 +211,29 @@ public enum ErrorCode
     InvoiceCollectionFailed = 1084,
     /// <summary>Fees of the month are still being posted from the log: the invoice run waited its bound and stopped (503).</summary>
     FeesNotCaughtUp = 1085,
+    // Payment methods and the payment provider (docs/commerce.md, "Payment methods and the payment provider")
+    /// <summary>The card was declined by its issuer (402); <c>declineCode</c> says why when the provider told.</summary>
+    PaymentDeclined = 1000,
+    /// <summary>The card was declined for insufficient funds (402).</summary>
+    PaymentInsufficientFunds = 1001,
+    /// <summary>The payment provider did not answer in time, failed, or asked to slow down (503): retry the request with the same Idempotency-Key.</summary>
+    PaymentProviderUnavailable = 1002,
+    /// <summary>The account has no payment method in use with that id (404).</summary>
+    PaymentMethodNotFound = 1003,
+    /// <summary>The routing number is not nine digits with a valid ABA check digit and a routable prefix (400).</summary>
+    InvalidRoutingNumber = 1004,
+    /// <summary>The bank account number is not 4 to 17 digits (400).</summary>
+    InvalidAccountNumber = 1005,
+    /// <summary>A bank account is added only with the current ACH debit authorization accepted (400): its text version, accepted true.</summary>
+    AchAuthorizationRequired = 1006,
+    /// <summary>The payment provider refused the card token: unknown, used, or not a card (400).</summary>
+    InvalidPaymentToken = 1007,
+    /// <summary>The account holds its bound of payment methods (409): remove one first.</summary>
+    TooManyPaymentMethods = 1008,
+    /// <summary>The bank account holder name is not 1 to 22 letters, digits, spaces or . , ' - &amp; (400).</summary>
+    InvalidAccountHolderName = 1009,
+    /// <summary>The payment provider refused the request for a reason that is ours, not the customer's (502): an alert for operators.</summary>
+    PaymentProviderRefused = 1010,
 }
 
 /// <summary>A failure with its name and a sentence for a person.</summary>

@@ -66,6 +66,7 @@ public static class ApiSetup
         app.MapCustomerCareEndpoints();
         app.MapPlanEndpoints();
         app.MapExportEndpoints();
+        app.MapPaymentMethodEndpoints();
         app.MapReferencePage();
     }
 

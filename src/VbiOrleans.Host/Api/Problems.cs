@@ -25,10 +25,8 @@ public static class Problems
         ErrorCode.PurchaseNotAuthorized or ErrorCode.PurchaseAmountMismatch => StatusCodes.Status422UnprocessableEntity,
         ErrorCode.PurchaseAlreadyUsed => StatusCodes.Status409Conflict,
         ErrorCode.AccountLocked => StatusCodes.Status403Forbidden,
-        ErrorCode.PurchaseNotFound or ErrorCode.PaymentMethodNotFound => StatusCodes.Status404NotFound,
+        ErrorCode.PurchaseNotFound => StatusCodes.Status404NotFound,
         ErrorCode.AmountNotWholeCents => StatusCodes.Status400BadRequest,
-        ErrorCode.PaymentDeclined or ErrorCode.PaymentInsufficientFunds => StatusCodes.Status402PaymentRequired,
-        ErrorCode.PaymentProviderUnavailable => StatusCodes.Status503ServiceUnavailable,
         ErrorCode.SystemStopped or ErrorCode.MeterPoolEmpty => StatusCodes.Status503ServiceUnavailable,
         ErrorCode.Unauthenticated => StatusCodes.Status401Unauthorized,
         ErrorCode.Forbidden => StatusCodes.Status403Forbidden,
@@ -71,6 +69,14 @@ public static class Problems
         ErrorCode.NoPaymentMethod => StatusCodes.Status422UnprocessableEntity,
         ErrorCode.InvoiceCollectionFailed => StatusCodes.Status402PaymentRequired,
         ErrorCode.FeesNotCaughtUp => StatusCodes.Status503ServiceUnavailable,
+        // Payment methods and the payment provider.
+        ErrorCode.PaymentDeclined or ErrorCode.PaymentInsufficientFunds => StatusCodes.Status402PaymentRequired,
+        ErrorCode.PaymentProviderUnavailable => StatusCodes.Status503ServiceUnavailable,
+        ErrorCode.PaymentProviderRefused => StatusCodes.Status502BadGateway,
+        ErrorCode.InvalidPaymentToken or ErrorCode.InvalidRoutingNumber or ErrorCode.InvalidAccountNumber or ErrorCode.AchAuthorizationRequired
+            or ErrorCode.InvalidAccountHolderName => StatusCodes.Status400BadRequest,
+        ErrorCode.PaymentMethodNotFound => StatusCodes.Status404NotFound,
+        ErrorCode.TooManyPaymentMethods => StatusCodes.Status409Conflict,
         _ => StatusCodes.Status500InternalServerError,
     };
 

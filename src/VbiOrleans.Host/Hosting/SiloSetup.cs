@@ -50,6 +50,7 @@ public static class SiloSetup
             ConfigureAdoNet(silo, connections);
         }
 
+        AddPaymentProvider(silo, options.Profile, configuration);
         AddVbiServices(silo);
         AddMail(silo, options);
         // The monthly invoice run's reminder is registered by its first activation.
@@ -110,6 +111,35 @@ public static class SiloSetup
         silo.Configure<ClusterMembershipOptions>(configuration.GetSection("Vbi:Cluster:Membership"));
     }
 
+    /// <summary>
+    /// The payment provider (docs/commerce.md): Stripe when <c>Vbi:Payments:Provider</c> is <c>stripe</c>, the Cluster
+    /// profile's default; the in-process test-mode provider otherwise, the Local profile's default. It is made at start-up,
+    /// so the test-mode provider's warning that no real money moves is among the first lines of the log.
+    /// </summary>
+    public static void AddPaymentProvider(ISiloBuilder silo, HostProfile profile, IConfiguration configuration)
+    {
+        var configured = configuration[$"{VbiOrleans.Payments.PaymentOptions.Section}:{nameof(VbiOrleans.Payments.PaymentOptions.Provider)}"];
+        var name = string.IsNullOrWhiteSpace(configured)
+            ? profile == HostProfile.Cluster ? VbiOrleans.Payments.PaymentOptions.StripeName : VbiOrleans.Payments.PaymentOptions.TestModeName
+            : configured.Trim().ToLowerInvariant();
+        switch (name)
+        {
+            case VbiOrleans.Payments.PaymentOptions.StripeName:
+                silo.Services.AddSingleton<VbiOrleans.Payments.IPaymentProvider, VbiOrleans.Payments.StripePaymentProvider>();
+                break;
+            case VbiOrleans.Payments.PaymentOptions.TestModeName:
+                silo.Services.AddSingleton<VbiOrleans.Payments.IPaymentProvider, VbiOrleans.Payments.TestModePaymentProvider>();
+                break;
+            default:
+                throw new InvalidOperationException($"Vbi:Payments:Provider is '{configured}': it is stripe or test-mode");
+        }
+        silo.AddStartupTask((services, _) =>
+        {
+            services.GetRequiredService<VbiOrleans.Payments.IPaymentProvider>();
+            return Task.CompletedTask;
+        });
+    }
+
     /// <summary>The services our grains take from the container.</summary>
     public static void AddVbiServices(ISiloBuilder silo)
     {
@@ -121,6 +151,13 @@ public static class SiloSetup
             return true;
         });
         silo.Services.TryAddSingleton<ModuleCrypto>();
+        silo.Services.AddOptions<VbiOrleans.Payments.PaymentOptions>().BindConfiguration(VbiOrleans.Payments.PaymentOptions.Section).Validate(o =>
+        {
+            o.Validate();
+            return true;
+        });
+        // Where no profile chose one (test clusters), payments are simulated in process.
+        silo.Services.TryAddSingleton<VbiOrleans.Payments.IPaymentProvider, VbiOrleans.Payments.TestModePaymentProvider>();
         silo.Services.TryAddSingleton<SystemGuardView>();
         silo.Services.TryAddSingleton<ModuleReports>();
         // The printer table a new system starts with: the one embedded in VbiOrleans.Labels.

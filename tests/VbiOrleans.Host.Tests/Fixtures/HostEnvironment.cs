@@ -12,6 +12,9 @@ public static class HostEnvironment
     /// <summary>A key made for this test run; only its hash is given to the host.</summary>
     public static readonly string OperatorKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(24));
 
+    /// <summary>The Stripe secret key the test hosts use against stripe-stateful-mock (a test key: the mock takes any).</summary>
+    public const string StripeTestApiKey = "sk_test_vbi_host_tests";
+
     public static string OperatorKeySha256 => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(OperatorKey)));
 
     /// <summary>
@@ -58,6 +61,9 @@ public static class HostEnvironment
             // operator allows it by name; every other loopback address stays refused.
             ["Vbi__Webhooks__AllowedHosts__0"] = "127.0.0.1",
             [AcceptUnpaidPvds] = "true",
+            // The Cluster profile's payment provider is Stripe: here stripe-stateful-mock, with a test key.
+            ["Vbi__Payments__Stripe__BaseUrl"] = LocalServices.Require("VBI_STRIPE_URL"),
+            ["Vbi__Payments__Stripe__ApiKey"] = StripeTestApiKey,
         };
         foreach (var (store, connectionString) in stores ?? LocalServices.StoreConnectionStrings)
         {
