@@ -56,6 +56,11 @@ public static class Problems
         ErrorCode.IdempotencyKeyInUse or ErrorCode.RegistrationNotStarted or ErrorCode.RegistrationExpired or ErrorCode.ChallengeReplayed
             or ErrorCode.ChallengeUnknown or ErrorCode.MeterNotRegistered or ErrorCode.EmailTaken
             or ErrorCode.PartnerAlreadyExists => StatusCodes.Status409Conflict,
+        ErrorCode.AchAmountNotWholeCents or ErrorCode.AchFileDateInvalid or ErrorCode.AchReturnFileMalformed => StatusCodes.Status400BadRequest,
+        ErrorCode.AchEntryInvalid or ErrorCode.AchBankAccountUnavailable or ErrorCode.AchPaymentMethodNotCard => StatusCodes.Status422UnprocessableEntity,
+        ErrorCode.AchDebitConflict or ErrorCode.AchDebitNotReturned => StatusCodes.Status409Conflict,
+        ErrorCode.AchTraceUnknown => StatusCodes.Status404NotFound,
+        ErrorCode.AchReturnPaymentFailed => StatusCodes.Status402PaymentRequired,
         _ => StatusCodes.Status500InternalServerError,
     };
 
