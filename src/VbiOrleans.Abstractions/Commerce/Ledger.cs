@@ -56,6 +56,8 @@ public static class LedgerAccounts
     public static string FeesReceivable(string customerId) => $"fees-receivable:{customerId}";
     /// <summary>Credits granted to a customer by customer care, not yet used against fees (liability).</summary>
     public static string CustomerCredit(string customerId) => $"customer-credit:{customerId}";
+    /// <summary>Returned ACH debits a customer owes us until paid (asset; docs/commerce.md, ACH).</summary>
+    public static string AchReturnsReceivable(string customerId) => $"ach-returns-receivable:{customerId}";
 
     /// <summary>The customer id of a per-customer account name, or null for a shared account.</summary>
     public static string? CustomerOf(string account) => account.IndexOf(':') is var i and > 0 ? account[(i + 1)..] : null;

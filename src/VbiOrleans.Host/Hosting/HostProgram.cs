@@ -288,6 +288,7 @@ public static class HostProgram
         app.MapPrinterEndpoints();
         app.MapVbiApi();
         app.MapLogEndpoints();
+        app.MapAchEndpoints();
         app.MapOrleansDashboard("/dashboard").RequireAuthorization(OperatorAuthenticationHandler.Policy);
         app.CheckIdempotentEndpoints();
     }

@@ -44,6 +44,7 @@ public static class SiloSetup
             // The transaction log lives in the module store's database, beside module memory.
             silo.Services.AddSingleton<VbiOrleans.Grains.Log.ILogStore>(new VbiOrleans.Grains.Log.PostgresLogStore(ForProviders(connections[StorageNames.Module])));
             silo.Services.AddSingleton(new VbiOrleans.Grains.Log.SnapshotSources(connections.All.ToDictionary(kv => kv.Key, kv => kv.Value)));
+            silo.Services.AddSingleton<VbiOrleans.Grains.Commerce.Ach.IAchStore>(new VbiOrleans.Grains.Commerce.Ach.PostgresAchStore(ForProviders(connections[StorageNames.Commerce])));
             silo.ConfigureEndpoints(AdvertisedAddress(cluster.AdvertisedIp), cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: false);
             ConfigureAdoNet(silo, connections);
         }
@@ -63,6 +64,9 @@ public static class SiloSetup
         silo.AddStartupTask(async (services, _) =>
             await services.GetRequiredService<IGrainFactory>().GetGrain<VbiOrleans.Abstractions.Log.ILogFeedDirectoryGrain>(0).Status());
         silo.Services.AddHostedService<LogFeedKeeper>();
+        // The ACH job's reminder (the day's NACHA file, settlement, return files) is registered by its first activation.
+        silo.AddStartupTask(async (services, _) =>
+            await services.GetRequiredService<IGrainFactory>().GetGrain<VbiOrleans.Abstractions.Commerce.IAchOriginationGrain>(0).Schedule());
         // Trace context crosses grain calls only when traces are exported: the filters run on every call.
         if (options.Telemetry.Exporter != TelemetryExporter.None) silo.AddActivityPropagation();
         silo.AddDashboard(o => o.HideTrace = true);
@@ -134,6 +138,12 @@ public static class SiloSetup
         silo.Services.AddLogFeedConsumer<WebhookFeed>();
         silo.Services.AddOptions<VbiOrleans.Grains.Log.LogOptions>().BindConfiguration(VbiOrleans.Grains.Log.LogOptions.Section);
         silo.Services.TryAddSingleton<VbiOrleans.Grains.Log.ILogStore, VbiOrleans.Grains.Log.MemoryLogStore>();
+        silo.Services.AddOptions<VbiOrleans.Grains.Commerce.Ach.AchOptions>().BindConfiguration(VbiOrleans.Grains.Commerce.Ach.AchOptions.Section).Validate(o =>
+        {
+            o.Validate();
+            return true;
+        });
+        silo.Services.TryAddSingleton<VbiOrleans.Grains.Commerce.Ach.IAchStore, VbiOrleans.Grains.Commerce.Ach.MemoryAchStore>();
         silo.Services.TryAddSingleton<VbiOrleans.Grains.Log.TransactionLog>();
         silo.Services.AddOptions<VbiOrleans.Grains.Partners.WebhookDestinationOptions>().BindConfiguration(VbiOrleans.Grains.Partners.WebhookDestinationOptions.Section);
         silo.Services.TryAddSingleton<VbiOrleans.Grains.Partners.WebhookDestinationPolicy>();

@@ -152,3 +152,18 @@ public sealed class NachaWriterTests
         }
     }
 }
+
+public sealed class AchCalendarTests
+{
+    [Theory]
+    [InlineData("2026-12-07", 1, "2026-12-08")] // Monday → Tuesday
+    [InlineData("2026-12-11", 1, "2026-12-14")] // Friday → Monday
+    [InlineData("2026-12-12", 0, "2026-12-14")] // Saturday, 0 days → Monday
+    [InlineData("2026-12-10", 2, "2026-12-14")] // Thursday + 2 → Monday
+    [InlineData("2026-12-13", 2, "2026-12-16")] // Sunday + 2 → Wednesday
+    public void Business_days_skip_weekends(string from, int days, string expected)
+    {
+        Assert.Equal(DateOnly.Parse(expected, System.Globalization.CultureInfo.InvariantCulture),
+            AchCalendar.AddBusinessDays(DateOnly.Parse(from, System.Globalization.CultureInfo.InvariantCulture), days));
+    }
+}

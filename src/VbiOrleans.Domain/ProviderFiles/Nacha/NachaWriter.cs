@@ -120,7 +120,8 @@ public static class NachaWriter
         return null;
     }
 
-    private static DomainError? CheckEntry(NachaEntry entry)
+    /// <summary>Why an entry cannot go in a file (its amount, routing number, account number or trace sequence), or null.</summary>
+    public static DomainError? CheckEntry(NachaEntry entry)
     {
         if (entry.AmountMills <= 0) return Invalid($"an entry's amount must be positive ({entry.AmountMills} mills)");
         if (entry.AmountMills % 10 != 0)
