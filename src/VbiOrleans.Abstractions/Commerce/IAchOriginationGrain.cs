@@ -40,6 +40,8 @@ public sealed record AchDebitRequest(
     /// <summary>The earliest date the debit may settle; the file uses the next business day after its own date if that is later.</summary>
     [property: Id(4)] DateOnly EffectiveDate);
 
+/// <summary>A debit's status; in JSON by name (<c>Queued</c>, <c>Sent</c>, <c>Settled</c>, <c>Returned</c>).</summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<AchDebitStatus>))]
 public enum AchDebitStatus
 {
     /// <summary>Waiting for the day's file.</summary>
@@ -111,6 +113,8 @@ public sealed record AchDayRun(
     public bool IsSuccess => Error == ErrorCode.None;
 }
 
+/// <summary>What became of one return; in JSON by name.</summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<AchReturnOutcomeKind>))]
 public enum AchReturnOutcomeKind
 {
     /// <summary>The debit is now returned: reversed in the ledger, the account locked.</summary>
