@@ -246,7 +246,7 @@ public sealed class AchFileTests(AchHostFixture fixture) : IClassFixture<AchHost
         foreach (var (trace, code, routing, account, cents, id) in returns)
         {
             sequence++;
-            lines.Add($"626{routing}{account,-17}{cents:D10}{id,-15}{"RETURNED",-22}  102100002{sequence:D7}");
+            lines.Add($"626{routing}{account,-17}{cents:D10}{id[..Math.Min(15, id.Length)].ToUpperInvariant(),-15}{"RETURNED",-22}  102100002{sequence:D7}");
             lines.Add($"799{code}{trace}      {routing[..8]}{"",44}02100002{sequence:D7}");
             hash += long.Parse(routing[..8], CultureInfo.InvariantCulture);
             total += cents;
