@@ -21,6 +21,12 @@ public interface IAchOriginationGrain : IGrainWithIntegerKey
     /// <summary>Applies a return file (its bytes, archived first under <c>ach/returns/</c>); unknown and duplicate returns are reported, never applied twice.</summary>
     Task<AchReturnsApplied> ApplyReturns(byte[] content);
 
+    /// <summary>
+    /// Pays a returned debit of the customer with one of their cards: the charge captured at once, the ledger entry
+    /// <c>ach-return-paid:{trace}</c>, the lock for this trace lifted. Idempotent: a paid return answers the same debit.
+    /// </summary>
+    Task<AchDebitResult> PayReturn(string customerId, string traceNumber, string cardMethodId);
+
     /// <summary>The files of a day, or the latest ones (at most <paramref name="limit"/>).</summary>
     Task<IReadOnlyList<AchFileView>> Files(DateOnly? date, int limit);
 

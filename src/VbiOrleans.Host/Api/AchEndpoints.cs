@@ -1,12 +1,14 @@
 using System.Globalization;
+using System.Security.Claims;
 using VbiOrleans.Abstractions.Commerce;
 using VbiOrleans.Host.Security;
 
 namespace VbiOrleans.Host.Api;
 
 /// <summary>
-/// ACH for operators (docs/commerce.md, "ACH debits and the NACHA files"): run a day's NACHA file by hand, send in a
-/// return file, and see the files of a day and a customer's debits. The daily job does the same runs on its own.
+/// ACH (docs/commerce.md, "ACH debits and the NACHA files"). Operators run a day's NACHA file by hand, send in a
+/// return file, and see the files of a day and a customer's debits; the daily job does the same runs on its own.
+/// Customers see their debits and pay a returned one by card, which lifts that return's lock.
 /// </summary>
 public static class AchEndpoints
 {
@@ -68,6 +70,36 @@ public static class AchEndpoints
             .Produces<IReadOnlyList<AchDebitView>>();
     }
 
+    public static void MapAchCustomerEndpoints(this IEndpointRouteBuilder app)
+    {
+        var me = app.MapGroup("/v1/customers/me").RequireAuthorization(ApiAuthentication.CustomerPolicy).WithTags("ACH debits");
+        me.MapGet("/ach-debits", async (ClaimsPrincipal user, IGrainFactory grains) =>
+                ApiResponse.Ok(await grains.GetGrain<IAchOriginationGrain>(0).Debits(user.CustomerId()!, 100)).ToResult())
+            .WithName("MyAchDebits")
+            .WithSummary("The account's ACH debits, newest first: status (Queued, Sent, Settled, Returned), trace number, return code, and when a return was paid.")
+            .Produces<IReadOnlyList<AchDebitView>>();
+        me.MapPost("/ach-returns/{trace}/pay", async (string trace, HttpContext context, ClaimsPrincipal user, IGrainFactory grains) =>
+            {
+                var body = await ApiBody.ReadJsonAsync<PayAchReturnRequest>(context);
+                if (body.Problem is not null) return body.Problem.ToResult();
+                if (string.IsNullOrWhiteSpace(body.Value!.PaymentMethodId))
+                    return ApiResponse.Problem(ErrorCode.MalformedRequest, "paymentMethodId is required").ToResult();
+                if (trace.Length != 15 || !trace.All(char.IsAsciiDigit))
+                    return ApiResponse.Problem(ErrorCode.AchTraceUnknown, "a trace number is 15 digits").ToResult();
+                var paid = await grains.GetGrain<IAchOriginationGrain>(0).PayReturn(user.CustomerId()!, trace, body.Value.PaymentMethodId);
+                return (paid.IsSuccess ? ApiResponse.Ok(paid.Debit!) : ApiResponse.Problem(paid.Error, paid.Message!)).ToResult();
+            })
+            .WithName("PayAchReturn")
+            .WithSummary("Pays a returned ACH debit with one of the account's cards {paymentMethodId}: charged and captured at once, booked, and the lock for this return lifted. Paying again answers the same debit.")
+            .Accepts<PayAchReturnRequest>("application/json")
+            .Produces<AchDebitView>()
+            .ProducesProblem(StatusCodes.Status402PaymentRequired)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+    }
+
     private static bool TryParseDate(string? text, out DateOnly date) =>
         DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out date);
 }
+
+public sealed record PayAchReturnRequest(string? PaymentMethodId);

@@ -289,6 +289,7 @@ public static class HostProgram
         app.MapVbiApi();
         app.MapLogEndpoints();
         app.MapAchEndpoints();
+        app.MapAchCustomerEndpoints();
         app.MapOrleansDashboard("/dashboard").RequireAuthorization(OperatorAuthenticationHandler.Policy);
         app.CheckIdempotentEndpoints();
     }

@@ -1,11 +1,13 @@
 using System.Globalization;
 using System.Security.Cryptography;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using VbiOrleans.Abstractions.Commerce;
 using VbiOrleans.Domain.Errors;
 using VbiOrleans.Domain.ProviderFiles.Nacha;
 using VbiOrleans.Grains.Archive;
+using VbiOrleans.Payments;
 
 namespace VbiOrleans.Grains.Commerce.Ach;
 
@@ -27,6 +29,7 @@ public sealed class AchOriginationGrain(
     IArchiveStore archive,
     IOptions<AchOptions> options,
     TimeProvider clock,
+    IServiceProvider services,
     ILogger<AchOriginationGrain> logger) : Grain, IAchOriginationGrain, IRemindable
 {
     private const string ReminderName = "ach-job";
@@ -109,6 +112,46 @@ public sealed class AchOriginationGrain(
         var name = $"{ReturnsPrefix}{now.UtcDateTime:yyyy-MM-dd}/{Convert.ToHexStringLower(SHA256.HashData(content))[..24]}.ach";
         await PutOnceAsync(name, content);
         return await ApplyReturnFileAsync(name, parsed.Value);
+    }
+
+    public async Task<AchDebitResult> PayReturn(string customerId, string traceNumber, string cardMethodId)
+    {
+        var debit = await store.FindByTraceAsync(traceNumber);
+        if (debit is null || debit.CustomerId != customerId) return AchDebitResult.Fail(ErrorCode.AchTraceUnknown, $"the account has no ACH debit with trace number {traceNumber}");
+        if (debit.Status != AchDebitStatus.Returned) return AchDebitResult.Fail(ErrorCode.AchDebitNotReturned, $"the ACH debit {traceNumber} is {debit.Status}, not returned");
+        if (debit.ReturnPaidAt is not null) return AchDebitResult.Ok(debit.ToView());
+        var method = await GrainFactory.GetGrain<IPaymentMethodsGrain>(customerId).Find(cardMethodId);
+        if (method is not { Kind: PaymentMethodKind.Card, ProviderCustomerId: { } providerCustomer, SourceId: { } source })
+            return AchDebitResult.Fail(ErrorCode.AchPaymentMethodNotCard, $"{cardMethodId} is not a card of the account");
+        if (services.GetService<IPaymentProvider>() is not { } provider)
+            return AchDebitResult.Fail(ErrorCode.AchReturnPaymentFailed, "no payment provider is configured on this silo");
+
+        // The keys name the trace and the card: a retry finds the same charge; another card after a decline is a new one.
+        var key = $"ach-return-paid:{traceNumber}:{cardMethodId}";
+        var charge = await provider.AuthorizeAsync(new ChargeRequest(providerCustomer, source, debit.AmountMills, $"Returned ACH debit {traceNumber}",
+            new Dictionary<string, string> { ["trace"] = traceNumber, ["purchase"] = debit.PurchaseId }), key + ":authorize", CancellationToken.None);
+        if (!charge.IsSuccess)
+            return AchDebitResult.Fail(ErrorCode.AchReturnPaymentFailed, $"the card charge was not authorized ({charge.Error}{(charge.DeclineCode is { } d ? ", " + d : "")}); the account stays locked");
+        if (charge.Value!.Status != ChargeStatus.Captured)
+        {
+            var captured = await provider.CaptureAsync(charge.Value.Id, key + ":capture", CancellationToken.None);
+            if (!captured.IsSuccess && captured.Error != PaymentError.WrongChargeState)
+                return AchDebitResult.Fail(ErrorCode.AchReturnPaymentFailed, $"the card charge was not captured ({captured.Error}); paying again retries it");
+        }
+        var now = clock.GetUtcNow();
+        var posted = await Ledger.Post(new LedgerEntry($"ach-return-paid:{traceNumber}", "ach-return-paid", now, customerId, null, debit.PurchaseId,
+            $"Returned ACH debit {traceNumber} paid by card (charge {charge.Value.Id})",
+            [Posting.Debit(LedgerAccounts.CardClearing, debit.AmountMills), Posting.Credit(LedgerAccounts.AchReturnsReceivable(customerId), debit.AmountMills)]));
+        if (!posted.IsSuccess)
+        {
+            logger.LogError("The payment of returned ACH debit {Trace} (charge {Charge}) was not booked: the ledger refused ach-return-paid ({Status}: {Message})",
+                traceNumber, charge.Value.Id, posted.Status, posted.Message);
+            return AchDebitResult.Fail(ErrorCode.AchReturnPaymentFailed, "the payment was captured but could not be booked; paying again books it without charging again");
+        }
+        await GrainFactory.GetGrain<ICommerceAccountGrain>(customerId).Unlock(AccountLockReason.AchReturned, traceNumber, customerId);
+        await store.MarkReturnPaidAsync(traceNumber, charge.Value.Id, now);
+        logger.LogInformation("Returned ACH debit {Trace} of customer {Customer} paid by card (charge {Charge}); its lock is lifted", traceNumber, customerId, charge.Value.Id);
+        return AchDebitResult.Ok((await store.FindByTraceAsync(traceNumber))!.ToView());
     }
 
     public async Task<IReadOnlyList<AchFileView>> Files(DateOnly? date, int limit)
