@@ -91,7 +91,7 @@ public sealed class AchFileTests(AchHostFixture fixture) : IClassFixture<AchHost
     private static string PurchaseId() => "pur_" + Guid.NewGuid().ToString("N");
 
     [Fact]
-    public async Task The_days_NACHA_file_is_archived_once_read_by_node_nacha_and_a_returned_debit_is_reversed_and_locks_the_account()
+    public async Task The_days_NACHA_file_is_archived_once_read_by_node_nacha_and_a_returned_debit_is_reversed_locks_the_account_until_paid_by_card()
     {
         var alice = await CustomerWithBankAccountAsync("011000015", "12345678", "checking", "Alice Example");
         var bob = await CustomerWithBankAccountAsync("021000021", "987654321", "savings", "Bob Example");
@@ -185,6 +185,37 @@ public sealed class AchFileTests(AchHostFixture fixture) : IClassFixture<AchHost
         Assert.Equal(ledger.Select(e => e.ToString()), (await LedgerEntriesAsync(op, alice.CustomerId)).Select(e => e.ToString()));
         Assert.Equal(standing.GetProperty("locks").ToString(), (await StandingAsync(alice)).GetProperty("locks").ToString());
         Assert.Equal(aliceDebits.ToString(), (await (await op.GetAsync($"/v1/operator/ach/debits?customer={alice.CustomerId}")).JsonAsync()).ToString());
+
+        // Alice pays the returned debit with a card, through the SDK: captured, booked, and her account unlocked.
+        using var aliceClient = new VbiOrleans.Client.VbiClient(new VbiOrleans.Client.VbiClientOptions { BaseAddress = fixture.Host.BaseAddress, CustomerToken = alice.Token });
+        var card = await AddCardAsync(alice, "tok_visa");
+        var notYours = await Assert.ThrowsAsync<VbiOrleans.Client.VbiApiException>(() => aliceClient.PayAchReturnAsync(bobDebit.TraceNumber, card));
+        Assert.Equal(VbiOrleans.Client.VbiErrorCodes.AchTraceUnknown, notYours.Code);
+        var notCard = await Assert.ThrowsAsync<VbiOrleans.Client.VbiApiException>(() => aliceClient.PayAchReturnAsync(aliceDebit.TraceNumber, alice.MethodId));
+        Assert.Equal(VbiOrleans.Client.VbiErrorCodes.AchPaymentMethodNotCard, notCard.Code);
+        var paid = await aliceClient.PayAchReturnAsync(aliceDebit.TraceNumber, card);
+        Assert.Equal("Returned", paid.Status);
+        Assert.NotNull(paid.ReturnPaidAt);
+        Assert.NotNull(paid.ReturnPaidCharge);
+        Assert.Equal(paid, await aliceClient.PayAchReturnAsync(aliceDebit.TraceNumber, card)); // paying again charges nothing more
+        Assert.False((await StandingAsync(alice)).GetProperty("locked").GetBoolean());
+        var payment = Assert.Single(await LedgerEntriesAsync(op, alice.CustomerId), e => e.GetProperty("id").GetString() == $"ach-return-paid:{aliceDebit.TraceNumber}");
+        Assert.Contains(payment.GetProperty("postings").EnumerateArray(), p =>
+            p.GetProperty("account").GetString() == $"ach-returns-receivable:{alice.CustomerId}" && p.GetProperty("creditMills").GetInt64() == 12_340);
+        Assert.Equal([paid], await aliceClient.ListAchDebitsAsync());
+        using var bobClient = new VbiOrleans.Client.VbiClient(new VbiOrleans.Client.VbiClientOptions { BaseAddress = fixture.Host.BaseAddress, CustomerToken = bob.Token });
+        var notReturned = await Assert.ThrowsAsync<VbiOrleans.Client.VbiApiException>(async () => await bobClient.PayAchReturnAsync(bobDebit.TraceNumber, await AddCardAsync(bob, "tok_visa")));
+        Assert.Equal(VbiOrleans.Client.VbiErrorCodes.AchDebitNotReturned, notReturned.Code);
+        Assert.True((await (await op.GetAsync("/v1/operator/ledger/trial-balance")).JsonAsync()).GetProperty("balances").GetBoolean());
+    }
+
+    /// <summary>A card from a payment provider test token, added over the payment-methods API; its method id.</summary>
+    private async Task<string> AddCardAsync(AchCustomer customer, string token)
+    {
+        using var http = fixture.Customer(customer.Token);
+        var added = await http.PostAsJsonAsync("/v1/payment-methods", new { card = new { token } });
+        Assert.True(added.StatusCode == HttpStatusCode.Created, $"adding a card: {(int)added.StatusCode} {await added.Content.ReadAsStringAsync()}");
+        return (await added.JsonAsync()).GetProperty("id").GetString()!;
     }
 
     [Fact]
