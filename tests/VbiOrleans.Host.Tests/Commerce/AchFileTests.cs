@@ -35,6 +35,9 @@ public sealed class AchHostFixture : IAsyncLifetime
         env["Vbi__Module__PasswordIterations"] = "20000";
         env["Vbi__Api__AccountPasswordIterations"] = "20000";
         env["Vbi__Module__PoolTarget"] = "2";
+        // The payment provider is Stripe's API as stripe-stateful-mock serves it (a returned debit is paid by card).
+        env["Vbi__Payments__Stripe__BaseUrl"] = LocalServices.Require("VBI_STRIPE_URL");
+        env["Vbi__Payments__Stripe__ApiKey"] = "sk_test_vbi_ach_tests";
         Host = HostProcess.Start(env);
         await Host.WaitUntilReadyAsync(TimeSpan.FromSeconds(120));
         _client = await ClusterClients.ConnectAsync(LocalServices.ConnectionString(database), ClusterId);
