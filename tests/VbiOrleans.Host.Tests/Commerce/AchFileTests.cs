@@ -209,6 +209,20 @@ public sealed class AchFileTests(AchHostFixture fixture) : IClassFixture<AchHost
         using var bobClient = new VbiOrleans.Client.VbiClient(new VbiOrleans.Client.VbiClientOptions { BaseAddress = fixture.Host.BaseAddress, CustomerToken = bob.Token });
         var notReturned = await Assert.ThrowsAsync<VbiOrleans.Client.VbiApiException>(async () => await bobClient.PayAchReturnAsync(bobDebit.TraceNumber, await AddCardAsync(bob, "tok_visa")));
         Assert.Equal(VbiOrleans.Client.VbiErrorCodes.AchDebitNotReturned, notReturned.Code);
+
+        // A return file the ODFI's transfer drops in the archive is read by the next run of the job: Bob's debit, R02.
+        var dropped = $"ach/returns/odfi/{date}-{Guid.NewGuid():N}.ach";
+        await fixture.Archive.PutAsync(dropped, ReturnFile(today, (bobDebit.TraceNumber, "R02", "021000021", "987654321", 50_000, bob.CustomerId)));
+        var pickup = await (await op.PostAsync($"/v1/operator/ach/files?date={date}", null)).JsonAsync();
+        var read = Assert.Single(pickup.GetProperty("returnFiles").EnumerateArray());
+        Assert.Equal(dropped, read.GetProperty("archiveName").GetString());
+        Assert.Equal("Applied", Assert.Single(read.GetProperty("returns").EnumerateArray()).GetProperty("outcome").GetString());
+        Assert.Equal(file.GetProperty("sha256").GetString(), pickup.GetProperty("file").GetProperty("sha256").GetString());
+        bobDebits = await (await op.GetAsync($"/v1/operator/ach/debits?customer={bob.CustomerId}")).JsonAsync();
+        Assert.Equal(("Returned", "R02"), (bobDebits[0].GetProperty("status").GetString(), bobDebits[0].GetProperty("returnCode").GetString()));
+        Assert.True((await StandingAsync(bob)).GetProperty("locked").GetBoolean());
+        // Read once: the next run finds nothing new.
+        Assert.Equal(0, (await (await op.PostAsync($"/v1/operator/ach/files?date={date}", null)).JsonAsync()).GetProperty("returnFiles").GetArrayLength());
         Assert.True((await (await op.GetAsync("/v1/operator/ledger/trial-balance")).JsonAsync()).GetProperty("balances").GetBoolean());
     }
 
