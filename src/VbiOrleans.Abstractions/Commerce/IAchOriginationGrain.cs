@@ -9,7 +9,10 @@ namespace VbiOrleans.Abstractions.Commerce;
 /// </summary>
 public interface IAchOriginationGrain : IGrainWithIntegerKey
 {
-    /// <summary>Queues a debit (idempotent by purchase id: the same request again answers the same debit; another request for the purchase is <c>AchDebitConflict</c>).</summary>
+    /// <summary>
+    /// Queues a debit (idempotent by purchase id: the same request again answers the same debit, with the first
+    /// request's effective date; another customer, payment method or amount for the purchase is <c>AchDebitConflict</c>).
+    /// </summary>
     Task<AchDebitResult> QueueDebit(AchDebitRequest request);
 
     /// <summary>

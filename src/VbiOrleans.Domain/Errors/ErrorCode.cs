@@ -177,7 +177,7 @@ public enum ErrorCode
     AchAmountNotWholeCents = 1060,
     /// <summary>A field of an ACH entry or of our originator settings does not fit the NACHA format (a routing number failing its check digit, an account number longer than 17) (422).</summary>
     AchEntryInvalid = 1061,
-    /// <summary>A debit for this purchase is queued already with another customer, payment method, amount or effective date (409).</summary>
+    /// <summary>A debit for this purchase is queued already with another customer, payment method or amount (409).</summary>
     AchDebitConflict = 1062,
     /// <summary>The file date is not a date (YYYY-MM-DD), or is after today (400).</summary>
     AchFileDateInvalid = 1063,

@@ -121,7 +121,9 @@ public sealed class AchStoreTests
             (await store.DebitsOfCustomerAsync("u-c1", 10)).Select(d => d.TraceNumber));
 
         Assert.False(await store.IsReturnFileReadAsync("ach/returns/r.ach"));
+        Assert.Equal(["ach/returns/s.ach", "ach/returns/r.ach"], await store.UnreadReturnFilesAsync(["ach/returns/s.ach", "ach/returns/r.ach"]));
         await store.MarkReturnFileReadAsync("ach/returns/r.ach", 1, T0);
+        Assert.Equal(["ach/returns/s.ach"], await store.UnreadReturnFilesAsync(["ach/returns/s.ach", "ach/returns/r.ach"]));
         await store.MarkReturnFileReadAsync("ach/returns/r.ach", 1, T0);
         Assert.True(await store.IsReturnFileReadAsync("ach/returns/r.ach"));
     }

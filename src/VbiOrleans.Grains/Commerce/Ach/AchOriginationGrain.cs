@@ -82,9 +82,10 @@ public sealed class AchOriginationGrain(
         if (request.AmountMills / 10 > NachaWriter.MaxEntryCents)
             return AchDebitResult.Fail(ErrorCode.AchEntryInvalid, "an ACH debit's amount fits 10 digits of cents");
         var row = await store.QueueAsync(request, Options.TracePrefix, clock.GetUtcNow());
-        if (row.CustomerId != request.CustomerId || row.PaymentMethodId != request.PaymentMethodId || row.AmountMills != request.AmountMills
-            || row.EffectiveDate != request.EffectiveDate)
-            return AchDebitResult.Fail(ErrorCode.AchDebitConflict, $"purchase {request.PurchaseId} has a debit queued already with other details (trace {row.TraceNumber})");
+        // The effective date is not compared: a purchase settled again on a later day asks for a later date, and the
+        // first request's date stands.
+        if (row.CustomerId != request.CustomerId || row.PaymentMethodId != request.PaymentMethodId || row.AmountMills != request.AmountMills)
+            return AchDebitResult.Fail(ErrorCode.AchDebitConflict, $"purchase {request.PurchaseId} has a debit queued already with another customer, payment method or amount (trace {row.TraceNumber})");
         return AchDebitResult.Ok(row.ToView());
     }
 
@@ -322,10 +323,9 @@ public sealed class AchOriginationGrain(
             if (await store.FindByTraceAsync(pending.TraceNumber) is { } debit) await ApplyReturnEffectsAsync(debit, pending);
         }
         var results = new List<AchReturnsApplied>();
-        foreach (var name in await archive.ListAsync(ReturnsPrefix))
+        foreach (var name in await store.UnreadReturnFilesAsync(await archive.ListAsync(ReturnsPrefix)))
         {
             if (results.Count >= Options.MaxReturnFilesPerRun) break;
-            if (await store.IsReturnFileReadAsync(name)) continue;
             var content = await archive.GetAsync(name);
             if (content is null) continue;
             var read = content.Length > Options.MaxReturnFileBytes

@@ -80,5 +80,8 @@ public interface IAchStore
 
     Task<bool> IsReturnFileReadAsync(string archiveName);
 
+    /// <summary>The names, in their order, of the files among these that were not read yet (one query for a whole listing).</summary>
+    Task<IReadOnlyList<string>> UnreadReturnFilesAsync(IReadOnlyList<string> archiveNames);
+
     Task MarkReturnFileReadAsync(string archiveName, int returns, DateTimeOffset at);
 }

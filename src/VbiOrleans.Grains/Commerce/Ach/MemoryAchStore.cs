@@ -147,6 +147,11 @@ public sealed class MemoryAchStore : IAchStore
         lock (_gate) return Task.FromResult(_returnFiles.ContainsKey(archiveName));
     }
 
+    public Task<IReadOnlyList<string>> UnreadReturnFilesAsync(IReadOnlyList<string> archiveNames)
+    {
+        lock (_gate) return Task.FromResult<IReadOnlyList<string>>([.. archiveNames.Where(n => !_returnFiles.ContainsKey(n))]);
+    }
+
     public Task MarkReturnFileReadAsync(string archiveName, int returns, DateTimeOffset at)
     {
         lock (_gate) _returnFiles.TryAdd(archiveName, returns);

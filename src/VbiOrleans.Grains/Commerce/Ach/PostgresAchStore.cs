@@ -146,6 +146,19 @@ public sealed class PostgresAchStore(string connectionString) : IAchStore, IAsyn
         return await command.ExecuteScalarAsync() is not null;
     }
 
+    public async Task<IReadOnlyList<string>> UnreadReturnFilesAsync(IReadOnlyList<string> archiveNames)
+    {
+        if (archiveNames.Count == 0) return [];
+        await using var command = _source.CreateCommand(
+            "SELECT n.name FROM unnest($1::text[]) WITH ORDINALITY AS n(name, i) " +
+            "WHERE NOT EXISTS (SELECT 1 FROM vbi_ach_return_file f WHERE f.archive_name = n.name) ORDER BY n.i");
+        command.Parameters.Add(new() { Value = archiveNames.ToArray() });
+        await using var reader = await command.ExecuteReaderAsync();
+        var unread = new List<string>();
+        while (await reader.ReadAsync()) unread.Add(reader.GetString(0));
+        return unread;
+    }
+
     public Task MarkReturnFileReadAsync(string archiveName, int returns, DateTimeOffset at) =>
         ExecuteAsync("INSERT INTO vbi_ach_return_file (archive_name, read_at, returns) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
             archiveName, at.ToUniversalTime(), returns);
