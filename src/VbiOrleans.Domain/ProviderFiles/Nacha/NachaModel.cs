@@ -17,11 +17,11 @@ public enum AchDirection
 /// <summary>A batch's service class: what its entries do.</summary>
 public enum NachaServiceClass
 {
-    // 200: debits and credits.
+    /// <summary>200: debits and credits.</summary>
     Mixed = 200,
-    // 220: credits only (the remittance to the postal authority's lockbox).
+    /// <summary>220: credits only (the remittance to the postal authority's lockbox).</summary>
     CreditsOnly = 220,
-    // 225: debits only (customers' ACH debits).
+    /// <summary>225: debits only (customers' ACH debits).</summary>
     DebitsOnly = 225,
 }
 
