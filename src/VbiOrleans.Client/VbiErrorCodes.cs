@@ -160,6 +160,15 @@ public static class VbiErrorCodes
     public const string TooManyPaymentMethods = "TooManyPaymentMethods";
     /// <summary>The payment provider refused the request for a reason on our side (502).</summary>
     public const string PaymentProviderRefused = "PaymentProviderRefused";
+    // ACH debits: paying a returned debit.
+    /// <summary>No debit of the account has this trace number (404).</summary>
+    public const string AchTraceUnknown = "AchTraceUnknown";
+    /// <summary>The debit is not returned, or its return is paid already (409).</summary>
+    public const string AchDebitNotReturned = "AchDebitNotReturned";
+    /// <summary>The payment method chosen to pay a returned debit is not one of the account's cards (422).</summary>
+    public const string AchPaymentMethodNotCard = "AchPaymentMethodNotCard";
+    /// <summary>The card charge paying a returned debit was declined or failed (402); the account stays locked.</summary>
+    public const string AchReturnPaymentFailed = "AchReturnPaymentFailed";
 
     /// <summary>Codes that mean "log in again" (a customer token or a meter session is missing, expired or refused).</summary>
     public static bool NeedsLogin(string code) =>

@@ -234,6 +234,28 @@ public enum ErrorCode
     InvalidAccountHolderName = 1009,
     /// <summary>The payment provider refused the request for a reason that is ours, not the customer's (502): an alert for operators.</summary>
     PaymentProviderRefused = 1010,
+
+    // ACH debits and the NACHA files (docs/commerce.md, ACH debits and the NACHA files)
+    /// <summary>An ACH amount that is not whole cents, or not positive (400): ACH moves cents, and we never round money.</summary>
+    AchAmountNotWholeCents = 1060,
+    /// <summary>A field of an ACH entry or of our originator settings does not fit the NACHA format (a routing number failing its check digit, an account number longer than 17) (422).</summary>
+    AchEntryInvalid = 1061,
+    /// <summary>A debit for this purchase is queued already with another customer, payment method or amount (409).</summary>
+    AchDebitConflict = 1062,
+    /// <summary>The file date is not a date (YYYY-MM-DD), or is after today (400).</summary>
+    AchFileDateInvalid = 1063,
+    /// <summary>The return file is not a NACHA file we can read; the detail names the line (400). Nothing of it is applied.</summary>
+    AchReturnFileMalformed = 1064,
+    /// <summary>No debit of ours has this trace number (404).</summary>
+    AchTraceUnknown = 1065,
+    /// <summary>The debit with this trace number is not returned, or its return is paid already (409).</summary>
+    AchDebitNotReturned = 1066,
+    /// <summary>The payment method is not a bank account of this customer, or its account cannot be read (422).</summary>
+    AchBankAccountUnavailable = 1067,
+    /// <summary>The payment method chosen to pay a returned debit is not a card of this customer (422).</summary>
+    AchPaymentMethodNotCard = 1068,
+    /// <summary>The card charge that pays a returned debit was declined or failed at the payment provider (402).</summary>
+    AchReturnPaymentFailed = 1069,
 }
 
 /// <summary>A failure with its name and a sentence for a person.</summary>

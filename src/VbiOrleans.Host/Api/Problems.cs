@@ -77,6 +77,11 @@ public static class Problems
             or ErrorCode.InvalidAccountHolderName => StatusCodes.Status400BadRequest,
         ErrorCode.PaymentMethodNotFound => StatusCodes.Status404NotFound,
         ErrorCode.TooManyPaymentMethods => StatusCodes.Status409Conflict,
+        ErrorCode.AchAmountNotWholeCents or ErrorCode.AchFileDateInvalid or ErrorCode.AchReturnFileMalformed => StatusCodes.Status400BadRequest,
+        ErrorCode.AchEntryInvalid or ErrorCode.AchBankAccountUnavailable or ErrorCode.AchPaymentMethodNotCard => StatusCodes.Status422UnprocessableEntity,
+        ErrorCode.AchDebitConflict or ErrorCode.AchDebitNotReturned => StatusCodes.Status409Conflict,
+        ErrorCode.AchTraceUnknown => StatusCodes.Status404NotFound,
+        ErrorCode.AchReturnPaymentFailed => StatusCodes.Status402PaymentRequired,
         _ => StatusCodes.Status500InternalServerError,
     };
 

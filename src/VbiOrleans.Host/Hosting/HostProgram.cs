@@ -293,6 +293,8 @@ public static class HostProgram
         app.MapPrinterEndpoints();
         app.MapVbiApi();
         app.MapLogEndpoints();
+        app.MapAchEndpoints();
+        app.MapAchCustomerEndpoints();
         app.MapOrleansDashboard("/dashboard").RequireAuthorization(OperatorAuthenticationHandler.Policy);
         app.CheckIdempotentEndpoints();
     }

@@ -46,6 +46,7 @@ public static class SiloSetup
             // The ledger lives in the commerce store's database (infra/sql/52-ledger.sql).
             silo.Services.AddSingleton<VbiOrleans.Grains.Commerce.ILedgerStore>(new VbiOrleans.Grains.Commerce.PostgresLedgerStore(ForProviders(connections[StorageNames.Commerce])));
             silo.Services.AddSingleton(new VbiOrleans.Grains.Log.SnapshotSources(connections.All.ToDictionary(kv => kv.Key, kv => kv.Value)));
+            silo.Services.AddSingleton<VbiOrleans.Grains.Commerce.Ach.IAchStore>(new VbiOrleans.Grains.Commerce.Ach.PostgresAchStore(ForProviders(connections[StorageNames.Commerce])));
             silo.ConfigureEndpoints(AdvertisedAddress(cluster.AdvertisedIp), cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: false);
             ConfigureAdoNet(silo, connections);
         }
@@ -69,6 +70,9 @@ public static class SiloSetup
         silo.AddStartupTask(async (services, _) =>
             await services.GetRequiredService<IGrainFactory>().GetGrain<VbiOrleans.Abstractions.Log.ILogFeedDirectoryGrain>(0).Status());
         silo.Services.AddHostedService<LogFeedKeeper>();
+        // The ACH job's reminder (the day's NACHA file, settlement, return files) is registered by its first activation.
+        silo.AddStartupTask(async (services, _) =>
+            await services.GetRequiredService<IGrainFactory>().GetGrain<VbiOrleans.Abstractions.Commerce.IAchOriginationGrain>(0).Schedule());
         // Trace context crosses grain calls only when traces are exported: the filters run on every call.
         if (options.Telemetry.Exporter != TelemetryExporter.None) silo.AddActivityPropagation();
         silo.AddDashboard(o => o.HideTrace = true);
@@ -200,6 +204,12 @@ public static class SiloSetup
         silo.Services.AddLogFeedConsumer<VbiOrleans.Grains.Commerce.FeesFeed>();
         silo.Services.AddOptions<VbiOrleans.Grains.Log.LogOptions>().BindConfiguration(VbiOrleans.Grains.Log.LogOptions.Section);
         silo.Services.TryAddSingleton<VbiOrleans.Grains.Log.ILogStore, VbiOrleans.Grains.Log.MemoryLogStore>();
+        silo.Services.AddOptions<VbiOrleans.Grains.Commerce.Ach.AchOptions>().BindConfiguration(VbiOrleans.Grains.Commerce.Ach.AchOptions.Section).Validate(o =>
+        {
+            o.Validate();
+            return true;
+        });
+        silo.Services.TryAddSingleton<VbiOrleans.Grains.Commerce.Ach.IAchStore, VbiOrleans.Grains.Commerce.Ach.MemoryAchStore>();
         silo.Services.TryAddSingleton<VbiOrleans.Grains.Log.TransactionLog>();
         silo.Services.AddOptions<VbiOrleans.Grains.Partners.WebhookDestinationOptions>().BindConfiguration(VbiOrleans.Grains.Partners.WebhookDestinationOptions.Section);
         silo.Services.TryAddSingleton<VbiOrleans.Grains.Partners.WebhookDestinationPolicy>();
