@@ -11,7 +11,7 @@ using VbiOrleans.Payments;
 
 namespace VbiOrleans.Grains.Tests.Commerce;
 
-/// <summary>One silo with the plan and invoice grains, the test ledger, payment methods, standing, provider and mail.</summary>
+/// <summary>One silo with the plan and invoice grains, the ledger (in memory), payment methods, standing, a test provider and mail.</summary>
 public sealed class PlanInvoiceFixture : IAsyncLifetime
 {
     public TestCluster Cluster { get; private set; } = null!;
@@ -65,16 +65,16 @@ public sealed class PlanInvoiceTests(PlanInvoiceFixture fixture)
 {
     private static readonly string Run = Guid.NewGuid().ToString("N")[..8];
 
-    private static LedgerEntry? Entry(string id) => InMemoryLedgerGrain.Entries.GetValueOrDefault(id);
+    private Task<LedgerEntry?> Entry(string id) => fixture.Grains.GetGrain<ILedgerGrain>(0).Find(id);
 
-    private static long Debit(string entryId, string account) => Entry(entryId)!.Postings.Where(p => p.Account == account).Sum(p => p.DebitMills);
+    private async Task<long> Debit(string entryId, string account) => (await Entry(entryId))!.Postings.Where(p => p.Account == account).Sum(p => p.DebitMills);
 
     private async Task<string> CustomerAsync(string name, string? source)
     {
         var customerId = $"u-{name}-{Run}";
         await fixture.Grains.GetGrain<ICustomerGrain>(customerId).Create($"{name}-{Run}@example.com", name, [1, 2, 3]);
         if (source is not null)
-            TestPaymentMethodsGrain.Methods[customerId] = new PaymentMethodView("pm_1", PaymentMethodKind.Card, "cus_" + customerId, source);
+            Assert.True((await fixture.Grains.GetGrain<IPaymentMethodsGrain>(customerId).AddCard(source, "card-1")).IsSuccess);
         return customerId;
     }
 
@@ -124,21 +124,22 @@ public sealed class PlanInvoiceTests(PlanInvoiceFixture fixture)
         // Business for March 16th to 24th, 8 of 31 days: earned by the 24th 15,990 × 23/31 = 11,863.5 → 11,860, by the 16th 15,990 × 15/31 = 7,737.1 → 7,730.
         var business = Assert.Single(toVolume.Posted);
         Assert.Equal(($"plan-fee:{c}:2027-03:2", 4_130L), (business.EntryId, business.FeeMills));
-        Assert.Equal(4_130, Debit(business.EntryId, LedgerAccounts.FeesReceivable(c)));
+        Assert.Equal(4_130, await Debit(business.EntryId, LedgerAccounts.FeesReceivable(c)));
 
         ShiftedClock.Set(new DateTimeOffset(2027, 4, 1, 2, 0, 0, TimeSpan.Zero));
         var closed = await fixture.Grains.GetGrain<ICustomerPlanGrain>(c).CloseMonth("2027-03");
         // Volume for the rest of March: 49,990 minus the 37,080 earned by the 24th (49,990 × 23/31 = 37,089.4).
         Assert.Equal([($"plan-fee:{c}:2027-03:2", 4_130L), ($"plan-fee:{c}:2027-03:3", 12_910L)], closed.Select(p => (p.EntryId, p.FeeMills)));
-        Assert.Equal(4_130 + 12_910, InMemoryLedgerGrain.Entries.Values.Where(e => e.CustomerId == c).Sum(e => e.Postings.Sum(p => p.DebitMills)));
-        Assert.Equal(new DateTimeOffset(2027, 3, 31, 23, 59, 59, TimeSpan.Zero), Entry($"plan-fee:{c}:2027-03:3")!.At);
+        var entries = await fixture.Grains.GetGrain<ILedgerGrain>(0).EntriesOf(c, DateTimeOffset.MinValue, DateTimeOffset.MaxValue, 1000);
+        Assert.Equal(4_130 + 12_910, entries.Sum(e => e.Postings.Sum(p => p.DebitMills)));
+        Assert.Equal(new DateTimeOffset(2027, 3, 31, 23, 59, 59, TimeSpan.Zero), (await Entry($"plan-fee:{c}:2027-03:3"))!.At);
         await plan.Choose("starter"); // leaves the customer out of later months' invoices
     }
 
     [Fact]
     public async Task Label_fees_from_the_log_are_invoiced_with_the_refund_credited_mailed_once_and_collected_once()
     {
-        var c = await CustomerAsync("invoice", "src_ok");
+        var c = await CustomerAsync("invoice", "ok");
         var meter = $"m-inv-{Run}";
         await fixture.Grains.GetGrain<IMeterOwnerGrain>(meter).Claim(c);
         ShiftedClock.Set(new DateTimeOffset(2027, 5, 3, 9, 0, 0, TimeSpan.Zero));
@@ -149,7 +150,8 @@ public sealed class PlanInvoiceTests(PlanInvoiceFixture fixture)
         // At least once: the same records again, then the next ones.
         await feed.ApplyAsync([Print(meter, 1, day), Print(meter, 2, day.AddMinutes(1)), Print(meter, 3, day.AddMinutes(2)), Refund(meter, 4, 2, day.AddDays(1))], CancellationToken.None);
 
-        Assert.Equal([250L, 250L, 250L], new[] { 1, 2, 3 }.Select(s => Debit($"fee:{meter}:{s}", LedgerAccounts.FeesReceivable(c))));
+        var fees = await Task.WhenAll(new[] { 1, 2, 3 }.Select(s => Debit($"fee:{meter}:{s}", LedgerAccounts.FeesReceivable(c))));
+        Assert.Equal([250L, 250L, 250L], fees);
         Assert.Equal(3, (await fixture.Grains.GetGrain<ICustomerPlanGrain>(c).Get()).LabelsThisMonth);
         Assert.Equal(-250, await fixture.Grains.GetGrain<ILedgerGrain>(0).Balance(LedgerAccounts.CustomerCredit(c)));
 
@@ -163,8 +165,8 @@ public sealed class PlanInvoiceTests(PlanInvoiceFixture fixture)
         Assert.Equal(number, invoice.Number);
         Assert.Equal([new InvoiceLineView("label-fee", "Label fees", 3, 250, 750)], invoice.Lines);
         Assert.Equal((750L, 250L, 500L, InvoiceStatus.Paid), (invoice.SubtotalMills, invoice.CreditAppliedMills, invoice.TotalMills, invoice.Status));
-        Assert.Equal(500, Debit($"invoice-paid:{number}", LedgerAccounts.CardClearing));
-        Assert.Equal(250, Debit($"credit-applied:{number}", LedgerAccounts.CustomerCredit(c)));
+        Assert.Equal(500, await Debit($"invoice-paid:{number}", LedgerAccounts.CardClearing));
+        Assert.Equal(250, await Debit($"credit-applied:{number}", LedgerAccounts.CustomerCredit(c)));
         var ledger = fixture.Grains.GetGrain<ILedgerGrain>(0);
         Assert.Equal(0, await ledger.Balance(LedgerAccounts.FeesReceivable(c)));
         Assert.Equal(0, await ledger.Balance(LedgerAccounts.CustomerCredit(c)));
@@ -190,7 +192,7 @@ public sealed class PlanInvoiceTests(PlanInvoiceFixture fixture)
     [Fact]
     public async Task A_declined_collection_is_retried_with_a_new_key_each_time_then_the_account_is_locked()
     {
-        var c = await CustomerAsync("declined", "src_declined");
+        var c = await CustomerAsync("declined", "declined");
         var meter = $"m-dec-{Run}";
         await fixture.Grains.GetGrain<IMeterOwnerGrain>(meter).Claim(c);
         ShiftedClock.Set(new DateTimeOffset(2027, 7, 2, 9, 0, 0, TimeSpan.Zero));
@@ -215,7 +217,7 @@ public sealed class PlanInvoiceTests(PlanInvoiceFixture fixture)
         var standing = await fixture.Grains.GetGrain<ICommerceAccountGrain>(c).Standing();
         var accountLock = Assert.Single(standing.Locks);
         Assert.Equal((AccountLockReason.InvoiceUnpaid, number), (accountLock.Reason, accountLock.Reference));
-        Assert.Null(Entry($"invoice-paid:{number}"));
+        Assert.Null(await Entry($"invoice-paid:{number}"));
         Assert.Equal(500, await fixture.Grains.GetGrain<ILedgerGrain>(0).Balance(LedgerAccounts.FeesReceivable(c)));
     }
 }
