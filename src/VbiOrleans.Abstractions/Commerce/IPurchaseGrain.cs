@@ -26,6 +26,12 @@ public interface IPurchaseGrain : IGrainWithStringKey
 
     /// <summary>The PVD of this purchase is durable in the log at (meter, sequence): capture the charge (idempotent).</summary>
     Task<PurchaseResult> Settle(string meterId, long sequence);
+
+    /// <summary>
+    /// The payment failed after its PVD (an ACH return, a chargeback): the purchase is marked reversed, once per
+    /// reference. The ledger's reversal and the account's lock are the caller's; the postage stays in the meter.
+    /// </summary>
+    Task<PurchaseResult> Reverse(string reason, string reference);
 }
 
 public enum PaymentMethodKind

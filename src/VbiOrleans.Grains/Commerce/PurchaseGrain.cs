@@ -26,6 +26,8 @@ public sealed class PurchaseState
     /// <summary>Why the authorization ended without one: a decline code, or the provider's refusal.</summary>
     [Id(10)] public ErrorCode? Failure { get; set; }
     [Id(11)] public string? FailureMessage { get; set; }
+    /// <summary>Why and by what the payment was reversed after its PVD (<c>ach-return</c>, a trace number).</summary>
+    [Id(12)] public string? ReversedBy { get; set; }
 }
 
 /// <summary>
@@ -212,12 +214,36 @@ public sealed class PurchaseGrain(
             }
             Faults.FaultPoints.Reached(Faults.FaultPoints.PurchaseCaptured);
         }
+        else
+        {
+            // A bank account pays by an ACH debit in the day's NACHA file, queued once per purchase.
+            var queued = await GrainFactory.GetGrain<IAchOriginationGrain>(0).QueueDebit(new AchDebitRequest(Id, request.CustomerId,
+                request.PaymentMethodId, request.AmountMills, DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime)));
+            if (!queued.IsSuccess)
+                throw new PaymentNotSettledException($"purchase {Id}: its ACH debit could not be queued: {queued.Error} {queued.Message}");
+        }
         State.Status = PurchaseStatus.Settled;
         State.PvdSequence = sequence;
         State.SettledAt = clock.GetUtcNow();
         await purchase.WriteStateAsync();
         await StopMendingAsync();
         VbiTelemetry.Purchases.Add(1, new KeyValuePair<string, object?>("outcome", "settled"));
+        return Answer();
+    }
+
+    public async Task<PurchaseResult> Reverse(string reason, string reference)
+    {
+        if (State.Request is null || State.Status is null) return PurchaseResult.Fail(ErrorCode.PurchaseNotFound, $"no purchase {Id}");
+        var by = $"{reason}:{reference}";
+        if (State.Status == PurchaseStatus.Reversed)
+            return State.ReversedBy == by ? Answer() : PurchaseResult.Fail(ErrorCode.PurchaseAlreadyUsed, $"purchase {Id} was reversed by {State.ReversedBy}");
+        if (State.Status != PurchaseStatus.Settled)
+            return PurchaseResult.Fail(ErrorCode.PurchaseNotAuthorized, $"purchase {Id} is {State.Status}: only a settled purchase is reversed");
+        State.Status = PurchaseStatus.Reversed;
+        State.ReversedBy = by;
+        await purchase.WriteStateAsync();
+        logger.LogWarning("Purchase {PurchaseId} reversed ({Reason} {Reference}); its postage stays in meter {MeterId}", Id, reason, reference, State.Request.MeterId);
+        VbiTelemetry.Purchases.Add(1, new KeyValuePair<string, object?>("outcome", "reversed"));
         return Answer();
     }
 

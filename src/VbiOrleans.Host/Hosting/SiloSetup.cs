@@ -139,7 +139,15 @@ public static class SiloSetup
         }
         silo.AddStartupTask((services, _) =>
         {
-            services.GetRequiredService<VbiOrleans.Payments.IPaymentProvider>();
+            var provider = services.GetRequiredService<VbiOrleans.Payments.IPaymentProvider>();
+            // PVDs without a purchase are for tests and benchmarks of the meters, never where money is real.
+            if (services.GetRequiredService<Microsoft.Extensions.Options.IOptions<VbiOrleans.Grains.Commerce.PurchaseOptions>>().Value.AcceptUnpaidPvds)
+            {
+                if (!provider.IsTestMode)
+                    throw new InvalidOperationException("Vbi:Purchases:AcceptUnpaidPvds is set with a payment provider that moves real money; it is for test mode only");
+                services.GetRequiredService<ILoggerFactory>().CreateLogger("VbiOrleans.Host").LogWarning(
+                    "Vbi:Purchases:AcceptUnpaidPvds is set: postage value downloads are accepted without a purchase (test mode only)");
+            }
             return Task.CompletedTask;
         });
     }

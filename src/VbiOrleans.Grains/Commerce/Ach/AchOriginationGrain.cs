@@ -393,17 +393,18 @@ public sealed class AchOriginationGrain(
         }
         await GrainFactory.GetGrain<ICommerceAccountGrain>(debit.CustomerId).Lock(new AccountLock(AccountLockReason.AchReturned, debit.TraceNumber,
             $"ACH debit of {debit.AmountMills} mills for purchase {debit.PurchaseId} returned {ret.ReturnCode} ({reason})", By, ret.ReceivedAt));
-        ReversePurchase(debit, ret);
+        await ReversePurchaseAsync(debit, ret);
         await store.MarkReturnAppliedAsync(debit.TraceNumber, ret.ReturnCode, clock.GetUtcNow());
         logger.LogInformation("ACH debit {Trace} of purchase {Purchase} returned {Code} ({Reason}): reversed in the ledger, customer {Customer} locked until paid",
             debit.TraceNumber, debit.PurchaseId, ret.ReturnCode, reason, debit.CustomerId);
     }
 
-    /// <summary>
-    /// Where the purchase is marked reversed. IPurchaseGrain (the lead's contract) has no member for it yet; the call
-    /// to add here is <c>IPurchaseGrain.Reverse(string reason, string reference)</c> with ("ach-return", trace),
-    /// idempotent by reference. Until then the reversal is in the ledger and the lock, and named in the log.
-    /// </summary>
-    private void ReversePurchase(AchDebitRow debit, AchReturnRow ret) =>
-        logger.LogInformation("Purchase {Purchase} is reversed by the return {Code} of ACH debit {Trace}", debit.PurchaseId, ret.ReturnCode, debit.TraceNumber);
+    /// <summary>The purchase paid by the debit is marked reversed (idempotent by the trace); the ledger and the lock are done above.</summary>
+    private async Task ReversePurchaseAsync(AchDebitRow debit, AchReturnRow ret)
+    {
+        var reversed = await GrainFactory.GetGrain<IPurchaseGrain>(debit.PurchaseId).Reverse("ach-return", debit.TraceNumber);
+        if (!reversed.IsSuccess)
+            logger.LogError("ACH debit {Trace} returned {Code}: purchase {Purchase} could not be marked reversed: {Error} {Message}",
+                debit.TraceNumber, ret.ReturnCode, debit.PurchaseId, reversed.Error, reversed.Message);
+    }
 }
