@@ -14,13 +14,13 @@ public sealed class CommerceCollection : ICollectionFixture<CustomerHostFixture>
 }
 
 /// <summary>
-/// How the tests of the ledger put money on a meter: one place, so the way a PVD is paid for changes here only (today
-/// a signed PVD with a free-form payment reference, which the ledger posts to card clearing).
+/// How the tests of the ledger put money on a meter: one place, as a customer does it (a purchase on the card on
+/// file, then the signed PVD that carries it; the ledger posts it to card clearing).
 /// </summary>
 public static class CommerceFunding
 {
-    public static Task<TransactionResult> FundAsync(Customer customer, long mills) =>
-        customer.Session.FundAsync(mills, "test-payment-" + Guid.NewGuid().ToString("N"));
+    /// <summary>Buys postage as a customer does: a purchase on the card the fixture put on file, then its signed PVD.</summary>
+    public static Task<TransactionResult> FundAsync(Customer customer, long mills) => customer.Session.BuyAsync(mills);
 }
 
 /// <summary>

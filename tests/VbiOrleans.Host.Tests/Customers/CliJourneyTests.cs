@@ -55,6 +55,9 @@ public sealed class CliJourneyTests(CustomerHostFixture host) : IDisposable
         Assert.True(exit == 0, error);
         Assert.Contains("session open", output, StringComparison.Ordinal);
 
+        // Postage is bought: a card on file first (a token from the payment provider), then fund buys and downloads.
+        (exit, _, error) = await Vbi("pay", "add", "--card", "tok_visa");
+        Assert.True(exit == 0, error);
         (exit, output, error) = await Vbi("fund", "25.00");
         Assert.True(exit == 0, error);
         Assert.Contains("funded $25.000", output, StringComparison.Ordinal);

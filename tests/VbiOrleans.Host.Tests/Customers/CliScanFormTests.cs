@@ -35,6 +35,7 @@ public sealed class CliScanFormTests(CustomerHostFixture host) : IDisposable
         _variables["VBI_PASSWORD"] = CustomerHostFixture.Password;
         Assert.Equal(0, (await Vbi("register", "--email", CustomerHostFixture.NewEmail(), "--zip", "10001")).Exit);
         Assert.Equal(0, (await Vbi("login")).Exit);
+        Assert.Equal(0, (await Vbi("pay", "add", "--card", "tok_visa")).Exit);
         Assert.Equal(0, (await Vbi("fund", "100")).Exit);
         Assert.Equal(0, (await Vbi("return-address", "Acme Shop, 350 5th Ave, New York NY 10001")).Exit);
         var kept = await PrintAsync("a.zpl");

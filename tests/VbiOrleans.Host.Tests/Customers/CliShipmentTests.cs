@@ -39,6 +39,7 @@ public sealed class CliShipmentTests(CustomerHostFixture host) : IDisposable
         _variables["VBI_PASSWORD"] = CustomerHostFixture.Password;
         Assert.Equal(0, (await Vbi("register", "--email", CustomerHostFixture.NewEmail(), "--zip", "10001")).Exit);
         Assert.Equal(0, (await Vbi("login")).Exit);
+        Assert.Equal(0, (await Vbi("pay", "add", "--card", "tok_visa")).Exit);
         Assert.Equal(0, (await Vbi("fund", "100")).Exit);
         var available = await AvailableAsync();
 

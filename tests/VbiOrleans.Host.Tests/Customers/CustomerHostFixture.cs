@@ -88,7 +88,10 @@ public sealed class CustomerHostFixture : IAsyncLifetime
         var identity = await client.GetModuleIdentityAsync();
         var hmk = await client.RegisterMeterAsync(meter.MeterId, Password, Convert.FromBase64String(identity.PublicKey));
         var session = await client.OpenMeterSessionAsync(meter.MeterId, hmk, Password);
-        if (fundMills > 0) await session.FundAsync(fundMills, "test-payment-" + Guid.NewGuid().ToString("N"));
+        // Postage is bought as a customer buys it: a card on file (a test token at the payment provider's mock), then a
+        // purchase and the signed PVD that carries it.
+        await client.AddCardAsync("tok_visa");
+        if (fundMills > 0) await session.BuyAsync(fundMills);
         return new Customer(email, Password, account.Token, account.Customer.CustomerId, meter.MeterId, hmk, client, session);
     }
 

@@ -42,6 +42,8 @@ public sealed class PrinterCliTests(CustomerHostFixture host) : IDisposable
         // A real print for that printer: the label at its resolution, moved by the same calibration.
         (exit, _, error) = await Vbi("login");
         Assert.True(exit == 0, error);
+        (exit, _, error) = await Vbi("pay", "add", "--card", "tok_visa");
+        Assert.True(exit == 0, error);
         (exit, _, error) = await Vbi("fund", "5.00");
         Assert.True(exit == 0, error);
         var label = Path.Combine(_home, "label.zpl");

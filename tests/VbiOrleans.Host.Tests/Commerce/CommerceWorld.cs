@@ -1,0 +1,132 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using VbiOrleans.Client;
+using VbiOrleans.Grains.Faults;
+using VbiOrleans.Host.Tests.Fixtures;
+using VbiOrleans.Testing;
+
+namespace VbiOrleans.Host.Tests.Commerce;
+
+/// <summary>A customer with a card on file and a registered meter with an open meter session (through the SDK, over HTTP).</summary>
+public sealed record Buyer(string CustomerId, string MeterId, string Token, VbiClient Client, MeterSession Session, string CardId) : IDisposable
+{
+    public void Dispose()
+    {
+        Session.Dispose();
+        Client.Dispose();
+    }
+}
+
+/// <summary>
+/// What the commerce tests share: Cluster-profile hosts on a scratch database (PostgreSQL, SoftHSM2, Azurite) whose
+/// payment provider is the real stripe-stateful-mock on loopback, under an API key of this world's own (the mock keeps
+/// each key's objects apart), with the product's rule that a PVD needs a purchase, and purchases that mend themselves
+/// within seconds (ReleaseAfter 6 s, checked every second) so a test can watch it.
+/// </summary>
+public sealed class CommerceWorld
+{
+    public const string Password = "correct horse battery staple";
+    public static readonly TimeSpan ReleaseAfter = TimeSpan.FromSeconds(6);
+
+    private CommerceWorld(string database, string clusterId)
+    {
+        Database = database;
+        ClusterId = clusterId;
+    }
+
+    public string Database { get; }
+    public string ClusterId { get; }
+    public string StripeKey { get; } = "sk_test_" + Guid.NewGuid().ToString("N");
+
+    public static async Task<CommerceWorld> CreateAsync(string prefix)
+    {
+        var database = await LocalServices.CreateScratchDatabaseAsync(prefix);
+        return new CommerceWorld(database, prefix.Replace('_', '-') + "-" + Guid.NewGuid().ToString("N")[..8]);
+    }
+
+    /// <summary>The environment of one host of this cluster (fresh silo ports each time), armed at <paramref name="killAt"/> if given.</summary>
+    public Dictionary<string, string?> Environment(string? killAt = null, string? armedFile = null, string? stripeUrl = null)
+    {
+        var env = HostEnvironment.Cluster(ClusterId, HostEnvironment.AllStoresIn(Database));
+        env[HostEnvironment.AcceptUnpaidPvds] = "false";
+        env["Vbi__Payments__Stripe__ApiKey"] = StripeKey;
+        if (stripeUrl is not null) env["Vbi__Payments__Stripe__BaseUrl"] = stripeUrl;
+        env["Vbi__Purchases__ReleaseAfter"] = ReleaseAfter.ToString("c", CultureInfo.InvariantCulture);
+        env["Vbi__Purchases__CheckPeriod"] = "00:00:01";
+        env["Vbi__Database__InitializeOnStart"] = "true";
+        env["Vbi__Module__PasswordIterations"] = "20000";
+        env["Vbi__Api__AccountPasswordIterations"] = "20000";
+        env["Vbi__Module__PoolTarget"] = "4";
+        env["Vbi__Api__RateLimit__Enabled"] = "false";
+        env["Vbi__Cluster__Membership__IAmAliveTablePublishTimeout"] = "00:00:05";
+        env["Vbi__LogFeed__KeepAliveInterval"] = "00:00:02";
+        if (killAt is not null)
+        {
+            env[FaultPoints.StepVariable] = killAt;
+            env[FaultPoints.ArmedFileVariable] = armedFile;
+        }
+        return env;
+    }
+
+    public static async Task<HostProcess> StartAsync(int httpPort, Dictionary<string, string?> environment)
+    {
+        var host = HostProcess.Start(httpPort, environment);
+        await host.WaitUntilReadyAsync(TimeSpan.FromSeconds(150));
+        return host;
+    }
+
+    /// <summary>Signs up, adds a card from <paramref name="cardToken"/>, licenses and registers a meter, and logs in to it.</summary>
+    public static async Task<Buyer> NewBuyerAsync(Uri host, string cardToken = "tok_visa")
+    {
+        using var anonymous = new VbiClient(new VbiClientOptions { BaseAddress = host, Timeout = TimeSpan.FromSeconds(60) });
+        var account = await anonymous.SignUpAsync($"b{Guid.NewGuid():N}@example.com", Password);
+        var client = Customer(host, account.Token);
+        var card = await client.AddCardAsync(cardToken);
+        var meter = await client.LicenseMeterAsync("10001");
+        var identity = await client.GetModuleIdentityAsync();
+        var hmk = await client.RegisterMeterAsync(meter.MeterId, Password, Convert.FromBase64String(identity.PublicKey));
+        var session = await client.OpenMeterSessionAsync(meter.MeterId, hmk, Password);
+        return new Buyer(account.Customer.CustomerId, meter.MeterId, account.Token, client, session, card.Id);
+    }
+
+    public static VbiClient Customer(Uri host, string token) =>
+        new(new VbiClientOptions { BaseAddress = host, CustomerToken = token, Timeout = TimeSpan.FromSeconds(60) });
+
+    /// <summary>A charge as the payment provider (the mock, over its own HTTP API) has it.</summary>
+    public async Task<JsonElement> ChargeAsync(string chargeId)
+    {
+        using var http = StripeHttp();
+        var text = await http.GetStringAsync("v1/charges/" + Uri.EscapeDataString(chargeId));
+        return JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    /// <summary>Every charge the provider holds under this world's key.</summary>
+    public async Task<IReadOnlyList<JsonElement>> ChargesAsync()
+    {
+        using var http = StripeHttp();
+        var text = await http.GetStringAsync("v1/charges?limit=100");
+        return [.. JsonDocument.Parse(text).RootElement.GetProperty("data").EnumerateArray().Select(e => e.Clone())];
+    }
+
+    private HttpClient StripeHttp()
+    {
+        var http = new HttpClient { BaseAddress = new Uri(LocalServices.Require("VBI_STRIPE_URL").TrimEnd('/') + "/"), Timeout = TimeSpan.FromSeconds(10) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.ASCII.GetBytes(StripeKey + ":")));
+        return http;
+    }
+
+    /// <summary>Waits (bounded) until the purchase reaches <paramref name="status"/>, and answers it.</summary>
+    public static async Task<PurchaseInfo> WaitForPurchaseAsync(VbiClient client, string purchaseId, string status, TimeSpan within)
+    {
+        var deadline = DateTime.UtcNow + within;
+        while (true)
+        {
+            var purchase = await client.GetPurchaseAsync(purchaseId);
+            if (purchase.Status == status) return purchase;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"purchase {purchaseId} is {purchase.Status}, not {status}, after {within.TotalSeconds:0} s");
+            await Task.Delay(200);
+        }
+    }
+}
