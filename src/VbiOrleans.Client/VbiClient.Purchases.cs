@@ -1,8 +1,11 @@
 namespace VbiOrleans.Client;
 
-/// <summary>A postage purchase: its <see cref="Id"/> is the payment reference of the PVD it pays for.</summary>
+/// <summary>
+/// A postage purchase: its <see cref="Id"/> is the payment reference of the PVD it pays for. <see cref="Status"/> is
+/// Authorized, Claimed, Settled, Released or Reversed; <see cref="ChargeId"/> the payment provider's charge of a card.
+/// </summary>
 public sealed record PurchaseInfo(string Id, string MeterId, long AmountMills, string PaymentMethodId, string MethodKind, string Status,
-    DateTimeOffset CreatedAt, long? PvdSequence, DateTimeOffset? SettledAt);
+    DateTimeOffset CreatedAt, long? PvdSequence, DateTimeOffset? SettledAt, string? ChargeId);
 
 /// <summary>Buying postage (docs/commerce.md): a purchase authorized on a payment method, then the signed PVD that uses it.</summary>
 public sealed partial class VbiClient

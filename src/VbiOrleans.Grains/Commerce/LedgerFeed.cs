@@ -24,9 +24,6 @@ public sealed class LedgerFeed(IGrainFactory grains, ILedgerStore store, ILogger
     /// <summary>The holder of the funds of a meter that no customer owns (no such meter moves money through the API; kept so the ledger still balances).</summary>
     public const string Unowned = "unowned";
 
-    /// <summary>Purchase ids start with this (<see cref="IPurchaseGrain"/>); any other payment reference names no purchase.</summary>
-    public const string PurchasePrefix = "pur_";
-
     public string Name => LogFeedConsumers.Ledger;
 
     public async Task ApplyAsync(IReadOnlyList<LogRecord> records, CancellationToken cancellationToken)
@@ -100,8 +97,8 @@ public sealed class LedgerFeed(IGrainFactory grains, ILedgerStore store, ILogger
     /// <summary>The clearing account of a PVD: its purchase's payment method kind, or card clearing when no purchase is named.</summary>
     private async Task<PaymentClearing> ClearingOfAsync(LogRecord r, string? reference)
     {
-        var purchase = reference is not null && reference.StartsWith(PurchasePrefix, StringComparison.Ordinal)
-            ? await grains.GetGrain<IPurchaseGrain>(reference).Get()
+        var purchase = PurchaseIds.IsWellFormed(reference)
+            ? await grains.GetGrain<IPurchaseGrain>(reference!).Get()
             : null;
         if (purchase is null)
         {

@@ -10,11 +10,12 @@ namespace VbiOrleans.Host.Api;
 public sealed record PurchaseRequestBody(string? MeterId, long? AmountMills, string? PaymentMethodId);
 
 /// <summary>A purchase as the customer sees it; its <c>id</c> is the payment reference of the PVD it pays for.</summary>
+/// <remarks><c>chargeId</c> is the payment provider's charge (a card's), which the customer's bank statement and support refer to.</remarks>
 public sealed record PurchaseBody(string Id, string MeterId, long AmountMills, string PaymentMethodId, string MethodKind, string Status,
-    DateTimeOffset CreatedAt, long? PvdSequence, DateTimeOffset? SettledAt)
+    DateTimeOffset CreatedAt, long? PvdSequence, DateTimeOffset? SettledAt, string? ChargeId)
 {
     public static PurchaseBody Of(PurchaseView p) => new(p.Id, p.MeterId, p.AmountMills, p.PaymentMethodId,
-        p.MethodKind == PaymentMethodKind.Card ? "card" : "bankAccount", p.Status.ToString(), p.CreatedAt, p.PvdSequence, p.SettledAt);
+        p.MethodKind == PaymentMethodKind.Card ? "card" : "bankAccount", p.Status.ToString(), p.CreatedAt, p.PvdSequence, p.SettledAt, p.ChargeId);
 }
 
 /// <summary>

@@ -23,12 +23,12 @@ public sealed record Buyer(string CustomerId, string MeterId, string Token, VbiC
 /// What the commerce tests share: Cluster-profile hosts on a scratch database (PostgreSQL, SoftHSM2, Azurite) whose
 /// payment provider is the real stripe-stateful-mock on loopback, under an API key of this world's own (the mock keeps
 /// each key's objects apart), with the product's rule that a PVD needs a purchase, and purchases that mend themselves
-/// within seconds (ReleaseAfter 6 s, checked every second) so a test can watch it.
+/// within seconds (ReleaseAfter 25 s, longer than a host restart here; checked every second) so a test can watch it.
 /// </summary>
 public sealed class CommerceWorld
 {
     public const string Password = "correct horse battery staple";
-    public static readonly TimeSpan ReleaseAfter = TimeSpan.FromSeconds(6);
+    public static readonly TimeSpan ReleaseAfter = TimeSpan.FromSeconds(25);
 
     private CommerceWorld(string database, string clusterId)
     {
@@ -102,12 +102,15 @@ public sealed class CommerceWorld
         return JsonDocument.Parse(text).RootElement.Clone();
     }
 
-    /// <summary>Every charge the provider holds under this world's key.</summary>
-    public async Task<IReadOnlyList<JsonElement>> ChargesAsync()
+    /// <summary>The charges the provider holds for a customer of ours (by the metadata every charge carries), newest first.</summary>
+    /// <remarks>The mock keeps one set of objects for every key, so the other tests' charges are there too.</remarks>
+    public async Task<IReadOnlyList<JsonElement>> ChargesOfAsync(string customerId)
     {
         using var http = StripeHttp();
         var text = await http.GetStringAsync("v1/charges?limit=100");
-        return [.. JsonDocument.Parse(text).RootElement.GetProperty("data").EnumerateArray().Select(e => e.Clone())];
+        return [.. JsonDocument.Parse(text).RootElement.GetProperty("data").EnumerateArray()
+            .Where(c => c.GetProperty("metadata").TryGetProperty("customer", out var owner) && owner.GetString() == customerId)
+            .Select(e => e.Clone())];
     }
 
     private HttpClient StripeHttp()

@@ -28,12 +28,12 @@ public sealed class PurchaseTests(ITestOutputHelper output)
         // Bought: authorized, then the PVD, then captured from the log feed.
         var funded = await buyer.Session.BuyAsync(12_500);
         Assert.Equal(12_500, funded.Meter.DescendingMills);
-        var purchases = await world.ChargesAsync();
-        var charge = Assert.Single(purchases);
+        var charge = Assert.Single(await world.ChargesOfAsync(buyer.CustomerId));
         var purchaseId = charge.GetProperty("metadata").GetProperty("purchase").GetString()!;
         var settled = await CommerceWorld.WaitForPurchaseAsync(buyer.Client, purchaseId, "Settled", TimeSpan.FromSeconds(20));
         Assert.Equal(funded.Sequence, settled.PvdSequence);
-        charge = await world.ChargeAsync(charge.GetProperty("id").GetString()!);
+        Assert.Equal(charge.GetProperty("id").GetString(), settled.ChargeId);
+        charge = await world.ChargeAsync(settled.ChargeId!);
         Assert.True(charge.GetProperty("captured").GetBoolean(), "the charge of a durable PVD is captured");
         Assert.Equal(1250, charge.GetProperty("amount").GetInt64());
 
@@ -61,11 +61,11 @@ public sealed class PurchaseTests(ITestOutputHelper output)
         var key = VbiClient.NewIdempotencyKey();
         var same = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => buyer.Client.CreatePurchaseAsync(buyer.MeterId, 2_000, key)));
         Assert.Single(same.Select(p => p.Id).Distinct());
-        Assert.Equal(1, (await world.ChargesAsync()).Count(c => c.GetProperty("metadata").GetProperty("purchase").GetString() == same[0].Id));
+        Assert.Equal(1, (await world.ChargesOfAsync(buyer.CustomerId)).Count(c => c.GetProperty("metadata").GetProperty("purchase").GetString() == same[0].Id));
         // The same key for another amount is a reused key, not a second purchase.
         var reused = await Assert.ThrowsAsync<VbiApiException>(() => buyer.Client.CreatePurchaseAsync(buyer.MeterId, 3_000, key));
         Assert.Equal(VbiErrorCodes.IdempotencyKeyReused, reused.Code);
-        output.WriteLine($"purchases settled: {purchaseId}, {second.Id}; charges at the provider: {(await world.ChargesAsync()).Count}");
+        output.WriteLine($"purchases settled: {purchaseId}, {second.Id}; charges at the provider: {(await world.ChargesOfAsync(buyer.CustomerId)).Count}");
     }
 
     [Fact]
@@ -79,31 +79,39 @@ public sealed class PurchaseTests(ITestOutputHelper output)
             var idle = await buyer.Client.CreatePurchaseAsync(buyer.MeterId, 3_000, VbiClient.NewIdempotencyKey());
             var released = await CommerceWorld.WaitForPurchaseAsync(buyer.Client, idle.Id, "Released", CommerceWorld.ReleaseAfter + TimeSpan.FromSeconds(20));
             Assert.Null(released.SettledAt);
-            var charge = Assert.Single(await world.ChargesAsync());
+            var charge = await world.ChargeAsync(released.ChargeId!);
+            Assert.Single(await world.ChargesOfAsync(buyer.CustomerId));
             Assert.False(charge.GetProperty("captured").GetBoolean());
             Assert.Equal(300, charge.GetProperty("amount_refunded").GetInt64());
             // Released means gone: the PVD that comes too late is refused and the meter stays empty.
             await AssertRefusedAsync(VbiErrorCodes.PurchaseNotAuthorized, () => buyer.Session.FundAsync(3_000, idle.Id));
             Assert.Equal(0, (await buyer.Client.GetMeterAsync(buyer.MeterId)).DescendingMills);
 
-            // A card the issuer declines at the charge: 402, no purchase to use.
-            using var declined = await CommerceWorld.NewBuyerAsync(host.BaseAddress, "tok_chargeDeclined");
-            var refusal = await Assert.ThrowsAsync<VbiApiException>(() => declined.Session.BuyAsync(2_000));
-            Assert.Equal(402, refusal.Status);
-            Assert.Equal(VbiErrorCodes.PaymentDeclined, refusal.Code);
-            Assert.Equal(0, (await declined.Client.GetMeterAsync(declined.MeterId)).DescendingMills);
+            // A card the issuer declines (the provider refuses it as it is attached): 402, no card kept, nothing to buy with.
+            using var anonymous = new VbiClient(new VbiClientOptions { BaseAddress = host.BaseAddress });
+            var account = await anonymous.SignUpAsync($"x{Guid.NewGuid():N}@example.com", CommerceWorld.Password);
+            using var declined = CommerceWorld.Customer(host.BaseAddress, account.Token);
+            var refusal = await Assert.ThrowsAsync<VbiApiException>(() => declined.AddCardAsync("tok_chargeDeclined"));
+            Assert.Equal((402, VbiErrorCodes.PaymentDeclined), (refusal.Status, refusal.Code));
+            var poor = await Assert.ThrowsAsync<VbiApiException>(() => declined.AddCardAsync("tok_chargeDeclinedInsufficientFunds"));
+            Assert.Equal((402, VbiErrorCodes.PaymentInsufficientFunds), (poor.Status, poor.Code));
+            Assert.Empty(await declined.ListPaymentMethodsAsync());
+            var meter = await declined.LicenseMeterAsync("10001");
+            var nothing = await Assert.ThrowsAsync<VbiApiException>(() => declined.CreatePurchaseAsync(meter.MeterId, 2_000, VbiClient.NewIdempotencyKey()));
+            Assert.Equal(VbiErrorCodes.PaymentMethodNotFound, nothing.Code);
         }
 
         // The payment provider unreachable (a closed loopback port): 503, nothing authorized, nothing funded; the host
         // back on the provider, the same request (same key) goes through with one charge.
         var closed = $"http://127.0.0.1:{FreePorts.Next()}";
-        string token, meterId;
+        string token, meterId, customerId;
         var key = VbiClient.NewIdempotencyKey();
         await using (var host = await CommerceWorld.StartAsync(port, world.Environment(stripeUrl: closed)))
         {
             using var anonymous = new VbiClient(new VbiClientOptions { BaseAddress = host.BaseAddress });
             var account = await anonymous.SignUpAsync($"d{Guid.NewGuid():N}@example.com", CommerceWorld.Password);
             token = account.Token;
+            customerId = account.Customer.CustomerId;
             using var client = CommerceWorld.Customer(host.BaseAddress, token);
             var down = await Assert.ThrowsAsync<VbiApiException>(() => client.AddCardAsync("tok_visa"));
             Assert.Equal(VbiErrorCodes.PaymentProviderUnavailable, down.Code);
@@ -116,7 +124,7 @@ public sealed class PurchaseTests(ITestOutputHelper output)
             var first = await client.CreatePurchaseAsync(meterId, 4_000, key);
             var again = await client.CreatePurchaseAsync(meterId, 4_000, key);
             Assert.Equal(first.Id, again.Id);
-            Assert.Equal(1, (await world.ChargesAsync()).Count(c => c.GetProperty("metadata").GetProperty("purchase").GetString() == first.Id));
+            Assert.Equal(1, (await world.ChargesOfAsync(customerId)).Count(c => c.GetProperty("metadata").GetProperty("purchase").GetString() == first.Id));
         }
     }
 
@@ -141,20 +149,11 @@ public sealed class PurchaseTests(ITestOutputHelper output)
             Assert.True(host.HasExited && !File.Exists(armed), "the host did not die at the authorization");
             await host.DisposeAsync();
 
-            // 2. Killed again at the same step for a purchase whose client never comes back: the purchase mends itself
-            //    after the restart (asks the provider again, then releases what it holds; nothing charged).
-            host = await CommerceWorld.StartAsync(port, world.Environment(FaultPoints.PurchaseAuthorized, armed));
-            var abandonedKey = VbiClient.NewIdempotencyKey();
-            await File.WriteAllTextAsync(armed, "authorize");
-            await Assert.ThrowsAsync<VbiApiException>(() => buyer.Client.CreatePurchaseAsync(buyer.MeterId, 7_000, abandonedKey));
-            await host.WaitForExitAsync(TimeSpan.FromSeconds(30));
-            await host.DisposeAsync();
-
             host = await CommerceWorld.StartAsync(port, world.Environment(FaultPoints.LogAppended, armed));
             var purchase = await buyer.Client.CreatePurchaseAsync(buyer.MeterId, 10_000, key);
             Assert.Equal("Authorized", purchase.Status);
 
-            // 3. Killed after the PVD is in the log, before anything downstream: the feed captures it after the restart,
+            // 2. Killed after the PVD is in the log, before anything downstream: the feed captures it after the restart,
             //    and the client's retry of the same signed request answers the same transaction.
             var pvdKey = VbiClient.NewIdempotencyKey();
             await File.WriteAllTextAsync(armed, "pvd");
@@ -163,20 +162,28 @@ public sealed class PurchaseTests(ITestOutputHelper output)
             await host.WaitForExitAsync(TimeSpan.FromSeconds(30));
             Assert.True(host.HasExited && !File.Exists(armed), "the host did not die after the log append");
             await host.DisposeAsync();
-            host = await CommerceWorld.StartAsync(port, world.Environment());
 
+            host = await CommerceWorld.StartAsync(port, world.Environment(FaultPoints.PurchaseAuthorized, armed));
             var settled = await CommerceWorld.WaitForPurchaseAsync(buyer.Client, purchase.Id, "Settled", TimeSpan.FromSeconds(30));
             var retried = await buyer.Session.FundAsync(10_000, purchase.Id, pvdKey);
             Assert.Equal(settled.PvdSequence, retried.Sequence);
             Assert.Equal(10_000, retried.Meter.DescendingMills);
 
-            var abandonedId = (await world.ChargesAsync()).Select(c => c.GetProperty("metadata").GetProperty("purchase").GetString()!)
-                .Single(id => id != purchase.Id);
+            // 3. Killed at the authorization of a purchase whose client never comes back: after the restart the purchase
+            //    mends itself (asks the provider again with the same key, then releases what it holds; nothing charged).
+            var abandonedKey = VbiClient.NewIdempotencyKey();
+            await File.WriteAllTextAsync(armed, "authorize");
+            await Assert.ThrowsAsync<VbiApiException>(() => buyer.Client.CreatePurchaseAsync(buyer.MeterId, 7_000, abandonedKey));
+            await host.WaitForExitAsync(TimeSpan.FromSeconds(30));
+            Assert.True(host.HasExited && !File.Exists(armed), "the host did not die at the second authorization");
+            await host.DisposeAsync();
+            host = await CommerceWorld.StartAsync(port, world.Environment());
+            var abandonedId = Grains.Commerce.PurchaseIds.For(buyer.CustomerId, abandonedKey);
             await CommerceWorld.WaitForPurchaseAsync(buyer.Client, abandonedId, "Released", CommerceWorld.ReleaseAfter + TimeSpan.FromSeconds(30));
 
             // The provider's side: one charge per purchase; the one with postage captured, the abandoned one refunded
             // uncaptured.
-            var charges = await world.ChargesAsync();
+            var charges = await world.ChargesOfAsync(buyer.CustomerId);
             Assert.Equal(2, charges.Count);
             var paid = charges.Single(c => c.GetProperty("metadata").GetProperty("purchase").GetString() == purchase.Id);
             Assert.True(paid.GetProperty("captured").GetBoolean());
