@@ -120,6 +120,24 @@ public sealed class CommerceWorld
         return http;
     }
 
+    /// <summary>
+    /// The books after a test's story: once the log feed has caught up, the trial balance balances (I7) and L1 holds for
+    /// every customer (the postage-funds reconciliation names no difference), with <paramref name="heldMills"/> held
+    /// for the customer.
+    /// </summary>
+    public static async Task AssertBooksAsync(Uri host, string customerId, long heldMills)
+    {
+        await OperatorHttp.WaitForLogFeedAsync(host);
+        using var http = OperatorHttp.Client(host);
+        var trial = await LedgerHostTests.GetAsync(http, "/v1/operator/ledger/trial-balance");
+        Assert.True(trial.GetProperty("balances").GetBoolean(), "I7: the trial balance does not balance: " + trial);
+        var reconciliation = await LedgerHostTests.GetAsync(http, "/v1/operator/reconciliation/postage-funds");
+        Assert.True(reconciliation.GetProperty("reconciled").GetBoolean(), "L1: " + reconciliation);
+        var row = reconciliation.GetProperty("customers").EnumerateArray().Single(r => r.GetProperty("customerId").GetString() == customerId);
+        Assert.Equal((heldMills, heldMills, 0L), (row.GetProperty("postageFundsHeldMills").GetInt64(), row.GetProperty("sumOfDescendingMills").GetInt64(),
+            row.GetProperty("differenceMills").GetInt64()));
+    }
+
     /// <summary>Waits (bounded) until the purchase reaches <paramref name="status"/>, and answers it.</summary>
     public static async Task<PurchaseInfo> WaitForPurchaseAsync(VbiClient client, string purchaseId, string status, TimeSpan within)
     {

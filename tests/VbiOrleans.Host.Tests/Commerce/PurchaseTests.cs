@@ -65,6 +65,7 @@ public sealed class PurchaseTests(ITestOutputHelper output)
         // The same key for another amount is a reused key, not a second purchase.
         var reused = await Assert.ThrowsAsync<VbiApiException>(() => buyer.Client.CreatePurchaseAsync(buyer.MeterId, 3_000, key));
         Assert.Equal(VbiErrorCodes.IdempotencyKeyReused, reused.Code);
+        await CommerceWorld.AssertBooksAsync(host.BaseAddress, buyer.CustomerId, 17_500);
         output.WriteLine($"purchases settled: {purchaseId}, {second.Id}; charges at the provider: {(await world.ChargesOfAsync(buyer.CustomerId)).Count}");
     }
 
@@ -86,6 +87,7 @@ public sealed class PurchaseTests(ITestOutputHelper output)
             // Released means gone: the PVD that comes too late is refused and the meter stays empty.
             await AssertRefusedAsync(VbiErrorCodes.PurchaseNotAuthorized, () => buyer.Session.FundAsync(3_000, idle.Id));
             Assert.Equal(0, (await buyer.Client.GetMeterAsync(buyer.MeterId)).DescendingMills);
+            await CommerceWorld.AssertBooksAsync(host.BaseAddress, buyer.CustomerId, 0);
 
             // A card the issuer declines (the provider refuses it as it is attached): 402, no card kept, nothing to buy with.
             using var anonymous = new VbiClient(new VbiClientOptions { BaseAddress = host.BaseAddress });
@@ -191,6 +193,7 @@ public sealed class PurchaseTests(ITestOutputHelper output)
             var abandoned = charges.Single(c => c.GetProperty("metadata").GetProperty("purchase").GetString() == abandonedId);
             Assert.False(abandoned.GetProperty("captured").GetBoolean());
             Assert.Equal(700, abandoned.GetProperty("amount_refunded").GetInt64());
+            await CommerceWorld.AssertBooksAsync(host.BaseAddress, buyer.CustomerId, 10_000);
             output.WriteLine($"paid {purchase.Id} at sequence {settled.PvdSequence}; abandoned {abandonedId} released");
         }
         finally
