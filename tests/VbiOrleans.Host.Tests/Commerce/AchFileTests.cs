@@ -268,7 +268,7 @@ public sealed class AchFileTests(AchHostFixture fixture) : IClassFixture<AchHost
         return [.. (await response.JsonAsync()).GetProperty("entries").EnumerateArray()];
     }
 
-    private static async Task<JsonElement> PostReturnsAsync(HttpClient op, byte[] returnFile)
+    internal static async Task<JsonElement> PostReturnsAsync(HttpClient op, byte[] returnFile)
     {
         using var content = new ByteArrayContent(returnFile);
         content.Headers.ContentType = new MediaTypeHeaderValue("text/plain");
@@ -281,7 +281,7 @@ public sealed class AchFileTests(AchHostFixture fixture) : IClassFixture<AchHost
     /// A return file as an ODFI sends one, record by record: file header, a batch of returned debits (transaction code
     /// 26, each followed by its addenda 99 with the reason and our original trace), batch and file control, 9-fill.
     /// </summary>
-    private static byte[] ReturnFile(DateOnly date, params (string Trace, string Code, string Routing, string Account, long Cents, string Id)[] returns)
+    internal static byte[] ReturnFile(DateOnly date, params (string Trace, string Code, string Routing, string Account, long Cents, string Id)[] returns)
     {
         var yymmdd = date.ToString("yyMMdd", CultureInfo.InvariantCulture);
         var lines = new List<string>
