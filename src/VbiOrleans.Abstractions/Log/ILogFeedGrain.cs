@@ -33,6 +33,7 @@ public static class LogFeedConsumers
     public const string History = "history";
     public const string Webhooks = "webhooks";
     public const string Purchases = "purchases";
+    public const string Provider = "provider";
 }
 
 /// <summary>

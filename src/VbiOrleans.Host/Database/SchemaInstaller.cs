@@ -27,6 +27,8 @@ public sealed class SchemaInstaller
             StorageNames.Membership => new[] { "00-main.sql", "10-clustering.sql", "20-persistence.sql", "30-reminders.sql" },
             // The transaction log lives beside module memory: both must outlive the postal store.
             StorageNames.Module => new[] { "00-main.sql", "20-persistence.sql", "40-transaction-log.sql" },
+            // The provider's journal of the log (docs/provider-files.md) beside the commerce grains.
+            StorageNames.Commerce => new[] { "00-main.sql", "20-persistence.sql", "55-provider.sql" },
             _ => new[] { "00-main.sql", "20-persistence.sql" },
         };
         return [.. names.Select(Load)];
