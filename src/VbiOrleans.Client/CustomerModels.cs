@@ -14,6 +14,9 @@ public sealed record CustomerProfile(string CustomerId, string Email, string? Na
 {
     /// <summary>The account's return address, the sender of its shipping labels by default; null when none is set.</summary>
     public ShipmentAddress? ReturnAddress { get; init; }
+
+    /// <summary>Whether the account gave a tax id (<see cref="VbiClient.SetTaxIdAsync"/>); the id itself is never shown.</summary>
+    public bool HasTaxId { get; init; }
 }
 
 /// <summary>

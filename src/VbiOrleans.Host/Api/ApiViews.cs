@@ -21,9 +21,13 @@ public sealed record CustomerProfile(string CustomerId, string Email, string? Na
     /// <summary>The account's return address, standardized, or null.</summary>
     public ShipmentAddressView? ReturnAddress { get; init; }
 
+    /// <summary>Whether the account gave a tax id (never shown).</summary>
+    public bool HasTaxId { get; init; }
+
     public static CustomerProfile Of(CustomerView c) => new(c.CustomerId, c.Email, c.Name, c.CreatedAt, c.MeterIds, c.PartnerIds)
     {
         ReturnAddress = c.ReturnAddress is { } a ? ShipmentAddressView.Of(a) : null,
+        HasTaxId = c.HasTaxId,
     };
 }
 
