@@ -106,6 +106,7 @@ public sealed class ApiHosts : IAsyncDisposable
             ["Vbi__Profile"] = _options.Profile.ToString(),
             // The benchmark measures meters, not commerce: PVDs without purchases (test mode only).
             ["Vbi__Purchases__AcceptUnpaidPvds"] = "true",
+            ["Vbi__Provider__Licensing__ApproveAtOnce"] = "true",
             ["Vbi__Cluster__ClusterId"] = ClusterId,
             ["Vbi__Cluster__ServiceId"] = ClusterId,
             ["Vbi__Cluster__SiloName"] = $"{ClusterId}-{index}",

@@ -21,6 +21,12 @@ public static class HostEnvironment
     /// </summary>
     public const string AcceptUnpaidPvds = "Vbi__Purchases__AcceptUnpaidPvds";
 
+    /// <summary>
+    /// Test hosts approve licence applications at once, as the Local profile does, so a licensed meter is operational
+    /// without an answer from the postal authority; the provider tests set it to "false", the Cluster profile's default.
+    /// </summary>
+    public const string ApproveLicencesAtOnce = "Vbi__Provider__Licensing__ApproveAtOnce";
+
     public static Dictionary<string, string?> Local(string dataDirectory) => new()
     {
         ["Vbi__Profile"] = "Local",
@@ -30,6 +36,7 @@ public static class HostEnvironment
         ["Vbi__Cluster__SiloPort"] = FreePorts.Next().ToString(),
         ["Vbi__Cluster__GatewayPort"] = FreePorts.Next().ToString(),
         [AcceptUnpaidPvds] = "true",
+        [ApproveLicencesAtOnce] = "true",
     };
 
     /// <summary>
@@ -58,6 +65,7 @@ public static class HostEnvironment
             // operator allows it by name; every other loopback address stays refused.
             ["Vbi__Webhooks__AllowedHosts__0"] = "127.0.0.1",
             [AcceptUnpaidPvds] = "true",
+            [ApproveLicencesAtOnce] = "true",
         };
         foreach (var (store, connectionString) in stores ?? LocalServices.StoreConnectionStrings)
         {
