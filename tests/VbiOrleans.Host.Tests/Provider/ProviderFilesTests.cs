@@ -95,7 +95,7 @@ public sealed class ProviderFilesTests(ITestOutputHelper output)
         Assert.True(report.IsSuccess, report.Error?.Message);
         var from = new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
         var logged = await LocalServices.RowsAsync(world.Database,
-            "SELECT kind, count(*), coalesce(sum(amount_mills), 0) FROM vbi_log WHERE at >= @from AND at < @to AND kind IN (1, 3, 4, 8) GROUP BY kind",
+            "SELECT kind, count(*), coalesce(sum(amount_mills), 0)::bigint FROM vbi_log WHERE at >= @from AND at < @to AND kind IN (1, 3, 4, 8) GROUP BY kind",
             ("from", from), ("to", from.AddDays(1)));
         (long Count, long Mills) Logged(short kind) =>
             logged.FirstOrDefault(r => (short)r[0]! == kind) is { } row ? ((long)row[1]!, (long)row[2]!) : (0, 0);
@@ -167,7 +167,10 @@ public sealed class ProviderFilesTests(ITestOutputHelper output)
             await customer.Session.FundAsync(20_000, ProviderWorld.PaymentReference());
             await customer.Session.PrintAsync(new PrintOrder(560, "94103", "FIRST-CLASS"));
 
-            // The run dies once its first file is built, signed and archived, before anything is sent.
+            // The reminders sent the days before (the first wake runs the latest closed day); then the operator's run of
+            // today dies once its first file is built, signed and archived, before anything of today is sent.
+            foreach (var service in new[] { ProviderServices.Licensing, ProviderServices.Resetting })
+                await ProviderWorld.WaitVerifiedAsync(host.BaseAddress, service, day.AddDays(-1), Patience);
             await File.WriteAllTextAsync(armed, FaultPoints.ProviderArchived);
             await Assert.ThrowsAnyAsync<Exception>(() => ProviderWorld.RunAsync(host.BaseAddress, day));
             await host.WaitForExitAsync(TimeSpan.FromSeconds(30));
@@ -178,9 +181,11 @@ public sealed class ProviderFilesTests(ITestOutputHelper output)
 
             // The postal authority refuses our files for a while: its inbound folder is not writable for us.
             Directory.CreateDirectory(world.InboundPath);
-            File.SetUnixFileMode(world.InboundPath, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+            var yesterdays = Directory.GetFiles(world.InboundPath).Order().ToList();
+            Assert.Equal(4, yesterdays.Count);
+            var writable = File.GetUnixFileMode(world.InboundPath);
+            File.SetUnixFileMode(world.InboundPath, UnixFileMode.UserRead | UnixFileMode.UserExecute
                 | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
-            Assert.Empty(Directory.GetFiles(world.InboundPath));
 
             host = await ProviderWorld.StartAsync(httpPort, world.Environment(approveAtOnce: true));
             var refused = Assert.Single(await ProviderWorld.RunAsync(host.BaseAddress, day, ProviderServices.Resetting));
@@ -196,10 +201,10 @@ public sealed class ProviderFilesTests(ITestOutputHelper output)
             }
             var waiting = (await ProviderWorld.FileAsync(host.BaseAddress, ProviderServices.Licensing, day))!.Value;
             Assert.Equal("archived", waiting.GetProperty("state").GetString());
-            Assert.Empty(Directory.GetFiles(world.InboundPath));
+            Assert.Equal(yesterdays, Directory.GetFiles(world.InboundPath).Order().ToList());
 
             // The postal authority takes files again: the reminder sends both days, once, with the bytes built before the kill.
-            File.SetUnixFileMode(world.InboundPath, (UnixFileMode)Convert.ToInt32("777", 8));
+            File.SetUnixFileMode(world.InboundPath, writable);
             var (providerPem, caPem) = await ProviderWorld.CertificatesAsync(host.BaseAddress);
             foreach (var service in new[] { ProviderServices.Licensing, ProviderServices.Resetting })
             {
