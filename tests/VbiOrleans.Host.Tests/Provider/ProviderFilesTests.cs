@@ -229,4 +229,57 @@ public sealed class ProviderFilesTests(ITestOutputHelper output)
             File.Delete(armed);
         }
     }
+
+    [Fact]
+    public async Task The_local_profile_puts_the_files_in_its_postal_authority_folder_and_vbi_admin_runs_and_lists_them()
+    {
+        var data = Directory.CreateTempSubdirectory("vbi-provider-local-").FullName;
+        try
+        {
+            var env = HostEnvironment.Local(data);
+            env["Vbi__Provider__AllowOpenDay"] = "true";
+            env["Vbi__Module__PasswordIterations"] = "20000";
+            env["Vbi__Api__AccountPasswordIterations"] = "20000";
+            await using var host = await ProviderWorld.StartAsync(FreePorts.Next(), env);
+            var customer = await ProviderWorld.NewCustomerAsync(host.BaseAddress);
+            // The Local profile approves licences at once: the new meter takes a PVD straight away.
+            await customer.Session.FundAsync(30_000, ProviderWorld.PaymentReference());
+            await customer.Session.PrintAsync(new PrintOrder(680, "94103", "FIRST-CLASS"));
+            var day = ProviderWorld.Today;
+
+            async Task<(int Exit, string Out, string Err)> AdminAsync(params string[] args)
+            {
+                using var stdout = new StringWriter();
+                using var stderr = new StringWriter();
+                var exit = await AdminApp.RunAsync([.. args, "--server", host.BaseAddress.ToString(), "--operator", HostEnvironment.OperatorName], stdout, stderr,
+                    name => name == AdminApp.OperatorKeyVariable ? HostEnvironment.OperatorKey : null);
+                return (exit, stdout.ToString(), stderr.ToString());
+            }
+
+            var dayText = day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+            var future = await AdminAsync("provider", "run", "--date", day.AddDays(1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+            Assert.NotEqual(AdminExitCodes.Ok, future.Exit);
+            Assert.Contains(VbiErrorCodes.ProviderDayNotClosed, future.Err, StringComparison.Ordinal);
+            var unknown = await AdminAsync("provider", "run", "--date", dayText, "--service", "remittance");
+            Assert.Contains(VbiErrorCodes.UnknownProviderService, unknown.Err, StringComparison.Ordinal);
+
+            var run = await AdminAsync("provider", "run", "--date", dayText, "--service", ProviderServices.Resetting);
+            Assert.True(run.Exit == AdminExitCodes.Ok, run.Err);
+            var listed = await AdminAsync("provider", "files", "--service", ProviderServices.Resetting);
+            Assert.True(listed.Exit == AdminExitCodes.Ok, listed.Err);
+            Assert.Contains($"resetting {dayText} verified attempts=1", listed.Out, StringComparison.Ordinal);
+
+            var path = Path.Combine(data, "postal-authority", "inbound", ResettingReport.FileName(ProviderWorld.ProviderId, day));
+            var report = ResettingReport.Parse(await File.ReadAllBytesAsync(path));
+            Assert.True(report.IsSuccess, report.Error?.Message);
+            Assert.Equal((1, 30_000L), (report.Value.Totals.PvdCount, report.Value.Totals.PvdMills));
+            Assert.Contains(report.Value.Meters, m => m.MeterId == customer.MeterId && m.AscendingMills == 680 && m.DescendingMills == 29_320);
+            var (providerPem, caPem) = await ProviderWorld.CertificatesAsync(host.BaseAddress);
+            await ProviderWorld.AssertOpensslVerifiesAsync(path, path + ".sig", providerPem, caPem);
+        }
+        finally
+        {
+            Directory.Delete(data, recursive: true);
+        }
+    }
 }
