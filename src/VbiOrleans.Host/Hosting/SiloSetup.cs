@@ -186,11 +186,12 @@ public static class SiloSetup
             if (purchases.Value.CheckPeriod < reminders.MinimumReminderPeriod) reminders.MinimumReminderPeriod = purchases.Value.CheckPeriod;
         });
         // The provider (docs/provider-files.md): its journal of the log, licences, and the files to the postal authority.
+        // Checked at start-up: a host with a wrong SFTP or key setting refuses to start rather than failing its first run.
         silo.Services.AddOptions<ProviderOptions>().BindConfiguration(ProviderOptions.Section).Validate(o =>
         {
             o.Validate();
             return true;
-        });
+        }).ValidateOnStart();
         silo.Services.TryAddSingleton<IProviderJournal, MemoryProviderJournal>();
         silo.Services.TryAddSingleton<ProviderFileBuilder>();
         silo.Services.AddLogFeedConsumer<ProviderFeed>();
