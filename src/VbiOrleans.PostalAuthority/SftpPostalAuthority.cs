@@ -46,7 +46,7 @@ public sealed class SftpPostalAuthority(SftpSettings settings) : IPostalAuthorit
     public Task<PostalTransferResult> UploadAsync(string name, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
     {
         if (!PostalFileNames.IsValid(name)) throw new ArgumentException($"'{name}' is not a postal file name", nameof(name));
-        return WithClientAsync(async client =>
+        return WithClientAsync(async (client, cancellationToken) =>
         {
             var folder = settings.InboundFolder.TrimEnd('/');
             if (!await client.ExistsAsync(folder, cancellationToken)) await client.CreateDirectoryAsync(folder, cancellationToken);
@@ -67,11 +67,11 @@ public sealed class SftpPostalAuthority(SftpSettings settings) : IPostalAuthorit
             }
             await client.RenameFileAsync(temporary, target, cancellationToken);
             return new PostalTransferResult(PostalTransferError.None, null, target, null);
-        }, name);
+        }, name, cancellationToken);
     }
 
     public Task<PostalTransferResult> VerifyAsync(string name, long size, CancellationToken cancellationToken) =>
-        WithClientAsync(async client =>
+        WithClientAsync(async (client, cancellationToken) =>
         {
             var folder = settings.InboundFolder.TrimEnd('/');
             ISftpFile? listed = null;
@@ -83,11 +83,11 @@ public sealed class SftpPostalAuthority(SftpSettings settings) : IPostalAuthorit
                 ? new PostalTransferResult(PostalTransferError.None, null, folder + "/" + name, listed.Length)
                 : PostalTransferResult.Fail(PostalTransferError.NotVerified,
                     $"{folder}/{name} is {(listed is null ? "not listed" : $"listed with {listed.Length} bytes")}, not {size} bytes");
-        }, "the inbound listing");
+        }, "the inbound listing", cancellationToken);
 
     public async Task<IReadOnlyList<string>> ListAnswersAsync(CancellationToken cancellationToken)
     {
-        var result = await WithClientAsync<IReadOnlyList<string>>(async client =>
+        var result = await WithClientAsync<IReadOnlyList<string>>(async (client, cancellationToken) =>
         {
             var folder = settings.OutboundFolder.TrimEnd('/');
             if (!await client.ExistsAsync(folder, cancellationToken)) return [];
@@ -97,14 +97,14 @@ public sealed class SftpPostalAuthority(SftpSettings settings) : IPostalAuthorit
                 if (file.IsRegularFile && PostalFileNames.IsValid(file.Name)) names.Add(file.Name);
             }
             return [.. names.Order(StringComparer.Ordinal)];
-        }, "the outbound listing");
+        }, "the outbound listing", cancellationToken);
         return result;
     }
 
     public Task<byte[]> ReadAnswerAsync(string name, int maxBytes, CancellationToken cancellationToken)
     {
         if (!PostalFileNames.IsValid(name)) throw new ArgumentException($"'{name}' is not a postal file name", nameof(name));
-        return WithClientAsync(async client =>
+        return WithClientAsync(async (client, cancellationToken) =>
         {
             var path = settings.OutboundFolder.TrimEnd('/') + "/" + name;
             var attributes = await client.GetAttributesAsync(path, cancellationToken);
@@ -112,14 +112,15 @@ public sealed class SftpPostalAuthority(SftpSettings settings) : IPostalAuthorit
             using var buffer = new MemoryStream();
             await client.DownloadFileAsync(path, buffer, cancellationToken);
             return buffer.ToArray();
-        }, name);
+        }, name, cancellationToken);
     }
 
     /// <summary>
-    /// Runs one operation on a fresh connection. Failures come back as <see cref="PostalTransferException"/> with a
-    /// named reason (for uploads, as a failed result): the caller retries with backoff.
+    /// Runs one operation on a fresh connection, the whole of it bounded by <see cref="MaxOperationSteps"/> times the
+    /// operation timeout (SSH.NET's own timeout does not cover every asynchronous call). Failures come back as
+    /// <see cref="PostalTransferException"/> with a named reason (for uploads, as a failed result): the caller retries.
     /// </summary>
-    private async Task<T> WithClientAsync<T>(Func<SftpClient, Task<T>> operation, string what)
+    private async Task<T> WithClientAsync<T>(Func<SftpClient, CancellationToken, Task<T>> operation, string what, CancellationToken cancellationToken)
     {
         var presented = "";
         using var key = new PrivateKeyFile(settings.KeyFile);
@@ -133,10 +134,11 @@ public sealed class SftpPostalAuthority(SftpSettings settings) : IPostalAuthorit
             presented = "SHA256:" + e.FingerPrintSHA256;
             e.CanTrust = string.Equals(presented, settings.HostKeyFingerprint, StringComparison.Ordinal);
         };
-        using var timeout = new CancellationTokenSource(settings.OperationTimeout * 4);
+        using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bound.CancelAfter(settings.OperationTimeout * MaxOperationSteps);
         try
         {
-            await client.ConnectAsync(timeout.Token);
+            await client.ConnectAsync(bound.Token);
         }
         catch (SshConnectionException e) when (presented.Length > 0 && presented != settings.HostKeyFingerprint)
         {
@@ -149,7 +151,7 @@ public sealed class SftpPostalAuthority(SftpSettings settings) : IPostalAuthorit
         }
         try
         {
-            return await operation(client);
+            return await operation(client, bound.Token);
         }
         catch (PostalTransferException)
         {
@@ -161,7 +163,7 @@ public sealed class SftpPostalAuthority(SftpSettings settings) : IPostalAuthorit
         }
         catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException or OperationCanceledException or TimeoutException)
         {
-            throw new PostalTransferException(PostalTransferError.Unreachable, $"the connection broke during {what}: {e.Message}", e);
+            throw new PostalTransferException(PostalTransferError.Unreachable, $"the connection broke or timed out during {what}: {e.Message}", e);
         }
         finally
         {
@@ -169,8 +171,12 @@ public sealed class SftpPostalAuthority(SftpSettings settings) : IPostalAuthorit
         }
     }
 
-    private Task<PostalTransferResult> WithClientAsync(Func<SftpClient, Task<PostalTransferResult>> upload, string name) =>
-        CatchAsResult(WithClientAsync<PostalTransferResult>(upload, name));
+    /// <summary>How many operation timeouts one connection and its operation may take in all.</summary>
+    private const int MaxOperationSteps = 6;
+
+    private Task<PostalTransferResult> WithClientAsync(Func<SftpClient, CancellationToken, Task<PostalTransferResult>> upload, string name,
+        CancellationToken cancellationToken) =>
+        CatchAsResult(WithClientAsync<PostalTransferResult>(upload, name, cancellationToken));
 
     private static async Task<PostalTransferResult> CatchAsResult(Task<PostalTransferResult> upload)
     {

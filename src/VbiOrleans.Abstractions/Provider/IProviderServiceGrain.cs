@@ -28,10 +28,16 @@ public interface IProviderServiceGrain : IGrainWithStringKey
     /// <summary>Makes sure the reminder is registered; returns the service's pending days.</summary>
     Task<IReadOnlyList<DateOnly>> Start();
 
-    /// <summary>Runs (or runs again) one day at once: the same file, byte for byte, and no second upload of another one.</summary>
+    /// <summary>
+    /// Runs (or runs again) one day at once: the same file, byte for byte, and no second upload of another one. It may
+    /// wait for a wake in progress, and a run is bounded by the feed wait and the transfer's retries, well under
+    /// <see cref="ProviderCalls.RunTimeout"/>.
+    /// </summary>
+    [ResponseTimeout(ProviderCalls.RunTimeout)]
     Task<ProviderFileView> Run(DateOnly day);
 
-    /// <summary>The service's days, newest first, at most <paramref name="limit"/>.</summary>
+    /// <summary>The service's days, newest first, at most <paramref name="limit"/>; answered at once, even while a run is in progress.</summary>
+    [Orleans.Concurrency.AlwaysInterleave]
     Task<IReadOnlyList<ProviderFileView>> Files(int limit);
 }
 
@@ -44,9 +50,22 @@ public interface IProviderDayGrain : IGrainWithStringKey
 {
     static string Key(string service, DateOnly day) => $"{service}/{day:yyyy-MM-dd}";
 
+    [ResponseTimeout(ProviderCalls.RunTimeout)]
     Task<ProviderFileView> Run();
 
+    /// <summary>The day's state as last recorded; answered at once, even while a run is in progress.</summary>
+    [Orleans.Concurrency.AlwaysInterleave]
     Task<ProviderFileView> View();
+}
+
+/// <summary>Bounds on the provider grains' calls.</summary>
+public static class ProviderCalls
+{
+    /// <summary>
+    /// A run's call may last this long (Orleans' default is 30 s): it waits for the log feed
+    /// (<c>Vbi:Provider:FeedWait</c>) and tries the transfer several times, each try bounded by the SFTP timeouts.
+    /// </summary>
+    public const string RunTimeout = "00:05:00";
 }
 
 /// <summary>How far a day's file has come. Each state includes the ones before it.</summary>

@@ -92,8 +92,10 @@ public sealed class ProviderServiceGrain(
 
     public async Task<IReadOnlyList<ProviderFileView>> Files(int limit)
     {
+        // Interleaved with a run: the days are copied before the first await.
+        var days = service.State.Days.AsEnumerable().Reverse().Take(limit).ToList();
         var views = new List<ProviderFileView>();
-        foreach (var d in service.State.Days.AsEnumerable().Reverse().Take(limit))
+        foreach (var d in days)
             views.Add(await GrainFactory.GetGrain<IProviderDayGrain>(IProviderDayGrain.Key(Name, d)).View());
         return views;
     }
@@ -174,7 +176,13 @@ public sealed class ProviderServiceGrain(
             else
             {
                 foreach (var answer in answers.Value)
-                    await GrainFactory.GetGrain<IMeterLicenceGrain>(answer.MeterId).Answer(answer.Approved, answer.Reason, name);
+                {
+                    // Recorded even before the meter's application is (the feed may lag the postal authority): the licence keeps it.
+                    if (Domain.Meters.MeterId.TryParse(answer.MeterId, out _))
+                        await GrainFactory.GetGrain<IMeterLicenceGrain>(answer.MeterId).Answer(answer.Approved, answer.Reason, name);
+                    else
+                        logger.LogError("Provider licensing: the answer file {File} answers '{MeterId}', which is not a meter id", name, answer.MeterId);
+                }
                 logger.LogInformation("Provider licensing: answer file {File} read: {Count} answers", name, answers.Value.Count);
             }
             s.AnswerFiles.Add(name);

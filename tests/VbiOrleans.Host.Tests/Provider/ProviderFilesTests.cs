@@ -31,7 +31,19 @@ public sealed class ProviderFilesTests(ITestOutputHelper output)
         var world = await ProviderWorld.CreateAsync("vbi_provider_day");
         var day = ProviderWorld.Today;
         await using var host = await ProviderWorld.StartAsync(FreePorts.Next(), world.Environment(approveAtOnce: false));
-        var uri = host.BaseAddress;
+        try
+        {
+            await DayOfMixedTransactionsAsync(world, day, host.BaseAddress);
+        }
+        catch
+        {
+            output.WriteLine(host.Transcript());
+            throw;
+        }
+    }
+
+    private async Task DayOfMixedTransactionsAsync(ProviderWorld world, DateOnly day, Uri uri)
+    {
 
         // Three customers license meters; until the postal authority answers, a meter takes no PVD.
         var first = await ProviderWorld.NewCustomerAsync(uri, taxId: "12-3456789");
@@ -242,6 +254,9 @@ public sealed class ProviderFilesTests(ITestOutputHelper output)
             env["Vbi__Api__AccountPasswordIterations"] = "20000";
             await using var host = await ProviderWorld.StartAsync(FreePorts.Next(), env);
             var customer = await ProviderWorld.NewCustomerAsync(host.BaseAddress);
+            var badTaxId = await Assert.ThrowsAsync<VbiApiException>(() => customer.Client.SetTaxIdAsync("12-34567"));
+            Assert.Equal((400, VbiErrorCodes.InvalidTaxId), (badTaxId.Status, badTaxId.Code));
+            Assert.False((await customer.Client.GetMeAsync()).HasTaxId);
             // The Local profile approves licences at once: the new meter takes a PVD straight away.
             await customer.Session.FundAsync(30_000, ProviderWorld.PaymentReference());
             await customer.Session.PrintAsync(new PrintOrder(680, "94103", "FIRST-CLASS"));
