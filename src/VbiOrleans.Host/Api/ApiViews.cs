@@ -57,6 +57,15 @@ public sealed record MeterView(string MeterId, string State, string? LicensingZi
 
     public static MeterView Of(string meterId, MeterSnapshot s) =>
         Of(meterId, s.Registers, s.LicensingZip, s.CertificateSerial) with { InhibitReason = s.InhibitReason, ModuleMemoryCheckpoint = s.ModuleMemoryCheckpoint };
+
+    /// <summary>The postal authority's answer to the meter's licence application (GET of one meter only).</summary>
+    public LicenceView? Licence { get; init; }
+}
+
+/// <summary>A meter's licence with the postal authority: <c>pending</c>, <c>approved</c> or <c>rejected</c> (with its reason).</summary>
+public sealed record LicenceView(string Decision, string? Reason, DateTimeOffset? AnsweredAt)
+{
+    public static LicenceView Of(VbiOrleans.Abstractions.Provider.LicenceStatus s) => new(s.Decision.ToString().ToLowerInvariant(), s.Reason, s.AnsweredAt);
 }
 
 /// <summary>The module identity public key clients pin: SubjectPublicKeyInfo (DER, base64), its SHA-256 and PEM.</summary>

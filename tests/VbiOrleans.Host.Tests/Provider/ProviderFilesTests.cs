@@ -51,6 +51,7 @@ public sealed class ProviderFilesTests(ITestOutputHelper output)
         var rejected = await ProviderWorld.NewCustomerAsync(uri);
         var pending = await Assert.ThrowsAsync<VbiApiException>(() => first.Session.FundAsync(100_000, ProviderWorld.PaymentReference()));
         Assert.Equal((403, VbiErrorCodes.MeterLicencePending), (pending.Status, pending.Code));
+        Assert.Equal("pending", (await first.Client.GetMeterAsync(first.MeterId)).Licence?.Decision);
 
         // The postal authority's answer file: two approved, one rejected with its reason.
         const string reason = "licensing ZIP 10001 is not served by this provider's contract";
@@ -72,6 +73,8 @@ public sealed class ProviderFilesTests(ITestOutputHelper output)
         Assert.Contains(reason, refusedFund.Detail, StringComparison.Ordinal);
         var refusedPrint = await Assert.ThrowsAsync<VbiApiException>(() => rejected.Session.PrintAsync(new PrintOrder(400, "94103", "FIRST-CLASS")));
         Assert.Equal(VbiErrorCodes.MeterLicenceRejected, refusedPrint.Code);
+        Assert.Equal(("rejected", reason), (await rejected.Client.GetMeterAsync(rejected.MeterId)).Licence is { } l ? (l.Decision, l.Reason) : default);
+        Assert.Equal("approved", (await first.Client.GetMeterAsync(first.MeterId)).Licence?.Decision);
 
         // The operator runs the day through vbi-admin.
         using (var stdout = new StringWriter())
