@@ -102,6 +102,12 @@ public sealed class ProviderFilesTests(ITestOutputHelper output)
             Assert.Equal(view.GetProperty("size").GetInt64(), bytes.Length);
             Assert.Equal(view.GetProperty("sha256").GetString(), Convert.ToHexStringLower(SHA256.HashData(bytes)));
             await ProviderWorld.AssertOpensslVerifiesAsync(path, path + ".sig", providerPem, caPem);
+            // The archive keeps the same file and signature.
+            var archive = new VbiOrleans.Grains.Archive.BlobArchiveStore(
+                new Azure.Storage.Blobs.BlobContainerClient(LocalServices.ArchiveConnectionString, HostEnvironment.ContainerName(world.ClusterId)));
+            var archived = view.GetProperty("archivePath").GetString()!;
+            Assert.Equal(bytes, await archive.GetAsync(archived));
+            Assert.Equal(await File.ReadAllBytesAsync(path + ".sig"), await archive.GetAsync(archived + ".sig"));
             sent[name] = bytes;
         }
 
