@@ -63,8 +63,9 @@ public sealed class StartupRefusalTests
         await using var host = HostProcess.Start(env);
         await host.WaitUntilReadyAsync(TimeSpan.FromSeconds(90));
 
-        // 00 main, 10 clustering, 20 persistence, 30 reminders, 40 the transaction log (the module store is in it too).
-        Assert.Equal(5L, await LocalServices.ScalarAsync<long>(fresh, "SELECT count(*) FROM vbi_schema"));
+        // 00 main, 10 clustering, 20 persistence, 30 reminders, 40 the transaction log (the module store is in it too),
+        // 55 the provider's journal (the commerce store's).
+        Assert.Equal(6L, await LocalServices.ScalarAsync<long>(fresh, "SELECT count(*) FROM vbi_schema"));
     }
 
     [Fact]
