@@ -130,6 +130,34 @@ public static class AdminApp
         });
         root.Subcommands.Add(rebuildHistory);
 
+        var provider = new Command("provider", "The provider files to the postal authority (docs/provider-files.md): their state, and a day run at once.");
+        var providerService = new Option<string>("--service") { Description = "licensing or resetting [default: every service]" };
+        var providerFiles = new Command("files", "Each service's files, newest day first: state, transfer attempts, size, SHA-256, transfer time, last error.");
+        providerFiles.Options.Add(providerService);
+        providerFiles.SetAction(async (parse, token) =>
+        {
+            using var http = Http(parse.GetValue(server) ?? env(ServerVariable) ?? DefaultServer, parse.GetValue(operatorName) ?? env(OperatorVariable),
+                parse.GetValue(operatorKeyFile), env, stderr);
+            if (http is null) return AdminExitCodes.Usage;
+            var query = parse.GetValue(providerService) is { } only ? "?service=" + Uri.EscapeDataString(only) : "";
+            return await ProviderFilesAsync(stdout, stderr, parse.GetValue(json), () => http.GetAsync("/v1/operator/provider/files" + query, token), token);
+        });
+        var providerRun = new Command("run", "Runs (or runs again) a closed business day's files at once; a transfer that fails leaves the day pending (exit 0, the state says so).");
+        var providerDate = new Option<string>("--date") { Description = "The business day, YYYY-MM-DD (UTC)", Required = true };
+        providerRun.Options.Add(providerDate);
+        providerRun.Options.Add(providerService);
+        providerRun.SetAction(async (parse, token) =>
+        {
+            using var http = Http(parse.GetValue(server) ?? env(ServerVariable) ?? DefaultServer, parse.GetValue(operatorName) ?? env(OperatorVariable),
+                parse.GetValue(operatorKeyFile), env, stderr);
+            if (http is null) return AdminExitCodes.Usage;
+            return await ProviderFilesAsync(stdout, stderr, parse.GetValue(json), () => http.PostAsJsonAsync("/v1/operator/provider/runs",
+                new { date = parse.GetValue(providerDate), service = parse.GetValue(providerService) }, token), token);
+        });
+        provider.Subcommands.Add(providerFiles);
+        provider.Subcommands.Add(providerRun);
+        root.Subcommands.Add(provider);
+
         var restore = new Command("restore-snapshot",
             "Put a lost store back from the latest (or the named) archived snapshot, after checking its digest: --postal restores the postal store's rows; " +
             "--module restores module memory and refills the module database's (empty) transaction log from the verified archive. Run it with the hosts " +
@@ -462,6 +490,32 @@ public static class AdminApp
             stderr.WriteLine($"error: the server is unreachable: {e.Message}");
             return AdminExitCodes.Unavailable;
         }
+    }
+
+    /// <summary>Prints a list of provider files, one line each: service, day, state, attempts, size, digest, transfer time, last error.</summary>
+    private static async Task<int> ProviderFilesAsync(TextWriter stdout, TextWriter stderr, bool json, Func<Task<HttpResponseMessage>> call, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await call();
+            if (!response.IsSuccessStatusCode) return await FailAsync(response, stderr);
+            var body = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
+            var lines = body.GetProperty("files").EnumerateArray().Select(f =>
+                $"{f.GetProperty("service").GetString()} {f.GetProperty("date").GetString()} {f.GetProperty("state").GetString()}" +
+                $" attempts={f.GetProperty("attempts").GetInt32()} size={Text(f, "size")} sha256={Text(f, "sha256")}" +
+                $" transferred={Text(f, "transferredAt")} file={Text(f, "fileName")}" +
+                (f.GetProperty("lastError").ValueKind == JsonValueKind.String ? $" error=\"{f.GetProperty("lastError").GetString()}\"" : ""));
+            Print(stdout, json, body, string.Join(Environment.NewLine, lines));
+            return AdminExitCodes.Ok;
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            stderr.WriteLine($"error: the server is unreachable: {e.Message}");
+            return AdminExitCodes.Unavailable;
+        }
+
+        static string Text(JsonElement file, string name) =>
+            file.GetProperty(name) is { ValueKind: not JsonValueKind.Null } value ? value.ToString() : "-";
     }
 
     private static async Task<int> FailAsync(HttpResponseMessage response, TextWriter stderr)

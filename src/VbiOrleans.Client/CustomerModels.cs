@@ -20,6 +20,8 @@ public sealed record CustomerProfile(string CustomerId, string Email, string? Na
 
     /// <summary>From <see cref="VbiClient.GetMeAsync"/>: why the account is locked, one entry per lock.</summary>
     public IReadOnlyList<AccountLockInfo>? Locks { get; init; }
+    /// <summary>Whether the account gave a tax id (<see cref="VbiClient.SetTaxIdAsync"/>); the id itself is never shown.</summary>
+    public bool HasTaxId { get; init; }
 }
 
 /// <summary>One lock on an account: its kind (achReturned, invoiceUnpaid, operator, chargeback), what it refers to, since when.</summary>
@@ -32,7 +34,14 @@ public sealed record AccountLockInfo(string Reason, string Reference, DateTimeOf
 /// </summary>
 public sealed record MeterInfo(string MeterId, string State, string? LicensingZip, string? CertificateSerial, long AscendingMills,
     long DescendingMills, long PieceCount, long Sequence, string Ascending, string Descending, string? InhibitReason = null,
-    MeterCheckpointInfo? ModuleMemoryCheckpoint = null);
+    MeterCheckpointInfo? ModuleMemoryCheckpoint = null)
+{
+    /// <summary>The postal authority's answer to the meter's licence (<see cref="VbiClient.GetMeterAsync"/> only).</summary>
+    public MeterLicenceInfo? Licence { get; init; }
+}
+
+/// <summary>A meter's licence: <c>pending</c> (no PVD or print yet), <c>approved</c>, or <c>rejected</c> with the postal authority's reason.</summary>
+public sealed record MeterLicenceInfo(string Decision, string? Reason, DateTimeOffset? AnsweredAt);
 
 /// <summary>A checkpoint as the module keeps it (module memory's last one, for an inhibited meter).</summary>
 public sealed record MeterCheckpointInfo(long Sequence, string Kind, long AmountMills, long AscendingMills, long DescendingMills, string ModuleSerial,

@@ -45,6 +45,13 @@ public sealed partial class VbiClient
     public Task<CustomerProfile> SetReturnAddressAsync(string? line, CancellationToken cancellationToken = default) =>
         SendAsync(HttpMethod.Put, "v1/customers/me/return-address", new { line }, Credentials.Customer, null, ReadSuccessAsync<CustomerProfile>, cancellationToken);
 
+    /// <summary>
+    /// Sets the account's tax id (an EIN 12-3456789 or an SSN 123-45-6789), which the licence applications of its new
+    /// meters carry encrypted to the postal authority's key; <see cref="VbiErrorCodes.InvalidTaxId"/> otherwise. Null removes it.
+    /// </summary>
+    public Task<CustomerProfile> SetTaxIdAsync(string? taxId, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Put, "v1/customers/me/tax-id", new { taxId }, Credentials.Customer, null, ReadSuccessAsync<CustomerProfile>, cancellationToken);
+
     // ---- meters --------------------------------------------------------------------------------------------------
 
     /// <summary>Licenses a new meter at a 5-digit licensing ZIP. The same <paramref name="idempotencyKey"/> returns the same meter.</summary>

@@ -169,6 +169,19 @@ public static class VbiErrorCodes
     public const string AchPaymentMethodNotCard = "AchPaymentMethodNotCard";
     /// <summary>The card charge paying a returned debit was declined or failed (402); the account stays locked.</summary>
     public const string AchReturnPaymentFailed = "AchReturnPaymentFailed";
+    // Provider files and licences.
+    /// <summary>The meter's licence awaits the postal authority's answer: no PVD or print until it is approved (403).</summary>
+    public const string MeterLicencePending = "MeterLicencePending";
+    /// <summary>The postal authority rejected the meter's licence; the detail gives its reason (403).</summary>
+    public const string MeterLicenceRejected = "MeterLicenceRejected";
+    /// <summary>The business day is not closed yet, or in the future (422).</summary>
+    public const string ProviderDayNotClosed = "ProviderDayNotClosed";
+    /// <summary>No provider service of that name runs (400).</summary>
+    public const string UnknownProviderService = "UnknownProviderService";
+    /// <summary>A tax id is an EIN (12-3456789) or an SSN (123-45-6789) (400).</summary>
+    public const string InvalidTaxId = "InvalidTaxId";
+    /// <summary>A provider or answer file does not follow its layout (422).</summary>
+    public const string ProviderFileMalformed = "ProviderFileMalformed";
 
     /// <summary>Codes that mean "log in again" (a customer token or a meter session is missing, expired or refused).</summary>
     public static bool NeedsLogin(string code) =>

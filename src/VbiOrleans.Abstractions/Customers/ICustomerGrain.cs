@@ -48,6 +48,15 @@ public interface ICustomerGrain : IGrainWithStringKey
 
     /// <summary>Keeps the account's return address (standardized by the API before it gets here); null removes it.</summary>
     Task<CustomerResult> SetReturnAddress(Meters.ShipmentAddress? address);
+
+    /// <summary>
+    /// Keeps the account's tax id (9 digits, checked by the API), encrypted under a key wrapped in the HSM; null removes
+    /// it. It goes to the postal authority only inside licence applications, encrypted to its key.
+    /// </summary>
+    Task<CustomerResult> SetTaxId(string? taxId);
+
+    /// <summary>The tax id in clear, for the licence application (never shown by the API); null when the account has none.</summary>
+    Task<string?> TaxId();
 }
 
 /// <summary>The email index (key "email:" + the normalized address): which customer holds an address.</summary>
@@ -73,6 +82,9 @@ public sealed record CustomerView(
 
     /// <summary>The sender printed on the customer's shipping labels when a print names none (<c>vbi print</c>).</summary>
     [Id(6)] public Meters.ShipmentAddress? ReturnAddress { get; init; }
+
+    /// <summary>Whether the account gave a tax id (the id itself is never shown).</summary>
+    [Id(13)] public bool HasTaxId { get; init; }
 }
 
 [GenerateSerializer, Immutable]

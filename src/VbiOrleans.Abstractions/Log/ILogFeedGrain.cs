@@ -36,6 +36,7 @@ public static class LogFeedConsumers
     public const string Ledger = "ledger";
     /// <summary>Label fees under each customer's plan (docs/commerce.md, "Plans, fees and invoices").</summary>
     public const string Fees = "fees";
+    public const string Provider = "provider";
 }
 
 /// <summary>

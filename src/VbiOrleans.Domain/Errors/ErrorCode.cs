@@ -256,6 +256,19 @@ public enum ErrorCode
     AchPaymentMethodNotCard = 1068,
     /// <summary>The card charge that pays a returned debit was declined or failed at the payment provider (402).</summary>
     AchReturnPaymentFailed = 1069,
+    // Provider files and licences (docs/provider-files.md)
+    /// <summary>The meter's licence application is not answered yet by the postal authority: no PVD and no print until it is approved (403).</summary>
+    MeterLicencePending = 1100,
+    /// <summary>The postal authority rejected the meter's licence application; the message gives its reason. No PVD and no print (403).</summary>
+    MeterLicenceRejected = 1101,
+    /// <summary>The business day asked for has not closed yet (it closes Vbi:Provider:ClosingDelay after midnight UTC), or is in the future (422).</summary>
+    ProviderDayNotClosed = 1102,
+    /// <summary>No provider service has that name (licensing, resetting, remittance) or it does not run on this system (400).</summary>
+    UnknownProviderService = 1103,
+    /// <summary>A tax id is 9 digits: an EIN (12-3456789) or an SSN (123-45-6789) (400).</summary>
+    InvalidTaxId = 1104,
+    /// <summary>A provider file or an answer file does not follow its documented layout (422).</summary>
+    ProviderFileMalformed = 1105,
 }
 
 /// <summary>A failure with its name and a sentence for a person.</summary>

@@ -24,6 +24,8 @@ public sealed class CustomerState
     /// <summary>Calibration offsets by printer (none at 0, 0).</summary>
     [Id(20)] public List<PrinterCalibration> PrinterCalibrations { get; set; } = [];
     [Id(9)] public ShipmentAddress? ReturnAddress { get; set; }
+    /// <summary>The tax id, wrapped by the HSM key <see cref="CustomerGrain.SecretsKeyLabel"/> (padded to 32 bytes first).</summary>
+    [Id(10)] public byte[]? WrappedTaxId { get; set; }
 }
 
 [GenerateSerializer, Immutable]
@@ -36,8 +38,13 @@ public sealed record LicenseRequest([property: Id(0)] string Key, [property: Id(
 public sealed class CustomerGrain(
     [PersistentState(stateName: "customer", storageName: StorageNames.Commerce)] IPersistentState<CustomerState> account,
     TimeProvider clock,
+    VbiOrleans.Grains.Modules.ModuleCrypto crypto,
     ILogger<CustomerGrain> logger) : Grain, ICustomerGrain
 {
+    /// <summary>The HSM key that wraps customers' secrets (the tax id).</summary>
+    public const string SecretsKeyLabel = "vbi-customer-secrets";
+    private const int WrappedLength = 32;
+
     /// <summary>At most this many live tokens per customer; the oldest goes first.</summary>
     public const int MaxTokens = 20;
     /// <summary>Wrong web-account passwords within <see cref="FailureWindow"/> before logins wait.</summary>
@@ -198,8 +205,55 @@ public sealed class CustomerGrain(
         return new CustomerResult(ErrorCode.None, null, View());
     }
 
+    public async Task<CustomerResult> SetTaxId(string? taxId)
+    {
+        if (!Exists) return CustomerResult.Fail(ErrorCode.NotFound, "no such account");
+        if (taxId is null)
+        {
+            account.State.WrappedTaxId = null;
+        }
+        else
+        {
+            if (taxId.Length != 9 || !taxId.All(char.IsAsciiDigit)) return CustomerResult.Fail(ErrorCode.InvalidTaxId, "a tax id is 9 digits");
+            // Padded to a fixed length: the wrapped blob does not tell an EIN from an SSN, and every HSM wraps 32 bytes.
+            var padded = new byte[WrappedLength];
+            padded[0] = (byte)taxId.Length;
+            System.Text.Encoding.ASCII.GetBytes(taxId, padded.AsSpan(1));
+            account.State.WrappedTaxId = await crypto.Hsm.WrapAsync(await SecretsKeyAsync(), padded);
+            CryptographicOperations.ZeroMemory(padded);
+        }
+        await account.WriteStateAsync();
+        return new CustomerResult(ErrorCode.None, null, View());
+    }
+
+    public async Task<string?> TaxId()
+    {
+        if (account.State.WrappedTaxId is not { } wrapped) return null;
+        var padded = await crypto.Hsm.UnwrapAsync(await SecretsKeyAsync(), wrapped);
+        var taxId = System.Text.Encoding.ASCII.GetString(padded, 1, padded[0]);
+        CryptographicOperations.ZeroMemory(padded);
+        return taxId;
+    }
+
+    private async Task<VbiOrleans.Hsm.HsmKey> SecretsKeyAsync()
+    {
+        if (await crypto.Hsm.FindKeyAsync(SecretsKeyLabel) is { } found) return found;
+        try
+        {
+            return await crypto.Hsm.GenerateKeyAsync(SecretsKeyLabel, VbiOrleans.Hsm.HsmKeyKind.Aes256Wrapping);
+        }
+        catch (VbiOrleans.Hsm.HsmException)
+        {
+            // Another silo made it first.
+            return await crypto.Hsm.FindKeyAsync(SecretsKeyLabel) ?? throw new InvalidOperationException($"the HSM key {SecretsKeyLabel} cannot be made or found");
+        }
+    }
+
     private CustomerView View() => new(CustomerId, account.State.Email!, account.State.Name, account.State.CreatedAt,
-        [.. account.State.Meters], [.. account.State.Partners]) { PrinterCalibrations = [.. account.State.PrinterCalibrations], ReturnAddress = account.State.ReturnAddress };
+        [.. account.State.Meters], [.. account.State.Partners])
+    {
+        PrinterCalibrations = [.. account.State.PrinterCalibrations], ReturnAddress = account.State.ReturnAddress, HasTaxId = account.State.WrappedTaxId is not null,
+    };
 }
 
 /// <summary>The email index: the first customer to claim an address holds it.</summary>

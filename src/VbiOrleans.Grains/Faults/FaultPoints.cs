@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace VbiOrleans.Grains.Faults;
 
 /// <summary>
-/// Named steps of the print path after the module's commit, and of a purchase around its calls to the payment provider, where a test can have its host process killed (a SIGKILL
+/// Named steps of the print path after the module's commit, of a purchase around its calls to the payment provider, and of a provider run, where a test can have its host process killed (a SIGKILL
 /// of itself), to show that a crash at that step loses nothing downstream of the log. Only a test arms them, through
 /// its host's environment: <see cref="StepVariable"/> names the step, and the kill happens when the step is reached
 /// while the file named by <see cref="ArmedFileVariable"/> exists (the test creates it just before the request it
@@ -34,6 +34,9 @@ public static class FaultPoints
 
     /// <summary>A purchase's charge is captured at the provider; the purchase has not recorded it as settled.</summary>
     public const string PurchaseCaptured = "purchase-captured";
+
+    /// <summary>A provider day's file is built, signed and archived; nothing is sent to the postal authority yet.</summary>
+    public const string ProviderArchived = "provider-archived";
 
     /// <summary>The print path's steps, in order (the purchase's are apart: a print reaches none of them).</summary>
     public static readonly IReadOnlyList<string> Steps = [ModuleCommitted, LogAppended, PostalWritten, MeterAnswered, SessionAnswered];

@@ -18,6 +18,7 @@ namespace VbiOrleans.Grains.Meters;
 public sealed class MeterGrain(
     [PersistentState(stateName: "meter", storageName: StorageNames.Postal)] IPersistentState<MeterGrainState> row,
     IOptions<ModuleOptions> options,
+    IOptions<Provider.ProviderOptions> provider,
     Log.TransactionLog log,
     TimeProvider clock,
     ILogger<MeterGrain> logger) : Grain, IMeterGrain
@@ -98,6 +99,7 @@ public sealed class MeterGrain(
         if (await JudgeAsync() is { } refused) return Refused(refused);
         var fingerprint = command.Fingerprint();
         if (await EarlierResultAsync(idempotencyKey, fingerprint) is { } earlier) return earlier;
+        if (command is PostageValueDownloadCommand or PrintCommand && await LicenceRefusalAsync() is { } unlicensed) return unlicensed;
 
         RefundTarget? refund = null;
         IssuedIndicium? refunded = null;
@@ -140,6 +142,29 @@ public sealed class MeterGrain(
         await CommitAsync(new LogRecord(MeterId, checkpoint.Sequence, checkpoint.Kind, checkpoint.AmountMills, checkpoint.At, checkpoint.ModuleSerial, change));
         VbiTelemetry.MeterCommands.Add(1, new KeyValuePair<string, object?>("kind", checkpoint.Kind.ToString()));
         return result;
+    }
+
+    /// <summary>
+    /// For a meter licensed while applications wait for the postal authority: the refusal while its licence is pending
+    /// or rejected, null once approved (then the row stops asking; the next commit writes that).
+    /// </summary>
+    private async Task<MeterResult?> LicenceRefusalAsync()
+    {
+        if (!row.State.AwaitingLicence) return null;
+        var licence = await GrainFactory.GetGrain<VbiOrleans.Abstractions.Provider.IMeterLicenceGrain>(MeterId).Status();
+        switch (licence.Decision)
+        {
+            case VbiOrleans.Abstractions.Provider.LicenceDecision.Approved:
+                row.State.AwaitingLicence = false;
+                return null;
+            case VbiOrleans.Abstractions.Provider.LicenceDecision.Rejected:
+                VbiTelemetry.CommandsRefused.Add(1, new KeyValuePair<string, object?>("code", nameof(ErrorCode.MeterLicenceRejected)));
+                return MeterResult.Fail(ErrorCode.MeterLicenceRejected, $"the postal authority rejected meter {MeterId}'s licence: {licence.Reason}");
+            default:
+                VbiTelemetry.CommandsRefused.Add(1, new KeyValuePair<string, object?>("code", nameof(ErrorCode.MeterLicencePending)));
+                return MeterResult.Fail(ErrorCode.MeterLicencePending,
+                    $"meter {MeterId}'s licence application awaits the postal authority's answer; PVDs and prints wait for its approval");
+        }
     }
 
     private MeterResult Refused(ModuleOutcome outcome)
@@ -204,6 +229,8 @@ public sealed class MeterGrain(
         next.Checkpoint = change.Checkpoint;
         next.Registers = change.Registers;
         if (change.LicensingZip is { } zip) next.LicensingZip = zip;
+        // A licence waits for the postal authority's answer unless applications are approved at once.
+        if (record.Kind == Domain.Transactions.TransactionKind.License && !(provider.Value.Licensing.ApproveAtOnce ?? true)) next.AwaitingLicence = true;
         if (change.Certificate is { } certificate)
         {
             // Published before the row is written: a certificate that signs nothing is harmless, an indicium whose

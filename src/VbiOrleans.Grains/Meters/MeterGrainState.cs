@@ -24,10 +24,15 @@ public sealed class MeterGrainState
     [Id(10)] public byte[] Refunds { get; set; } = [];
     /// <summary>Every key inside the idempotency window and capacity, packed by <see cref="IdempotencyLedger"/>.</summary>
     [Id(11)] public byte[] Keys { get; set; } = [];
+    /// <summary>
+    /// The meter was licensed while applications wait for the postal authority's answer: PVDs and prints ask the
+    /// meter's licence (<see cref="VbiOrleans.Abstractions.Provider.IMeterLicenceGrain"/>) until it is approved.
+    /// </summary>
+    [Id(12)] public bool AwaitingLicence { get; set; }
 
     public MeterGrainState Copy() => new()
     {
         SealedPackage = SealedPackage, Checkpoint = Checkpoint, CertificateSerial = CertificateSerial, Registers = Registers,
-        LicensingZip = LicensingZip, Refunds = Refunds, Keys = Keys,
+        LicensingZip = LicensingZip, Refunds = Refunds, Keys = Keys, AwaitingLicence = AwaitingLicence,
     };
 }

@@ -20,6 +20,8 @@ public sealed class ModuleCrypto(IHsm hsm, ILogger<ModuleCrypto> logger)
     public const string CheckpointMacKeyLabel = "vbi-checkpoint-mac";
     public const string IdentityKeyLabel = "vbi-module-identity";
     public const string PostalCaKeyLabel = "vbi-postal-ca";
+    /// <summary>The provider's signing key (ECDSA P-256): signs the files sent to the postal authority (docs/provider-files.md).</summary>
+    public const string ProviderSigningKeyLabel = "vbi-provider-signing";
 
     private const int CacheLimit = 100_000;
     private readonly SemaphoreSlim _keysLock = new(1, 1);
@@ -31,6 +33,7 @@ public sealed class ModuleCrypto(IHsm hsm, ILogger<ModuleCrypto> logger)
     private HsmKey? _checkpointMac;
     private HsmKey? _ca;
     private HsmKey? _identity;
+    private HsmKey? _providerSigning;
 
     public IHsm Hsm => hsm;
 
@@ -174,6 +177,34 @@ public sealed class ModuleCrypto(IHsm hsm, ILogger<ModuleCrypto> logger)
         serial[0] &= 0x7F;
         using var certificate = request.Create(ca.SubjectName, new HsmSignatureGenerator(hsm, _ca!), now.AddMinutes(-5), now.AddDays(validityDays), serial);
         return (certificate.RawData, certificate.SerialNumber);
+    }
+
+    /// <summary>The provider's signing key, made in the HSM the first time it is asked for.</summary>
+    public async Task<HsmKey> ProviderSigningKeyAsync() =>
+        _providerSigning ??= await FindOrCreateAsync(ProviderSigningKeyLabel, HsmKeyKind.EcP256Signing);
+
+    /// <summary>A DER ECDSA signature over SHA-256 of the bytes, with the provider's signing key (what <c>openssl dgst -sha256 -verify</c> checks).</summary>
+    public async Task<byte[]> SignAsProviderAsync(ReadOnlyMemory<byte> content)
+    {
+        var key = await ProviderSigningKeyAsync();
+        return VbiOrleans.TransactionLog.Notes.EcdsaSignatureEncoding.ToDer(await hsm.SignDigestAsync(key, SHA256.HashData(content.Span)));
+    }
+
+    /// <summary>The provider's certificate: the provider signing key's public key, signed by the postal CA key in the HSM.</summary>
+    public async Task<byte[]> IssueProviderCertificateAsync(string providerId, byte[] caCertificate, DateTimeOffset now)
+    {
+        await EnsureKeysAsync();
+        var key = await ProviderSigningKeyAsync();
+        using var ca = X509CertificateLoader.LoadCertificate(caCertificate);
+        var request = new CertificateRequest(new X500DistinguishedName($"CN=VbiOrleans provider {providerId}, O=VbiOrleans"),
+            PublicKey.CreateFromSubjectPublicKeyInfo(key.PublicKey, out _), HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.NonRepudiation, true));
+        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(ca, true, false));
+        var serial = RandomNumberGenerator.GetBytes(12);
+        serial[0] &= 0x7F;
+        using var certificate = request.Create(ca.SubjectName, new HsmSignatureGenerator(hsm, _ca!), now.AddMinutes(-5), now.AddYears(5), serial);
+        return certificate.RawData;
     }
 
     private sealed class TokenComparer : IEqualityComparer<byte[]>

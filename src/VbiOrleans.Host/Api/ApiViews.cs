@@ -26,10 +26,13 @@ public sealed record CustomerProfile(string CustomerId, string Email, string? Na
 
     /// <summary>On <c>GET /v1/customers/me</c>: each lock's kind, reference and time, without customer care's notes.</summary>
     public IReadOnlyList<CustomerLockView>? Locks { get; init; }
+    /// <summary>Whether the account gave a tax id (never shown).</summary>
+    public bool HasTaxId { get; init; }
 
     public static CustomerProfile Of(CustomerView c) => new(c.CustomerId, c.Email, c.Name, c.CreatedAt, c.MeterIds, c.PartnerIds)
     {
         ReturnAddress = c.ReturnAddress is { } a ? ShipmentAddressView.Of(a) : null,
+        HasTaxId = c.HasTaxId,
     };
 }
 
@@ -59,6 +62,15 @@ public sealed record MeterView(string MeterId, string State, string? LicensingZi
 
     public static MeterView Of(string meterId, MeterSnapshot s) =>
         Of(meterId, s.Registers, s.LicensingZip, s.CertificateSerial) with { InhibitReason = s.InhibitReason, ModuleMemoryCheckpoint = s.ModuleMemoryCheckpoint };
+
+    /// <summary>The postal authority's answer to the meter's licence application (GET of one meter only).</summary>
+    public LicenceView? Licence { get; init; }
+}
+
+/// <summary>A meter's licence with the postal authority: <c>pending</c>, <c>approved</c> or <c>rejected</c> (with its reason).</summary>
+public sealed record LicenceView(string Decision, string? Reason, DateTimeOffset? AnsweredAt)
+{
+    public static LicenceView Of(VbiOrleans.Abstractions.Provider.LicenceStatus s) => new(s.Decision.ToString().ToLowerInvariant(), s.Reason, s.AnsweredAt);
 }
 
 /// <summary>The module identity public key clients pin: SubjectPublicKeyInfo (DER, base64), its SHA-256 and PEM.</summary>

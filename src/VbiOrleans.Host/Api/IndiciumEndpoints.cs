@@ -164,7 +164,7 @@ public static class IndiciumEndpoints
 
     private static bool IsSerial(string serial) => serial.Length is > 0 and <= 40 && serial.All(Uri.IsHexDigit);
 
-    private static IResult Pem(byte[] der, string fileName) =>
+    internal static IResult Pem(byte[] der, string fileName) =>
         new PemResult(Results.Text(PemEncoding.WriteString("CERTIFICATE", der) + "\n", PemContentType, System.Text.Encoding.ASCII), fileName);
 
     /// <summary>The PEM text with a file name, so a browser saves it as a certificate file.</summary>

@@ -76,10 +76,12 @@ public static class MeterEndpoints
             {
                 if (Owned(user, meterId) is { } refused) return refused.ToResult();
                 var s = await grains.GetGrain<IMeterGrain>(meterId).Snapshot();
-                return s is null ? NotFound(meterId).ToResult() : Results.Ok(MeterView.Of(meterId, s));
+                if (s is null) return NotFound(meterId).ToResult();
+                var licence = await grains.GetGrain<VbiOrleans.Abstractions.Provider.IMeterLicenceGrain>(meterId).Status();
+                return Results.Ok(MeterView.Of(meterId, s) with { Licence = LicenceView.Of(licence) });
             })
             .WithName("GetMeter")
-            .WithSummary("The meter's state and registers (the balance is the descending register).")
+            .WithSummary("The meter's state and registers (the balance is the descending register), and its licence: pending, approved or rejected with the postal authority's reason.")
             .Produces<MeterView>()
             .ProducesProblem(StatusCodes.Status404NotFound);
 

@@ -289,6 +289,7 @@ public static class HostProgram
         app.MapModuleEndpoints();
         app.MapMeterOperatorEndpoints();
         app.MapIndiciumEndpoints();
+        app.MapProviderEndpoints();
         app.MapLabelEndpoints();
         app.MapPrinterEndpoints();
         app.MapVbiApi();

@@ -8,6 +8,9 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using VbiOrleans.Abstractions;
 using VbiOrleans.Grains.Log.Feed;
 using VbiOrleans.Grains.Modules;
+using VbiOrleans.Grains.Provider;
+using VbiOrleans.Abstractions.Provider;
+using VbiOrleans.PostalAuthority;
 using VbiOrleans.Hsm;
 using VbiOrleans.Host.Configuration;
 
@@ -37,6 +40,8 @@ public static class SiloSetup
             silo.UseInMemoryReminderService();
             // A Local host's partners are the developer's own receivers on this machine.
             silo.Services.PostConfigure<VbiOrleans.Grains.Partners.WebhookDestinationOptions>(o => o.AllowLoopback ??= true);
+            // The postal authority is a folder beside the other local data, and approves licences at once.
+            silo.Services.PostConfigure<ProviderOptions>(o => o.Licensing.ApproveAtOnce ??= true);
         }
         else
         {
@@ -49,7 +54,11 @@ public static class SiloSetup
             silo.Services.AddSingleton<VbiOrleans.Grains.Commerce.Ach.IAchStore>(new VbiOrleans.Grains.Commerce.Ach.PostgresAchStore(ForProviders(connections[StorageNames.Commerce])));
             silo.ConfigureEndpoints(AdvertisedAddress(cluster.AdvertisedIp), cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: false);
             ConfigureAdoNet(silo, connections);
+            silo.Services.AddSingleton<IProviderJournal>(new PostgresProviderJournal(ForProviders(connections[StorageNames.Commerce])));
+            // A meter is operational once the postal authority approves its licence.
+            silo.Services.PostConfigure<ProviderOptions>(o => o.Licensing.ApproveAtOnce ??= false);
         }
+        ConfigureProvider(silo, options, configuration);
 
         AddPaymentProvider(silo, options.Profile, configuration);
         AddVbiServices(silo);
@@ -76,6 +85,38 @@ public static class SiloSetup
         // Trace context crosses grain calls only when traces are exported: the filters run on every call.
         if (options.Telemetry.Exporter != TelemetryExporter.None) silo.AddActivityPropagation();
         silo.AddDashboard(o => o.HideTrace = true);
+    }
+
+    /// <summary>
+    /// The provider services (docs/provider-files.md): the postal authority's transport (a folder in the Local profile,
+    /// SFTP in the Cluster profile once its host is set), and each service's reminder started by the first silo.
+    /// Without a transport the services do not run; the journal still follows the log, so they start where it began.
+    /// </summary>
+    private static void ConfigureProvider(ISiloBuilder silo, VbiOptions options, IConfiguration configuration)
+    {
+        var settings = configuration.GetSection(ProviderOptions.Section).Get<ProviderOptions>() ?? new ProviderOptions();
+        var transport = settings.Transport
+            ?? (options.Profile == HostProfile.Local ? "Folder" : string.IsNullOrWhiteSpace(settings.Sftp.Host) ? null : "Sftp");
+        var folder = Path.GetFullPath(settings.Folder ?? Path.Combine(options.DataDirectory, "postal-authority"));
+        silo.Services.PostConfigure<ProviderOptions>(o =>
+        {
+            o.Transport = transport;
+            o.Folder = folder;
+        });
+        if (transport == "Folder")
+        {
+            silo.Services.AddSingleton<IPostalAuthorityTransport>(new FolderPostalAuthority(folder));
+        }
+        else if (transport == "Sftp")
+        {
+            silo.Services.AddSingleton<IPostalAuthorityTransport>(services => new SftpPostalAuthority(services.GetRequiredService<Microsoft.Extensions.Options.IOptions<ProviderOptions>>().Value.Sftp));
+        }
+        if (transport is null) return;
+        silo.AddStartupTask(async (services, _) =>
+        {
+            var grains = services.GetRequiredService<IGrainFactory>();
+            foreach (var service in ProviderServices.Running) await grains.GetGrain<IProviderServiceGrain>(service).Start();
+        });
     }
 
     /// <summary>
@@ -210,6 +251,20 @@ public static class SiloSetup
             return true;
         });
         silo.Services.AddLogFeedConsumer<VbiOrleans.Grains.Commerce.FeesFeed>();
+        // The provider (docs/provider-files.md): its journal of the log, licences, and the files to the postal authority.
+        // Checked at start-up: a host with a wrong SFTP or key setting refuses to start rather than failing its first run.
+        silo.Services.AddOptions<ProviderOptions>().BindConfiguration(ProviderOptions.Section).Validate(o =>
+        {
+            o.Validate();
+            return true;
+        }).ValidateOnStart();
+        silo.Services.TryAddSingleton<IProviderJournal, MemoryProviderJournal>();
+        silo.Services.TryAddSingleton<ProviderFileBuilder>();
+        silo.Services.AddLogFeedConsumer<ProviderFeed>();
+        silo.Services.AddOptions<Orleans.Hosting.ReminderOptions>().Configure<Microsoft.Extensions.Options.IOptions<ProviderOptions>>((reminders, provider) =>
+        {
+            if (provider.Value.CheckPeriod < reminders.MinimumReminderPeriod) reminders.MinimumReminderPeriod = provider.Value.CheckPeriod;
+        });
         silo.Services.AddOptions<VbiOrleans.Grains.Log.LogOptions>().BindConfiguration(VbiOrleans.Grains.Log.LogOptions.Section);
         silo.Services.TryAddSingleton<VbiOrleans.Grains.Log.ILogStore, VbiOrleans.Grains.Log.MemoryLogStore>();
         silo.Services.AddOptions<VbiOrleans.Grains.Commerce.Ach.AchOptions>().BindConfiguration(VbiOrleans.Grains.Commerce.Ach.AchOptions.Section).Validate(o =>

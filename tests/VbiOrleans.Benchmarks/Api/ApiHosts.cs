@@ -107,6 +107,7 @@ public sealed class ApiHosts : IAsyncDisposable
             // The benchmark measures meters, not commerce: PVDs without purchases (test mode only).
             ["Vbi__Purchases__AcceptUnpaidPvds"] = "true",
             ["Vbi__Payments__Provider"] = "test-mode",
+            ["Vbi__Provider__Licensing__ApproveAtOnce"] = "true",
             ["Vbi__Cluster__ClusterId"] = ClusterId,
             ["Vbi__Cluster__ServiceId"] = ClusterId,
             ["Vbi__Cluster__SiloName"] = $"{ClusterId}-{index}",

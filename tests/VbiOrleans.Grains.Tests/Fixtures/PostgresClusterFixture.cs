@@ -82,6 +82,7 @@ public class PostgresClusterFixture : IAsyncLifetime
             SiloSetup.AddVbiServices(silo);
             // These silos exercise meters, not commerce: PVDs are funded without purchases (test mode only).
             silo.Services.Configure<Grains.Commerce.PurchaseOptions>(o => o.AcceptUnpaidPvds = true);
+            silo.Services.Configure<Grains.Provider.ProviderOptions>(o => o.Licensing.ApproveAtOnce = true);
             var threshold = int.Parse(silo.Configuration["ShutdownThreshold"] ?? "1000000");
             silo.Services.Configure<ModuleOptions>(o =>
             {

@@ -24,6 +24,12 @@ public static class HostEnvironment
     /// </summary>
     public const string AcceptUnpaidPvds = "Vbi__Purchases__AcceptUnpaidPvds";
 
+    /// <summary>
+    /// Test hosts approve licence applications at once, as the Local profile does, so a licensed meter is operational
+    /// without an answer from the postal authority; the provider tests set it to "false", the Cluster profile's default.
+    /// </summary>
+    public const string ApproveLicencesAtOnce = "Vbi__Provider__Licensing__ApproveAtOnce";
+
     public static Dictionary<string, string?> Local(string dataDirectory) => new()
     {
         ["Vbi__Profile"] = "Local",
@@ -33,6 +39,7 @@ public static class HostEnvironment
         ["Vbi__Cluster__SiloPort"] = FreePorts.Next().ToString(),
         ["Vbi__Cluster__GatewayPort"] = FreePorts.Next().ToString(),
         [AcceptUnpaidPvds] = "true",
+        [ApproveLicencesAtOnce] = "true",
     };
 
     /// <summary>
@@ -64,6 +71,7 @@ public static class HostEnvironment
             // The Cluster profile's payment provider is Stripe: here stripe-stateful-mock, with a test key.
             ["Vbi__Payments__Stripe__BaseUrl"] = LocalServices.Require("VBI_STRIPE_URL"),
             ["Vbi__Payments__Stripe__ApiKey"] = StripeTestApiKey,
+            [ApproveLicencesAtOnce] = "true",
         };
         foreach (var (store, connectionString) in stores ?? LocalServices.StoreConnectionStrings)
         {

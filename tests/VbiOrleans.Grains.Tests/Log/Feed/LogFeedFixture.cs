@@ -67,6 +67,7 @@ public sealed class LogFeedFixture : IAsyncLifetime
             SiloSetup.AddVbiServices(silo);
             // These silos exercise meters, not commerce: PVDs are funded without purchases (test mode only).
             silo.Services.Configure<Grains.Commerce.PurchaseOptions>(o => o.AcceptUnpaidPvds = true);
+            silo.Services.Configure<Grains.Provider.ProviderOptions>(o => o.Licensing.ApproveAtOnce = true);
             silo.Services.Configure<LogFeedOptions>(o =>
             {
                 o.BatchSize = BatchSize;
