@@ -60,6 +60,8 @@ public sealed class ExportHostFixture : IAsyncLifetime
             ["SOFTHSM2_CONF"] = LocalServices.Require("SOFTHSM2_CONF"),
             // Meters are funded with a free-form payment reference (no purchase), as the test-mode provider allows.
             ["Vbi__Purchases__AcceptUnpaidPvds"] = "true",
+            ["Vbi__Payments__Provider"] = "test-mode",
+            ["Vbi__Provider__Licensing__ApproveAtOnce"] = "true",
             ["Vbi__Database__InitializeOnStart"] = "true",
             ["Vbi__Module__PasswordIterations"] = "20000",
             ["Vbi__Api__AccountPasswordIterations"] = "20000",

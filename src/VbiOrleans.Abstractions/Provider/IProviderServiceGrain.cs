@@ -106,3 +106,14 @@ public interface IProviderCertificateGrain : IGrainWithIntegerKey
     /// <summary>The certificate (DER), made once.</summary>
     Task<byte[]> Certificate();
 }
+
+/// <summary>When a business day (a UTC date) is closed: <see cref="ProviderOptions.RunAt"/> after the midnight that ends it.</summary>
+public static class ProviderSchedule
+{
+    public static DateOnly LatestClosedDay(DateTimeOffset now, TimeSpan runAt) => DateOnly.FromDateTime((now - runAt).UtcDateTime).AddDays(-1);
+
+    public static bool IsClosed(DateOnly day, DateTimeOffset now, TimeSpan runAt) => day <= LatestClosedDay(now, runAt);
+}
+
+/// <summary>When the operators' runs may take a day: the daily run time and whether an open day may be run (tests). From <c>Vbi:Provider</c>.</summary>
+public sealed record ProviderRunWindow(TimeSpan RunAt, bool AllowOpenDay);

@@ -154,7 +154,7 @@ public sealed class ModuleSessionGrain(
 
     /// <summary>The purchase a PVD names, or null when its reference is not a purchase id.</summary>
     private Abstractions.Commerce.IPurchaseGrain? PurchaseOf(PostageValueDownloadCommand pvd) =>
-        Commerce.PurchaseIds.IsWellFormed(pvd.PaymentReference) ? GrainFactory.GetGrain<Abstractions.Commerce.IPurchaseGrain>(pvd.PaymentReference) : null;
+        Abstractions.Commerce.PurchaseIds.IsWellFormed(pvd.PaymentReference) ? GrainFactory.GetGrain<Abstractions.Commerce.IPurchaseGrain>(pvd.PaymentReference) : null;
 
     public async Task<ModuleOutcome> Verify(CheckpointData? postalCheckpoint, byte[]? sealedPackage)
     {

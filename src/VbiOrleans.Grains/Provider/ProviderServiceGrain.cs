@@ -22,14 +22,6 @@ public sealed class ProviderServiceState
     [Id(3)] public List<string> AnswerFiles { get; set; } = [];
 }
 
-/// <summary>When a business day (a UTC date) is closed: <see cref="ProviderOptions.RunAt"/> after the midnight that ends it.</summary>
-public static class ProviderSchedule
-{
-    public static DateOnly LatestClosedDay(DateTimeOffset now, TimeSpan runAt) => DateOnly.FromDateTime((now - runAt).UtcDateTime).AddDays(-1);
-
-    public static bool IsClosed(DateOnly day, DateTimeOffset now, TimeSpan runAt) => day <= LatestClosedDay(now, runAt);
-}
-
 /// <summary>One provider service driven by its reminder (see <see cref="IProviderServiceGrain"/>).</summary>
 public sealed class ProviderServiceGrain(
     [PersistentState(stateName: "providerService", storageName: StorageNames.Commerce)] IPersistentState<ProviderServiceState> service,

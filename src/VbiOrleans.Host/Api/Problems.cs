@@ -30,8 +30,6 @@ public static class Problems
         ErrorCode.MeterLicencePending or ErrorCode.MeterLicenceRejected => StatusCodes.Status403Forbidden,
         ErrorCode.ProviderDayNotClosed or ErrorCode.ProviderFileMalformed => StatusCodes.Status422UnprocessableEntity,
         ErrorCode.UnknownProviderService or ErrorCode.InvalidTaxId => StatusCodes.Status400BadRequest,
-        ErrorCode.PaymentDeclined or ErrorCode.PaymentInsufficientFunds => StatusCodes.Status402PaymentRequired,
-        ErrorCode.PaymentProviderUnavailable => StatusCodes.Status503ServiceUnavailable,
         ErrorCode.SystemStopped or ErrorCode.MeterPoolEmpty => StatusCodes.Status503ServiceUnavailable,
         ErrorCode.Unauthenticated => StatusCodes.Status401Unauthorized,
         ErrorCode.Forbidden => StatusCodes.Status403Forbidden,

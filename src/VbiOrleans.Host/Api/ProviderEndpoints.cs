@@ -1,9 +1,7 @@
 using System.Globalization;
 using System.Security.Claims;
-using Microsoft.Extensions.Options;
 using VbiOrleans.Abstractions.Customers;
 using VbiOrleans.Abstractions.Provider;
-using VbiOrleans.Grains.Provider;
 using VbiOrleans.Host.Security;
 
 namespace VbiOrleans.Host.Api;
@@ -78,7 +76,7 @@ public static class ProviderEndpoints
             .WithSummary("Each service's files, newest day first: state, transfer attempts, size, SHA-256, when it was verified at the postal authority, the last error.")
             .Produces<ProviderFilesResponse>();
 
-        group.MapPost("/runs", async (ProviderRunRequest request, IGrainFactory grains, IOptions<ProviderOptions> options, TimeProvider clock,
+        group.MapPost("/runs", async (ProviderRunRequest request, IGrainFactory grains, ProviderRunWindow window, TimeProvider clock,
                 ClaimsPrincipal user, ILoggerFactory logs) =>
             {
                 if (request.Date is null || !DateOnly.TryParseExact(request.Date, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
@@ -86,9 +84,9 @@ public static class ProviderEndpoints
                 if (request.Service is not null && !ProviderServices.IsRunning(request.Service)) return UnknownService(request.Service);
                 var now = clock.GetUtcNow();
                 var today = DateOnly.FromDateTime(now.UtcDateTime);
-                if (!ProviderSchedule.IsClosed(day, now, options.Value.RunAt) && !(options.Value.AllowOpenDay && day <= today))
+                if (!ProviderSchedule.IsClosed(day, now, window.RunAt) && !(window.AllowOpenDay && day <= today))
                     return Problems.Result(ErrorCode.ProviderDayNotClosed,
-                        $"{request.Date} is not closed yet: a day closes at {options.Value.RunAt:hh\\:mm} UTC the day after (Vbi:Provider:RunAt)");
+                        $"{request.Date} is not closed yet: a day closes at {window.RunAt:hh\\:mm} UTC the day after (Vbi:Provider:RunAt)");
                 logs.CreateLogger("VbiOrleans.Audit").LogWarning("Operator {Operator} runs the provider's {Services} files of {Day}",
                     user.Identity?.Name, request.Service ?? "all", request.Date);
                 var files = new List<ProviderFileItem>();

@@ -1,7 +1,6 @@
 using System.Security.Claims;
 using VbiOrleans.Abstractions.Commerce;
 using VbiOrleans.Domain.Meters;
-using VbiOrleans.Grains.Commerce;
 using VbiOrleans.Host.Security;
 
 namespace VbiOrleans.Host.Api;

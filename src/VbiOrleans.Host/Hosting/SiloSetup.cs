@@ -258,6 +258,11 @@ public static class SiloSetup
             o.Validate();
             return true;
         }).ValidateOnStart();
+        silo.Services.AddSingleton(services =>
+        {
+            var provider = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<ProviderOptions>>().Value;
+            return new VbiOrleans.Abstractions.Provider.ProviderRunWindow(provider.RunAt, provider.AllowOpenDay);
+        });
         silo.Services.TryAddSingleton<IProviderJournal, MemoryProviderJournal>();
         silo.Services.TryAddSingleton<ProviderFileBuilder>();
         silo.Services.AddLogFeedConsumer<ProviderFeed>();

@@ -180,7 +180,7 @@ public sealed class PurchaseTests(ITestOutputHelper output)
             Assert.True(host.HasExited && !File.Exists(armed), "the host did not die at the second authorization");
             await host.DisposeAsync();
             host = await CommerceWorld.StartAsync(port, world.Environment());
-            var abandonedId = Grains.Commerce.PurchaseIds.For(buyer.CustomerId, abandonedKey);
+            var abandonedId = Abstractions.Commerce.PurchaseIds.For(buyer.CustomerId, abandonedKey);
             await CommerceWorld.WaitForPurchaseAsync(buyer.Client, abandonedId, "Released", CommerceWorld.ReleaseAfter + TimeSpan.FromSeconds(30));
 
             // The provider's side: one charge per purchase; the one with postage captured, the abandoned one refunded

@@ -1,3 +1,4 @@
+using VbiOrleans.Abstractions.Commerce;
 using System.Globalization;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace VbiOrleans.Grains.Commerce;
+namespace VbiOrleans.Abstractions.Commerce;
 
 /// <summary>
 /// Purchase ids: <c>pur_</c> and 26 base32 characters of SHA-256 over the customer id and the request's idempotency key,
