@@ -284,19 +284,7 @@ public sealed class PaymentMethodsGrain(
         return _dataKey = fresh;
     }
 
-    private async Task<HsmKey> BankAccountsKeyAsync()
-    {
-        if (await crypto.Hsm.FindKeyAsync(BankAccountsKeyLabel) is { } found) return found;
-        try
-        {
-            return await crypto.Hsm.GenerateKeyAsync(BankAccountsKeyLabel, HsmKeyKind.Aes256Wrapping);
-        }
-        catch (HsmException)
-        {
-            // Another silo made it first.
-            return await crypto.Hsm.FindKeyAsync(BankAccountsKeyLabel) ?? throw new InvalidOperationException($"the HSM key {BankAccountsKeyLabel} cannot be made or found");
-        }
-    }
+    private Task<HsmKey> BankAccountsKeyAsync() => crypto.Hsm.FindOrCreateAsync(BankAccountsKeyLabel, HsmKeyKind.Aes256Wrapping);
 
     private byte[] AssociatedData(string methodId) => Encoding.UTF8.GetBytes($"vbi-bank-account:{CustomerId}:{methodId}");
 

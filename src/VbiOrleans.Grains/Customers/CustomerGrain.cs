@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using VbiOrleans.Abstractions;
+using VbiOrleans.Hsm;
 using VbiOrleans.Abstractions.Customers;
 using VbiOrleans.Abstractions.Meters;
 using VbiOrleans.Abstractions.Partners;
@@ -235,19 +236,7 @@ public sealed class CustomerGrain(
         return taxId;
     }
 
-    private async Task<VbiOrleans.Hsm.HsmKey> SecretsKeyAsync()
-    {
-        if (await crypto.Hsm.FindKeyAsync(SecretsKeyLabel) is { } found) return found;
-        try
-        {
-            return await crypto.Hsm.GenerateKeyAsync(SecretsKeyLabel, VbiOrleans.Hsm.HsmKeyKind.Aes256Wrapping);
-        }
-        catch (VbiOrleans.Hsm.HsmException)
-        {
-            // Another silo made it first.
-            return await crypto.Hsm.FindKeyAsync(SecretsKeyLabel) ?? throw new InvalidOperationException($"the HSM key {SecretsKeyLabel} cannot be made or found");
-        }
-    }
+    private Task<HsmKey> SecretsKeyAsync() => crypto.Hsm.FindOrCreateAsync(SecretsKeyLabel, HsmKeyKind.Aes256Wrapping);
 
     private CustomerView View() => new(CustomerId, account.State.Email!, account.State.Name, account.State.CreatedAt,
         [.. account.State.Meters], [.. account.State.Partners])

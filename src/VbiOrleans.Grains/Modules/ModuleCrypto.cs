@@ -54,30 +54,15 @@ public sealed class ModuleCrypto(IHsm hsm, ILogger<ModuleCrypto> logger)
         try
         {
             if (_ca is not null) return;
-            _master = await FindOrCreateAsync(MasterKeyLabel, HsmKeyKind.Aes256Wrapping);
-            _checkpointMac = await FindOrCreateAsync(CheckpointMacKeyLabel, HsmKeyKind.HmacSha256);
-            _identity = await FindOrCreateAsync(IdentityKeyLabel, HsmKeyKind.EcP256Signing);
-            _ca = await FindOrCreateAsync(PostalCaKeyLabel, HsmKeyKind.EcP256Signing);
+            _master = await hsm.FindOrCreateAsync(MasterKeyLabel, HsmKeyKind.Aes256Wrapping);
+            _checkpointMac = await hsm.FindOrCreateAsync(CheckpointMacKeyLabel, HsmKeyKind.HmacSha256);
+            _identity = await hsm.FindOrCreateAsync(IdentityKeyLabel, HsmKeyKind.EcP256Signing);
+            _ca = await hsm.FindOrCreateAsync(PostalCaKeyLabel, HsmKeyKind.EcP256Signing);
             logger.LogInformation("Crypto module keys ready in HSM {Hsm}", hsm.Name);
         }
         finally
         {
             _keysLock.Release();
-        }
-    }
-
-    private async Task<HsmKey> FindOrCreateAsync(string label, HsmKeyKind kind)
-    {
-        if (await hsm.FindKeyAsync(label) is { } found) return found;
-        try
-        {
-            return await hsm.GenerateKeyAsync(label, kind);
-        }
-        catch (HsmException)
-        {
-            // Another silo may have made it first; if not, the HSM's own error stands.
-            if (await hsm.FindKeyAsync(label) is { } raced) return raced;
-            throw;
         }
     }
 
@@ -181,7 +166,7 @@ public sealed class ModuleCrypto(IHsm hsm, ILogger<ModuleCrypto> logger)
 
     /// <summary>The provider's signing key, made in the HSM the first time it is asked for.</summary>
     public async Task<HsmKey> ProviderSigningKeyAsync() =>
-        _providerSigning ??= await FindOrCreateAsync(ProviderSigningKeyLabel, HsmKeyKind.EcP256Signing);
+        _providerSigning ??= await hsm.FindOrCreateAsync(ProviderSigningKeyLabel, HsmKeyKind.EcP256Signing);
 
     /// <summary>A DER ECDSA signature over SHA-256 of the bytes, with the provider's signing key (what <c>openssl dgst -sha256 -verify</c> checks).</summary>
     public async Task<byte[]> SignAsProviderAsync(ReadOnlyMemory<byte> content)

@@ -94,19 +94,7 @@ public sealed class PartnerGrain(
     private PartnerView View() => new(PartnerId, partner.State.Name!, partner.State.WebhookUrl, partner.State.CreatedAt, partner.State.CreatedBy ?? "",
         partner.State.Customers.Count);
 
-    private async Task<HsmKey> SecretsKeyAsync()
-    {
-        if (await crypto.Hsm.FindKeyAsync(SecretsKeyLabel) is { } found) return found;
-        try
-        {
-            return await crypto.Hsm.GenerateKeyAsync(SecretsKeyLabel, HsmKeyKind.Aes256Wrapping);
-        }
-        catch (HsmException)
-        {
-            // Another silo made it first.
-            return await crypto.Hsm.FindKeyAsync(SecretsKeyLabel) ?? throw new InvalidOperationException($"the HSM key {SecretsKeyLabel} cannot be made or found");
-        }
-    }
+    private Task<HsmKey> SecretsKeyAsync() => crypto.Hsm.FindOrCreateAsync(SecretsKeyLabel, HsmKeyKind.Aes256Wrapping);
 }
 
 [GenerateSerializer]

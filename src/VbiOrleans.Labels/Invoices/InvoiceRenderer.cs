@@ -1,8 +1,6 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
 using PdfSharp.Drawing;
-using PdfSharp.License;
 using PdfSharp.Pdf;
 using VbiOrleans.Labels.Fonts;
 using VbiOrleans.Labels.ScanForms;
@@ -45,17 +43,7 @@ public static class InvoiceRenderer
     public static byte[] Render(InvoicePdfContent content)
     {
         ArgumentNullException.ThrowIfNull(content);
-        DejaVuFontResolver.EnsureRegistered();
-        var id = DocumentId(content);
-        using var document = NewDocument();
-        document.Info.Title = "Invoice " + content.Number;
-        document.Info.Creator = "VbiOrleans";
-        var date = content.IssuedOn.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
-        document.Info.CreationDate = date;
-        document.Info.ModificationDate = date;
-        var trailerId = Encoding.Latin1.GetString(id);
-        document.Internals.FirstDocumentID = trailerId;
-        document.Internals.SecondDocumentID = trailerId;
+        using var document = DeterministicPdf.Create("Invoice " + content.Number, "VbiOrleans", content.IssuedOn, Identity(content), out var id);
 
         var regular = new XFont(LabelFonts.FamilyName, 9, XFontStyleEx.Regular);
         var bold = new XFont(LabelFonts.FamilyName, 9, XFontStyleEx.Bold);
@@ -131,27 +119,14 @@ public static class InvoiceRenderer
         }
         while (next < content.Lines.Count);
 
-        using var stream = new MemoryStream();
-        document.Save(stream, closeStream: false);
-        return PdfSharpIdentifiers.Replace(stream.ToArray(), id);
+        return DeterministicPdf.Save(document, id);
     }
 
     /// <summary>Dollars and cents (mills shown only when an amount is not whole cents); negative with a minus sign.</summary>
     public static string Money(long mills) => mills < 0 ? "-" + LabelContent.FormatPostage(-mills) : LabelContent.FormatPostage(mills);
 
-    private static PdfDocument NewDocument()
-    {
-        try
-        {
-            return new PdfDocument();
-        }
-        catch (PdfSharpLicenseException e)
-        {
-            throw new LabelException(LabelError.PdfLibraryNotLicensed, $"PDFsharp needs a license loaded by the host at start-up: {e.Message}");
-        }
-    }
-
-    private static byte[] DocumentId(InvoicePdfContent content)
+    /// <summary>Everything the invoice shows, so the same invoice gets the same file identifier.</summary>
+    private static string Identity(InvoicePdfContent content)
     {
         var description = new StringBuilder();
         description.Append(CultureInfo.InvariantCulture, $"invoice|{content.Number}|{content.Period}|{content.IssuedOn:yyyy-MM-dd}|{content.BillTo}|{content.SubtotalMills}|{content.CreditAppliedMills}|{content.TotalMills}|{content.PaymentNote}");
@@ -159,6 +134,6 @@ public static class InvoiceRenderer
         {
             description.Append(CultureInfo.InvariantCulture, $"|{l.Description},{l.Quantity},{l.UnitMills},{l.AmountMills}");
         }
-        return SHA256.HashData(Encoding.UTF8.GetBytes(description.ToString()))[..16];
+        return description.ToString();
     }
 }

@@ -1,6 +1,9 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
+using PdfSharp.License;
+using PdfSharp.Pdf;
+using VbiOrleans.Labels.Fonts;
 
 namespace VbiOrleans.Labels.ScanForms;
 
@@ -31,4 +34,48 @@ internal static partial class PdfSharpIdentifiers
 
     [GeneratedRegex(@"(?<=/(?:BaseFont|FontName)/)[A-Z]{6}(?=\+(?<name>[A-Za-z0-9#,\-]+))", RegexOptions.CultureInvariant)]
     private static partial Regex SubsetTag();
+}
+
+/// <summary>
+/// A PDF drawn with PDFsharp that is the same bytes for the same content (the SCAN form, the invoice): its dates are the
+/// document's own date, its trailer ids and the ids PDFsharp draws at random (<see cref="PdfSharpIdentifiers"/>) are
+/// derived from 16 bytes of SHA-256 over <c>identity</c>, a description of everything the document shows.
+/// </summary>
+internal static class DeterministicPdf
+{
+    /// <summary>A new document with its title, creator, dates and trailer ids set; <paramref name="id"/> is for <see cref="Save"/>.</summary>
+    /// <exception cref="LabelException">PDFsharp's license was not loaded at start-up (<see cref="LabelError.PdfLibraryNotLicensed"/>).</exception>
+    public static PdfDocument Create(string title, string creator, DateOnly date, string identity, out byte[] id)
+    {
+        DejaVuFontResolver.EnsureRegistered();
+        id = SHA256.HashData(Encoding.UTF8.GetBytes(identity))[..16];
+        PdfDocument document;
+        try
+        {
+            document = new PdfDocument();
+        }
+        catch (PdfSharpLicenseException e)
+        {
+            throw new LabelException(
+                LabelError.PdfLibraryNotLicensed,
+                $"PDFsharp needs a license loaded by the host at start-up, PdfSharpLicense.SetAgplLicense() (AGPL-3.0) or PdfSharpLicense.LoadLicense(key) (commercial): {e.Message}");
+        }
+        document.Info.Title = title;
+        document.Info.Creator = creator;
+        var at = date.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
+        document.Info.CreationDate = at;
+        document.Info.ModificationDate = at;
+        var trailerId = Encoding.Latin1.GetString(id);
+        document.Internals.FirstDocumentID = trailerId;
+        document.Internals.SecondDocumentID = trailerId;
+        return document;
+    }
+
+    /// <summary>The document's bytes, with PDFsharp's random ids replaced by ones derived from <paramref name="id"/>.</summary>
+    public static byte[] Save(PdfDocument document, byte[] id)
+    {
+        using var stream = new MemoryStream();
+        document.Save(stream, closeStream: false);
+        return PdfSharpIdentifiers.Replace(stream.ToArray(), id);
+    }
 }

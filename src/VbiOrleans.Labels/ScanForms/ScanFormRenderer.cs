@@ -1,8 +1,6 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
 using PdfSharp.Drawing;
-using PdfSharp.License;
 using PdfSharp.Pdf;
 using VbiOrleans.Labels.Barcodes;
 using VbiOrleans.Labels.Fonts;
@@ -56,17 +54,7 @@ public static class ScanFormRenderer
             throw new LabelException(LabelError.InvalidScanFormContent, problem);
         }
 
-        DejaVuFontResolver.EnsureRegistered();
-        var id = DocumentId(content);
-        using var document = NewDocument();
-        document.Info.Title = "SCAN form " + content.FormNumber;
-        document.Info.Creator = "VbiOrleans.Labels";
-        var date = content.DateOfMailing.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
-        document.Info.CreationDate = date;
-        document.Info.ModificationDate = date;
-        var trailerId = Encoding.Latin1.GetString(id);
-        document.Internals.FirstDocumentID = trailerId;
-        document.Internals.SecondDocumentID = trailerId;
+        using var document = DeterministicPdf.Create("SCAN form " + content.FormNumber, "VbiOrleans.Labels", content.DateOfMailing, Identity(content), out var id);
 
         var fonts = new Fonts();
         int pages = PageCount(content.Packages.Count);
@@ -110,9 +98,7 @@ public static class ScanFormRenderer
             gfx.DrawString(string.Create(CultureInfo.InvariantCulture, $"Page {pageNumber} of {pages}"), fonts.Small, XBrushes.Black, PageWidth - Margin, FooterBaseline, XStringFormats.BaseLineRight);
         }
 
-        using var stream = new MemoryStream();
-        document.Save(stream, closeStream: false);
-        return PdfSharpIdentifiers.Replace(stream.ToArray(), id);
+        return DeterministicPdf.Save(document, id);
     }
 
     internal static int PageCount(int packages) =>
@@ -202,22 +188,8 @@ public static class ScanFormRenderer
 
     private static string Count(int packages) => packages == 1 ? "1 PACKAGE" : string.Create(CultureInfo.InvariantCulture, $"{packages} PACKAGES");
 
-    private static PdfDocument NewDocument()
-    {
-        try
-        {
-            return new PdfDocument();
-        }
-        catch (PdfSharpLicenseException e)
-        {
-            throw new LabelException(
-                LabelError.PdfLibraryNotLicensed,
-                $"PDFsharp needs a license loaded by the host at start-up, PdfSharpLicense.SetAgplLicense() (AGPL-3.0) or PdfSharpLicense.LoadLicense(key) (commercial): {e.Message}");
-        }
-    }
-
-    /// <summary>16 bytes of a hash of everything the form shows, so the same form gets the same file identifier.</summary>
-    private static byte[] DocumentId(ScanFormContent content)
+    /// <summary>Everything the form shows, so the same form gets the same file identifier.</summary>
+    private static string Identity(ScanFormContent content)
     {
         var description = new StringBuilder();
         description.Append(CultureInfo.InvariantCulture, $"scan|{content.FormNumber}|{content.DateOfMailing:yyyy-MM-dd}|{content.MailerName}|{string.Join('\n', content.MailerAddress)}|{content.OriginZip}");
@@ -226,7 +198,7 @@ public static class ScanFormRenderer
             description.Append(CultureInfo.InvariantCulture, $"|{p.TrackingNumber},{p.MailClass},{p.WeightOunces},{p.DestinationZip},{p.PostageMills}");
         }
 
-        return SHA256.HashData(Encoding.UTF8.GetBytes(description.ToString()))[..16];
+        return description.ToString();
     }
 
     private sealed class Fonts

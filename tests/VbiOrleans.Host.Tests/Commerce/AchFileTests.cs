@@ -30,11 +30,7 @@ public sealed class AchHostFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var database = await LocalServices.CreateScratchDatabaseAsync("vbi_ach");
-        var env = HostEnvironment.Cluster(ClusterId, HostEnvironment.AllStoresIn(database));
-        env["Vbi__Database__InitializeOnStart"] = "true";
-        env["Vbi__Module__PasswordIterations"] = "20000";
-        env["Vbi__Api__AccountPasswordIterations"] = "20000";
-        env["Vbi__Module__PoolTarget"] = "2";
+        var env = HostEnvironment.ScratchCluster(ClusterId, database, poolTarget: 2);
         // The payment provider is Stripe's API as stripe-stateful-mock serves it (a returned debit is paid by card).
         env["Vbi__Payments__Stripe__BaseUrl"] = LocalServices.Require("VBI_STRIPE_URL");
         env["Vbi__Payments__Stripe__ApiKey"] = "sk_test_vbi_ach_tests";

@@ -49,32 +49,16 @@ public sealed class CommerceWorld
     /// <summary>The environment of one host of this cluster (fresh silo ports each time), armed at <paramref name="killAt"/> if given.</summary>
     public Dictionary<string, string?> Environment(string? killAt = null, string? armedFile = null, string? stripeUrl = null)
     {
-        var env = HostEnvironment.Cluster(ClusterId, HostEnvironment.AllStoresIn(Database));
+        var env = HostEnvironment.ScratchCluster(ClusterId, Database, poolTarget: 4);
         env[HostEnvironment.AcceptUnpaidPvds] = "false";
         env["Vbi__Payments__Stripe__ApiKey"] = StripeKey;
         if (stripeUrl is not null) env["Vbi__Payments__Stripe__BaseUrl"] = stripeUrl;
         env["Vbi__Purchases__ReleaseAfter"] = ReleaseAfter.ToString("c", CultureInfo.InvariantCulture);
         env["Vbi__Purchases__CheckPeriod"] = "00:00:01";
-        env["Vbi__Database__InitializeOnStart"] = "true";
-        env["Vbi__Module__PasswordIterations"] = "20000";
-        env["Vbi__Api__AccountPasswordIterations"] = "20000";
-        env["Vbi__Module__PoolTarget"] = "4";
         env["Vbi__Api__RateLimit__Enabled"] = "false";
         env["Vbi__Cluster__Membership__IAmAliveTablePublishTimeout"] = "00:00:05";
         env["Vbi__LogFeed__KeepAliveInterval"] = "00:00:02";
-        if (killAt is not null)
-        {
-            env[FaultPoints.StepVariable] = killAt;
-            env[FaultPoints.ArmedFileVariable] = armedFile;
-        }
-        return env;
-    }
-
-    public static async Task<HostProcess> StartAsync(int httpPort, Dictionary<string, string?> environment)
-    {
-        var host = HostProcess.Start(httpPort, environment);
-        await host.WaitUntilReadyAsync(TimeSpan.FromSeconds(150));
-        return host;
+        return env.ArmedAt(killAt, armedFile);
     }
 
     /// <summary>Signs up, adds a card from <paramref name="cardToken"/>, licenses and registers a meter, and logs in to it.</summary>

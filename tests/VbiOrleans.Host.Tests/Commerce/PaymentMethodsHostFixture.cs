@@ -28,11 +28,7 @@ public sealed class PaymentMethodsHostFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Database = await LocalServices.CreateScratchDatabaseAsync("vbi_pay");
-        var env = HostEnvironment.Cluster("pay-" + Guid.NewGuid().ToString("N")[..8], HostEnvironment.AllStoresIn(Database));
-        env["Vbi__Database__InitializeOnStart"] = "true";
-        env["Vbi__Module__PasswordIterations"] = "20000";
-        env["Vbi__Api__AccountPasswordIterations"] = "20000";
-        env["Vbi__Module__PoolTarget"] = "2";
+        var env = HostEnvironment.ScratchCluster("pay-" + Guid.NewGuid().ToString("N")[..8], Database, poolTarget: 2);
         env["Logging__LogLevel__Default"] = "Debug";
         env["Logging__LogLevel__Microsoft"] = "Debug";
         env["Logging__LogLevel__Microsoft.AspNetCore"] = "Debug";

@@ -1,6 +1,7 @@
 using VbiOrleans.Client;
 using VbiOrleans.Grains.Faults;
 using VbiOrleans.Host.Tests.Durability;
+using VbiOrleans.Host.Tests.Fixtures;
 using VbiOrleans.Testing;
 using Xunit.Abstractions;
 
@@ -21,7 +22,7 @@ public sealed class PurchaseTests(ITestOutputHelper output)
     public async Task A_purchase_pays_for_exactly_one_PVD_of_its_amount_on_its_meter_and_is_captured_once_the_PVD_is_durable()
     {
         var world = await CommerceWorld.CreateAsync("vbi_buy");
-        await using var host = await CommerceWorld.StartAsync(FreePorts.Next(), world.Environment());
+        await using var host = await HostEnvironment.StartAsync(FreePorts.Next(), world.Environment());
         using var buyer = await CommerceWorld.NewBuyerAsync(host.BaseAddress);
         using var other = await CommerceWorld.NewBuyerAsync(host.BaseAddress);
 
@@ -74,7 +75,7 @@ public sealed class PurchaseTests(ITestOutputHelper output)
     {
         var world = await CommerceWorld.CreateAsync("vbi_release");
         var port = FreePorts.Next();
-        await using (var host = await CommerceWorld.StartAsync(port, world.Environment()))
+        await using (var host = await HostEnvironment.StartAsync(port, world.Environment()))
         {
             using var buyer = await CommerceWorld.NewBuyerAsync(host.BaseAddress);
             var idle = await buyer.Client.CreatePurchaseAsync(buyer.MeterId, 3_000, VbiClient.NewIdempotencyKey());
@@ -108,7 +109,7 @@ public sealed class PurchaseTests(ITestOutputHelper output)
         var closed = $"http://127.0.0.1:{FreePorts.Next()}";
         string token, meterId, customerId;
         var key = VbiClient.NewIdempotencyKey();
-        await using (var host = await CommerceWorld.StartAsync(port, world.Environment(stripeUrl: closed)))
+        await using (var host = await HostEnvironment.StartAsync(port, world.Environment(stripeUrl: closed)))
         {
             using var anonymous = new VbiClient(new VbiClientOptions { BaseAddress = host.BaseAddress });
             var account = await anonymous.SignUpAsync($"d{Guid.NewGuid():N}@example.com", CommerceWorld.Password);
@@ -119,7 +120,7 @@ public sealed class PurchaseTests(ITestOutputHelper output)
             Assert.Equal(VbiErrorCodes.PaymentProviderUnavailable, down.Code);
             meterId = (await client.LicenseMeterAsync("10001")).MeterId;
         }
-        await using (var host = await CommerceWorld.StartAsync(port, world.Environment()))
+        await using (var host = await HostEnvironment.StartAsync(port, world.Environment()))
         {
             using var client = CommerceWorld.Customer(host.BaseAddress, token);
             await client.AddCardAsync("tok_visa");
@@ -136,7 +137,7 @@ public sealed class PurchaseTests(ITestOutputHelper output)
         var world = await CommerceWorld.CreateAsync("vbi_buy_kill");
         var armed = Path.Combine(Path.GetTempPath(), $"vbi-kill-{Guid.NewGuid():N}");
         var port = FreePorts.Next();
-        HostProcess? host = await CommerceWorld.StartAsync(port, world.Environment(FaultPoints.PurchaseAuthorized, armed));
+        HostProcess? host = await HostEnvironment.StartAsync(port, world.Environment(FaultPoints.PurchaseAuthorized, armed));
         try
         {
             using var buyer = await CommerceWorld.NewBuyerAsync(host.BaseAddress);
@@ -151,7 +152,7 @@ public sealed class PurchaseTests(ITestOutputHelper output)
             Assert.True(host.HasExited && !File.Exists(armed), "the host did not die at the authorization");
             await host.DisposeAsync();
 
-            host = await CommerceWorld.StartAsync(port, world.Environment(FaultPoints.LogAppended, armed));
+            host = await HostEnvironment.StartAsync(port, world.Environment(FaultPoints.LogAppended, armed));
             var purchase = await buyer.Client.CreatePurchaseAsync(buyer.MeterId, 10_000, key);
             Assert.Equal("Authorized", purchase.Status);
 
@@ -165,7 +166,7 @@ public sealed class PurchaseTests(ITestOutputHelper output)
             Assert.True(host.HasExited && !File.Exists(armed), "the host did not die after the log append");
             await host.DisposeAsync();
 
-            host = await CommerceWorld.StartAsync(port, world.Environment(FaultPoints.PurchaseAuthorized, armed));
+            host = await HostEnvironment.StartAsync(port, world.Environment(FaultPoints.PurchaseAuthorized, armed));
             var settled = await CommerceWorld.WaitForPurchaseAsync(buyer.Client, purchase.Id, "Settled", TimeSpan.FromSeconds(30));
             var retried = await buyer.Session.FundAsync(10_000, purchase.Id, pvdKey);
             Assert.Equal(settled.PvdSequence, retried.Sequence);
@@ -179,7 +180,7 @@ public sealed class PurchaseTests(ITestOutputHelper output)
             await host.WaitForExitAsync(TimeSpan.FromSeconds(30));
             Assert.True(host.HasExited && !File.Exists(armed), "the host did not die at the second authorization");
             await host.DisposeAsync();
-            host = await CommerceWorld.StartAsync(port, world.Environment());
+            host = await HostEnvironment.StartAsync(port, world.Environment());
             var abandonedId = Abstractions.Commerce.PurchaseIds.For(buyer.CustomerId, abandonedKey);
             await CommerceWorld.WaitForPurchaseAsync(buyer.Client, abandonedId, "Released", CommerceWorld.ReleaseAfter + TimeSpan.FromSeconds(30));
 

@@ -45,11 +45,7 @@ public sealed class CustomerHostFixture : IAsyncLifetime
     {
         // A scratch database for every store: these tests neither see nor leave rows in the shared vbi_* databases.
         var database = Database = await LocalServices.CreateScratchDatabaseAsync("vbi_cust");
-        var env = HostEnvironment.Cluster(ClusterId, HostEnvironment.AllStoresIn(database));
-        env["Vbi__Database__InitializeOnStart"] = "true";
-        env["Vbi__Module__PasswordIterations"] = "20000";
-        env["Vbi__Api__AccountPasswordIterations"] = "20000";
-        env["Vbi__Module__PoolTarget"] = "6";
+        var env = HostEnvironment.ScratchCluster(ClusterId, database, poolTarget: 6);
         env["Vbi__Api__AllowHttpWebhooks"] = "true";
         env["Vbi__Webhooks__BaseDelay"] = "00:00:00.300";
         Host = HostProcess.Start(env);

@@ -42,11 +42,7 @@ public sealed class FeedWorld
     /// <summary>The environment of one host of this cluster (fresh silo ports each time), armed at <paramref name="killAt"/> if given.</summary>
     public Dictionary<string, string?> Environment(string? killAt = null, string? armedFile = null)
     {
-        var env = HostEnvironment.Cluster(ClusterId, HostEnvironment.AllStoresIn(Database));
-        env["Vbi__Database__InitializeOnStart"] = "true";
-        env["Vbi__Module__PasswordIterations"] = "20000";
-        env["Vbi__Api__AccountPasswordIterations"] = "20000";
-        env["Vbi__Module__PoolTarget"] = "4";
+        var env = HostEnvironment.ScratchCluster(ClusterId, Database, poolTarget: 4);
         env["Vbi__Api__AllowHttpWebhooks"] = "true";
         env["Vbi__Api__RateLimit__Enabled"] = "false";
         env["Vbi__Webhooks__BaseDelay"] = "00:00:00.300";
@@ -54,19 +50,7 @@ public sealed class FeedWorld
         env["Vbi__LogFeed__KeepAliveInterval"] = "00:00:02";
         env["Vbi__Cluster__SiloPort"] = FreePorts.Next().ToString(CultureInfo.InvariantCulture);
         env["Vbi__Cluster__GatewayPort"] = FreePorts.Next().ToString(CultureInfo.InvariantCulture);
-        if (killAt is not null)
-        {
-            env[FaultPoints.StepVariable] = killAt;
-            env[FaultPoints.ArmedFileVariable] = armedFile;
-        }
-        return env;
-    }
-
-    public static async Task<HostProcess> StartAsync(int httpPort, Dictionary<string, string?> environment)
-    {
-        var host = HostProcess.Start(httpPort, environment);
-        await host.WaitUntilReadyAsync(TimeSpan.FromSeconds(150));
-        return host;
+        return env.ArmedAt(killAt, armedFile);
     }
 
     public async Task CreatePartnerAsync(Uri baseAddress)

@@ -25,7 +25,7 @@ public sealed class LogFeedCrashTests(ITestOutputHelper output)
         await using var receiver = world.Receiver;
         var armed = Path.Combine(Path.GetTempPath(), $"vbi-kill-{Guid.NewGuid():N}");
         var httpPort = FreePorts.Next();
-        HostProcess? host = await FeedWorld.StartAsync(httpPort, world.Environment(FaultPoints.Steps[0], armed));
+        HostProcess? host = await HostEnvironment.StartAsync(httpPort, world.Environment(FaultPoints.Steps[0], armed));
         try
         {
             await world.CreatePartnerAsync(host.BaseAddress);
@@ -50,7 +50,7 @@ public sealed class LogFeedCrashTests(ITestOutputHelper output)
 
                 // A new host on the same databases (armed at the next step); the client retries with the same key.
                 var next = i + 1 < FaultPoints.Steps.Count ? FaultPoints.Steps[i + 1] : null;
-                host = await FeedWorld.StartAsync(httpPort, world.Environment(next, next is null ? null : armed));
+                host = await HostEnvironment.StartAsync(httpPort, world.Environment(next, next is null ? null : armed));
                 var retried = await shopper.Session.PrintAsync(order, null, key);
                 printed.Add(retried.IndiciumId!);
                 output.WriteLine($"{step}: killed, retried as {retried.IndiciumId} (sequence {retried.Sequence})");
@@ -70,7 +70,7 @@ public sealed class LogFeedCrashTests(ITestOutputHelper output)
             var dropped = await LocalServices.ScalarAsync<long>(world.Database,
                 "WITH d AS (DELETE FROM orleansstorage WHERE graintypestring ILIKE '%history%' RETURNING 1) SELECT count(*) FROM d");
             Assert.True(dropped > 0, "no history pages were stored");
-            host = await FeedWorld.StartAsync(httpPort, world.Environment());
+            host = await HostEnvironment.StartAsync(httpPort, world.Environment());
             Assert.Empty(await FeedWorld.HistoryAsync(shopper));
             using var stdout = new StringWriter();
             using var stderr = new StringWriter();

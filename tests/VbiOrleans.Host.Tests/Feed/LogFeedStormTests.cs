@@ -26,7 +26,7 @@ public sealed class LogFeedStormTests(ITestOutputHelper output)
     {
         var world = await FeedWorld.CreateAsync("vbi_feed_storm");
         await using var receiver = world.Receiver;
-        var hosts = await Task.WhenAll(FeedWorld.StartAsync(FreePorts.Next(), world.Environment()), FeedWorld.StartAsync(FreePorts.Next(), world.Environment()));
+        var hosts = await Task.WhenAll(HostEnvironment.StartAsync(FreePorts.Next(), world.Environment()), HostEnvironment.StartAsync(FreePorts.Next(), world.Environment()));
         var (a, b) = (hosts[0], hosts[1]);
         try
         {

@@ -83,6 +83,37 @@ public static class HostEnvironment
         return env;
     }
 
+    /// <summary>
+    /// The Cluster profile on a scratch database of its own (every store in it, the schema made at start) with the
+    /// test's cheap password hashing (20,000 PBKDF2 iterations) and a small meter pool.
+    /// </summary>
+    public static Dictionary<string, string?> ScratchCluster(string clusterId, string database, int poolTarget)
+    {
+        var env = Cluster(clusterId, AllStoresIn(database));
+        env["Vbi__Database__InitializeOnStart"] = "true";
+        env["Vbi__Module__PasswordIterations"] = "20000";
+        env["Vbi__Api__AccountPasswordIterations"] = "20000";
+        env["Vbi__Module__PoolTarget"] = poolTarget.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return env;
+    }
+
+    /// <summary>Arms the host's fault point <paramref name="killAt"/> (it kills itself there while <paramref name="armedFile"/> exists); nothing when null.</summary>
+    public static Dictionary<string, string?> ArmedAt(this Dictionary<string, string?> env, string? killAt, string? armedFile)
+    {
+        if (killAt is null) return env;
+        env[Grains.Faults.FaultPoints.StepVariable] = killAt;
+        env[Grains.Faults.FaultPoints.ArmedFileVariable] = armedFile;
+        return env;
+    }
+
+    /// <summary>Starts a host process on <paramref name="httpPort"/> and waits until it is ready (150 s at most).</summary>
+    public static async Task<HostProcess> StartAsync(int httpPort, Dictionary<string, string?> environment)
+    {
+        var host = HostProcess.Start(httpPort, environment);
+        await host.WaitUntilReadyAsync(TimeSpan.FromSeconds(150));
+        return host;
+    }
+
     public static Dictionary<string, string> AllStoresIn(string database) =>
         new[] { "postal", "module", "commerce", "membership" }.ToDictionary(s => s, _ => LocalServices.ConnectionString(database));
 

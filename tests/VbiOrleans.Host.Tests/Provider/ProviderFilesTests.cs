@@ -30,7 +30,7 @@ public sealed class ProviderFilesTests(ITestOutputHelper output)
     {
         var world = await ProviderWorld.CreateAsync("vbi_provider_day");
         var day = ProviderWorld.Today;
-        await using var host = await ProviderWorld.StartAsync(FreePorts.Next(), world.Environment(approveAtOnce: false));
+        await using var host = await HostEnvironment.StartAsync(FreePorts.Next(), world.Environment(approveAtOnce: false));
         try
         {
             await DayOfMixedTransactionsAsync(world, day, host.BaseAddress);
@@ -181,7 +181,7 @@ public sealed class ProviderFilesTests(ITestOutputHelper output)
         var day = ProviderWorld.Today;
         var armed = Path.Combine(Path.GetTempPath(), $"vbi-kill-{Guid.NewGuid():N}");
         var httpPort = FreePorts.Next();
-        HostProcess? host = await ProviderWorld.StartAsync(httpPort, world.Environment(approveAtOnce: true, FaultPoints.ProviderArchived, armed));
+        HostProcess? host = await HostEnvironment.StartAsync(httpPort, world.Environment(approveAtOnce: true, FaultPoints.ProviderArchived, armed));
         try
         {
             var customer = await ProviderWorld.NewCustomerAsync(host.BaseAddress);
@@ -208,7 +208,7 @@ public sealed class ProviderFilesTests(ITestOutputHelper output)
             File.SetUnixFileMode(world.InboundPath, UnixFileMode.UserRead | UnixFileMode.UserExecute
                 | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
 
-            host = await ProviderWorld.StartAsync(httpPort, world.Environment(approveAtOnce: true));
+            host = await HostEnvironment.StartAsync(httpPort, world.Environment(approveAtOnce: true));
             var refused = Assert.Single(await ProviderWorld.RunAsync(host.BaseAddress, day, ProviderServices.Resetting));
             Assert.NotEqual("verified", refused.GetProperty("state").GetString());
             Assert.True(refused.GetProperty("attempts").GetInt32() >= 3, refused.ToString());
@@ -261,7 +261,7 @@ public sealed class ProviderFilesTests(ITestOutputHelper output)
             env["Vbi__Provider__AllowOpenDay"] = "true";
             env["Vbi__Module__PasswordIterations"] = "20000";
             env["Vbi__Api__AccountPasswordIterations"] = "20000";
-            await using var host = await ProviderWorld.StartAsync(FreePorts.Next(), env);
+            await using var host = await HostEnvironment.StartAsync(FreePorts.Next(), env);
             var customer = await ProviderWorld.NewCustomerAsync(host.BaseAddress);
             var badTaxId = await Assert.ThrowsAsync<VbiApiException>(() => customer.Client.SetTaxIdAsync("12-34567"));
             Assert.Equal((400, VbiErrorCodes.InvalidTaxId), (badTaxId.Status, badTaxId.Code));

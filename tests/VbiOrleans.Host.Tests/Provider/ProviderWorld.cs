@@ -60,11 +60,7 @@ public sealed class ProviderWorld
 
     public Dictionary<string, string?> Environment(bool approveAtOnce, string? killAt = null, string? armedFile = null)
     {
-        var env = HostEnvironment.Cluster(ClusterId, HostEnvironment.AllStoresIn(Database));
-        env["Vbi__Database__InitializeOnStart"] = "true";
-        env["Vbi__Module__PasswordIterations"] = "20000";
-        env["Vbi__Api__AccountPasswordIterations"] = "20000";
-        env["Vbi__Module__PoolTarget"] = "4";
+        var env = HostEnvironment.ScratchCluster(ClusterId, Database, poolTarget: 4);
         env["Vbi__Api__RateLimit__Enabled"] = "false";
         env["Vbi__LogFeed__KeepAliveInterval"] = "00:00:02";
         env["Vbi__Cluster__Membership__IAmAliveTablePublishTimeout"] = "00:00:05";
@@ -83,19 +79,7 @@ public sealed class ProviderWorld
         env["Vbi__Provider__PostalAuthorityPublicKey"] = PostalAuthorityKey.ExportSubjectPublicKeyInfoPem();
         env["Vbi__Cluster__SiloPort"] = FreePorts.Next().ToString(CultureInfo.InvariantCulture);
         env["Vbi__Cluster__GatewayPort"] = FreePorts.Next().ToString(CultureInfo.InvariantCulture);
-        if (killAt is not null)
-        {
-            env[FaultPoints.StepVariable] = killAt;
-            env[FaultPoints.ArmedFileVariable] = armedFile;
-        }
-        return env;
-    }
-
-    public static async Task<HostProcess> StartAsync(int httpPort, Dictionary<string, string?> environment)
-    {
-        var host = HostProcess.Start(httpPort, environment);
-        await host.WaitUntilReadyAsync(TimeSpan.FromSeconds(150));
-        return host;
+        return env.ArmedAt(killAt, armedFile);
     }
 
     public static VbiClient Client(Uri baseAddress, string? token = null) =>

@@ -30,18 +30,5 @@ public sealed class CustomerPseudonyms(IHsm hsm)
         return pseudonym;
     }
 
-    private async Task<HsmKey> KeyAsync()
-    {
-        if (await hsm.FindKeyAsync(KeyLabel) is { } found) return found;
-        try
-        {
-            return await hsm.GenerateKeyAsync(KeyLabel, HsmKeyKind.HmacSha256);
-        }
-        catch (HsmException)
-        {
-            // Another silo may have made it first; if not, the HSM's own error stands.
-            if (await hsm.FindKeyAsync(KeyLabel) is { } raced) return raced;
-            throw;
-        }
-    }
+    private Task<HsmKey> KeyAsync() => hsm.FindOrCreateAsync(KeyLabel, HsmKeyKind.HmacSha256);
 }
