@@ -24,8 +24,10 @@ namespace VbiOrleans.Hsm.Pkcs11;
 /// <item>HMAC keys: 32-byte CKK_GENERIC_SECRET keys from CKM_GENERIC_SECRET_KEY_GEN, used with CKM_SHA256_HMAC.</item>
 /// </list>
 /// <para>Labels are unique per token: PKCS#11 itself does not enforce that, so key generation checks for the label and
-/// creates the key as one step for this process. Two processes generating the same label at the same instant on one
-/// token could still both succeed; later look-ups of that label then fail as ambiguous rather than pick one.</para>
+/// creates the key as one step: in this process under a semaphore, across the processes of this machine under a file
+/// lock (<see cref="TokenLock"/>). Processes on different machines sharing one network HSM could still both succeed;
+/// later look-ups of that label then fail as ambiguous rather than pick one; the first silo of such a cluster should
+/// be started alone.</para>
 /// <para>Thread safety: operations run on pooled sessions (<see cref="Pkcs11HsmOptions.MaxSessions"/>), each used by
 /// one operation at a time, off the caller's thread. The module is loaded once per process and shared.</para>
 /// </remarks>
@@ -45,6 +47,7 @@ public sealed class Pkcs11Hsm : IHsm, IDisposable, IAsyncDisposable
     /// <summary>Key generation is serialized across every instance in the process: the token is one store.</summary>
     private static readonly SemaphoreSlim Generation = new(1, 1);
     private readonly ConcurrentDictionary<string, ulong> _handles = new(StringComparer.Ordinal);
+    private readonly string _lockPath;
 
     /// <summary>Loads the module (or shares it with other instances of this process); sessions open on first use.</summary>
     public Pkcs11Hsm(Pkcs11HsmOptions options)
@@ -56,6 +59,7 @@ public sealed class Pkcs11Hsm : IHsm, IDisposable, IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxSessions, 1);
         Name = "pkcs11:" + options.TokenLabel;
         _sessions = new Pkcs11SessionPool(options);
+        _lockPath = TokenLock.PathFor(options.TokenLabel);
     }
 
     public string Name { get; }
@@ -73,6 +77,7 @@ public sealed class Pkcs11Hsm : IHsm, IDisposable, IAsyncDisposable
                 {
                     return await _sessions.RunAsync(session =>
                     {
+                        using var tokenLock = TokenLock.Acquire(_lockPath, TimeSpan.FromSeconds(30));
                         if (FindByLabel(session, label).Count > 0) throw new HsmException($"a key labelled '{label}' already exists");
                         return kind == HsmKeyKind.EcP256Signing ? GenerateSigningKey(session, label) : GenerateSecretKey(session, label, kind);
                     }, cancellationToken).ConfigureAwait(false);

@@ -55,6 +55,24 @@ public sealed class Pkcs11HsmTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Key_generation_waits_for_the_token_lock_another_process_holds()
+    {
+        var hsm = Hsm();
+        var label = Label();
+        var path = TokenLock.PathFor(SoftHsmToken.Options().TokenLabel);
+        Task<HsmKey> making;
+        using (TokenLock.Acquire(path, TimeSpan.FromSeconds(5)))
+        {
+            Assert.Throws<HsmException>(() => TokenLock.Acquire(path, TimeSpan.FromMilliseconds(200)).Dispose());
+            making = hsm.FindOrCreateAsync(label, HsmKeyKind.EcP256Signing);
+            await Task.Delay(300);
+            Assert.False(making.IsCompleted, "a key was made while another holder had the token's lock");
+        }
+        var made = await making;
+        Assert.Equal(made.PublicKey, (await hsm.FindOrCreateAsync(label, HsmKeyKind.EcP256Signing)).PublicKey);
+    }
+
+    [Fact]
     public async Task A_key_destroyed_by_another_instance_is_not_used_through_a_stale_handle()
     {
         var user = Hsm();
