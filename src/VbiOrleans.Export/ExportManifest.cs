@@ -13,8 +13,8 @@ public sealed record ExportManifest(
     [property: JsonPropertyOrder(1)] string Date,
     [property: JsonPropertyOrder(2)] IReadOnlyList<ExportedTable> Tables)
 {
-    /// <summary>Version 1: the tables and columns of docs/export.md.</summary>
-    public const int CurrentFormatVersion = 1;
+    /// <summary>Version 2: the tables and columns of docs/export.md (version 1 had the log's two tables only).</summary>
+    public const int CurrentFormatVersion = 2;
 
     public const string FileName = "_manifest.json";
 

@@ -9,8 +9,8 @@ using VbiOrleans.Export.Tables;
 namespace VbiOrleans.Export;
 
 /// <summary>
-/// The export as its runners (vbi-admin, the Azure Function) use it: the tables of <see cref="ExportTables"/> read
-/// from the server's operator API, written to the <c>dss</c> container or a folder.
+/// The export as its runners (vbi-admin, the Azure Function) use it: every table of <see cref="ExportTables"/> (the
+/// log's and the commerce store's) read from the server's operator API, written to the <c>dss</c> container or a folder.
 /// </summary>
 public static class NightlyExport
 {
@@ -26,7 +26,7 @@ public static class NightlyExport
         IExportSink sink = !string.IsNullOrWhiteSpace(options.Folder) ? new FolderExportSink(options.Folder)
             : !string.IsNullOrWhiteSpace(options.StorageConnectionString) ? new BlobExportSink(new BlobContainerClient(options.StorageConnectionString, options.Container))
             : new BlobExportSink(new BlobContainerClient(new Uri(options.StorageBlobEndpoint!, options.Container), new DefaultAzureCredential()));
-        var export = new DayExport(ExportTables.FromLog(new OperatorApiLogSource(http, options.PageSize)), sink, options.MaxRowsPerTable);
+        var export = new DayExport(ExportTables.All(new OperatorApiLogSource(http, options.PageSize)), sink, options.MaxRowsPerTable);
         return await export.RunAsync(day, cancellationToken);
     }
 }

@@ -2,7 +2,7 @@ using VbiOrleans.Abstractions.Export;
 
 namespace VbiOrleans.Export.Sources;
 
-/// <summary>Where the export reads the transaction log's facts for a day.</summary>
+/// <summary>Where the export reads a day's facts: the transaction log's, and the commerce store's.</summary>
 public interface IExportLogSource
 {
     /// <summary>The day's transaction records (UTC), allow-listed and pseudonymized, in log order.</summary>
@@ -10,4 +10,17 @@ public interface IExportLogSource
 
     /// <summary>Every meter's registers at the end of the day (UTC).</summary>
     IAsyncEnumerable<MeterRegistersFact> MeterRegistersAsync(DateOnly day, CancellationToken cancellationToken);
+}
+
+/// <summary>Where the export reads the commerce store's facts for a day.</summary>
+public interface IExportCommerceSource
+{
+    /// <summary>The purchases written on the day (UTC), as they stand.</summary>
+    IAsyncEnumerable<PurchaseFact> PurchasesAsync(DateOnly day, CancellationToken cancellationToken);
+
+    /// <summary>The postings of the ledger entries dated in the day (UTC).</summary>
+    IAsyncEnumerable<LedgerPostingFact> LedgerPostingsAsync(DateOnly day, CancellationToken cancellationToken);
+
+    /// <summary>The invoices written on the day (UTC), as they stand.</summary>
+    IAsyncEnumerable<InvoiceFact> InvoicesAsync(DateOnly day, CancellationToken cancellationToken);
 }

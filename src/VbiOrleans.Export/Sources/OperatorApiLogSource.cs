@@ -7,10 +7,10 @@ using VbiOrleans.Abstractions.Export;
 namespace VbiOrleans.Export.Sources;
 
 /// <summary>
-/// Reads the day from the server's operator API (<c>GET /v1/operator/export/{date}/…</c>), a page at a time. The
+/// Reads the day (the log's facts and the commerce store's) from the server's operator API (<c>GET /v1/operator/export/{date}/…</c>), a page at a time. The
 /// silo opens the records and pseudonymizes customers, so this side needs only the operator's credentials.
 /// </summary>
-public sealed class OperatorApiLogSource(HttpClient http, int pageSize) : IExportLogSource
+public sealed class OperatorApiLogSource(HttpClient http, int pageSize) : IExportLogSource, IExportCommerceSource
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -19,6 +19,15 @@ public sealed class OperatorApiLogSource(HttpClient http, int pageSize) : IExpor
 
     public IAsyncEnumerable<MeterRegistersFact> MeterRegistersAsync(DateOnly day, CancellationToken cancellationToken) =>
         PagesAsync<MeterRegistersFact>(day, "meter-registers", cancellationToken);
+
+    public IAsyncEnumerable<PurchaseFact> PurchasesAsync(DateOnly day, CancellationToken cancellationToken) =>
+        PagesAsync<PurchaseFact>(day, "purchases", cancellationToken);
+
+    public IAsyncEnumerable<LedgerPostingFact> LedgerPostingsAsync(DateOnly day, CancellationToken cancellationToken) =>
+        PagesAsync<LedgerPostingFact>(day, "ledger-postings", cancellationToken);
+
+    public IAsyncEnumerable<InvoiceFact> InvoicesAsync(DateOnly day, CancellationToken cancellationToken) =>
+        PagesAsync<InvoiceFact>(day, "invoices", cancellationToken);
 
     private async IAsyncEnumerable<T> PagesAsync<T>(DateOnly day, string table, [EnumeratorCancellation] CancellationToken cancellationToken)
     {

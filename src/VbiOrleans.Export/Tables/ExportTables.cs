@@ -13,6 +13,59 @@ public static class ExportTables
 {
     public const string Transactions = "transactions";
     public const string MeterRegisters = "meter_registers";
+    public const string Purchases = "purchases";
+    public const string LedgerPostings = "ledger_postings";
+    public const string Invoices = "invoices";
+
+    /// <summary>Every table of a day: the log's and the commerce store's, from one source that reads both.</summary>
+    public static IReadOnlyList<IExportTable> All<TSource>(TSource source) where TSource : IExportLogSource, IExportCommerceSource =>
+        [.. FromLog(source), .. FromCommerce(source)];
+
+    /// <summary>The tables read from the commerce store: purchases and payments, ledger postings, invoices.</summary>
+    public static IReadOnlyList<IExportTable> FromCommerce(IExportCommerceSource commerce) =>
+    [
+        new ExportTable<PurchaseFact>(Purchases,
+        [
+            (Text("purchase_id"), f => f.PurchaseId),
+            (Text("customer_pseudonym"), f => f.CustomerPseudonym),
+            (Text("meter_id"), f => f.MeterId),
+            (Money("amount_mills"), f => f.AmountMills),
+            (Text("payment_method_kind"), f => f.PaymentMethodKind),
+            (Text("status"), f => f.Status),
+            (Time("created_at"), f => f.CreatedAt),
+            (Int64("pvd_sequence", nullable: true), f => f.PvdSequence),
+            (Time("settled_at", nullable: true), f => f.SettledAt),
+        ], commerce.PurchasesAsync, f => f.PurchaseId),
+        new ExportTable<LedgerPostingFact>(LedgerPostings,
+        [
+            (Text("entry_pseudonym"), f => f.EntryPseudonym),
+            (Int64("line"), f => (long)f.Line),
+            (Text("kind"), f => f.Kind),
+            (Time("at"), f => f.At),
+            (Text("account"), f => f.Account),
+            (Text("account_customer_pseudonym", nullable: true), f => f.AccountCustomerPseudonym),
+            (Money("debit_mills"), f => f.DebitMills),
+            (Money("credit_mills"), f => f.CreditMills),
+            (Text("customer_pseudonym", nullable: true), f => f.CustomerPseudonym),
+            (Text("meter_id", nullable: true), f => f.MeterId),
+            (Text("purchase_id", nullable: true), f => f.PurchaseId),
+        ], commerce.LedgerPostingsAsync,
+            f => $"{f.At.UtcTicks.ToString("D19", CultureInfo.InvariantCulture)}\n{f.EntryPseudonym}\n{f.Line.ToString("D5", CultureInfo.InvariantCulture)}"),
+        new ExportTable<InvoiceFact>(Invoices,
+        [
+            (Text("customer_pseudonym"), f => f.CustomerPseudonym),
+            (Text("month"), f => f.Month),
+            (Time("issued_at"), f => f.IssuedAt),
+            (Text("status"), f => f.Status),
+            (Int64("line_count"), f => f.LineCount),
+            (Money("subtotal_mills"), f => f.SubtotalMills),
+            (Money("credit_applied_mills"), f => f.CreditAppliedMills),
+            (Money("total_mills"), f => f.TotalMills),
+            (Int64("collection_attempts"), f => f.CollectionAttempts),
+            (Text("last_failure", nullable: true), f => f.LastFailure),
+            (Time("paid_at", nullable: true), f => f.PaidAt),
+        ], commerce.InvoicesAsync, f => $"{f.Month}\n{f.CustomerPseudonym}"),
+    ];
 
     /// <summary>The tables read from the transaction log.</summary>
     public static IReadOnlyList<IExportTable> FromLog(IExportLogSource log) =>
@@ -54,5 +107,5 @@ public static class ExportTables
     private static ExportColumn Text(string name, bool nullable = false) => new(name, ColumnType.Text, nullable, IsMoney: false);
     private static ExportColumn Int64(string name, bool nullable = false) => new(name, ColumnType.Int64, nullable, IsMoney: false);
     private static ExportColumn Money(string name, bool nullable = false) => new(name, ColumnType.Int64, nullable, IsMoney: true);
-    private static ExportColumn Time(string name) => new(name, ColumnType.Timestamp, Nullable: false, IsMoney: false);
+    private static ExportColumn Time(string name, bool nullable = false) => new(name, ColumnType.Timestamp, nullable, IsMoney: false);
 }

@@ -61,6 +61,11 @@ public static class ParquetTableWriter
                 for (var i = 0; i < count; i++) numbers[i] = (long)Value(column, rows[start + i][index])!;
                 await group.WriteAsync<long>(field, numbers.AsMemory(), null, null, cancellationToken);
                 break;
+            case ColumnType.Timestamp when column.Nullable:
+                var maybeTimes = new DateTime?[count];
+                for (var i = 0; i < count; i++) maybeTimes[i] = ((DateTimeOffset?)Value(column, rows[start + i][index]))?.UtcDateTime;
+                await group.WriteAsync<DateTime>(field, maybeTimes.AsMemory(), null, null, cancellationToken);
+                break;
             case ColumnType.Timestamp:
                 var times = new DateTime[count];
                 for (var i = 0; i < count; i++) times[i] = ((DateTimeOffset)Value(column, rows[start + i][index])!).UtcDateTime;

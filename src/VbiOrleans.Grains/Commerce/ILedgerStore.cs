@@ -47,6 +47,14 @@ public interface ILedgerStore
 
     Task<LedgerEntry?> FindAsync(string entryId, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Every customer's entries with <c>at</c> in [from, to), with their postings, in (at, id ordinal) order, after the
+    /// entry (<paramref name="afterAt"/>, <paramref name="afterId"/>) when given, at most <paramref name="limit"/>: the
+    /// nightly export's read of a day.
+    /// </summary>
+    Task<IReadOnlyList<LedgerEntry>> EntriesBetweenAsync(DateTimeOffset from, DateTimeOffset to, DateTimeOffset? afterAt, string? afterId, int limit,
+        CancellationToken cancellationToken = default);
+
     Task<PostageFundsSnapshot> PostageFundsAsync(CancellationToken cancellationToken = default);
 }
 

@@ -24,6 +24,7 @@ public sealed class InvoiceGrain(
     [PersistentState(stateName: "invoice", storageName: StorageNames.Commerce)] IPersistentState<InvoiceState> state,
     IPaymentProvider payments,
     IMailSender mail,
+    Log.Export.IExportDayIndex exportIndex,
     IOptions<InvoiceOptions> options,
     TimeProvider clock,
     ILogger<InvoiceGrain> logger) : Grain, IInvoiceGrain
@@ -56,7 +57,7 @@ public sealed class InvoiceGrain(
             Invoice = new InvoiceView(Number, customerId, month, clock.GetUtcNow(),
                 [.. document.Lines.Select(l => new InvoiceLineView(KindName(l.Kind), l.Description, l.Quantity, l.UnitMills, l.AmountMills))],
                 document.SubtotalMills, document.CreditAppliedMills, document.TotalMills, InvoiceStatus.Open, 0, null, null, null, null, null, null);
-            await state.WriteStateAsync();
+            await WriteAsync();
             await GrainFactory.GetGrain<ICustomerPlanGrain>(customerId).AddInvoice(Number);
         }
         await ApplyCreditAsync();
@@ -147,7 +148,7 @@ public sealed class InvoiceGrain(
             return;
         }
         Invoice = Invoice! with { MailedTo = customer.Email, MailedAt = clock.GetUtcNow() };
-        await state.WriteStateAsync();
+        await WriteAsync();
     }
 
     /// <summary>
@@ -172,7 +173,7 @@ public sealed class InvoiceGrain(
             // An invoice is collected by card only; one whose default is a bank account stays open for customer care
             // (no lock: the customer did nothing wrong).
             Invoice = invoice with { LastFailure = "BankAccountNotCollected", NextAttemptAt = null };
-            await state.WriteStateAsync();
+            await WriteAsync();
             return;
         }
         else
@@ -204,7 +205,7 @@ public sealed class InvoiceGrain(
                 [Posting.Debit(LedgerAccounts.CardClearing, invoice.TotalMills), Posting.Credit(LedgerAccounts.FeesReceivable(c), invoice.TotalMills)]));
         }
         Invoice = invoice with { Status = InvoiceStatus.Paid, ChargeId = chargeId, PaidAt = clock.GetUtcNow(), NextAttemptAt = null, CollectionAttempts = invoice.CollectionAttempts + (chargeId is null ? 0 : 1) };
-        await state.WriteStateAsync();
+        await WriteAsync();
         await GrainFactory.GetGrain<IInvoiceRunGrain>(0).Settled(Number);
     }
 
@@ -217,15 +218,22 @@ public sealed class InvoiceGrain(
         if (attempts < o.CollectionAttempts)
         {
             Invoice = invoice with { CollectionAttempts = attempts, LastFailure = failure, NextAttemptAt = clock.GetUtcNow() + o.RetryDelay(attempts) };
-            await state.WriteStateAsync();
+            await WriteAsync();
             ScheduleRetry();
             return;
         }
         Invoice = invoice with { CollectionAttempts = attempts, LastFailure = failure, NextAttemptAt = null, Status = InvoiceStatus.Unpaid };
-        await state.WriteStateAsync();
+        await WriteAsync();
         await GrainFactory.GetGrain<ICommerceAccountGrain>(invoice.CustomerId).Lock(new AccountLock(AccountLockReason.InvoiceUnpaid, Number,
             $"invoice {Number} of {invoice.Month} ({InvoiceRenderer.Money(invoice.TotalMills)}) not collected after {attempts} attempts: {failure}", "invoices", clock.GetUtcNow()));
         await GrainFactory.GetGrain<IInvoiceRunGrain>(0).Settled(Number);
+    }
+
+    /// <summary>The state, written after its day is marked for the nightly export (write-ahead: a durable state is never missed by the export).</summary>
+    private async Task WriteAsync()
+    {
+        await exportIndex.MarkAsync(Log.Export.ExportIndexKind.Invoice, Number, clock.GetUtcNow());
+        await state.WriteStateAsync();
     }
 
     /// <summary>The next attempt on a timer while this activation lives; the run's reminder resumes it otherwise.</summary>

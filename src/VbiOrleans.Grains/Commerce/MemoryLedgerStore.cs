@@ -64,6 +64,17 @@ public sealed class MemoryLedgerStore : ILedgerStore
         }
     }
 
+    public Task<IReadOnlyList<LedgerEntry>> EntriesBetweenAsync(DateTimeOffset from, DateTimeOffset to, DateTimeOffset? afterAt, string? afterId,
+        int limit, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult<IReadOnlyList<LedgerEntry>>([.. _inOrder.Where(e => e.At >= from && e.At < to)
+                .Where(e => afterAt is not { } at || e.At > at || (e.At == at && string.CompareOrdinal(e.Id, afterId ?? "") > 0))
+                .OrderBy(e => e.At).ThenBy(e => e.Id, StringComparer.Ordinal).Take(limit)]);
+        }
+    }
+
     public Task<LedgerEntry?> FindAsync(string entryId, CancellationToken cancellationToken = default)
     {
         lock (_lock) return Task.FromResult(_entries.GetValueOrDefault(entryId));

@@ -156,6 +156,27 @@ public sealed class PostgresLedgerStore(string connectionString) : ILedgerStore,
         return [.. entries.Select(e => e with { Postings = postings.GetValueOrDefault(e.Id) ?? [] })];
     }
 
+    public async Task<IReadOnlyList<LedgerEntry>> EntriesBetweenAsync(DateTimeOffset from, DateTimeOffset to, DateTimeOffset? afterAt, string? afterId,
+        int limit, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await _source.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
+        // Keyset paging on (at, id) (index vbi_ledger_entry_at, infra/sql/58-export-index.sql).
+        await using var command = new NpgsqlCommand(
+            $"SELECT {EntryColumns} FROM vbi_ledger_entry WHERE at >= $1 AND at < $2 " +
+            "AND ($3::timestamptz IS NULL OR at > $3 OR (at = $3 AND id COLLATE \"C\" > $4)) ORDER BY at, id COLLATE \"C\" LIMIT $5",
+            connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter { Value = from.ToUniversalTime(), NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new NpgsqlParameter { Value = to.ToUniversalTime(), NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)afterAt?.ToUniversalTime() ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new NpgsqlParameter { Value = afterId ?? "", NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = limit });
+        var entries = await ReadEntriesAsync(command, cancellationToken);
+        var postings = await PostingsOfAsync(connection, transaction, [.. entries.Select(e => e.Id)], cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return [.. entries.Select(e => e with { Postings = postings.GetValueOrDefault(e.Id) ?? [] })];
+    }
+
     public async Task<LedgerEntry?> FindAsync(string entryId, CancellationToken cancellationToken = default)
     {
         await using var connection = await _source.OpenConnectionAsync(cancellationToken);

@@ -48,6 +48,7 @@ public sealed class PurchaseGrain(
     [PersistentState(stateName: "purchase", storageName: StorageNames.Commerce)] IPersistentState<PurchaseState> purchase,
     IPaymentProvider provider,
     Log.TransactionLog log,
+    Log.Export.IExportDayIndex exportIndex,
     IOptions<PurchaseOptions> options,
     TimeProvider clock,
     ILogger<PurchaseGrain> logger) : Grain, IPurchaseGrain, IRemindable
@@ -85,14 +86,14 @@ public sealed class PurchaseGrain(
         {
             // An ACH debit is sent once its PVD is durable (docs/commerce.md): nothing to authorize at a provider.
             State.Status = PurchaseStatus.Authorized;
-            await purchase.WriteStateAsync();
+            await WriteAsync();
             await KeepMendingAsync();
             VbiTelemetry.Purchases.Add(1, new KeyValuePair<string, object?>("outcome", "authorized"));
             return Answer();
         }
 
         // Write-ahead: once the provider may hold an authorization, this purchase knows it, whatever happens next.
-        await purchase.WriteStateAsync();
+        await WriteAsync();
         await KeepMendingAsync();
         return await AuthorizeCardAsync();
     }
@@ -119,7 +120,7 @@ public sealed class PurchaseGrain(
 
         State.ChargeId = charge.Value!.Id;
         State.Status = PurchaseStatus.Authorized;
-        await purchase.WriteStateAsync();
+        await WriteAsync();
         VbiTelemetry.Purchases.Add(1, new KeyValuePair<string, object?>("outcome", "authorized"));
         return Answer();
     }
@@ -129,7 +130,7 @@ public sealed class PurchaseGrain(
         State.Status = PurchaseStatus.Released;
         State.Failure = error;
         State.FailureMessage = message;
-        await purchase.WriteStateAsync();
+        await WriteAsync();
         await StopMendingAsync();
         VbiTelemetry.Purchases.Add(1, new KeyValuePair<string, object?>("outcome", error.ToString()));
         return PurchaseResult.Fail(error, message);
@@ -163,7 +164,7 @@ public sealed class PurchaseGrain(
         State.ClaimSequence = pvdSequence;
         State.ClaimedAt = clock.GetUtcNow();
         State.Status = PurchaseStatus.Claimed;
-        await purchase.WriteStateAsync();
+        await WriteAsync();
         return Answer();
     }
 
@@ -174,7 +175,7 @@ public sealed class PurchaseGrain(
         State.ClaimSequence = null;
         State.ClaimedAt = null;
         State.Status = PurchaseStatus.Authorized;
-        await purchase.WriteStateAsync();
+        await WriteAsync();
     }
 
     public async Task<PurchaseResult> Settle(string meterId, long sequence)
@@ -225,7 +226,7 @@ public sealed class PurchaseGrain(
         State.Status = PurchaseStatus.Settled;
         State.PvdSequence = sequence;
         State.SettledAt = clock.GetUtcNow();
-        await purchase.WriteStateAsync();
+        await WriteAsync();
         await StopMendingAsync();
         VbiTelemetry.Purchases.Add(1, new KeyValuePair<string, object?>("outcome", "settled"));
         return Answer();
@@ -241,7 +242,7 @@ public sealed class PurchaseGrain(
             return PurchaseResult.Fail(ErrorCode.PurchaseNotAuthorized, $"purchase {Id} is {State.Status}: only a settled purchase is reversed");
         State.Status = PurchaseStatus.Reversed;
         State.ReversedBy = by;
-        await purchase.WriteStateAsync();
+        await WriteAsync();
         logger.LogWarning("Purchase {PurchaseId} reversed ({Reason} {Reference}); its postage stays in meter {MeterId}", Id, reason, reference, State.Request.MeterId);
         VbiTelemetry.Purchases.Add(1, new KeyValuePair<string, object?>("outcome", "reversed"));
         return Answer();
@@ -303,10 +304,17 @@ public sealed class PurchaseGrain(
         State.Status = PurchaseStatus.Released;
         State.Failure = ErrorCode.PurchaseNotAuthorized;
         State.FailureMessage = $"no postage value download used it within {options.Value.ReleaseAfter}";
-        await purchase.WriteStateAsync();
+        await WriteAsync();
         await StopMendingAsync();
         logger.LogInformation("Purchase {PurchaseId} released: no PVD used it within {ReleaseAfter}", Id, options.Value.ReleaseAfter);
         VbiTelemetry.Purchases.Add(1, new KeyValuePair<string, object?>("outcome", "released"));
+    }
+
+    /// <summary>The state, written after its day is marked for the nightly export (write-ahead: a durable state is never missed by the export).</summary>
+    private async Task WriteAsync()
+    {
+        await exportIndex.MarkAsync(Log.Export.ExportIndexKind.Purchase, Id, clock.GetUtcNow());
+        await purchase.WriteStateAsync();
     }
 
     private Task KeepMendingAsync() => this.RegisterOrUpdateReminder(MendReminder, options.Value.CheckPeriod, options.Value.CheckPeriod);

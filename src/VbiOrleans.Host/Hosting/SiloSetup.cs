@@ -50,6 +50,8 @@ public static class SiloSetup
             silo.Services.AddSingleton<VbiOrleans.Grains.Log.ILogStore>(new VbiOrleans.Grains.Log.PostgresLogStore(ForProviders(connections[StorageNames.Module])));
             // The ledger lives in the commerce store's database (infra/sql/52-ledger.sql).
             silo.Services.AddSingleton<VbiOrleans.Grains.Commerce.ILedgerStore>(new VbiOrleans.Grains.Commerce.PostgresLedgerStore(ForProviders(connections[StorageNames.Commerce])));
+            // The export's by-day index of purchases and invoices, beside their grain state (infra/sql/58-export-index.sql).
+            silo.Services.AddSingleton<VbiOrleans.Grains.Log.Export.IExportDayIndex>(new VbiOrleans.Grains.Log.Export.PostgresExportDayIndex(ForProviders(connections[StorageNames.Commerce])));
             silo.Services.AddSingleton(new VbiOrleans.Grains.Log.SnapshotSources(connections.All.ToDictionary(kv => kv.Key, kv => kv.Value)));
             silo.Services.AddSingleton<VbiOrleans.Grains.Commerce.Ach.IAchStore>(new VbiOrleans.Grains.Commerce.Ach.PostgresAchStore(ForProviders(connections[StorageNames.Commerce])));
             silo.ConfigureEndpoints(AdvertisedAddress(cluster.AdvertisedIp), cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: false);
@@ -242,6 +244,7 @@ public static class SiloSetup
         // The ledger: postings from the log feed, in memory unless the Cluster profile put it in PostgreSQL above.
         silo.Services.AddOptions<VbiOrleans.Grains.Commerce.LedgerOptions>().BindConfiguration(VbiOrleans.Grains.Commerce.LedgerOptions.Section);
         silo.Services.TryAddSingleton<VbiOrleans.Grains.Commerce.ILedgerStore, VbiOrleans.Grains.Commerce.MemoryLedgerStore>();
+        silo.Services.TryAddSingleton<VbiOrleans.Grains.Log.Export.IExportDayIndex, VbiOrleans.Grains.Log.Export.MemoryExportDayIndex>();
         silo.Services.AddLogFeedConsumer<VbiOrleans.Grains.Commerce.LedgerFeed>();
         // Plans and invoices: the embedded catalogue, label fees from the log, the run's bounds (docs/commerce.md).
         silo.Services.TryAddSingleton(VbiOrleans.Domain.Plans.PlanCatalogue.BuiltIn);

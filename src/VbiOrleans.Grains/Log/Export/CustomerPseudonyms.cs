@@ -30,5 +30,25 @@ public sealed class CustomerPseudonyms(IHsm hsm)
         return pseudonym;
     }
 
+    public const string LedgerEntryPrefix = "le_";
+
+    private byte[]? _entryKey;
+
+    /// <summary>
+    /// A ledger entry's pseudonym: <c>le_</c> and 16 bytes of HMAC-SHA256 over the entry id under a subkey, itself the
+    /// HSM's HMAC of <c>vbi-dss-ledger-entry-key</c> under the same key. A day has many entries: one HSM call per
+    /// activation, not one per entry (Key Vault's rate limits); the subkey stays in this silo's memory.
+    /// </summary>
+    public async Task<string> OfLedgerEntryAsync(string entryId)
+    {
+        if (_entryKey is null)
+        {
+            _key ??= await KeyAsync();
+            _entryKey = await hsm.MacAsync(_key, Encoding.UTF8.GetBytes("vbi-dss-ledger-entry-key"));
+        }
+        var mac = System.Security.Cryptography.HMACSHA256.HashData(_entryKey, Encoding.UTF8.GetBytes(entryId));
+        return LedgerEntryPrefix + Convert.ToHexStringLower(mac.AsSpan(0, 16));
+    }
+
     private Task<HsmKey> KeyAsync() => hsm.FindOrCreateAsync(KeyLabel, HsmKeyKind.HmacSha256);
 }

@@ -19,7 +19,8 @@ namespace VbiOrleans.Grains.Log.Export;
 /// and reduced to its allow-listed facts (<see cref="TransactionFact"/>), its customer pseudonymized with the HSM.
 /// </summary>
 [StatelessWorker]
-public sealed class ExportReaderGrain(ILogStore store, TransactionLog log, IHsm hsm, IOptions<ShippingOptions> shipping) : Grain, IExportReaderGrain
+public sealed class ExportReaderGrain(ILogStore store, TransactionLog log, IHsm hsm, IOptions<ShippingOptions> shipping, ILedgerStore ledger,
+    IExportDayIndex index) : Grain, IExportReaderGrain
 {
     public const int MaxPage = 5_000;
 
@@ -57,6 +58,73 @@ public sealed class ExportReaderGrain(ILogStore store, TransactionLog log, IHsm 
         }
         return new FactPage<MeterRegistersFact>(facts, rows.Count == limit ? rows[^1].Row.MeterId : null);
     }
+
+    public async Task<FactPage<PurchaseFact>> Purchases(DateOnly day, string? after, int limit)
+    {
+        limit = Math.Clamp(limit, 1, MaxPage);
+        var ids = await index.ListAsync(ExportIndexKind.Purchase, day, after, limit);
+        var views = await Task.WhenAll(ids.Select(id => GrainFactory.GetGrain<IPurchaseGrain>(id).Get()));
+        var facts = new List<PurchaseFact>(ids.Count);
+        // A marked purchase whose state was never written (a crash after the mark) has no view: nothing to export.
+        foreach (var p in views.OfType<PurchaseView>())
+        {
+            facts.Add(new PurchaseFact(p.Id, await _pseudonyms.OfCustomerAsync(p.CustomerId), p.MeterId, p.AmountMills, p.MethodKind.ToString(),
+                p.Status.ToString(), p.CreatedAt, p.PvdSequence, p.SettledAt));
+        }
+        return new FactPage<PurchaseFact>(facts, ids.Count == limit ? ids[^1] : null);
+    }
+
+    public async Task<FactPage<InvoiceFact>> Invoices(DateOnly day, string? after, int limit)
+    {
+        limit = Math.Clamp(limit, 1, MaxPage);
+        var numbers = await index.ListAsync(ExportIndexKind.Invoice, day, after, limit);
+        var views = await Task.WhenAll(numbers.Select(n => GrainFactory.GetGrain<IInvoiceGrain>(n).Get()));
+        var facts = new List<InvoiceFact>(numbers.Count);
+        foreach (var i in views.OfType<InvoiceView>())
+        {
+            facts.Add(new InvoiceFact(await _pseudonyms.OfCustomerAsync(i.CustomerId), i.Month, i.IssuedAt, i.Status.ToString(), i.Lines.Count,
+                i.SubtotalMills, i.CreditAppliedMills, i.TotalMills, i.CollectionAttempts, FailureName(i.LastFailure), i.PaidAt));
+        }
+        // The cursor is the invoice number, which names the customer: it stays between the silo and the export process.
+        return new FactPage<InvoiceFact>(facts, numbers.Count == limit ? numbers[^1] : null);
+    }
+
+    public async Task<FactPage<LedgerPostingFact>> LedgerPostings(DateOnly day, string? after, int limit)
+    {
+        limit = Math.Clamp(limit, 1, MaxPage);
+        var (from, to) = Bounds(day);
+        DateTimeOffset? afterAt = null;
+        string? afterId = null;
+        if (after is not null)
+        {
+            // The cursor is the last entry of the previous page: its time in ticks, a colon, its id.
+            var colon = after.IndexOf(':', StringComparison.Ordinal);
+            afterAt = new DateTimeOffset(long.Parse(after.AsSpan(0, colon), NumberStyles.None, CultureInfo.InvariantCulture), TimeSpan.Zero);
+            afterId = after[(colon + 1)..];
+        }
+        // A page is counted in entries (at most 16 postings each).
+        var entries = await ledger.EntriesBetweenAsync(from, to, afterAt, afterId, limit);
+        var facts = new List<LedgerPostingFact>();
+        foreach (var entry in entries)
+        {
+            var pseudonym = await _pseudonyms.OfLedgerEntryAsync(entry.Id);
+            var customer = entry.CustomerId is null ? null : await _pseudonyms.OfCustomerAsync(entry.CustomerId);
+            var purchase = PurchaseIds.IsWellFormed(entry.Reference) ? entry.Reference : null;
+            for (var line = 0; line < entry.Postings.Count; line++)
+            {
+                var posting = entry.Postings[line];
+                var owner = LedgerAccounts.CustomerOf(posting.Account);
+                facts.Add(new LedgerPostingFact(pseudonym, line + 1, entry.Kind, entry.At, owner is null ? posting.Account : posting.Account[..posting.Account.IndexOf(':')],
+                    owner is null ? null : await _pseudonyms.OfCustomerAsync(owner), posting.DebitMills, posting.CreditMills, customer, entry.MeterId, purchase));
+            }
+        }
+        return new FactPage<LedgerPostingFact>(facts, entries.Count == limit
+            ? entries[^1].At.UtcTicks.ToString(CultureInfo.InvariantCulture) + ":" + entries[^1].Id : null);
+    }
+
+    /// <summary>A collection failure is a name (an ErrorCode, a PaymentError, <c>BankAccountNotCollected</c>); anything else is not exported.</summary>
+    private static string? FailureName(string? failure) =>
+        failure is { Length: > 0 and <= 64 } && failure.All(char.IsAsciiLetter) ? failure : null;
 
     private static (DateTimeOffset From, DateTimeOffset To) Bounds(DateOnly day)
     {
