@@ -13,8 +13,27 @@ public sealed class LibraryTests
 {
     private static readonly DateOnly Day = new(2026, 3, 14);
 
-    private sealed class FixedSource(IReadOnlyList<TransactionFact> transactions, IReadOnlyList<MeterRegistersFact> registers) : IExportLogSource
+    private sealed class FixedSource(IReadOnlyList<TransactionFact> transactions, IReadOnlyList<MeterRegistersFact> registers,
+        IReadOnlyList<PurchaseFact>? purchases = null, IReadOnlyList<LedgerPostingFact>? postings = null) : IExportLogSource, IExportCommerceSource
     {
+        public async IAsyncEnumerable<PurchaseFact> PurchasesAsync(DateOnly day, [EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            foreach (var p in purchases ?? []) yield return p;
+            await Task.CompletedTask;
+        }
+
+        public async IAsyncEnumerable<LedgerPostingFact> LedgerPostingsAsync(DateOnly day, [EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            foreach (var p in postings ?? []) yield return p;
+            await Task.CompletedTask;
+        }
+
+        public async IAsyncEnumerable<InvoiceFact> InvoicesAsync(DateOnly day, [EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            await Task.CompletedTask;
+            yield break;
+        }
+
         public async IAsyncEnumerable<TransactionFact> TransactionsAsync(DateOnly day, [EnumeratorCancellation] CancellationToken cancellationToken)
         {
             foreach (var t in transactions) yield return t;
@@ -36,7 +55,7 @@ public sealed class LibraryTests
     public async Task An_empty_day_has_every_table_with_its_declared_columns_and_a_manifest()
     {
         var folder = NewFolder();
-        var tables = ExportTables.FromLog(new FixedSource([], []));
+        var tables = ExportTables.All(new FixedSource([], []));
         var result = await new DayExport(tables, new FolderExportSink(folder), 10).RunAsync(Day);
 
         Assert.True(result.IsSuccess, result.Message);
@@ -61,6 +80,36 @@ public sealed class LibraryTests
         Assert.Equal(Read(a, Day), Read(b, Day));
         Assert.Equal(["m-1/1", "m-1/2", "m-10/1", "m-2/1"],
             Query($"SELECT meter_id || '/' || sequence FROM {FileOf(a, Day, "transactions")}").Select(r => (string)r[0]!));
+    }
+
+    [Fact]
+    public async Task Commerce_rows_keep_nulls_times_and_money_and_postings_are_ordered_by_time_entry_and_line()
+    {
+        var folder = NewFolder();
+        var at = new DateTimeOffset(2026, 3, 14, 9, 30, 0, 123, TimeSpan.Zero);
+        PurchaseFact[] purchases =
+        [
+            new("pur_b", "cp_1", "m-1", 25_000, "BankAccount", "Settled", at, 7, at.AddMinutes(1)),
+            new("pur_a", "cp_2", "m-2", 40_000, "Card", "Authorized", at, null, null),
+        ];
+        LedgerPostingFact[] postings =
+        [
+            new("le_2", 2, "pvd", at, "postage-funds-held", "cp_1", 0, 25_000, "cp_1", "m-1", "pur_b"),
+            new("le_2", 1, "pvd", at, "ach-clearing", null, 25_000, 0, "cp_1", "m-1", "pur_b"),
+            new("le_1", 1, "fee", at.AddHours(-1), "fees-receivable", "cp_2", 250, 0, "cp_2", "m-2", null),
+            new("le_1", 2, "fee", at.AddHours(-1), "fee-revenue", null, 0, 250, "cp_2", "m-2", null),
+        ];
+        var result = await new DayExport(ExportTables.All(new FixedSource([], [], purchases, postings)), new FolderExportSink(folder), 10).RunAsync(Day);
+
+        Assert.True(result.IsSuccess, result.Message);
+        Assert.Equal(["pur_a/Card//", "pur_b/BankAccount/7/2026-03-14 09:31:00.123"],
+            Query($"SELECT purchase_id || '/' || payment_method_kind || '/' || coalesce(pvd_sequence::VARCHAR, '') || '/' || coalesce(strftime(settled_at::TIMESTAMP, '%Y-%m-%d %H:%M:%S.%g'), '') FROM {FileOf(folder, Day, "purchases")}")
+                .Select(r => (string)r[0]!));
+        Assert.Equal(["le_1/1", "le_1/2", "le_2/1", "le_2/2"],
+            Query($"SELECT entry_pseudonym || '/' || line FROM {FileOf(folder, Day, "ledger_postings")}").Select(r => (string)r[0]!));
+        var sums = result.Manifest!.Tables.Single(t => t.Name == "ledger_postings").MoneySums;
+        Assert.Equal([("debit_mills", 25_250L), ("credit_mills", 25_250L)], sums.Select(m => (m.Column, m.Mills)));
+        Assert.Equal(65_000, result.Manifest.Tables.Single(t => t.Name == "purchases").MoneySums.Single().Mills);
     }
 
     [Fact]
