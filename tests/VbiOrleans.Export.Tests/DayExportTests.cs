@@ -101,7 +101,13 @@ public sealed class DayExportTests(ExportHostFixture host)
         var (exit, _, stderr) = await AdminExportAsync(host, host.Day, folder);
         Assert.True(exit == AdminExitCodes.Ok, stderr);
         string F(string table) => FileOf(folder, host.Day, table);
-        long Long(string sql) => Convert.ToInt64(Query(sql)[0][0] ?? 0L, System.Globalization.CultureInfo.InvariantCulture);
+        // DuckDB sums BIGINTs as HUGEINT (a BigInteger here).
+        long Long(string sql) => Query(sql)[0][0] switch
+        {
+            null => 0,
+            System.Numerics.BigInteger huge => (long)huge,
+            var value => Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture),
+        };
 
         // ledger_postings: every posting of every entry dated in the day, as the ledger's own tables hold them.
         var from = host.Day.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
@@ -116,7 +122,7 @@ public sealed class DayExportTests(ExportHostFixture host)
         // Per account (the customer's part is a pseudonym), as the ledger's trial balance has them for the day.
         var byAccount = await LocalServices.RowsAsync(host.Database,
             "SELECT split_part(p.account, ':', 1) AS a, sum(p.debit_mills)::bigint, sum(p.credit_mills)::bigint FROM vbi_ledger_posting p " +
-            "JOIN vbi_ledger_entry e ON e.id = p.entry_id WHERE e.at >= @from AND e.at < @to GROUP BY a ORDER BY a COLLATE \"C\"", ("from", from), ("to", from.AddDays(1)));
+            "JOIN vbi_ledger_entry e ON e.id = p.entry_id WHERE e.at >= @from AND e.at < @to GROUP BY a ORDER BY split_part(p.account, ':', 1) COLLATE \"C\"", ("from", from), ("to", from.AddDays(1)));
         Assert.Equal(byAccount.Select(r => $"{r[0]}/{r[1]}/{r[2]}"),
             Query($"SELECT account, sum(debit_mills)::BIGINT, sum(credit_mills)::BIGINT FROM {F("ledger_postings")} GROUP BY account ORDER BY account")
                 .Select(r => $"{r[0]}/{r[1]}/{r[2]}"));
