@@ -299,6 +299,25 @@ public sealed class DayExportTests(ExportHostFixture host)
     }
 
     [Fact]
+    public async Task After_a_SIGKILL_of_the_host_and_a_restart_the_day_exports_the_same_bytes_from_durable_data()
+    {
+        var before = NewFolder();
+        Assert.Equal(AdminExitCodes.Ok, (await AdminExportAsync(host, host.Day, before)).Exit);
+        // The purchases and the invoice are listed from the by-day index in PostgreSQL, marked before their state was written.
+        var marks = await LocalServices.RowsAsync(host.Database,
+            "SELECT kind, count(*) FROM vbi_export_day_index WHERE day = @day GROUP BY kind ORDER BY kind", ("day", host.Day));
+        Assert.Equal(["1/2", "2/1"], marks.Select(r => $"{r[0]}/{r[1]}")); // two purchases, one invoice
+
+        await host.RestartHardAsync();
+
+        var after = NewFolder();
+        var (exit, _, stderr) = await AdminExportAsync(host, host.Day, after);
+        Assert.True(exit == AdminExitCodes.Ok, stderr);
+        Assert.Equal(Read(before, host.Day), Read(after, host.Day));
+        Assert.Equal(2, ExportManifest.FromJson(Read(after, host.Day)[ExportManifest.FileName])!.Tables.Single(t => t.Name == "purchases").Rows);
+    }
+
+    [Fact]
     public async Task An_export_with_a_wrong_operator_key_is_refused_and_leaves_no_manifest()
     {
         var folder = NewFolder();

@@ -83,6 +83,7 @@ public sealed class ExportHostFixture : IAsyncLifetime
             ["Vbi__Module__PoolTarget"] = "4",
         };
         foreach (var name in new[] { "postal", "module", "commerce", "membership" }) env[$"ConnectionStrings__{name}"] = store;
+        _environment = env;
         Host = HostProcess.Start(env);
         await Host.WaitUntilReadyAsync(TimeSpan.FromSeconds(120));
         try
@@ -97,6 +98,19 @@ public sealed class ExportHostFixture : IAsyncLifetime
             throw new InvalidOperationException($"{e.Message}\n--- host ---\n{Host.Transcript()}", e);
         }
         Day = DateOnly.FromDateTime(DateTime.UtcNow);
+    }
+
+    private Dictionary<string, string?> _environment = null!;
+
+    /// <summary>SIGKILLs the host and starts it again on the same databases: what it answers then comes from durable data only.</summary>
+    public async Task RestartHardAsync()
+    {
+        Host.KillHard();
+        await Host.DisposeAsync();
+        _environment["Vbi__Cluster__SiloPort"] = FreePorts.Next().ToString();
+        _environment["Vbi__Cluster__GatewayPort"] = FreePorts.Next().ToString();
+        Host = HostProcess.Start(_environment);
+        await Host.WaitUntilReadyAsync(TimeSpan.FromSeconds(120));
     }
 
     public VbiClient Client(string? token = null) =>
