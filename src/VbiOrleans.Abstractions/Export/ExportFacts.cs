@@ -101,9 +101,9 @@ public sealed record InvoiceFact(
 public sealed record FactPage<T>([property: Id(0)] IReadOnlyList<T> Items, [property: Id(1)] string? Next);
 
 /// <summary>
-/// The export's reads of the transaction log (key 0; any silo answers from the log store). The silo opens the
-/// records with the log key and pseudonymizes customers with the HSM's pseudonym key, so neither key nor any
-/// secret-bearing field of a record leaves it: an export process needs only an operator's credentials.
+/// The export's reads of the transaction log and the commerce store (key 0; any silo answers from the stores). The
+/// silo opens the records with the log key and pseudonymizes customers (and ledger entries) with the HSM's pseudonym
+/// key, so neither key nor any secret-bearing field leaves it: an export process needs only an operator's credentials.
 /// </summary>
 public interface IExportReaderGrain : IGrainWithIntegerKey
 {

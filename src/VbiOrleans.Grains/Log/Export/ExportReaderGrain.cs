@@ -15,8 +15,10 @@ using VbiOrleans.Hsm;
 namespace VbiOrleans.Grains.Log.Export;
 
 /// <summary>
-/// Answers <see cref="IExportReaderGrain"/> from this silo's log store: each record is opened here with the log key
-/// and reduced to its allow-listed facts (<see cref="TransactionFact"/>), its customer pseudonymized with the HSM.
+/// Answers <see cref="IExportReaderGrain"/> from this silo's stores: each log record is opened here with the log key
+/// and reduced to its allow-listed facts (<see cref="TransactionFact"/>); the day's purchases and invoices are listed
+/// from the by-day index (<see cref="IExportDayIndex"/>) and read from their grains, the day's ledger entries from the
+/// ledger store; customers and ledger entries are pseudonymized with the HSM.
 /// </summary>
 [StatelessWorker]
 public sealed class ExportReaderGrain(ILogStore store, TransactionLog log, IHsm hsm, IOptions<ShippingOptions> shipping, ILedgerStore ledger,
