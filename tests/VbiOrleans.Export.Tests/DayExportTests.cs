@@ -318,6 +318,37 @@ public sealed class DayExportTests(ExportHostFixture host)
     }
 
     [Fact]
+    public async Task The_commerce_reads_refuse_a_malformed_date_cursor_or_limit_by_name_and_answer_only_operators()
+    {
+        using var http = new HttpClient { BaseAddress = host.Host.BaseAddress };
+        var day = host.Day.ToString("yyyy-MM-dd");
+        using (var anonymous = await http.GetAsync($"/v1/operator/export/{day}/purchases"))
+            Assert.Equal(System.Net.HttpStatusCode.Unauthorized, anonymous.StatusCode);
+
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic",
+            Convert.ToBase64String(Encoding.UTF8.GetBytes($"{ExportHostFixture.OperatorName}:{ExportHostFixture.OperatorKey}")));
+        foreach (var url in new[]
+                 {
+                     $"/v1/operator/export/{day}/ledger-postings?after=not-a-cursor", $"/v1/operator/export/{day}/ledger-postings?after=12",
+                     "/v1/operator/export/2026-13-01/purchases", $"/v1/operator/export/{day}/invoices?limit=0", $"/v1/operator/export/{day}/purchases?limit=5001",
+                 })
+        {
+            using var response = await http.GetAsync(url);
+            Assert.True(response.StatusCode == System.Net.HttpStatusCode.BadRequest, url);
+            Assert.Contains("\"ValidationFailed\"", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+        // A page of one purchase names the next one; the last page names none.
+        using var first = await http.GetAsync($"/v1/operator/export/{day}/purchases?limit=1");
+        var page = System.Text.Json.JsonDocument.Parse(await first.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(1, page.GetProperty("items").GetArrayLength());
+        var next = page.GetProperty("next").GetString();
+        using var second = await http.GetAsync($"/v1/operator/export/{day}/purchases?limit=5&after={next}");
+        var last = System.Text.Json.JsonDocument.Parse(await second.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(1, last.GetProperty("items").GetArrayLength());
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, last.GetProperty("next").ValueKind);
+    }
+
+    [Fact]
     public async Task An_export_with_a_wrong_operator_key_is_refused_and_leaves_no_manifest()
     {
         var folder = NewFolder();
