@@ -229,10 +229,20 @@ public sealed class InvoiceGrain(
         await GrainFactory.GetGrain<IInvoiceRunGrain>(0).Settled(Number);
     }
 
-    /// <summary>The state, written after its day is marked for the nightly export (write-ahead: a durable state is never missed by the export).</summary>
+    private DateOnly? _exportMarked;
+
+    /// <summary>
+    /// The state, written after its day is marked for the nightly export (write-ahead: a durable state is never missed
+    /// by the export). A day this activation marked already is durable in the index: not marked again.
+    /// </summary>
     private async Task WriteAsync()
     {
-        await exportIndex.MarkAsync(Log.Export.ExportIndexKind.Invoice, Number, clock.GetUtcNow());
+        var now = clock.GetUtcNow();
+        if (_exportMarked != DateOnly.FromDateTime(now.UtcDateTime))
+        {
+            await exportIndex.MarkAsync(Log.Export.ExportIndexKind.Invoice, Number, now);
+            _exportMarked = DateOnly.FromDateTime(now.UtcDateTime);
+        }
         await state.WriteStateAsync();
     }
 

@@ -26,6 +26,9 @@ public sealed class ExportReaderGrain(ILogStore store, TransactionLog log, IHsm 
 {
     public const int MaxPage = 5_000;
 
+    /// <summary>Purchase and invoice grains read at once while answering a page.</summary>
+    public const int GrainReadParallelism = 64;
+
     /// <summary>Records that change no register (they tell what happened): not a meter's registers at the end of a day.</summary>
     private static readonly byte[] EventKinds = [(byte)TransactionKind.Rollback, (byte)TransactionKind.Recovery];
 
@@ -65,7 +68,7 @@ public sealed class ExportReaderGrain(ILogStore store, TransactionLog log, IHsm 
     {
         limit = Math.Clamp(limit, 1, MaxPage);
         var ids = await index.ListAsync(ExportIndexKind.Purchase, day, after, limit);
-        var views = await Task.WhenAll(ids.Select(id => GrainFactory.GetGrain<IPurchaseGrain>(id).Get()));
+        var views = await ReadAllAsync(ids, id => GrainFactory.GetGrain<IPurchaseGrain>(id).Get());
         var facts = new List<PurchaseFact>(ids.Count);
         // A marked purchase whose state was never written (a crash after the mark) has no view: nothing to export.
         foreach (var p in views.OfType<PurchaseView>())
@@ -80,7 +83,7 @@ public sealed class ExportReaderGrain(ILogStore store, TransactionLog log, IHsm 
     {
         limit = Math.Clamp(limit, 1, MaxPage);
         var numbers = await index.ListAsync(ExportIndexKind.Invoice, day, after, limit);
-        var views = await Task.WhenAll(numbers.Select(n => GrainFactory.GetGrain<IInvoiceGrain>(n).Get()));
+        var views = await ReadAllAsync(numbers, n => GrainFactory.GetGrain<IInvoiceGrain>(n).Get());
         var facts = new List<InvoiceFact>(numbers.Count);
         foreach (var i in views.OfType<InvoiceView>())
         {
@@ -122,6 +125,13 @@ public sealed class ExportReaderGrain(ILogStore store, TransactionLog log, IHsm 
         }
         return new FactPage<LedgerPostingFact>(facts, entries.Count == limit
             ? entries[^1].At.UtcTicks.ToString(CultureInfo.InvariantCulture) + ":" + entries[^1].Id : null);
+    }
+
+    private static async Task<List<T?>> ReadAllAsync<T>(IReadOnlyList<string> ids, Func<string, Task<T?>> read) where T : class
+    {
+        var views = new List<T?>(ids.Count);
+        foreach (var chunk in ids.Chunk(GrainReadParallelism)) views.AddRange(await Task.WhenAll(chunk.Select(read)));
+        return views;
     }
 
     /// <summary>A collection failure is a name (an ErrorCode, a PaymentError, <c>BankAccountNotCollected</c>); anything else is not exported.</summary>
