@@ -73,14 +73,14 @@ public sealed class CustomerJourneyTests(PortalFixture portal)
 
         await page.GetByRole(AriaRole.Link, new() { Name = "Meters" }).ClickAsync();
         var meterRow = page.GetByRole(AriaRole.Row).Filter(new() { HasText = meter.MeterId });
-        await Assertions.Expect(meterRow).ToContainTextAsync("$25.00");
+        await Assertions.Expect(meterRow).ToContainTextAsync("$25.000");
         await PortalFixture.CheckAsync(page, "07-meters");
 
         await page.GetByRole(AriaRole.Link, new() { Name = meter.MeterId }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Meter " + meter.MeterId })).ToBeVisibleAsync();
-        await Assertions.Expect(page.Locator("dl.registers")).ToContainTextAsync("$25.00");
+        await Assertions.Expect(page.Locator("dl.registers")).ToContainTextAsync("$25.000");
         // The history is a projection of the log, a moment behind it: the page shows it once it has caught up.
-        await ReloadUntilAsync(page, () => page.GetByRole(AriaRole.Row).Filter(new() { HasText = "$25.00" }).CountAsync());
+        await ReloadUntilAsync(page, () => page.GetByRole(AriaRole.Row).Filter(new() { HasText = "$25.000" }).CountAsync());
         await PortalFixture.CheckAsync(page, "08-meter");
 
         await page.GetByRole(AriaRole.Link, new() { Name = "Invoices" }).ClickAsync();

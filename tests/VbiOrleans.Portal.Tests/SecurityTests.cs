@@ -70,6 +70,9 @@ public sealed class SecurityTests(PortalFixture portal)
             Assert.DoesNotContain("<style", html, StringComparison.OrdinalIgnoreCase);
             Assert.DoesNotContain(" style=", html, StringComparison.OrdinalIgnoreCase);
         }
+        // The host's own stylesheet is what the policy lets through: it loads and applies (the header's band colour).
+        Assert.Equal("rgb(11, 61, 92)", await page.EvaluateAsync<string>("() => getComputedStyle(document.querySelector('header.site')).backgroundColor"));
+
         // An inline script injected into a page is refused by the browser under the policy.
         await page.GotoAsync("/login");
         var refusal = await page.RunAndWaitForConsoleMessageAsync(
