@@ -33,9 +33,6 @@ public sealed class PortalFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Environment.SetEnvironmentVariable("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
-        if (!File.Exists(ChromiumPath))
-            throw new InvalidOperationException($"{ChromiumPath} is missing: infra/test.sh installs Debian's chromium (apt-get install chromium)");
         Directory.CreateDirectory(ScreenshotFolder);
         var clusterId = "portal-" + Guid.NewGuid().ToString("N")[..8];
         var database = await LocalServices.CreateScratchDatabaseAsync("vbi_portal");
@@ -45,14 +42,23 @@ public sealed class PortalFixture : IAsyncLifetime
             await Host.WaitUntilReadyAsync(TimeSpan.FromSeconds(150));
         });
         Playwright = await Microsoft.Playwright.Playwright.CreateAsync();
-        Browser = await Playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        Browser = await LaunchChromiumAsync(Playwright);
+        await start;
+    }
+
+    /// <summary>Debian's chromium by its path, headless; never a browser Playwright downloaded.</summary>
+    public static Task<IBrowser> LaunchChromiumAsync(IPlaywright playwright)
+    {
+        Environment.SetEnvironmentVariable("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
+        if (!File.Exists(ChromiumPath))
+            throw new InvalidOperationException($"{ChromiumPath} is missing: infra/test.sh installs Debian's chromium (apt-get install chromium)");
+        return playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
             ExecutablePath = ChromiumPath,
             Headless = true,
             // The test machine's containers have no user namespaces for chromium's sandbox.
             Args = ["--no-sandbox"],
         });
-        await start;
     }
 
     /// <summary>A fresh browser context (its own cookies): one person at one browser.</summary>
