@@ -21,8 +21,9 @@ public sealed class PortalOptions
     public TimeSpan OperatorSessionLifetime { get; set; } = TimeSpan.FromHours(8);
 
     /// <summary>
-    /// The folder of the keys that protect the session cookies and antiforgery tokens (default: the data directory's
-    /// <c>portal-keys</c>). Hosts behind one address must share it, or a cookie made by one is refused by another.
+    /// The folder of the keys that protect the session cookies and antiforgery tokens. Default: the data directory's
+    /// <c>portal-keys</c> in the Local profile, ASP.NET Core's per-user key folder in the Cluster profile. Hosts behind
+    /// one address must share it, or a cookie made by one is refused by another.
     /// </summary>
     public string? KeyDirectory { get; set; }
 

@@ -46,9 +46,11 @@ public static class PortalSetup
             o.Cookie.SameSite = SameSiteMode.Strict;
             o.Cookie.HttpOnly = true;
         });
-        services.AddDataProtection()
-            .SetApplicationName("VbiOrleans.Portal")
-            .PersistKeysToFileSystem(new DirectoryInfo(Path.GetFullPath(options.KeyDirectory ?? Path.Combine(vbi.DataDirectory, "portal-keys"))));
+        var keys = services.AddDataProtection().SetApplicationName("VbiOrleans.Portal");
+        // The Cluster profile's hosts need not have a writable data directory (the container runs as a user that
+        // cannot write /app): without a configured folder they keep ASP.NET Core's default, the user's own key folder.
+        var keyDirectory = options.KeyDirectory ?? (vbi.Profile == HostProfile.Local ? Path.Combine(vbi.DataDirectory, "portal-keys") : null);
+        if (keyDirectory is not null) keys.PersistKeysToFileSystem(new DirectoryInfo(Path.GetFullPath(keyDirectory)));
         services.AddPortalAuthentication(options);
     }
 
