@@ -11,6 +11,16 @@ infra/local/services.sh start
 # shellcheck disable=SC1091
 source infra/local/.state/env
 
+# The portal's browser tests (tests/VbiOrleans.Portal.Tests) drive Debian's chromium by its path; Playwright never
+# downloads a browser of its own.
+if ! dpkg -s chromium >/dev/null 2>&1; then
+  [ "$(id -u)" -eq 0 ] || { echo "error: need root to install chromium (apt-get)" >&2; exit 1; }
+  echo "test.sh: installing chromium"
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq --no-install-recommends chromium >/dev/null
+fi
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 dotnet build VbiOrleans.sln -c Release -nologo -v q
 

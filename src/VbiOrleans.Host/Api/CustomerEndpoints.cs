@@ -104,22 +104,8 @@ public static class CustomerEndpoints
         var body = await ApiBody.ReadJsonAsync<SignUpRequest>(context);
         if (body.Problem is not null) return body.Problem.ToResult();
         var request = body.Value!;
-        if (Emails.Normalize(request.Email) is not { } email)
-            return ApiResponse.Problem(ErrorCode.InvalidEmail, "email must be an address like name@example.com (at most 254 characters)").ToResult();
-        var violation = PasswordPolicy.Check(request.Password);
-        if (violation != PasswordPolicyViolation.None)
-            return ApiResponse.Problem(ErrorCode.PasswordRejected, PasswordMessage(violation), new Dictionary<string, object?> { ["violation"] = violation.ToString() }).ToResult();
-        if (request.Name is { } name && (name.Length > 100 || name.Any(char.IsControl)))
-            return ApiResponse.Problem(ErrorCode.ValidationFailed, "name is at most 100 characters without control characters").ToResult();
-
-        var candidate = CustomerIds.New();
-        var holder = await grains.GetGrain<ICustomerEmailGrain>("email:" + email).Claim(candidate);
-        if (holder != candidate && await grains.GetGrain<ICustomerGrain>(holder).Get() is not null)
-            return ApiResponse.Problem(ErrorCode.EmailTaken, "an account with this email exists; log in instead").ToResult();
-        // The address's holder, even one whose sign-up stopped half way, is the account being created.
-        var verifier = await Task.Run(() => PasswordVerifier.Create(request.Password!, api.Value.AccountPasswordIterations));
-        var created = await grains.GetGrain<ICustomerGrain>(holder).Create(email, request.Name, verifier);
-        if (!created.IsSuccess) return ApiResponse.Problem(created.Error, created.Message!).ToResult();
+        var account = await CreateAccountAsync(grains, api.Value, request.Email, request.Password, request.Name);
+        if (account.CustomerId is not { } holder) return ApiResponse.Problem(account.Error, account.Message!, account.Extensions).ToResult();
         var session = await IssueAsync(grains.GetGrain<ICustomerGrain>(holder), holder, api.Value, clock);
         return ApiResponse.Created(session).ToResult();
     }
@@ -128,22 +114,57 @@ public static class CustomerEndpoints
     {
         var body = await ApiBody.ReadJsonAsync<LogInRequest>(context);
         if (body.Problem is not null) return body.Problem.ToResult();
-        var email = Emails.Normalize(body.Value!.Email);
-        var password = body.Value.Password ?? "";
+        var check = await CheckPasswordAsync(grains, api.Value, body.Value!.Email, body.Value.Password);
+        if (check.CustomerId is not { } holder) return ApiResponse.Problem(check.Error, check.Message!, retryAfter: check.RetryAfter).ToResult();
+        return ApiResponse.Ok(await IssueAsync(grains.GetGrain<ICustomerGrain>(holder), holder, api.Value, clock)).ToResult();
+    }
+
+    /// <summary>
+    /// Creates a web account (the API's sign-up and the portal's): the email and password rules, the email's claim and
+    /// the PBKDF2 verifier. Answers the new customer id, or the refusal with its code.
+    /// </summary>
+    internal static async Task<AccountOutcome> CreateAccountAsync(IGrainFactory grains, ApiOptions api, string? emailText, string? password, string? name)
+    {
+        if (Emails.Normalize(emailText) is not { } email)
+            return AccountOutcome.Refused(ErrorCode.InvalidEmail, "email must be an address like name@example.com (at most 254 characters)");
+        var violation = PasswordPolicy.Check(password);
+        if (violation != PasswordPolicyViolation.None)
+            return AccountOutcome.Refused(ErrorCode.PasswordRejected, PasswordMessage(violation), new Dictionary<string, object?> { ["violation"] = violation.ToString() });
+        if (name is not null && (name.Length > 100 || name.Any(char.IsControl)))
+            return AccountOutcome.Refused(ErrorCode.ValidationFailed, "name is at most 100 characters without control characters");
+
+        var candidate = CustomerIds.New();
+        var holder = await grains.GetGrain<ICustomerEmailGrain>("email:" + email).Claim(candidate);
+        if (holder != candidate && await grains.GetGrain<ICustomerGrain>(holder).Get() is not null)
+            return AccountOutcome.Refused(ErrorCode.EmailTaken, "an account with this email exists; log in instead");
+        // The address's holder, even one whose sign-up stopped half way, is the account being created.
+        var verifier = await Task.Run(() => PasswordVerifier.Create(password!, api.AccountPasswordIterations));
+        var created = await grains.GetGrain<ICustomerGrain>(holder).Create(email, name, verifier);
+        return created.IsSuccess ? new AccountOutcome(holder, ErrorCode.None, null) : AccountOutcome.Refused(created.Error, created.Message!);
+    }
+
+    /// <summary>
+    /// Checks a web account's email and password (the API's login and the portal's), counting wrong passwords on the
+    /// account. Answers the customer id, or WrongCredentials / TooManyLoginAttempts (with the wait).
+    /// </summary>
+    internal static async Task<AccountOutcome> CheckPasswordAsync(IGrainFactory grains, ApiOptions api, string? emailText, string? passwordText)
+    {
+        var email = Emails.Normalize(emailText);
+        var password = passwordText ?? "";
         var holder = email is null ? null : await grains.GetGrain<ICustomerEmailGrain>("email:" + email).Holder();
         var customer = holder is null ? null : grains.GetGrain<ICustomerGrain>(holder);
         var gate = customer is null ? null : await customer.BeginLogin();
         if (gate is { Error: ErrorCode.TooManyLoginAttempts })
-            return ApiResponse.Problem(ErrorCode.TooManyLoginAttempts, "too many wrong passwords; wait before trying again", retryAfter: gate.RetryAfter).ToResult();
+            return AccountOutcome.Refused(ErrorCode.TooManyLoginAttempts, "too many wrong passwords; wait before trying again") with { RetryAfter = gate.RetryAfter };
         // An unknown address costs the same PBKDF2 as a wrong password, so the time does not tell which it was.
-        var verifier = gate?.PasswordVerifier ?? DummyVerifier(api.Value.AccountPasswordIterations);
+        var verifier = gate?.PasswordVerifier ?? DummyVerifier(api.AccountPasswordIterations);
         var check = await Task.Run(() => PasswordVerifier.Verify(password, verifier));
         if (gate?.PasswordVerifier is null || check != PasswordCheck.Match)
         {
             if (customer is not null && gate?.PasswordVerifier is not null) await customer.RecordFailedLogin();
-            return ApiResponse.Problem(ErrorCode.WrongCredentials, "the email or the password is wrong").ToResult();
+            return AccountOutcome.Refused(ErrorCode.WrongCredentials, "the email or the password is wrong");
         }
-        return ApiResponse.Ok(await IssueAsync(customer!, holder!, api.Value, clock)).ToResult();
+        return new AccountOutcome(holder, ErrorCode.None, null);
     }
 
     private static async Task<SessionView> IssueAsync(ICustomerGrain customer, string customerId, ApiOptions api, TimeProvider clock)
@@ -168,6 +189,17 @@ public static class CustomerEndpoints
         PasswordPolicyViolation.RecentlyUsed => "the password is one of the last ones used",
         _ => $"the password is refused: {violation}",
     };
+}
+
+/// <summary>A web account's sign-up or password check: the customer id, or why not (a stable code and a sentence).</summary>
+internal sealed record AccountOutcome(string? CustomerId, ErrorCode Error, string? Message)
+{
+    public IDictionary<string, object?>? Extensions { get; init; }
+
+    public TimeSpan? RetryAfter { get; init; }
+
+    public static AccountOutcome Refused(ErrorCode error, string message, IDictionary<string, object?>? extensions = null) =>
+        new(null, error, message) { Extensions = extensions };
 }
 
 /// <summary>Email addresses: trimmed, lower-cased (ASCII), one '@', a dot in the domain, no spaces; at most 254 characters.</summary>

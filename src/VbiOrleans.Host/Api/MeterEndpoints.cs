@@ -361,9 +361,15 @@ public static class MeterEndpoints
         if (Owned(user, meterId) is { } refused) return refused.ToResult();
         if (limit is < 1 or > 200) return ApiResponse.Problem(ErrorCode.ValidationFailed, "limit is 1 to 200").ToResult();
         if (before is < 0) return ApiResponse.Problem(ErrorCode.ValidationFailed, "before is a sequence number (0 or more)").ToResult();
+        var page = await HistoryPageAsync(grains, meterId, limit ?? 50, before);
+        return page is null ? NotFound(meterId).ToResult() : Results.Ok(page);
+    }
+
+    /// <summary>A page of the meter's history, newest first (the API's and the portal's); null when the meter does not exist.</summary>
+    internal static async Task<HistoryPage?> HistoryPageAsync(IGrainFactory grains, string meterId, int take, long? before)
+    {
         var snapshot = await grains.GetGrain<IMeterGrain>(meterId).Snapshot();
-        if (snapshot is null) return NotFound(meterId).ToResult();
-        var take = limit ?? 50;
+        if (snapshot is null) return null;
         var top = Math.Min(before is { } b ? b - 1 : snapshot.Registers.Sequence, snapshot.Registers.Sequence);
         var entries = new List<HistoryEntry>();
         for (var page = top / IMeterHistoryGrain.PageSize; page >= 0 && top >= 0 && entries.Count < take; page--)
@@ -379,7 +385,7 @@ public static class MeterEndpoints
             Shipment = e.Shipment is null ? null : HistoryShipmentView.Of(e.Shipment, e.TrackingNumber),
         }).ToList();
         long? next = shown.Count == take && shown[^1].Sequence > 0 ? shown[^1].Sequence : null;
-        return Results.Ok(new HistoryPage(meterId, shown, next));
+        return new HistoryPage(meterId, shown, next);
     }
 
     /// <summary>How long a label downloaded again waits for its print to reach the history (commit to history: p99 under 2 s).</summary>

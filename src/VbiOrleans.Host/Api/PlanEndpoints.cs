@@ -111,7 +111,7 @@ public static class PlanEndpoints
     private static CustomerPlanResponse Response(CustomerPlanView v, IReadOnlyList<PlanFeePosting> posted) =>
         new(v.PlanId, v.Since, v.TrialEndsAt, v.Month, v.LabelsThisMonth, v.History, posted);
 
-    private static async Task<List<InvoiceResponse>> ListAsync(IGrainFactory grains, string customerId)
+    internal static async Task<List<InvoiceResponse>> ListAsync(IGrainFactory grains, string customerId)
     {
         var numbers = await grains.GetGrain<ICustomerPlanGrain>(customerId).Invoices();
         var invoices = await Task.WhenAll(numbers.Select(n => grains.GetGrain<IInvoiceGrain>(n).Get()));

@@ -19,6 +19,9 @@ public static class DefaultLogLevels
         ["Logging:LogLevel:Microsoft"] = "Warning",
         // Without a key encryptor (Local profile) it warns at every start about keys nobody here uses.
         ["Logging:LogLevel:Microsoft.AspNetCore.DataProtection"] = "Error",
+        // A host run from its build folder (not published) warns at every request for the portal's stylesheet that it
+        // serves it from the project's wwwroot, which is what it is meant to do there.
+        ["Logging:LogLevel:Microsoft.AspNetCore.StaticAssets"] = "Error",
     };
 
     public static void AddTo(ConfigurationManager configuration) =>

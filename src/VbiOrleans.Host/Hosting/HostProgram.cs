@@ -11,6 +11,7 @@ using VbiOrleans.Host.Api;
 using VbiOrleans.Host.Configuration;
 using VbiOrleans.Host.Database;
 using VbiOrleans.Host.Health;
+using VbiOrleans.Host.Portal;
 using VbiOrleans.Host.Security;
 using VbiOrleans.Domain.Errors;
 
@@ -225,6 +226,7 @@ public static class HostProgram
         services.AddAuthorizationBuilder()
             .AddPolicy(OperatorAuthenticationHandler.Policy, p => p.RequireRole(OperatorAuthenticationHandler.Role));
         services.AddVbiApi(builder.Configuration); // customers, partners, strict JSON, rate limiting (Api/ApiSetup.cs)
+        services.AddVbiPortal(builder.Configuration, options); // the web portal's pages, sessions and antiforgery (Portal/PortalSetup.cs)
 
         services.AddProblemDetails();
         services.AddOpenApi();
@@ -282,6 +284,7 @@ public static class HostProgram
         app.UseVbiApi(); // per-client rate limiting and the operator audit log, before authorization
         app.UseAuthorization();
         app.UseSiloLossRetry(); // idempotent requests whose grain's silo died are tried again (Api/SiloLossRetry.cs)
+        app.UseVbiPortal(); // security headers, the operator audit of portal pages, antiforgery (Portal/PortalSetup.cs)
 
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteHealth });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = WriteHealth });
@@ -297,6 +300,7 @@ public static class HostProgram
         app.MapAchEndpoints();
         app.MapAchCustomerEndpoints();
         app.MapOrleansDashboard("/dashboard").RequireAuthorization(OperatorAuthenticationHandler.Policy);
+        app.MapVbiPortal(); // the pages at / (docs/portal.md)
         app.CheckIdempotentEndpoints();
     }
 
