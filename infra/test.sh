@@ -17,7 +17,7 @@ if ! dpkg -s chromium >/dev/null 2>&1; then
   [ "$(id -u)" -eq 0 ] || { echo "error: need root to install chromium (apt-get)" >&2; exit 1; }
   echo "test.sh: installing chromium"
   apt-get update -qq >/dev/null
-  apt-get install -y -qq --no-install-recommends chromium >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
 fi
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 
