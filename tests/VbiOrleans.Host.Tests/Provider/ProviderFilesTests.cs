@@ -90,11 +90,12 @@ public sealed class ProviderFilesTests(ITestOutputHelper output)
         }
         var resettingView = (await ProviderWorld.FileAsync(uri, ProviderServices.Resetting, day))!.Value;
         var licensingView = (await ProviderWorld.FileAsync(uri, ProviderServices.Licensing, day))!.Value;
+        var remittanceView = (await ProviderWorld.FileAsync(uri, ProviderServices.Remittance, day))!.Value;
 
         // Each file is at the postal authority with its signature, as the view says, and verifies with openssl.
         var (providerPem, caPem) = await ProviderWorld.CertificatesAsync(uri);
         var sent = new Dictionary<string, byte[]>();
-        foreach (var view in new[] { resettingView, licensingView })
+        foreach (var view in new[] { resettingView, licensingView, remittanceView })
         {
             var name = view.GetProperty("fileName").GetString()!;
             var path = Path.Combine(world.InboundPath, name);
