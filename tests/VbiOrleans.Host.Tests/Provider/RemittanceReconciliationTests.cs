@@ -41,7 +41,6 @@ public sealed class RemittanceReconciliationTests(ITestOutputHelper output)
         catch
         {
             output.WriteLine(host.Transcript());
-            File.WriteAllLines("/tmp/c21-remit-host.log", host.Output.Concat(host.Errors));
             throw;
         }
     }

@@ -79,7 +79,9 @@ public static class DailyReconciliation
         foreach (var what in inputs.Incomplete)
             differences.Add(new(ReconciliationChecks.Incomplete, null, null, null, null, null, what));
 
-        var log = inputs.Log.ToDictionary(t => (t.MeterId, t.Sequence, t.Kind));
+        // Keyed by (meter, sequence, kind); a record seen twice is one transaction (the feed and the log deliver at least once).
+        var log = new Dictionary<(string, long, ResettingKind), ReconciledTransaction>();
+        foreach (var t in inputs.Log) log[(t.MeterId, t.Sequence, t.Kind)] = t;
         CompareRecords(ReconciliationChecks.ResettingTransaction, "the resetting file", log, inputs.ResettingFile, _ => true, differences);
         CompareRecords(ReconciliationChecks.LedgerPvd, "the ledger (postage-funds-held)", log, [.. inputs.Ledger.Where(t => t.Kind == ResettingKind.Pvd)],
             k => k == ResettingKind.Pvd, differences);
@@ -101,7 +103,8 @@ public static class DailyReconciliation
                     ? $"the remittance file credits {inputs.RemittanceFileMills} mills; no entry remittance:{inputs.Day:yyyy-MM-dd} is posted"
                     : $"the remittance file credits {inputs.RemittanceFileMills} mills; the entry remittance:{inputs.Day:yyyy-MM-dd} posts {inputs.RemittancePostedMills}"));
 
-        var logRegisters = inputs.LogRegisters.ToDictionary(r => r.MeterId, StringComparer.Ordinal);
+        var logRegisters = new Dictionary<string, ReconciledRegisters>(StringComparer.Ordinal);
+        foreach (var r in inputs.LogRegisters) logRegisters[r.MeterId] = r;
         foreach (var file in inputs.FileRegisters)
         {
             if (!logRegisters.TryGetValue(file.MeterId, out var logged))
@@ -131,9 +134,9 @@ public static class DailyReconciliation
 
         long Sum(IEnumerable<ReconciledTransaction> ts, ResettingKind kind) => ts.Where(t => t.Kind == kind).Sum(t => t.AmountMills);
         return new ReconciliationResult(
-            inputs.Log.Count(t => t.Kind == ResettingKind.Pvd), Sum(inputs.Log, ResettingKind.Pvd), Sum(inputs.ResettingFile, ResettingKind.Pvd),
-            Sum(inputs.Ledger, ResettingKind.Pvd), Sum(inputs.Log, ResettingKind.Refund), Sum(inputs.Ledger, ResettingKind.Refund),
-            Sum(inputs.Log, ResettingKind.Withdrawal), Sum(inputs.Ledger, ResettingKind.Withdrawal),
+            log.Values.Count(t => t.Kind == ResettingKind.Pvd), Sum(log.Values, ResettingKind.Pvd), Sum(inputs.ResettingFile, ResettingKind.Pvd),
+            Sum(inputs.Ledger, ResettingKind.Pvd), Sum(log.Values, ResettingKind.Refund), Sum(inputs.Ledger, ResettingKind.Refund),
+            Sum(log.Values, ResettingKind.Withdrawal), Sum(inputs.Ledger, ResettingKind.Withdrawal),
             inputs.FileNetPostageMills, inputs.RemittancePayableNetMills, inputs.RemittanceFileMills, amounts.CarriedMills, inputs.RemittancePostedMills,
             inputs.FileRegisters.Count, differences);
     }
