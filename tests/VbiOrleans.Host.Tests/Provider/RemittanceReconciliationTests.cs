@@ -178,5 +178,32 @@ public sealed class RemittanceReconciliationTests(ITestOutputHelper output)
             Assert.True(DateTime.UtcNow < deadline, "no alert was logged for the planted difference");
             await Task.Delay(200);
         }
+
+        // Plant another: the resetting file as kept in the archive, carol's first PVD one mill more (its trailer made to agree).
+        var carolPvd = await LocalServices.ScalarAsync<long>(world.Database,
+            "SELECT meter_sequence FROM vbi_log WHERE meter_id = @m AND kind = 1 AND amount_mills = 25000", ("m", carol.MeterId));
+        var resettingView = files.Single(f => f.GetProperty("service").GetString() == ProviderServices.Resetting);
+        var container = new Azure.Storage.Blobs.BlobContainerClient(LocalServices.ArchiveConnectionString, HostEnvironment.ContainerName(world.ClusterId));
+        var blob = container.GetBlobClient(resettingView.GetProperty("archivePath").GetString()!);
+        var lines = (await blob.DownloadContentAsync()).Value.Content.ToString().Split('\n');
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var f = lines[i].Split('|');
+            if (f is ["T", var m, var seq, "PVD", ..] && m == carol.MeterId && seq == carolPvd.ToString(CultureInfo.InvariantCulture)) f[5] = "25001";
+            if (f is ["Z", ..]) (f[6], f[12]) = ((long.Parse(f[6], CultureInfo.InvariantCulture) + 1).ToString(CultureInfo.InvariantCulture),
+                (long.Parse(f[12], CultureInfo.InvariantCulture) + 1).ToString(CultureInfo.InvariantCulture));
+            lines[i] = string.Join('|', f);
+        }
+        await blob.UploadAsync(BinaryData.FromString(string.Join('\n', lines)), overwrite: true);
+        await ProviderWorld.RunAsync(uri, day, ProviderServices.Licensing);
+        report = await (await op.GetAsync($"/v1/operator/reconciliation?date={dayText}")).JsonAsync();
+        output.WriteLine(report.ToString());
+        var differences = report.GetProperty("differences").EnumerateArray()
+            .Select(d => (d.GetProperty("check").GetString(), d.GetProperty("meterId").GetString(), d.GetProperty("expectedMills").GetInt64(), d.GetProperty("foundMills").GetInt64()))
+            .ToList();
+        Assert.Equal(3, report.GetProperty("differenceCount").GetInt32());
+        Assert.Contains(("resetting-transaction", carol.MeterId, 25_000L, 25_001L), differences);
+        Assert.Contains(("remittance-net", (string?)null, net, net + 1), differences);
+        Assert.Contains(("ledger-pvd", bob.MeterId, 50_000L, 50_001L), differences);
     }
 }
