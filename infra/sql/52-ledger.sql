@@ -14,6 +14,9 @@ CREATE TABLE IF NOT EXISTS vbi_ledger_entry
     posted_at   timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX IF NOT EXISTS vbi_ledger_entry_customer ON vbi_ledger_entry (customer_id, at, id) WHERE customer_id IS NOT NULL;
+-- A day's entries, in (at, id) order: the export's pages (EntriesBetweenAsync), the remittance's and the
+-- reconciliation's movements (PostingsOfAsync, MovementAsync).
+CREATE INDEX IF NOT EXISTS vbi_ledger_entry_at ON vbi_ledger_entry (at, id COLLATE "C");
 
 -- One side of an entry: exactly one of debit and credit is positive (I7's per-posting rule, enforced here too).
 CREATE TABLE IF NOT EXISTS vbi_ledger_posting

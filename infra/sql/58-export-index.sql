@@ -10,6 +10,3 @@ CREATE TABLE IF NOT EXISTS vbi_export_day_index
     id   text     NOT NULL,
     PRIMARY KEY (kind, day, id)
 );
-
--- The ledger's entries of a day, in (at, id) order: the export's page reads (ILedgerStore.EntriesBetweenAsync).
-CREATE INDEX IF NOT EXISTS vbi_ledger_entry_at ON vbi_ledger_entry (at, id COLLATE "C");

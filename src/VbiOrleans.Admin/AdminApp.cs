@@ -131,7 +131,7 @@ public static class AdminApp
         root.Subcommands.Add(rebuildHistory);
 
         var provider = new Command("provider", "The provider files to the postal authority (docs/provider-files.md): their state, and a day run at once.");
-        var providerService = new Option<string>("--service") { Description = "licensing or resetting [default: every service]" };
+        var providerService = new Option<string>("--service") { Description = "licensing, resetting or remittance [default: every service]" };
         var providerFiles = new Command("files", "Each service's files, newest day first: state, transfer attempts, size, SHA-256, transfer time, last error.");
         providerFiles.Options.Add(providerService);
         providerFiles.SetAction(async (parse, token) =>
@@ -154,8 +154,20 @@ public static class AdminApp
             return await ProviderFilesAsync(stdout, stderr, parse.GetValue(json), () => http.PostAsJsonAsync("/v1/operator/provider/runs",
                 new { date = parse.GetValue(providerDate), service = parse.GetValue(providerService) }, token), token);
         });
+        var providerReconcile = new Command("reconcile", "The day's reconciliation as last run (the provider services run it once the day's files are verified): "
+            + "totals, and every difference named to the mill. Exit 7 when there are differences.");
+        providerReconcile.Options.Add(providerDate);
+        providerReconcile.SetAction(async (parse, token) =>
+        {
+            using var http = Http(parse.GetValue(server) ?? env(ServerVariable) ?? DefaultServer, parse.GetValue(operatorName) ?? env(OperatorVariable),
+                parse.GetValue(operatorKeyFile), env, stderr);
+            if (http is null) return AdminExitCodes.Usage;
+            return await ReconciliationAsync(stdout, stderr, parse.GetValue(json),
+                () => http.GetAsync("/v1/operator/reconciliation?date=" + Uri.EscapeDataString(parse.GetValue(providerDate) ?? ""), token), token);
+        });
         provider.Subcommands.Add(providerFiles);
         provider.Subcommands.Add(providerRun);
+        provider.Subcommands.Add(providerReconcile);
         root.Subcommands.Add(provider);
 
         var restore = new Command("restore-snapshot",
@@ -516,6 +528,39 @@ public static class AdminApp
 
         static string Text(JsonElement file, string name) =>
             file.GetProperty(name) is { ValueKind: not JsonValueKind.Null } value ? value.ToString() : "-";
+    }
+
+    /// <summary>Prints a day's reconciliation: one line of totals, then one line per difference (check, meter, customer, expected, found, difference).</summary>
+    private static async Task<int> ReconciliationAsync(TextWriter stdout, TextWriter stderr, bool json, Func<Task<HttpResponseMessage>> call, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await call();
+            if (!response.IsSuccessStatusCode) return await FailAsync(response, stderr);
+            var r = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
+            long Mills(string name) => r.GetProperty(name).ValueKind == JsonValueKind.Number ? r.GetProperty(name).GetInt64() : 0;
+            var reconciled = r.GetProperty("reconciled").GetBoolean();
+            var lines = new List<string>
+            {
+                $"{r.GetProperty("day").GetString()} {(reconciled ? "reconciled" : "DIFFERENCES")} differences={r.GetProperty("differenceCount").GetInt32()}"
+                + $" pvds={r.GetProperty("logPvdCount").GetInt32()} pvdMills(log/resetting/ledger)={Mills("logPvdMills")}/{Mills("resettingPvdMills")}/{Mills("ledgerPvdMills")}"
+                + $" remittancePayableNet={Mills("remittancePayableNetMills")} remitted={Mills("remittedMills")} carried={Mills("carriedMills")}"
+                + $" meters={r.GetProperty("metersCompared").GetInt32()} runs={r.GetProperty("runs").GetInt32()}",
+            };
+            foreach (var d in r.GetProperty("differences").EnumerateArray())
+            {
+                static string Text(JsonElement e, string name) => e.GetProperty(name) is { ValueKind: not JsonValueKind.Null } v ? v.ToString() : "-";
+                lines.Add($"  {Text(d, "check")} meter={Text(d, "meterId")} sequence={Text(d, "sequence")} customer={Text(d, "customerId")}"
+                    + $" expected={Text(d, "expectedMills")} found={Text(d, "foundMills")} difference={Text(d, "differenceMills")}: {Text(d, "detail")}");
+            }
+            Print(stdout, json, r, string.Join(Environment.NewLine, lines));
+            return reconciled ? AdminExitCodes.Ok : AdminExitCodes.Differences;
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            stderr.WriteLine($"error: the server is unreachable: {e.Message}");
+            return AdminExitCodes.Unavailable;
+        }
     }
 
     private static async Task<int> FailAsync(HttpResponseMessage response, TextWriter stderr)

@@ -15,6 +15,9 @@ public static class AdminExitCodes
     /// <summary>Recovery ran, and some meter's registers did not come back as module memory has them.</summary>
     public const int Mismatches = 6;
 
+    /// <summary>The day's reconciliation found differences between the log, the provider files and the ledger.</summary>
+    public const int Differences = 7;
+
     public static readonly string HelpText = string.Join(Environment.NewLine,
         "Exit codes:",
         $"  {Ok}  ok",
@@ -23,5 +26,6 @@ public static class AdminExitCodes
         $"  {Unavailable}  the server or the archive is unreachable, timed out or failed",
         $"  {NotFound}  not found (HTTP 404, or nothing archived yet)",
         $"  {LogTampered}  the archived log fails verification; the first bad entry is named",
-        $"  {Mismatches}  recovery finished with register mismatches");
+        $"  {Mismatches}  recovery finished with register mismatches",
+        $"  {Differences}  the day's reconciliation found differences (each is listed)");
 }

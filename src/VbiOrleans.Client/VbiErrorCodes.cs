@@ -182,6 +182,8 @@ public static class VbiErrorCodes
     public const string InvalidTaxId = "InvalidTaxId";
     /// <summary>A provider or answer file does not follow its layout (422).</summary>
     public const string ProviderFileMalformed = "ProviderFileMalformed";
+    /// <summary>The business day has no reconciliation yet: its provider files are not all verified (404).</summary>
+    public const string ReconciliationNotFound = "ReconciliationNotFound";
 
     /// <summary>Codes that mean "log in again" (a customer token or a meter session is missing, expired or refused).</summary>
     public static bool NeedsLogin(string code) =>

@@ -122,6 +122,23 @@ public sealed class SftpPostalAuthority(SftpSettings settings) : IPostalAuthorit
     /// </summary>
     private async Task<T> WithClientAsync<T>(Func<SftpClient, CancellationToken, Task<T>> operation, string what, CancellationToken cancellationToken)
     {
+        // SSH.NET blocks its caller's thread in places (a connect's key exchange; Disconnect and Dispose wait for the
+        // session's listener, sshnet/SSH.NET#1552). On a grain's scheduler that block also holds the continuations it
+        // waits for, and every interleaved call of the grain. So the connection runs on the thread pool, and the caller
+        // waits at most the whole bound and one more operation timeout.
+        var limit = settings.OperationTimeout * (MaxOperationSteps + 1);
+        try
+        {
+            return await Task.Run(() => OnConnectionAsync(operation, what, cancellationToken), CancellationToken.None).WaitAsync(limit, cancellationToken);
+        }
+        catch (TimeoutException e)
+        {
+            throw new PostalTransferException(PostalTransferError.Unreachable, $"{what} at {settings.Host}:{settings.Port} did not finish within {limit}", e);
+        }
+    }
+
+    private async Task<T> OnConnectionAsync<T>(Func<SftpClient, CancellationToken, Task<T>> operation, string what, CancellationToken cancellationToken)
+    {
         var presented = "";
         using var key = new PrivateKeyFile(settings.KeyFile);
         var connection = new ConnectionInfo(settings.Host, settings.Port, settings.User, new PrivateKeyAuthenticationMethod(settings.User, key))
@@ -136,9 +153,13 @@ public sealed class SftpPostalAuthority(SftpSettings settings) : IPostalAuthorit
         };
         using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         bound.CancelAfter(settings.OperationTimeout * MaxOperationSteps);
+        // The connection alone gets one operation timeout: SSH.NET's own does not cover every step of an asynchronous
+        // connect, and a key exchange the server never finishes would otherwise hold the whole bound.
+        using var connecting = CancellationTokenSource.CreateLinkedTokenSource(bound.Token);
+        connecting.CancelAfter(settings.OperationTimeout);
         try
         {
-            await client.ConnectAsync(bound.Token);
+            await client.ConnectAsync(connecting.Token);
         }
         catch (SshConnectionException e) when (presented.Length > 0 && presented != settings.HostKeyFingerprint)
         {

@@ -29,6 +29,48 @@ public interface ILedgerGrain : IGrainWithIntegerKey
 
     /// <summary>The entry with this id, if posted.</summary>
     Task<LedgerEntry?> Find(string entryId);
+
+    /// <summary>
+    /// The postings of one account on the entries with <c>At</c> in [from, to), one row per entry (its postings to the
+    /// account summed), by entry id (ordinal), at most <paramref name="limit"/> after <paramref name="afterEntryId"/>.
+    /// An account ending in <c>:*</c> (<c>postage-funds-held:*</c>) means every customer's account of that kind.
+    /// </summary>
+    Task<IReadOnlyList<AccountPosting>> PostingsOf(string account, DateTimeOffset from, DateTimeOffset to, string? afterEntryId, int limit);
+
+    /// <summary>The movement of one account (or <c>kind:*</c>) on the entries with <c>At</c> in [from, to): debits and credits by entry kind.</summary>
+    Task<AccountMovement> Movement(string account, DateTimeOffset from, DateTimeOffset to);
+}
+
+/// <summary>One entry's postings to an account (summed), with the entry's id, kind, time, customer and meter.</summary>
+[GenerateSerializer, Immutable]
+public sealed record AccountPosting(
+    [property: Id(0)] string EntryId,
+    [property: Id(1)] string Kind,
+    [property: Id(2)] DateTimeOffset At,
+    [property: Id(3)] string Account,
+    [property: Id(4)] string? CustomerId,
+    [property: Id(5)] string? MeterId,
+    [property: Id(6)] long DebitMills,
+    [property: Id(7)] long CreditMills);
+
+/// <summary>The postings of one kind of entry to an account within a period: how many entries, their debits and credits.</summary>
+[GenerateSerializer, Immutable]
+public sealed record KindMovement([property: Id(0)] string Kind, [property: Id(1)] long Entries, [property: Id(2)] long DebitMills, [property: Id(3)] long CreditMills);
+
+/// <summary>An account's movement within [From, To), by entry kind (ordinal order).</summary>
+[GenerateSerializer, Immutable]
+public sealed record AccountMovement(
+    [property: Id(0)] string Account,
+    [property: Id(1)] DateTimeOffset From,
+    [property: Id(2)] DateTimeOffset To,
+    [property: Id(3)] IReadOnlyList<KindMovement> ByKind)
+{
+    public long DebitMills => ByKind.Sum(k => k.DebitMills);
+    public long CreditMills => ByKind.Sum(k => k.CreditMills);
+    public KindMovement Of(string kind) => ByKind.FirstOrDefault(k => k.Kind == kind) ?? new KindMovement(kind, 0, 0, 0);
+
+    /// <summary>Whether an account name asks for every customer's account of a kind (<c>postage-funds-held:*</c>).</summary>
+    public static bool IsKindPattern(string account) => account.EndsWith(":*", StringComparison.Ordinal);
 }
 
 /// <summary>

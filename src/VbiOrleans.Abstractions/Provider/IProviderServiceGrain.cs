@@ -11,7 +11,7 @@ public static class ProviderServices
     public const string Remittance = "remittance";
 
     /// <summary>The services this system runs.</summary>
-    public static readonly IReadOnlyList<string> Running = [Licensing, Resetting];
+    public static readonly IReadOnlyList<string> Running = [Licensing, Resetting, Remittance];
 
     public static bool IsRunning(string? service) => service is not null && Running.Contains(service);
 }
@@ -82,7 +82,8 @@ public enum ProviderFileState
 /// <summary>
 /// A day's file as operators see it: its state, the transfer attempts so far and the last error (a verified transfer
 /// clears it), size and SHA-256 of the file, when it was verified at the postal authority, where it went and where the
-/// archive keeps it.
+/// archive keeps it; for the remittance, the credit in the file, the mills carried in remittance payable and the
+/// ledger entry posted.
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record ProviderFileView(
@@ -98,7 +99,10 @@ public sealed record ProviderFileView(
     [property: Id(9)] DateTimeOffset? TransferredAt,
     [property: Id(10)] string? RemotePath,
     [property: Id(11)] string? ArchivePath,
-    [property: Id(12)] int Runs);
+    [property: Id(12)] int Runs,
+    [property: Id(13)] long? RemittedMills = null,
+    [property: Id(14)] long? CarriedMills = null,
+    [property: Id(15)] string? LedgerEntryId = null);
 
 /// <summary>The provider's signing certificate (ECDSA P-256, key <c>vbi-provider-signing</c> in the HSM), issued by the postal CA.</summary>
 public interface IProviderCertificateGrain : IGrainWithIntegerKey

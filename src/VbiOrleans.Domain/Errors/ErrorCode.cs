@@ -269,6 +269,9 @@ public enum ErrorCode
     InvalidTaxId = 1104,
     /// <summary>A provider file or an answer file does not follow its documented layout (422).</summary>
     ProviderFileMalformed = 1105,
+    // The daily reconciliation (docs/provider-files.md)
+    /// <summary>The business day has no reconciliation yet: its provider files are not all verified (404).</summary>
+    ReconciliationNotFound = 1120,
 }
 
 /// <summary>A failure with its name and a sentence for a person.</summary>

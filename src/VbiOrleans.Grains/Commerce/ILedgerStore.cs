@@ -56,6 +56,13 @@ public interface ILedgerStore
         CancellationToken cancellationToken = default);
 
     Task<PostageFundsSnapshot> PostageFundsAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>See <see cref="ILedgerGrain.PostingsOf"/>: per entry with <c>at</c> in [from, to), by entry id after <paramref name="afterEntryId"/>.</summary>
+    Task<IReadOnlyList<AccountPosting>> PostingsOfAsync(string account, DateTimeOffset from, DateTimeOffset to, string? afterEntryId, int limit,
+        CancellationToken cancellationToken = default);
+
+    /// <summary>See <see cref="ILedgerGrain.Movement"/>.</summary>
+    Task<AccountMovement> MovementAsync(string account, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default);
 }
 
 /// <summary>The checks every store makes before it writes an entry.</summary>

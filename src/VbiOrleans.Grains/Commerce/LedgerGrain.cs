@@ -36,6 +36,11 @@ public sealed class LedgerGrain(ILedgerStore store, ILogger<LedgerGrain> logger)
         store.EntriesOfAsync(customerId, from, to, Math.Clamp(limit, 1, MaxEntriesPerRead));
 
     public Task<LedgerEntry?> Find(string entryId) => store.FindAsync(entryId);
+
+    public Task<IReadOnlyList<AccountPosting>> PostingsOf(string account, DateTimeOffset from, DateTimeOffset to, string? afterEntryId, int limit) =>
+        store.PostingsOfAsync(account, from, to, afterEntryId, Math.Clamp(limit, 1, MaxEntriesPerRead));
+
+    public Task<AccountMovement> Movement(string account, DateTimeOffset from, DateTimeOffset to) => store.MovementAsync(account, from, to);
 }
 
 /// <summary>The ledger's log events, with ids that stay the same so alerting can match them.</summary>

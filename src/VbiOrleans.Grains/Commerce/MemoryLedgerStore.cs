@@ -91,4 +91,36 @@ public sealed class MemoryLedgerStore : ILedgerStore
             return Task.FromResult(new PostageFundsSnapshot(balances, [.. _meters.Values.OrderBy(m => m.MeterId, StringComparer.Ordinal)]));
         }
     }
+
+    private static bool Matches(string pattern, string account) => AccountMovement.IsKindPattern(pattern)
+        ? account.StartsWith(pattern[..^1], StringComparison.Ordinal)
+        : account == pattern;
+
+    private IEnumerable<AccountPosting> PostingsOf(string account, DateTimeOffset from, DateTimeOffset to) =>
+        _inOrder.Where(e => e.At >= from && e.At < to)
+            .Select(e => (Entry: e, Lines: e.Postings.Where(p => Matches(account, p.Account)).ToList()))
+            .Where(x => x.Lines.Count > 0)
+            .Select(x => new AccountPosting(x.Entry.Id, x.Entry.Kind, x.Entry.At, x.Lines.Select(p => p.Account).Min(StringComparer.Ordinal)!,
+                x.Entry.CustomerId, x.Entry.MeterId, x.Lines.Sum(p => p.DebitMills), x.Lines.Sum(p => p.CreditMills)));
+
+    public Task<IReadOnlyList<AccountPosting>> PostingsOfAsync(string account, DateTimeOffset from, DateTimeOffset to, string? afterEntryId, int limit,
+        CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult<IReadOnlyList<AccountPosting>>([.. PostingsOf(account, from, to)
+                .Where(p => afterEntryId is null || string.CompareOrdinal(p.EntryId, afterEntryId) > 0)
+                .OrderBy(p => p.EntryId, StringComparer.Ordinal).Take(limit)]);
+        }
+    }
+
+    public Task<AccountMovement> MovementAsync(string account, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(new AccountMovement(account, from, to, [.. PostingsOf(account, from, to)
+                .GroupBy(p => p.Kind, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal)
+                .Select(g => new KindMovement(g.Key, g.Count(), g.Sum(p => p.DebitMills), g.Sum(p => p.CreditMills)))]));
+        }
+    }
 }

@@ -226,5 +226,51 @@ public sealed class PostgresLedgerStore(string connectionString) : ILedgerStore,
         return new PostageFundsSnapshot(balances, meters);
     }
 
+    // An account, or every customer's account of a kind ("postage-funds-held:*" matches "postage-funds-held:{c}").
+    private const string AccountMatch = "(CASE WHEN $4 THEN starts_with(p.account, $1) ELSE p.account = $1 END)";
+
+    public async Task<IReadOnlyList<AccountPosting>> PostingsOfAsync(string account, DateTimeOffset from, DateTimeOffset to, string? afterEntryId, int limit,
+        CancellationToken cancellationToken = default)
+    {
+        await using var command = _source.CreateCommand(
+            "SELECT e.id, e.kind, e.at, min(p.account COLLATE \"C\"), e.customer_id, e.meter_id, sum(p.debit_mills)::bigint, sum(p.credit_mills)::bigint " +
+            $"FROM vbi_ledger_entry e JOIN vbi_ledger_posting p ON p.entry_id = e.id WHERE e.at >= $2 AND e.at < $3 AND {AccountMatch} " +
+            "AND ($5::text IS NULL OR e.id > $5::text COLLATE \"C\") " +
+            "GROUP BY e.id, e.kind, e.at, e.customer_id, e.meter_id ORDER BY e.id COLLATE \"C\" LIMIT $6");
+        AddAccountParameters(command, account, from, to);
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)afterEntryId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = limit });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var postings = new List<AccountPosting>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            postings.Add(new AccountPosting(reader.GetString(0), reader.GetString(1), reader.GetFieldValue<DateTimeOffset>(2), reader.GetString(3),
+                reader.IsDBNull(4) ? null : reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5), reader.GetInt64(6), reader.GetInt64(7)));
+        }
+        return postings;
+    }
+
+    public async Task<AccountMovement> MovementAsync(string account, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default)
+    {
+        await using var command = _source.CreateCommand(
+            "SELECT e.kind, count(DISTINCT e.id)::bigint, sum(p.debit_mills)::bigint, sum(p.credit_mills)::bigint " +
+            $"FROM vbi_ledger_entry e JOIN vbi_ledger_posting p ON p.entry_id = e.id WHERE e.at >= $2 AND e.at < $3 AND {AccountMatch} " +
+            "GROUP BY e.kind ORDER BY e.kind COLLATE \"C\"");
+        AddAccountParameters(command, account, from, to);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var kinds = new List<KindMovement>();
+        while (await reader.ReadAsync(cancellationToken)) kinds.Add(new KindMovement(reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3)));
+        return new AccountMovement(account, from, to, kinds);
+    }
+
+    private static void AddAccountParameters(NpgsqlCommand command, string account, DateTimeOffset from, DateTimeOffset to)
+    {
+        var pattern = AccountMovement.IsKindPattern(account);
+        command.Parameters.Add(new NpgsqlParameter { Value = pattern ? account[..^1] : account });
+        command.Parameters.Add(new NpgsqlParameter { Value = from.ToUniversalTime(), NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new NpgsqlParameter { Value = to.ToUniversalTime(), NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new NpgsqlParameter { Value = pattern });
+    }
+
     public ValueTask DisposeAsync() => _source.DisposeAsync();
 }

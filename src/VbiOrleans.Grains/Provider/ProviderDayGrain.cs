@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using VbiOrleans.Abstractions;
+using VbiOrleans.Abstractions.Commerce;
 using VbiOrleans.Abstractions.Log;
 using VbiOrleans.Abstractions.Provider;
 using VbiOrleans.Grains.Archive;
@@ -26,6 +27,11 @@ public sealed class ProviderDayState
     [Id(8)] public DateTimeOffset? TransferredAt { get; set; }
     [Id(9)] public string? RemotePath { get; set; }
     [Id(10)] public int Runs { get; set; }
+    /// <summary>Remittance: the credit in the file (whole cents, mills), and the mills of the day's net that stay in remittance payable.</summary>
+    [Id(11)] public long? RemittedMills { get; set; }
+    [Id(12)] public long? CarriedMills { get; set; }
+    /// <summary>Remittance: the ledger entry posted once the file was verified (null while it is not, or when nothing was remitted).</summary>
+    [Id(13)] public string? LedgerEntryId { get; set; }
 }
 
 /// <summary>
@@ -77,6 +83,7 @@ public sealed class ProviderDayGrain(
         if (s.State < ProviderFileState.Built)
         {
             (s.FileName, s.Size, s.Sha256, s.State) = (file.Name, file.Content.Length, digest, ProviderFileState.Built);
+            (s.RemittedMills, s.CarriedMills) = (file.Remittance?.RemittedMills, file.Remittance?.CarriedMills);
             await day.WriteStateAsync();
         }
         if (s.Signature is null)
@@ -101,7 +108,43 @@ public sealed class ProviderDayGrain(
             Faults.FaultPoints.Reached(Faults.FaultPoints.ProviderArchived);
         }
         if (s.State < ProviderFileState.Verified) await TransferAsync(transport, file, s.Signature);
+        if (s.State == ProviderFileState.Verified && file.Remittance is { RemittedMills: > 0 } remitted && s.LedgerEntryId is null)
+            await PostRemittanceAsync(remitted.RemittedMills);
         return View();
+    }
+
+    /// <summary>
+    /// The remittance's ledger entry, once its file is verified at the postal authority: DR remittance payable, CR cash,
+    /// the file's credit. Idempotent by the entry id <c>remittance:{D}</c> (a repeated post is AlreadyPosted); an entry
+    /// of that id with other postings is an alert and leaves the day pending.
+    /// </summary>
+    private async Task PostRemittanceAsync(long mills)
+    {
+        var s = day.State;
+        var id = ProviderFileBuilder.RemittanceEntryId(Day);
+        var entry = new LedgerEntry(id, ProviderFileBuilder.RemittanceKind, s.TransferredAt ?? ProviderFileBuilder.Start(Day).AddDays(1), null, null, s.FileName,
+            $"Net postage of {Day:yyyy-MM-dd} remitted to the postal authority's lockbox by ACH credit ({s.FileName})",
+            [Posting.Debit(LedgerAccounts.RemittancePayable, mills), Posting.Credit(LedgerAccounts.Cash, mills)]);
+        LedgerPostResult result;
+        try
+        {
+            result = await GrainFactory.GetGrain<ILedgerGrain>(0).Post(entry);
+        }
+        catch (Exception e)
+        {
+            await FailAsync($"posting {id} failed: {e.Message}");
+            return;
+        }
+        if (result.IsSuccess)
+        {
+            (s.LedgerEntryId, s.LastError) = (id, null);
+            await day.WriteStateAsync();
+            return;
+        }
+        ProviderTelemetry.Alerts.Add(1, new KeyValuePair<string, object?>("alert", "remittance-posting"));
+        logger.LogCritical(ProviderEvents.RemittancePostingRefused, "Provider remittance {Day}: the ledger refused {EntryId} of {Mills} mills ({Status}: {Message}); the file is sent, the day stays pending",
+            Day, id, mills, result.Status, result.Message);
+        await FailAsync($"the ledger refused {id} ({result.Status}: {result.Message})");
     }
 
     Task<ProviderFileView> IProviderDayGrain.View() => Task.FromResult(View());
@@ -159,14 +202,22 @@ public sealed class ProviderDayGrain(
     /// </summary>
     private async Task WaitForFeedAsync()
     {
-        var feed = GrainFactory.GetGrain<ILogFeedGrain>(LogFeedConsumers.Provider);
+        await WaitForFeedAsync(GrainFactory, LogFeedConsumers.Provider, options.Value.FeedWait, clock);
+        // The remittance reads the ledger, which follows the log through its own feed.
+        if (Service == ProviderServices.Remittance) await WaitForFeedAsync(GrainFactory, LogFeedConsumers.Ledger, options.Value.FeedWait, clock);
+    }
+
+    /// <summary>Waits (at most <paramref name="wait"/>) until a log feed consumer has applied everything the log held when the wait began.</summary>
+    public static async Task WaitForFeedAsync(IGrainFactory grains, string consumer, TimeSpan wait, TimeProvider clock)
+    {
+        var feed = grains.GetGrain<ILogFeedGrain>(consumer);
         var status = await feed.Status();
         var target = status.Head;
-        var deadline = clock.GetUtcNow() + options.Value.FeedWait;
+        var deadline = clock.GetUtcNow() + wait;
         while (status.Position < target)
         {
             if (clock.GetUtcNow() >= deadline)
-                throw new TimeoutException($"the provider's log feed is at position {status.Position}, behind the log's head {target}" +
+                throw new TimeoutException($"the {consumer} log feed is at position {status.Position}, behind the log's head {target}" +
                     (status.LastError is null ? "" : $" (its last error: {status.LastError})"));
             await Task.Delay(TimeSpan.FromMilliseconds(250), clock);
             status = await feed.Status();
@@ -199,6 +250,6 @@ public sealed class ProviderDayGrain(
     {
         var s = day.State;
         return new ProviderFileView(Service, Day, s.State, s.FileName, s.Size, s.Sha256, s.Attempts, s.LastError, s.LastAttemptAt, s.TransferredAt,
-            s.RemotePath, s.FileName is null ? null : ArchivePath(Service, Day, s.FileName), s.Runs);
+            s.RemotePath, s.FileName is null ? null : ArchivePath(Service, Day, s.FileName), s.Runs, s.RemittedMills, s.CarriedMills, s.LedgerEntryId);
     }
 }

@@ -1,20 +1,23 @@
 using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
+using VbiOrleans.Abstractions.Commerce;
 using VbiOrleans.Abstractions.Provider;
+using VbiOrleans.Domain.ProviderFiles.Remittance;
+using VbiOrleans.Grains.Commerce.Ach;
 using VbiOrleans.Domain.ProviderFiles.Licensing;
 using VbiOrleans.Domain.ProviderFiles.Resetting;
 using VbiOrleans.Domain.Transactions;
 
 namespace VbiOrleans.Grains.Provider;
 
-/// <summary>A day's file as built: its name and bytes.</summary>
-public sealed record ProviderFile(string Name, byte[] Content);
+/// <summary>A day's file as built: its name and bytes, and for the remittance what it remits.</summary>
+public sealed record ProviderFile(string Name, byte[] Content, RemittanceAmounts? Remittance = null);
 
 /// <summary>
 /// Builds a service's file for a business day (a UTC date) from the provider's journal and the recorded licence
 /// applications. Nothing in a file depends on when it is built, so building a closed day again gives the same bytes.
 /// </summary>
-public sealed class ProviderFileBuilder(IProviderJournal journal, IGrainFactory grains, IOptions<ProviderOptions> options)
+public sealed class ProviderFileBuilder(IProviderJournal journal, IGrainFactory grains, IOptions<ProviderOptions> options, IOptions<AchOptions> ach)
 {
     public static DateTimeOffset Start(DateOnly day) => new(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
 
@@ -22,6 +25,7 @@ public sealed class ProviderFileBuilder(IProviderJournal journal, IGrainFactory 
     {
         ProviderServices.Resetting => ResettingAsync(day, cancellationToken),
         ProviderServices.Licensing => LicensingAsync(day, cancellationToken),
+        ProviderServices.Remittance => RemittanceAsync(day, cancellationToken),
         _ => throw new ArgumentException($"no provider service '{service}' runs here", nameof(service)),
     };
 
@@ -73,6 +77,45 @@ public sealed class ProviderFileBuilder(IProviderJournal journal, IGrainFactory 
         }
         var file = new LicensingFile(options.Value.ProviderId, day, PostalKeyId(), applications);
         return new ProviderFile(LicensingFile.FileName(options.Value.ProviderId, day), file.Write());
+    }
+
+    /// <summary>The ledger's entry kind of the remittance itself, left out of the day's movement of remittance payable.</summary>
+    public const string RemittanceKind = "remittance";
+
+    /// <summary>The ledger entry id of day D's remittance.</summary>
+    public static string RemittanceEntryId(DateOnly day) => $"remittance:{day:yyyy-MM-dd}";
+
+    /// <summary>
+    /// The day's movement of remittance payable in the ledger (credits less debits of every entry dated in the day but
+    /// the remittances themselves): the PVDs' credits less the withdrawals' debits.
+    /// </summary>
+    public async Task<long> RemittancePayableNetAsync(DateOnly day)
+    {
+        var from = Start(day);
+        var movement = await grains.GetGrain<ILedgerGrain>(0).Movement(LedgerAccounts.RemittancePayable, from, from.AddDays(1));
+        return movement.ByKind.Where(k => k.Kind != RemittanceKind).Sum(k => k.CreditMills - k.DebitMills);
+    }
+
+    /// <summary>
+    /// The remittance file of the day: the ledger's movement of remittance payable, which must equal the log's PVDs less
+    /// withdrawals of the day in the journal (the resetting file's net postage); if not, nothing is built.
+    /// </summary>
+    private async Task<ProviderFile> RemittanceAsync(DateOnly day, CancellationToken cancellationToken)
+    {
+        var from = Start(day);
+        var net = await RemittancePayableNetAsync(day);
+        var logged = (await journal.BetweenAsync(from, from.AddDays(1), cancellationToken)).Where(e => e.AscendingMills is not null).ToList();
+        var journalNet = logged.Where(e => e.Kind == (byte)TransactionKind.PostageValueDownload).Sum(e => e.AmountMills)
+            - logged.Where(e => e.Kind == (byte)TransactionKind.Withdraw).Sum(e => e.AmountMills);
+        if (net != journalNet)
+            throw new InvalidOperationException($"remittance payable moved {net} mills in the ledger, the log's PVDs less withdrawals are {journalNet} mills " +
+                $"({net - journalNet:+#;-#} mills); nothing is remitted until they agree");
+        var amounts = RemittanceAmounts.Of(net);
+        var r = options.Value.Remittance;
+        var written = RemittanceFile.Write(day, amounts.RemittedMills, ach.Value.Originator,
+            new RemittanceLockbox(r.Routing, r.AccountNumber, r.AccountType, r.ReceiverName, r.EntryDescription), TimeOnly.FromTimeSpan(options.Value.RunAt));
+        if (!written.IsSuccess) throw new InvalidOperationException($"the remittance file cannot be written: {written.Error.Message}");
+        return new ProviderFile(RemittanceFile.FileName(options.Value.ProviderId, day), written.Value.Content, amounts);
     }
 
     /// <summary>The id of the postal authority key tax ids are encrypted to, or <c>none</c> when none is configured (the files then carry no tax id).</summary>

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using VbiOrleans.Domain.ProviderFiles.Nacha;
 using VbiOrleans.PostalAuthority;
 
 namespace VbiOrleans.Grains.Provider;
@@ -48,6 +49,10 @@ public sealed class ProviderOptions
 
     public LicensingOptions Licensing { get; set; } = new();
 
+    public RemittanceOptions Remittance { get; set; } = new();
+
+    public ReconciliationOptions Reconciliation { get; set; } = new();
+
     /// <summary>Whether a transport is set up: the services run only then.</summary>
     public bool HasTransport => Transport is "Sftp" or "Folder";
 
@@ -62,6 +67,8 @@ public sealed class ProviderOptions
         if (BackfillDays is < 1 or > 31) throw new InvalidOperationException($"{Section}:BackfillDays must be 1 to 31");
         if (FeedWait < TimeSpan.Zero || FeedWait > TimeSpan.FromMinutes(5)) throw new InvalidOperationException($"{Section}:FeedWait must be at most 5 minutes");
         Retry.Validate();
+        Remittance.Validate();
+        Reconciliation.Validate();
         if (PostalAuthorityPublicKey is { Length: > 0 } pem)
         {
             try
@@ -108,4 +115,56 @@ public sealed class LicensingOptions
     /// true in the Local profile, false in the Cluster profile (a meter is operational once the answer file approves it).
     /// </summary>
     public bool? ApproveAtOnce { get; set; }
+}
+
+/// <summary>
+/// Section <c>Vbi:Provider:Remittance</c>: the postal authority's lockbox account that the day's net postage is credited
+/// to (a CCD credit, docs/provider-files.md). The originator is ours as <c>Vbi:Ach</c> sets it. The account number is a
+/// secret of the postal authority's bank: it is in the file and nowhere else (never in a log or an error).
+/// </summary>
+public sealed class RemittanceOptions
+{
+    /// <summary>The lockbox bank's 9-digit routing number (its check digit is checked at start-up).</summary>
+    public string Routing { get; set; } = "011000015";
+
+    /// <summary>The lockbox account number: 1 to 17 letters, digits or hyphens.</summary>
+    public string AccountNumber { get; set; } = "4000000001";
+
+    /// <summary><c>Checking</c> (transaction code 22) or <c>Savings</c> (32).</summary>
+    public AchAccountType AccountType { get; set; } = AchAccountType.Checking;
+
+    /// <summary>The receiver's name in the entry (22 characters at most).</summary>
+    public string ReceiverName { get; set; } = "POSTAL AUTHORITY";
+
+    /// <summary>The company entry description on the lockbox's statement (10 characters at most).</summary>
+    public string EntryDescription { get; set; } = "POSTAGE";
+
+    public void Validate()
+    {
+        const string section = ProviderOptions.Section + ":Remittance";
+        if (!NachaWriter.IsRoutingNumber(Routing)) throw new InvalidOperationException($"{section}:Routing is not a 9-digit routing number with its check digit");
+        // The message never repeats the account number.
+        if (AccountNumber.Length is 0 or > 17 || !AccountNumber.All(c => char.IsAsciiLetterOrDigit(c) || c == '-'))
+            throw new InvalidOperationException($"{section}:AccountNumber is 1 to 17 letters, digits or hyphens");
+        if (!Enum.IsDefined(AccountType)) throw new InvalidOperationException($"{section}:AccountType is Checking or Savings");
+        if (string.IsNullOrWhiteSpace(ReceiverName) || ReceiverName.Length > 22) throw new InvalidOperationException($"{section}:ReceiverName is 1 to 22 characters");
+        if (string.IsNullOrWhiteSpace(EntryDescription) || EntryDescription.Length > 10) throw new InvalidOperationException($"{section}:EntryDescription is 1 to 10 characters");
+    }
+}
+
+/// <summary>Section <c>Vbi:Provider:Reconciliation</c>: the bounds of one day's reconciliation.</summary>
+public sealed class ReconciliationOptions
+{
+    /// <summary>The most log records, ledger postings or meters one check reads for a day; a day with more is reported incomplete (an alert).</summary>
+    public int MaxRecords { get; set; } = 1_000_000;
+
+    /// <summary>The most differences kept in a day's report (all are counted and alerted).</summary>
+    public int MaxDifferencesKept { get; set; } = 1_000;
+
+    public void Validate()
+    {
+        const string section = ProviderOptions.Section + ":Reconciliation";
+        if (MaxRecords is < 1_000 or > 100_000_000) throw new InvalidOperationException($"{section}:MaxRecords is 1000 to 100000000");
+        if (MaxDifferencesKept is < 10 or > 100_000) throw new InvalidOperationException($"{section}:MaxDifferencesKept is 10 to 100000");
+    }
 }

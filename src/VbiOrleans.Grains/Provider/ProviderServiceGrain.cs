@@ -115,8 +115,27 @@ public sealed class ProviderServiceGrain(
     private async Task<ProviderFileView> RunDayAsync(DateOnly day)
     {
         var view = await GrainFactory.GetGrain<IProviderDayGrain>(IProviderDayGrain.Key(Name, day)).Run();
-        if (view.State == ProviderFileState.Verified && view.LastError is null && service.State.Pending.Remove(day)) await service.WriteStateAsync();
+        if (view.State != ProviderFileState.Verified || view.LastError is not null) return view;
+        if (service.State.Pending.Remove(day)) await service.WriteStateAsync();
+        await ReconcileAsync(day);
         return view;
+    }
+
+    /// <summary>
+    /// The day's reconciliation, after each verified run: it runs once every service's file of the day is verified (the
+    /// last service to get there runs it), and again at each operator's run. A failure is logged and never fails the day.
+    /// </summary>
+    private async Task ReconcileAsync(DateOnly day)
+    {
+        try
+        {
+            var run = await GrainFactory.GetGrain<IReconciliationGrain>(day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)).Run();
+            if (run.Waiting is not null) logger.LogInformation("Provider {Service} {Day}: the reconciliation waits: {Waiting}", Name, day, run.Waiting);
+        }
+        catch (Exception e)
+        {
+            logger.LogError("Provider {Service} {Day}: the reconciliation failed; the next run of the day tries again: {Error}", Name, day, e.Message);
+        }
     }
 
     /// <summary>

@@ -30,6 +30,7 @@ public static class Problems
         ErrorCode.MeterLicencePending or ErrorCode.MeterLicenceRejected => StatusCodes.Status403Forbidden,
         ErrorCode.ProviderDayNotClosed or ErrorCode.ProviderFileMalformed => StatusCodes.Status422UnprocessableEntity,
         ErrorCode.UnknownProviderService or ErrorCode.InvalidTaxId => StatusCodes.Status400BadRequest,
+        ErrorCode.ReconciliationNotFound => StatusCodes.Status404NotFound,
         ErrorCode.SystemStopped or ErrorCode.MeterPoolEmpty => StatusCodes.Status503ServiceUnavailable,
         ErrorCode.Unauthenticated => StatusCodes.Status401Unauthorized,
         ErrorCode.Forbidden => StatusCodes.Status403Forbidden,

@@ -12,11 +12,12 @@ public sealed record TaxIdRequest(string? TaxId);
 
 /// <summary>A day's provider file as operators see it (docs/provider-files.md): state is pending, built, signed, archived, uploaded or verified.</summary>
 public sealed record ProviderFileItem(string Service, string Date, string State, string? FileName, long? Size, string? Sha256, int Attempts,
-    string? LastError, DateTimeOffset? LastAttemptAt, DateTimeOffset? TransferredAt, string? RemotePath, string? ArchivePath, int Runs)
+    string? LastError, DateTimeOffset? LastAttemptAt, DateTimeOffset? TransferredAt, string? RemotePath, string? ArchivePath, int Runs,
+    long? RemittedMills, long? CarriedMills, string? LedgerEntryId)
 {
     public static ProviderFileItem Of(ProviderFileView v) => new(v.Service, v.Day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
         v.State.ToString().ToLowerInvariant(), v.FileName, v.Size, v.Sha256, v.Attempts, v.LastError, v.LastAttemptAt, v.TransferredAt, v.RemotePath,
-        v.ArchivePath, v.Runs);
+        v.ArchivePath, v.Runs, v.RemittedMills, v.CarriedMills, v.LedgerEntryId);
 }
 
 public sealed record ProviderFilesResponse(IReadOnlyList<ProviderFileItem> Files);
@@ -99,6 +100,23 @@ public static class ProviderEndpoints
                 + "A transfer that fails leaves the day pending: its reminder tries again.")
             .Produces<ProviderFilesResponse>()
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+
+        app.MapGet("/v1/operator/reconciliation", async (string? date, IGrainFactory grains) =>
+            {
+                if (date is null || !DateOnly.TryParseExact(date, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
+                    return Problems.Result(ErrorCode.ValidationFailed, "date is required: the business day, YYYY-MM-DD (UTC)");
+                var report = await grains.GetGrain<IReconciliationGrain>(day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)).Report();
+                return report is null
+                    ? Problems.Result(ErrorCode.ReconciliationNotFound, $"{date} has no reconciliation yet: it runs once every provider file of the day is verified")
+                    : Results.Ok(report);
+            })
+            .RequireAuthorization(OperatorAuthenticationHandler.Policy)
+            .WithTags("Operators: provider files")
+            .WithName("DailyReconciliation")
+            .WithSummary("The day's reconciliation as last run: the log's, the resetting file's and the ledger's PVDs, refunds and withdrawals, the remittance "
+                + "against remittance payable, each meter's registers at the close; every difference named (check, meter, customer, expected and found mills).")
+            .Produces<DailyReconciliationReport>()
+            .ProducesProblem(StatusCodes.Status404NotFound);
     }
 
     private static IResult UnknownService(string service) => Problems.Result(ErrorCode.UnknownProviderService,

@@ -57,6 +57,7 @@ public static class SiloSetup
             silo.ConfigureEndpoints(AdvertisedAddress(cluster.AdvertisedIp), cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: false);
             ConfigureAdoNet(silo, connections);
             silo.Services.AddSingleton<IProviderJournal>(new PostgresProviderJournal(ForProviders(connections[StorageNames.Commerce])));
+            silo.Services.AddSingleton<IReconciliationStore>(new PostgresReconciliationStore(ForProviders(connections[StorageNames.Commerce])));
             // A meter is operational once the postal authority approves its licence.
             silo.Services.PostConfigure<ProviderOptions>(o => o.Licensing.ApproveAtOnce ??= false);
         }
@@ -267,6 +268,7 @@ public static class SiloSetup
             return new VbiOrleans.Abstractions.Provider.ProviderRunWindow(provider.RunAt, provider.AllowOpenDay);
         });
         silo.Services.TryAddSingleton<IProviderJournal, MemoryProviderJournal>();
+        silo.Services.TryAddSingleton<IReconciliationStore, MemoryReconciliationStore>();
         silo.Services.TryAddSingleton<ProviderFileBuilder>();
         silo.Services.AddLogFeedConsumer<ProviderFeed>();
         silo.Services.AddOptions<Orleans.Hosting.ReminderOptions>().Configure<Microsoft.Extensions.Options.IOptions<ProviderOptions>>((reminders, provider) =>

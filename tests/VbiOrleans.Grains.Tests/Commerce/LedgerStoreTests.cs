@@ -121,4 +121,33 @@ public sealed class LedgerStoreTests : IAsyncLifetime
         Assert.Equal(7, results.Count(r => r[0].Status == LedgerPostStatus.AlreadyPosted));
         Assert.Equal(420, await _postgres.BalanceAsync(LedgerAccounts.PostageAtPostalAuthority));
     }
+
+    [Theory]
+    [InlineData("memory")]
+    [InlineData("postgres")]
+    public async Task An_accounts_postings_and_movement_within_a_day_are_read_per_entry_by_kind_and_for_every_customer_of_a_kind(string kind)
+    {
+        var store = Store(kind);
+        var dayStart = new DateTimeOffset(2026, 12, 7, 0, 0, 0, TimeSpan.Zero);
+        await store.PostAsync([
+            Entry("pvd:m-1:1", Postings.Pvd("u-1", 10_000, PaymentClearing.Card), "u-1", dayStart),
+            Entry("pvd:m-2:4", Postings.Pvd("u-2", 2_500, PaymentClearing.Ach), "u-2", dayStart.AddHours(23).AddMinutes(59)),
+            Entry("withdrawal:m-2:6", Postings.Withdrawal("u-2", 1_200), "u-2", dayStart.AddHours(12)),
+            Entry("pvd:m-1:0", Postings.Pvd("u-1", 999, PaymentClearing.Card), "u-1", dayStart.AddTicks(-10)), // the day before
+            Entry("pvd:m-1:9", Postings.Pvd("u-1", 777, PaymentClearing.Card), "u-1", dayStart.AddDays(1)),    // the day after
+        ], []);
+
+        var movement = await store.MovementAsync(LedgerAccounts.RemittancePayable, dayStart, dayStart.AddDays(1));
+        Assert.Equal([new KindMovement("pvd", 2, 0, 12_500), new KindMovement("withdrawal", 1, 1_200, 0)], movement.ByKind);
+        Assert.Equal((1_200L, 12_500L), (movement.DebitMills, movement.CreditMills));
+
+        var held = await store.PostingsOfAsync(LedgerAccounts.PostageFundsHeld("*"), dayStart, dayStart.AddDays(1), null, 10);
+        Assert.Equal(["pvd:m-1:1", "pvd:m-2:4", "withdrawal:m-2:6"], held.Select(p => p.EntryId));
+        Assert.Equal(("postage-funds-held:u-2", "u-2", "m-1", 0L, 2_500L), (held[1].Account, held[1].CustomerId, held[1].MeterId, held[1].DebitMills, held[1].CreditMills));
+        var page = await store.PostingsOfAsync(LedgerAccounts.PostageFundsHeld("*"), dayStart, dayStart.AddDays(1), "pvd:m-1:1", 1);
+        Assert.Equal("pvd:m-2:4", Assert.Single(page).EntryId);
+        var one = await store.PostingsOfAsync(LedgerAccounts.PostageFundsHeld("u-1"), dayStart, dayStart.AddDays(1), null, 10);
+        Assert.Equal(("pvd:m-1:1", 10_000L), (Assert.Single(one).EntryId, one[0].CreditMills));
+        Assert.Empty((await store.MovementAsync(LedgerAccounts.Cash, dayStart, dayStart.AddDays(1))).ByKind);
+    }
 }

@@ -90,11 +90,12 @@ public sealed class ProviderFilesTests(ITestOutputHelper output)
         }
         var resettingView = (await ProviderWorld.FileAsync(uri, ProviderServices.Resetting, day))!.Value;
         var licensingView = (await ProviderWorld.FileAsync(uri, ProviderServices.Licensing, day))!.Value;
+        var remittanceView = (await ProviderWorld.FileAsync(uri, ProviderServices.Remittance, day))!.Value;
 
         // Each file is at the postal authority with its signature, as the view says, and verifies with openssl.
         var (providerPem, caPem) = await ProviderWorld.CertificatesAsync(uri);
         var sent = new Dictionary<string, byte[]>();
-        foreach (var view in new[] { resettingView, licensingView })
+        foreach (var view in new[] { resettingView, licensingView, remittanceView })
         {
             var name = view.GetProperty("fileName").GetString()!;
             var path = Path.Combine(world.InboundPath, name);
@@ -170,7 +171,8 @@ public sealed class ProviderFilesTests(ITestOutputHelper output)
         var inbound = Directory.GetFiles(world.InboundPath).Select(Path.GetFileName).ToList();
         Assert.DoesNotContain(inbound, n => n!.EndsWith(".part", StringComparison.Ordinal));
         Assert.Equal(inbound.Count, inbound.Where(n => !n!.EndsWith(".sig", StringComparison.Ordinal)).Count() * 2);
-        Assert.Equal(2, inbound.Count(n => n!.Contains(day.ToString("yyyyMMdd", CultureInfo.InvariantCulture), StringComparison.Ordinal) && !n.EndsWith(".sig", StringComparison.Ordinal)));
+        // Licensing, resetting and remittance.
+        Assert.Equal(3, inbound.Count(n => n!.Contains(day.ToString("yyyyMMdd", CultureInfo.InvariantCulture), StringComparison.Ordinal) && !n.EndsWith(".sig", StringComparison.Ordinal)));
     }
 
     [Fact]
@@ -203,7 +205,7 @@ public sealed class ProviderFilesTests(ITestOutputHelper output)
             // The postal authority refuses our files for a while: its inbound folder is not writable for us.
             Directory.CreateDirectory(world.InboundPath);
             var yesterdays = Directory.GetFiles(world.InboundPath).Order().ToList();
-            Assert.Equal(4, yesterdays.Count);
+            Assert.Equal(6, yesterdays.Count); // three files and their signatures
             var writable = File.GetUnixFileMode(world.InboundPath);
             File.SetUnixFileMode(world.InboundPath, UnixFileMode.UserRead | UnixFileMode.UserExecute
                 | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
@@ -284,7 +286,7 @@ public sealed class ProviderFilesTests(ITestOutputHelper output)
             var future = await AdminAsync("provider", "run", "--date", day.AddDays(1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
             Assert.NotEqual(AdminExitCodes.Ok, future.Exit);
             Assert.Contains(VbiErrorCodes.ProviderDayNotClosed, future.Err, StringComparison.Ordinal);
-            var unknown = await AdminAsync("provider", "run", "--date", dayText, "--service", "remittance");
+            var unknown = await AdminAsync("provider", "run", "--date", dayText, "--service", "movement");
             Assert.Contains(VbiErrorCodes.UnknownProviderService, unknown.Err, StringComparison.Ordinal);
 
             var run = await AdminAsync("provider", "run", "--date", dayText, "--service", ProviderServices.Resetting);
@@ -300,6 +302,18 @@ public sealed class ProviderFilesTests(ITestOutputHelper output)
             Assert.Contains(report.Value.Meters, m => m.MeterId == customer.MeterId && m.AscendingMills == 680 && m.DescendingMills == 29_320);
             var (providerPem, caPem) = await ProviderWorld.CertificatesAsync(host.BaseAddress);
             await ProviderWorld.AssertOpensslVerifiesAsync(path, path + ".sig", providerPem, caPem);
+
+            // The day's reconciliation (in memory in this profile) runs once every service's file of the day is verified.
+            var notYet = await AdminAsync("provider", "reconcile", "--date", dayText);
+            Assert.Equal(AdminExitCodes.NotFound, notYet.Exit);
+            Assert.Contains(VbiErrorCodes.ReconciliationNotFound, notYet.Err, StringComparison.Ordinal);
+            var all = await AdminAsync("provider", "run", "--date", dayText);
+            Assert.True(all.Exit == AdminExitCodes.Ok, all.Err);
+            Assert.Contains($"remittance {dayText} verified", all.Out, StringComparison.Ordinal);
+            var reconciled = await AdminAsync("provider", "reconcile", "--date", dayText);
+            Assert.True(reconciled.Exit == AdminExitCodes.Ok, reconciled.Out + reconciled.Err);
+            Assert.Contains($"{dayText} reconciled differences=0 pvds=1 pvdMills(log/resetting/ledger)=30000/30000/30000", reconciled.Out, StringComparison.Ordinal);
+            Assert.Contains("remitted=30000", reconciled.Out, StringComparison.Ordinal);
         }
         finally
         {
