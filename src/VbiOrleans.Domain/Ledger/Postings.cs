@@ -21,6 +21,7 @@ public static class Postings
     public static string RefundPaidId(string refundId) => $"refund-paid:{refundId}";
     public static string CreditId(string creditId) => $"credit:{creditId}";
     public static string FeeRefundId(string feeRefundId) => $"fee-refund:{feeRefundId}";
+    public static string ChargebackId(string disputeId) => $"chargeback:{disputeId}";
 
     /// <summary>
     /// A PVD of <paramref name="amount"/> for customer <paramref name="customer"/>: the payment waits in its clearing
@@ -66,6 +67,16 @@ public static class Postings
     [
         LedgerLine.Debit(ChartOfAccounts.RefundsPayable(customer), amount),
         LedgerLine.Credit(ChartOfAccounts.Cash, amount),
+    ];
+
+    /// <summary>
+    /// A card charge disputed by its holder: the processor takes the amount back out of what it owes us (card clearing),
+    /// and it is a loss until a dispute is won. The postage it paid for stays in the meter, so L1 is untouched.
+    /// </summary>
+    public static IReadOnlyList<LedgerLine> Chargeback(long amount) =>
+    [
+        LedgerLine.Debit(ChartOfAccounts.Chargebacks, amount),
+        LedgerLine.Credit(ChartOfAccounts.CardClearing, amount),
     ];
 
     /// <summary>A credit granted by customer care: an expense of fee revenue, owed to the customer against later fees.</summary>

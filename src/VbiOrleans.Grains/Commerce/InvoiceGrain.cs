@@ -23,6 +23,7 @@ public sealed class InvoiceState
 public sealed class InvoiceGrain(
     [PersistentState(stateName: "invoice", storageName: StorageNames.Commerce)] IPersistentState<InvoiceState> state,
     IPaymentProvider payments,
+    Cards.ICardChargeStore cardCharges,
     IMailSender mail,
     IOptions<InvoiceOptions> options,
     TimeProvider clock,
@@ -185,6 +186,8 @@ public sealed class InvoiceGrain(
                 charge = await payments.CaptureAsync(charge.Value.Id, key + ":capture", CancellationToken.None);
             if (charge.IsSuccess)
             {
+                await cardCharges.RecordCaptureAsync(new Cards.CardChargeRow(charge.Value!.Id, c, Cards.CardChargePurposes.Invoice, Number, invoice.TotalMills,
+                    clock.GetUtcNow()));
                 await PaidAsync(charge.Value!.Id);
                 return;
             }

@@ -27,8 +27,8 @@ public sealed class SchemaInstaller
             StorageNames.Membership => new[] { "00-main.sql", "10-clustering.sql", "20-persistence.sql", "30-reminders.sql" },
             // The transaction log lives beside module memory: both must outlive the postal store.
             StorageNames.Module => new[] { "00-main.sql", "20-persistence.sql", "40-transaction-log.sql" },
-            // Commerce: the ledger (52), ACH debits and files (53), the provider's journal of the log (55, docs/provider-files.md).
-            StorageNames.Commerce => new[] { "00-main.sql", "20-persistence.sql", "52-ledger.sql", "53-ach.sql", "55-provider.sql" },
+            // Commerce: the ledger (52), ACH debits and files (53), the provider's journal of the log (55, docs/provider-files.md), card charges (56).
+            StorageNames.Commerce => new[] { "00-main.sql", "20-persistence.sql", "52-ledger.sql", "53-ach.sql", "55-provider.sql", "56-cards.sql" },
             _ => new[] { "00-main.sql", "20-persistence.sql" },
         };
         return [.. names.Select(Load)];

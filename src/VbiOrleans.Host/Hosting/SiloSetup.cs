@@ -52,6 +52,7 @@ public static class SiloSetup
             silo.Services.AddSingleton<VbiOrleans.Grains.Commerce.ILedgerStore>(new VbiOrleans.Grains.Commerce.PostgresLedgerStore(ForProviders(connections[StorageNames.Commerce])));
             silo.Services.AddSingleton(new VbiOrleans.Grains.Log.SnapshotSources(connections.All.ToDictionary(kv => kv.Key, kv => kv.Value)));
             silo.Services.AddSingleton<VbiOrleans.Grains.Commerce.Ach.IAchStore>(new VbiOrleans.Grains.Commerce.Ach.PostgresAchStore(ForProviders(connections[StorageNames.Commerce])));
+            silo.Services.AddSingleton<VbiOrleans.Grains.Commerce.Cards.ICardChargeStore>(new VbiOrleans.Grains.Commerce.Cards.PostgresCardChargeStore(ForProviders(connections[StorageNames.Commerce])));
             silo.ConfigureEndpoints(AdvertisedAddress(cluster.AdvertisedIp), cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: false);
             ConfigureAdoNet(silo, connections);
             silo.Services.AddSingleton<IProviderJournal>(new PostgresProviderJournal(ForProviders(connections[StorageNames.Commerce])));
@@ -82,6 +83,9 @@ public static class SiloSetup
         // The ACH job's reminder (the day's NACHA file, settlement, return files) is registered by its first activation.
         silo.AddStartupTask(async (services, _) =>
             await services.GetRequiredService<IGrainFactory>().GetGrain<VbiOrleans.Abstractions.Commerce.IAchOriginationGrain>(0).Schedule());
+        // The dispute sweep's reminder (chargebacks), likewise.
+        silo.AddStartupTask(async (services, _) =>
+            await services.GetRequiredService<IGrainFactory>().GetGrain<VbiOrleans.Abstractions.Commerce.IChargebackGrain>(0).Schedule());
         // Trace context crosses grain calls only when traces are exported: the filters run on every call.
         if (options.Telemetry.Exporter != TelemetryExporter.None) silo.AddActivityPropagation();
         silo.AddDashboard(o => o.HideTrace = true);
@@ -278,6 +282,13 @@ public static class SiloSetup
             return true;
         });
         silo.Services.TryAddSingleton<VbiOrleans.Grains.Commerce.Ach.IAchStore, VbiOrleans.Grains.Commerce.Ach.MemoryAchStore>();
+        // Card charges captured: watched for disputes (chargebacks) and refunded against (refunds paid out).
+        silo.Services.TryAddSingleton<VbiOrleans.Grains.Commerce.Cards.ICardChargeStore, VbiOrleans.Grains.Commerce.Cards.MemoryCardChargeStore>();
+        silo.Services.AddOptions<VbiOrleans.Grains.Commerce.Cards.ChargebackOptions>().BindConfiguration(VbiOrleans.Grains.Commerce.Cards.ChargebackOptions.Section).Validate(o =>
+        {
+            o.Validate();
+            return true;
+        });
         silo.Services.TryAddSingleton<VbiOrleans.Grains.Log.TransactionLog>();
         silo.Services.AddOptions<VbiOrleans.Grains.Partners.WebhookDestinationOptions>().BindConfiguration(VbiOrleans.Grains.Partners.WebhookDestinationOptions.Section);
         silo.Services.TryAddSingleton<VbiOrleans.Grains.Partners.WebhookDestinationPolicy>();

@@ -140,6 +140,9 @@ public sealed class AchOriginationGrain(
                 return AchDebitResult.Fail(ErrorCode.AchReturnPaymentFailed, $"the card charge was not captured ({captured.Error}); paying again retries it");
         }
         var now = clock.GetUtcNow();
+        // Watched for disputes like every card charge we capture.
+        if (services.GetService<Cards.ICardChargeStore>() is { } cardCharges)
+            await cardCharges.RecordCaptureAsync(new Cards.CardChargeRow(charge.Value.Id, customerId, Cards.CardChargePurposes.AchReturn, traceNumber, debit.AmountMills, now));
         var posted = await Ledger.Post(new LedgerEntry($"ach-return-paid:{traceNumber}", "ach-return-paid", now, customerId, null, debit.PurchaseId,
             $"Returned ACH debit {traceNumber} paid by card (charge {charge.Value.Id})",
             [Posting.Debit(LedgerAccounts.CardClearing, debit.AmountMills), Posting.Credit(LedgerAccounts.AchReturnsReceivable(customerId), debit.AmountMills)]));

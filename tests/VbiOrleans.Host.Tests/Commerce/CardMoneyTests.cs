@@ -1,0 +1,97 @@
+using System.Text.Json;
+using VbiOrleans.Client;
+using VbiOrleans.Host.Tests.Fixtures;
+using VbiOrleans.Testing;
+
+namespace VbiOrleans.Host.Tests.Commerce;
+
+/// <summary>One Cluster-profile host whose payment provider is stripe-stateful-mock (a <see cref="CommerceWorld"/>), shared by the card-money tests.</summary>
+public sealed class CardMoneyHostFixture : IAsyncLifetime
+{
+    public CommerceWorld World { get; private set; } = null!;
+    public HostProcess Host { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        World = await CommerceWorld.CreateAsync("vbi_cards");
+        Host = await HostEnvironment.StartAsync(FreePorts.Next(), World.Environment());
+    }
+
+    public async Task DisposeAsync() => await Host.DisposeAsync();
+}
+
+/// <summary>
+/// Card money after the purchase, on the customer's path (docs/commerce.md, "Chargebacks"): postage bought over the
+/// customer's signed HTTP path with a card whose charges its holder disputes (Stripe's <c>tok_createDispute</c> on the
+/// real stripe-stateful-mock); the dispute sweep finds the dispute, posts the chargeback once however often it runs,
+/// locks the account (the next purchase is refused with <c>AccountLocked</c>), reverses the purchase, and shows it in
+/// customer care's view; an undisputed customer is left alone; the books balance and L1 holds.
+/// </summary>
+[Trait("Services", "PostgreSQL+Azurite+SoftHSM2+stripe-mock")]
+public sealed class CardMoneyTests(CardMoneyHostFixture fixture) : IClassFixture<CardMoneyHostFixture>
+{
+    [Fact]
+    public async Task A_disputed_card_charge_is_charged_back_once_locks_the_account_and_reverses_its_purchase()
+    {
+        var host = fixture.Host.BaseAddress;
+        using var disputer = await CommerceWorld.NewBuyerAsync(host, "tok_createDispute");
+        using var honest = await CommerceWorld.NewBuyerAsync(host, "tok_visa");
+        var funded = await disputer.Session.BuyAsync(20_000);
+        await honest.Session.BuyAsync(7_500);
+        Assert.Equal(20_000, funded.Meter.DescendingMills);
+        var charge = Assert.Single(await fixture.World.ChargesOfAsync(disputer.CustomerId));
+        var purchaseId = charge.GetProperty("metadata").GetProperty("purchase").GetString()!;
+        await CommerceWorld.WaitForPurchaseAsync(disputer.Client, purchaseId, "Settled", TimeSpan.FromSeconds(20));
+        var honestPurchase = Assert.Single(await fixture.World.ChargesOfAsync(honest.CustomerId)).GetProperty("metadata").GetProperty("purchase").GetString()!;
+        await CommerceWorld.WaitForPurchaseAsync(honest.Client, honestPurchase, "Settled", TimeSpan.FromSeconds(20));
+        var disputeId = (await fixture.World.ChargeAsync(charge.GetProperty("id").GetString()!)).GetProperty("dispute").GetString()!;
+        Assert.StartsWith("dp_", disputeId);
+
+        // The sweep finds the dispute; a second sweep finds nothing new and posts nothing again.
+        using var op = OperatorHttp.Client(host);
+        var first = await SweepAsync(op);
+        var applied = Assert.Single(first.GetProperty("applied").EnumerateArray(), a => a.GetProperty("customerId").GetString() == disputer.CustomerId);
+        Assert.Equal((disputeId, purchaseId, 20_000L), (applied.GetProperty("disputeId").GetString(), applied.GetProperty("reference").GetString(),
+            applied.GetProperty("disputeMills").GetInt64()));
+        var second = await SweepAsync(op);
+        Assert.DoesNotContain(second.GetProperty("applied").EnumerateArray(), a => a.GetProperty("customerId").GetString() == disputer.CustomerId);
+
+        // Posted once: DR chargebacks, CR card-clearing; in customer care's view of the customer's payments.
+        var payments = await LedgerHostTests.GetAsync(op, $"/v1/operator/customers/{disputer.CustomerId}/payments");
+        var chargeback = Assert.Single(payments.GetProperty("entries").EnumerateArray(), e => e.GetProperty("kind").GetString() == "chargeback");
+        Assert.Equal("chargeback:" + disputeId, chargeback.GetProperty("id").GetString());
+        var postings = chargeback.GetProperty("postings").EnumerateArray()
+            .Select(p => (p.GetProperty("account").GetString(), p.GetProperty("debitMills").GetInt64(), p.GetProperty("creditMills").GetInt64())).ToList();
+        Assert.Equal([("chargebacks", 20_000L, 0L), ("card-clearing", 0L, 20_000L)], postings);
+        var listed = Assert.Single((await LedgerHostTests.GetAsync(op, $"/v1/operator/customers/{disputer.CustomerId}/chargebacks")).EnumerateArray());
+        Assert.True(listed.GetProperty("applied").GetBoolean());
+        Assert.Equal("fraudulent", listed.GetProperty("reason").GetString());
+
+        // The purchase is reversed; the account is locked for new postage with the dispute as the lock's reference.
+        Assert.Equal("Reversed", (await disputer.Client.GetPurchaseAsync(purchaseId)).Status);
+        var me = await disputer.Client.GetMeAsync();
+        Assert.True(me.Locked);
+        var accountLock = Assert.Single(me.Locks!);
+        Assert.Equal(("chargeback", disputeId), (accountLock.Reason, accountLock.Reference));
+        var refused = await Assert.ThrowsAsync<VbiApiException>(() => disputer.Session.BuyAsync(1_000));
+        Assert.Equal((403, VbiErrorCodes.AccountLocked), (refused.Status, refused.Code));
+        Assert.Equal(20_000, (await disputer.Client.GetMeterAsync(disputer.MeterId)).DescendingMills);
+
+        // The undisputed customer is untouched.
+        Assert.False((await honest.Client.GetMeAsync()).Locked);
+        Assert.Equal("Settled", (await honest.Client.GetPurchaseAsync(honestPurchase)).Status);
+        Assert.Empty((await LedgerHostTests.GetAsync(op, $"/v1/operator/customers/{honest.CustomerId}/chargebacks")).EnumerateArray());
+
+        // I7 and L1: the postage stays in the meter and is still held for the customer.
+        await CommerceWorld.AssertBooksAsync(host, disputer.CustomerId, 20_000);
+        await CommerceWorld.AssertBooksAsync(host, honest.CustomerId, 7_500);
+    }
+
+    private static async Task<JsonElement> SweepAsync(HttpClient op)
+    {
+        var response = await op.PostAsync("/v1/operator/chargebacks/sweep", null);
+        var body = await response.JsonAsync();
+        Assert.True(response.IsSuccessStatusCode, body.ToString());
+        return body;
+    }
+}
