@@ -62,11 +62,14 @@ public static class Postings
         LedgerLine.Credit(ChartOfAccounts.PostageAtPostalAuthority, balance),
     ];
 
-    /// <summary>An approved refund paid to the customer from the provider's bank account.</summary>
+    /// <summary>
+    /// A refund paid to the customer by refunds against their captured card charges: the processor nets them out of
+    /// what it owes us, so they leave card clearing.
+    /// </summary>
     public static IReadOnlyList<LedgerLine> RefundPaid(string customer, long amount) =>
     [
         LedgerLine.Debit(ChartOfAccounts.RefundsPayable(customer), amount),
-        LedgerLine.Credit(ChartOfAccounts.Cash, amount),
+        LedgerLine.Credit(ChartOfAccounts.CardClearing, amount),
     ];
 
     /// <summary>

@@ -284,6 +284,12 @@ public static class SiloSetup
         silo.Services.TryAddSingleton<VbiOrleans.Grains.Commerce.Ach.IAchStore, VbiOrleans.Grains.Commerce.Ach.MemoryAchStore>();
         // Card charges captured: watched for disputes (chargebacks) and refunded against (refunds paid out).
         silo.Services.TryAddSingleton<VbiOrleans.Grains.Commerce.Cards.ICardChargeStore, VbiOrleans.Grains.Commerce.Cards.MemoryCardChargeStore>();
+        silo.Services.AddOptions<VbiOrleans.Grains.Commerce.Cards.RefundPayoutOptions>().BindConfiguration(VbiOrleans.Grains.Commerce.Cards.RefundPayoutOptions.Section).Validate(o =>
+        {
+            o.Validate();
+            return true;
+        });
+        silo.Services.AddLogFeedConsumer<VbiOrleans.Grains.Commerce.RefundPayoutFeed>();
         silo.Services.AddOptions<VbiOrleans.Grains.Commerce.Cards.ChargebackOptions>().BindConfiguration(VbiOrleans.Grains.Commerce.Cards.ChargebackOptions.Section).Validate(o =>
         {
             o.Validate();

@@ -87,6 +87,60 @@ public sealed class CardMoneyTests(CardMoneyHostFixture fixture) : IClassFixture
         await CommerceWorld.AssertBooksAsync(host, honest.CustomerId, 7_500);
     }
 
+    [Fact]
+    public async Task A_withdrawal_is_paid_back_to_the_customers_card_charges_newest_first_once_even_when_the_log_is_applied_again()
+    {
+        var host = fixture.Host.BaseAddress;
+        using var buyer = await CommerceWorld.NewBuyerAsync(host, "tok_mastercard");
+        await buyer.Session.BuyAsync(20_000);
+        await buyer.Session.BuyAsync(15_000);
+        await buyer.Session.PrintAsync(new PrintOrder(2_000, "94103", "FIRST-CLASS"));
+        var charges = await fixture.World.ChargesOfAsync(buyer.CustomerId);
+        Assert.Equal(2, charges.Count);
+        foreach (var c in charges)
+            await CommerceWorld.WaitForPurchaseAsync(buyer.Client, c.GetProperty("metadata").GetProperty("purchase").GetString()!, "Settled", TimeSpan.FromSeconds(20));
+        var older = charges.Single(c => c.GetProperty("amount").GetInt64() == 2_000).GetProperty("id").GetString()!;
+        var newer = charges.Single(c => c.GetProperty("amount").GetInt64() == 1_500).GetProperty("id").GetString()!;
+
+        // The customer withdraws the meter's 33.000 over the signed path; the refund is paid from the log.
+        var withdrawal = await buyer.Session.WithdrawAsync();
+        Assert.Equal(0, withdrawal.Meter.DescendingMills);
+        using var op = OperatorHttp.Client(host);
+        var paid = await WaitForEntryAsync(op, buyer.CustomerId, "refund-paid", TimeSpan.FromSeconds(30));
+        Assert.Equal($"refund-paid:{buyer.MeterId}:{withdrawal.Sequence}", paid.GetProperty("id").GetString());
+        var postings = paid.GetProperty("postings").EnumerateArray()
+            .Select(p => (p.GetProperty("account").GetString(), p.GetProperty("debitMills").GetInt64(), p.GetProperty("creditMills").GetInt64())).ToList();
+        Assert.Equal([("refunds-payable:" + buyer.CustomerId, 33_000L, 0L), ("card-clearing", 0L, 33_000L)], postings);
+
+        // Spread newest first, never more than a charge's unrefunded amount: the 15.00 charge in full, 18.00 of the 20.00 one.
+        Assert.Equal(1_500, (await fixture.World.ChargeAsync(newer)).GetProperty("amount_refunded").GetInt64());
+        Assert.Equal(1_800, (await fixture.World.ChargeAsync(older)).GetProperty("amount_refunded").GetInt64());
+        await CommerceWorld.AssertBooksAsync(host, buyer.CustomerId, 0);
+
+        // The whole log again through the refunds consumer: nothing is refunded or posted twice.
+        var rewind = await op.PostAsync("/v1/operator/feed/refunds/rewind", null);
+        Assert.True(rewind.IsSuccessStatusCode, await rewind.Content.ReadAsStringAsync());
+        await OperatorHttp.WaitForLogFeedAsync(host);
+        var entries = await LedgerHostTests.GetAsync(op, $"/v1/operator/ledger/entries?customer={buyer.CustomerId}&limit=1000");
+        Assert.Single(entries.GetProperty("entries").EnumerateArray(), e => e.GetProperty("kind").GetString() == "refund-paid");
+        Assert.Equal(1_500, (await fixture.World.ChargeAsync(newer)).GetProperty("amount_refunded").GetInt64());
+        Assert.Equal(1_800, (await fixture.World.ChargeAsync(older)).GetProperty("amount_refunded").GetInt64());
+        await CommerceWorld.AssertBooksAsync(host, buyer.CustomerId, 0);
+    }
+
+    private static async Task<JsonElement> WaitForEntryAsync(HttpClient op, string customerId, string kind, TimeSpan within)
+    {
+        var deadline = DateTime.UtcNow + within;
+        while (true)
+        {
+            var entries = await LedgerHostTests.GetAsync(op, $"/v1/operator/ledger/entries?customer={customerId}&limit=1000");
+            var found = entries.GetProperty("entries").EnumerateArray().Where(e => e.GetProperty("kind").GetString() == kind).ToList();
+            if (found.Count > 0) return Assert.Single(found);
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"no {kind} entry for {customerId} after {within.TotalSeconds:0} s: {entries}");
+            await Task.Delay(200);
+        }
+    }
+
     private static async Task<JsonElement> SweepAsync(HttpClient op)
     {
         var response = await op.PostAsync("/v1/operator/chargebacks/sweep", null);
