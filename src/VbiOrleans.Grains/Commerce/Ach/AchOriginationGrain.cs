@@ -153,6 +153,7 @@ public sealed class AchOriginationGrain(
             return AchDebitResult.Fail(ErrorCode.AchReturnPaymentFailed, "the payment was captured but could not be booked; paying again books it without charging again");
         }
         await GrainFactory.GetGrain<ICommerceAccountGrain>(customerId).Unlock(AccountLockReason.AchReturned, traceNumber, customerId);
+        if (IsInvoice(debit)) await GrainFactory.GetGrain<IInvoiceGrain>(debit.PurchaseId).AchReturnPaid(traceNumber, charge.Value.Id);
         await store.MarkReturnPaidAsync(traceNumber, charge.Value.Id, now);
         logger.LogInformation("Returned ACH debit {Trace} of customer {Customer} paid by card (charge {Charge}); its lock is lifted", traceNumber, customerId, charge.Value.Id);
         return AchDebitResult.Ok((await store.FindByTraceAsync(traceNumber))!.ToView());
@@ -318,6 +319,9 @@ public sealed class AchOriginationGrain(
 
     private ILedgerGrain Ledger => GrainFactory.GetGrain<ILedgerGrain>(0);
 
+    /// <summary>A debit queued by an invoice (its number, <c>inv-…</c>) rather than by a purchase (<c>pur_…</c>).</summary>
+    private static bool IsInvoice(AchDebitRow debit) => debit.PurchaseId.StartsWith("inv-", StringComparison.Ordinal);
+
     /// <summary>Reads the return files waiting in the archive (at most a bound per run), and finishes returns a crash left half applied.</summary>
     private async Task<IReadOnlyList<AchReturnsApplied>> ReadArchivedReturnsAsync()
     {
@@ -405,6 +409,12 @@ public sealed class AchOriginationGrain(
     /// <summary>The purchase paid by the debit is marked reversed (idempotent by the trace); the ledger and the lock are done above.</summary>
     private async Task ReversePurchaseAsync(AchDebitRow debit, AchReturnRow ret)
     {
+        if (IsInvoice(debit))
+        {
+            // An invoice's debit (docs/commerce.md, "Collection and the lock"): the invoice is unpaid again.
+            await GrainFactory.GetGrain<IInvoiceGrain>(debit.PurchaseId).AchReturned(debit.TraceNumber, ret.ReturnCode);
+            return;
+        }
         var reversed = await GrainFactory.GetGrain<IPurchaseGrain>(debit.PurchaseId).Reverse("ach-return", debit.TraceNumber);
         if (!reversed.IsSuccess)
             logger.LogError("ACH debit {Trace} returned {Code}: purchase {Purchase} could not be marked reversed: {Error} {Message}",
