@@ -116,6 +116,11 @@ public sealed class CardMoneyTests(CardMoneyHostFixture fixture) : IClassFixture
         Assert.Equal(1_500, (await fixture.World.ChargeAsync(newer)).GetProperty("amount_refunded").GetInt64());
         Assert.Equal(1_800, (await fixture.World.ChargeAsync(older)).GetProperty("amount_refunded").GetInt64());
         await CommerceWorld.AssertBooksAsync(host, buyer.CustomerId, 0);
+        // The customer sees it through the SDK.
+        var payout = Assert.Single(await buyer.Client.ListRefundsAsync());
+        Assert.Equal(("Paid", 33_000L, 33_000L), (payout.Status, payout.AmountMills, payout.PaidMills));
+        Assert.Equal([(newer, 15_000L), (older, 18_000L)], payout.Parts.Select(p => (p.ChargeId, p.AmountMills)));
+        Assert.All(payout.Parts, p => Assert.StartsWith("re_", p.RefundId));
 
         // The whole log again through the refunds consumer: nothing is refunded or posted twice.
         var rewind = await op.PostAsync("/v1/operator/feed/refunds/rewind", null);
@@ -125,6 +130,7 @@ public sealed class CardMoneyTests(CardMoneyHostFixture fixture) : IClassFixture
         Assert.Single(entries.GetProperty("entries").EnumerateArray(), e => e.GetProperty("kind").GetString() == "refund-paid");
         Assert.Equal(1_500, (await fixture.World.ChargeAsync(newer)).GetProperty("amount_refunded").GetInt64());
         Assert.Equal(1_800, (await fixture.World.ChargeAsync(older)).GetProperty("amount_refunded").GetInt64());
+        Assert.Single(await buyer.Client.ListRefundsAsync());
         await CommerceWorld.AssertBooksAsync(host, buyer.CustomerId, 0);
     }
 
