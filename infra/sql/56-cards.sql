@@ -21,3 +21,7 @@ CREATE TABLE IF NOT EXISTS vbi_card_charge
 CREATE INDEX IF NOT EXISTS vbi_card_charge_watch ON vbi_card_charge (checked_at NULLS FIRST, captured_at) WHERE dispute_id IS NULL;
 CREATE INDEX IF NOT EXISTS vbi_card_charge_customer ON vbi_card_charge (customer_id, captured_at DESC);
 CREATE INDEX IF NOT EXISTS vbi_card_charge_pending ON vbi_card_charge (disputed_at) WHERE dispute_id IS NOT NULL AND NOT chargeback_applied;
+
+-- ACH credits beside the debits (infra/sql/53-ach.sql): a refund paid out to a bank account is a credit entry in the
+-- day's NACHA file (docs/commerce.md, "Refunds paid out"). direction: 1 debit, 2 credit.
+ALTER TABLE vbi_ach_debit ADD COLUMN IF NOT EXISTS direction smallint NOT NULL DEFAULT 1 CHECK (direction IN (1, 2));

@@ -1,7 +1,10 @@
 namespace VbiOrleans.Client;
 
-/// <summary>One card refund of a payout: the charge refunded, how much, and the provider's refund id once made.</summary>
-public sealed record RefundPayoutPartInfo(string ChargeId, long AmountMills, string? RefundId);
+/// <summary>
+/// One part of a payout: <c>card</c>, a refund against the card charge <see cref="Reference"/> (the provider's refund id
+/// once made), or <c>ach</c>, an ACH credit to the bank account <see cref="Reference"/> (its trace number once queued).
+/// </summary>
+public sealed record RefundPayoutPartInfo(string Method, string Reference, long AmountMills, string? PaidReference);
 
 /// <summary>
 /// A withdrawal's balance paid back (docs/commerce.md, "Refunds paid out"): Pending, Paid (refunded to the card

@@ -182,6 +182,10 @@ public static class VbiErrorCodes
     public const string InvalidTaxId = "InvalidTaxId";
     /// <summary>A provider or answer file does not follow its layout (422).</summary>
     public const string ProviderFileMalformed = "ProviderFileMalformed";
+    /// <summary>A card settlement of a day the processor has not paid out yet (422).</summary>
+    public const string CardSettlementDayTooRecent = "CardSettlementDayTooRecent";
+    /// <summary>The ledger refused a day's card settlement entry (409).</summary>
+    public const string CardSettlementNotPosted = "CardSettlementNotPosted";
 
     /// <summary>Codes that mean "log in again" (a customer token or a meter session is missing, expired or refused).</summary>
     public static bool NeedsLogin(string code) =>

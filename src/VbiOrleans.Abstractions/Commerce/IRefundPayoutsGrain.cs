@@ -3,10 +3,11 @@ namespace VbiOrleans.Abstractions.Commerce;
 /// <summary>
 /// Refunds of unused postage paid out to one customer (key: the customer id, <c>commerce</c> store; docs/commerce.md,
 /// "Refunds paid out"). A withdrawal credits <c>refunds-payable:c</c> from the log; the refunds consumer of the log
-/// feed hands each one here, and it is paid back where the money came from: refunded against the customer's captured
-/// card charges, newest first. The plan is written before any call to the provider and each refund carries the key
-/// <c>refund-paid:{id}:{charge}</c>, so a crash repeats calls the provider answers the same way; once every part is
-/// paid, <c>refund-paid:{id}</c> is posted (DR refunds-payable:c, CR card-clearing) exactly once.
+/// feed hands each one here, and it is paid back the way the customer pays: to a card default, refunds against the
+/// customer's captured card charges, newest first; to a bank account default, an ACH credit in the day's NACHA file.
+/// The plan is written before any call and each refund carries the key <c>refund-paid:{id}:{charge}</c> (the credit is
+/// queued once under <c>refund-paid:{id}</c>), so a crash repeats calls answered the same way; once every part is
+/// paid, <c>refund-paid:{id}</c> is posted (DR refunds-payable:c, CR card-clearing or ach-clearing) exactly once.
 /// </summary>
 public interface IRefundPayoutsGrain : IGrainWithStringKey
 {
@@ -36,12 +37,21 @@ public enum RefundPayoutStatus
     Stuck = 3,
 }
 
-/// <summary>One part of a payout: a refund of <paramref name="AmountMills"/> against card charge <paramref name="ChargeId"/>.</summary>
+/// <summary>
+/// One part of a payout: <paramref name="Method"/> <c>card</c>, a refund against the card charge
+/// <paramref name="Reference"/> (<paramref name="PaidReference"/> the provider's refund id once made); or <c>ach</c>,
+/// an ACH credit to the bank account <paramref name="Reference"/> (a payment method id; the credit's trace number once queued).
+/// </summary>
 [GenerateSerializer, Immutable]
 public sealed record RefundPayoutPart(
-    [property: Id(0)] string ChargeId,
-    [property: Id(1)] long AmountMills,
-    [property: Id(2)] string? RefundId);
+    [property: Id(0)] string Method,
+    [property: Id(1)] string Reference,
+    [property: Id(2)] long AmountMills,
+    [property: Id(3)] string? PaidReference)
+{
+    public const string Card = "card";
+    public const string Ach = "ach";
+}
 
 [GenerateSerializer, Immutable]
 public sealed record RefundPayoutView(

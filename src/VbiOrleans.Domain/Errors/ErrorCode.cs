@@ -269,6 +269,11 @@ public enum ErrorCode
     InvalidTaxId = 1104,
     /// <summary>A provider file or an answer file does not follow its documented layout (422).</summary>
     ProviderFileMalformed = 1105,
+    // Card settlement (docs/commerce.md, "Card settlement")
+    /// <summary>The day asked for is not paid out by the processor yet (Vbi:CardSettlement:SettlementDays after it ends) (422).</summary>
+    CardSettlementDayTooRecent = 1106,
+    /// <summary>The ledger refused a day's card settlement entry (its id posted with other postings): an operator decides (409).</summary>
+    CardSettlementNotPosted = 1107,
 }
 
 /// <summary>A failure with its name and a sentence for a person.</summary>

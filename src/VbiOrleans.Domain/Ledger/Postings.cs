@@ -63,14 +63,17 @@ public static class Postings
     ];
 
     /// <summary>
-    /// A refund paid to the customer by refunds against their captured card charges: the processor nets them out of
-    /// what it owes us, so they leave card clearing.
+    /// A refund paid to the customer: <paramref name="toCards"/> by refunds against their captured card charges (the
+    /// processor nets them out of what it owes us, so they leave card clearing), <paramref name="byAch"/> by an ACH
+    /// credit in the day's file (it waits in ACH clearing until it settles out of cash).
     /// </summary>
-    public static IReadOnlyList<LedgerLine> RefundPaid(string customer, long amount) =>
-    [
-        LedgerLine.Debit(ChartOfAccounts.RefundsPayable(customer), amount),
-        LedgerLine.Credit(ChartOfAccounts.CardClearing, amount),
-    ];
+    public static IReadOnlyList<LedgerLine> RefundPaid(string customer, long toCards, long byAch = 0)
+    {
+        var lines = new List<LedgerLine> { LedgerLine.Debit(ChartOfAccounts.RefundsPayable(customer), checked(toCards + byAch)) };
+        if (toCards > 0) lines.Add(LedgerLine.Credit(ChartOfAccounts.CardClearing, toCards));
+        if (byAch > 0) lines.Add(LedgerLine.Credit(ChartOfAccounts.AchClearing, byAch));
+        return lines;
+    }
 
     /// <summary>
     /// A card charge disputed by its holder: the processor takes the amount back out of what it owes us (card clearing),

@@ -32,6 +32,17 @@ public static class CardMoneyEndpoints
             .WithSummary("A customer's refunds of withdrawn postage paid out, newest first: status (Pending, Paid, Stuck), the card refunds, and why one is not paid.")
             .Produces<IReadOnlyList<RefundPayoutView>>();
 
+        ops.MapPost("/card-settlements", async (string? through, IGrainFactory grains) =>
+            {
+                if (!DateOnly.TryParseExact(through, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var day))
+                    return Problems.Result(ErrorCode.ValidationFailed, "through is a day, YYYY-MM-DD");
+                var run = await grains.GetGrain<ICardSettlementGrain>(0).Settle(day);
+                return run.IsSuccess ? Results.Ok(run) : Problems.Result(run.Error, run.Message!);
+            })
+            .WithName("SettleCards")
+            .WithSummary("Settles card clearing day by day through a day the processor has paid out: card-settled:{date} moves the day's card-clearing balance to cash, once per day.")
+            .Produces<CardSettlementRun>();
+
         var me = app.MapGroup("/v1/customers/me").RequireAuthorization(ApiAuthentication.CustomerPolicy).WithTags("Refunds");
         me.MapGet("/refunds", async (ClaimsPrincipal user, IGrainFactory grains) =>
                 ApiResponse.Ok(await grains.GetGrain<IRefundPayoutsGrain>(user.CustomerId()!).Payouts()).ToResult())

@@ -83,9 +83,11 @@ public static class SiloSetup
         // The ACH job's reminder (the day's NACHA file, settlement, return files) is registered by its first activation.
         silo.AddStartupTask(async (services, _) =>
             await services.GetRequiredService<IGrainFactory>().GetGrain<VbiOrleans.Abstractions.Commerce.IAchOriginationGrain>(0).Schedule());
-        // The dispute sweep's reminder (chargebacks), likewise.
+        // The dispute sweep's reminder (chargebacks) and card settlement's, likewise.
         silo.AddStartupTask(async (services, _) =>
             await services.GetRequiredService<IGrainFactory>().GetGrain<VbiOrleans.Abstractions.Commerce.IChargebackGrain>(0).Schedule());
+        silo.AddStartupTask(async (services, _) =>
+            await services.GetRequiredService<IGrainFactory>().GetGrain<VbiOrleans.Abstractions.Commerce.ICardSettlementGrain>(0).Schedule());
         // Trace context crosses grain calls only when traces are exported: the filters run on every call.
         if (options.Telemetry.Exporter != TelemetryExporter.None) silo.AddActivityPropagation();
         silo.AddDashboard(o => o.HideTrace = true);
@@ -290,6 +292,11 @@ public static class SiloSetup
             return true;
         });
         silo.Services.AddLogFeedConsumer<VbiOrleans.Grains.Commerce.RefundPayoutFeed>();
+        silo.Services.AddOptions<VbiOrleans.Grains.Commerce.Cards.CardSettlementOptions>().BindConfiguration(VbiOrleans.Grains.Commerce.Cards.CardSettlementOptions.Section).Validate(o =>
+        {
+            o.Validate();
+            return true;
+        });
         silo.Services.AddOptions<VbiOrleans.Grains.Commerce.Cards.ChargebackOptions>().BindConfiguration(VbiOrleans.Grains.Commerce.Cards.ChargebackOptions.Section).Validate(o =>
         {
             o.Validate();

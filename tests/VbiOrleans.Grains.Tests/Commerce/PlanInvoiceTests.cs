@@ -284,6 +284,36 @@ public sealed class PlanInvoiceTests(PlanInvoiceFixture fixture)
         Assert.Equal(0, await ledger.Balance(LedgerAccounts.FeesReceivable(c)));
     }
 
+    [Fact]
+    public async Task Card_clearing_is_settled_to_cash_day_by_day_once_the_processor_pays_each_day_out_net_of_refunds()
+    {
+        var ledger = fixture.Grains.GetGrain<ILedgerGrain>(0);
+        var settlement = fixture.Grains.GetGrain<ICardSettlementGrain>(0);
+        ShiftedClock.Set(new DateTimeOffset(2028, 1, 10, 12, 0, 0, TimeSpan.Zero));
+        // Whatever earlier stories left in card clearing is settled first; then nothing is left before January 8th.
+        Assert.True((await settlement.Settle(new DateOnly(2028, 1, 7))).IsSuccess);
+        var capture = new LedgerEntry($"test-capture-{Run}", "test", new DateTimeOffset(2028, 1, 8, 10, 0, 0, TimeSpan.Zero), null, null, null, "a card capture",
+            [Posting.Debit(LedgerAccounts.CardClearing, 30_000), Posting.Credit(LedgerAccounts.FeeRevenue, 30_000)]);
+        var refund = new LedgerEntry($"test-refund-{Run}", "test", new DateTimeOffset(2028, 1, 9, 10, 0, 0, TimeSpan.Zero), null, null, null, "a card refund",
+            [Posting.Debit(LedgerAccounts.FeeRevenue, 34_000), Posting.Credit(LedgerAccounts.CardClearing, 34_000)]);
+        Assert.True((await ledger.Post(capture)).IsSuccess);
+        Assert.True((await ledger.Post(refund)).IsSuccess);
+
+        // January 8th is paid out two days after it ends, not before.
+        Assert.Equal(VbiOrleans.Domain.Errors.ErrorCode.CardSettlementDayTooRecent, (await settlement.Settle(new DateOnly(2028, 1, 8))).Error);
+        ShiftedClock.Set(new DateTimeOffset(2028, 1, 12, 12, 0, 0, TimeSpan.Zero));
+        var run = await settlement.Settle(new DateOnly(2028, 1, 9));
+        Assert.True(run.IsSuccess, run.Message);
+        Assert.Equal([(new DateOnly(2028, 1, 8), 30_000L), (new DateOnly(2028, 1, 9), -34_000L)], run.Days.Select(d => (d.Date, d.AmountMills)));
+        var eighth = (await ledger.Find("card-settled:2028-01-08"))!;
+        Assert.Equal([Posting.Debit(LedgerAccounts.Cash, 30_000), Posting.Credit(LedgerAccounts.CardClearing, 30_000)], eighth.Postings);
+        var ninth = (await ledger.Find("card-settled:2028-01-09"))!;
+        Assert.Equal([Posting.Debit(LedgerAccounts.CardClearing, 34_000), Posting.Credit(LedgerAccounts.Cash, 34_000)], ninth.Postings);
+        // Settled once: the same days again settle nothing, and the ledger still balances.
+        Assert.Empty((await settlement.Settle(new DateOnly(2028, 1, 9))).Days);
+        Assert.True((await ledger.TrialBalance()).Balances);
+    }
+
     /// <summary>A return file as an RDFI sends it: one return (addenda 99) of our debit's trace.</summary>
     private static byte[] ReturnFile(DateOnly date, string trace, string code, string routing, string account, long cents, string id)
     {

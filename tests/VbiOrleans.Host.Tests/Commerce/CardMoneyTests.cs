@@ -1,4 +1,7 @@
+using System.Globalization;
 using System.Text.Json;
+using Azure.Storage.Blobs;
+using VbiOrleans.Grains.Archive;
 using VbiOrleans.Client;
 using VbiOrleans.Host.Tests.Fixtures;
 using VbiOrleans.Testing;
@@ -119,8 +122,8 @@ public sealed class CardMoneyTests(CardMoneyHostFixture fixture) : IClassFixture
         // The customer sees it through the SDK.
         var payout = Assert.Single(await buyer.Client.ListRefundsAsync());
         Assert.Equal(("Paid", 33_000L, 33_000L), (payout.Status, payout.AmountMills, payout.PaidMills));
-        Assert.Equal([(newer, 15_000L), (older, 18_000L)], payout.Parts.Select(p => (p.ChargeId, p.AmountMills)));
-        Assert.All(payout.Parts, p => Assert.StartsWith("re_", p.RefundId));
+        Assert.Equal([("card", newer, 15_000L), ("card", older, 18_000L)], payout.Parts.Select(p => (p.Method, p.Reference, p.AmountMills)));
+        Assert.All(payout.Parts, p => Assert.StartsWith("re_", p.PaidReference));
 
         // The whole log again through the refunds consumer: nothing is refunded or posted twice.
         var rewind = await op.PostAsync("/v1/operator/feed/refunds/rewind", null);
@@ -132,6 +135,60 @@ public sealed class CardMoneyTests(CardMoneyHostFixture fixture) : IClassFixture
         Assert.Equal(1_800, (await fixture.World.ChargeAsync(older)).GetProperty("amount_refunded").GetInt64());
         Assert.Single(await buyer.Client.ListRefundsAsync());
         await CommerceWorld.AssertBooksAsync(host, buyer.CustomerId, 0);
+    }
+
+    [Fact]
+    public async Task A_withdrawal_of_postage_bought_from_a_bank_account_is_paid_back_by_an_ACH_credit_in_the_days_file()
+    {
+        var host = fixture.Host.BaseAddress;
+        using var anonymous = new VbiClient(new VbiClientOptions { BaseAddress = host, Timeout = TimeSpan.FromSeconds(60) });
+        var account = await anonymous.SignUpAsync($"credit{Guid.NewGuid():N}@example.com", CommerceWorld.Password);
+        var customerId = account.Customer.CustomerId;
+        using var client = CommerceWorld.Customer(host, account.Token);
+        var authorization = await client.GetAchAuthorizationAsync();
+        var bank = await client.AddBankAccountAsync(new BankAccount("011000015", "44556677", "Carol Example"), authorization.Version);
+        var meter = await client.LicenseMeterAsync("10001");
+        var identity = await client.GetModuleIdentityAsync();
+        var hmk = await client.RegisterMeterAsync(meter.MeterId, CommerceWorld.Password, Convert.FromBase64String(identity.PublicKey));
+        using var session = await client.OpenMeterSessionAsync(meter.MeterId, hmk, CommerceWorld.Password);
+        await session.BuyAsync(25_000, bank.Id);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while ((await client.ListAchDebitsAsync()).Count == 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the purchase's debit was not queued");
+            await Task.Delay(200);
+        }
+
+        // Withdrawn over the signed path: paid back to the bank account by an ACH credit, posted once.
+        var withdrawal = await session.WithdrawAsync();
+        using var op = OperatorHttp.Client(host);
+        var paid = await WaitForEntryAsync(op, customerId, "refund-paid", TimeSpan.FromSeconds(30));
+        var postings = paid.GetProperty("postings").EnumerateArray()
+            .Select(p => (p.GetProperty("account").GetString(), p.GetProperty("debitMills").GetInt64(), p.GetProperty("creditMills").GetInt64())).ToList();
+        Assert.Equal([("refunds-payable:" + customerId, 25_000L, 0L), ("ach-clearing", 0L, 25_000L)], postings);
+        var payout = Assert.Single(await client.ListRefundsAsync());
+        var part = Assert.Single(payout.Parts);
+        Assert.Equal(("Paid", "ach", bank.Id, 25_000L), (payout.Status, part.Method, part.Reference, part.AmountMills));
+        var credit = Assert.Single(await client.ListAchDebitsAsync(), d => d.Direction == "Credit");
+        Assert.Equal(($"refund-paid:{meter.MeterId}:{withdrawal.Sequence}", part.PaidReference, "Queued", 25_000L),
+            (credit.PurchaseId, credit.TraceNumber, credit.Status, credit.AmountMills));
+        await CommerceWorld.AssertBooksAsync(host, customerId, 0);
+
+        // The day's file carries the purchase's debit (27) and the refund's credit (22), read by an independent parser.
+        var date = DateOnly.FromDateTime(DateTime.UtcNow);
+        var run = await op.PostAsync($"/v1/operator/ach/files?date={date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}", null);
+        var body = await run.JsonAsync();
+        Assert.True(run.IsSuccessStatusCode, body.ToString());
+        var archive = new BlobArchiveStore(new BlobContainerClient(LocalServices.ArchiveConnectionString, HostEnvironment.ContainerName(fixture.World.ClusterId)));
+        var parsed = await NodeNacha.ParseAsync((await archive.GetAsync(body.GetProperty("file").GetProperty("archiveName").GetString()!))!);
+        var entries = parsed.GetProperty("batches").EnumerateArray()
+            .SelectMany(b => b.GetProperty("entries").EnumerateArray().Select(e => (Service: b.GetProperty("serviceClassCode").GetInt32(),
+                Code: e.GetProperty("transactionCode").GetString(), Amount: e.GetProperty("amount").GetInt64(), Trace: e.GetProperty("traceNumber").GetString())))
+            .ToList();
+        Assert.Contains((220, "22", 2_500L, credit.TraceNumber), entries);
+        Assert.Contains(entries, e => e is { Service: 225, Code: "27", Amount: 2_500 });
+        Assert.Equal("Sent", Assert.Single(await client.ListAchDebitsAsync(), d => d.Direction == "Credit").Status);
+        await CommerceWorld.AssertBooksAsync(host, customerId, 0);
     }
 
     private static async Task<JsonElement> WaitForEntryAsync(HttpClient op, string customerId, string kind, TimeSpan within)

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using VbiOrleans.Abstractions.Commerce;
 using VbiOrleans.Domain.Ledger;
 using VbiOrleans.Domain.Money;
+using VbiOrleans.Domain.ProviderFiles.Nacha;
 using VbiOrleans.Payments;
 
 namespace VbiOrleans.Grains.Commerce.Cards;
@@ -99,25 +100,43 @@ public sealed class RefundPayoutsGrain(
         for (var i = 0; i < record.Parts.Count; i++)
         {
             var part = record.Parts[i];
-            if (part.RefundId is not null) continue;
-            var refund = await provider.RefundAsync(part.ChargeId, part.AmountMills, $"refund-paid:{id}:{part.ChargeId}", CancellationToken.None);
-            if (refund.IsTransient) return; // the same key again later
-            if (!refund.IsSuccess)
+            if (part.PaidReference is not null) continue;
+            string paidReference;
+            if (part.Method == RefundPayoutPart.Ach)
             {
-                await StuckAsync(record, $"the refund of {part.AmountMills} mills against charge {part.ChargeId} was refused: {refund.Error} {refund.DeclineCode}");
-                return;
+                // Queued once under the payout's entry id: the same request again answers the same credit.
+                var queued = await GrainFactory.GetGrain<IAchOriginationGrain>(0).QueueDebit(new AchDebitRequest(Postings.RefundPaidId(id), CustomerId, part.Reference,
+                    part.AmountMills, DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime), AchDirection.Credit));
+                if (!queued.IsSuccess)
+                {
+                    await StuckAsync(record, $"the ACH credit of {part.AmountMills} mills to {part.Reference} was refused: {queued.Error} {queued.Message}");
+                    return;
+                }
+                paidReference = queued.Debit!.TraceNumber;
             }
-            record.Parts[i] = part with { RefundId = refund.Value!.Id };
+            else
+            {
+                var refund = await provider.RefundAsync(part.Reference, part.AmountMills, $"refund-paid:{id}:{part.Reference}", CancellationToken.None);
+                if (refund.IsTransient) return; // the same key again later
+                if (!refund.IsSuccess)
+                {
+                    await StuckAsync(record, $"the refund of {part.AmountMills} mills against charge {part.Reference} was refused: {refund.Error} {refund.DeclineCode}");
+                    return;
+                }
+                paidReference = refund.Value!.Id;
+            }
+            record.Parts[i] = part with { PaidReference = paidReference };
             await state.WriteStateAsync();
         }
 
         if (record.PaidMills > 0)
         {
             var c = CustomerId;
+            var toCards = record.Parts.Where(p => p.Method == RefundPayoutPart.Card).Sum(p => p.AmountMills);
             var posted = await Ledger.Post(new LedgerEntry(Postings.RefundPaidId(id), "refund-paid", clock.GetUtcNow(), c, record.Request.MeterId,
-                string.Join(",", record.Parts.Select(p => p.RefundId)),
-                $"Refund of {new Mills(record.PaidMills).ToDollars()} withdrawn from {record.Request.MeterId} (sequence {record.Request.Sequence}) paid to the card charges {string.Join(", ", record.Parts.Select(p => p.ChargeId))}",
-                [.. Postings.RefundPaid(c, record.PaidMills).Select(Posting.Of)]));
+                string.Join(",", record.Parts.Select(p => p.PaidReference)),
+                $"Refund of {new Mills(record.PaidMills).ToDollars()} withdrawn from {record.Request.MeterId} (sequence {record.Request.Sequence}) paid by {string.Join(", ", record.Parts.Select(p => $"{p.Method} {p.Reference}"))}",
+                [.. Postings.RefundPaid(c, toCards, record.PaidMills - toCards).Select(Posting.Of)]));
             if (!posted.IsSuccess)
             {
                 await StuckAsync(record, $"the ledger refused refund-paid:{id}: {posted.Status} {posted.Message}");
@@ -130,7 +149,7 @@ public sealed class RefundPayoutsGrain(
         var paid = state.State.Payouts.Where(p => p.Status == RefundPayoutStatus.Paid).ToList();
         foreach (var old in paid.Take(Math.Max(0, paid.Count - options.Value.MaxPaidKept))) state.State.Payouts.Remove(old);
         await state.WriteStateAsync();
-        logger.LogInformation("Refund {PayoutId} of customer {CustomerId} paid: {Paid} mills over {Parts} card charges", id, CustomerId, record.PaidMills, record.Parts.Count);
+        logger.LogInformation("Refund {PayoutId} of customer {CustomerId} paid: {Paid} mills in {Parts} parts", id, CustomerId, record.PaidMills, record.Parts.Count);
         PayoutsCounter.Add(1, new KeyValuePair<string, object?>("outcome", "paid"));
     }
 
@@ -140,10 +159,16 @@ public sealed class RefundPayoutsGrain(
         var amount = record.Request.AmountMills - record.Request.AmountMills % PaymentAmounts.MillsPerCent;
         // What other payouts of this customer planned and have not refunded yet is not in the provider's refunded amounts.
         var reserved = state.State.Payouts.Where(p => p != record && p.Status != RefundPayoutStatus.Paid)
-            .SelectMany(p => p.Parts).Where(p => p.RefundId is null)
-            .GroupBy(p => p.ChargeId).ToDictionary(g => g.Key, g => g.Sum(p => p.AmountMills), StringComparer.Ordinal);
+            .SelectMany(p => p.Parts).Where(p => p.Method == RefundPayoutPart.Card && p.PaidReference is null)
+            .GroupBy(p => p.Reference).ToDictionary(g => g.Key, g => g.Sum(p => p.AmountMills), StringComparer.Ordinal);
         var parts = new List<RefundPayoutPart>();
         var remaining = amount;
+        // A customer who pays by bank account is paid back to it, in one ACH credit.
+        if (amount > 0 && await GrainFactory.GetGrain<IPaymentMethodsGrain>(CustomerId).Default() is { Kind: PaymentMethodKind.BankAccount } bank)
+        {
+            parts.Add(new RefundPayoutPart(RefundPayoutPart.Ach, bank.Id, amount, null));
+            remaining = 0;
+        }
         foreach (var row in await cardCharges.ChargesOfCustomerAsync(CustomerId, options.Value.MaxChargesPerPayout))
         {
             if (remaining == 0) break;
@@ -154,7 +179,7 @@ public sealed class RefundPayoutsGrain(
             var left = charge.Value.AmountMills - charge.Value.RefundedMills - reserved.GetValueOrDefault(row.ChargeId);
             var take = Math.Min(remaining, left);
             if (take <= 0) continue;
-            parts.Add(new RefundPayoutPart(row.ChargeId, take, null));
+            parts.Add(new RefundPayoutPart(RefundPayoutPart.Card, row.ChargeId, take, null));
             remaining -= take;
         }
         if (remaining > 0)
