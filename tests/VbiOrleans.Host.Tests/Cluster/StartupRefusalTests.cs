@@ -64,8 +64,8 @@ public sealed class StartupRefusalTests
         await host.WaitUntilReadyAsync(TimeSpan.FromSeconds(90));
 
         // 00 main, 10 clustering, 20 persistence, 30 reminders, 40 the transaction log (the module store is in it too),
-        // 52 the ledger, 53 ACH debits and files, 55 the provider's journal (the commerce store is in it too).
-        Assert.Equal(8L, await LocalServices.ScalarAsync<long>(fresh, "SELECT count(*) FROM vbi_schema"));
+        // 52 the ledger, 53 ACH debits and files, 55 the provider's journal, 56 card charges (the commerce store is in it too).
+        Assert.Equal(9L, await LocalServices.ScalarAsync<long>(fresh, "SELECT count(*) FROM vbi_schema"));
     }
 
     [Fact]
