@@ -124,6 +124,7 @@ public sealed class RefundPayoutsGrain(
                     return;
                 }
                 paidReference = refund.Value!.Id;
+                Faults.FaultPoints.Reached(Faults.FaultPoints.RefundPaidOut);
             }
             record.Parts[i] = part with { PaidReference = paidReference };
             await state.WriteStateAsync();
