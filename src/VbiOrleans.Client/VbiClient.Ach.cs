@@ -1,9 +1,13 @@
 namespace VbiOrleans.Client;
 
-/// <summary>An ACH debit of the account: Queued, Sent (in the day's NACHA file), Settled or Returned (with its return code).</summary>
+/// <summary>
+/// An ACH entry of the account: Queued, Sent (in the day's NACHA file), Settled or Returned (with its return code).
+/// <see cref="Direction"/> <c>Debit</c> (a purchase or an invoice the account pays; <see cref="PurchaseId"/> the purchase
+/// id or invoice number) or <c>Credit</c> (a refund paid out to the account; <c>refund-paid:{meter}:{sequence}</c>).
+/// </summary>
 public sealed record AchDebitInfo(string PurchaseId, string CustomerId, string PaymentMethodId, long AmountMills, DateOnly EffectiveDate, string Status,
     string TraceNumber, string? FileId, string? ReturnCode, DateTimeOffset QueuedAt, DateTimeOffset? SettledAt, DateTimeOffset? ReturnedAt,
-    DateTimeOffset? ReturnPaidAt, string? ReturnPaidCharge);
+    DateTimeOffset? ReturnPaidAt, string? ReturnPaidCharge, string Direction = "Debit");
 
 /// <summary>ACH debits: the account's debits, and paying a returned one by card (which lifts its lock).</summary>
 public sealed partial class VbiClient

@@ -184,6 +184,10 @@ public static class VbiErrorCodes
     public const string ProviderFileMalformed = "ProviderFileMalformed";
     /// <summary>The business day has no reconciliation yet: its provider files are not all verified (404).</summary>
     public const string ReconciliationNotFound = "ReconciliationNotFound";
+    /// <summary>A card settlement of a day the processor has not paid out yet (422).</summary>
+    public const string CardSettlementDayTooRecent = "CardSettlementDayTooRecent";
+    /// <summary>The ledger refused a day's card settlement entry (409).</summary>
+    public const string CardSettlementNotPosted = "CardSettlementNotPosted";
 
     /// <summary>Codes that mean "log in again" (a customer token or a meter session is missing, expired or refused).</summary>
     public static bool NeedsLogin(string code) =>

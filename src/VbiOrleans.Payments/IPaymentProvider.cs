@@ -35,6 +35,9 @@ public interface IPaymentProvider
 
     /// <summary>Reads a charge as the provider has it now (its capture, refunds and dispute).</summary>
     Task<PaymentResult<Charge>> GetChargeAsync(string chargeId, CancellationToken cancellationToken);
+
+    /// <summary>Reads a dispute (a chargeback the card's holder opened with their bank) named by a charge's <see cref="Charge.DisputeId"/>.</summary>
+    Task<PaymentResult<Dispute>> GetDisputeAsync(string disputeId, CancellationToken cancellationToken);
 }
 
 /// <summary>How a call to the provider ended, by name; the commerce grains decide from this, never from a message.</summary>
@@ -96,9 +99,18 @@ public enum ChargeStatus
     Failed = 4,
 }
 
+/// <summary>A charge; <paramref name="DisputeId"/> names its dispute once the card's holder disputed it.</summary>
 [Orleans.GenerateSerializer, Orleans.Immutable]
 public sealed record Charge([property: Orleans.Id(0)] string Id, [property: Orleans.Id(1)] ChargeStatus Status, [property: Orleans.Id(2)] long AmountMills,
-    [property: Orleans.Id(3)] long RefundedMills, [property: Orleans.Id(4)] bool Disputed);
+    [property: Orleans.Id(3)] long RefundedMills, [property: Orleans.Id(4)] bool Disputed, [property: Orleans.Id(5)] string? DisputeId = null);
+
+/// <summary>
+/// A card dispute as the provider has it: the amount the bank took back from us (mills), why (the provider's reason,
+/// <c>fraudulent</c>, <c>product_not_received</c>, …) and where it stands (<c>needs_response</c>, <c>won</c>, <c>lost</c>, …).
+/// </summary>
+[Orleans.GenerateSerializer, Orleans.Immutable]
+public sealed record Dispute([property: Orleans.Id(0)] string Id, [property: Orleans.Id(1)] string ChargeId, [property: Orleans.Id(2)] long AmountMills,
+    [property: Orleans.Id(3)] string Reason, [property: Orleans.Id(4)] string Status);
 
 [Orleans.GenerateSerializer, Orleans.Immutable]
 public sealed record PaymentRefund([property: Orleans.Id(0)] string Id, [property: Orleans.Id(1)] string ChargeId, [property: Orleans.Id(2)] long AmountMills);

@@ -25,6 +25,7 @@ public sealed class StripePaymentProvider : IPaymentProvider, IDisposable
     private readonly CustomerPaymentSourceService _sources;
     private readonly ChargeService _charges;
     private readonly RefundService _refunds;
+    private readonly DisputeService _disputes;
     private readonly PaymentOptions _options;
     private readonly TimeProvider _clock;
     private readonly ILogger<StripePaymentProvider> _logger;
@@ -45,6 +46,7 @@ public sealed class StripePaymentProvider : IPaymentProvider, IDisposable
         _sources = new CustomerPaymentSourceService(client);
         _charges = new ChargeService(client);
         _refunds = new RefundService(client);
+        _disputes = new DisputeService(client);
         IsTestMode = _configured && (stripe.ApiKey!.StartsWith("sk_test_", StringComparison.Ordinal) || stripe.ApiKey.StartsWith("rk_test_", StringComparison.Ordinal));
         // A host without the key still starts (its meters print; its payments are refused), and says why loudly.
         if (!_configured)
@@ -136,7 +138,21 @@ public sealed class StripePaymentProvider : IPaymentProvider, IDisposable
     }
 
     public Task<PaymentResult<Charge>> GetChargeAsync(string chargeId, CancellationToken cancellationToken) =>
-        CallAsync(nameof(GetChargeAsync), null, async _ => ToCharge(await _charges.GetAsync(chargeId, null, null, cancellationToken)), cancellationToken);
+        CallAsync(nameof(GetChargeAsync), null, async _ =>
+        {
+            var charge = ToCharge(await _charges.GetAsync(chargeId, null, null, cancellationToken));
+            if (!charge.Disputed || charge.DisputeId is not null) return charge;
+            // Charges of newer API versions no longer name their dispute: it is found by the charge.
+            var disputes = await _disputes.ListAsync(new DisputeListOptions { Charge = chargeId, Limit = 1 }, null, cancellationToken);
+            return charge with { DisputeId = disputes.Data.FirstOrDefault()?.Id };
+        }, cancellationToken);
+
+    public Task<PaymentResult<Dispute>> GetDisputeAsync(string disputeId, CancellationToken cancellationToken) =>
+        CallAsync(nameof(GetDisputeAsync), null, async _ =>
+        {
+            var dispute = await _disputes.GetAsync(disputeId, null, null, cancellationToken);
+            return new Dispute(dispute.Id, dispute.ChargeId, PaymentAmounts.ToMills(dispute.Amount), dispute.Reason ?? "", dispute.Status ?? "");
+        }, cancellationToken);
 
     public void Dispose() => _http.Dispose();
 
@@ -206,7 +222,12 @@ public sealed class StripePaymentProvider : IPaymentProvider, IDisposable
         : c.Captured ? ChargeStatus.Captured
         : c.Refunded ? ChargeStatus.Released
         : ChargeStatus.Authorized,
-        PaymentAmounts.ToMills(c.Amount), PaymentAmounts.ToMills(c.AmountRefunded), c.Disputed);
+        PaymentAmounts.ToMills(c.Amount), PaymentAmounts.ToMills(c.AmountRefunded), c.Disputed, DisputeOf(c));
+
+    /// <summary>The charge's <c>dispute</c> field, which Stripe.net does not expose (stripe-stateful-mock and older API versions send it).</summary>
+    private static string? DisputeOf(Stripe.Charge c) =>
+        c.RawJsonElement is { ValueKind: System.Text.Json.JsonValueKind.Object } raw && raw.TryGetProperty("dispute", out var dispute)
+            && dispute.ValueKind == System.Text.Json.JsonValueKind.String ? dispute.GetString() : null;
 
     private static bool IsToken(string token) => token.Length is > 0 and <= MaxTokenLength && !token.Any(char.IsControl) && !token.Contains(' ');
 

@@ -91,10 +91,10 @@ public sealed class TestModePaymentProvider : IPaymentProvider
             if (request.AmountMills < 50 * PaymentAmounts.MillsPerCent) return PaymentResult<Charge>.Fail(PaymentError.InvalidRequest, "Amount must be at least 50 cents", "amount_too_small");
             if (request.AmountMills > 99_999_999 * PaymentAmounts.MillsPerCent)
                 return PaymentResult<Charge>.Fail(PaymentError.InvalidRequest, "Amount must be no more than $999,999.99", "amount_too_large");
-            var record = new ChargeRecord("ch_" + RandomId(24), request.AmountMills) { Disputed = token == "tok_createDispute" };
+            var record = new ChargeRecord("ch_" + RandomId(24), request.AmountMills) { DisputeId = token == "tok_createDispute" ? "dp_" + RandomId(24) : null };
             _charges.Put(record.Id, record);
             // Stripe opens the dispute just after it answers; the answer itself shows the charge undisputed.
-            return PaymentResult<Charge>.Ok(record.View() with { Disputed = false });
+            return PaymentResult<Charge>.Ok(record.View() with { Disputed = false, DisputeId = null });
         }, cancellationToken);
     }
 
@@ -124,6 +124,9 @@ public sealed class TestModePaymentProvider : IPaymentProvider
         return RunAsync("refunds", idempotencyKey, [chargeId, amountMills.ToString(System.Globalization.CultureInfo.InvariantCulture)], () =>
         {
             if (!_charges.TryGet(chargeId, out var charge)) return NoSuchCharge<PaymentRefund>(chargeId);
+            // As Stripe: a disputed charge is not refunded (the dispute decides where its money goes).
+            if (charge.DisputeId is not null)
+                return PaymentResult<PaymentRefund>.Fail(PaymentError.WrongChargeState, $"Charge {chargeId} has been charged back; cannot issue a refund.", "charge_disputed");
             if (charge.RefundedMills >= charge.AmountMills)
                 return PaymentResult<PaymentRefund>.Fail(PaymentError.WrongChargeState, $"Charge {chargeId} has already been refunded.", "charge_already_refunded");
             if (amountMills > charge.AmountMills - charge.RefundedMills)
@@ -140,6 +143,20 @@ public sealed class TestModePaymentProvider : IPaymentProvider
         lock (_gate)
         {
             return Task.FromResult(_charges.TryGet(chargeId, out var charge) ? PaymentResult<Charge>.Ok(charge.View()) : NoSuchCharge<Charge>(chargeId));
+        }
+    }
+
+    public Task<PaymentResult<Dispute>> GetDisputeAsync(string disputeId, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            // Disputes are few: found through the charges that hold them.
+            foreach (var charge in _charges.Values)
+            {
+                if (charge.DisputeId == disputeId)
+                    return Task.FromResult(PaymentResult<Dispute>.Ok(new Dispute(disputeId, charge.Id, charge.AmountMills, "fraudulent", "needs_response")));
+            }
+            return Task.FromResult(PaymentResult<Dispute>.Fail(PaymentError.InvalidRequest, $"No such dispute: {disputeId}", "resource_missing"));
         }
     }
 
@@ -227,11 +244,11 @@ public sealed class TestModePaymentProvider : IPaymentProvider
         public long AmountMills { get; } = amountMills;
         public bool Captured { get; set; }
         public long RefundedMills { get; set; }
-        public bool Disputed { get; init; }
+        public string? DisputeId { get; init; }
 
         public Charge View() => new(Id,
             Captured ? ChargeStatus.Captured : RefundedMills > 0 ? ChargeStatus.Released : ChargeStatus.Authorized,
-            AmountMills, RefundedMills, Disputed);
+            AmountMills, RefundedMills, DisputeId is not null, DisputeId);
     }
 
     /// <summary>A map that keeps at most its capacity of entries, forgetting the oldest first. Callers hold the provider's lock.</summary>
@@ -241,6 +258,8 @@ public sealed class TestModePaymentProvider : IPaymentProvider
         private readonly Queue<TKey> _order = new();
 
         public bool TryGet(TKey key, out TValue value) => _values.TryGetValue(key, out value!);
+
+        public IEnumerable<TValue> Values => _values.Values;
 
         public void Put(TKey key, TValue value)
         {

@@ -175,18 +175,31 @@ public abstract class PaymentProviderContract
     }
 
     [Fact]
-    public async Task A_charge_on_a_dispute_card_shows_its_dispute()
+    public async Task A_charge_on_a_dispute_card_shows_its_dispute_which_is_read_and_refuses_refunds()
     {
         var (customer, card) = await CustomerWithCardAsync("tok_createDispute");
         var charged = await Provider.AuthorizeAsync(Charge(customer, card.Id, 10_000), Key("dispute"), None);
         Assert.True(charged.IsSuccess, charged.Message);
-        var disputed = false;
+        Charge? seen = null;
         // The dispute follows the charge's answer (the mock opens it on its next tick); read for up to 2 s.
-        for (var i = 0; i < 20 && !disputed; i++)
+        for (var i = 0; i < 20 && seen is not { Disputed: true }; i++)
         {
-            disputed = (await Provider.GetChargeAsync(charged.Value!.Id, None)).Value!.Disputed;
-            if (!disputed) await Task.Delay(100);
+            seen = (await Provider.GetChargeAsync(charged.Value!.Id, None)).Value!;
+            if (!seen.Disputed) await Task.Delay(100);
         }
-        Assert.True(disputed);
+        Assert.True(seen!.Disputed);
+        Assert.StartsWith("dp_", seen.DisputeId);
+        var dispute = await Provider.GetDisputeAsync(seen.DisputeId!, None);
+        Assert.True(dispute.IsSuccess, dispute.Message);
+        Assert.Equal((seen.DisputeId, charged.Value!.Id, 10_000L, "fraudulent", "needs_response"),
+            (dispute.Value!.Id, dispute.Value.ChargeId, dispute.Value.AmountMills, dispute.Value.Reason, dispute.Value.Status));
+        Assert.Equal(PaymentError.InvalidRequest, (await Provider.GetDisputeAsync("dp_" + Guid.NewGuid().ToString("N"), None)).Error);
+        // Captured, it still cannot be refunded: the dispute decides where its money goes.
+        Assert.True((await Provider.CaptureAsync(charged.Value.Id, Key("capture"), None)).IsSuccess);
+        Assert.Equal(PaymentError.WrongChargeState, (await Provider.RefundAsync(charged.Value.Id, 1_000, Key("refund"), None)).Error);
+        // An undisputed charge names no dispute.
+        var (other, visa) = await CustomerWithCardAsync();
+        var plain = await Provider.AuthorizeAsync(Charge(other, visa.Id, 10_000), Key("plain"), None);
+        Assert.Equal((false, (string?)null), ((await Provider.GetChargeAsync(plain.Value!.Id, None)).Value!.Disputed, (await Provider.GetChargeAsync(plain.Value.Id, None)).Value!.DisputeId));
     }
 }

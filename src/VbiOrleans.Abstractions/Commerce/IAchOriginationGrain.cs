@@ -47,7 +47,9 @@ public sealed record AchDebitRequest(
     [property: Id(2)] string PaymentMethodId,
     [property: Id(3)] long AmountMills,
     /// <summary>The earliest date the debit may settle; the file uses the next business day after its own date if that is later.</summary>
-    [property: Id(4)] DateOnly EffectiveDate);
+    [property: Id(4)] DateOnly EffectiveDate,
+    /// <summary>A debit (the customer pays us) or a credit (we pay the customer: a refund paid out, docs/commerce.md "Refunds paid out").</summary>
+    [property: Id(5)] VbiOrleans.Domain.ProviderFiles.Nacha.AchDirection Direction = VbiOrleans.Domain.ProviderFiles.Nacha.AchDirection.Debit);
 
 /// <summary>A debit's status; in JSON by name (<c>Queued</c>, <c>Sent</c>, <c>Settled</c>, <c>Returned</c>).</summary>
 [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<AchDebitStatus>))]
@@ -80,7 +82,9 @@ public sealed record AchDebitView(
     [property: Id(11)] DateTimeOffset? ReturnedAt,
     /// <summary>When a returned debit was paid by card, and the charge that paid it.</summary>
     [property: Id(12)] DateTimeOffset? ReturnPaidAt,
-    [property: Id(13)] string? ReturnPaidCharge);
+    [property: Id(13)] string? ReturnPaidCharge,
+    /// <summary><c>Debit</c>, or <c>Credit</c> for a refund paid out to the bank account.</summary>
+    [property: Id(14)] VbiOrleans.Domain.ProviderFiles.Nacha.AchDirection Direction = VbiOrleans.Domain.ProviderFiles.Nacha.AchDirection.Debit);
 
 [GenerateSerializer, Immutable]
 public sealed record AchDebitResult([property: Id(0)] ErrorCode Error, [property: Id(1)] string? Message, [property: Id(2)] AchDebitView? Debit)

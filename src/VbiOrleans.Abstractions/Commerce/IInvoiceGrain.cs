@@ -22,6 +22,15 @@ public interface IInvoiceGrain : IGrainWithStringKey
 
     /// <summary>Makes the next collection attempt now if one is due (the run's reminder resumes retries this way).</summary>
     Task<InvoiceView?> Resume();
+
+    /// <summary>
+    /// The ACH debit that collected the invoice came back returned: the invoice is unpaid again (<c>AchReturned:{code}</c>).
+    /// The ledger's reversal and the account's lock (<c>achReturned</c>, the trace) are the ACH origination's. Idempotent.
+    /// </summary>
+    Task<InvoiceView?> AchReturned(string traceNumber, string returnCode);
+
+    /// <summary>The returned debit was paid by card (<paramref name="chargeId"/>): the invoice is paid again. Idempotent.</summary>
+    Task<InvoiceView?> AchReturnPaid(string traceNumber, string chargeId);
 }
 
 /// <summary>
@@ -82,7 +91,9 @@ public sealed record InvoiceView(
     [property: Id(12)] string? ChargeId,
     [property: Id(13)] DateTimeOffset? PaidAt,
     [property: Id(14)] string? MailedTo,
-    [property: Id(15)] DateTimeOffset? MailedAt);
+    [property: Id(15)] DateTimeOffset? MailedAt,
+    /// <summary>The trace number of the ACH debit that collects it, when the default payment method is a bank account.</summary>
+    [property: Id(16)] string? AchTraceNumber = null);
 
 [GenerateSerializer, Immutable]
 public sealed record InvoiceRunResult(

@@ -37,6 +37,8 @@ public static class LogFeedConsumers
     /// <summary>Label fees under each customer's plan (docs/commerce.md, "Plans, fees and invoices").</summary>
     public const string Fees = "fees";
     public const string Provider = "provider";
+    /// <summary>Refunds of unused postage paid out after withdrawals (docs/commerce.md, "Refunds paid out").</summary>
+    public const string Refunds = "refunds";
 }
 
 /// <summary>

@@ -272,6 +272,11 @@ public enum ErrorCode
     // The daily reconciliation (docs/provider-files.md)
     /// <summary>The business day has no reconciliation yet: its provider files are not all verified (404).</summary>
     ReconciliationNotFound = 1120,
+    // Card settlement (docs/commerce.md, "Card settlement")
+    /// <summary>The day asked for is not paid out by the processor yet (Vbi:CardSettlement:SettlementDays after it ends) (422).</summary>
+    CardSettlementDayTooRecent = 1106,
+    /// <summary>The ledger refused a day's card settlement entry (its id posted with other postings): an operator decides (409).</summary>
+    CardSettlementNotPosted = 1107,
 }
 
 /// <summary>A failure with its name and a sentence for a person.</summary>

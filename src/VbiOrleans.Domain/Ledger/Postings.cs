@@ -21,6 +21,7 @@ public static class Postings
     public static string RefundPaidId(string refundId) => $"refund-paid:{refundId}";
     public static string CreditId(string creditId) => $"credit:{creditId}";
     public static string FeeRefundId(string feeRefundId) => $"fee-refund:{feeRefundId}";
+    public static string ChargebackId(string disputeId) => $"chargeback:{disputeId}";
 
     /// <summary>
     /// A PVD of <paramref name="amount"/> for customer <paramref name="customer"/>: the payment waits in its clearing
@@ -61,11 +62,27 @@ public static class Postings
         LedgerLine.Credit(ChartOfAccounts.PostageAtPostalAuthority, balance),
     ];
 
-    /// <summary>An approved refund paid to the customer from the provider's bank account.</summary>
-    public static IReadOnlyList<LedgerLine> RefundPaid(string customer, long amount) =>
+    /// <summary>
+    /// A refund paid to the customer: <paramref name="toCards"/> by refunds against their captured card charges (the
+    /// processor nets them out of what it owes us, so they leave card clearing), <paramref name="byAch"/> by an ACH
+    /// credit in the day's file (it waits in ACH clearing until it settles out of cash).
+    /// </summary>
+    public static IReadOnlyList<LedgerLine> RefundPaid(string customer, long toCards, long byAch = 0)
+    {
+        var lines = new List<LedgerLine> { LedgerLine.Debit(ChartOfAccounts.RefundsPayable(customer), checked(toCards + byAch)) };
+        if (toCards > 0) lines.Add(LedgerLine.Credit(ChartOfAccounts.CardClearing, toCards));
+        if (byAch > 0) lines.Add(LedgerLine.Credit(ChartOfAccounts.AchClearing, byAch));
+        return lines;
+    }
+
+    /// <summary>
+    /// A card charge disputed by its holder: the processor takes the amount back out of what it owes us (card clearing),
+    /// and it is a loss until a dispute is won. The postage it paid for stays in the meter, so L1 is untouched.
+    /// </summary>
+    public static IReadOnlyList<LedgerLine> Chargeback(long amount) =>
     [
-        LedgerLine.Debit(ChartOfAccounts.RefundsPayable(customer), amount),
-        LedgerLine.Credit(ChartOfAccounts.Cash, amount),
+        LedgerLine.Debit(ChartOfAccounts.Chargebacks, amount),
+        LedgerLine.Credit(ChartOfAccounts.CardClearing, amount),
     ];
 
     /// <summary>A credit granted by customer care: an expense of fee revenue, owed to the customer against later fees.</summary>

@@ -38,6 +38,9 @@ public interface ILedgerStore
     /// <summary>Debits minus credits of one account, in mills (0 for an account with no postings).</summary>
     Task<long> BalanceAsync(string account, CancellationToken cancellationToken = default);
 
+    /// <summary>Debits minus credits of one account over the entries dated before <paramref name="before"/> (card settlement's cut-off).</summary>
+    Task<long> BalanceBeforeAsync(string account, DateTimeOffset before, CancellationToken cancellationToken = default);
+
     /// <summary>Every account's total debits and credits, by account name.</summary>
     Task<IReadOnlyList<AccountTotals>> TotalsAsync(CancellationToken cancellationToken = default);
 

@@ -23,6 +23,7 @@ public sealed class InvoiceState
 public sealed class InvoiceGrain(
     [PersistentState(stateName: "invoice", storageName: StorageNames.Commerce)] IPersistentState<InvoiceState> state,
     IPaymentProvider payments,
+    Cards.ICardChargeStore cardCharges,
     IMailSender mail,
     Log.Export.IExportDayIndex exportIndex,
     IOptions<InvoiceOptions> options,
@@ -73,6 +74,23 @@ public sealed class InvoiceGrain(
         if (Invoice.Status != InvoiceStatus.Open) return Invoice;
         if (Invoice.NextAttemptAt is null || Invoice.NextAttemptAt <= clock.GetUtcNow()) await CollectAsync();
         else ScheduleRetry(); // woken early: wait for the attempt's time
+        return Invoice;
+    }
+
+    public async Task<InvoiceView?> AchReturned(string traceNumber, string returnCode)
+    {
+        if (Invoice is not { } invoice || invoice.AchTraceNumber != traceNumber || invoice.Status != InvoiceStatus.Paid) return Invoice;
+        Invoice = invoice with { Status = InvoiceStatus.Unpaid, LastFailure = $"AchReturned:{returnCode}", PaidAt = null };
+        await WriteAsync();
+        logger.LogWarning("Invoice {Number}: its ACH debit {Trace} was returned {Code}; unpaid until the return is paid", Number, traceNumber, returnCode);
+        return Invoice;
+    }
+
+    public async Task<InvoiceView?> AchReturnPaid(string traceNumber, string chargeId)
+    {
+        if (Invoice is not { } invoice || invoice.AchTraceNumber != traceNumber || invoice.Status != InvoiceStatus.Unpaid) return Invoice;
+        Invoice = invoice with { Status = InvoiceStatus.Paid, ChargeId = chargeId, LastFailure = null, PaidAt = clock.GetUtcNow() };
+        await WriteAsync();
         return Invoice;
     }
 
@@ -168,14 +186,20 @@ public sealed class InvoiceGrain(
         string failure;
         var method = await GrainFactory.GetGrain<IPaymentMethodsGrain>(c).Default();
         if (method is null) failure = nameof(ErrorCode.NoPaymentMethod);
-        else if (method is not { Kind: PaymentMethodKind.Card, ProviderCustomerId: not null, SourceId: not null })
+        else if (method.Kind == PaymentMethodKind.BankAccount)
         {
-            // An invoice is collected by card only; one whose default is a bank account stays open for customer care
-            // (no lock: the customer did nothing wrong).
-            Invoice = invoice with { LastFailure = "BankAccountNotCollected", NextAttemptAt = null };
-            await WriteAsync();
-            return;
+            // An ACH debit in the day's file, queued once by the invoice number (the same number again answers the
+            // same debit). Paid once queued, as a PVD is: the money waits in ACH clearing, and a return reopens it.
+            var queued = await GrainFactory.GetGrain<IAchOriginationGrain>(0).QueueDebit(new AchDebitRequest(Number, c, method.Id, invoice.TotalMills,
+                DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime)));
+            if (queued.IsSuccess)
+            {
+                await PaidAsync(null, queued.Debit!.TraceNumber);
+                return;
+            }
+            failure = queued.Error.ToString();
         }
+        else if (method is not { ProviderCustomerId: not null, SourceId: not null }) failure = nameof(ErrorCode.PaymentMethodNotFound);
         else
         {
             var key = state.State.KeyGeneration == 0 ? $"invoice:{Number}" : string.Create(CultureInfo.InvariantCulture, $"invoice:{Number}:{state.State.KeyGeneration}");
@@ -186,6 +210,8 @@ public sealed class InvoiceGrain(
                 charge = await payments.CaptureAsync(charge.Value.Id, key + ":capture", CancellationToken.None);
             if (charge.IsSuccess)
             {
+                await cardCharges.RecordCaptureAsync(new Cards.CardChargeRow(charge.Value!.Id, c, Cards.CardChargePurposes.Invoice, Number, invoice.TotalMills,
+                    clock.GetUtcNow()));
                 await PaidAsync(charge.Value!.Id);
                 return;
             }
@@ -195,16 +221,20 @@ public sealed class InvoiceGrain(
         await FailedAsync(failure);
     }
 
-    private async Task PaidAsync(string? chargeId)
+    private async Task PaidAsync(string? chargeId, string? achTrace = null)
     {
         var invoice = Invoice!;
         if (invoice.TotalMills > 0)
         {
             var c = invoice.CustomerId;
-            await PostAsync(new LedgerEntry($"invoice-paid:{Number}", FeeKinds.InvoicePaid, clock.GetUtcNow(), c, null, Number, $"Invoice {Number} collected by card",
-                [Posting.Debit(LedgerAccounts.CardClearing, invoice.TotalMills), Posting.Credit(LedgerAccounts.FeesReceivable(c), invoice.TotalMills)]));
+            var clearing = achTrace is null ? LedgerAccounts.CardClearing : LedgerAccounts.AchClearing;
+            await PostAsync(new LedgerEntry($"invoice-paid:{Number}", FeeKinds.InvoicePaid, clock.GetUtcNow(), c, null, Number,
+                achTrace is null ? $"Invoice {Number} collected by card" : $"Invoice {Number} collected by ACH debit {achTrace}",
+                [Posting.Debit(clearing, invoice.TotalMills), Posting.Credit(LedgerAccounts.FeesReceivable(c), invoice.TotalMills)]));
         }
-        Invoice = invoice with { Status = InvoiceStatus.Paid, ChargeId = chargeId, PaidAt = clock.GetUtcNow(), NextAttemptAt = null, CollectionAttempts = invoice.CollectionAttempts + (chargeId is null ? 0 : 1) };
+        var attempted = chargeId is not null || achTrace is not null;
+        Invoice = invoice with { Status = InvoiceStatus.Paid, ChargeId = chargeId, AchTraceNumber = achTrace, LastFailure = null, PaidAt = clock.GetUtcNow(), NextAttemptAt = null,
+            CollectionAttempts = invoice.CollectionAttempts + (attempted ? 1 : 0) };
         await WriteAsync();
         await GrainFactory.GetGrain<IInvoiceRunGrain>(0).Settled(Number);
     }

@@ -43,6 +43,12 @@ public sealed class MemoryLedgerStore : ILedgerStore
             return Task.FromResult(_inOrder.SelectMany(e => e.Postings).Where(p => p.Account == account).Sum(p => p.DebitMills - p.CreditMills));
     }
 
+    public Task<long> BalanceBeforeAsync(string account, DateTimeOffset before, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+            return Task.FromResult(_inOrder.Where(e => e.At < before).SelectMany(e => e.Postings).Where(p => p.Account == account).Sum(p => p.DebitMills - p.CreditMills));
+    }
+
     public Task<IReadOnlyList<AccountTotals>> TotalsAsync(CancellationToken cancellationToken = default)
     {
         lock (_lock)

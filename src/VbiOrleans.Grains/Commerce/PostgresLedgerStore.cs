@@ -126,6 +126,16 @@ public sealed class PostgresLedgerStore(string connectionString) : ILedgerStore,
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
+    public async Task<long> BalanceBeforeAsync(string account, DateTimeOffset before, CancellationToken cancellationToken = default)
+    {
+        await using var command = _source.CreateCommand(
+            "SELECT coalesce(sum(p.debit_mills), 0)::bigint - coalesce(sum(p.credit_mills), 0)::bigint FROM vbi_ledger_posting p " +
+            "JOIN vbi_ledger_entry e ON e.id = p.entry_id WHERE p.account = $1 AND e.at < $2");
+        command.Parameters.Add(new NpgsqlParameter { Value = account });
+        command.Parameters.Add(new NpgsqlParameter { Value = before.ToUniversalTime() });
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
     public async Task<IReadOnlyList<AccountTotals>> TotalsAsync(CancellationToken cancellationToken = default)
     {
         await using var command = _source.CreateCommand(

@@ -47,6 +47,7 @@ public sealed class PurchaseState
 public sealed class PurchaseGrain(
     [PersistentState(stateName: "purchase", storageName: StorageNames.Commerce)] IPersistentState<PurchaseState> purchase,
     IPaymentProvider provider,
+    Cards.ICardChargeStore cardCharges,
     Log.TransactionLog log,
     Log.Export.IExportDayIndex exportIndex,
     IOptions<PurchaseOptions> options,
@@ -214,6 +215,9 @@ public sealed class PurchaseGrain(
                 throw new PaymentNotSettledException($"purchase {Id}: the capture of charge {State.ChargeId} failed: {captured.Error} {captured.Message}");
             }
             Faults.FaultPoints.Reached(Faults.FaultPoints.PurchaseCaptured);
+            // Watched for disputes, and refunded against when the customer withdraws (recorded again if a crash repeats this).
+            await cardCharges.RecordCaptureAsync(new Cards.CardChargeRow(State.ChargeId!, request.CustomerId, Cards.CardChargePurposes.Purchase, Id,
+                request.AmountMills, clock.GetUtcNow()));
         }
         else
         {

@@ -35,6 +35,9 @@ public static class FaultPoints
     /// <summary>A purchase's charge is captured at the provider; the purchase has not recorded it as settled.</summary>
     public const string PurchaseCaptured = "purchase-captured";
 
+    /// <summary>A refund paid out is refunded at the payment provider; the payout has not recorded it, nor posted it.</summary>
+    public const string RefundPaidOut = "refund-paid-out";
+
     /// <summary>A provider day's file is built, signed and archived; nothing is sent to the postal authority yet.</summary>
     public const string ProviderArchived = "provider-archived";
 

@@ -64,6 +64,7 @@ public static class ApiSetup
         app.MapPurchaseEndpoints();
         app.MapLedgerEndpoints();
         app.MapCustomerCareEndpoints();
+        app.MapCardMoneyEndpoints();
         app.MapPlanEndpoints();
         app.MapExportEndpoints();
         app.MapPaymentMethodEndpoints();

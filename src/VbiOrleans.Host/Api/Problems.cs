@@ -31,6 +31,8 @@ public static class Problems
         ErrorCode.ProviderDayNotClosed or ErrorCode.ProviderFileMalformed => StatusCodes.Status422UnprocessableEntity,
         ErrorCode.UnknownProviderService or ErrorCode.InvalidTaxId => StatusCodes.Status400BadRequest,
         ErrorCode.ReconciliationNotFound => StatusCodes.Status404NotFound,
+        ErrorCode.CardSettlementDayTooRecent => StatusCodes.Status422UnprocessableEntity,
+        ErrorCode.CardSettlementNotPosted => StatusCodes.Status409Conflict,
         ErrorCode.SystemStopped or ErrorCode.MeterPoolEmpty => StatusCodes.Status503ServiceUnavailable,
         ErrorCode.Unauthenticated => StatusCodes.Status401Unauthorized,
         ErrorCode.Forbidden => StatusCodes.Status403Forbidden,

@@ -28,8 +28,9 @@ public sealed class SchemaInstaller
             // The transaction log lives beside module memory: both must outlive the postal store.
             StorageNames.Module => new[] { "00-main.sql", "20-persistence.sql", "40-transaction-log.sql" },
             // Commerce: the ledger (52), ACH debits and files (53), the provider's journal of the log (55, docs/provider-files.md),
-            // the daily reconciliation (57), the export's by-day index of purchases and invoices (58, docs/export.md).
-            StorageNames.Commerce => new[] { "00-main.sql", "20-persistence.sql", "52-ledger.sql", "53-ach.sql", "55-provider.sql", "57-reconciliation.sql", "58-export-index.sql" },
+            // card charges (56, after 53: it adds the ACH debit's direction), the daily reconciliation (57), the export's
+            // by-day index of purchases and invoices (58, docs/export.md).
+            StorageNames.Commerce => new[] { "00-main.sql", "20-persistence.sql", "52-ledger.sql", "53-ach.sql", "55-provider.sql", "56-cards.sql", "57-reconciliation.sql", "58-export-index.sql" },
             _ => new[] { "00-main.sql", "20-persistence.sql" },
         };
         return [.. names.Select(Load)];

@@ -54,6 +54,7 @@ public static class SiloSetup
             silo.Services.AddSingleton<VbiOrleans.Grains.Log.Export.IExportDayIndex>(new VbiOrleans.Grains.Log.Export.PostgresExportDayIndex(ForProviders(connections[StorageNames.Commerce])));
             silo.Services.AddSingleton(new VbiOrleans.Grains.Log.SnapshotSources(connections.All.ToDictionary(kv => kv.Key, kv => kv.Value)));
             silo.Services.AddSingleton<VbiOrleans.Grains.Commerce.Ach.IAchStore>(new VbiOrleans.Grains.Commerce.Ach.PostgresAchStore(ForProviders(connections[StorageNames.Commerce])));
+            silo.Services.AddSingleton<VbiOrleans.Grains.Commerce.Cards.ICardChargeStore>(new VbiOrleans.Grains.Commerce.Cards.PostgresCardChargeStore(ForProviders(connections[StorageNames.Commerce])));
             silo.ConfigureEndpoints(AdvertisedAddress(cluster.AdvertisedIp), cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: false);
             ConfigureAdoNet(silo, connections);
             silo.Services.AddSingleton<IProviderJournal>(new PostgresProviderJournal(ForProviders(connections[StorageNames.Commerce])));
@@ -85,6 +86,11 @@ public static class SiloSetup
         // The ACH job's reminder (the day's NACHA file, settlement, return files) is registered by its first activation.
         silo.AddStartupTask(async (services, _) =>
             await services.GetRequiredService<IGrainFactory>().GetGrain<VbiOrleans.Abstractions.Commerce.IAchOriginationGrain>(0).Schedule());
+        // The dispute sweep's reminder (chargebacks) and card settlement's, likewise.
+        silo.AddStartupTask(async (services, _) =>
+            await services.GetRequiredService<IGrainFactory>().GetGrain<VbiOrleans.Abstractions.Commerce.IChargebackGrain>(0).Schedule());
+        silo.AddStartupTask(async (services, _) =>
+            await services.GetRequiredService<IGrainFactory>().GetGrain<VbiOrleans.Abstractions.Commerce.ICardSettlementGrain>(0).Schedule());
         // Trace context crosses grain calls only when traces are exported: the filters run on every call.
         if (options.Telemetry.Exporter != TelemetryExporter.None) silo.AddActivityPropagation();
         silo.AddDashboard(o => o.HideTrace = true);
@@ -283,6 +289,24 @@ public static class SiloSetup
             return true;
         });
         silo.Services.TryAddSingleton<VbiOrleans.Grains.Commerce.Ach.IAchStore, VbiOrleans.Grains.Commerce.Ach.MemoryAchStore>();
+        // Card charges captured: watched for disputes (chargebacks) and refunded against (refunds paid out).
+        silo.Services.TryAddSingleton<VbiOrleans.Grains.Commerce.Cards.ICardChargeStore, VbiOrleans.Grains.Commerce.Cards.MemoryCardChargeStore>();
+        silo.Services.AddOptions<VbiOrleans.Grains.Commerce.Cards.RefundPayoutOptions>().BindConfiguration(VbiOrleans.Grains.Commerce.Cards.RefundPayoutOptions.Section).Validate(o =>
+        {
+            o.Validate();
+            return true;
+        });
+        silo.Services.AddLogFeedConsumer<VbiOrleans.Grains.Commerce.RefundPayoutFeed>();
+        silo.Services.AddOptions<VbiOrleans.Grains.Commerce.Cards.CardSettlementOptions>().BindConfiguration(VbiOrleans.Grains.Commerce.Cards.CardSettlementOptions.Section).Validate(o =>
+        {
+            o.Validate();
+            return true;
+        });
+        silo.Services.AddOptions<VbiOrleans.Grains.Commerce.Cards.ChargebackOptions>().BindConfiguration(VbiOrleans.Grains.Commerce.Cards.ChargebackOptions.Section).Validate(o =>
+        {
+            o.Validate();
+            return true;
+        });
         silo.Services.TryAddSingleton<VbiOrleans.Grains.Log.TransactionLog>();
         silo.Services.AddOptions<VbiOrleans.Grains.Partners.WebhookDestinationOptions>().BindConfiguration(VbiOrleans.Grains.Partners.WebhookDestinationOptions.Section);
         silo.Services.TryAddSingleton<VbiOrleans.Grains.Partners.WebhookDestinationPolicy>();

@@ -45,6 +45,9 @@ public sealed class TestPaymentProvider : IPaymentProvider
 
     public Task<PaymentResult<Charge>> GetChargeAsync(string chargeId, CancellationToken cancellationToken) =>
         Task.FromResult(PaymentResult<Charge>.Fail(PaymentError.InvalidRequest, "unknown"));
+
+    public Task<PaymentResult<Dispute>> GetDisputeAsync(string disputeId, CancellationToken cancellationToken) =>
+        Task.FromResult(PaymentResult<Dispute>.Fail(PaymentError.InvalidRequest, "unknown"));
 }
 
 /// <summary>Keeps every message sent.</summary>

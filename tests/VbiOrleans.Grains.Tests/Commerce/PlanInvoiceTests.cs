@@ -3,6 +3,7 @@ using Orleans.TestingHost;
 using VbiOrleans.Abstractions.Commerce;
 using VbiOrleans.Abstractions.Customers;
 using VbiOrleans.Abstractions.Log;
+using VbiOrleans.Domain.Payments;
 using VbiOrleans.Domain.Transactions;
 using VbiOrleans.Grains.Commerce;
 using VbiOrleans.Host.Hosting;
@@ -43,6 +44,9 @@ public sealed class PlanInvoiceFixture : IAsyncLifetime
             SiloSetup.AddVbiServices(silo);
             silo.Services.AddSingleton<IPaymentProvider, TestPaymentProvider>();
             silo.Services.AddSingleton<IMailSender, CapturingMailSender>();
+            // The ACH origination writes the day's NACHA file to the archive (invoices collected from bank accounts).
+            silo.Services.AddSingleton<VbiOrleans.Grains.Archive.IArchiveStore>(new VbiOrleans.Grains.Archive.FolderArchiveStore(
+                Path.Combine(Path.GetTempPath(), "vbi-plan-invoice-archive-" + Guid.NewGuid().ToString("N"))));
             silo.Services.Configure<InvoiceOptions>(o =>
             {
                 o.CollectionAttempts = 3;
@@ -219,5 +223,113 @@ public sealed class PlanInvoiceTests(PlanInvoiceFixture fixture)
         Assert.Equal((AccountLockReason.InvoiceUnpaid, number), (accountLock.Reason, accountLock.Reference));
         Assert.Null(await Entry($"invoice-paid:{number}"));
         Assert.Equal(500, await fixture.Grains.GetGrain<ILedgerGrain>(0).Balance(LedgerAccounts.FeesReceivable(c)));
+    }
+    [Fact]
+    public async Task An_invoice_of_a_bank_account_customer_is_collected_by_an_ACH_debit_and_a_return_reopens_it_and_locks_until_paid()
+    {
+        var c = await CustomerAsync("achinvoice", null);
+        var methods = fixture.Grains.GetGrain<IPaymentMethodsGrain>(c);
+        var bank = await methods.AddBankAccount(new BankAccountInput("021000021", "000123456789", BankAccountType.Checking, "Ada Lovelace",
+            new AchAuthorizationAcceptance(true, AchAuthorization.CurrentVersion, "127.0.0.1", "customer")), "bank-1");
+        Assert.True(bank.IsSuccess, bank.Message);
+        var card = await methods.AddCard("ok", "card-1");
+        Assert.True(card.IsSuccess, card.Message);
+        Assert.Equal(bank.Method!.Id, (await methods.Default())!.Id);
+        var meter = $"m-achinv-{Run}";
+        await fixture.Grains.GetGrain<IMeterOwnerGrain>(meter).Claim(c);
+        ShiftedClock.Set(new DateTimeOffset(2027, 9, 2, 9, 0, 0, TimeSpan.Zero));
+        await fixture.Grains.GetGrain<ICustomerPlanGrain>(c).Choose("starter");
+        var day = new DateTimeOffset(2027, 9, 9, 10, 0, 0, TimeSpan.Zero);
+        await new FeesFeed(fixture.Grains).ApplyAsync([Print(meter, 1, day), Print(meter, 2, day)], CancellationToken.None);
+
+        // Collected by an ACH debit queued under the invoice's number: paid, the money waiting in ACH clearing.
+        ShiftedClock.Set(new DateTimeOffset(2027, 10, 1, 2, 0, 0, TimeSpan.Zero));
+        var run = await fixture.Grains.GetGrain<IInvoiceRunGrain>(0).Run("2027-09");
+        var number = $"inv-202709-{c}";
+        var invoice = Assert.Single(run.Invoices, i => i.CustomerId == c);
+        Assert.Equal((500L, InvoiceStatus.Paid, null), (invoice.TotalMills, invoice.Status, invoice.LastFailure));
+        Assert.Equal(500, await Debit($"invoice-paid:{number}", LedgerAccounts.AchClearing));
+        var ledger = fixture.Grains.GetGrain<ILedgerGrain>(0);
+        Assert.Equal(0, await ledger.Balance(LedgerAccounts.FeesReceivable(c)));
+        var ach = fixture.Grains.GetGrain<IAchOriginationGrain>(0);
+        var debit = Assert.Single(await ach.Debits(c, 10));
+        Assert.Equal((number, 500L, AchDebitStatus.Queued, invoice.AchTraceNumber), (debit.PurchaseId, debit.AmountMills, debit.Status, debit.TraceNumber));
+        // The invoice run again collects nothing twice.
+        Assert.Single(await ach.Debits(c, 10));
+        Assert.Equal(invoice.AchTraceNumber, Assert.Single((await fixture.Grains.GetGrain<IInvoiceRunGrain>(0).Run("2027-09")).Invoices, i => i.CustomerId == c).AchTraceNumber);
+
+        var file = await ach.RunDay(new DateOnly(2027, 10, 1));
+        Assert.True(file.IsSuccess, file.Message);
+        Assert.Equal(AchDebitStatus.Sent, Assert.Single(await ach.Debits(c, 10)).Status);
+
+        // The customer's bank returns it (R01): the invoice is unpaid again, the money is owed, the account locked.
+        var returned = await ach.ApplyReturns(ReturnFile(new DateOnly(2027, 10, 5), debit.TraceNumber, "R01", "021000021", "000123456789", 50, c));
+        Assert.True(returned.IsSuccess, returned.Message);
+        Assert.Equal(AchReturnOutcomeKind.Applied, Assert.Single(returned.Returns).Outcome);
+        var reopened = (await fixture.Grains.GetGrain<IInvoiceGrain>(number).Get())!;
+        Assert.Equal((InvoiceStatus.Unpaid, "AchReturned:R01"), (reopened.Status, reopened.LastFailure));
+        Assert.Equal(500, await Debit($"ach-return:{debit.TraceNumber}", LedgerAccounts.AchReturnsReceivable(c)));
+        var accountLock = Assert.Single((await fixture.Grains.GetGrain<ICommerceAccountGrain>(c).Standing()).Locks);
+        Assert.Equal((AccountLockReason.AchReturned, debit.TraceNumber), (accountLock.Reason, accountLock.Reference));
+        // The same return file again applies nothing twice.
+        Assert.Equal(AchReturnOutcomeKind.Duplicate, Assert.Single((await ach.ApplyReturns(ReturnFile(new DateOnly(2027, 10, 5), debit.TraceNumber, "R01",
+            "021000021", "000123456789", 50, c))).Returns).Outcome);
+
+        // Paid by card: the invoice is paid, the lock lifted, nothing owed.
+        var paid = await ach.PayReturn(c, debit.TraceNumber, card.Method!.Id);
+        Assert.True(paid.IsSuccess, paid.Message);
+        Assert.Equal(InvoiceStatus.Paid, (await fixture.Grains.GetGrain<IInvoiceGrain>(number).Get())!.Status);
+        Assert.False((await fixture.Grains.GetGrain<ICommerceAccountGrain>(c).Standing()).Locked);
+        Assert.Equal(0, await ledger.Balance(LedgerAccounts.AchReturnsReceivable(c)));
+        Assert.Equal(0, await ledger.Balance(LedgerAccounts.FeesReceivable(c)));
+    }
+
+    [Fact]
+    public async Task Card_clearing_is_settled_to_cash_day_by_day_once_the_processor_pays_each_day_out_net_of_refunds()
+    {
+        var ledger = fixture.Grains.GetGrain<ILedgerGrain>(0);
+        var settlement = fixture.Grains.GetGrain<ICardSettlementGrain>(0);
+        ShiftedClock.Set(new DateTimeOffset(2028, 1, 10, 12, 0, 0, TimeSpan.Zero));
+        // Whatever earlier stories left in card clearing is settled first; then nothing is left before January 8th.
+        Assert.True((await settlement.Settle(new DateOnly(2028, 1, 7))).IsSuccess);
+        var capture = new LedgerEntry($"test-capture-{Run}", "test", new DateTimeOffset(2028, 1, 8, 10, 0, 0, TimeSpan.Zero), null, null, null, "a card capture",
+            [Posting.Debit(LedgerAccounts.CardClearing, 30_000), Posting.Credit(LedgerAccounts.FeeRevenue, 30_000)]);
+        var refund = new LedgerEntry($"test-refund-{Run}", "test", new DateTimeOffset(2028, 1, 9, 10, 0, 0, TimeSpan.Zero), null, null, null, "a card refund",
+            [Posting.Debit(LedgerAccounts.FeeRevenue, 34_000), Posting.Credit(LedgerAccounts.CardClearing, 34_000)]);
+        Assert.True((await ledger.Post(capture)).IsSuccess);
+        Assert.True((await ledger.Post(refund)).IsSuccess);
+
+        // January 8th is paid out two days after it ends, not before.
+        Assert.Equal(VbiOrleans.Domain.Errors.ErrorCode.CardSettlementDayTooRecent, (await settlement.Settle(new DateOnly(2028, 1, 8))).Error);
+        ShiftedClock.Set(new DateTimeOffset(2028, 1, 12, 12, 0, 0, TimeSpan.Zero));
+        var run = await settlement.Settle(new DateOnly(2028, 1, 9));
+        Assert.True(run.IsSuccess, run.Message);
+        Assert.Equal([(new DateOnly(2028, 1, 8), 30_000L), (new DateOnly(2028, 1, 9), -34_000L)], run.Days.Select(d => (d.Date, d.AmountMills)));
+        var eighth = (await ledger.Find("card-settled:2028-01-08"))!;
+        Assert.Equal([Posting.Debit(LedgerAccounts.Cash, 30_000), Posting.Credit(LedgerAccounts.CardClearing, 30_000)], eighth.Postings);
+        var ninth = (await ledger.Find("card-settled:2028-01-09"))!;
+        Assert.Equal([Posting.Debit(LedgerAccounts.CardClearing, 34_000), Posting.Credit(LedgerAccounts.Cash, 34_000)], ninth.Postings);
+        // Settled once: the same days again settle nothing, and the ledger still balances.
+        Assert.Empty((await settlement.Settle(new DateOnly(2028, 1, 9))).Days);
+        Assert.True((await ledger.TrialBalance()).Balances);
+    }
+
+    /// <summary>A return file as an RDFI sends it: one return (addenda 99) of our debit's trace.</summary>
+    private static byte[] ReturnFile(DateOnly date, string trace, string code, string routing, string account, long cents, string id)
+    {
+        var yymmdd = date.ToString("yyMMdd", System.Globalization.CultureInfo.InvariantCulture);
+        var hash = long.Parse(routing[..8], System.Globalization.CultureInfo.InvariantCulture);
+        var lines = new List<string>
+        {
+            $"101 091000019 021000021{yymmdd}0930A094101{"VBI ORLEANS",-23}{"ODFI BANK",-23}{"",8}",
+            $"5225{"VBI ORLEANS",-16}{"",20}1000000001PPD{"POSTAGE",-10}{yymmdd}{yymmdd}   102100002{1:D7}",
+            $"626{routing}{account,-17}{cents:D10}{id[..Math.Min(15, id.Length)].ToUpperInvariant(),-15}{"RETURNED",-22}  102100002{1:D7}",
+            $"799{code}{trace}      {routing[..8]}{"",44}02100002{1:D7}",
+            $"8225{2:D6}{hash:D10}{cents:D12}{0:D12}1000000001{"",19}{"",6}02100002{1:D7}",
+            $"9{1:D6}{1:D6}{2:D8}{hash:D10}{cents:D12}{0:D12}{"",39}",
+        };
+        while (lines.Count % 10 != 0) lines.Add(new string('9', 94));
+        Assert.All(lines, l => Assert.Equal(94, l.Length));
+        return System.Text.Encoding.ASCII.GetBytes(string.Join("\n", lines) + "\n");
     }
 }

@@ -84,7 +84,7 @@ public sealed class AchOriginationGrain(
         var row = await store.QueueAsync(request, Options.TracePrefix, clock.GetUtcNow());
         // The effective date is not compared: a purchase settled again on a later day asks for a later date, and the
         // first request's date stands.
-        if (row.CustomerId != request.CustomerId || row.PaymentMethodId != request.PaymentMethodId || row.AmountMills != request.AmountMills)
+        if (row.CustomerId != request.CustomerId || row.PaymentMethodId != request.PaymentMethodId || row.AmountMills != request.AmountMills || row.Direction != request.Direction)
             return AchDebitResult.Fail(ErrorCode.AchDebitConflict, $"purchase {request.PurchaseId} has a debit queued already with another customer, payment method or amount (trace {row.TraceNumber})");
         return AchDebitResult.Ok(row.ToView());
     }
@@ -118,7 +118,8 @@ public sealed class AchOriginationGrain(
     public async Task<AchDebitResult> PayReturn(string customerId, string traceNumber, string cardMethodId)
     {
         var debit = await store.FindByTraceAsync(traceNumber);
-        if (debit is null || debit.CustomerId != customerId) return AchDebitResult.Fail(ErrorCode.AchTraceUnknown, $"the account has no ACH debit with trace number {traceNumber}");
+        if (debit is null || debit.CustomerId != customerId || debit.Direction != AchDirection.Debit)
+            return AchDebitResult.Fail(ErrorCode.AchTraceUnknown, $"the account has no ACH debit with trace number {traceNumber}");
         if (debit.Status != AchDebitStatus.Returned) return AchDebitResult.Fail(ErrorCode.AchDebitNotReturned, $"the ACH debit {traceNumber} is {debit.Status}, not returned");
         if (debit.ReturnPaidAt is not null) return AchDebitResult.Ok(debit.ToView());
         var method = await GrainFactory.GetGrain<IPaymentMethodsGrain>(customerId).Find(cardMethodId);
@@ -140,6 +141,9 @@ public sealed class AchOriginationGrain(
                 return AchDebitResult.Fail(ErrorCode.AchReturnPaymentFailed, $"the card charge was not captured ({captured.Error}); paying again retries it");
         }
         var now = clock.GetUtcNow();
+        // Watched for disputes like every card charge we capture.
+        if (services.GetService<Cards.ICardChargeStore>() is { } cardCharges)
+            await cardCharges.RecordCaptureAsync(new Cards.CardChargeRow(charge.Value.Id, customerId, Cards.CardChargePurposes.AchReturn, traceNumber, debit.AmountMills, now));
         var posted = await Ledger.Post(new LedgerEntry($"ach-return-paid:{traceNumber}", "ach-return-paid", now, customerId, null, debit.PurchaseId,
             $"Returned ACH debit {traceNumber} paid by card (charge {charge.Value.Id})",
             [Posting.Debit(LedgerAccounts.CardClearing, debit.AmountMills), Posting.Credit(LedgerAccounts.AchReturnsReceivable(customerId), debit.AmountMills)]));
@@ -150,6 +154,7 @@ public sealed class AchOriginationGrain(
             return AchDebitResult.Fail(ErrorCode.AchReturnPaymentFailed, "the payment was captured but could not be booked; paying again books it without charging again");
         }
         await GrainFactory.GetGrain<ICommerceAccountGrain>(customerId).Unlock(AccountLockReason.AchReturned, traceNumber, customerId);
+        if (IsInvoice(debit)) await GrainFactory.GetGrain<IInvoiceGrain>(debit.PurchaseId).AchReturnPaid(traceNumber, charge.Value.Id);
         await store.MarkReturnPaidAsync(traceNumber, charge.Value.Id, now);
         logger.LogInformation("Returned ACH debit {Trace} of customer {Customer} paid by card (charge {Charge}); its lock is lifted", traceNumber, customerId, charge.Value.Id);
         return AchDebitResult.Ok((await store.FindByTraceAsync(traceNumber))!.ToView());
@@ -255,9 +260,12 @@ public sealed class AchOriginationGrain(
 
     private NachaFileSpec SpecOf(DateOnly date, IReadOnlyList<(AchDebitRow Debit, NachaEntry Entry)> taken) => new(
         Options.Originator, date, Options.FileTime, 'A',
-        [.. taken.GroupBy(t => EffectiveDateOf(t.Debit, date)).OrderBy(g => g.Key)
-            .Select(g => new NachaBatch(AchDirection.Debit, "PPD", Options.EntryDescription, g.Key,
+        [.. taken.GroupBy(t => (Date: EffectiveDateOf(t.Debit, date), t.Debit.Direction)).OrderBy(g => g.Key.Date).ThenBy(g => g.Key.Direction)
+            .Select(g => new NachaBatch(g.Key.Direction, "PPD", g.Key.Direction == AchDirection.Credit ? RefundEntryDescription : Options.EntryDescription, g.Key.Date,
                 [.. g.OrderBy(t => t.Entry.TraceSequence).Select(t => t.Entry)]))]);
+
+    /// <summary>The company entry description of a credit batch: refunds of unused postage paid out.</summary>
+    private const string RefundEntryDescription = "REFUND";
 
     /// <summary>The debit's entry with its bank account, or why it cannot have one.</summary>
     private async Task<(NachaEntry? Entry, string? Why)> EntryOfAsync(AchDebitRow debit)
@@ -300,8 +308,12 @@ public sealed class AchOriginationGrain(
         var settled = 0;
         foreach (var debit in await store.DueForSettlementAsync(asOf, Options.MaxSettlementsPerRun))
         {
+            // A debit brings the money in from clearing; a credit (a refund paid out) takes it out of our account.
+            var credit = debit.Direction == AchDirection.Credit;
             var posted = await Ledger.Post(new LedgerEntry($"ach-settled:{debit.TraceNumber}", "ach-settlement", clock.GetUtcNow(), debit.CustomerId, null,
-                debit.PurchaseId, $"ACH debit {debit.TraceNumber} settled", [Posting.Debit(LedgerAccounts.Cash, debit.AmountMills), Posting.Credit(LedgerAccounts.AchClearing, debit.AmountMills)]));
+                debit.PurchaseId, $"ACH {(credit ? "credit" : "debit")} {debit.TraceNumber} settled",
+                credit ? [Posting.Debit(LedgerAccounts.AchClearing, debit.AmountMills), Posting.Credit(LedgerAccounts.Cash, debit.AmountMills)]
+                    : [Posting.Debit(LedgerAccounts.Cash, debit.AmountMills), Posting.Credit(LedgerAccounts.AchClearing, debit.AmountMills)]));
             if (!posted.IsSuccess)
             {
                 logger.LogError("ACH debit {Trace} was not settled: the ledger refused ach-settled ({Status}: {Message})", debit.TraceNumber, posted.Status, posted.Message);
@@ -314,6 +326,9 @@ public sealed class AchOriginationGrain(
     }
 
     private ILedgerGrain Ledger => GrainFactory.GetGrain<ILedgerGrain>(0);
+
+    /// <summary>A debit queued by an invoice (its number, <c>inv-…</c>) rather than by a purchase (<c>pur_…</c>).</summary>
+    private static bool IsInvoice(AchDebitRow debit) => debit.PurchaseId.StartsWith("inv-", StringComparison.Ordinal);
 
     /// <summary>Reads the return files waiting in the archive (at most a bound per run), and finishes returns a crash left half applied.</summary>
     private async Task<IReadOnlyList<AchReturnsApplied>> ReadArchivedReturnsAsync()
@@ -381,6 +396,11 @@ public sealed class AchOriginationGrain(
     private async Task ApplyReturnEffectsAsync(AchDebitRow debit, AchReturnRow ret)
     {
         var reason = AchReturnReasons.Find(ret.ReturnCode)?.Title ?? "unlisted return reason";
+        if (debit.Direction == AchDirection.Credit)
+        {
+            await ApplyCreditReturnAsync(debit, ret, reason);
+            return;
+        }
         var posted = await Ledger.Post(new LedgerEntry($"ach-return:{debit.TraceNumber}", "ach-return", ret.ReceivedAt, debit.CustomerId, null, debit.PurchaseId,
             $"ACH debit {debit.TraceNumber} returned {ret.ReturnCode} ({reason})",
             [Posting.Debit(LedgerAccounts.AchReturnsReceivable(debit.CustomerId), debit.AmountMills),
@@ -399,9 +419,37 @@ public sealed class AchOriginationGrain(
             debit.TraceNumber, debit.PurchaseId, ret.ReturnCode, reason, debit.CustomerId);
     }
 
+    /// <summary>
+    /// A refund paid out by ACH credit came back (the account closed, …): the money is ours again and the refund is
+    /// payable again, [ach-return:{trace}] DR ach-clearing (cash when the credit had settled first), CR refunds-payable:c.
+    /// No lock: the customer owes nothing. An operator pays it another way (an alert).
+    /// </summary>
+    private async Task ApplyCreditReturnAsync(AchDebitRow credit, AchReturnRow ret, string reason)
+    {
+        var posted = await Ledger.Post(new LedgerEntry($"ach-return:{credit.TraceNumber}", "ach-return", ret.ReceivedAt, credit.CustomerId, null, credit.PurchaseId,
+            $"ACH credit {credit.TraceNumber} ({credit.PurchaseId}) returned {ret.ReturnCode} ({reason}): the refund is payable again",
+            [Posting.Debit(ret.SettledFirst ? LedgerAccounts.Cash : LedgerAccounts.AchClearing, credit.AmountMills),
+                Posting.Credit(LedgerAccounts.RefundsPayable(credit.CustomerId), credit.AmountMills)]));
+        if (!posted.IsSuccess)
+        {
+            logger.LogError("The return of ACH credit {Trace} is recorded but not applied: the ledger refused ach-return ({Status}: {Message}); the next run retries",
+                credit.TraceNumber, posted.Status, posted.Message);
+            return;
+        }
+        await store.MarkReturnAppliedAsync(credit.TraceNumber, ret.ReturnCode, clock.GetUtcNow());
+        logger.LogError(Cards.RefundPayoutsGrain.PayoutStuckEvent, "ACH credit {Trace} ({Payout}) of customer {Customer} returned {Code} ({Reason}): the refund is payable again; an operator pays it another way",
+            credit.TraceNumber, credit.PurchaseId, credit.CustomerId, ret.ReturnCode, reason);
+    }
+
     /// <summary>The purchase paid by the debit is marked reversed (idempotent by the trace); the ledger and the lock are done above.</summary>
     private async Task ReversePurchaseAsync(AchDebitRow debit, AchReturnRow ret)
     {
+        if (IsInvoice(debit))
+        {
+            // An invoice's debit (docs/commerce.md, "Collection and the lock"): the invoice is unpaid again.
+            await GrainFactory.GetGrain<IInvoiceGrain>(debit.PurchaseId).AchReturned(debit.TraceNumber, ret.ReturnCode);
+            return;
+        }
         var reversed = await GrainFactory.GetGrain<IPurchaseGrain>(debit.PurchaseId).Reverse("ach-return", debit.TraceNumber);
         if (!reversed.IsSuccess)
             logger.LogError("ACH debit {Trace} returned {Code}: purchase {Purchase} could not be marked reversed: {Error} {Message}",

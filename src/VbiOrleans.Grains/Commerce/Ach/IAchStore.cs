@@ -1,4 +1,5 @@
 using VbiOrleans.Abstractions.Commerce;
+using VbiOrleans.Domain.ProviderFiles.Nacha;
 
 namespace VbiOrleans.Grains.Commerce.Ach;
 
@@ -18,10 +19,11 @@ public sealed record AchDebitRow(
     DateTimeOffset? SettledAt,
     DateTimeOffset? ReturnedAt,
     DateTimeOffset? ReturnPaidAt,
-    string? ReturnPaidCharge)
+    string? ReturnPaidCharge,
+    AchDirection Direction = AchDirection.Debit)
 {
     public AchDebitView ToView() => new(PurchaseId, CustomerId, PaymentMethodId, AmountMills, EffectiveDate, Status, TraceNumber, FileId,
-        ReturnCode, QueuedAt, SettledAt, ReturnedAt, ReturnPaidAt, ReturnPaidCharge);
+        ReturnCode, QueuedAt, SettledAt, ReturnedAt, ReturnPaidAt, ReturnPaidCharge, Direction);
 }
 
 /// <summary>A day's file as stored (vbi_ach_file); <see cref="Written"/> once its bytes are in the archive.</summary>

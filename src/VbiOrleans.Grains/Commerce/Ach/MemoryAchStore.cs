@@ -20,7 +20,7 @@ public sealed class MemoryAchStore : IAchStore
             {
                 var trace = odfiPrefix + (++_traceSequence).ToString("D7", System.Globalization.CultureInfo.InvariantCulture);
                 row = new AchDebitRow(request.PurchaseId, request.CustomerId, request.PaymentMethodId, request.AmountMills, request.EffectiveDate,
-                    trace, AchDebitStatus.Queued, null, null, null, at, null, null, null, null);
+                    trace, AchDebitStatus.Queued, null, null, null, at, null, null, null, null, request.Direction);
                 _debits[request.PurchaseId] = row;
             }
             return Task.FromResult(row);

@@ -13,7 +13,7 @@ public sealed class PostgresAchStore(string connectionString) : IAchStore, IAsyn
     private readonly NpgsqlDataSource _source = NpgsqlDataSource.Create(connectionString);
 
     private const string DebitColumns = "purchase_id, customer_id, payment_method_id, amount_mills, effective_date, trace_number, status, file_id, " +
-        "settle_on, return_code, queued_at, settled_at, returned_at, return_paid_at, return_paid_charge";
+        "settle_on, return_code, queued_at, settled_at, returned_at, return_paid_at, return_paid_charge, direction";
 
     private const string FileColumns = "file_id, file_date, archive_name, entry_count, total_mills, entry_hash, block_count, sha256, created_at, written";
 
@@ -24,8 +24,8 @@ public sealed class PostgresAchStore(string connectionString) : IAchStore, IAsyn
         // The sequence is drawn only when the row is new: a repeated request leaves no gap and takes no trace.
         await using var command = _source.CreateCommand(
             $"""
-            INSERT INTO vbi_ach_debit (purchase_id, customer_id, payment_method_id, amount_mills, effective_date, trace_number, status, queued_at)
-            SELECT $1, $2, $3, $4, $5, $6 || lpad(nextval('vbi_ach_trace')::text, 7, '0'), 1, $7
+            INSERT INTO vbi_ach_debit (purchase_id, customer_id, payment_method_id, amount_mills, effective_date, trace_number, status, queued_at, direction)
+            SELECT $1, $2, $3, $4, $5, $6 || lpad(nextval('vbi_ach_trace')::text, 7, '0'), 1, $7, $8
             WHERE NOT EXISTS (SELECT 1 FROM vbi_ach_debit WHERE purchase_id = $1)
             ON CONFLICT (purchase_id) DO NOTHING
             """);
@@ -36,6 +36,7 @@ public sealed class PostgresAchStore(string connectionString) : IAchStore, IAsyn
         command.Parameters.Add(new() { Value = request.EffectiveDate });
         command.Parameters.Add(new() { Value = odfiPrefix });
         command.Parameters.Add(new() { Value = at.ToUniversalTime() });
+        command.Parameters.Add(new() { Value = (short)request.Direction });
         await command.ExecuteNonQueryAsync();
         return (await ReadDebitsAsync($"SELECT {DebitColumns} FROM vbi_ach_debit WHERE purchase_id = $1", request.PurchaseId)).Single();
     }
@@ -182,7 +183,7 @@ public sealed class PostgresAchStore(string connectionString) : IAchStore, IAsyn
                 reader.GetFieldValue<DateOnly>(4), reader.GetString(5), (AchDebitStatus)reader.GetInt16(6),
                 reader.IsDBNull(7) ? null : reader.GetString(7), reader.IsDBNull(8) ? null : reader.GetFieldValue<DateOnly>(8),
                 reader.IsDBNull(9) ? null : reader.GetString(9), reader.GetFieldValue<DateTimeOffset>(10), Time(reader, 11), Time(reader, 12),
-                Time(reader, 13), reader.IsDBNull(14) ? null : reader.GetString(14)));
+                Time(reader, 13), reader.IsDBNull(14) ? null : reader.GetString(14), (Domain.ProviderFiles.Nacha.AchDirection)reader.GetInt16(15)));
         }
         return rows;
     }
