@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using VbiOrleans.Export.Sinks;
+using VbiOrleans.Export.Sources;
 using VbiOrleans.Export.Tables;
 
 namespace VbiOrleans.Export;
@@ -10,9 +11,10 @@ namespace VbiOrleans.Export;
 /// the day's manifest is removed, so no manifest vouches for files being replaced; everything else under the day that
 /// this run does not write (a killed run's leftovers, a table no longer exported) is removed; the files are written;
 /// the manifest is written. A run that dies anywhere before the end leaves the day without a manifest, and the next
-/// run of the day completes it; the same log gives the same bytes.
+/// run of the day completes it; the same log gives the same bytes. Before any of it, the run waits for the data the
+/// log's consumers derive to be complete (<see cref="IExportReadiness"/>), when it is given one.
 /// </summary>
-public sealed class DayExport(IReadOnlyList<IExportTable> tables, IExportSink sink, int maxRowsPerTable)
+public sealed class DayExport(IReadOnlyList<IExportTable> tables, IExportSink sink, int maxRowsPerTable, IExportReadiness? readiness = null)
 {
     public static string Prefix(DateOnly day) => $"date={day:yyyy-MM-dd}/";
 
@@ -20,6 +22,7 @@ public sealed class DayExport(IReadOnlyList<IExportTable> tables, IExportSink si
     {
         try
         {
+            if (readiness is not null) await readiness.WaitUntilSettledAsync(cancellationToken);
             var prefix = Prefix(day);
             var files = new List<(ExportedTable Table, byte[] Content)>();
             foreach (var table in tables.OrderBy(t => t.Name, StringComparer.Ordinal))

@@ -12,6 +12,9 @@ public enum ExportFailure
     SinkUnavailable = 3,
     /// <summary>A table has more rows for the day than <see cref="ExportOptions.MaxRowsPerTable"/>.</summary>
     TooManyRows = 4,
+    /// <summary>A log-feed consumer whose data the export reads (the ledger, fees, purchases) did not reach the log's
+    /// head within <see cref="ExportOptions.SettleTimeout"/>: the day would be exported incomplete.</summary>
+    DayNotSettled = 5,
 }
 
 /// <summary>How the export's parts report a named failure up to <see cref="DayExport"/>, which turns it into a result.</summary>

@@ -38,6 +38,13 @@ public sealed class ExportOptions
     /// <summary>The bound on each request to the server.</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>
+    /// The bound on waiting, before reading anything, for the log-feed consumers the export reads (ledger, fees,
+    /// purchases) to apply every record committed before the run; past it the run fails with
+    /// <see cref="ExportFailure.DayNotSettled"/> and writes nothing.
+    /// </summary>
+    public TimeSpan SettleTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
     /// <summary>What is wrong with the options, or null.</summary>
     public string? Problem() =>
         Server is null || !Server.IsAbsoluteUri || Server.Scheme is not ("http" or "https") ? "Server is not an http(s) URL"
@@ -46,5 +53,6 @@ public sealed class ExportOptions
             ? "give StorageBlobEndpoint, StorageConnectionString or Folder"
         : PageSize is < 1 or > 5000 ? "PageSize is 1 to 5000"
         : MaxRowsPerTable < 1 ? "MaxRowsPerTable is at least 1"
+        : SettleTimeout < TimeSpan.Zero ? "SettleTimeout is not negative"
         : null;
 }

@@ -26,7 +26,8 @@ public static class NightlyExport
         IExportSink sink = !string.IsNullOrWhiteSpace(options.Folder) ? new FolderExportSink(options.Folder)
             : !string.IsNullOrWhiteSpace(options.StorageConnectionString) ? new BlobExportSink(new BlobContainerClient(options.StorageConnectionString, options.Container))
             : new BlobExportSink(new BlobContainerClient(new Uri(options.StorageBlobEndpoint!, options.Container), new DefaultAzureCredential()));
-        var export = new DayExport(ExportTables.All(new OperatorApiLogSource(http, options.PageSize)), sink, options.MaxRowsPerTable);
+        var source = new OperatorApiLogSource(http, options.PageSize, options.SettleTimeout);
+        var export = new DayExport(ExportTables.All(source), sink, options.MaxRowsPerTable, source);
         return await export.RunAsync(day, cancellationToken);
     }
 }

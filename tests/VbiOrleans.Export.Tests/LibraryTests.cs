@@ -123,6 +123,66 @@ public sealed class LibraryTests
         Assert.False(Directory.Exists(DayFolder(folder, Day)));
     }
 
+    /// <summary>The server's answers to <c>GET /v1/operator/feed</c>, one per request (the last one repeated).</summary>
+    private sealed class FeedAnswers(params (string Consumer, long Position, long Head)[][] answers) : HttpMessageHandler
+    {
+        private int _next;
+        public int Requests => _next;
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            Assert.Equal("/v1/operator/feed", request.RequestUri!.AbsolutePath);
+            var answer = answers[Math.Min(_next++, answers.Length - 1)];
+            var json = "[" + string.Join(",", answer.Select(a => $$"""{"consumer":"{{a.Consumer}}","position":{{a.Position}},"head":{{a.Head}},"lag":{{a.Head - a.Position}},"failures":0}""")) + "]";
+            return Task.FromResult(new HttpResponseMessage(System.Net.HttpStatusCode.OK) { Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json") });
+        }
+    }
+
+    [Fact]
+    public async Task The_export_waits_for_the_ledger_fees_and_purchases_consumers_to_reach_the_head_it_saw_first()
+    {
+        var answers = new FeedAnswers(
+            [("history", 40, 40), ("ledger", 31, 40), ("fees", 40, 40), ("purchases", 39, 40)],
+            // The head moved on (50): the run still needs only what was committed before it began (40).
+            [("history", 50, 50), ("ledger", 45, 50), ("fees", 50, 50), ("purchases", 40, 50)]);
+        using var http = new HttpClient(answers) { BaseAddress = new Uri("http://127.0.0.1:1") };
+        var source = new OperatorApiLogSource(http, 100, TimeSpan.FromSeconds(10));
+
+        await source.WaitUntilSettledAsync(CancellationToken.None);
+
+        Assert.Equal(2, answers.Requests);
+    }
+
+    [Fact]
+    public async Task A_consumer_behind_past_the_bound_fails_the_run_by_name_and_nothing_is_written()
+    {
+        var folder = NewFolder();
+        var answers = new FeedAnswers([("ledger", 40, 40), ("fees", 12, 40), ("purchases", 40, 40)]);
+        using var http = new HttpClient(answers) { BaseAddress = new Uri("http://127.0.0.1:1") };
+        var source = new OperatorApiLogSource(http, 100, TimeSpan.FromMilliseconds(600));
+
+        var result = await new DayExport(ExportTables.FromLog(new FixedSource([Print("m-1", 1, 5)], [])), new FolderExportSink(folder), 10, source).RunAsync(Day);
+
+        Assert.Equal(ExportFailure.DayNotSettled, result.Failure);
+        Assert.Contains("fees at 12", result.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("ledger", result.Message, StringComparison.Ordinal);
+        Assert.True(answers.Requests > 1, "the bound was not waited for");
+        Assert.Empty(Directory.EnumerateFileSystemEntries(folder, "*", SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public async Task A_consumer_the_server_does_not_run_is_named_as_not_running()
+    {
+        var answers = new FeedAnswers([("ledger", 40, 40), ("fees", 40, 40)]);
+        using var http = new HttpClient(answers) { BaseAddress = new Uri("http://127.0.0.1:1") };
+        var source = new OperatorApiLogSource(http, 100, TimeSpan.Zero);
+
+        var refused = await Assert.ThrowsAsync<ExportException>(() => source.WaitUntilSettledAsync(CancellationToken.None));
+
+        Assert.Equal(ExportFailure.DayNotSettled, refused.Failure);
+        Assert.Contains("purchases (not running)", refused.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_sink_that_cannot_be_written_fails_by_name()
     {
