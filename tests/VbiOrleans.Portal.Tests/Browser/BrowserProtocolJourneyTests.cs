@@ -116,7 +116,9 @@ public sealed class BrowserProtocolJourneyTests(PortalFixture portal)
         await page.GetByRole(AriaRole.Button, new() { Name = "Print the label" }).ClickAsync();
         await Assertions.Expect(status).ToContainTextAsync("Printed indicium", new() { Timeout = 30_000 });
         await Assertions.Expect(available).ToHaveTextAsync("$24.310");
+        // The PNG is shown too, and loads under the page's Content-Security-Policy.
         await Assertions.Expect(page.Locator("[data-vbi=label] img")).ToBeVisibleAsync();
+        Assert.True(await page.Locator("[data-vbi=label] img").EvaluateAsync<bool>("img => img.complete && img.naturalWidth > 0"), "the label's image did not load");
         await PortalFixture.CheckAsync(page, "44-postage-printed");
         var download = await page.RunAndWaitForDownloadAsync(() =>
             page.GetByRole(AriaRole.Link, new() { NameRegex = new Regex("^Download the label") }).ClickAsync());
@@ -131,7 +133,7 @@ public sealed class BrowserProtocolJourneyTests(PortalFixture portal)
 
         // Refund it: the printed indicium is chosen already.
         var indiciumId = await page.GetByLabel("Indicium").InputValueAsync();
-        Assert.StartsWith("ind", indiciumId, StringComparison.Ordinal);
+        Assert.StartsWith(meterId + "-", indiciumId, StringComparison.Ordinal); // an indicium id is {meterId}-{sequence}
         await page.GetByRole(AriaRole.Button, new() { Name = "Refund the indicium" }).ClickAsync();
         await Assertions.Expect(status).ToContainTextAsync("Refunded indicium " + indiciumId, new() { Timeout = 30_000 });
         await Assertions.Expect(available).ToHaveTextAsync("$25.000");

@@ -253,24 +253,32 @@ async function print(form) {
     show(`Printed indicium ${result.indiciumId} for ${result.amount}.`);
 }
 
+let labelUrl = null;
+
 /** The label as a file to download (and, for a PNG, shown), from the bytes the module's answer came with. */
 function offerLabel(result) {
     const label = result.label;
     const bytes = vbi.fromBase64(label.data);
-    const url = URL.createObjectURL(new Blob([bytes], { type: label.contentType }));
+    if (labelUrl) URL.revokeObjectURL(labelUrl);
+    const url = labelUrl = URL.createObjectURL(new Blob([bytes], { type: label.contentType }));
     const area = page.querySelector("[data-vbi=label]");
     area.replaceChildren();
     const link = document.createElement("a");
     link.href = url;
     link.download = label.fileName;
     link.textContent = `Download the label (${label.format.toUpperCase()}) of ${result.indiciumId}`;
-    area.append(link);
+    const line = document.createElement("p");
+    line.append(link);
+    area.append(line);
     if (label.contentType === "image/png") {
+        // A data: URL, which the policy's img-src allows (a blob: URL it does not).
         const image = document.createElement("img");
-        image.src = url;
+        image.src = "data:image/png;base64," + label.data;
         image.alt = `The label of indicium ${result.indiciumId}`;
         image.width = 600; // an attribute, not a style: the policy allows no inline style
-        area.append(image);
+        const figure = document.createElement("p");
+        figure.append(image);
+        area.append(figure);
     }
 }
 
