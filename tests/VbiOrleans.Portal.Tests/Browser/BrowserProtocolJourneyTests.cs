@@ -108,6 +108,16 @@ public sealed class BrowserProtocolJourneyTests(PortalFixture portal)
         await Assertions.Expect(status).ToContainTextAsync("Bought $25.000 of postage", new() { Timeout = 30_000 });
         await Assertions.Expect(available).ToHaveTextAsync("$25.000");
 
+        // More postage than the meter holds: the module's signed refusal, verified in the browser, moves the chain on
+        // (its challenge was consumed), so the next request is signed on the new challenge and goes through.
+        await page.GetByLabel("Postage in dollars").FillAsync("30");
+        await page.GetByLabel("Destination ZIP").FillAsync("94107");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Print the label" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("InsufficientFunds", new() { Timeout = 30_000 });
+        await Assertions.Expect(available).ToHaveTextAsync("$25.000");
+        // Without the password from here on: had the chain not moved, the next request would need a new log-in.
+        await page.GetByLabel("Meter password").FillAsync("");
+
         // Print a label as a PNG, download it, read its barcode and have the API verify what it read.
         await page.GetByLabel("Postage in dollars").FillAsync("0.69");
         await page.GetByLabel("Destination ZIP").FillAsync("94107");
@@ -139,12 +149,24 @@ public sealed class BrowserProtocolJourneyTests(PortalFixture portal)
         await Assertions.Expect(available).ToHaveTextAsync("$25.000");
         await PortalFixture.CheckAsync(page, "45-postage-refunded");
 
+        // A label as a PDF too.
+        await page.GetByLabel("Postage in dollars").FillAsync("0.69");
+        await page.GetByLabel("Label file").SelectOptionAsync("pdf");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Print the label" }).ClickAsync();
+        await Assertions.Expect(status).ToContainTextAsync("Printed indicium", new() { Timeout = 30_000 });
+        await Assertions.Expect(available).ToHaveTextAsync("$24.310");
+        var pdf = await page.RunAndWaitForDownloadAsync(() =>
+            page.GetByRole(AriaRole.Link, new() { NameRegex = new Regex("^Download the label \\(PDF\\)") }).ClickAsync());
+        var pdfPath = Path.Combine(PortalFixture.ScreenshotFolder, "45-label-" + meterId + ".pdf");
+        await pdf.SaveAsAsync(pdfPath);
+        Assert.Equal("%PDF-", Encoding.ASCII.GetString((await File.ReadAllBytesAsync(pdfPath))[..5]));
+
         // The chain is kept in IndexedDB: after a reload a purchase needs no password (the session is still open).
         await page.ReloadAsync();
         await page.GetByLabel("Amount in dollars").FillAsync("5");
         await page.GetByRole(AriaRole.Button, new() { Name = "Buy postage" }).ClickAsync();
         await Assertions.Expect(status).ToContainTextAsync("Bought $5.000 of postage", new() { Timeout = 30_000 });
-        await Assertions.Expect(available).ToHaveTextAsync("$30.000");
+        await Assertions.Expect(available).ToHaveTextAsync("$29.310");
 
         // Nothing of the HMK or the meter password reached the server in clear.
         var hmk = hmks[0];

@@ -80,6 +80,25 @@ async function api(method, path, body, idempotencyKey) {
 }
 
 const newKey = () => "portal-" + vbi.toBase64(vbi.randomBytes(16)).replace(/[+/=]/g, "");
+
+/**
+ * The idempotency key of what a form asks: kept while the same request is tried again (after a failure anywhere, the
+ * retry reaches the same licence, purchase, PVD or print), a new one as soon as the request differs.
+ */
+function formKey(form, request) {
+    const what = JSON.stringify(request);
+    if (form.dataset.keyFor !== what) {
+        form.dataset.key = newKey();
+        form.dataset.keyFor = what;
+    }
+    return form.dataset.key;
+}
+
+/** After success: the next submission is a new request, even with the same fields. */
+function forgetKey(form) {
+    delete form.dataset.key;
+    delete form.dataset.keyFor;
+}
 const meterPath = meterId => "/v1/meters/" + encodeURIComponent(meterId);
 
 // ---- what the page shows -------------------------------------------------------------------------------------------
@@ -110,6 +129,7 @@ function busy(form, action) {
         try {
             await action(form);
         } catch (e) {
+            if (e.answered) forgetKey(form);
             showFailure(e);
         } finally {
             button.disabled = false;
@@ -147,9 +167,8 @@ async function register(form) {
     if (violation !== "None") throw new Failure("PasswordRejected", "the meter password is refused: " + violation);
     const moduleKey = await pinnedModuleKey();
 
-    // One licence per form: a retry after a failure licenses the same meter.
-    form.dataset.licenceKey ??= newKey();
-    const meter = await api("POST", "/v1/meters", { licensingZip: zip }, form.dataset.licenceKey);
+    // A retry after a failure licenses the same meter (the same key for the same ZIP).
+    const meter = await api("POST", "/v1/meters", { licensingZip: zip }, formKey(form, zip));
     const request = vbi.registrationRequest(meter.meterId);
     const response = await api("POST", meterPath(meter.meterId) + "/registration", request);
 
@@ -162,7 +181,7 @@ async function register(form) {
     } finally {
         hmk.fill(0);
     }
-    delete form.dataset.licenceKey;
+    forgetKey(form);
     form.reset();
     show("");
     const link = document.createElement("a");
@@ -207,6 +226,7 @@ async function transact(meterId, route, t, idempotencyKey, label) {
                 // The module consumed the challenge and signed its refusal: take the next challenge from it.
                 record.chain = await vbi.applyResponse(record.hmk, record.chain, request, e.problem.signedResponse);
                 await store(DB.meters, record);
+                e.answered = true; // the module's final answer to this key: a new attempt is a new request
             } else if (SESSION_GONE.has(e.code) && attempt === 0) {
                 record = await logIn(record);
                 continue;
@@ -230,10 +250,11 @@ async function buy(form) {
     const meterId = page.dataset.meterId;
     const amount = mills(form.querySelector("#buy-amount").value);
     // One key for the purchase and its PVD: a retry reaches the same purchase and the same PVD, nothing twice.
-    form.dataset.key ??= newKey();
-    const purchase = await api("POST", "/v1/purchases", { meterId, amountMills: amount, paymentMethodId: form.querySelector("#buy-method").value }, form.dataset.key);
-    await transact(meterId, "funds", vbi.transactions.postageValueDownload(amount, purchase.id), form.dataset.key);
-    delete form.dataset.key;
+    const order = { meterId, amountMills: amount, paymentMethodId: form.querySelector("#buy-method").value };
+    const key = formKey(form, order);
+    const purchase = await api("POST", "/v1/purchases", order, key);
+    await transact(meterId, "funds", vbi.transactions.postageValueDownload(amount, purchase.id), key);
+    forgetKey(form);
     show(`Bought ${dollars(amount)} of postage (purchase ${purchase.id}).`);
 }
 
@@ -241,9 +262,9 @@ async function print(form) {
     const meterId = page.dataset.meterId;
     const t = vbi.transactions.print(mills(form.querySelector("#print-postage").value), form.querySelector("#print-zip").value.trim(),
         form.querySelector("#print-class").value);
-    form.dataset.key ??= newKey();
-    const result = await transact(meterId, "prints", t, form.dataset.key, { format: form.querySelector("#print-format").value });
-    delete form.dataset.key;
+    const label = { format: form.querySelector("#print-format").value };
+    const result = await transact(meterId, "prints", t, formKey(form, [t, label]), label);
+    forgetKey(form);
     offerLabel(result);
     const option = document.createElement("option");
     option.value = result.indiciumId;
@@ -287,9 +308,8 @@ async function refund(form) {
     const select = form.querySelector("#refund-id");
     const indiciumId = select.value;
     if (!indiciumId) throw new Failure("ValidationFailed", "choose an indicium to refund");
-    form.dataset.key ??= newKey();
-    const result = await transact(meterId, "refunds", vbi.transactions.refund(indiciumId), form.dataset.key);
-    delete form.dataset.key;
+    const result = await transact(meterId, "refunds", vbi.transactions.refund(indiciumId), formKey(form, indiciumId));
+    forgetKey(form);
     select.querySelector(`option[value="${CSS.escape(indiciumId)}"]`)?.remove();
     show(`Refunded indicium ${indiciumId}: ${result.amount} back to the meter.`);
 }
