@@ -8,7 +8,8 @@
 // exists as bytes only while the envelope is sealed and both keys are imported; then it is zeroed.
 
 const VERSION = 1;
-const MESSAGE = { registrationRequest: 0x01, registrationEnvelope: 0x03, loginRequest: 0x04, loginResponse: 0x05, signedRequest: 0x06, signedResponse: 0x07, transactionBody: 0x08 };
+// The message types whose binary encoding the client computes (MessageType in ProtocolConstants.cs).
+const MESSAGE = { loginResponse: 0x05, signedRequest: 0x06, signedResponse: 0x07, transactionBody: 0x08 };
 export const TAGS = {
     register: "VBI-REGISTER-V1",
     transcript: "VBI-REGISTER-TRANSCRIPT-V1",
@@ -226,20 +227,6 @@ export async function verifyRegistrationResponse(request, response, moduleKey) {
     const ok = await subtle().verify({ name: "ECDSA", hash: "SHA-256" }, moduleKey, signature,
         registrationSignedBytes(request.meterId, clientChallenge, moduleEphemeralKey));
     return ok ? "None" : "BadSignature";
-}
-
-/** A P-256 public point 04||X||Y from a JWK's x and y. */
-function pointFromJwk(jwk) {
-    const point = new Uint8Array(SIZES.point);
-    point[0] = 4;
-    point.set(fromBase64Url(jwk.x), 1);
-    point.set(fromBase64Url(jwk.y), 33);
-    return point;
-}
-
-function fromBase64Url(text) {
-    const b64 = text.replace(/-/g, "+").replace(/_/g, "/");
-    return fromBase64(b64 + "=".repeat((4 - (b64.length % 4)) % 4));
 }
 
 /**
