@@ -27,6 +27,12 @@ public sealed class PortalOptions
     /// </summary>
     public string? KeyDirectory { get; set; }
 
+    /// <summary>
+    /// How long the customer token a page mints for its script lives (docs/portal.md, "The client protocol in the
+    /// browser"); the page asks for a new one when it ends.
+    /// </summary>
+    public TimeSpan PageTokenLifetime { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>How many meters of the log the operators' "inhibited meters" page looks at, at most, per request.</summary>
     public int InhibitedScanLimit { get; set; } = 1000;
 }

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.DataProtection;
 using VbiOrleans.Abstractions.Customers;
 using VbiOrleans.Host.Configuration;
 using VbiOrleans.Host.Portal.Components;
+using VbiOrleans.Host.Portal.Customer;
 using VbiOrleans.Host.Portal.Security;
 
 namespace VbiOrleans.Host.Portal;
@@ -65,6 +66,7 @@ public static class PortalSetup
     {
         app.MapStaticAssets();
         app.MapRazorComponents<App>();
+        app.MapPageApiToken(); // the customer token of a page that runs the client protocol (Portal/Customer/)
     }
 
     private static Task AddSecurityHeaders(HttpContext context, RequestDelegate next)

@@ -4,7 +4,7 @@ using VbiOrleans.Protocol.Wire;
 
 namespace VbiOrleans.Protocol.Registration;
 
-/// <summary>The result of <see cref="RegistrationClient.Seal"/>: an envelope, or why not.</summary>
+/// <summary>The result of <see cref="RegistrationClient.Seal(RegistrationRequest, RegistrationResponse, ModulePublicKey, ReadOnlySpan{byte}, string)"/>: an envelope, or why not.</summary>
 public sealed record RegistrationSealing(RegistrationError Error, PasswordPolicyViolation PasswordViolation, RegistrationEnvelope? Envelope)
 {
     public bool IsSuccess => Error == RegistrationError.None;
@@ -16,7 +16,7 @@ public sealed record RegistrationSealing(RegistrationError Error, PasswordPolicy
 /// <item><see cref="CreateRequest"/>: a fresh challenge for the meter;</item>
 /// <item><see cref="VerifyResponse"/>: the module signed this meter, this challenge and its ephemeral key with the
 /// identity key the SDK pins;</item>
-/// <item><see cref="Seal"/>: HMK and password encrypted to that ephemeral key (ECDH P-256, HKDF-SHA256, AES-256-GCM
+/// <item><see cref="Seal(RegistrationRequest, RegistrationResponse, ModulePublicKey, ReadOnlySpan{byte}, string)"/>: HMK and password encrypted to that ephemeral key (ECDH P-256, HKDF-SHA256, AES-256-GCM
 /// with the transcript hash as associated data).</item>
 /// </list>
 /// The module's ephemeral key, not its identity key, is the ECDH peer: the identity key lives in an HSM that only
@@ -49,16 +49,28 @@ public static class RegistrationClient
     public static RegistrationSealing Seal(RegistrationRequest request, RegistrationResponse response, ModulePublicKey pinnedModuleKey,
         ReadOnlySpan<byte> hmk, string password)
     {
+        using var ephemeral = ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256);
+        return Seal(request, response, pinnedModuleKey, hmk, password, ephemeral);
+    }
+
+    /// <summary>
+    /// <see cref="Seal(RegistrationRequest, RegistrationResponse, ModulePublicKey, ReadOnlySpan{byte}, string)"/> with the
+    /// client's ephemeral P-256 key given: for the test vectors the browser's module reproduces (a real envelope always
+    /// takes a fresh key, so use the other overload).
+    /// </summary>
+    public static RegistrationSealing Seal(RegistrationRequest request, RegistrationResponse response, ModulePublicKey pinnedModuleKey,
+        ReadOnlySpan<byte> hmk, string password, ECDiffieHellman clientEphemeral)
+    {
+        ArgumentNullException.ThrowIfNull(clientEphemeral);
         var verified = VerifyResponse(request, response, pinnedModuleKey);
         if (verified != RegistrationError.None) return new(verified, PasswordPolicyViolation.None, null);
         if (!IsUsableHmk(hmk)) return new(RegistrationError.InvalidHmk, PasswordPolicyViolation.None, null);
         var violation = PasswordPolicy.Check(password);
         if (violation != PasswordPolicyViolation.None) return new(RegistrationError.PasswordRejected, violation, null);
 
-        using var ephemeral = ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256);
-        var clientKey = EcPoints.Encode(ephemeral.ExportParameters(false).Q);
+        var clientKey = EcPoints.Encode(clientEphemeral.ExportParameters(false).Q);
         var transcript = RegistrationKeys.Transcript(request.MeterId, request.ClientChallenge.Span, response.ModuleEphemeralKey.Span, clientKey);
-        var (key, nonce) = RegistrationKeys.EnvelopeKey(ephemeral, response.ModuleEphemeralKey.Span, request.ClientChallenge.Span, request.MeterId, transcript);
+        var (key, nonce) = RegistrationKeys.EnvelopeKey(clientEphemeral, response.ModuleEphemeralKey.Span, request.ClientChallenge.Span, request.MeterId, transcript);
 
         var plain = new byte[RegistrationEnvelope.PlaintextSize];
         plain[0] = ProtocolConstants.Version;

@@ -27,6 +27,9 @@ public sealed class PortalFixture : IAsyncLifetime
     public static string ScreenshotFolder { get; } = Path.Combine(LocalServices.RepositoryRoot, "tests", "VbiOrleans.Portal.Tests", "TestResults", "screenshots");
 
     public HostProcess Host { get; private set; } = null!;
+
+    /// <summary>The scratch database every store of the host is in (the browser tests search its bytes for secrets).</summary>
+    public string Database { get; private set; } = null!;
     public Uri BaseAddress => Host.BaseAddress;
     public IPlaywright Playwright { get; private set; } = null!;
     public IBrowser Browser { get; private set; } = null!;
@@ -35,7 +38,7 @@ public sealed class PortalFixture : IAsyncLifetime
     {
         Directory.CreateDirectory(ScreenshotFolder);
         var clusterId = "portal-" + Guid.NewGuid().ToString("N")[..8];
-        var database = await LocalServices.CreateScratchDatabaseAsync("vbi_portal");
+        var database = Database = await LocalServices.CreateScratchDatabaseAsync("vbi_portal");
         var start = Task.Run(async () =>
         {
             Host = HostProcess.Start(HostEnvironment.ScratchCluster(clusterId, database, poolTarget: 2));

@@ -1,0 +1,326 @@
+// The portal's pages that run the client protocol in the browser (docs/portal.md): registering a meter, buying
+// postage (a purchase, then the signed PVD), printing a label and refunding an indicium. The protocol itself is
+// vbi-protocol.js; this module keeps the keys in IndexedDB, gets the page's API token and calls the /v1 API.
+import * as vbi from "./vbi-protocol.js";
+
+// ---- the key store: IndexedDB, one record per meter { meterId, hmk: { hmac, hkdf }, chain } and the pinned module key.
+// CryptoKeys are stored as they are (structured clone): non-extractable keys stay non-extractable.
+
+const DB = { name: "vbi-portal", version: 1, meters: "meters", pins: "pins" };
+
+function openDb() {
+    return new Promise((resolve, reject) => {
+        const open = indexedDB.open(DB.name, DB.version);
+        open.onupgradeneeded = () => {
+            open.result.createObjectStore(DB.meters, { keyPath: "meterId" });
+            open.result.createObjectStore(DB.pins);
+        };
+        open.onsuccess = () => resolve(open.result);
+        open.onerror = () => reject(open.error);
+    });
+}
+
+async function stored(store, key) {
+    const db = await openDb();
+    return new Promise((resolve, reject) => {
+        const get = db.transaction(store).objectStore(store).get(key);
+        get.onsuccess = () => resolve(get.result ?? null);
+        get.onerror = () => reject(get.error);
+    });
+}
+
+async function store(storeName, value, key) {
+    const db = await openDb();
+    return new Promise((resolve, reject) => {
+        const tx = db.transaction(storeName, "readwrite");
+        tx.objectStore(storeName).put(value, key);
+        tx.oncomplete = () => resolve();
+        tx.onerror = () => reject(tx.error);
+    });
+}
+
+// ---- the page's API credential: a short-lived customer token, in memory only ----------------------------------------
+
+const page = document.querySelector("[data-vbi-page]");
+let token = null;
+
+async function apiToken() {
+    if (token && Date.parse(token.expiresAt) - Date.now() > 30_000) return token.token;
+    const verification = page.querySelector("input[name=__RequestVerificationToken]").value;
+    const response = await fetch("/portal/api-token", { method: "POST", headers: { RequestVerificationToken: verification }, redirect: "error" })
+        .catch(() => null);
+    if (!response?.ok) throw new Failure("SessionEnded", "your portal session has ended: log in again");
+    token = await response.json();
+    return token.token;
+}
+
+// The token dies with the page: revoked when the page is left (keepalive lets the request outlive it).
+addEventListener("pagehide", () => {
+    if (token) fetch("/v1/sessions/current", { method: "DELETE", headers: { Authorization: "Bearer " + token.token }, keepalive: true });
+    token = null;
+});
+
+class Failure extends Error {
+    constructor(code, message, problem = null) {
+        super(message);
+        this.code = code;
+        this.problem = problem;
+    }
+}
+
+/** One /v1 call; a problem document becomes a Failure with its stable code (and the signed response, if the module signed one). */
+async function api(method, path, body, idempotencyKey) {
+    const headers = { Authorization: "Bearer " + await apiToken(), Accept: "application/json" };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    if (idempotencyKey) headers["Idempotency-Key"] = idempotencyKey;
+    const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const json = await response.json().catch(() => null);
+    if (response.ok) return json;
+    throw new Failure(json?.code ?? "HttpStatus" + response.status, json?.detail ?? json?.title ?? response.statusText, json);
+}
+
+const newKey = () => "portal-" + vbi.toBase64(vbi.randomBytes(16)).replace(/[+/=]/g, "");
+
+/**
+ * The idempotency key of what a form asks: kept while the same request is tried again (after a failure anywhere, the
+ * retry reaches the same licence, purchase, PVD or print), a new one as soon as the request differs.
+ */
+function formKey(form, request) {
+    const what = JSON.stringify(request);
+    if (form.dataset.keyFor !== what) {
+        form.dataset.key = newKey();
+        form.dataset.keyFor = what;
+    }
+    return form.dataset.key;
+}
+
+/** After success: the next submission is a new request, even with the same fields. */
+function forgetKey(form) {
+    delete form.dataset.key;
+    delete form.dataset.keyFor;
+}
+const meterPath = meterId => "/v1/meters/" + encodeURIComponent(meterId);
+
+// ---- what the page shows -------------------------------------------------------------------------------------------
+
+const problemLine = page.querySelector("[data-vbi=problem]");
+const statusLine = page.querySelector("[data-vbi=status]");
+
+function show(status) {
+    problemLine.textContent = "";
+    statusLine.textContent = status;
+}
+
+function showFailure(e) {
+    statusLine.textContent = "";
+    problemLine.textContent = "";
+    const code = document.createElement("span");
+    code.className = "code";
+    code.textContent = e.code ?? "Failed";
+    problemLine.append(code, " " + e.message);
+}
+
+function busy(form, action) {
+    form.addEventListener("submit", async event => {
+        event.preventDefault();
+        const button = form.querySelector("button");
+        button.disabled = true;
+        show("Working…");
+        try {
+            await action(form);
+        } catch (e) {
+            if (e.answered) forgetKey(form);
+            showFailure(e);
+        } finally {
+            button.disabled = false;
+        }
+    });
+}
+
+/** Dollars as typed ("25", "25.5", "0.69", "0.695") to integer mills, without floating point. */
+function mills(text) {
+    const m = /^\s*\$?(\d{1,7})(?:\.(\d{1,3}))?\s*$/.exec(text);
+    if (!m) throw new Failure("ValidationFailed", "give an amount in dollars, like 25.00");
+    return Number(m[1]) * 1000 + Number((m[2] ?? "").padEnd(3, "0"));
+}
+
+const dollars = value => "$" + Math.floor(value / 1000) + "." + String(value % 1000).padStart(3, "0");
+
+// ---- the pinned module key: pinned on first use, compared ever after ------------------------------------------------
+
+async function pinnedModuleKey() {
+    const offered = page.dataset.moduleKey;
+    const pinned = await stored(DB.pins, "moduleKey");
+    if (pinned && pinned !== offered)
+        throw new Failure("ModuleKeyChanged", "the module key this page names is not the one this browser pinned; registration stopped");
+    if (!pinned) await store(DB.pins, offered, "moduleKey");
+    return vbi.importModuleKey(vbi.fromBase64(offered));
+}
+
+// ---- registration (docs/client-protocol.md §2) -----------------------------------------------------------------------
+
+async function register(form) {
+    const zip = form.querySelector("#licensing-zip").value.trim();
+    const password = form.querySelector("#meter-password").value;
+    if (password !== form.querySelector("#meter-password-again").value) throw new Failure("ValidationFailed", "the two passwords differ");
+    const violation = vbi.checkPassword(password);
+    if (violation !== "None") throw new Failure("PasswordRejected", "the meter password is refused: " + violation);
+    const moduleKey = await pinnedModuleKey();
+
+    // A retry after a failure licenses the same meter (the same key for the same ZIP).
+    const meter = await api("POST", "/v1/meters", { licensingZip: zip }, formKey(form, zip));
+    const request = vbi.registrationRequest(meter.meterId);
+    const response = await api("POST", meterPath(meter.meterId) + "/registration", request);
+
+    const hmk = vbi.randomBytes(32);
+    try {
+        const envelope = await vbi.sealRegistration(request, response, moduleKey, hmk, password);
+        // Kept before the envelope is sent: a meter registered with a key this browser lost could not be used.
+        await store(DB.meters, { meterId: meter.meterId, hmk: await vbi.importHmk(hmk), chain: null });
+        await api("POST", meterPath(meter.meterId) + "/registration/envelope", envelope);
+    } finally {
+        hmk.fill(0);
+    }
+    forgetKey(form);
+    form.reset();
+    show("");
+    const link = document.createElement("a");
+    link.href = "/meters/" + encodeURIComponent(meter.meterId) + "/postage";
+    link.textContent = "buy postage and print";
+    statusLine.append(`Meter ${meter.meterId} is registered with this browser: `, link, ".");
+}
+
+// ---- the meter's session and signed requests (§4, §5) -------------------------------------------------------------
+
+async function meterRecord(meterId) {
+    const record = await stored(DB.meters, meterId);
+    if (!record) throw new Failure("MeterKeyMissing", "this browser holds no key for this meter: it was registered elsewhere");
+    return record;
+}
+
+async function logIn(record) {
+    const password = document.querySelector("#meter-password").value;
+    if (!password) throw new Failure("MeterPasswordNeeded", "the meter's session is not open: give the meter password");
+    const request = await vbi.loginRequest(record.meterId, record.hmk, password);
+    const response = await api("POST", meterPath(record.meterId) + "/sessions", request);
+    record.chain = await vbi.completeLogin(request, response, record.hmk);
+    await store(DB.meters, record);
+    return record;
+}
+
+// Refusals the module could not sign: the chain did not move. A new session (the login's registers include any
+// transaction that was executed) and the same transaction with the same key, once.
+const SESSION_GONE = new Set(["SessionUnknown", "SessionExpired", "ChallengeReplayed", "ChallengeUnknown"]);
+
+/** Signs <t> on the meter's chain, sends it, verifies the answer under the HMK and moves the chain on. */
+async function transact(meterId, route, t, idempotencyKey, label) {
+    let record = await meterRecord(meterId);
+    if (!record.chain) record = await logIn(record);
+    for (let attempt = 0; ; attempt++) {
+        const request = await vbi.signRequest(record.hmk, record.chain, t, idempotencyKey);
+        let result;
+        try {
+            result = await api("POST", meterPath(meterId) + "/" + route, label ? { request, label } : { request }, idempotencyKey);
+        } catch (e) {
+            if (e.problem?.signedResponse) {
+                // The module consumed the challenge and signed its refusal: take the next challenge from it.
+                record.chain = await vbi.applyResponse(record.hmk, record.chain, request, e.problem.signedResponse);
+                await store(DB.meters, record);
+                e.answered = true; // the module's final answer to this key: a new attempt is a new request
+            } else if (SESSION_GONE.has(e.code) && attempt === 0) {
+                record = await logIn(record);
+                continue;
+            }
+            throw e;
+        }
+        const payload = result.indiciumId && result.indicium ? vbi.indiciumPayload(result.indiciumId, result.indicium) : new Uint8Array(0);
+        record.chain = await vbi.applyResponse(record.hmk, record.chain, request, result.signedResponse, payload);
+        await store(DB.meters, record);
+        showRegisters(record.chain);
+        return result;
+    }
+}
+
+function showRegisters(chain) {
+    page.querySelector("[data-vbi=descending]").textContent = dollars(chain.descendingMills);
+    page.querySelector("[data-vbi=ascending]").textContent = dollars(chain.ascendingMills);
+}
+
+async function buy(form) {
+    const meterId = page.dataset.meterId;
+    const amount = mills(form.querySelector("#buy-amount").value);
+    // One key for the purchase and its PVD: a retry reaches the same purchase and the same PVD, nothing twice.
+    const order = { meterId, amountMills: amount, paymentMethodId: form.querySelector("#buy-method").value };
+    const key = formKey(form, order);
+    const purchase = await api("POST", "/v1/purchases", order, key);
+    await transact(meterId, "funds", vbi.transactions.postageValueDownload(amount, purchase.id), key);
+    forgetKey(form);
+    show(`Bought ${dollars(amount)} of postage (purchase ${purchase.id}).`);
+}
+
+async function print(form) {
+    const meterId = page.dataset.meterId;
+    const t = vbi.transactions.print(mills(form.querySelector("#print-postage").value), form.querySelector("#print-zip").value.trim(),
+        form.querySelector("#print-class").value);
+    const label = { format: form.querySelector("#print-format").value };
+    const result = await transact(meterId, "prints", t, formKey(form, [t, label]), label);
+    forgetKey(form);
+    offerLabel(result);
+    const option = document.createElement("option");
+    option.value = result.indiciumId;
+    option.textContent = `${result.indiciumId} (${result.amount} to ${t.destinationZip})`;
+    document.querySelector("#refund-id").prepend(option);
+    option.selected = true;
+    show(`Printed indicium ${result.indiciumId} for ${result.amount}.`);
+}
+
+let labelUrl = null;
+
+/** The label as a file to download (and, for a PNG, shown), from the bytes the module's answer came with. */
+function offerLabel(result) {
+    const label = result.label;
+    const bytes = vbi.fromBase64(label.data);
+    if (labelUrl) URL.revokeObjectURL(labelUrl);
+    const url = labelUrl = URL.createObjectURL(new Blob([bytes], { type: label.contentType }));
+    const area = page.querySelector("[data-vbi=label]");
+    area.replaceChildren();
+    const link = document.createElement("a");
+    link.href = url;
+    link.download = label.fileName;
+    link.textContent = `Download the label (${label.format.toUpperCase()}) of ${result.indiciumId}`;
+    const line = document.createElement("p");
+    line.append(link);
+    area.append(line);
+    if (label.contentType === "image/png") {
+        // A data: URL, which the policy's img-src allows (a blob: URL it does not).
+        const image = document.createElement("img");
+        image.src = "data:image/png;base64," + label.data;
+        image.alt = `The label of indicium ${result.indiciumId}`;
+        image.width = 600; // an attribute, not a style: the policy allows no inline style
+        const figure = document.createElement("p");
+        figure.append(image);
+        area.append(figure);
+    }
+}
+
+async function refund(form) {
+    const meterId = page.dataset.meterId;
+    const select = form.querySelector("#refund-id");
+    const indiciumId = select.value;
+    if (!indiciumId) throw new Failure("ValidationFailed", "choose an indicium to refund");
+    const result = await transact(meterId, "refunds", vbi.transactions.refund(indiciumId), formKey(form, indiciumId));
+    forgetKey(form);
+    select.querySelector(`option[value="${CSS.escape(indiciumId)}"]`)?.remove();
+    show(`Refunded indicium ${indiciumId}: ${result.amount} back to the meter.`);
+}
+
+// ---- wiring ----------------------------------------------------------------------------------------------------------
+
+const forms = { "register-meter": register, "buy-postage": buy, "print-label": print, "refund-indicium": refund };
+for (const [id, action] of Object.entries(forms)) {
+    const form = document.getElementById(id);
+    if (form) busy(form, action);
+}
+// The session form only holds the password; Enter in it must not reload the page.
+document.getElementById("meter-session")?.addEventListener("submit", event => event.preventDefault());
+page.dataset.vbiReady = "true";
