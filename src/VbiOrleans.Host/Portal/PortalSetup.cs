@@ -65,6 +65,7 @@ public static class PortalSetup
     {
         app.MapStaticAssets();
         app.MapRazorComponents<App>();
+        app.MapPortalDownloads();
     }
 
     private static Task AddSecurityHeaders(HttpContext context, RequestDelegate next)
