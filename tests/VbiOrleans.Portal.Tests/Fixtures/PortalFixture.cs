@@ -27,6 +27,12 @@ public sealed class PortalFixture : IAsyncLifetime
     public static string ScreenshotFolder { get; } = Path.Combine(LocalServices.RepositoryRoot, "tests", "VbiOrleans.Portal.Tests", "TestResults", "screenshots");
 
     public HostProcess Host { get; private set; } = null!;
+
+    /// <summary>The host's scratch database (every store, and the cluster's membership table).</summary>
+    public string Database { get; private set; } = null!;
+
+    /// <summary>The host's cluster id (and service id), for an Orleans client of its cluster.</summary>
+    public string ClusterId { get; private set; } = null!;
     public Uri BaseAddress => Host.BaseAddress;
     public IPlaywright Playwright { get; private set; } = null!;
     public IBrowser Browser { get; private set; } = null!;
@@ -34,8 +40,8 @@ public sealed class PortalFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(ScreenshotFolder);
-        var clusterId = "portal-" + Guid.NewGuid().ToString("N")[..8];
-        var database = await LocalServices.CreateScratchDatabaseAsync("vbi_portal");
+        var clusterId = ClusterId = "portal-" + Guid.NewGuid().ToString("N")[..8];
+        var database = Database = await LocalServices.CreateScratchDatabaseAsync("vbi_portal");
         var start = Task.Run(async () =>
         {
             Host = HostProcess.Start(HostEnvironment.ScratchCluster(clusterId, database, poolTarget: 2));
