@@ -9,4 +9,13 @@ public static class PortalProblem
     /// <summary>The problem's stable code and detail, or null when the response is not a problem.</summary>
     public static (string Code, string Message)? Of(ApiResponse response) =>
         response.Body is ProblemDetails p ? (p.Extensions.TryGetValue("code", out var code) ? code?.ToString() ?? p.Title! : p.Title!, p.Detail ?? "") : null;
+
+    /// <summary>
+    /// The page's status for a refusal, except 404: the host's status code pages replace an empty-bodied 404 with the
+    /// API's problem document, so a page that answers "none found" stays 200 and shows its alert.
+    /// </summary>
+    public static void SetStatus(HttpContext context, int status)
+    {
+        if (status != StatusCodes.Status404NotFound) context.Response.StatusCode = status;
+    }
 }
