@@ -136,9 +136,31 @@ public sealed class CustomerShippingTests(PortalFixture portal)
     }
 
     [Fact]
-    public async Task A_customer_sees_scan_forms_calibrates_a_printer_and_links_and_unlinks_a_partner()
+    public async Task A_customer_downloads_a_label_again_sees_scan_forms_calibrates_a_printer_and_links_and_unlinks_a_partner()
     {
-        var (page, _) = await portal.CustomerAsync();
+        var (page, email) = await portal.CustomerAsync();
+
+        // A print through the SDK (the browser's signed print is another page's), then its label again from the history.
+        using (var anonymous = portal.Client())
+        using (var sdk = portal.Client((await anonymous.LogInAsync(email, PortalFixture.Password)).Token))
+        {
+            await sdk.AddCardAsync("tok_visa");
+            var meter = await sdk.LicenseMeterAsync("10001");
+            var identity = await sdk.GetModuleIdentityAsync();
+            var hmk = await sdk.RegisterMeterAsync(meter.MeterId, PortalFixture.Password, Convert.FromBase64String(identity.PublicKey));
+            using var session = await sdk.OpenMeterSessionAsync(meter.MeterId, hmk, PortalFixture.Password);
+            await session.BuyAsync(5_000);
+            var printed = await session.PrintAsync(new PrintOrder(100, "94105", "FIRST-CLASS"));
+            await page.GotoAsync("/meters/" + meter.MeterId);
+            var labelLink = page.GetByRole(AriaRole.Link, new() { Name = $"Label {printed.IndiciumId} (PDF)" });
+            await CustomerJourneyTests.ReloadUntilAsync(page, () => labelLink.CountAsync());
+            var label = await page.RunAndWaitForDownloadAsync(() => labelLink.ClickAsync());
+            var bytes = await File.ReadAllBytesAsync((await label.PathAsync())!);
+            Assert.Equal("%PDF", System.Text.Encoding.ASCII.GetString(bytes, 0, 4));
+            // Another customer's browser gets the portal's 404 for it.
+            var (other, _) = await portal.CustomerAsync();
+            Assert.Equal(404, (await other.GotoAsync($"/meters/{meter.MeterId}/labels/{printed.IndiciumId}"))!.Status);
+        }
 
         // No print today: the SCAN form is refused by name.
         await page.GetByRole(AriaRole.Navigation).GetByRole(AriaRole.Link, new() { Name = "SCAN forms" }).ClickAsync();

@@ -36,6 +36,21 @@ public static class PortalDownloads
                 : Results.Problem(statusCode: StatusCodes.Status500InternalServerError, title: nameof(ErrorCode.LabelRenderingFailed));
         });
 
+        // A label again, from the meter's history (no signed request: nothing moves); only the account's own meters, asked
+        // of the account, and the same 404 for another customer's meter as for none.
+        customer.MapGet("/meters/{meterId}/labels/{indiciumId}", async (string meterId, string indiciumId, string? format, ClaimsPrincipal user,
+            IGrainFactory grains, PrinterTableCache printers, CancellationToken cancellationToken) =>
+        {
+            var account = await grains.GetGrain<ICustomerGrain>(user.CustomerId()!).Get();
+            if (account is null || !account.MeterIds.Contains(meterId)) return Results.NotFound();
+            if (format is not (null or "pdf" or "png")) return Results.BadRequest();
+            var response = await MeterEndpoints.LabelAgainAsync(grains, printers, meterId, indiciumId, new LabelOptionsRequest(format ?? "pdf", null, null, null),
+                _ => CalibrationOffset.None, cancellationToken);
+            return response.Body is LabelView view
+                ? Results.File(Convert.FromBase64String(view.Data), view.ContentType, view.FileName)
+                : response.ToResult();
+        });
+
         // A test print in the printer's first format and layout, with the customer's calibration for it (read from the
         // account: the portal's session does not carry the API's calibration claims).
         customer.MapGet("/printers/{printerId}/test-print", async (string printerId, ClaimsPrincipal user, IGrainFactory grains, PrinterTableCache printers,
