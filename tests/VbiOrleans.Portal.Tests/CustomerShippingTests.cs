@@ -154,6 +154,7 @@ public sealed class CustomerShippingTests(PortalFixture portal)
             await page.GotoAsync("/meters/" + meter.MeterId);
             var labelLink = page.GetByRole(AriaRole.Link, new() { Name = $"Label {printed.IndiciumId} (PDF)" });
             await CustomerJourneyTests.ReloadUntilAsync(page, () => labelLink.CountAsync());
+            await PortalFixture.CheckAsync(page, "79-meter-label-again");
             var label = await page.RunAndWaitForDownloadAsync(() => labelLink.ClickAsync());
             var bytes = await File.ReadAllBytesAsync((await label.PathAsync())!);
             Assert.Equal("%PDF", System.Text.Encoding.ASCII.GetString(bytes, 0, 4));

@@ -14,8 +14,9 @@ namespace VbiOrleans.Portal.Tests;
 /// <summary>
 /// I5 detection and the operator's recovery, in the portal: a meter's postal row edited by hand (one bit of its sealed
 /// package, as tests/VbiOrleans.Host.Tests/Recovery/TamperedRowTests does), read again by the meter, is inhibited on the
-/// customer's next signed print; the operator finds it among the inhibited meters, reads its audit, recovers it from the
-/// log with a reason, and the customer prints again with the registers the meter had.
+/// customer's next signed print, which stops the system (the portal host's threshold is 0); the operator resumes it,
+/// finds the meter among the inhibited meters, reads its audit, recovers it from the log with a reason, and the customer
+/// prints again with the registers the meter had.
 /// </summary>
 [Collection(PortalCollection.Name)]
 public sealed class OperatorRecoveryTests(PortalFixture portal)
@@ -47,7 +48,16 @@ public sealed class OperatorRecoveryTests(PortalFixture portal)
         var refused = await Assert.ThrowsAsync<VbiApiException>(() => customer.Session.PrintAsync(print));
         Assert.Equal("MeterInhibited", refused.Code);
 
+        // The portal's host stops PVD and printing at the first inhibit (its threshold is 0): the operator resumes them.
         var page = await portal.OperatorAsync();
+        await page.GetByRole(AriaRole.Navigation).GetByRole(AriaRole.Link, new() { Name = "System stop" }).ClickAsync();
+        await Assertions.Expect(page.Locator("dl.registers")).ToContainTextAsync("Stopped");
+        await PortalFixture.CheckAsync(page, "39-operator-system-stopped");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Resume the system" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Resumed");
+        await Assertions.Expect(page.Locator("dl.registers")).ToContainTextAsync("Running");
+        await PortalFixture.CheckAsync(page, "43-operator-system");
+
         await page.GetByRole(AriaRole.Navigation).GetByRole(AriaRole.Link, new() { Name = "Inhibited meters" }).ClickAsync();
         var inhibitedRow = page.GetByRole(AriaRole.Row).Filter(new() { HasText = customer.MeterId });
         await Assertions.Expect(inhibitedRow).ToContainTextAsync("PackageTampered");
@@ -80,11 +90,6 @@ public sealed class OperatorRecoveryTests(PortalFixture portal)
         var printed = await customer.Session.PrintAsync(print);
         Assert.Equal(before.AscendingMills + 100, printed.Meter.AscendingMills);
 
-        // The system stop page: still running (one inhibit is below the threshold).
-        await page.GetByRole(AriaRole.Navigation).GetByRole(AriaRole.Link, new() { Name = "System stop" }).ClickAsync();
-        await Assertions.Expect(page.Locator("dl.registers")).ToContainTextAsync("Running");
-        await PortalFixture.CheckAsync(page, "43-operator-system");
-
         // The meter pages find a meter by its id, and the recovery is in the operator audit log by name.
         await page.GetByRole(AriaRole.Navigation).GetByRole(AriaRole.Link, new() { Name = "Meters", Exact = true }).ClickAsync();
         await PortalFixture.CheckAsync(page, "44-operator-meters");
@@ -94,5 +99,6 @@ public sealed class OperatorRecoveryTests(PortalFixture portal)
         using var api = portal.Operator();
         var entries = await api.GetOperatorAuditAsync();
         Assert.Contains(entries, e => e.Operator == HostEnvironment.OperatorName && e.Method == "POST" && e.Path == $"/operator/meters/{customer.MeterId}" && e.Status == 200);
+        Assert.Contains(entries, e => e.Operator == HostEnvironment.OperatorName && e.Method == "POST" && e.Path == "/operator/system" && e.Status == 200);
     }
 }

@@ -44,7 +44,10 @@ public sealed class PortalFixture : IAsyncLifetime
         var database = Database = await LocalServices.CreateScratchDatabaseAsync("vbi_portal");
         var start = Task.Run(async () =>
         {
-            Host = HostProcess.Start(HostEnvironment.ScratchCluster(clusterId, database, poolTarget: 2));
+            var env = HostEnvironment.ScratchCluster(clusterId, database, poolTarget: 2);
+            // The first inhibited meter stops PVD and printing system-wide, so that the operator's resume is shown too.
+            env["Vbi__Module__ShutdownThreshold"] = "0";
+            Host = HostProcess.Start(env);
             await Host.WaitUntilReadyAsync(TimeSpan.FromSeconds(150));
         });
         Playwright = await Microsoft.Playwright.Playwright.CreateAsync();
