@@ -40,7 +40,9 @@ public sealed class SecurityTests(PortalFixture portal)
         Assert.Equal(404, (await page.GotoAsync("/meters/m-000000000000"))!.Status);
 
         // B's session is a customer's: every operator page sends it to the operator log-in.
-        foreach (var path in new[] { "/operator", "/operator/modules", "/operator/meters/inhibited", "/operator/audit", "/operator/ledger" })
+        foreach (var path in new[] { "/operator", "/operator/modules", "/operator/meters/inhibited", "/operator/audit", "/operator/ledger",
+                     "/operator/meters", $"/operator/meters/{meterA.MeterId}", "/operator/system", "/operator/customers", $"/operator/customers/{a.Customer.CustomerId}",
+                     "/operator/partners", "/operator/provider", "/operator/reconciliation" })
         {
             await page.GotoAsync(path);
             await Assertions.Expect(page).ToHaveURLAsync(new Regex("/operator/login\\?ReturnUrl="));

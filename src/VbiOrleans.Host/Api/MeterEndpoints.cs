@@ -395,36 +395,43 @@ public static class MeterEndpoints
         LabelOptionsRequest options, CancellationToken cancellationToken)
     {
         if (Owned(user, meterId) is { } refused) return refused.ToResult();
+        return (await LabelAgainAsync(grains, printers, meterId, indiciumId, options, user.PrinterCalibration, cancellationToken)).ToResult();
+    }
+
+    /// <summary>
+    /// The label of an indicium a meter printed, rendered again from its bytes (the API's and the portal's one way; the
+    /// caller checked the meter is the customer's): a <see cref="LabelView"/>, or the problem. Refused once refunded.
+    /// </summary>
+    public static async Task<ApiResponse> LabelAgainAsync(IGrainFactory grains, PrinterTableCache printers, string meterId, string indiciumId,
+        LabelOptionsRequest options, Func<string, CalibrationOffset> offsetFor, CancellationToken cancellationToken)
+    {
         if (!indiciumId.StartsWith(meterId + "-", StringComparison.Ordinal)
             || !long.TryParse(indiciumId.AsSpan(meterId.Length + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var sequence))
-            return ApiResponse.Problem(ErrorCode.IndiciumNotFound, $"meter {meterId} has no indicium {indiciumId}").ToResult();
+            return ApiResponse.Problem(ErrorCode.IndiciumNotFound, $"meter {meterId} has no indicium {indiciumId}");
         var label = LabelEndpoints.ParseLabel(options, (await printers.GetAsync()).Active);
-        if (!label.IsSuccess) return ApiResponse.Problem(label.Error).ToResult();
+        if (!label.IsSuccess) return ApiResponse.Problem(label.Error);
         // A label downloaded again is for printing now: the customer's calibration as it is now.
-        var request = label.Value.WithCalibration(label.Value.Printer is { } printer ? user.PrinterCalibration(printer.Id) : CalibrationOffset.None);
+        var request = label.Value.WithCalibration(label.Value.Printer is { } printer ? offsetFor(printer.Id) : CalibrationOffset.None);
         var history = grains.GetGrain<IMeterHistoryGrain>(IMeterHistoryGrain.Key(meterId, sequence));
         var page = await history.List();
         // A print answered a moment ago may not be in the history yet: wait for the feed before saying there is none.
         if (!page.Any(e => e.Sequence == sequence) && await HistoryCatchUp.WaitAsync(grains, LabelAgainHistoryWait, TimeSpan.FromMilliseconds(25), TimeProvider.System, cancellationToken)) page = await history.List();
         if (page.FirstOrDefault(e => e.Sequence == sequence && e.Indicium is not null) is not { } entry)
-            return ApiResponse.Problem(ErrorCode.IndiciumNotFound, $"meter {meterId} has no indicium {indiciumId}").ToResult();
+            return ApiResponse.Problem(ErrorCode.IndiciumNotFound, $"meter {meterId} has no indicium {indiciumId}");
         var lookup = await grains.GetGrain<IMeterGrain>(meterId).FindIndicium(entry.Indicium!);
         if (lookup.Record is { Refunded: true })
-            return ApiResponse.Problem(ErrorCode.IndiciumAlreadyRefunded, $"indicium {indiciumId} was refunded; it must not be printed again").ToResult();
+            return ApiResponse.Problem(ErrorCode.IndiciumAlreadyRefunded, $"indicium {indiciumId} was refunded; it must not be printed again");
         try
         {
-            return Results.Ok(LabelEndpoints.Render(entry.Indicium!, IndiciumData.Decode(entry.Indicium!).Value.Data, indiciumId, request,
+            return ApiResponse.Ok(LabelEndpoints.Render(entry.Indicium!, IndiciumData.Decode(entry.Indicium!).Value.Data, indiciumId, request,
                 LabelEndpoints.ShipmentOf(entry.Shipment, entry.MailClass, entry.TrackingNumber)));
         }
         catch (LabelException e)
         {
-            return ApiResponse.Problem(ErrorCode.LabelRenderingFailed, $"the label could not be rendered ({e.Code}): {e.Message}").ToResult();
+            return ApiResponse.Problem(ErrorCode.LabelRenderingFailed, $"the label could not be rendered ({e.Code}): {e.Message}");
         }
     }
 
-    // ---- checks -------------------------------------------------------------------------------------------------
-
-    /// <summary>A customer reaches only its own meters; any other (or malformed) id is not found, so ids cannot be probed.</summary>
     private static ApiResponse? Owned(ClaimsPrincipal user, string meterId)
     {
         if (!MeterId.TryParse(meterId, out _)) return ApiResponse.Problem(ErrorCode.InvalidMeterId, $"'{meterId}' is not a meter id");

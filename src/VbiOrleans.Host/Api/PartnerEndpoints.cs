@@ -53,20 +53,7 @@ public static class PartnerEndpoints
             {
                 var body = await ApiBody.ReadJsonAsync<CreatePartnerRequest>(context);
                 if (body.Problem is not null) return body.Problem.ToResult();
-                var request = body.Value!;
-                if (!Partners.IsPartnerId(request.PartnerId))
-                    return ApiResponse.Problem(ErrorCode.ValidationFailed, "partnerId is 1 to 64 of A-Z a-z 0-9 . _ -").ToResult();
-                if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Length > 100 || request.Name.Any(char.IsControl))
-                    return ApiResponse.Problem(ErrorCode.ValidationFailed, "name is 1 to 100 characters without control characters").ToResult();
-                if (request.WebhookUrl is { } url && Partners.CheckWebhookUrl(url, api.Value.AllowHttpWebhooks || vbi.Profile == HostProfile.Local) is { } problem)
-                    return ApiResponse.Problem(ErrorCode.InvalidWebhookUrl, problem).ToResult();
-                var secret = RandomNumberGenerator.GetBytes(32);
-                var webhookSecret = RandomNumberGenerator.GetBytes(32);
-                var result = await grains.GetGrain<IPartnerGrain>(IPartnerGrain.Key(request.PartnerId!))
-                    .Create(request.Name, secret, webhookSecret, request.WebhookUrl, user.Identity!.Name!);
-                return (result.IsSuccess
-                    ? ApiResponse.Created(new PartnerCreated(result.Partner!, Base64Url(secret), Base64Url(webhookSecret)))
-                    : ApiResponse.Problem(result.Error, result.Message!)).ToResult();
+                return (await CreateAsync(grains, api.Value, vbi, body.Value!, user.Identity!.Name!)).ToResult();
             })
             .WithName("CreatePartner")
             .WithSummary("Creates a partner and returns its request-signing secret and webhook secret (base64url), shown once.")
@@ -102,6 +89,27 @@ public static class PartnerEndpoints
             .WithName("OperatorAudit")
             .WithSummary("The operator audit log of one UTC day (default today): every operator request, who made it and its status.")
             .Produces<IReadOnlyList<OperatorAuditEntry>>();
+    }
+
+    /// <summary>
+    /// Creates a partner (the operator API's and the operator portal's one way): checks the id, name and webhook URL,
+    /// makes the request-signing and webhook secrets, and answers them once (base64url).
+    /// </summary>
+    public static async Task<ApiResponse> CreateAsync(IGrainFactory grains, ApiOptions api, VbiOptions vbi, CreatePartnerRequest request, string createdBy)
+    {
+        if (!Partners.IsPartnerId(request.PartnerId))
+            return ApiResponse.Problem(ErrorCode.ValidationFailed, "partnerId is 1 to 64 of A-Z a-z 0-9 . _ -");
+        if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Length > 100 || request.Name.Any(char.IsControl))
+            return ApiResponse.Problem(ErrorCode.ValidationFailed, "name is 1 to 100 characters without control characters");
+        if (request.WebhookUrl is { } url && Partners.CheckWebhookUrl(url, api.AllowHttpWebhooks || vbi.Profile == HostProfile.Local) is { } problem)
+            return ApiResponse.Problem(ErrorCode.InvalidWebhookUrl, problem);
+        var secret = RandomNumberGenerator.GetBytes(32);
+        var webhookSecret = RandomNumberGenerator.GetBytes(32);
+        var result = await grains.GetGrain<IPartnerGrain>(IPartnerGrain.Key(request.PartnerId!))
+            .Create(request.Name, secret, webhookSecret, request.WebhookUrl, createdBy);
+        return result.IsSuccess
+            ? ApiResponse.Created(new PartnerCreated(result.Partner!, Base64Url(secret), Base64Url(webhookSecret)))
+            : ApiResponse.Problem(result.Error, result.Message!);
     }
 
     private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');

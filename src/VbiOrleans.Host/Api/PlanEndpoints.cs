@@ -118,6 +118,17 @@ public static class PlanEndpoints
         return [.. invoices.OfType<InvoiceView>().Select(InvoiceResponse.Of)];
     }
 
+    /// <summary>
+    /// The customer's invoice of that number, or null: another customer's invoice is answered as none (the number names
+    /// its customer, and only theirs is shown).
+    /// </summary>
+    public static async Task<InvoiceView?> FindAsync(IGrainFactory grains, string customerId, string number)
+    {
+        var invoice = number.Length <= MaxInvoiceNumber && number.StartsWith("inv-", StringComparison.Ordinal)
+            ? await grains.GetGrain<IInvoiceGrain>(number).Get() : null;
+        return invoice is not null && invoice.CustomerId == customerId ? invoice : null;
+    }
+
     private static async Task<IResult> GetAsync(IGrainFactory grains, string customerId, string number, string? format)
     {
         if (number.EndsWith(".pdf", StringComparison.Ordinal))
@@ -126,11 +137,8 @@ public static class PlanEndpoints
             format ??= "pdf";
         }
         if (format is not (null or "json" or "pdf")) return ApiResponse.Problem(ErrorCode.ValidationFailed, "format is json or pdf").ToResult();
-        // Another customer's invoice is answered as not found: the number names its customer, and only theirs is shown.
-        var invoice = number.Length <= MaxInvoiceNumber && number.StartsWith("inv-", StringComparison.Ordinal)
-            ? await grains.GetGrain<IInvoiceGrain>(number).Get() : null;
-        if (invoice is null || invoice.CustomerId != customerId)
-            return ApiResponse.Problem(ErrorCode.InvoiceNotFound, $"the account has no invoice {number}").ToResult();
+        var invoice = await FindAsync(grains, customerId, number);
+        if (invoice is null) return ApiResponse.Problem(ErrorCode.InvoiceNotFound, $"the account has no invoice {number}").ToResult();
         if (format != "pdf") return Results.Ok(InvoiceResponse.Of(invoice));
         var pdf = await grains.GetGrain<IInvoiceGrain>(number).Pdf();
         return Results.File(pdf!, "application/pdf", $"{number}.pdf");

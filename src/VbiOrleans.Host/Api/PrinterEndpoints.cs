@@ -87,7 +87,7 @@ public static class PrinterEndpoints
             .Produces<CalibrationView>()
             .ProducesProblem(StatusCodes.Status404NotFound);
 
-        customers.MapPut("/{printerId}/calibration", CalibrateAsync)
+        customers.MapPut("/{printerId}/calibration", CalibrateFromRequestAsync)
             .WithName("SetCalibration")
             .WithSummary("Keeps the customer's calibration offset for a printer: xMils right and yMils down, each -125 to 125 (0.125 in.). "
                 + "Applied to every label the customer renders for that printer, test prints included; 0, 0 removes it.")
@@ -142,18 +142,27 @@ public static class PrinterEndpoints
     {
         var body = await ApiBody.ReadJsonAsync<TestPrintRequest>(context);
         if (body.Problem is not null) return body.Problem.ToResult();
-        var request = body.Value!;
-        if (string.IsNullOrWhiteSpace(request.Printer)) return ApiResponse.Problem(ErrorCode.ValidationFailed, "printer is required: an id from GET /v1/printers").ToResult();
-        var table = await printers.GetAsync();
-        if (Find(table, request.Printer) is not { } printer) return Unknown(request.Printer).ToResult();
-        var format = request.Format is null ? printer.Formats[0] : PrinterRecords.ParseFormat(request.Format);
-        if (format is null) return ApiResponse.Problem(ErrorCode.ValidationFailed, $"format '{request.Format}' is not one of pdf, png, svg, zpl").ToResult();
-        var layout = request.Layout is null ? printer.Layouts[0] : PrinterRecords.ParseLayout(request.Layout);
-        if (layout is null) return ApiResponse.Problem(ErrorCode.ValidationFailed, $"layout '{request.Layout}' is not one of label-4x6, envelope-10").ToResult();
-        if (!printer.Supports(format.Value) || !printer.Supports(layout.Value))
-            return ApiResponse.Problem(ErrorCode.PrinterDoesNotTake, DoesNotTake(printer, format.Value, layout.Value)).ToResult();
+        return (await RenderTestPrintAsync(printers, body.Value!, user.PrinterCalibration, clock)).ToResult();
+    }
 
-        var offset = user.PrinterCalibration(printer.Id);
+    /// <summary>
+    /// A test print for a printer of the table with the customer's offset for it (<paramref name="offsetFor"/>): the API's
+    /// and the portal's one way. Answers a <see cref="TestPrintView"/> or the problem.
+    /// </summary>
+    public static async Task<ApiResponse> RenderTestPrintAsync(PrinterTableCache printers, TestPrintRequest request, Func<string, CalibrationOffset> offsetFor,
+        TimeProvider clock)
+    {
+        if (string.IsNullOrWhiteSpace(request.Printer)) return ApiResponse.Problem(ErrorCode.ValidationFailed, "printer is required: an id from GET /v1/printers");
+        var table = await printers.GetAsync();
+        if (Find(table, request.Printer) is not { } printer) return Unknown(request.Printer);
+        var format = request.Format is null ? printer.Formats[0] : PrinterRecords.ParseFormat(request.Format);
+        if (format is null) return ApiResponse.Problem(ErrorCode.ValidationFailed, $"format '{request.Format}' is not one of pdf, png, svg, zpl");
+        var layout = request.Layout is null ? printer.Layouts[0] : PrinterRecords.ParseLayout(request.Layout);
+        if (layout is null) return ApiResponse.Problem(ErrorCode.ValidationFailed, $"layout '{request.Layout}' is not one of label-4x6, envelope-10");
+        if (!printer.Supports(format.Value) || !printer.Supports(layout.Value))
+            return ApiResponse.Problem(ErrorCode.PrinterDoesNotTake, DoesNotTake(printer, format.Value, layout.Value));
+
+        var offset = offsetFor(printer.Id);
         var date = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
         RenderedLabel printed;
         try
@@ -162,28 +171,35 @@ public static class PrinterEndpoints
         }
         catch (LabelException e)
         {
-            return ApiResponse.Problem(ErrorCode.LabelRenderingFailed, $"the test print could not be rendered ({e.Code})").ToResult();
+            return ApiResponse.Problem(ErrorCode.LabelRenderingFailed, $"the test print could not be rendered ({e.Code})");
         }
         return ApiResponse.Ok(new TestPrintView(printer.Id, TestPrint.FormatName(format.Value), TestPrint.LayoutName(layout.Value), printer.Dpi,
             CalibrationView.Of(printer, offset), printed.ContentType, $"test-print-{printer.Id}-{date:yyyyMMdd}.{printed.FileExtension}",
-            Convert.ToBase64String(printed.Bytes))).ToResult();
+            Convert.ToBase64String(printed.Bytes)));
     }
 
-    private static async Task<IResult> CalibrateAsync(string printerId, HttpContext context, ClaimsPrincipal user, PrinterTableCache printers, IGrainFactory grains)
+    private static async Task<IResult> CalibrateFromRequestAsync(string printerId, HttpContext context, ClaimsPrincipal user, PrinterTableCache printers, IGrainFactory grains)
     {
         var body = await ApiBody.ReadJsonAsync<CalibrationRequest>(context);
         if (body.Problem is not null) return body.Problem.ToResult();
-        if (body.Value!.XMils is not { } x || body.Value.YMils is not { } y)
-            return ApiResponse.Problem(ErrorCode.ValidationFailed, "xMils and yMils are required (thousandths of an inch; 0 for none)").ToResult();
+        return (await CalibrateAsync(printers, grains, user.CustomerId()!, printerId, body.Value!)).ToResult();
+    }
+
+    /// <summary>Keeps the customer's calibration offset for a printer (the API's and the portal's one way): a <see cref="CalibrationView"/> or the problem.</summary>
+    public static async Task<ApiResponse> CalibrateAsync(PrinterTableCache printers, IGrainFactory grains, string customerId, string printerId,
+        CalibrationRequest request)
+    {
+        if (request.XMils is not { } x || request.YMils is not { } y)
+            return ApiResponse.Problem(ErrorCode.ValidationFailed, "xMils and yMils are required (thousandths of an inch; 0 for none)");
         var offset = new CalibrationOffset(x, y);
         if (!offset.IsWithinBounds)
             return ApiResponse.Problem(ErrorCode.CalibrationOutOfRange,
-                $"the offset ({x}, {y}) mils is more than {CalibrationOffset.MaxMils} mils ({CalibrationOffset.MaxMils / 1000m} in.) either way").ToResult();
+                $"the offset ({x}, {y}) mils is more than {CalibrationOffset.MaxMils} mils ({CalibrationOffset.MaxMils / 1000m} in.) either way");
         var table = await printers.GetAsync();
-        if (Find(table, printerId) is not { } printer) return Unknown(printerId).ToResult();
-        var result = await grains.GetGrain<ICustomerGrain>(user.CustomerId()!).SetPrinterCalibration(new PrinterCalibration(printer.Id, x, y));
-        if (!result.IsSuccess) return ApiResponse.Problem(result.Error, result.Message!).ToResult();
-        return ApiResponse.Ok(CalibrationView.Of(printer, offset)).ToResult();
+        if (Find(table, printerId) is not { } printer) return Unknown(printerId);
+        var result = await grains.GetGrain<ICustomerGrain>(customerId).SetPrinterCalibration(new PrinterCalibration(printer.Id, x, y));
+        if (!result.IsSuccess) return ApiResponse.Problem(result.Error, result.Message!);
+        return ApiResponse.Ok(CalibrationView.Of(printer, offset));
     }
 
     private static async Task<IResult> PutPrinterAsync(string printerId, HttpContext context, ClaimsPrincipal user, PrinterTableCache printers,

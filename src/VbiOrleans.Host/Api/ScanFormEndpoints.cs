@@ -48,7 +48,7 @@ public static class ScanForms
     {
         var group = app.MapGroup("/v1/scan-forms").WithTags("SCAN forms").RequireAuthorization(ApiAuthentication.CustomerPolicy);
 
-        group.MapPost("/", CreateAsync)
+        group.MapPost("/", CreateFromRequestAsync)
             .WithName("CreateScanForm")
             .WithSummary("Makes a SCAN form of a day's prints with a tracking number (the account's, a meter's, or a selection) that are not refunded and on no "
                 + "other form. Needs an Idempotency-Key: the same key returns the same form.")
@@ -80,7 +80,7 @@ public static class ScanForms
         return format == "pdf" ? Results.File(pdf, "application/pdf", $"scan-form-{form.FormNumber}.pdf") : Results.Ok(ScanFormView.Of(form, pdf));
     }
 
-    private static async Task<IResult> CreateAsync(HttpContext context, ClaimsPrincipal user, IGrainFactory grains, IOptions<ShippingOptions> shipping,
+    private static async Task<IResult> CreateFromRequestAsync(HttpContext context, ClaimsPrincipal user, IGrainFactory grains, IOptions<ShippingOptions> shipping,
         TimeProvider clock)
     {
         var key = context.Request.Headers[MeterEndpoints.IdempotencyHeader].ToString();
@@ -88,20 +88,29 @@ public static class ScanForms
             return ApiResponse.Problem(ErrorCode.ValidationFailed, $"the {MeterEndpoints.IdempotencyHeader} header is required: 1 to 128 printable characters").ToResult();
         var body = await ApiBody.ReadJsonAsync<ScanFormRequest>(context);
         if (body.Problem is not null) return body.Problem.ToResult();
-        var request = body.Value!;
+        return (await CreateAsync(grains, user.CustomerId()!, key, body.Value!, shipping.Value, clock)).ToResult();
+    }
+
+    /// <summary>
+    /// Makes (or, for a key used before with the same request, answers again) a SCAN form: the API's and the portal's one
+    /// way. The key is checked by the caller (1 to 128 printable characters).
+    /// </summary>
+    public static async Task<ApiResponse> CreateAsync(IGrainFactory grains, string customerId, string key, ScanFormRequest request, ShippingOptions shipping,
+        TimeProvider clock)
+    {
         var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
         var parsed = Parse(request, today);
-        if (parsed.Problem is not null) return parsed.Problem.ToResult();
+        if (parsed.Problem is not null) return parsed.Problem;
         var (date, meterFilter, selection) = (parsed.Date, parsed.Meters, parsed.Selection);
         var fingerprint = Fingerprint(date, meterFilter, selection);
 
-        var forms = grains.GetGrain<IScanFormGrain>(user.CustomerId()!);
+        var forms = grains.GetGrain<IScanFormGrain>(customerId);
         // A replay answers with the form the key made, and takes no serial.
-        if (await forms.Find(key, fingerprint) is { } earlier) return Answer(earlier).ToResult();
+        if (await forms.Find(key, fingerprint) is { } earlier) return Answer(earlier);
         var serial = await grains.GetGrain<IScanFormSerialGrain>(0).Next();
-        var draft = new ScanFormDraft(key, fingerprint, date, meterFilter, selection, ScanFormContent.NewFormNumber(shipping.Value.MailerId, serial),
+        var draft = new ScanFormDraft(key, fingerprint, date, meterFilter, selection, ScanFormContent.NewFormNumber(shipping.MailerId, serial),
             ScanFormContent.MaxPackages, LabelShipment.MaxAddressLineLength);
-        return Answer(await forms.Create(draft)).ToResult();
+        return Answer(await forms.Create(draft));
     }
 
     private static ApiResponse Answer(ScanFormResult result)
@@ -130,7 +139,8 @@ public static class ScanForms
     internal static decimal Ounces(int tenths) => tenths / 10m;
 
     /// <summary>The form's PDF from what it keeps: the same form, the same bytes. Null when the renderer refuses it.</summary>
-    private static byte[]? Render(ScanFormRecord form)
+    /// <summary>The form's PDF (the same bytes every time), or null when it cannot be rendered.</summary>
+    public static byte[]? Render(ScanFormRecord form)
     {
         var content = new ScanFormContent(form.FormNumber, form.DateOfMailing, form.MailerName, form.MailerAddress, form.OriginZip,
             [.. form.Packages.Select(p => new ScanFormPackage(p.TrackingNumber, p.MailClass, Ounces(p.WeightTenthsOz), p.DestinationZip, p.PostageMills))]);

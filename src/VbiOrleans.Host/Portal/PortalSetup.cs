@@ -67,6 +67,7 @@ public static class PortalSetup
         app.MapStaticAssets();
         app.MapRazorComponents<App>();
         app.MapPageApiToken(); // the customer token of a page that runs the client protocol (Portal/Customer/)
+        app.MapPortalDownloads();
     }
 
     private static Task AddSecurityHeaders(HttpContext context, RequestDelegate next)

@@ -28,8 +28,11 @@ public sealed class PortalFixture : IAsyncLifetime
 
     public HostProcess Host { get; private set; } = null!;
 
-    /// <summary>The scratch database every store of the host is in (the browser tests search its bytes for secrets).</summary>
+    /// <summary>The host's scratch database (every store, and the cluster's membership table).</summary>
     public string Database { get; private set; } = null!;
+
+    /// <summary>The host's cluster id (and service id), for an Orleans client of its cluster.</summary>
+    public string ClusterId { get; private set; } = null!;
     public Uri BaseAddress => Host.BaseAddress;
     public IPlaywright Playwright { get; private set; } = null!;
     public IBrowser Browser { get; private set; } = null!;
@@ -37,11 +40,14 @@ public sealed class PortalFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(ScreenshotFolder);
-        var clusterId = "portal-" + Guid.NewGuid().ToString("N")[..8];
+        var clusterId = ClusterId = "portal-" + Guid.NewGuid().ToString("N")[..8];
         var database = Database = await LocalServices.CreateScratchDatabaseAsync("vbi_portal");
         var start = Task.Run(async () =>
         {
-            Host = HostProcess.Start(HostEnvironment.ScratchCluster(clusterId, database, poolTarget: 2));
+            var env = HostEnvironment.ScratchCluster(clusterId, database, poolTarget: 2);
+            // The first inhibited meter stops PVD and printing system-wide, so that the operator's resume is shown too.
+            env["Vbi__Module__ShutdownThreshold"] = "0";
+            Host = HostProcess.Start(env);
             await Host.WaitUntilReadyAsync(TimeSpan.FromSeconds(150));
         });
         Playwright = await Microsoft.Playwright.Playwright.CreateAsync();
