@@ -269,6 +269,15 @@ public enum ErrorCode
     InvalidTaxId = 1104,
     /// <summary>A provider file or an answer file does not follow its documented layout (422).</summary>
     ProviderFileMalformed = 1105,
+    // The shard map (docs/scaling.md)
+    /// <summary>The shard map is malformed or breaks a rule (a bucket unassigned, postal and module shard of a bucket on one server, …); the message names it (422).</summary>
+    ShardMapInvalid = 1180,
+    /// <summary>The shard map's version is not above the current map's: versions only increase (409).</summary>
+    ShardMapVersionNotNewer = 1181,
+    /// <summary>The shard map changes the number of buckets: a meter's bucket is fixed for ever (409).</summary>
+    ShardMapBucketsChanged = 1182,
+    /// <summary>A database of the shard map names a connection string this host's configuration does not hold, or one on another server than the map says (422).</summary>
+    ShardMapConnectionUnknown = 1183,
 }
 
 /// <summary>A failure with its name and a sentence for a person.</summary>

@@ -30,6 +30,8 @@ public static class Problems
         ErrorCode.MeterLicencePending or ErrorCode.MeterLicenceRejected => StatusCodes.Status403Forbidden,
         ErrorCode.ProviderDayNotClosed or ErrorCode.ProviderFileMalformed => StatusCodes.Status422UnprocessableEntity,
         ErrorCode.UnknownProviderService or ErrorCode.InvalidTaxId => StatusCodes.Status400BadRequest,
+        ErrorCode.ShardMapInvalid or ErrorCode.ShardMapConnectionUnknown => StatusCodes.Status422UnprocessableEntity,
+        ErrorCode.ShardMapVersionNotNewer or ErrorCode.ShardMapBucketsChanged => StatusCodes.Status409Conflict,
         ErrorCode.SystemStopped or ErrorCode.MeterPoolEmpty => StatusCodes.Status503ServiceUnavailable,
         ErrorCode.Unauthenticated => StatusCodes.Status401Unauthorized,
         ErrorCode.Forbidden => StatusCodes.Status403Forbidden,
