@@ -190,6 +190,8 @@ public static class VbiErrorCodes
     public const string ShardMapBucketsChanged = "ShardMapBucketsChanged";
     /// <summary>A shard map database names a connection string the host does not hold, or one on another server (422).</summary>
     public const string ShardMapConnectionUnknown = "ShardMapConnectionUnknown";
+    /// <summary>The shard map would move a bucket whose database holds meters of it; moves are not built (409).</summary>
+    public const string ShardMapBucketNotEmpty = "ShardMapBucketNotEmpty";
 
     /// <summary>Codes that mean "log in again" (a customer token or a meter session is missing, expired or refused).</summary>
     public static bool NeedsLogin(string code) =>

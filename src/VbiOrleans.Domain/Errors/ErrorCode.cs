@@ -278,6 +278,8 @@ public enum ErrorCode
     ShardMapBucketsChanged = 1182,
     /// <summary>A database of the shard map names a connection string this host's configuration does not hold, or one on another server than the map says (422).</summary>
     ShardMapConnectionUnknown = 1183,
+    /// <summary>The shard map moves a bucket to another database while its current database holds meters of it; moving meters is not built (409).</summary>
+    ShardMapBucketNotEmpty = 1184,
 }
 
 /// <summary>A failure with its name and a sentence for a person.</summary>

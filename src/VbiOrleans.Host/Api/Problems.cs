@@ -31,7 +31,7 @@ public static class Problems
         ErrorCode.ProviderDayNotClosed or ErrorCode.ProviderFileMalformed => StatusCodes.Status422UnprocessableEntity,
         ErrorCode.UnknownProviderService or ErrorCode.InvalidTaxId => StatusCodes.Status400BadRequest,
         ErrorCode.ShardMapInvalid or ErrorCode.ShardMapConnectionUnknown => StatusCodes.Status422UnprocessableEntity,
-        ErrorCode.ShardMapVersionNotNewer or ErrorCode.ShardMapBucketsChanged => StatusCodes.Status409Conflict,
+        ErrorCode.ShardMapVersionNotNewer or ErrorCode.ShardMapBucketsChanged or ErrorCode.ShardMapBucketNotEmpty => StatusCodes.Status409Conflict,
         ErrorCode.SystemStopped or ErrorCode.MeterPoolEmpty => StatusCodes.Status503ServiceUnavailable,
         ErrorCode.Unauthenticated => StatusCodes.Status401Unauthorized,
         ErrorCode.Forbidden => StatusCodes.Status403Forbidden,

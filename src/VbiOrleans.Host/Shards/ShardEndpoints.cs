@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using VbiOrleans.Domain.Shards;
 using VbiOrleans.Host.Api;
+using VbiOrleans.Host.Configuration;
 using VbiOrleans.Host.Security;
 
 namespace VbiOrleans.Host.Shards;
@@ -42,12 +43,19 @@ public static class ShardEndpoints
                     return Problems.Result(ErrorCode.ShardMapInvalid, $"the shard map is larger than {ShardMap.MaxDocumentBytes} bytes");
                 var document = Encoding.UTF8.GetString(body);
                 if (ShardMap.Parse(document, null, out var error) is not { } proposed) return Problems.Result(error!.Code, error.Message);
+                var current = await store.CurrentAsync(cancellationToken);
                 // A retry of the request that set the current map succeeds again, changing nothing.
-                if (await store.CurrentAsync(cancellationToken) is { } current && current.ToDocument() == proposed.ToDocument())
+                if (current is not null && current.ToDocument() == proposed.ToDocument())
                     return Results.Ok(new ShardMapSetResponse(current.Version, false, active.Map?.Version, AppliesAtNextStart));
+                // The rules against the current map (version, buckets) before anything is read from the databases.
+                if (proposed.Validate(current) is { } stale) return Problems.Result(stale.Code, stale.Message);
                 // Every database must be reachable by name from configuration before any silo is asked to start on it.
-                if (ShardRouting.Resolve(proposed, configuration, out var failure) is null)
+                if (ShardRouting.Resolve(proposed, configuration, out var failure) is not { } routing)
                     return Problems.Result(ErrorCode.ShardMapConnectionUnknown, failure!);
+                // A bucket changes database only while it holds no meter (the Local profile keeps no databases and never routes).
+                if (context.RequestServices.GetService<StoreConnections>() is { } connections
+                    && await ShardMoveCheck.CheckAsync(current, proposed, routing, connections, configuration, cancellationToken) is { } occupied)
+                    return Problems.Result(occupied.Code, occupied.Message);
                 var (map, refused) = await store.SetAsync(document, user.Identity!.Name!, cancellationToken);
                 if (map is null) return Problems.Result(refused!.Code, refused.Message);
                 logs.CreateLogger("VbiOrleans.Audit").LogWarning("Operator {Operator} set shard map version {Version} ({Buckets} buckets)",

@@ -109,6 +109,13 @@ public sealed class ShardRoutingTests
                 Assert.True(await LocalServices.ScalarAsync<long>(home, "SELECT count(*) FROM vbi_log WHERE meter_id = @id", ("id", meterId)) >= 2);
             }
         }
+
+        // Moving meters is not built: a map that gives occupied buckets other databases is refused, and the current map stays.
+        var move = await AdminAsync("shards", "set", WriteMap(Map(2, a, b, module: ["module-a", "module-b"], swapPostal: true)), "--server", host.BaseAddress.ToString());
+        Assert.NotEqual(0, move.Exit);
+        Assert.Contains(VbiErrorCodes.ShardMapBucketNotEmpty, move.Stderr, StringComparison.Ordinal);
+        var after = await AdminAsync("shards", "show", "--server", host.BaseAddress.ToString(), "--json");
+        Assert.Equal(1, JsonDocument.Parse(after.Stdout).RootElement.GetProperty("current").GetProperty("version").GetInt64());
     }
 
     /// <summary>Customers as they use the system: sign up, license, register, log in, fund and print, through the SDK.</summary>
