@@ -255,6 +255,11 @@ public static class HostProgram
             .AddCheck<ArchiveCheck>("archive", tags: ["ready"])
             .AddCheck<LogFeedCheck>("log-feed", tags: ["ready"]);
         if (connections is not null) health.AddCheck<PostgresCheck>("postgresql", tags: ["ready"]);
+        if (connections?.Shards is { } shards)
+        {
+            services.AddSingleton(shards);
+            health.AddCheck<ShardHealthCheck>("shards", tags: ["ready"]);
+        }
 
         services.AddVbiTelemetry(options.Telemetry, options.Cluster.SiloName ?? Environment.MachineName);
     }

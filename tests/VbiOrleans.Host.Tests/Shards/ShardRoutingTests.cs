@@ -116,6 +116,22 @@ public sealed class ShardRoutingTests
         Assert.Contains(VbiErrorCodes.ShardMapBucketNotEmpty, move.Stderr, StringComparison.Ordinal);
         var after = await AdminAsync("shards", "show", "--server", host.BaseAddress.ToString(), "--json");
         Assert.Equal(1, JsonDocument.Parse(after.Stdout).RootElement.GetProperty("current").GetProperty("version").GetInt64());
+
+        // Server B stops: the host stays ready and names the buckets it cannot serve (postal bucket 1, module bucket 0).
+        using (var probe = new HttpClient { BaseAddress = host.BaseAddress, Timeout = TimeSpan.FromSeconds(30) })
+        {
+            var healthy = JsonDocument.Parse(await probe.GetStringAsync("/health/ready")).RootElement;
+            Assert.Equal("Healthy", healthy.GetProperty("checks").GetProperty("shards").GetProperty("status").GetString());
+            await b.DisposeAsync();
+            using var response = await probe.GetAsync("/health/ready");
+            var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+            Assert.Equal(200, (int)response.StatusCode);
+            var shards = body.GetProperty("checks").GetProperty("shards");
+            Assert.Equal("Degraded", shards.GetProperty("status").GetString());
+            Assert.Equal("[1]", shards.GetProperty("data").GetProperty("unavailablePostalBuckets").GetRawText());
+            Assert.Equal("[0]", shards.GetProperty("data").GetProperty("unavailableModuleBuckets").GetRawText());
+            Assert.Equal("ok", shards.GetProperty("data").GetProperty("postal-a").GetString());
+        }
     }
 
     /// <summary>Customers as they use the system: sign up, license, register, log in, fund and print, through the SDK.</summary>
