@@ -12,6 +12,9 @@
 #   infra/local/services.sh env       print the environment the host and tests use (sourceable)
 #   infra/local/services.sh replica-pair start|kill-primary|promote|stop|status|env NAME
 #                                     a primary and its streaming standby of their own, for failover tests
+#   infra/local/services.sh extra-pg start|stop|status|env NAME
+#                                     one more PostgreSQL cluster on a free loopback port (a shard map's databases,
+#                                     docs/scaling.md); `stop` stops them all
 #
 # Ports (override with the environment): VBI_PG_PORT (55432), VBI_AZURITE_PORT (10000), VBI_STRIPE_PORT (12111),
 # VBI_SMTP_PORT (11025), VBI_MAILDEV_PORT (11080), VBI_SFTP_PORT (12222).
@@ -652,10 +655,122 @@ cmd_replica_pair() {
   esac
 }
 
+# Extra PostgreSQL clusters: one more server each, for the shard map's databases (docs/scaling.md). Under
+# $state/extra-pg/NAME: data/, run/ (its socket), server.log, port, password, and env (sourceable):
+#   VBI_EXTRA_PG_NAME, VBI_EXTRA_PG_PORT, VBI_EXTRA_PG_BASE (a connection string without a database).
+extras="$state/extra-pg"
+extra_port_range="${VBI_EXTRA_PG_PORT_RANGE:-10300-10399}"
+
+xp_usage() { echo "usage: $0 extra-pg start|stop|status|env NAME" >&2; exit 2; }
+
+xp_paths() {
+  xp_name="$1"
+  [[ "$xp_name" =~ ^[a-z0-9][a-z0-9_-]{0,31}$ ]] \
+    || die "extra cluster name '$xp_name' must be 1-32 characters of a-z, 0-9, '_' and '-', starting with a letter or digit"
+  xp_dir="$extras/$xp_name"; xp_data="$xp_dir/data"; xp_sock="$xp_dir/run"; xp_log="$xp_dir/server.log"
+  xp_portfile="$xp_dir/port"; xp_pwfile="$xp_dir/password"; xp_env="$xp_dir/env"
+}
+
+xp_lock() {
+  mkdir -p "$extras/.locks"
+  exec 8>"$extras/.locks/$xp_name"
+  flock -w 120 8 || die "extra cluster '$xp_name' is locked by another services.sh for more than 120 s"
+}
+
+xp_port_reserved() { cat "$extras"/*/port "$replicas"/*/pair.conf 2>/dev/null | grep -qx "\([A-Z_]*PORT=\)\?$1"; }
+
+xp_pick_port() {
+  local lo hi p
+  [[ "$extra_port_range" =~ ^([0-9]+)-([0-9]+)$ ]] || die "port range '$extra_port_range' is not LO-HI"
+  lo="${BASH_REMATCH[1]}"; hi="${BASH_REMATCH[2]}"
+  exec 9>"$extras/.ports.lock"
+  flock -w 60 9 || die "could not take $extras/.ports.lock to choose a port"
+  for ((p = lo; p <= hi; p++)); do
+    [ "$p" = "$pg_port" ] || [ "$p" = "$azurite_port" ] && continue
+    port_taken "$p" || xp_port_reserved "$p" && continue
+    mkdir -p "$xp_dir"; echo "$p" > "$xp_portfile"; exec 9>&-; return 0
+  done
+  die "no free port in $extra_port_range; set VBI_EXTRA_PG_PORT_RANGE"
+}
+
+xp_start() {
+  [ -x "$pg_bin/initdb" ] || die "PostgreSQL 15 is not installed in $pg_bin; run: $0 install"
+  command -v flock >/dev/null || die "flock (util-linux) is missing"
+  mkdir -p "$extras"
+  local d="$extras"; while [ "$d" != "/" ]; do chmod o+x "$d" 2>/dev/null || true; d="$(dirname "$d")"; done
+  xp_lock
+  [ -f "$xp_portfile" ] || xp_pick_port
+  local port; port="$(cat "$xp_portfile")"
+  ((${#xp_sock} + 16 < 108)) || die "socket path under $xp_dir is too long for a unix socket; use a shorter NAME or VBI_LOCAL_STATE"
+  mkdir -p "$xp_sock"
+  if [ ! -s "$xp_pwfile" ]; then
+    umask 077
+    if [ -s "$pg_pwfile" ]; then cat "$pg_pwfile" > "$xp_pwfile"; else head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' > "$xp_pwfile"; fi
+    umask 022
+  fi
+  own_by_postgres "$xp_dir"
+  chmod 700 "$xp_dir"
+  if [ ! -f "$xp_data/PG_VERSION" ]; then
+    log "extra cluster $xp_name: initialising $xp_data"
+    rm -rf "$xp_data"
+    as_postgres "$pg_bin/initdb" -D "$xp_data" -U postgres --auth-local=trust --auth-host=scram-sha-256 \
+      --pwfile="$xp_pwfile" -E UTF8 --locale=C.UTF-8 >/dev/null
+    cat >> "$xp_data/postgresql.conf" <<CONF
+listen_addresses = '127.0.0.1'
+port = $port
+unix_socket_directories = '$xp_sock'
+max_connections = 200
+shared_buffers = 64MB
+fsync = on
+synchronous_commit = on
+log_min_messages = warning
+CONF
+    printf 'local all all trust\nhost all all 127.0.0.1/32 scram-sha-256\n' > "$xp_data/pg_hba.conf"
+    own_by_postgres "$xp_data"
+  fi
+  if ! rp_node_running "$xp_data"; then
+    port_taken "$port" && die "port $port of extra cluster '$xp_name' is taken by another process; stop it, or: $0 extra-pg stop $xp_name"
+    as_postgres "$pg_bin/pg_ctl" -D "$xp_data" -l "$xp_log" -w -t 60 start >/dev/null 8>&- 9>&- \
+      || { tail -20 "$xp_log" >&2; die "extra cluster '$xp_name' failed to start (log: $xp_log)"; }
+  fi
+  { printf "export VBI_EXTRA_PG_NAME=%s\nexport VBI_EXTRA_PG_PORT=%s\n" "$xp_name" "$port"
+    printf "export VBI_EXTRA_PG_BASE='Host=127.0.0.1;Port=%s;Username=postgres;Password=%s'\n" "$port" "$(cat "$xp_pwfile")"
+  } > "$xp_env.tmp"
+  chmod 600 "$xp_env.tmp"; mv "$xp_env.tmp" "$xp_env"
+  log "extra cluster $xp_name: running on 127.0.0.1:$port, environment in $xp_env"
+}
+
+xp_stop() {
+  if [ ! -d "$xp_dir" ]; then log "extra cluster $xp_name: nothing to stop"; return 0; fi
+  xp_lock
+  if rp_node_running "$xp_data"; then as_postgres "$pg_bin/pg_ctl" -D "$xp_data" -m fast -w -t 60 stop >/dev/null; fi
+  rm -rf "$xp_dir"
+  rm -f "$extras/.locks/$xp_name"
+  log "extra cluster $xp_name: stopped and deleted"
+}
+
+xp_stop_all() {
+  local dir
+  for dir in "$extras"/*/; do [ -d "$dir" ] || continue; xp_paths "$(basename "$dir")"; xp_stop; done
+}
+
+cmd_extra_pg() {
+  local action="${1:-}"; [ $# -ge 2 ] || xp_usage
+  xp_paths "$2"
+  case "$action" in
+    start)  xp_start ;;
+    stop)   xp_stop ;;
+    status) [ -f "$xp_portfile" ] || die "no extra cluster '$xp_name' (start it with: $0 extra-pg start $xp_name)"
+            if rp_node_running "$xp_data"; then echo "$xp_name: running on 127.0.0.1:$(cat "$xp_portfile")"; else echo "$xp_name: down on 127.0.0.1:$(cat "$xp_portfile")"; fi ;;
+    env)    [ -f "$xp_env" ] || die "extra cluster '$xp_name' has not finished starting"; echo "$xp_env" ;;
+    *)      xp_usage ;;
+  esac
+}
+
 case "${1:-}" in
   install) cmd_install ;;
   start)   cmd_install; mkdir -p "$state"; pg_start; az_start; hsm_start; stripe_start; maildev_start; sftp_start; cmd_env > "$state/env"; log "environment written to $state/env" ;;
-  stop)    sftp_stop; node_stop maildev; node_stop stripe-mock; az_stop; pg_stop ;;
+  stop)    xp_stop_all; sftp_stop; node_stop maildev; node_stop stripe-mock; az_stop; pg_stop ;;
   status)  pg_running && echo "postgresql: running on 127.0.0.1:$pg_port" || echo "postgresql: stopped"
            az_running && echo "azurite: running on 127.0.0.1:$azurite_port" || echo "azurite: stopped"
            node_running stripe-mock && echo "stripe-mock: running on 127.0.0.1:$stripe_port" || echo "stripe-mock: stopped"
@@ -664,5 +779,6 @@ case "${1:-}" in
            [ -f "$hsm_conf" ] && echo "softhsm2: token dir $hsm_dir/tokens" || echo "softhsm2: not initialised" ;;
   env)     cmd_env ;;
   replica-pair) shift; cmd_replica_pair "$@" ;;
-  *) echo "usage: $0 install|start|stop|status|env|replica-pair" >&2; exit 2 ;;
+  extra-pg) shift; cmd_extra_pg "$@" ;;
+  *) echo "usage: $0 install|start|stop|status|env|replica-pair|extra-pg" >&2; exit 2 ;;
 esac

@@ -170,6 +170,39 @@ public static class AdminApp
         provider.Subcommands.Add(providerReconcile);
         root.Subcommands.Add(provider);
 
+        var shards = new Command("shards", "The shard map of the postal and module stores (docs/scaling.md): show it, or set a new version.");
+        var shardsShow = new Command("show", "The current shard map (format vbi-shard-map/1) and the version the server routes by; 'no shard map' when none was set.");
+        shardsShow.SetAction(async (parse, token) =>
+        {
+            using var http = Http(parse.GetValue(server) ?? env(ServerVariable) ?? DefaultServer, parse.GetValue(operatorName) ?? env(OperatorVariable),
+                parse.GetValue(operatorKeyFile), env, stderr);
+            if (http is null) return AdminExitCodes.Usage;
+            return await ShowShardsAsync(http, stdout, stderr, parse.GetValue(json), token);
+        });
+        var shardsSet = new Command("set",
+            "Sets a new shard map from a JSON file: a larger version, the same number of buckets, every bucket assigned, postal and module shard of a " +
+            "bucket on different servers, each database's connection string named (ConnectionStrings:NAME on the hosts), never given. Silos route by it from their next start.");
+        var mapFile = new Argument<FileInfo>("file") { Description = "The shard map document (JSON)" };
+        shardsSet.Arguments.Add(mapFile);
+        shardsSet.SetAction(async (parse, token) =>
+        {
+            using var http = Http(parse.GetValue(server) ?? env(ServerVariable) ?? DefaultServer, parse.GetValue(operatorName) ?? env(OperatorVariable),
+                parse.GetValue(operatorKeyFile), env, stderr);
+            if (http is null) return AdminExitCodes.Usage;
+            var file = parse.GetValue(mapFile)!;
+            if (!file.Exists)
+            {
+                stderr.WriteLine($"error: no file {file.FullName}");
+                return AdminExitCodes.Usage;
+            }
+            var document = await File.ReadAllTextAsync(file.FullName, token);
+            return await CallAsync(stdout, stderr, parse.GetValue(json),
+                () => http.PutAsync("/v1/operator/shards", new StringContent(document, Encoding.UTF8, "application/json"), token), token);
+        });
+        shards.Subcommands.Add(shardsShow);
+        shards.Subcommands.Add(shardsSet);
+        root.Subcommands.Add(shards);
+
         var restore = new Command("restore-snapshot",
             "Put a lost store back from the latest (or the named) archived snapshot, after checking its digest: --postal restores the postal store's rows; " +
             "--module restores module memory and refills the module database's (empty) transaction log from the verified archive. Run it with the hosts " +
@@ -495,6 +528,30 @@ public static class AdminApp
             if (!response.IsSuccessStatusCode) return await FailAsync(response, stderr);
             var body = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
             Print(stdout, json, body, string.Join(Environment.NewLine, body.EnumerateObject().Select(p => $"{p.Name}: {p.Value}")));
+            return AdminExitCodes.Ok;
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            stderr.WriteLine($"error: the server is unreachable: {e.Message}");
+            return AdminExitCodes.Unavailable;
+        }
+    }
+
+    /// <summary>Prints the current shard map as its document, and the version the server routes by.</summary>
+    private static async Task<int> ShowShardsAsync(HttpClient http, TextWriter stdout, TextWriter stderr, bool json, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await http.GetAsync("/v1/operator/shards", cancellationToken);
+            if (!response.IsSuccessStatusCode) return await FailAsync(response, stderr);
+            var body = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
+            var current = body.GetProperty("current");
+            var active = body.GetProperty("active");
+            var text = current.ValueKind == JsonValueKind.Null
+                ? "no shard map: each store is its one configured database"
+                : JsonSerializer.Serialize(current, JsonOutput) + Environment.NewLine +
+                  $"the server routes by {(active.ValueKind == JsonValueKind.Null ? "no map (it started before one was set)" : $"version {active}")}";
+            Print(stdout, json, body, text);
             return AdminExitCodes.Ok;
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException)

@@ -188,6 +188,16 @@ public static class VbiErrorCodes
     public const string CardSettlementDayTooRecent = "CardSettlementDayTooRecent";
     /// <summary>The ledger refused a day's card settlement entry (409).</summary>
     public const string CardSettlementNotPosted = "CardSettlementNotPosted";
+    /// <summary>The shard map is malformed or breaks a rule; the detail names it (422).</summary>
+    public const string ShardMapInvalid = "ShardMapInvalid";
+    /// <summary>The shard map's version is not above the current one's (409).</summary>
+    public const string ShardMapVersionNotNewer = "ShardMapVersionNotNewer";
+    /// <summary>The shard map changes the number of buckets, which is fixed (409).</summary>
+    public const string ShardMapBucketsChanged = "ShardMapBucketsChanged";
+    /// <summary>A shard map database names a connection string the host does not hold, or one on another server (422).</summary>
+    public const string ShardMapConnectionUnknown = "ShardMapConnectionUnknown";
+    /// <summary>The shard map would move a bucket whose database holds meters of it; moves are not built (409).</summary>
+    public const string ShardMapBucketNotEmpty = "ShardMapBucketNotEmpty";
 
     /// <summary>Codes that mean "log in again" (a customer token or a meter session is missing, expired or refused).</summary>
     public static bool NeedsLogin(string code) =>

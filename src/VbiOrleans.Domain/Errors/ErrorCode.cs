@@ -277,6 +277,17 @@ public enum ErrorCode
     CardSettlementDayTooRecent = 1106,
     /// <summary>The ledger refused a day's card settlement entry (its id posted with other postings): an operator decides (409).</summary>
     CardSettlementNotPosted = 1107,
+    // The shard map (docs/scaling.md)
+    /// <summary>The shard map is malformed or breaks a rule (a bucket unassigned, postal and module shard of a bucket on one server, …); the message names it (422).</summary>
+    ShardMapInvalid = 1180,
+    /// <summary>The shard map's version is not above the current map's: versions only increase (409).</summary>
+    ShardMapVersionNotNewer = 1181,
+    /// <summary>The shard map changes the number of buckets: a meter's bucket is fixed for ever (409).</summary>
+    ShardMapBucketsChanged = 1182,
+    /// <summary>A database of the shard map names a connection string this host's configuration does not hold, or one on another server than the map says (422).</summary>
+    ShardMapConnectionUnknown = 1183,
+    /// <summary>The shard map moves a bucket to another database while its current database holds meters of it; moving meters is not built (409).</summary>
+    ShardMapBucketNotEmpty = 1184,
 }
 
 /// <summary>A failure with its name and a sentence for a person.</summary>

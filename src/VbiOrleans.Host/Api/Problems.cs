@@ -33,6 +33,8 @@ public static class Problems
         ErrorCode.ReconciliationNotFound => StatusCodes.Status404NotFound,
         ErrorCode.CardSettlementDayTooRecent => StatusCodes.Status422UnprocessableEntity,
         ErrorCode.CardSettlementNotPosted => StatusCodes.Status409Conflict,
+        ErrorCode.ShardMapInvalid or ErrorCode.ShardMapConnectionUnknown => StatusCodes.Status422UnprocessableEntity,
+        ErrorCode.ShardMapVersionNotNewer or ErrorCode.ShardMapBucketsChanged or ErrorCode.ShardMapBucketNotEmpty => StatusCodes.Status409Conflict,
         ErrorCode.SystemStopped or ErrorCode.MeterPoolEmpty => StatusCodes.Status503ServiceUnavailable,
         ErrorCode.Unauthenticated => StatusCodes.Status401Unauthorized,
         ErrorCode.Forbidden => StatusCodes.Status403Forbidden,

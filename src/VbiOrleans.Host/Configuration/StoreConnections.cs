@@ -15,6 +15,14 @@ public sealed class StoreConnections
 
     public IEnumerable<KeyValuePair<string, string>> All => _byStore;
 
+    /// <summary>
+    /// The shard map the postal and module stores route by (docs/scaling.md), or null: each store is then the one
+    /// database above.
+    /// </summary>
+    public VbiOrleans.Host.Shards.ShardRouting? Shards { get; private init; }
+
+    public StoreConnections WithShards(VbiOrleans.Host.Shards.ShardRouting? shards) => new(_byStore) { Shards = shards };
+
     public static string SettingName(string store) => $"ConnectionStrings:{store}";
 
     public static string EnvironmentName(string store) => $"ConnectionStrings__{store}";

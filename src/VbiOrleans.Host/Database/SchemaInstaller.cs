@@ -24,7 +24,8 @@ public sealed class SchemaInstaller
     {
         var names = store switch
         {
-            StorageNames.Membership => new[] { "00-main.sql", "10-clustering.sql", "20-persistence.sql", "30-reminders.sql" },
+            // Membership also keeps the shard map (45, docs/scaling.md).
+            StorageNames.Membership => new[] { "00-main.sql", "10-clustering.sql", "20-persistence.sql", "30-reminders.sql", "45-shards.sql" },
             // The transaction log lives beside module memory: both must outlive the postal store.
             StorageNames.Module => new[] { "00-main.sql", "20-persistence.sql", "40-transaction-log.sql" },
             // Commerce: the ledger (52), ACH debits and files (53), the provider's journal of the log (55, docs/provider-files.md),
@@ -48,34 +49,37 @@ public sealed class SchemaInstaller
     /// <summary>Applies every store's scripts; databases shared by several stores are visited once per store (harmless).</summary>
     public static async Task ApplyAsync(StoreConnections connections, Action<string> report, CancellationToken cancellationToken)
     {
-        foreach (var (store, connectionString) in connections.All)
+        foreach (var (store, connectionString) in connections.All) await ApplyToAsync(store, connectionString, report, cancellationToken);
+    }
+
+    /// <summary>Applies one store's scripts to one database (a store's own, or a shard map's database of that store).</summary>
+    public static async Task ApplyToAsync(string store, string connectionString, Action<string> report, CancellationToken cancellationToken)
+    {
+        var scripts = ScriptsFor(store);
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var lockCommand = new NpgsqlCommand("SELECT pg_advisory_xact_lock(@key)", connection, transaction))
         {
-            var scripts = ScriptsFor(store);
-            await using var connection = new NpgsqlConnection(connectionString);
-            await connection.OpenAsync(cancellationToken);
-            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            await using (var lockCommand = new NpgsqlCommand("SELECT pg_advisory_xact_lock(@key)", connection, transaction))
-            {
-                lockCommand.Parameters.AddWithValue("key", AdvisoryLockKey);
-                await lockCommand.ExecuteNonQueryAsync(cancellationToken);
-            }
-            foreach (var script in scripts)
-            {
-                await using (var apply = new NpgsqlCommand(script.Sql, connection, transaction))
-                {
-                    await apply.ExecuteNonQueryAsync(cancellationToken);
-                }
-                await using var record = new NpgsqlCommand(
-                    "INSERT INTO vbi_schema (script, sha256) VALUES (@script, @sha) " +
-                    "ON CONFLICT (script) DO UPDATE SET sha256 = EXCLUDED.sha256, applied_at = now() WHERE vbi_schema.sha256 <> EXCLUDED.sha256",
-                    connection, transaction);
-                record.Parameters.AddWithValue("script", script.Name);
-                record.Parameters.AddWithValue("sha", script.Sha256);
-                await record.ExecuteNonQueryAsync(cancellationToken);
-            }
-            await transaction.CommitAsync(cancellationToken);
-            report($"{store}: {string.Join(", ", scripts.Select(s => s.Name))} applied to {StoreConnections.Describe(connectionString)}");
+            lockCommand.Parameters.AddWithValue("key", AdvisoryLockKey);
+            await lockCommand.ExecuteNonQueryAsync(cancellationToken);
         }
+        foreach (var script in scripts)
+        {
+            await using (var apply = new NpgsqlCommand(script.Sql, connection, transaction))
+            {
+                await apply.ExecuteNonQueryAsync(cancellationToken);
+            }
+            await using var record = new NpgsqlCommand(
+                "INSERT INTO vbi_schema (script, sha256) VALUES (@script, @sha) " +
+                "ON CONFLICT (script) DO UPDATE SET sha256 = EXCLUDED.sha256, applied_at = now() WHERE vbi_schema.sha256 <> EXCLUDED.sha256",
+                connection, transaction);
+            record.Parameters.AddWithValue("script", script.Name);
+            record.Parameters.AddWithValue("sha", script.Sha256);
+            await record.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
+        report($"{store}: {string.Join(", ", scripts.Select(s => s.Name))} applied to {StoreConnections.Describe(connectionString)}");
     }
 
     /// <summary>Runs an action while holding this installer's advisory lock (session level) on the given database.</summary>

@@ -9,6 +9,7 @@ using VbiOrleans.Grains.Modules;
 using VbiOrleans.Hsm;
 using VbiOrleans.Host.Api;
 using VbiOrleans.Host.Configuration;
+using VbiOrleans.Host.Shards;
 using VbiOrleans.Host.Database;
 using VbiOrleans.Host.Health;
 using VbiOrleans.Host.Portal;
@@ -86,6 +87,10 @@ public static class HostProgram
             try
             {
                 await SchemaInstaller.ApplyAsync(connections!, line => Console.WriteLine($"init-db: {line}"), CancellationToken.None);
+                // The shard map's databases, when a map is set (docs/scaling.md).
+                var (_, shardFailure) = await Shards.ShardStartup.LoadAsync(connections!, builder.Configuration, applySchema: true,
+                    options.Database.ConnectTimeoutSeconds, line => Console.WriteLine($"init-db: {line}"), CancellationToken.None);
+                if (shardFailure is not null) return Refuse(ExitDependency, $"init-db: {shardFailure}");
                 if (hsm is not InMemoryHsm)
                 {
                     await PrepareModuleKeysAsync(hsm, connections!);
@@ -123,6 +128,11 @@ public static class HostProgram
             }
             var failure = await StartupChecks.CheckStoresAsync(connections!, options, CancellationToken.None);
             if (failure is not null) return Refuse(ExitDependency, failure);
+            // The shard map, if one is set: the postal and module stores route by it from this start on (docs/scaling.md).
+            var (shards, shardFailure) = await Shards.ShardStartup.LoadAsync(connections!, builder.Configuration, options.Database.InitializeOnStart,
+                options.Database.ConnectTimeoutSeconds, _ => { }, CancellationToken.None);
+            if (shardFailure is not null) return Refuse(ExitDependency, shardFailure);
+            connections = connections!.WithShards(shards);
         }
 
         var operators = LoadOperators(options, out var operatorError, out var generatedKeyPath);
@@ -159,6 +169,10 @@ public static class HostProgram
         {
             startupLog.LogInformation("Profile Cluster: cluster {ClusterId}, stores {Stores}",
                 options.Cluster.ClusterId, string.Join(", ", connections!.All.Select(c => $"{c.Key}={StoreConnections.Describe(c.Value)}")));
+            if (connections.Shards is { } routing)
+                startupLog.LogInformation("Shard map version {Version}: {Buckets} buckets over postal databases {Postal} and module databases {Module}",
+                    routing.Map.Version, routing.Map.Buckets, string.Join(", ", routing.Map.DatabasesOf(Domain.Shards.ShardMap.PostalStore).Select(d => d.Name)),
+                    string.Join(", ", routing.Map.DatabasesOf(Domain.Shards.ShardMap.ModuleStore).Select(d => d.Name)));
         }
         if (generatedKeyPath is not null)
         {
@@ -219,6 +233,11 @@ public static class HostProgram
         services.AddSingleton(operators);
         services.AddSingleton(archive);
         if (connections is not null) services.AddSingleton(connections);
+        // The shard map (docs/scaling.md): kept in the membership database; the Local profile keeps it in memory and never routes by it.
+        services.AddSingleton<Shards.IShardMapStore>(connections is null
+            ? new Shards.MemoryShardMapStore()
+            : new Shards.PostgresShardMapStore(connections[VbiOrleans.Abstractions.StorageNames.Membership]));
+        services.AddSingleton(new Shards.ActiveShardMap(connections?.Shards?.Map));
         services.AddOptions<SiloLossRetryOptions>().BindConfiguration(SiloLossRetryOptions.Section);
 
         services.AddAuthentication(OperatorAuthenticationHandler.SchemeName)
@@ -236,6 +255,11 @@ public static class HostProgram
             .AddCheck<ArchiveCheck>("archive", tags: ["ready"])
             .AddCheck<LogFeedCheck>("log-feed", tags: ["ready"]);
         if (connections is not null) health.AddCheck<PostgresCheck>("postgresql", tags: ["ready"]);
+        if (connections?.Shards is { } shards)
+        {
+            services.AddSingleton(shards);
+            health.AddCheck<ShardHealthCheck>("shards", tags: ["ready"]);
+        }
 
         services.AddVbiTelemetry(options.Telemetry, options.Cluster.SiloName ?? Environment.MachineName);
     }
@@ -297,6 +321,7 @@ public static class HostProgram
         app.MapPrinterEndpoints();
         app.MapVbiApi();
         app.MapLogEndpoints();
+        app.MapShardEndpoints();
         app.MapAchEndpoints();
         app.MapAchCustomerEndpoints();
         app.MapOrleansDashboard("/dashboard").RequireAuthorization(OperatorAuthenticationHandler.Policy);

@@ -362,27 +362,53 @@ public static class SiloSetup
         var groupCommit = !string.Equals(silo.Configuration["Vbi:Storage:GroupCommit"], "false", StringComparison.OrdinalIgnoreCase);
         foreach (var store in StorageNames.All)
         {
-            var provider = groupCommit ? store + AdoNetProviderSuffix : store;
-            var connectionString = ForProviders(connections[store]);
-            silo.AddAdoNetGrainStorage(provider, o =>
+            var shards = connections.Shards?.Map.DatabasesOf(store) ?? [];
+            if (shards.Count == 0)
             {
-                o.Invariant = AdoNetInvariant;
-                o.ConnectionString = connectionString;
-            });
-            UseBinarySerializer<AdoNetGrainStorageOptions>(silo, provider);
-            if (!groupCommit) continue;
-            silo.Services.AddGrainStorage(store, (services, name) => new GroupCommitGrainStorage(
-                name,
-                services.GetRequiredService<Microsoft.Extensions.Options.IOptions<ClusterOptions>>().Value.ServiceId,
-                (AdoNetGrainStorage)services.GetRequiredKeyedService<IGrainStorage>(provider),
-                connectionString,
-                services.GetRequiredService<ILoggerFactory>().CreateLogger<GroupCommitGrainStorage>()));
+                AddStore(silo, store, connections[store], groupCommit);
+                continue;
+            }
+            // A shard map routes the store by meter (docs/scaling.md): a provider per database of the map, and the
+            // configured database as the home of the store's grains that are not a meter's.
+            var routing = connections.Shards!;
+            var home = store + ShardHomeSuffix;
+            AddStore(silo, home, connections[store], groupCommit);
+            foreach (var database in shards) AddStore(silo, ShardProviderName(store, database.Name), routing.ConnectionString(database.Name), groupCommit);
+            silo.Services.AddGrainStorage(store, (services, _) => new VbiOrleans.Host.Shards.ShardedGrainStorage(store, routing.Map,
+                services.GetRequiredKeyedService<IGrainStorage>(home),
+                shards.ToDictionary(d => d.Name, d => services.GetRequiredKeyedService<IGrainStorage>(ShardProviderName(store, d.Name)))));
         }
         silo.UseAdoNetReminderService(o =>
         {
             o.Invariant = AdoNetInvariant;
             o.ConnectionString = ForProviders(connections[StorageNames.Membership]);
         });
+    }
+
+    /// <summary>The provider of a sharded store's configured database: <c>postal.home</c>.</summary>
+    public const string ShardHomeSuffix = ".home";
+
+    /// <summary>The provider of one database of the shard map: <c>postal@postal-a</c>.</summary>
+    public static string ShardProviderName(string store, string database) => $"{store}@{database}";
+
+    /// <summary>One ADO.NET grain storage provider named <paramref name="name"/>, behind group commit unless it is off.</summary>
+    private static void AddStore(ISiloBuilder silo, string name, string connectionString, bool groupCommit)
+    {
+        var provider = groupCommit ? name + AdoNetProviderSuffix : name;
+        connectionString = ForProviders(connectionString);
+        silo.AddAdoNetGrainStorage(provider, o =>
+        {
+            o.Invariant = AdoNetInvariant;
+            o.ConnectionString = connectionString;
+        });
+        UseBinarySerializer<AdoNetGrainStorageOptions>(silo, provider);
+        if (!groupCommit) return;
+        silo.Services.AddGrainStorage(name, (services, storeName) => new GroupCommitGrainStorage(
+            storeName,
+            services.GetRequiredService<Microsoft.Extensions.Options.IOptions<ClusterOptions>>().Value.ServiceId,
+            (AdoNetGrainStorage)services.GetRequiredKeyedService<IGrainStorage>(provider),
+            connectionString,
+            services.GetRequiredService<ILoggerFactory>().CreateLogger<GroupCommitGrainStorage>()));
     }
 
     /// <summary>

@@ -1,0 +1,94 @@
+using System.Diagnostics;
+using Npgsql;
+using VbiOrleans.Testing;
+
+namespace VbiOrleans.Host.Tests.Shards;
+
+/// <summary>
+/// One more PostgreSQL server on a loopback port, started and stopped through <c>infra/local/services.sh extra-pg</c>,
+/// as a developer starts one (docs/scaling.md).
+/// </summary>
+public sealed class ExtraPostgres : IAsyncDisposable
+{
+    private ExtraPostgres(string name, int port, string baseConnectionString)
+    {
+        Name = name;
+        Port = port;
+        BaseConnectionString = baseConnectionString;
+    }
+
+    public string Name { get; }
+    public int Port { get; }
+    public string Server => $"127.0.0.1:{Port}";
+
+    /// <summary>The connection string without a database (it holds the password: never in a map or a message).</summary>
+    public string BaseConnectionString { get; }
+
+    public string ConnectionString(string database) => $"{BaseConnectionString};Database={database}";
+
+    public static async Task<ExtraPostgres> StartAsync(string name)
+    {
+        await RunScriptAsync("start", name);
+        var envFile = (await RunScriptAsync("env", name)).Trim();
+        var values = File.ReadAllLines(envFile)
+            .Where(l => l.StartsWith("export ", StringComparison.Ordinal) && l.Contains('=', StringComparison.Ordinal))
+            .Select(l => l["export ".Length..])
+            .ToDictionary(l => l[..l.IndexOf('=', StringComparison.Ordinal)], l => l[(l.IndexOf('=', StringComparison.Ordinal) + 1)..].Trim('\''));
+        return new ExtraPostgres(name, int.Parse(values["VBI_EXTRA_PG_PORT"], System.Globalization.CultureInfo.InvariantCulture), values["VBI_EXTRA_PG_BASE"]);
+    }
+
+    public async Task<string> CreateDatabaseAsync(string prefix)
+    {
+        var name = $"{prefix}_{Guid.NewGuid():N}"[..(prefix.Length + 9)];
+        await using var connection = new NpgsqlConnection(ConnectionString("postgres"));
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
+        await command.ExecuteNonQueryAsync();
+        return name;
+    }
+
+    public async Task<long> CountAsync(string database, string sql, params (string Name, object Value)[] parameters)
+    {
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(ConnectionString(database)) { Pooling = false }.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var (parameter, value) in parameters) command.Parameters.AddWithValue(parameter, value);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        NpgsqlConnection.ClearAllPools();
+        await RunScriptAsync("stop", Name);
+    }
+
+    private static async Task<string> RunScriptAsync(string action, string name)
+    {
+        var info = new ProcessStartInfo("bash")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = LocalServices.RepositoryRoot,
+        };
+        info.ArgumentList.Add(Path.Combine(LocalServices.RepositoryRoot, "infra", "local", "services.sh"));
+        info.ArgumentList.Add("extra-pg");
+        info.ArgumentList.Add(action);
+        info.ArgumentList.Add(name);
+        using var process = Process.Start(info) ?? throw new InvalidOperationException("could not start infra/local/services.sh");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        try
+        {
+            await process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"services.sh extra-pg {action} {name} did not finish within 120 s:\n{await stderr}");
+        }
+        if (process.ExitCode != 0) throw new InvalidOperationException($"services.sh extra-pg {action} {name} exited with {process.ExitCode}:\n{await stderr}");
+        return await stdout;
+    }
+}
