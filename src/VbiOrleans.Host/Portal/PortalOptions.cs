@@ -36,6 +36,9 @@ public sealed class PortalOptions
     /// <summary>How many meters of the log the operators' "inhibited meters" page looks at, at most, per request.</summary>
     public int InhibitedScanLimit { get; set; } = 1000;
 
+    /// <summary>How many rows a CSV batch of prints on the postage page may have; a longer file is refused whole, before anything is printed.</summary>
+    public int BatchRowLimit { get; set; } = 500;
+
     /// <summary>
     /// Stripe's publishable key (<c>pk_…</c>, public by design) for card entry with Stripe.js on the payment page. Used
     /// only when the payment provider is the Stripe adapter; without it (the payment mock, tests) the page takes the

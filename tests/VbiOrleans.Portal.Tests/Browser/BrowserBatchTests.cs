@@ -95,6 +95,14 @@ public sealed class BrowserBatchTests(PortalFixture portal)
         await Assertions.Expect(page.Locator("[data-vbi=ascending]")).ToHaveTextAsync(expectedAscending);
         await Assertions.Expect(page.Locator("[data-vbi=descending]")).ToHaveTextAsync(expectedDescending);
         Assert.NotEmpty(meterId);
+
+        // A file beyond the bound (Vbi:Portal:BatchRowLimit, 500) is refused whole: nothing printed.
+        var tooMany = Encoding.UTF8.GetBytes("to,class,postage\n" + string.Concat(Enumerable.Repeat("94107,FIRST-CLASS,0.78\n", 501)));
+        await page.GetByLabel("CSV file of prints").SetInputFilesAsync(new FilePayload { Name = "many.csv", MimeType = "text/csv", Buffer = tooMany });
+        await page.GetByRole(AriaRole.Button, new() { Name = "Print the batch" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("ValidationFailed a batch has at most 500 rows");
+        await page.ReloadAsync();
+        await Assertions.Expect(page.Locator("[data-vbi=ascending]")).ToHaveTextAsync(expectedAscending);
     }
 
     private static string Dollars(long mills) =>

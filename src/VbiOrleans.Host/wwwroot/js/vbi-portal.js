@@ -393,8 +393,12 @@ async function printBatch(form) {
     const meterId = page.dataset.meterId;
     const file = form.querySelector("#batch-file").files[0];
     if (!file) throw new Failure("ValidationFailed", "choose a CSV file");
+    const limit = Number(page.dataset.batchLimit);
+    // A row is well under 1 KiB: a larger file is refused before it is read.
+    if (file.size > limit * 1024) throw new Failure("ValidationFailed", `a batch has at most ${limit} rows; this file is too large`);
     const bytes = new Uint8Array(await file.arrayBuffer());
     const rows = batchRows(new TextDecoder().decode(bytes));
+    if (rows.length > limit) throw new Failure("ValidationFailed", `a batch has at most ${limit} rows (Vbi:Portal:BatchRowLimit); this one has ${rows.length}; nothing was printed`);
     // Keys from the file's bytes and the row, as the CLI makes them: the same file sent again prints nothing twice.
     const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
     const batchId = Array.from(digest.slice(0, 8), b => b.toString(16).padStart(2, "0")).join("");
