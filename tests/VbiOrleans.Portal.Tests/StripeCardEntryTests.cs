@@ -123,3 +123,18 @@ public sealed class StripeCardEntryTests(StripeCardEntryHostFixture fixture, Por
             .Select(d => d.Split(' ', 2))
             .ToDictionary(p => p[0], p => p.Length > 1 ? p[1] : "", StringComparer.Ordinal);
 }
+
+/// <summary>Which card entry a host's configuration gives, and that a secret key is never taken for the publishable one.</summary>
+public sealed class PortalCardEntryTests
+{
+    [Fact]
+    public void Stripe_js_only_with_the_Stripe_adapter_and_a_publishable_key_and_a_secret_key_stops_the_host()
+    {
+        Assert.True(PortalCardEntry.For("stripe", "pk_live_abc123").UsesStripeJs);
+        Assert.False(PortalCardEntry.For("test-mode", "pk_test_abc123").UsesStripeJs);
+        Assert.False(PortalCardEntry.For("stripe", null).UsesStripeJs);
+        Assert.False(PortalCardEntry.For("stripe", " ").UsesStripeJs);
+        Assert.Throws<ArgumentException>(() => PortalCardEntry.For("stripe", "sk_live_abc123"));
+        Assert.Throws<ArgumentException>(() => PortalCardEntry.For("stripe", "pk_live_\"><script>"));
+    }
+}
