@@ -35,4 +35,47 @@ public sealed class PortalOptions
 
     /// <summary>How many meters of the log the operators' "inhibited meters" page looks at, at most, per request.</summary>
     public int InhibitedScanLimit { get; set; } = 1000;
+
+    /// <summary>How many rows a CSV batch of prints on the postage page may have; a longer file is refused whole, before anything is printed.</summary>
+    public int BatchRowLimit { get; set; } = 500;
+
+    /// <summary>
+    /// Stripe's publishable key (<c>pk_…</c>, public by design) for card entry with Stripe.js on the payment page. Used
+    /// only when the payment provider is the Stripe adapter; without it (the payment mock, tests) the page takes the
+    /// provider's test tokens and loads nothing from another origin.
+    /// </summary>
+    public string? StripePublishableKey { get; set; }
+}
+
+/// <summary>
+/// How the payment page takes a card: with Stripe.js from Stripe's origin (<see cref="PublishableKey"/> set: the
+/// provider is the Stripe adapter and a publishable key is configured), or as a test token typed on the page.
+/// </summary>
+public sealed record PortalCardEntry(string? PublishableKey)
+{
+    /// <summary>The one outside origin the payment page may load from, and only when <see cref="UsesStripeJs"/>.</summary>
+    public const string StripeJsOrigin = "https://js.stripe.com";
+
+    public const string StripeJsUrl = StripeJsOrigin + "/v3";
+
+    public bool UsesStripeJs => PublishableKey is not null;
+
+    /// <summary>
+    /// The payment page's policy under Stripe.js: the strict policy with Stripe's script and frame origin, and its API
+    /// in connect-src (Stripe's own Content-Security-Policy guidance for Stripe.js).
+    /// </summary>
+    public const string StripeContentSecurityPolicy =
+        "default-src 'self'; script-src 'self' " + StripeJsOrigin + "; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+        + "connect-src 'self' https://api.stripe.com; frame-src " + StripeJsOrigin + "; "
+        + "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
+
+    /// <summary>Stripe.js only with the Stripe adapter and a publishable key; a key that is not <c>pk_…</c> (a secret key given by mistake) stops the host.</summary>
+    public static PortalCardEntry For(string paymentProvider, string? publishableKey)
+    {
+        if (string.IsNullOrWhiteSpace(publishableKey)) return new PortalCardEntry((string?)null);
+        var key = publishableKey.Trim();
+        if (!key.StartsWith("pk_", StringComparison.Ordinal) || key.Length > 255 || !key.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'))
+            throw new ArgumentException("Vbi:Portal:StripePublishableKey is Stripe's publishable key, pk_…; never the secret key");
+        return new PortalCardEntry(paymentProvider == VbiOrleans.Payments.PaymentOptions.StripeName ? key : null);
+    }
 }

@@ -39,6 +39,12 @@ public static class PortalSetup
     {
         var options = configuration.GetSection(PortalOptions.Section).Get<PortalOptions>() ?? new PortalOptions();
         services.AddSingleton(options);
+        // The provider as the silo chooses it (SiloSetup.AddPaymentProvider): the configured one, else the profile's default.
+        var provider = configuration[$"{VbiOrleans.Payments.PaymentOptions.Section}:{nameof(VbiOrleans.Payments.PaymentOptions.Provider)}"];
+        var providerName = string.IsNullOrWhiteSpace(provider)
+            ? vbi.Profile == HostProfile.Cluster ? VbiOrleans.Payments.PaymentOptions.StripeName : VbiOrleans.Payments.PaymentOptions.TestModeName
+            : provider.Trim().ToLowerInvariant();
+        services.AddSingleton(PortalCardEntry.For(providerName, options.StripePublishableKey));
         services.AddRazorComponents();
         services.AddAntiforgery(o =>
         {
@@ -72,12 +78,16 @@ public static class PortalSetup
 
     private static Task AddSecurityHeaders(HttpContext context, RequestDelegate next)
     {
-        if (context.GetEndpoint()?.Metadata.GetMetadata<ComponentTypeMetadata>() is not null)
+        if (context.GetEndpoint()?.Metadata.GetMetadata<ComponentTypeMetadata>() is { } component)
         {
+            // Only the payment page, and only under Stripe.js, names an outside origin.
+            var policy = component.Type == typeof(Pages.PaymentMethods) && context.RequestServices.GetRequiredService<PortalCardEntry>().UsesStripeJs
+                ? PortalCardEntry.StripeContentSecurityPolicy
+                : ContentSecurityPolicy;
             context.Response.OnStarting(() =>
             {
                 var headers = context.Response.Headers;
-                headers.ContentSecurityPolicy = ContentSecurityPolicy;
+                headers.ContentSecurityPolicy = policy;
                 headers.XContentTypeOptions = "nosniff";
                 headers.XFrameOptions = "DENY";
                 headers["Referrer-Policy"] = "no-referrer";

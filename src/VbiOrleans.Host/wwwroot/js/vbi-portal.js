@@ -314,9 +314,147 @@ async function refund(form) {
     show(`Refunded indicium ${indiciumId}: ${result.amount} back to the meter.`);
 }
 
+// ---- a batch of prints from a CSV file, as `vbi print --batch` reads it (docs/api.md) --------------------------------
+
+/** The fields of one CSV line: commas separate them, a field may be quoted with double quotes ("" is a quote). */
+function csvFields(line) {
+    const fields = [];
+    let current = "", quoted = false;
+    for (let i = 0; i < line.length; i++) {
+        const c = line[i];
+        if (quoted) {
+            if (c === '"' && line[i + 1] === '"') { current += '"'; i++; }
+            else if (c === '"') quoted = false;
+            else current += c;
+        } else if (c === '"') quoted = true;
+        else if (c === ",") { fields.push(current); current = ""; }
+        else current += c;
+    }
+    fields.push(current);
+    return fields;
+}
+
+const isZip = text => /^(\d{5}|\d{9}|\d{5}-\d{4})$/.test(text);
+
+/**
+ * The rows of a batch file, every one checked before anything is printed (as the CLI does): columns to, class, and
+ * weight or postage; optional item and format. A row to an address line (a shipping label) is the CLI's: the
+ * browser prints to ZIPs.
+ */
+function batchRows(text) {
+    const lines = text.replace(/\r\n?/g, "\n").split("\n");
+    const headerAt = lines.findIndex(l => l.trim().length > 0);
+    if (headerAt < 0) throw new Failure("ValidationFailed", "the file is empty: it needs a header line (to,class,weight) and one row per label");
+    const header = csvFields(lines[headerAt]).map(h => h.trim().toLowerCase());
+    const column = name => header.indexOf(name);
+    const [to, cls, weight, postage, item, format] = ["to", "class", "weight", "postage", "item", "format"].map(column);
+    if (to < 0 || cls < 0 || (weight < 0 && postage < 0))
+        throw new Failure("ValidationFailed", `line ${headerAt + 1}: the header needs the columns to, class and weight or postage (it has: ${header.join(", ")})`);
+    const rows = [], errors = [];
+    for (let i = headerAt + 1; i < lines.length; i++) {
+        if (lines[i].trim().length === 0) continue;
+        const f = csvFields(lines[i]);
+        const at = c => (c >= 0 && c < f.length && f[c].trim().length > 0 ? f[c].trim() : null);
+        const line = i + 1;
+        const zip = at(to), mailClass = at(cls)?.toUpperCase();
+        if (!zip || !isZip(zip)) { errors.push(`line ${line}: 'to' is a destination ZIP (a shipping label to an address is printed by vbi print --batch)`); continue; }
+        if (!mailClass) { errors.push(`line ${line}: 'class' is empty`); continue; }
+        let postageMills = null;
+        if (at(postage) !== null) {
+            try { postageMills = mills(at(postage)); } catch { postageMills = 0; }
+            if (postageMills <= 0) { errors.push(`line ${line}: postage '${at(postage)}' is not an amount in dollars like 0.78`); continue; }
+        }
+        const weightOz = at(weight);
+        if (postageMills === null && !(weightOz && /^\d+(\.\d+)?$/.test(weightOz) && Number(weightOz) > 0)) {
+            errors.push(`line ${line}: give a weight in ounces (like 3.5) or a postage in dollars`);
+            continue;
+        }
+        const fmt = at(format)?.toLowerCase() ?? "pdf";
+        if (fmt !== "pdf" && fmt !== "png") { errors.push(`line ${line}: format '${fmt}' is one of pdf, png in the browser`); continue; }
+        rows.push({ line, zip, mailClass, postageMills, weightOz, itemKind: at(item) ?? "postage", format: fmt });
+    }
+    if (errors.length > 0) throw new Failure("ValidationFailed", errors.join("; ") + "; nothing was printed");
+    if (rows.length === 0) throw new Failure("ValidationFailed", "the file has a header but no rows");
+    return rows;
+}
+
+/** The server's rate for a row given by weight, from the meter's licensing ZIP (the indicium's origin). */
+async function rate(row) {
+    const query = new URLSearchParams({ from: page.dataset.licensingZip ?? "", to: row.zip.slice(0, 5), weightOz: row.weightOz, class: row.mailClass });
+    const quote = await api("GET", "/v1/rates?" + query);
+    return quote.quotes[0].postageMills;
+}
+
+// The module answers one request at a time per meter: rows are printed one after another, and a run stops at the
+// first refusal that needs a new log-in (every later row would be refused the same way).
+const BATCH_STOPS = new Set(["SessionEnded", "MeterPasswordNeeded", "MeterKeyMissing", ...SESSION_GONE]);
+
+async function printBatch(form) {
+    const meterId = page.dataset.meterId;
+    const file = form.querySelector("#batch-file").files[0];
+    if (!file) throw new Failure("ValidationFailed", "choose a CSV file");
+    const limit = Number(page.dataset.batchLimit);
+    // A row is well under 1 KiB: a larger file is refused before it is read.
+    if (file.size > limit * 1024) throw new Failure("ValidationFailed", `a batch has at most ${limit} rows; this file is too large`);
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    const rows = batchRows(new TextDecoder().decode(bytes));
+    if (rows.length > limit) throw new Failure("ValidationFailed", `a batch has at most ${limit} rows (Vbi:Portal:BatchRowLimit); this one has ${rows.length}; nothing was printed`);
+    // Keys from the file's bytes and the row, as the CLI makes them: the same file sent again prints nothing twice.
+    const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+    const batchId = Array.from(digest.slice(0, 8), b => b.toString(16).padStart(2, "0")).join("");
+
+    const area = page.querySelector("[data-vbi=batch]");
+    const progress = area.querySelector("progress");
+    const count = area.querySelector("[data-vbi=batch-count]");
+    const list = area.querySelector("[data-vbi=batch-rows]");
+    area.hidden = false;
+    list.replaceChildren();
+    progress.max = rows.length;
+    let printed = 0, refused = 0;
+    const tally = done => {
+        progress.value = done;
+        count.textContent = `${done} of ${rows.length} rows done: ${printed} printed, ${refused} refused.`;
+    };
+    tally(0);
+    for (let i = 0; i < rows.length; i++) {
+        const row = rows[i];
+        const item = document.createElement("li");
+        try {
+            const amount = row.postageMills ?? await rate(row);
+            const t = vbi.transactions.print(amount, row.zip, row.mailClass, row.itemKind);
+            const result = await transact(meterId, "prints", t, `batch-${batchId}-${row.line}`, { format: row.format });
+            printed++;
+            const link = document.createElement("a");
+            link.href = `/meters/${encodeURIComponent(meterId)}/labels/${encodeURIComponent(result.indiciumId)}` + (row.format === "png" ? "?format=png" : "");
+            link.textContent = `the label of ${result.indiciumId}`;
+            item.dataset.outcome = "printed";
+            item.append(`Line ${row.line}: printed ${result.amount} to ${row.zip}: `, link, ".");
+            const option = document.createElement("option");
+            option.value = result.indiciumId;
+            option.textContent = `${result.indiciumId} (${result.amount} to ${row.zip})`;
+            document.querySelector("#refund-id").prepend(option);
+        } catch (e) {
+            refused++;
+            const code = document.createElement("span");
+            code.className = "code";
+            code.textContent = e.code ?? "Failed";
+            item.dataset.outcome = "refused";
+            item.append(`Line ${row.line}: refused `, code, " " + e.message);
+            if (BATCH_STOPS.has(e.code)) {
+                list.append(item);
+                tally(i + 1);
+                throw e;
+            }
+        }
+        list.append(item);
+        tally(i + 1);
+    }
+    show(`Printed ${printed} of ${rows.length} rows${refused ? `; ${refused} refused (each is listed)` : ""}.`);
+}
+
 // ---- wiring ----------------------------------------------------------------------------------------------------------
 
-const forms = { "register-meter": register, "buy-postage": buy, "print-label": print, "refund-indicium": refund };
+const forms = { "register-meter": register, "buy-postage": buy, "print-label": print, "refund-indicium": refund, "print-batch": printBatch };
 for (const [id, action] of Object.entries(forms)) {
     const form = document.getElementById(id);
     if (form) busy(form, action);
