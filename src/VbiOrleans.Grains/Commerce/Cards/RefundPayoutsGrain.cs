@@ -170,10 +170,9 @@ public sealed class RefundPayoutsGrain(
             parts.Add(new RefundPayoutPart(RefundPayoutPart.Ach, bank.Id, amount, null));
             remaining = 0;
         }
-        foreach (var row in await cardCharges.ChargesOfCustomerAsync(CustomerId, options.Value.MaxChargesPerPayout))
+        foreach (var row in await NewestPurchasesFirstAsync(await cardCharges.ChargesOfCustomerAsync(CustomerId, options.Value.MaxChargesPerPayout)))
         {
             if (remaining == 0) break;
-            if (row.Purpose != CardChargePurposes.Purchase || row.DisputeId is not null) continue;
             var charge = await provider.GetChargeAsync(row.ChargeId, CancellationToken.None);
             if (charge.IsTransient) return false;
             if (!charge.IsSuccess || charge.Value!.Status != ChargeStatus.Captured || charge.Value.Disputed) continue;
@@ -193,6 +192,18 @@ public sealed class RefundPayoutsGrain(
         record.Planned = true;
         await state.WriteStateAsync();
         return true;
+    }
+
+    /// <summary>
+    /// The undisputed purchase charges, the newest purchase first. By the purchase's own time, not the capture's: the
+    /// purchases feed captures a batch's PVDs concurrently, so two purchases made a moment apart may be captured in
+    /// either order.
+    /// </summary>
+    private async Task<IEnumerable<CardChargeRow>> NewestPurchasesFirstAsync(IReadOnlyList<CardChargeRow> rows)
+    {
+        var purchases = rows.Where(r => r.Purpose == CardChargePurposes.Purchase && r.DisputeId is null).ToList();
+        var made = await Task.WhenAll(purchases.Select(async r => (Row: r, At: (await GrainFactory.GetGrain<IPurchaseGrain>(r.Reference).Get())?.CreatedAt ?? r.CapturedAt)));
+        return made.OrderByDescending(m => m.At).ThenByDescending(m => m.Row.ChargeId, StringComparer.Ordinal).Select(m => m.Row);
     }
 
     private async Task StuckAsync(RefundPayoutRecord record, string failure, bool stayPending = false)

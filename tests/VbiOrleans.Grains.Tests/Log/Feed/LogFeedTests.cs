@@ -135,8 +135,9 @@ public sealed class LogFeedTests(LogFeedFixture fixture) : IClassFixture<LogFeed
         Assert.Equal(0, status.ConsecutiveFailures);
 
         var rewound = await fixture.Cluster.GrainFactory.GetGrain<ILogFeedGrain>("stuck").Rewind();
+        // The grain answers under its gate, so 0 is the cursor it stored; the store is not read here, because the
+        // reader's next poll may already have applied a batch from the start again.
         Assert.Equal(0, rewound.Position);
-        Assert.Equal(0, await fixture.Log.Store.FeedPositionAsync("stuck"));
         await fixture.WaitForAsync("stuck", s => s.Position >= head, TimeSpan.FromSeconds(15));
         Assert.All(effect.Where(e => e.Key.Item1.StartsWith("m-feed-stuck-", StringComparison.Ordinal)), e => Assert.True(e.Value >= 2));
     }
