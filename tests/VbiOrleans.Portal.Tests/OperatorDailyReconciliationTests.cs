@@ -16,32 +16,12 @@ namespace VbiOrleans.Portal.Tests;
 /// A Local-profile host, whose postal authority is a folder of its data directory, so that the provider services run
 /// (the shared portal host is a Cluster host without SFTP, where they do not).
 /// </summary>
-public sealed class ProviderHostFixture : IAsyncLifetime
+public sealed class ProviderHostFixture : LocalPortalHostFixture
 {
-    private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), "vbi-portal-provider-" + Guid.NewGuid().ToString("N")[..8]);
-
-    public HostProcess Host { get; private set; } = null!;
-    public IPlaywright Playwright { get; private set; } = null!;
-    public IBrowser Browser { get; private set; } = null!;
-
-    public async Task InitializeAsync()
+    protected override void Configure(Dictionary<string, string?> env)
     {
-        var env = HostEnvironment.Local(_dataDirectory);
         // Today can be run before it closes, so that the day has the test's transactions.
         env["Vbi__Provider__AllowOpenDay"] = "true";
-        env["Vbi__Api__AccountPasswordIterations"] = "20000";
-        Host = HostProcess.Start(env);
-        Playwright = await Microsoft.Playwright.Playwright.CreateAsync();
-        Browser = await PortalFixture.LaunchChromiumAsync(Playwright);
-        await Host.WaitUntilReadyAsync(TimeSpan.FromSeconds(120));
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (Browser is not null) await Browser.DisposeAsync();
-        Playwright?.Dispose();
-        if (Host is not null) await Host.DisposeAsync();
-        if (Directory.Exists(_dataDirectory)) Directory.Delete(_dataDirectory, recursive: true);
     }
 }
 

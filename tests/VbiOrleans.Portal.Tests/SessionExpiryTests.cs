@@ -11,35 +11,15 @@ namespace VbiOrleans.Portal.Tests;
 /// A Local-profile host whose sessions are short (idle 3 s, absolute 8 s), so that both expiries can be watched in a
 /// browser within seconds. The Local profile is enough here: what expires is the cookie's ticket, not stored state.
 /// </summary>
-public sealed class ShortSessionHostFixture : IAsyncLifetime
+public sealed class ShortSessionHostFixture : LocalPortalHostFixture
 {
     public static readonly TimeSpan Idle = TimeSpan.FromSeconds(3);
     public static readonly TimeSpan Absolute = TimeSpan.FromSeconds(8);
 
-    private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), "vbi-portal-" + Guid.NewGuid().ToString("N")[..8]);
-
-    public HostProcess Host { get; private set; } = null!;
-    public IPlaywright Playwright { get; private set; } = null!;
-    public IBrowser Browser { get; private set; } = null!;
-
-    public async Task InitializeAsync()
+    protected override void Configure(Dictionary<string, string?> env)
     {
-        var env = HostEnvironment.Local(_dataDirectory);
-        env["Vbi__Api__AccountPasswordIterations"] = "20000";
         env["Vbi__Portal__CustomerIdleTimeout"] = Idle.ToString();
         env["Vbi__Portal__CustomerSessionLifetime"] = Absolute.ToString();
-        Host = HostProcess.Start(env);
-        Playwright = await Microsoft.Playwright.Playwright.CreateAsync();
-        Browser = await PortalFixture.LaunchChromiumAsync(Playwright);
-        await Host.WaitUntilReadyAsync(TimeSpan.FromSeconds(120));
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (Browser is not null) await Browser.DisposeAsync();
-        Playwright?.Dispose();
-        if (Host is not null) await Host.DisposeAsync();
-        if (Directory.Exists(_dataDirectory)) Directory.Delete(_dataDirectory, recursive: true);
     }
 }
 

@@ -8,36 +8,16 @@ using VbiOrleans.Testing;
 namespace VbiOrleans.Portal.Tests;
 
 /// <summary>A host whose payment provider is the Stripe adapter with a publishable key: the payment page runs Stripe.js.</summary>
-public sealed class StripeCardEntryHostFixture : IAsyncLifetime
+public sealed class StripeCardEntryHostFixture : LocalPortalHostFixture
 {
     public const string PublishableKey = "pk_test_vbiPortalCardEntry";
 
-    private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), "vbi-portal-stripe-" + Guid.NewGuid().ToString("N")[..8]);
-
-    public HostProcess Host { get; private set; } = null!;
-    public IPlaywright Playwright { get; private set; } = null!;
-    public IBrowser Browser { get; private set; } = null!;
-
-    public async Task InitializeAsync()
+    protected override void Configure(Dictionary<string, string?> env)
     {
-        var env = HostEnvironment.Local(_dataDirectory);
         env["Vbi__Payments__Provider"] = "stripe";
         env["Vbi__Payments__Stripe__BaseUrl"] = LocalServices.Require("VBI_STRIPE_URL");
         env["Vbi__Payments__Stripe__ApiKey"] = HostEnvironment.StripeTestApiKey;
         env["Vbi__Portal__StripePublishableKey"] = PublishableKey;
-        env["Vbi__Api__AccountPasswordIterations"] = "20000";
-        Host = HostProcess.Start(env);
-        Playwright = await Microsoft.Playwright.Playwright.CreateAsync();
-        Browser = await PortalFixture.LaunchChromiumAsync(Playwright);
-        await Host.WaitUntilReadyAsync(TimeSpan.FromSeconds(120));
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (Browser is not null) await Browser.DisposeAsync();
-        Playwright?.Dispose();
-        if (Host is not null) await Host.DisposeAsync();
-        if (Directory.Exists(_dataDirectory)) Directory.Delete(_dataDirectory, recursive: true);
     }
 }
 
