@@ -7,8 +7,9 @@ namespace VbiOrleans.Portal.Tests.Browser;
 /// The browser's protocol module (wwwroot/js/vbi-protocol.js, as the host serves it) in Debian's chromium against the
 /// vectors .NET made (tests/VbiOrleans.Protocol.Tests/Vectors/client-protocol.json, which BrowserVectorTests checks
 /// .NET still reproduces): the same bytes for the registration request, the signed transcript, the sealed envelope,
-/// the sealed login password, every signed request and its encoding; the same verdicts for the module's answers, and
-/// the refusals of a tampered signature or MAC.
+/// the sealed login password, every signed request and its encoding (a print with a shipment and a withdrawal
+/// among them), the sealed password change; the same verdicts for the module's answers, and the refusals of a tampered
+/// signature or MAC.
 /// </summary>
 [Collection(PortalCollection.Name)]
 public sealed class ProtocolVectorTests(PortalFixture portal)
@@ -42,9 +43,20 @@ public sealed class ProtocolVectorTests(PortalFixture portal)
             out.refusals.loginMac = await vbi.completeLogin(v.login.request, { ...v.login.response, mac: flip(v.login.response.mac) }, hmk)
                 .then(() => "Ok", e => e.code);
 
+            // The shipment as the page builds it (the sides in any order), and the withdrawal.
+            const vs = v.steps.find(x => x.name === "shipment").transaction;
+            const built = vbi.transactions.print(vs.amountMills, vs.destinationZip, vs.mailClass, vs.itemKind,
+                vbi.shipment(vbi.shippingAddress(vs.shipment.from), vbi.shippingAddress(vs.shipment.to), vs.shipment.weightTenthsOz,
+                    [vs.shipment.dimensionsHundredths[2], vs.shipment.dimensionsHundredths[0], vs.shipment.dimensionsHundredths[1]],
+                    vs.shipment.signature, vs.shipment.declaredValueMills));
+            out.built = { shipment: built, withdraw: vbi.transactions.withdraw() };
+            out.refusals.shipmentWeight = await Promise.resolve().then(() => vbi.shipment(built.shipment.from, built.shipment.to, 0)).then(() => "Ok", e => e.code);
+            out.refusals.refundShipment = await Promise.resolve().then(() => vbi.encodeTransaction({ ...vbi.transactions.refund("x"), shipment: built.shipment }))
+                .then(() => "Ok", e => e.code);
+
             for (const step of v.steps) {
-                const signed = await vbi.signRequest(hmk, step.state, step.transaction, step.idempotencyKey);
-                const payload = step.name === "print" ? vbi.indiciumPayload("ind-m-0123456789abcdef-2", v.indicium) : new Uint8Array(0);
+                const signed = await vbi.signRequest(hmk, step.state, step.name === "shipment" ? built : step.transaction, step.idempotencyKey);
+                const payload = step.indiciumId ? vbi.indiciumPayload(step.indiciumId, v.indicium) : new Uint8Array(0);
                 const next = await vbi.applyResponse(hmk, step.state, signed, step.response, payload);
                 out.steps.push({ request: signed, encoded: s(vbi.encodeSignedRequest(signed)), payload: s(payload), next });
             }
@@ -56,6 +68,9 @@ public sealed class ProtocolVectorTests(PortalFixture portal)
                 .then(() => "Ok", e => e.code);
             out.refusals.chainMoved = await vbi.applyResponse(hmk, v.steps[1].state, signed, last.response).then(() => "Ok", e => e.code);
             out.refusals.password = vbi.checkPassword("aaaaaaaaaaaa");
+            out.passwordChange = await vbi.passwordChangeRequest(i.meterId, hmk, i.password, v.passwordChange.newPassword,
+                b(v.passwordChange.request.clientChallenge));
+            out.refusals.newPassword = await vbi.passwordChangeRequest(i.meterId, hmk, i.password, "short").then(() => "Ok", e => e.code);
             return JSON.stringify(out);
         }
         """;
@@ -96,6 +111,10 @@ public sealed class ProtocolVectorTests(PortalFixture portal)
             AssertState(next, got["next"]!);
         }
 
+        AssertSame(steps.Single(s => (string?)s!["name"] == "shipment")!["transaction"], result["built"]!["shipment"], "a print with a shipment as the page builds it");
+        AssertSame(steps.Single(s => (string?)s!["name"] == "withdraw")!["transaction"], result["built"]!["withdraw"], "a withdrawal");
+        AssertSame(vectors["passwordChange"]!["request"], result["passwordChange"], "password change (both passwords sealed)");
+
         // The HMK's keys cannot leave WebCrypto.
         Assert.Equal("[false,false]", result["extractable"]!.ToJsonString());
         Assert.True((bool)result["exportRefused"]!);
@@ -108,6 +127,9 @@ public sealed class ProtocolVectorTests(PortalFixture portal)
         Assert.Equal("PayloadMismatch", (string?)refusals["payload"]);
         Assert.Equal("ChainMoved", (string?)refusals["chainMoved"]);
         Assert.Equal("OneRepeatedCharacter", (string?)refusals["password"]);
+        Assert.Equal("PasswordRejected", (string?)refusals["newPassword"]);
+        Assert.Equal("InvalidField", (string?)refusals["shipmentWeight"]);
+        Assert.Equal("InvalidField", (string?)refusals["refundShipment"]);
     }
 
     private static void AssertSame(JsonNode? expected, JsonNode? actual, string what) =>

@@ -14,10 +14,12 @@ namespace VbiOrleans.Protocol.Tests.Vectors;
 /// <summary>
 /// The test vectors the browser's module (src/VbiOrleans.Host/wwwroot/js/vbi-protocol.js) must reproduce byte for byte
 /// (tests/VbiOrleans.Portal.Tests/Browser/ProtocolVectorTests): a registration (request, the module's signed answer, the
-/// sealed envelope), a login (sealed password, the MAC'd answer), and a chain of signed requests (a PVD, a print with
-/// its indicium payload, a refund) with the module's signed answers. The keys and the ECDSA signature are inputs kept
-/// in the file (ECDSA and fresh ephemeral keys are random); everything else is recomputed here from them and must
-/// equal the file. VBI_WRITE_VECTORS=1 writes a new file instead (new keys, new signature).
+/// sealed envelope), a login (sealed password, the MAC'd answer), a chain of signed requests (a PVD, a print with
+/// its indicium payload, a refund, a print with a shipment, a withdrawal) with the module's signed answers, and a
+/// password change (both passwords sealed under the HMK). The keys and the ECDSA signature are inputs kept in the file
+/// (ECDSA and fresh ephemeral keys are random); everything else is recomputed here from them and must equal the file.
+/// VBI_WRITE_VECTORS=1 writes the file again from its inputs (after a new vector is added); VBI_WRITE_VECTORS=fresh
+/// writes one with new keys and a new signature.
 /// </summary>
 public sealed class BrowserVectorTests
 {
@@ -30,9 +32,12 @@ public sealed class BrowserVectorTests
     public void DotNet_reproduces_every_vector_the_browser_is_tested_against()
     {
         var path = Path.Combine(AppContext.BaseDirectory, "Vectors", FileName);
-        if (Environment.GetEnvironmentVariable("VBI_WRITE_VECTORS") == "1")
+        if (Environment.GetEnvironmentVariable("VBI_WRITE_VECTORS") is "1" or "fresh")
         {
-            var fresh = Build(Inputs.Fresh()).ToJsonString(Indented) + "\n";
+            var inputs = Environment.GetEnvironmentVariable("VBI_WRITE_VECTORS") == "fresh"
+                ? Inputs.Fresh()
+                : Inputs.From(JsonNode.Parse(File.ReadAllText(path))!["inputs"]!.AsObject());
+            var fresh = Build(inputs).ToJsonString(Indented) + "\n";
             File.WriteAllText(Path.Combine(SourceFolder(), FileName), fresh);
             path = Path.Combine(SourceFolder(), FileName);
         }
@@ -101,14 +106,17 @@ public sealed class BrowserVectorTests
         var indicium = new byte[96];
         next.GetBytes(indicium);
         var steps = new JsonArray();
-        (string Name, TransactionBody Body, long Ar, long Dr, byte[] Payload)[] plan =
+        (string Name, TransactionBody Body, long Ar, long Dr, string? IndiciumId)[] plan =
         [
-            ("pvd", TransactionBody.PostageValueDownload(25_000, "pur_0123456789abcdef"), 0, 25_000, []),
-            ("print", TransactionBody.Print(690, "94107", "first-class"), 690, 24_310, TransactionPayload.ForIndicium("ind-m-0123456789abcdef-2", indicium)),
-            ("refund", TransactionBody.Refund("ind-m-0123456789abcdef-2"), 0, 25_000, []),
+            ("pvd", TransactionBody.PostageValueDownload(25_000, "pur_0123456789abcdef"), 0, 25_000, null),
+            ("print", TransactionBody.Print(690, "94107", "first-class"), 690, 24_310, "ind-m-0123456789abcdef-2"),
+            ("refund", TransactionBody.Refund("ind-m-0123456789abcdef-2"), 0, 25_000, null),
+            ("shipment", TransactionBody.Print(9_350, "94102", "PRIORITY", shipment: Shipment), 9_350, 15_650, "ind-m-0123456789abcdef-4"),
+            ("withdraw", TransactionBody.Withdraw(), 9_350, 0, null),
         ];
-        foreach (var (name, body, ar, dr, payload) in plan)
+        foreach (var (name, body, ar, dr, indiciumId) in plan)
         {
+            var payload = indiciumId is null ? [] : TransactionPayload.ForIndicium(indiciumId, indicium);
             var state = chain.State;
             var request = chain.Sign(body, "portal-vector-" + name);
             var challenge = new byte[32];
@@ -127,6 +135,7 @@ public sealed class BrowserVectorTests
                     ["descendingMills"] = state.DescendingMills,
                 },
                 ["idempotencyKey"] = request.IdempotencyKey,
+                ["indiciumId"] = indiciumId,
                 ["transaction"] = Node(body.ToJson()),
                 ["request"] = Node(request.ToJson()),
                 ["encoded"] = Convert.ToBase64String(request.Encode()),
@@ -134,6 +143,12 @@ public sealed class BrowserVectorTests
                 ["payload"] = Convert.ToBase64String(payload),
             });
         }
+
+        // A password change: the current and a new password sealed under the HMK; the module's half opens it.
+        const string newPassword = "Ein neues Kennwort, 2026";
+        var change = PasswordChange.CreateRequest(i.MeterId, i.Hmk, i.Password, newPassword, new SeededRandom(27));
+        var changed = PasswordChange.Accept(change, i.Hmk, verifier, [], PasswordOptions.Default with { Iterations = 1_000 }, new SeededRandom(28));
+        Assert.Equal(PasswordChangeVerdict.Ok, changed.Verdict);
 
         return new JsonObject
         {
@@ -153,6 +168,11 @@ public sealed class BrowserVectorTests
             },
             ["indicium"] = Convert.ToBase64String(indicium),
             ["steps"] = steps,
+            ["passwordChange"] = new JsonObject
+            {
+                ["newPassword"] = newPassword,
+                ["request"] = Node(change.ToJson()),
+            },
         };
     }
 
@@ -166,6 +186,12 @@ public sealed class BrowserVectorTests
         }
         return [.. Text(ProtocolConstants.RegisterSignatureTag), ProtocolConstants.Version, .. Text(i.MeterId), .. i.RegistrationChallenge, .. i.ModuleEphemeralPoint];
     }
+
+    /// <summary>A shipment with the optional address fields used and unused, dimensions, and both extra services.</summary>
+    private static ShipmentBody Shipment => new(
+        new ShippingAddress("ACME SHIPPING", "ACME INC", "350 5TH AVE", "STE 7700", "NEW YORK", "NY", "10118", "0110"),
+        new ShippingAddress("JANE ROE", null, "1 DR CARLTON B GOODLETT PL", null, "SAN FRANCISCO", "CA", "94102", null),
+        35, 1_200, 1_000, 450, signature: true, declaredValueMills: 100_000);
 
     private static JsonNode Node<T>(T value) => JsonSerializer.SerializeToNode(value)!;
 

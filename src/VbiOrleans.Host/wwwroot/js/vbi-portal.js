@@ -1,6 +1,8 @@
 // The portal's pages that run the client protocol in the browser (docs/portal.md): registering a meter, buying
-// postage (a purchase, then the signed PVD), printing a label and refunding an indicium. The protocol itself is
-// vbi-protocol.js; this module keeps the keys in IndexedDB, gets the page's API token and calls the /v1 API.
+// postage (a purchase, then the signed PVD), printing a label (to a ZIP, or a shipping label with both addresses
+// matched and a rate chosen), a batch from a CSV file, refunding an indicium, changing the meter password and
+// withdrawing the meter. The protocol itself is vbi-protocol.js; this module keeps the keys in IndexedDB, gets the
+// page's API token and calls the /v1 API.
 import * as vbi from "./vbi-protocol.js";
 
 // ---- the key store: IndexedDB, one record per meter { meterId, hmk: { hmac, hkdf }, chain } and the pinned module key.
@@ -242,8 +244,21 @@ async function transact(meterId, route, t, idempotencyKey, label) {
 }
 
 function showRegisters(chain) {
-    page.querySelector("[data-vbi=descending]").textContent = dollars(chain.descendingMills);
-    page.querySelector("[data-vbi=ascending]").textContent = dollars(chain.ascendingMills);
+    for (const [field, value] of [["descending", chain.descendingMills], ["ascending", chain.ascendingMills]]) {
+        const shown = page.querySelector(`[data-vbi=${field}]`);
+        if (shown) shown.textContent = dollars(value);
+    }
+}
+
+/** A printed indicium offered for refund on the page (the postage page's list), newest first. */
+function offerRefund(indiciumId, text, select = false) {
+    const list = document.querySelector("#refund-id");
+    if (!list) return;
+    const option = document.createElement("option");
+    option.value = indiciumId;
+    option.textContent = text;
+    list.prepend(option);
+    if (select) option.selected = true;
 }
 
 async function buy(form) {
@@ -266,11 +281,7 @@ async function print(form) {
     const result = await transact(meterId, "prints", t, formKey(form, [t, label]), label);
     forgetKey(form);
     offerLabel(result);
-    const option = document.createElement("option");
-    option.value = result.indiciumId;
-    option.textContent = `${result.indiciumId} (${result.amount} to ${t.destinationZip})`;
-    document.querySelector("#refund-id").prepend(option);
-    option.selected = true;
+    offerRefund(result.indiciumId, `${result.indiciumId} (${result.amount} to ${t.destinationZip})`, true);
     show(`Printed indicium ${result.indiciumId} for ${result.amount}.`);
 }
 
@@ -336,10 +347,29 @@ function csvFields(line) {
 
 const isZip = text => /^(\d{5}|\d{9}|\d{5}-\d{4})$/.test(text);
 
+/** Ounces with at most one decimal ("3.5") as tenths of an ounce, more than 0 and at most 1120 (ShipmentUnits.ParseWeightOz); else null. */
+function weightTenths(text) {
+    const m = /^\s*(\d{1,4})(?:\.(\d))?\s*$/.exec(text ?? "");
+    const tenths = m ? Number(m[1]) * 10 + Number(m[2] ?? 0) : 0;
+    return tenths > 0 && tenths <= 11200 ? tenths : null;
+}
+
+/** "LxWxH" in inches with at most two decimals as hundredths of an inch, each more than 0 and at most 108 (ShipmentUnits.ParseDims); else null. */
+function sidesHundredths(text) {
+    const parts = (text ?? "").split(/[xX]/);
+    if (parts.length !== 3) return null;
+    const sides = parts.map(p => {
+        const m = /^\s*(\d{1,3})(?:\.(\d{1,2}))?\s*$/.exec(p);
+        return m ? Number(m[1]) * 100 + Number((m[2] ?? "").padEnd(2, "0")) : 0;
+    });
+    return sides.every(h => h > 0 && h <= 10800) ? sides : null;
+}
+
 /**
- * The rows of a batch file, every one checked before anything is printed (as the CLI does): columns to, class, and
- * weight or postage; optional item and format. A row to an address line (a shipping label) is the CLI's: the
- * browser prints to ZIPs.
+ * The rows of a batch file, every one checked before anything is printed (as the CLI's BatchFile does): columns to,
+ * class, and weight or postage; optional item and format. A row whose 'to' is an address line (quoted: it has commas)
+ * is a shipping label: it needs a weight, and may give 'from' (the sender's line; else the account's return address)
+ * and 'dims' (LxWxH inches).
  */
 function batchRows(text) {
     const lines = text.replace(/\r\n?/g, "\n").split("\n");
@@ -347,7 +377,7 @@ function batchRows(text) {
     if (headerAt < 0) throw new Failure("ValidationFailed", "the file is empty: it needs a header line (to,class,weight) and one row per label");
     const header = csvFields(lines[headerAt]).map(h => h.trim().toLowerCase());
     const column = name => header.indexOf(name);
-    const [to, cls, weight, postage, item, format] = ["to", "class", "weight", "postage", "item", "format"].map(column);
+    const [to, cls, weight, postage, item, format, from, dims] = ["to", "class", "weight", "postage", "item", "format", "from", "dims"].map(column);
     if (to < 0 || cls < 0 || (weight < 0 && postage < 0))
         throw new Failure("ValidationFailed", `line ${headerAt + 1}: the header needs the columns to, class and weight or postage (it has: ${header.join(", ")})`);
     const rows = [], errors = [];
@@ -356,8 +386,8 @@ function batchRows(text) {
         const f = csvFields(lines[i]);
         const at = c => (c >= 0 && c < f.length && f[c].trim().length > 0 ? f[c].trim() : null);
         const line = i + 1;
-        const zip = at(to), mailClass = at(cls)?.toUpperCase();
-        if (!zip || !isZip(zip)) { errors.push(`line ${line}: 'to' is a destination ZIP (a shipping label to an address is printed by vbi print --batch)`); continue; }
+        const dest = at(to), mailClass = at(cls)?.toUpperCase();
+        if (!dest) { errors.push(`line ${line}: 'to' (the destination ZIP or the recipient's address line) is empty`); continue; }
         if (!mailClass) { errors.push(`line ${line}: 'class' is empty`); continue; }
         let postageMills = null;
         if (at(postage) !== null) {
@@ -371,7 +401,18 @@ function batchRows(text) {
         }
         const fmt = at(format)?.toLowerCase() ?? "pdf";
         if (fmt !== "pdf" && fmt !== "png") { errors.push(`line ${line}: format '${fmt}' is one of pdf, png in the browser`); continue; }
-        rows.push({ line, zip, mailClass, postageMills, weightOz, itemKind: at(item) ?? "postage", format: fmt });
+        const row = { line, zip: dest, mailClass, postageMills, weightOz, itemKind: at(item) ?? "postage", format: fmt };
+        if (!isZip(dest)) {
+            row.zip = null;
+            row.shipment = { to: dest, from: at(from), tenths: weightTenths(weightOz), dims: at(dims), sides: at(dims) === null ? null : sidesHundredths(at(dims)) };
+            if (row.shipment.tenths === null) { errors.push(`line ${line}: a shipping label (to an address) needs a weight in ounces with at most one decimal, at most 1120`); continue; }
+            if (at(dims) !== null && row.shipment.sides === null) { errors.push(`line ${line}: dims '${at(dims)}' is LxWxH in inches (like 12x10x4.5)`); continue; }
+            if (row.shipment.from !== null && isZip(row.shipment.from)) { errors.push(`line ${line}: from is the sender's address line, name first, not a ZIP`); continue; }
+        } else if (at(from) !== null || at(dims) !== null) {
+            errors.push(`line ${line}: from and dims go with a recipient address in 'to'`);
+            continue;
+        }
+        rows.push(row);
     }
     if (errors.length > 0) throw new Failure("ValidationFailed", errors.join("; ") + "; nothing was printed");
     if (rows.length === 0) throw new Failure("ValidationFailed", "the file has a header but no rows");
@@ -383,6 +424,57 @@ async function rate(row) {
     const query = new URLSearchParams({ from: page.dataset.licensingZip ?? "", to: row.zip.slice(0, 5), weightOz: row.weightOz, class: row.mailClass });
     const quote = await api("GET", "/v1/rates?" + query);
     return quote.quotes[0].postageMills;
+}
+
+// ---- addresses for a shipment: the matching service's candidates, as the CLI takes them ------------------------------
+
+/** A match candidate's address as a shipment carries it (ShipmentAddress.FromCandidate); it needs a name. */
+function candidateAddress(candidate) {
+    const a = candidate.address;
+    if (!a.name) throw new Failure("ValidationFailed", "a shipment address needs a name: put it first ('Jane Roe, 1 Main St, City ST 12345')");
+    if (!a.city || !a.state || !a.zip) throw new Failure("ValidationFailed", "a shipment address needs a city, a state and a ZIP");
+    try {
+        return vbi.shippingAddress({ name: a.name, company: a.company, street: a.deliveryLine, city: a.city, state: a.state, zip5: a.zip, zip4: a.zipPlus4 });
+    } catch (e) {
+        throw new Failure("ValidationFailed", e.message);
+    }
+}
+
+const addressLine = a => [a.name, a.company, a.street, a.street2, `${a.city} ${a.state} ${a.zip5}${a.zip4 ? "-" + a.zip4 : ""}`].filter(Boolean).join(", ");
+
+/** The candidates for one line, best first; a line that matches nothing fails with the server's code. */
+async function candidatesFor(line, what) {
+    try {
+        return (await api("POST", "/v1/addresses/match", { line })).candidates;
+    } catch (e) {
+        throw new Failure(e.code, `${what}: ${e.message}`, e.problem);
+    }
+}
+
+/** One line matched exactly (the CLI's rule for a line nobody picked from): the best candidate, or why not. */
+async function exactAddress(line, what) {
+    const best = (await candidatesFor(line, what))[0];
+    if (best.type !== "Exact")
+        throw new Failure("AddressNotMatched", `${what}: '${line}' is not exact; did you mean '${[best.address.name, best.address.deliveryLine, best.address.lastLine].filter(Boolean).join(", ")}'?`);
+    return candidateAddress(best);
+}
+
+/** The sender: a line given (matched exactly), or the account's return address. */
+async function senderAddress(line) {
+    if (line) return exactAddress(line, "from");
+    const me = await api("GET", "/v1/customers/me");
+    if (!me.returnAddress)
+        throw new Failure("NoSender", "no sender: give the sender's address line, or set the account's return address (vbi return-address 'ONE LINE')");
+    const a = me.returnAddress;
+    return vbi.shippingAddress({ name: a.name, company: a.company, street: a.street, street2: a.street2, city: a.city, state: a.state, zip5: a.zip5, zip4: a.zip4 });
+}
+
+/** The rate quotes of a shipment, cheapest first (one class, or every class that takes it). */
+async function shipmentRates(from, to, weightOz, dims, mailClass = null) {
+    const query = new URLSearchParams({ from: from.zip5, to: to.zip5, weightOz });
+    if (dims) query.set("dims", dims);
+    if (mailClass) query.set("class", mailClass);
+    return api("GET", "/v1/rates?" + query);
 }
 
 // The module answers one request at a time per meter: rows are printed one after another, and a run stops at the
@@ -420,19 +512,27 @@ async function printBatch(form) {
         const row = rows[i];
         const item = document.createElement("li");
         try {
-            const amount = row.postageMills ?? await rate(row);
-            const t = vbi.transactions.print(amount, row.zip, row.mailClass, row.itemKind);
+            let t, where;
+            if (row.shipment) {
+                // Matched before anything is signed: a row whose address does not match is refused and charges nothing.
+                const s = row.shipment;
+                const from = await senderAddress(s.from);
+                const to = await exactAddress(s.to, "to");
+                const amount = row.postageMills ?? (await shipmentRates(from, to, row.weightOz, s.dims, row.mailClass)).quotes[0].postageMills;
+                t = vbi.transactions.print(amount, to.zip5, row.mailClass, row.itemKind, vbi.shipment(from, to, s.tenths, s.sides));
+                where = addressLine(to);
+            } else {
+                t = vbi.transactions.print(row.postageMills ?? await rate(row), row.zip, row.mailClass, row.itemKind);
+                where = row.zip;
+            }
             const result = await transact(meterId, "prints", t, `batch-${batchId}-${row.line}`, { format: row.format });
             printed++;
             const link = document.createElement("a");
             link.href = `/meters/${encodeURIComponent(meterId)}/labels/${encodeURIComponent(result.indiciumId)}` + (row.format === "png" ? "?format=png" : "");
             link.textContent = `the label of ${result.indiciumId}`;
             item.dataset.outcome = "printed";
-            item.append(`Line ${row.line}: printed ${result.amount} to ${row.zip}: `, link, ".");
-            const option = document.createElement("option");
-            option.value = result.indiciumId;
-            option.textContent = `${result.indiciumId} (${result.amount} to ${row.zip})`;
-            document.querySelector("#refund-id").prepend(option);
+            item.append(`Line ${row.line}: printed ${result.amount} to ${where}${result.trackingNumber ? `, tracking ${result.trackingNumber}` : ""}: `, link, ".");
+            offerRefund(result.indiciumId, `${result.indiciumId} (${result.amount} to ${t.destinationZip})`);
         } catch (e) {
             refused++;
             const code = document.createElement("span");
@@ -452,9 +552,125 @@ async function printBatch(form) {
     show(`Printed ${printed} of ${rows.length} rows${refused ? `; ${refused} refused (each is listed)` : ""}.`);
 }
 
+// ---- a shipping label: addresses matched, a candidate and a rate chosen, the shipment signed with the print ---------
+
+const shipping = { from: null, candidates: [], to: null, weightOz: null, tenths: null, dims: null, sides: null, quotes: [] };
+
+/** Radio buttons in <fieldset>, one per choice, the first chosen; returns nothing (the choice is read back by index). */
+function choices(fieldset, name, texts) {
+    fieldset.querySelectorAll("div").forEach(d => d.remove());
+    texts.forEach((text, n) => {
+        const id = `${name}-${n}`;
+        const input = document.createElement("input");
+        input.type = "radio";
+        input.name = name; // groups the buttons; the page never posts this form
+        input.id = id;
+        input.value = String(n);
+        input.checked = n === 0;
+        const label = document.createElement("label");
+        label.htmlFor = id;
+        label.textContent = text;
+        const line = document.createElement("div");
+        line.append(input, " ", label);
+        fieldset.append(line);
+    });
+    fieldset.hidden = texts.length === 0;
+}
+
+const chosen = name => Number(page.querySelector(`input[name=${name}]:checked`)?.value ?? -1);
+
+async function matchShipment(form) {
+    const toLine = form.querySelector("#ship-to").value.trim();
+    if (!toLine) throw new Failure("ValidationFailed", "give the recipient's address on one line, name first");
+    const from = await senderAddress(form.querySelector("#ship-from").value.trim());
+    const candidates = await candidatesFor(toLine, "to");
+    Object.assign(shipping, { from, candidates, to: null, quotes: [] });
+    choices(page.querySelector("[data-vbi=candidates]"), "ship-candidate", candidates.map(c =>
+        `${c.rank}. ${c.type}: ${[c.address.name, c.address.company, c.address.deliveryLine, c.address.lastLine].filter(Boolean).join(", ")}`
+        + (c.changes.length ? ` (${c.changes.map(x => `${x.field} ${x.kind.toLowerCase()}`).join("; ")})` : "")));
+    choices(page.querySelector("[data-vbi=quotes]"), "ship-quote", []);
+    show(`From ${addressLine(from)}. Choose the recipient among ${candidates.length} candidate${candidates.length === 1 ? "" : "s"}, then shop rates.`);
+}
+
+async function shopShipment(form) {
+    const candidate = shipping.candidates[chosen("ship-candidate")];
+    if (!shipping.from || !candidate) throw new Failure("ValidationFailed", "match the addresses first, and choose the recipient");
+    const to = candidateAddress(candidate);
+    const weightOz = form.querySelector("#ship-weight").value.trim();
+    const tenths = weightTenths(weightOz);
+    if (tenths === null) throw new Failure("InvalidWeight", "give the weight in ounces with at most one decimal, more than 0 and at most 1120 (70 lb)");
+    const dims = form.querySelector("#ship-dims").value.trim() || null;
+    const sides = dims === null ? null : sidesHundredths(dims);
+    if (dims !== null && sides === null) throw new Failure("InvalidDimensions", `'${dims}' is not LxWxH in inches (like 12x10x4.5), each more than 0 and at most 108`);
+    const rates = await shipmentRates(shipping.from, to, weightOz, dims);
+    Object.assign(shipping, { to, weightOz, tenths, dims, sides, quotes: rates.quotes });
+    choices(page.querySelector("[data-vbi=quotes]"), "ship-quote", rates.quotes.map(q => `${q.mailClass}: ${q.postage} (${q.shape}, zone ${q.zone})`));
+    show(`${rates.quotes.length} classes take it from ${shipping.from.zip5} to ${to.zip5}, cheapest first: choose one and print.`);
+}
+
+async function printShipment(form) {
+    const meterId = page.dataset.meterId;
+    const quote = shipping.quotes[chosen("ship-quote")];
+    if (!shipping.to || !quote) throw new Failure("ValidationFailed", "shop rates first, and choose one");
+    const t = vbi.transactions.print(quote.postageMills, shipping.to.zip5, quote.mailClass, "postage",
+        vbi.shipment(shipping.from, shipping.to, shipping.tenths, shipping.sides));
+    const label = { format: form.querySelector("#ship-format").value };
+    const result = await transact(meterId, "prints", t, formKey(form, [t, label]), label);
+    forgetKey(form);
+    offerLabel(result);
+    const again = page.querySelector("[data-vbi=label] p");
+    const link = document.createElement("a");
+    link.href = `/meters/${encodeURIComponent(meterId)}/labels/${encodeURIComponent(result.indiciumId)}`;
+    link.textContent = "the label again from the meter's history";
+    again?.append(" (or ", link, ")");
+    show(`Printed indicium ${result.indiciumId} for ${result.amount} ${quote.mailClass} to ${addressLine(shipping.to)}; tracking ${result.trackingNumber}.`);
+}
+
+// ---- the meter password and the withdrawal ---------------------------------------------------------------------------
+
+async function changePassword(form) {
+    const meterId = page.dataset.meterId;
+    const current = form.querySelector("#password-current").value;
+    const next = form.querySelector("#password-new").value;
+    if (next !== form.querySelector("#password-new-again").value) throw new Failure("ValidationFailed", "the two new passwords differ");
+    if (!current) throw new Failure("ValidationFailed", "give the current password");
+    const record = await meterRecord(meterId);
+    let request;
+    try {
+        request = await vbi.passwordChangeRequest(meterId, record.hmk, current, next);
+    } catch (e) {
+        throw new Failure(e.code, e.message);
+    }
+    try {
+        await api("POST", meterPath(meterId) + "/password", request, newKey());
+    } catch (e) {
+        // A wrong current password ends the meter's session on the module's side too.
+        if (e.code === "WrongPassword") await store(DB.meters, { ...record, chain: null });
+        throw e;
+    }
+    // The session opened with the old password is closed: the next request logs in with the new one.
+    await api("DELETE", meterPath(meterId) + "/sessions/current");
+    await store(DB.meters, { ...record, chain: null });
+    form.reset();
+    show(`The password of meter ${meterId} is changed; its session is closed, so the next request opens one with the new password.`);
+}
+
+async function withdraw(form) {
+    const meterId = page.dataset.meterId;
+    if (!form.querySelector("#withdraw-confirm").checked) throw new Failure("ValidationFailed", "a withdrawal is final: tick the box to confirm it");
+    const result = await transact(meterId, "withdrawal", vbi.transactions.withdraw(), formKey(form, "withdraw"));
+    forgetKey(form);
+    for (const button of page.querySelectorAll("form button")) button.disabled = true;
+    show(`Meter ${meterId} is withdrawn: ${result.amount} of unused postage is paid back to the account; the meter prints no more.`);
+}
+
 // ---- wiring ----------------------------------------------------------------------------------------------------------
 
-const forms = { "register-meter": register, "buy-postage": buy, "print-label": print, "refund-indicium": refund, "print-batch": printBatch };
+const forms = {
+    "register-meter": register, "buy-postage": buy, "print-label": print, "refund-indicium": refund, "print-batch": printBatch,
+    "match-shipment": matchShipment, "shop-shipment": shopShipment, "print-shipment": printShipment,
+    "change-password": changePassword, "withdraw-meter": withdraw,
+};
 for (const [id, action] of Object.entries(forms)) {
     const form = document.getElementById(id);
     if (form) busy(form, action);

@@ -19,6 +19,8 @@ export const TAGS = {
     loginResponse: "VBI-LOGIN-RESP-V1",
     request: "VBI-REQ-V1",
     response: "VBI-RESP-V1",
+    passwordKey: "VBI-PASSWORD-KEY-V1",
+    password: "VBI-PASSWORD-V1",
 };
 const SIZES = { challenge: 32, sessionId: 16, mac: 32, hmk: 32, point: 65, signature: 64, gcmTag: 16, gcmNonce: 12, passwordBytes: 512 };
 const PASSWORD = { min: 10, max: 128 };
@@ -314,6 +316,33 @@ export async function completeLogin(request, response, hmk) {
     };
 }
 
+// ---- password change (§4) -------------------------------------------------------------------------------------------
+
+/**
+ * PasswordChange.CreateRequest: the current and the new password, each padded, sealed together under a key only the
+ * HMK holder derives (HKDF-SHA256 with the "VBI-PASSWORD-KEY-V1" tag), so only the module reads either. The new one is
+ * checked against the policy first (PasswordRejected); the module checks it against the last N. The
+ * PasswordChangeRequest JSON form.
+ */
+export async function passwordChangeRequest(meterId, hmk, currentPassword, newPassword, clientChallenge = randomBytes(SIZES.challenge)) {
+    const violation = checkPassword(newPassword);
+    if (violation !== "None") throw new ProtocolError("PasswordRejected", `the new password is refused: ${violation}`);
+    exact(clientChallenge, SIZES.challenge, "clientChallenge");
+    const info = new Writer().text(TAGS.passwordKey).text(meterId).bytes();
+    const { key, nonce } = await hkdfKeyAndNonce(hmk.hkdf, clientChallenge, info);
+    const aad = new Writer().text(TAGS.password).byte(VERSION).text(meterId).fixed(clientChallenge, SIZES.challenge, "clientChallenge").bytes();
+    const current = paddedPassword(currentPassword);
+    const next = paddedPassword(newPassword);
+    const plain = new Uint8Array(current.length + next.length);
+    plain.set(current, 0);
+    plain.set(next, current.length);
+    current.fill(0);
+    next.fill(0);
+    const { ciphertext, tag } = await seal(key, nonce, plain, aad);
+    plain.fill(0);
+    return { version: VERSION, meterId, clientChallenge: toBase64(clientChallenge), sealedPasswords: toBase64(ciphertext), tag: toBase64(tag) };
+}
+
 function register(value) {
     if (!Number.isSafeInteger(value) || value < 0) throw new ProtocolError("InvalidField", "a register is a non-negative integer of mills");
     return value;
@@ -324,25 +353,87 @@ function register(value) {
 /** The transactions the portal signs, in the JSON form the API takes (unused fields null). */
 export const transactions = {
     postageValueDownload: (amountMills, paymentReference) => transaction("pvd", amountMills, { paymentReference }),
-    print: (amountMills, destinationZip, mailClass, itemKind = "postage") => transaction("print", amountMills, { destinationZip, mailClass, itemKind }),
+    /** A print; with <shipment> (from shipment(…)) a shipping label, the shipment signed with the rest. */
+    print: (amountMills, destinationZip, mailClass, itemKind = "postage", shipment = null) =>
+        transaction("print", amountMills, { destinationZip, mailClass, itemKind, shipment }),
     refund: indiciumId => transaction("refund", 0, { indiciumId }),
+    withdraw: () => transaction("withdraw", 0, {}),
 };
 
 function transaction(kind, amountMills, fields) {
     if (!Number.isSafeInteger(amountMills)) throw new ProtocolError("InvalidField", "amountMills is an integer of mills");
     return {
         kind, amountMills, destinationZip: fields.destinationZip ?? null, mailClass: fields.mailClass ?? null, itemKind: fields.itemKind ?? null,
-        indiciumId: fields.indiciumId ?? null, paymentReference: fields.paymentReference ?? null, shipment: null,
+        indiciumId: fields.indiciumId ?? null, paymentReference: fields.paymentReference ?? null, shipment: fields.shipment ?? null,
     };
 }
 
-/** TransactionBody.Encode: every field present in order, unused ones empty; the portal's transactions carry no shipment. */
+const SHIPMENT = { maxWeightTenthsOz: 11200, maxSideHundredths: 10800, maxDeclaredValueMills: 5_000_000 };
+
+/**
+ * A standardized address as a shipment carries it (ShippingAddress), in its JSON form: name 1-40, company 0-40,
+ * street lines 1-48, city 1-28, a two-letter state, a 5-digit ZIP, the ZIP+4 add-on or nothing; empty optional
+ * fields are null.
+ */
+export function shippingAddress({ name, company = null, street, street2 = null, city, state, zip5, zip4 = null }) {
+    const required = (value, max, field) => {
+        if (typeof value !== "string" || value.length === 0 || value.trim() !== value || value.length > max)
+            throw new ProtocolError("InvalidField", `${field}: 1 to ${max} characters, no surrounding spaces`);
+        return value;
+    };
+    const optional = (value, max, field) => {
+        if (value == null || value === "") return null;
+        if (typeof value !== "string" || value.length > max) throw new ProtocolError("InvalidField", `${field}: at most ${max} characters`);
+        return value;
+    };
+    if (!/^[A-Z]{2}$/.test(state ?? "")) throw new ProtocolError("InvalidField", "state: two capital letters");
+    if (!/^\d{5}$/.test(zip5 ?? "")) throw new ProtocolError("InvalidField", "zip5: five digits");
+    if (zip4 != null && zip4 !== "" && !/^\d{4}$/.test(zip4)) throw new ProtocolError("InvalidField", "zip4: empty or four digits");
+    return {
+        name: required(name, 40, "name"), company: optional(company, 40, "company"), street: required(street, 48, "street"),
+        street2: optional(street2, 48, "street2"), city: required(city, 28, "city"), state, zip5, zip4: zip4 || null,
+    };
+}
+
+/**
+ * What a print ships (ShipmentBody) in its JSON form: sender and recipient (shippingAddress), the weight in tenths of
+ * an ounce, the sides in hundredths of an inch (any order; sorted longest first, one box one encoding) or none,
+ * Signature Confirmation, and insurance's declared value in mills (null without).
+ */
+export function shipment(from, to, weightTenthsOz, dimensionsHundredths = null, signature = false, declaredValueMills = null) {
+    if (!Number.isSafeInteger(weightTenthsOz) || weightTenthsOz < 1 || weightTenthsOz > SHIPMENT.maxWeightTenthsOz)
+        throw new ProtocolError("InvalidField", "shipment.weightTenthsOz: 1 to 11200 tenths of an ounce");
+    let sides = null;
+    if (dimensionsHundredths != null) {
+        sides = [...dimensionsHundredths].sort((a, b) => b - a);
+        if (sides.length !== 3 || !sides.every(x => Number.isSafeInteger(x) && x > 0 && x <= SHIPMENT.maxSideHundredths))
+            throw new ProtocolError("InvalidField", "shipment.dimensions: three sides, each more than 0 and at most 10800 hundredths of an inch");
+    }
+    if (declaredValueMills != null && !(Number.isSafeInteger(declaredValueMills) && declaredValueMills > 0 && declaredValueMills <= SHIPMENT.maxDeclaredValueMills))
+        throw new ProtocolError("InvalidField", "shipment.declaredValueMills: 1 to 5000000 mills, given only with insurance");
+    return { from, to, weightTenthsOz, dimensionsHundredths: sides, signature: signature === true, declaredValueMills };
+}
+
+function writeAddress(w, a) {
+    return w.text(a.name).text(a.company ?? "").text(a.street).text(a.street2 ?? "").text(a.city).text(a.state).text(a.zip5).text(a.zip4 ?? "");
+}
+
+const ascii = v => v == null || /^[\x20-\x7e]*$/.test(v);
+
+/** TransactionBody.Encode: every field present in order, unused ones empty; a print's shipment after the flag byte 1. */
 export function encodeTransaction(t) {
-    if (t.shipment) throw new ProtocolError("InvalidField", "a shipment is not signed by this module");
     for (const v of [t.kind, t.destinationZip, t.mailClass, t.itemKind, t.indiciumId, t.paymentReference])
-        if (v != null && !/^[\x20-\x7e]*$/.test(v)) throw new ProtocolError("InvalidField", "transaction text is printable ASCII");
-    return new Writer().header(MESSAGE.transactionBody).text(t.kind).i64(t.amountMills).text(t.destinationZip ?? "").text(t.mailClass ?? "")
-        .text(t.itemKind ?? "").text(t.indiciumId ?? "").text(t.paymentReference ?? "").byte(0).bytes();
+        if (!ascii(v)) throw new ProtocolError("InvalidField", "transaction text is printable ASCII");
+    const w = new Writer().header(MESSAGE.transactionBody).text(t.kind).i64(t.amountMills).text(t.destinationZip ?? "").text(t.mailClass ?? "")
+        .text(t.itemKind ?? "").text(t.indiciumId ?? "").text(t.paymentReference ?? "");
+    const s = t.shipment;
+    if (!s) return w.byte(0).bytes();
+    if (t.kind !== "print") throw new ProtocolError("InvalidField", "only a print has a shipment");
+    for (const a of [s.from, s.to])
+        for (const v of Object.values(a)) if (!ascii(v)) throw new ProtocolError("InvalidField", "shipment text is printable ASCII");
+    const [l, wd, h] = s.dimensionsHundredths ?? [0, 0, 0];
+    writeAddress(writeAddress(w.byte(1), s.from), s.to);
+    return w.i32(s.weightTenthsOz).i32(l).i32(wd).i32(h).byte(s.signature ? 1 : 0).i64(s.declaredValueMills ?? 0).bytes();
 }
 
 function requestUnsigned(meterId, state, idempotencyKey, t) {
