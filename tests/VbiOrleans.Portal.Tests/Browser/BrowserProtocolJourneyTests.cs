@@ -219,7 +219,7 @@ public sealed class BrowserProtocolJourneyTests(PortalFixture portal)
     }
 
     /// <summary>The label's Data Matrix as ZXingReader (Debian's zxing-cpp-tools) reads it from the whole page.</summary>
-    private static byte[] ScanDataMatrix(string png)
+    internal static byte[] ScanDataMatrix(string png)
     {
         var start = new ProcessStartInfo("ZXingReader") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in new[] { "-escape", "-format", "DataMatrix", png }) start.ArgumentList.Add(a);
