@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -11,7 +12,7 @@ namespace VbiOrleans.Portal.Tests.Browser;
 /// <summary>
 /// What the CLI does with a shipment and a meter's end of life, from the browser, each request signed there: a shipping
 /// label (the recipient chosen among the matcher's candidates, a rate chosen among the classes, the shipment signed
-/// with the print; its barcode read and verified, the recipient in the history), a CSV batch with address rows (one
+/// with the print; its Data Matrix read and verified, its IMpb barcode read, the recipient in the history), a CSV batch with address rows (one
 /// that does not match refused by code), the meter password changed (both passwords sealed in the browser; the old one
 /// refused afterwards) and the meter withdrawn (its postage paid back).
 /// </summary>
@@ -105,6 +106,8 @@ public sealed class BrowserShipmentTests(PortalFixture portal)
         Assert.True(verified.Valid, string.Join("; ", verified.Reasons));
         Assert.Equal(chosen.PostageMills, verified.Indicium!.PostageMills);
         Assert.Equal(zip, verified.Indicium.DestinationZip);
+        // Its IMpb barcode (GS1-128): the recipient's ZIP (AI 420), FNC1 (read as the group separator), the tracking number the page showed.
+        Assert.Equal($"420{zip}\u001d{tracking}", ScanCode128(png));
 
         // The shipment signed with the print is the one kept: the recipient and tracking number in the history (the API's and the page's).
         var entry = (await sdk.GetHistoryAsync(meterId)).Entries.Single(e => e.IndiciumId == indiciumId);
@@ -170,6 +173,11 @@ public sealed class BrowserShipmentTests(PortalFixture portal)
         var payout = Assert.Single(await sdk.ListRefundsAsync(), r => r.MeterId == meterId);
         Assert.Equal(left, payout.AmountMills);
 
+        // Another customer's browser gets the same 404 for this meter's shipping label page as for a meter that does not exist.
+        var (other, _) = await portal.CustomerAsync();
+        Assert.Equal(404, (await other.GotoAsync($"/meters/{meterId}/shipping"))!.Status);
+        Assert.Equal(404, (await other.GotoAsync("/meters/m-00000000000000000000000000000000/shipping"))!.Status);
+
         // Neither meter password reached the server in clear (the change went out sealed).
         Assert.Contains(sent, body => body.Contains("sealedPasswords", StringComparison.Ordinal));
         foreach (var secret in new[] { MeterPassword, NewMeterPassword })
@@ -178,6 +186,19 @@ public sealed class BrowserShipmentTests(PortalFixture portal)
             Assert.DoesNotContain(sent, body => body.Contains(Convert.ToBase64String(Encoding.UTF8.GetBytes(secret)), StringComparison.Ordinal));
             Assert.DoesNotContain(portal.Host.Output.Concat(portal.Host.Errors), line => line.Contains(secret, StringComparison.Ordinal));
         }
+    }
+
+    /// <summary>The label's Code 128 barcode as ZXingReader (Debian's zxing-cpp-tools) reads it: its text.</summary>
+    private static string ScanCode128(string png)
+    {
+        var start = new ProcessStartInfo("ZXingReader") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { "-format", "Code128", png }) start.ArgumentList.Add(a);
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEnd();
+        process.WaitForExit(30_000);
+        var line = output.Split('\n').FirstOrDefault(l => l.StartsWith("Text:", StringComparison.Ordinal))
+            ?? throw new Xunit.Sdk.XunitException($"ZXingReader found no Code 128 in {png}: {output}");
+        return line["Text:".Length..].Trim().Trim('"');
     }
 
     private static string Dollars(long mills) =>
