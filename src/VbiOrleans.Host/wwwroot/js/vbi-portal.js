@@ -134,7 +134,7 @@ function busy(form, action) {
             if (e.answered) forgetKey(form);
             showFailure(e);
         } finally {
-            button.disabled = false;
+            button.disabled = page.dataset.withdrawn === "true"; // a withdrawn meter takes no more requests
         }
     });
 }
@@ -660,6 +660,7 @@ async function withdraw(form) {
     if (!form.querySelector("#withdraw-confirm").checked) throw new Failure("ValidationFailed", "a withdrawal is final: tick the box to confirm it");
     const result = await transact(meterId, "withdrawal", vbi.transactions.withdraw(), formKey(form, "withdraw"));
     forgetKey(form);
+    page.dataset.withdrawn = "true";
     for (const button of page.querySelectorAll("form button")) button.disabled = true;
     show(`Meter ${meterId} is withdrawn: ${result.amount} of unused postage is paid back to the account; the meter prints no more.`);
 }
