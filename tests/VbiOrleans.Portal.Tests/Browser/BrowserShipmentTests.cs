@@ -170,6 +170,8 @@ public sealed class BrowserShipmentTests(PortalFixture portal)
         await PortalFixture.CheckAsync(page, "95-postage-withdrawn");
         await page.GotoAsync("/meters/" + meterId);
         await Assertions.Expect(page.Locator("dl.registers dd").First).ToHaveTextAsync("Withdrawn");
+        await page.GotoAsync($"/meters/{meterId}/shipping");
+        await Assertions.Expect(page.GetByText($"Meter {meterId} is withdrawn: it takes no more requests.")).ToBeVisibleAsync();
         var payout = Assert.Single(await sdk.ListRefundsAsync(), r => r.MeterId == meterId);
         Assert.Equal(left, payout.AmountMills);
 
