@@ -316,7 +316,7 @@ export async function completeLogin(request, response, hmk) {
     };
 }
 
-// ---- password change (§4) -------------------------------------------------------------------------------------------
+// ---- password change (§4b) ------------------------------------------------------------------------------------------
 
 /**
  * PasswordChange.CreateRequest: the current and the new password, each padded, sealed together under a key only the
