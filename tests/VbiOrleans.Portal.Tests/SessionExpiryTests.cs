@@ -8,13 +8,13 @@ using VbiOrleans.Testing;
 namespace VbiOrleans.Portal.Tests;
 
 /// <summary>
-/// A Local-profile host whose sessions are short (idle 3 s, absolute 8 s), so that both expiries can be watched in a
+/// A Local-profile host whose sessions are short (idle 5 s, absolute 14 s; long enough that a loaded machine's slow page loads do not reach the idle timeout between two checks), so that both expiries can be watched in a
 /// browser within seconds. The Local profile is enough here: what expires is the cookie's ticket, not stored state.
 /// </summary>
 public sealed class ShortSessionHostFixture : LocalPortalHostFixture
 {
-    public static readonly TimeSpan Idle = TimeSpan.FromSeconds(3);
-    public static readonly TimeSpan Absolute = TimeSpan.FromSeconds(8);
+    public static readonly TimeSpan Idle = TimeSpan.FromSeconds(5);
+    public static readonly TimeSpan Absolute = TimeSpan.FromSeconds(14);
 
     protected override void Configure(Dictionary<string, string?> env)
     {
