@@ -8,8 +8,9 @@ using VbiOrleans.Testing;
 namespace VbiOrleans.Portal.Tests;
 
 /// <summary>
-/// A Local-profile host whose sessions are short (idle 5 s, absolute 14 s; long enough that a loaded machine's slow page loads do not reach the idle timeout between two checks), so that both expiries can be watched in a
-/// browser within seconds. The Local profile is enough here: what expires is the cookie's ticket, not stored state.
+/// A Local-profile host whose sessions are short (idle 5 s, absolute 14 s), so that both expiries can be watched in a
+/// browser within seconds; the idle timeout is long enough that a loaded machine's slow page loads cannot reach it
+/// between two checks. The Local profile is enough here: what expires is the cookie's ticket, not stored state.
 /// </summary>
 public sealed class ShortSessionHostFixture : LocalPortalHostFixture
 {
