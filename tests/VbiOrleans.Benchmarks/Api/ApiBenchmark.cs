@@ -19,7 +19,7 @@ public sealed class ApiBenchmark(ApiOptions options, TextWriter report, TextWrit
 
     private sealed record Measurement(string? FirstRefusal, ApiCustomers Customers, ApiPhaseResult Warmup, ApiPhaseResult Timed, ApiPhaseResult Resolved,
         VerificationReport Verification,
-        string LoadBefore, string LoadAfter, DatabaseActivity? Database, IReadOnlyDictionary<string, string> Stores, DatabasePairs? Pairs, WireBytes Wire, ProcessCpu Cpu, TimeSpan FeedLag, WriteProbe.Result? Probe);
+        string LoadBefore, string LoadAfter, DatabaseActivity? Database, IReadOnlyDictionary<string, string> Stores, DatabasePairs? Pairs, WireBytes Wire, TableGrowth? Growth, ProcessCpu Cpu, TimeSpan FeedLag, WriteProbe.Result? Probe);
 
     public async Task<int> RunAsync(CancellationToken cancellation)
     {
@@ -70,6 +70,8 @@ public sealed class ApiBenchmark(ApiOptions options, TextWriter report, TextWrit
         var postgresPorts = options.Profile == BenchmarkProfile.Cluster ? hosts.Servers.ToDictionary(s => s.Port, s => s.Label) : [];
         var httpPorts = hosts.Hosts.Select(h => h.HttpPort).ToHashSet();
         var wireBefore = await WireBytes.TakeAsync(pids, postgresPorts, httpPorts, cancellation);
+        var runDatabases = hosts.RunDatabases;
+        var growthBefore = runDatabases.Count > 0 ? await TableGrowth.TakeAsync(runDatabases, cancellation) : null;
         progress.WriteLine($"[bench] timed: {options.Timed.TotalSeconds:F0} s, {options.Meters} customers");
         var cpuBefore = ProcessCpu.Take(pids);
         var timed = await workload.RunAsync(PrintPhase.Timed, options.Timed, cancellation);
@@ -82,6 +84,7 @@ public sealed class ApiBenchmark(ApiOptions options, TextWriter report, TextWrit
             await Task.Delay(DatabaseActivity.PublishDelay, cancellation);
             database = await DatabaseActivity.SinceAsync(databaseBefore, cancellation);
         }
+        var growth = growthBefore is null ? null : TableGrowth.Since(growthBefore, await TableGrowth.TakeAsync(runDatabases, cancellation));
 
         var resolved = await workload.ResolveAsync(cancellation);
 
@@ -100,7 +103,7 @@ public sealed class ApiBenchmark(ApiOptions options, TextWriter report, TextWrit
         var verification = Verification.Check(audits, [.. warmup.Acks, .. timed.Acks, .. resolved.Acks, .. probe?.Acks ?? []]);
         var stores = hosts.Databases.ToDictionary(d => d.Value, d => d.Key);
         return new Measurement(workload.FirstRefusal, customers, warmup, timed, resolved, verification, loadBefore, loadAfter, database, stores, hosts.Pairs, wire,
-            cpu, feedLag, probe);
+            growth, cpu, feedLag, probe);
     }
 
     /// <summary><c>CHECKPOINT</c> on the extra servers too: the timed phase pays for none of the setup's WAL.</summary>
@@ -173,6 +176,7 @@ public sealed class ApiBenchmark(ApiOptions options, TextWriter report, TextWrit
                 Line($"PostgreSQL, all {db.Servers.Count} servers: WAL {db.WalBytes / prints / 1024:F1} KiB and {db.Servers.Sum(s => s.WalSyncs) / prints:F2} WAL flushes per print");
         }
         if (timed.Acks.Count > 0) Line(m.Wire.Describe(timed.Acks.Count));
+        if (m.Growth is { } growth && timed.Acks.Count > 0) Line(growth.Describe(timed.Acks.Count));
         if (timed.Acks.Count > 0) Line(m.Cpu.Describe(timed.Acks.Count));
         Line($"log feed: its consumers (history, webhooks) had applied every record {m.FeedLag.TotalSeconds:F1} s after the timed phase ended");
         if (m.Probe is { } probe) foreach (var line in WriteProbe.Describe(probe)) Line(line);

@@ -37,6 +37,11 @@ public sealed class ApiHosts : IAsyncDisposable
     /// <summary>The postal/module database pairs of <c>--db-pairs</c> 2 or more, or null (the stores' one database each).</summary>
     public DatabasePairs? Pairs { get; private set; }
 
+    /// <summary>Every database of the run (Cluster profile): the stores' scratch databases by store, then the shard map's by their names in it.</summary>
+    public IReadOnlyList<(string Label, string ConnectionString)> RunDatabases =>
+        [.. Databases.Select(d => (d.Key, LocalServices.ConnectionString(d.Value))),
+         .. (Pairs?.Databases ?? []).OrderBy(d => d.Key, StringComparer.Ordinal).Select(d => (d.Key, d.Value.Server.ConnectionString(d.Value.Database)))];
+
     /// <summary>The PostgreSQL servers of the run: the local one, then the extra ones of <see cref="Pairs"/>.</summary>
     public IReadOnlyList<BenchServer> Servers => Pairs?.Servers
         ?? [new BenchServer(0, "local", int.Parse(LocalServices.Require("VBI_PG_PORT"), CultureInfo.InvariantCulture), LocalServices.PostgresBase)];
