@@ -7,6 +7,7 @@ using VbiOrleans.Domain.Shards;
 using VbiOrleans.Host.Tests.Customers;
 using VbiOrleans.Host.Tests.Fixtures;
 using VbiOrleans.Testing;
+using Xunit.Abstractions;
 
 namespace VbiOrleans.Host.Tests.Shards;
 
@@ -17,7 +18,7 @@ namespace VbiOrleans.Host.Tests.Shards;
 /// history, none twice, with the registers adding up.
 /// </summary>
 [Trait("Services", "PostgreSQL, extra clusters")]
-public sealed class ShardOutageStormTests
+public sealed class ShardOutageStormTests(ITestOutputHelper output)
 {
     private const long FundMills = 500_000;
     private const long PostageMills = 630;
@@ -134,6 +135,14 @@ public sealed class ShardOutageStormTests
         await Task.Delay(TimeSpan.FromSeconds(2));
         await stop.CancelAsync();
         await Task.WhenAll(storm);
+        foreach (var meter in meters)
+        {
+            output.WriteLine($"meter {meter.MeterId} bucket {meter.Bucket}: {meter.Acks.Count} acknowledged " +
+                $"({meter.Acks.Count(x => x.At > killedAt && x.At < restartedAt)} while server B was down, killed at {killedAt.TotalSeconds:F1} s, " +
+                $"restarted at {restartedAt.TotalSeconds:F1} s); failures: " +
+                string.Join(", ", meter.Failures.GroupBy(f => $"{f.Status} {f.Code}").Select(g => $"{g.Key} x{g.Count()}")) +
+                $"; first print after the restart at {meter.Acks.Where(x => x.At > restartedAt).Select(x => x.At.TotalSeconds).DefaultIfEmpty().Min():F1} s");
+        }
 
         using (var response = await probe.GetAsync("/health/ready"))
         {
@@ -245,7 +254,7 @@ public sealed class ShardOutageStormTests
                 long? before = null;
                 do
                 {
-                    var page = await Client.GetHistoryAsync(MeterId, limit: 500, before: before);
+                    var page = await Client.GetHistoryAsync(MeterId, limit: 200, before: before);
                     ids.AddRange(page.Entries.Where(e => e.IndiciumId is not null).Select(e => e.IndiciumId!));
                     before = page.NextBefore;
                 }
