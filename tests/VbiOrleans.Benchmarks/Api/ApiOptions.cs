@@ -46,7 +46,7 @@ public sealed record ApiOptions(
           --seconds          the timed phase (default 30)
           --baseline         afterwards, pgbench -N -c <meters> -j 2 -T 20 on the same PostgreSQL server
           --openssl          afterwards, openssl speed -seconds 5 ecdsap256 (one core)
-          --probe-seconds    Cluster: after the timed phase, one customer prints alone for P s (default 8; 0: no probe) against an
+          --probe-seconds    Cluster: after the timed phase, one customer prints alone for P s (default 8, 0 with --db-pairs 2 or 3: no probe) against an
                              idle window, and the rows each table gained per print are reported (WriteProbe)
           --host-env         an environment variable for every host (repeatable), e.g. Vbi__Telemetry__Exporter=Console
           --host-output      write every host's standard output and error to FILE (host N's lines prefixed "hN ") when it stops
@@ -121,9 +121,11 @@ public sealed record ApiOptions(
             hosts,
             meters ?? throw new UsageException("--meters is required"),
             label, postage, TimeSpan.FromSeconds(warmup), TimeSpan.FromSeconds(seconds), baseline, openssl,
-            TimeSpan.FromSeconds(probe ?? (profile == BenchmarkProfile.Cluster ? 8 : 0)), hostEnvironment, hostOutput, logStatements, dbPairs);
+            TimeSpan.FromSeconds(probe ?? (profile == BenchmarkProfile.Cluster && dbPairs == 1 ? 8 : 0)), hostEnvironment, hostOutput, logStatements, dbPairs);
         if (options.Profile == BenchmarkProfile.Local && options.Probe > TimeSpan.Zero)
             throw new UsageException("--probe-seconds counts rows in PostgreSQL: the Cluster profile");
+        if (options.DbPairs > 1 && options.Probe > TimeSpan.Zero)
+            throw new UsageException("--probe-seconds counts rows in the stores' own databases, not the shard map's: with --db-pairs 2 or 3 it is 0");
         if (options.Profile == BenchmarkProfile.Local && options.DbPairs != 1)
             throw new UsageException("--db-pairs spreads PostgreSQL databases: the Cluster profile");
         if (options.Profile == BenchmarkProfile.Local && options.Hosts != 1)
