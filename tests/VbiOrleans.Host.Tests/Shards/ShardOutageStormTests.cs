@@ -22,8 +22,11 @@ public sealed class ShardOutageStormTests(ITestOutputHelper output)
 {
     private const long FundMills = 500_000;
     private const long PostageMills = 630;
-    private const int MetersPerBucket = 3;
-    private const int MaxCustomers = 16;
+    private const int Buckets = 3;
+    /// <summary>The bucket whose databases are all on servers that stay up.</summary>
+    private const int Served = 1;
+    private const int MetersPerBucket = 2;
+    private const int MaxCustomers = 24;
     private static readonly TimeSpan Before = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan Outage = TimeSpan.FromSeconds(8);
     private static readonly TimeSpan BackWithin = TimeSpan.FromSeconds(30);
@@ -37,30 +40,33 @@ public sealed class ShardOutageStormTests(ITestOutputHelper output)
         await using var a = await ExtraPostgres.StartAsync($"outage-a-{suffix}");
         await using var b = await ExtraPostgres.StartAsync($"outage-b-{suffix}");
         var localServer = $"127.0.0.1:{LocalServices.Require("VBI_PG_PORT")}";
-        // Bucket 0 (pair A): PSD packages on server A, module memory on server B. Bucket 1 (pair B): PSD packages on
-        // server A, module memory on the local server. Server B going down takes bucket 0 out and leaves bucket 1 whole.
+        // Bucket 0: PSD packages on server B, module memory on server A. Bucket 1: PSD packages on server A, module
+        // memory on the local server. Bucket 2: PSD packages on server A, module memory on server B. Server B going down
+        // takes out bucket 0's postal database and bucket 2's module database, and leaves bucket 1 whole.
         var connections = new Dictionary<string, string>
         {
             ["outage_postal_a"] = a.ConnectionString(await a.CreateDatabaseAsync("postal")),
-            ["outage_module_a"] = b.ConnectionString(await b.CreateDatabaseAsync("module")),
-            ["outage_postal_b"] = a.ConnectionString(await a.CreateDatabaseAsync("postal")),
-            ["outage_module_b"] = LocalServices.ConnectionString(await LocalServices.CreateScratchDatabaseAsync("vbi_outage_module")),
+            ["outage_postal_b"] = b.ConnectionString(await b.CreateDatabaseAsync("postal")),
+            ["outage_module_a"] = a.ConnectionString(await a.CreateDatabaseAsync("module")),
+            ["outage_module_b"] = b.ConnectionString(await b.CreateDatabaseAsync("module")),
+            ["outage_module_l"] = LocalServices.ConnectionString(await LocalServices.CreateScratchDatabaseAsync("vbi_outage_module")),
         };
         var map = JsonSerializer.Serialize(new
         {
             format = ShardMap.FormatName,
             version = 1,
-            buckets = 2,
+            buckets = Buckets,
             hash = ShardMap.HashName,
             databases = new[]
             {
                 new { name = "postal-a", store = "postal", server = a.Server, connection = "outage_postal_a" },
-                new { name = "module-a", store = "module", server = b.Server, connection = "outage_module_a" },
-                new { name = "postal-b", store = "postal", server = a.Server, connection = "outage_postal_b" },
-                new { name = "module-b", store = "module", server = localServer, connection = "outage_module_b" },
+                new { name = "postal-b", store = "postal", server = b.Server, connection = "outage_postal_b" },
+                new { name = "module-a", store = "module", server = a.Server, connection = "outage_module_a" },
+                new { name = "module-b", store = "module", server = b.Server, connection = "outage_module_b" },
+                new { name = "module-l", store = "module", server = localServer, connection = "outage_module_l" },
             },
-            postal = new[] { "postal-a", "postal-b" },
-            module = new[] { "module-a", "module-b" },
+            postal = new[] { "postal-b", "postal-a", "postal-a" },
+            module = new[] { "module-a", "module-l", "module-b" },
         });
 
         var home = await LocalServices.CreateScratchDatabaseAsync("vbi_outage");
@@ -76,15 +82,15 @@ public sealed class ShardOutageStormTests(ITestOutputHelper output)
         env["Vbi__Module__PoolTarget"] = "4";
         await using var host = await HostEnvironment.StartAsync(port, env);
 
-        // Customers through the SDK until each bucket has its meters (about 6 customers; 16 at most).
+        // Customers through the SDK until each bucket has its meters (about 8 customers; 24 at most).
         var meters = new List<StormMeter>();
-        for (var i = 0; i < MaxCustomers && (meters.Count(m => m.Bucket == 0) < MetersPerBucket || meters.Count(m => m.Bucket == 1) < MetersPerBucket); i++)
+        for (var i = 0; i < MaxCustomers && Enumerable.Range(0, Buckets).Any(b => meters.Count(m => m.Bucket == b) < MetersPerBucket); i++)
         {
             var meter = await StormMeter.CreateAsync(host.BaseAddress);
             if (meters.Count(m => m.Bucket == meter.Bucket) < MetersPerBucket) meters.Add(meter);
             else meter.Dispose();
         }
-        Assert.True(meters.Count == 2 * MetersPerBucket, $"{meters.Count} meters: the buckets did not both fill in {MaxCustomers} customers");
+        Assert.True(meters.Count == Buckets * MetersPerBucket, $"{meters.Count} meters: the buckets did not all fill in {MaxCustomers} customers");
 
         using var probe = new HttpClient { BaseAddress = host.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
         var clock = Stopwatch.StartNew();
@@ -97,27 +103,29 @@ public sealed class ShardOutageStormTests(ITestOutputHelper output)
         await b.KillAsync();
         await Task.Delay(Outage);
 
-        // Down: the host stays ready and names module bucket 0; bucket 1's meters kept printing after the kill.
+        // Down: the host stays ready and names postal bucket 0 and module bucket 2; bucket 1's meters kept printing.
         using (var response = await probe.GetAsync("/health/ready"))
         {
             Assert.Equal(200, (int)response.StatusCode);
             var shards = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("checks").GetProperty("shards");
             Assert.Equal("Degraded", shards.GetProperty("status").GetString());
-            Assert.Equal("[0]", shards.GetProperty("data").GetProperty("unavailableModuleBuckets").GetRawText());
-            Assert.Equal("[]", shards.GetProperty("data").GetProperty("unavailablePostalBuckets").GetRawText());
-            Assert.Equal("unreachable", shards.GetProperty("data").GetProperty("module-a").GetString());
+            Assert.Equal("[0]", shards.GetProperty("data").GetProperty("unavailablePostalBuckets").GetRawText());
+            Assert.Equal("[2]", shards.GetProperty("data").GetProperty("unavailableModuleBuckets").GetRawText());
+            Assert.Equal("unreachable", shards.GetProperty("data").GetProperty("postal-b").GetString());
+            Assert.Equal("unreachable", shards.GetProperty("data").GetProperty("module-b").GetString());
+            Assert.Equal("ok", shards.GetProperty("data").GetProperty("postal-a").GetString());
         }
         var outageEnded = clock.Elapsed;
         foreach (var meter in meters)
         {
             var during = meter.Acks.Count(x => x.At > killedAt + InFlight && x.At < outageEnded);
-            if (meter.Bucket == 1)
+            if (meter.Bucket == Served)
             {
                 Assert.True(during > 0, $"meter {meter.MeterId} of the bucket still served printed nothing while the other bucket's database was down");
             }
             else
             {
-                Assert.True(during == 0, $"meter {meter.MeterId} of the downed bucket had {during} prints acknowledged while its module database was down");
+                Assert.True(during == 0, $"meter {meter.MeterId} of downed bucket {meter.Bucket} had {during} prints acknowledged while its database was down");
                 var refusals = meter.Failures.Where(f => f.At > killedAt + InFlight).ToList();
                 Assert.NotEmpty(refusals);
                 // A clear, stable answer: 503 ShardUnavailable (the first attempt on a broken pooled connection included).
@@ -125,12 +133,12 @@ public sealed class ShardOutageStormTests(ITestOutputHelper output)
             }
         }
 
-        // Back: every meter of bucket 0 prints again.
+        // Back: every meter of the downed buckets prints again.
         var restartedAt = clock.Elapsed;
         await b.RestartAsync();
         var deadline = restartedAt + BackWithin;
-        while (meters.Any(m => m.Bucket == 0 && !m.Acks.Any(x => x.At > restartedAt)) && clock.Elapsed < deadline) await Task.Delay(200);
-        Assert.All(meters.Where(m => m.Bucket == 0), m => Assert.True(m.Acks.Any(x => x.At > restartedAt),
+        while (meters.Any(m => m.Bucket != Served && !m.Acks.Any(x => x.At > restartedAt)) && clock.Elapsed < deadline) await Task.Delay(200);
+        Assert.All(meters.Where(m => m.Bucket != Served), m => Assert.True(m.Acks.Any(x => x.At > restartedAt),
             $"meter {m.MeterId} did not print within {BackWithin.TotalSeconds:F0} s of its database's return; last failure: {m.Failures.LastOrDefault()}"));
         await Task.Delay(TimeSpan.FromSeconds(2));
         await stop.CancelAsync();
@@ -185,7 +193,7 @@ public sealed class ShardOutageStormTests(ITestOutputHelper output)
             Client = client;
             Session = session;
             MeterId = meterId;
-            Bucket = ShardMap.BucketOf(meterId, 2);
+            Bucket = ShardMap.BucketOf(meterId, Buckets);
         }
 
         public VbiClient Client { get; }
