@@ -15,6 +15,7 @@ using VbiOrleans.Host.Health;
 using VbiOrleans.Host.Portal;
 using VbiOrleans.Host.Security;
 using VbiOrleans.Domain.Errors;
+using VbiOrleans.Grains.Shards;
 
 namespace VbiOrleans.Host.Hosting;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using VbiOrleans.Domain.Errors;
 using VbiOrleans.Host.Api;
+using VbiOrleans.Grains.Shards;
 
 namespace VbiOrleans.Host.Shards;
 

@@ -1,6 +1,7 @@
 using Orleans.Storage;
 using VbiOrleans.Domain.Meters;
 using VbiOrleans.Domain.Shards;
+using VbiOrleans.Grains.Shards;
 
 namespace VbiOrleans.Host.Shards;
 

@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using Npgsql;
 using VbiOrleans.Host.Shards;
+using VbiOrleans.Grains.Shards;
 
 namespace VbiOrleans.Host.Tests.Shards;
 

@@ -1,13 +1,14 @@
 using System.Net.Sockets;
 using Npgsql;
 
-namespace VbiOrleans.Host.Shards;
+namespace VbiOrleans.Grains.Shards;
 
 /// <summary>
 /// The database of a meter's bucket did not answer (refused the connection, shut down, timed out): the meter's command
 /// failed before anything was acknowledged, and the meters of other buckets are not affected. The API answers it with
 /// <see cref="Domain.Errors.ErrorCode.ShardUnavailable"/> (503, Retry-After). An <see cref="OrleansException"/>, so the
-/// grain runtime passes it to the caller as it is, across silos, instead of wrapping it.
+/// grain runtime passes it to the caller as it is, across silos, instead of wrapping it. Thrown by the host's sharded
+/// grain storage; here, beside the grains, so that any store routed by the shard map (a bucket's log) throws it too.
 /// </summary>
 [GenerateSerializer, Alias("vbi.ShardUnavailable")]
 public sealed class ShardUnavailableException : OrleansException
