@@ -12,9 +12,10 @@
 #   infra/local/services.sh env       print the environment the host and tests use (sourceable)
 #   infra/local/services.sh replica-pair start|kill-primary|promote|stop|status|env NAME
 #                                     a primary and its streaming standby of their own, for failover tests
-#   infra/local/services.sh extra-pg start|stop|status|env NAME
+#   infra/local/services.sh extra-pg start|stop|kill|status|env NAME
 #                                     one more PostgreSQL cluster on a free loopback port (a shard map's databases,
-#                                     docs/scaling.md); `stop` stops them all
+#                                     docs/scaling.md); `stop` stops them all; `kill` stops one at once (as a
+#                                     crash) and keeps its data, `start` brings it back
 #
 # Ports (override with the environment): VBI_PG_PORT (55432), VBI_AZURITE_PORT (10000), VBI_STRIPE_PORT (12111),
 # VBI_SMTP_PORT (11025), VBI_MAILDEV_PORT (11080), VBI_SFTP_PORT (12222).
@@ -661,7 +662,7 @@ cmd_replica_pair() {
 extras="$state/extra-pg"
 extra_port_range="${VBI_EXTRA_PG_PORT_RANGE:-10300-10399}"
 
-xp_usage() { echo "usage: $0 extra-pg start|stop|status|env NAME" >&2; exit 2; }
+xp_usage() { echo "usage: $0 extra-pg start|stop|kill|status|env NAME" >&2; exit 2; }
 
 xp_paths() {
   xp_name="$1"
@@ -749,6 +750,14 @@ xp_stop() {
   log "extra cluster $xp_name: stopped and deleted"
 }
 
+# A database server lost mid-work (tests of an outage): pg_ctl -m immediate, no shutdown checkpoint, data kept.
+xp_kill() {
+  [ -f "$xp_data/PG_VERSION" ] || die "no extra cluster '$xp_name' (start it with: $0 extra-pg start $xp_name)"
+  xp_lock
+  if rp_node_running "$xp_data"; then as_postgres "$pg_bin/pg_ctl" -D "$xp_data" -m immediate -w -t 60 stop >/dev/null; fi
+  log "extra cluster $xp_name: stopped at once; its data is kept ($0 extra-pg start $xp_name brings it back)"
+}
+
 xp_stop_all() {
   local dir
   for dir in "$extras"/*/; do [ -d "$dir" ] || continue; xp_paths "$(basename "$dir")"; xp_stop; done
@@ -760,6 +769,7 @@ cmd_extra_pg() {
   case "$action" in
     start)  xp_start ;;
     stop)   xp_stop ;;
+    kill)   xp_kill ;;
     status) [ -f "$xp_portfile" ] || die "no extra cluster '$xp_name' (start it with: $0 extra-pg start $xp_name)"
             if rp_node_running "$xp_data"; then echo "$xp_name: running on 127.0.0.1:$(cat "$xp_portfile")"; else echo "$xp_name: down on 127.0.0.1:$(cat "$xp_portfile")"; fi ;;
     env)    [ -f "$xp_env" ] || die "extra cluster '$xp_name' has not finished starting"; echo "$xp_env" ;;

@@ -198,6 +198,8 @@ public static class VbiErrorCodes
     public const string ShardMapConnectionUnknown = "ShardMapConnectionUnknown";
     /// <summary>The shard map would move a bucket whose database holds meters of it; moves are not built (409).</summary>
     public const string ShardMapBucketNotEmpty = "ShardMapBucketNotEmpty";
+    /// <summary>The database of the meter's bucket does not answer; nothing was acknowledged: retry with the same idempotency key later (503).</summary>
+    public const string ShardUnavailable = "ShardUnavailable";
 
     /// <summary>Codes that mean "log in again" (a customer token or a meter session is missing, expired or refused).</summary>
     public static bool NeedsLogin(string code) =>

@@ -288,6 +288,9 @@ public enum ErrorCode
     ShardMapConnectionUnknown = 1183,
     /// <summary>The shard map moves a bucket to another database while its current database holds meters of it; moving meters is not built (409).</summary>
     ShardMapBucketNotEmpty = 1184,
+    // A database of the shard map down (docs/scaling.md)
+    /// <summary>The database of the meter's bucket does not answer; nothing was acknowledged: retry with the same idempotency key once it is back (503).</summary>
+    ShardUnavailable = 1200,
 }
 
 /// <summary>A failure with its name and a sentence for a person.</summary>

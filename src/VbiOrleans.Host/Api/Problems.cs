@@ -36,6 +36,7 @@ public static class Problems
         ErrorCode.ShardMapInvalid or ErrorCode.ShardMapConnectionUnknown => StatusCodes.Status422UnprocessableEntity,
         ErrorCode.ShardMapVersionNotNewer or ErrorCode.ShardMapBucketsChanged or ErrorCode.ShardMapBucketNotEmpty => StatusCodes.Status409Conflict,
         ErrorCode.SystemStopped or ErrorCode.MeterPoolEmpty => StatusCodes.Status503ServiceUnavailable,
+        ErrorCode.ShardUnavailable => StatusCodes.Status503ServiceUnavailable,
         ErrorCode.Unauthenticated => StatusCodes.Status401Unauthorized,
         ErrorCode.Forbidden => StatusCodes.Status403Forbidden,
         ErrorCode.NotFound or ErrorCode.ModuleNotRegistered => StatusCodes.Status404NotFound,

@@ -15,6 +15,7 @@ using VbiOrleans.Host.Health;
 using VbiOrleans.Host.Portal;
 using VbiOrleans.Host.Security;
 using VbiOrleans.Domain.Errors;
+using VbiOrleans.Grains.Shards;
 
 namespace VbiOrleans.Host.Hosting;
 
@@ -288,8 +289,10 @@ public static class HostProgram
     private static void MapEndpoints(WebApplication app)
     {
         app.UseExceptionHandler(error => error.Run(context =>
-            Problems.Write(context, StatusCodes.Status500InternalServerError, ErrorCode.Internal,
-                "The request failed inside the server; nothing was acknowledged. Retry with the same idempotency key.")));
+            ShardUnavailableException.Find(context.Features.Get<Microsoft.AspNetCore.Diagnostics.IExceptionHandlerFeature>()?.Error) is { } shard
+                ? ShardUnavailableResponse.Write(context, shard)
+                : Problems.Write(context, StatusCodes.Status500InternalServerError, ErrorCode.Internal,
+                    "The request failed inside the server; nothing was acknowledged. Retry with the same idempotency key.")));
         app.UseStatusCodePages(async status =>
         {
             var response = status.HttpContext.Response;

@@ -19,7 +19,7 @@ public sealed class ApiBenchmark(ApiOptions options, TextWriter report, TextWrit
 
     private sealed record Measurement(string? FirstRefusal, ApiCustomers Customers, ApiPhaseResult Warmup, ApiPhaseResult Timed, ApiPhaseResult Resolved,
         VerificationReport Verification,
-        string LoadBefore, string LoadAfter, DatabaseActivity? Database, IReadOnlyDictionary<string, string> Stores, ProcessCpu Cpu, TimeSpan FeedLag, WriteProbe.Result? Probe);
+        string LoadBefore, string LoadAfter, DatabaseActivity? Database, IReadOnlyDictionary<string, string> Stores, DatabasePairs? Pairs, WireBytes Wire, TableGrowth? Growth, ProcessCpu Cpu, TimeSpan FeedLag, WriteProbe.Result? Probe);
 
     public async Task<int> RunAsync(CancellationToken cancellation)
     {
@@ -63,13 +63,20 @@ public sealed class ApiBenchmark(ApiOptions options, TextWriter report, TextWrit
 
         // The timed phase, like pgbench after it, starts with no checkpoint owed, and with every backend's counters published.
         if (options.Profile == BenchmarkProfile.Cluster) await Baselines.CheckpointAsync(progress, cancellation);
+        if (hosts.Pairs is { } pairs) await CheckpointAsync(pairs.Servers.Where(s => s.Index > 0), cancellation);
         await Task.Delay(DatabaseActivity.PublishDelay, cancellation);
         var loadBefore = LoadAverage();
-        var databaseBefore = options.Profile == BenchmarkProfile.Cluster ? await DatabaseActivity.TakeAsync(cancellation) : null;
+        var databaseBefore = options.Profile == BenchmarkProfile.Cluster ? await DatabaseActivity.TakeAsync(hosts.Servers, cancellation) : null;
+        var postgresPorts = options.Profile == BenchmarkProfile.Cluster ? hosts.Servers.ToDictionary(s => s.Port, s => s.Label) : [];
+        var httpPorts = hosts.Hosts.Select(h => h.HttpPort).ToHashSet();
+        var wireBefore = await WireBytes.TakeAsync(pids, postgresPorts, httpPorts, cancellation);
+        var runDatabases = hosts.RunDatabases;
+        var growthBefore = runDatabases.Count > 0 ? await TableGrowth.TakeAsync(runDatabases, cancellation) : null;
         progress.WriteLine($"[bench] timed: {options.Timed.TotalSeconds:F0} s, {options.Meters} customers");
         var cpuBefore = ProcessCpu.Take(pids);
         var timed = await workload.RunAsync(PrintPhase.Timed, options.Timed, cancellation);
         var cpu = ProcessCpu.Since(cpuBefore, pids);
+        var wire = WireBytes.Since(wireBefore, await WireBytes.TakeAsync(pids, postgresPorts, httpPorts, cancellation));
         var loadAfter = LoadAverage();
         DatabaseActivity? database = null;
         if (databaseBefore is not null)
@@ -77,6 +84,7 @@ public sealed class ApiBenchmark(ApiOptions options, TextWriter report, TextWrit
             await Task.Delay(DatabaseActivity.PublishDelay, cancellation);
             database = await DatabaseActivity.SinceAsync(databaseBefore, cancellation);
         }
+        var growth = growthBefore is null ? null : TableGrowth.Since(growthBefore, await TableGrowth.TakeAsync(runDatabases, cancellation));
 
         var resolved = await workload.ResolveAsync(cancellation);
 
@@ -94,7 +102,21 @@ public sealed class ApiBenchmark(ApiOptions options, TextWriter report, TextWrit
         // The probe's prints are acknowledged too: customer 0's count of prints and postage includes them.
         var verification = Verification.Check(audits, [.. warmup.Acks, .. timed.Acks, .. resolved.Acks, .. probe?.Acks ?? []]);
         var stores = hosts.Databases.ToDictionary(d => d.Value, d => d.Key);
-        return new Measurement(workload.FirstRefusal, customers, warmup, timed, resolved, verification, loadBefore, loadAfter, database, stores, cpu, feedLag, probe);
+        return new Measurement(workload.FirstRefusal, customers, warmup, timed, resolved, verification, loadBefore, loadAfter, database, stores, hosts.Pairs, wire,
+            growth, cpu, feedLag, probe);
+    }
+
+    /// <summary><c>CHECKPOINT</c> on the extra servers too: the timed phase pays for none of the setup's WAL.</summary>
+    private async Task CheckpointAsync(IEnumerable<BenchServer> servers, CancellationToken cancellation)
+    {
+        foreach (var server in servers)
+        {
+            progress.WriteLine($"[bench] CHECKPOINT on {server.Label}");
+            await using var connection = new Npgsql.NpgsqlConnection(server.ConnectionString("postgres"));
+            await connection.OpenAsync(cancellation);
+            await using var command = new Npgsql.NpgsqlCommand("CHECKPOINT", connection) { CommandTimeout = 300 };
+            await command.ExecuteNonQueryAsync(cancellation);
+        }
     }
 
     private static async Task<IReadOnlyList<MeterAudit>> AuditAsync(Uri host, string operatorKey, ApiCustomers customers, CancellationToken cancellation)
@@ -114,7 +136,10 @@ public sealed class ApiBenchmark(ApiOptions options, TextWriter report, TextWrit
     {
         var timed = m.Timed;
         var v = m.Verification;
-        var hosts = options.Profile == BenchmarkProfile.Cluster ? $" ({options.Hosts} host{(options.Hosts == 1 ? "" : "s")})" : "";
+        var hosts = options.Profile == BenchmarkProfile.Cluster
+            ? $" ({options.Hosts} host{(options.Hosts == 1 ? "" : "s")}; {options.DbPairs} postal/module database pair{(options.DbPairs == 1 ? "" : "s")}" +
+              (m.Pairs is null ? "" : $", a shard map of {DatabasePairs.Buckets} buckets over {m.Pairs.Servers.Count} PostgreSQL servers") + ")"
+            : "";
         Line($"mode: api (signed requests over HTTP through the SDK, one at a time per customer); profile: {options.Profile}{hosts}; " +
              $"customers/meters: {options.Meters}; label: {options.LabelFormat}; postage: {options.PostageMills} mills; " +
              $"warmup {options.Warmup.TotalSeconds:F0} s; timed {options.Timed.TotalSeconds:F0} s");
@@ -131,14 +156,27 @@ public sealed class ApiBenchmark(ApiOptions options, TextWriter report, TextWrit
         if (m.Database is { } db && timed.Acks.Count > 0)
         {
             var prints = (double)timed.Acks.Count;
-            var ours = db.Commits.Where(c => m.Stores.ContainsKey(c.Key)).OrderBy(c => m.Stores[c.Key]).ToList();
-            var others = db.Commits.Where(c => !m.Stores.ContainsKey(c.Key)).ToList();
-            Line("PostgreSQL during the timed phase: commits per print: " +
-                 string.Join(", ", ours.Select(c => $"{m.Stores[c.Key]} {c.Value / prints:F2}")) +
-                 $" (total {ours.Sum(c => c.Value) / prints:F2}; read-only transactions count too); WAL {db.WalBytes / 1048576.0:F1} MiB, " +
-                 $"{db.WalBytes / prints / 1024:F1} KiB, {db.WalRecords / prints:F1} records and {db.WalSyncs / prints:F2} WAL flushes per print; " +
-                 (others.Count == 0 ? "no other database committed" : $"{others.Sum(c => c.Value)} commits in {others.Count} other databases (their WAL is in the figure)"));
+            foreach (var server in db.Servers)
+            {
+                // Server 0's store databases by store name; a database of the shard map by its name in the map.
+                string? Label(string database) =>
+                    m.Pairs?.LabelOf(server.Of, database) is { } mapped ? mapped
+                    : server.Of.Index == 0 && m.Stores.TryGetValue(database, out var store) ? store
+                    : null;
+                var ours = server.Commits.Where(c => Label(c.Key) is not null).OrderBy(c => Label(c.Key), StringComparer.Ordinal).ToList();
+                var others = server.Commits.Where(c => Label(c.Key) is null).ToList();
+                var where = db.Servers.Count == 1 ? "" : $" server {server.Of.Index} ({server.Of.Label}, {server.Of.Address})";
+                Line($"PostgreSQL{where} during the timed phase: commits per print: " +
+                     string.Join(", ", ours.Select(c => $"{Label(c.Key)} {c.Value / prints:F2}")) +
+                     $" (total {ours.Sum(c => c.Value) / prints:F2}; read-only transactions count too); WAL {server.WalBytes / 1048576.0:F1} MiB, " +
+                     $"{server.WalBytes / prints / 1024:F1} KiB, {server.WalRecords / prints:F1} records and {server.WalSyncs / prints:F2} WAL flushes per print; " +
+                     (others.Count == 0 ? "no other database committed" : $"{others.Sum(c => c.Value)} commits in {others.Count} other databases (their WAL is in the figure)"));
+            }
+            if (db.Servers.Count > 1)
+                Line($"PostgreSQL, all {db.Servers.Count} servers: WAL {db.WalBytes / prints / 1024:F1} KiB and {db.Servers.Sum(s => s.WalSyncs) / prints:F2} WAL flushes per print");
         }
+        if (timed.Acks.Count > 0) Line(m.Wire.Describe(timed.Acks.Count));
+        if (m.Growth is { } growth && timed.Acks.Count > 0) Line(growth.Describe(timed.Acks.Count));
         if (timed.Acks.Count > 0) Line(m.Cpu.Describe(timed.Acks.Count));
         Line($"log feed: its consumers (history, webhooks) had applied every record {m.FeedLag.TotalSeconds:F1} s after the timed phase ended");
         if (m.Probe is { } probe) foreach (var line in WriteProbe.Describe(probe)) Line(line);

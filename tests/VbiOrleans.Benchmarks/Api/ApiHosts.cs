@@ -34,6 +34,18 @@ public sealed class ApiHosts : IAsyncDisposable
 
     public IReadOnlyList<HostProcess> Hosts => _hosts;
 
+    /// <summary>The postal/module database pairs of <c>--db-pairs</c> 2 or more, or null (the stores' one database each).</summary>
+    public DatabasePairs? Pairs { get; private set; }
+
+    /// <summary>Every database of the run (Cluster profile): the stores' scratch databases by store, then the shard map's by their names in it.</summary>
+    public IReadOnlyList<(string Label, string ConnectionString)> RunDatabases =>
+        [.. Databases.Select(d => (d.Key, LocalServices.ConnectionString(d.Value))),
+         .. (Pairs?.Databases ?? []).OrderBy(d => d.Key, StringComparer.Ordinal).Select(d => (d.Key, d.Value.Server.ConnectionString(d.Value.Database)))];
+
+    /// <summary>The PostgreSQL servers of the run: the local one, then the extra ones of <see cref="Pairs"/>.</summary>
+    public IReadOnlyList<BenchServer> Servers => Pairs?.Servers
+        ?? [new BenchServer(0, "local", int.Parse(LocalServices.Require("VBI_PG_PORT"), CultureInfo.InvariantCulture), LocalServices.PostgresBase)];
+
     private ApiHosts(ApiOptions options)
     {
         _options = options;
@@ -79,14 +91,42 @@ public sealed class ApiHosts : IAsyncDisposable
             progress.WriteLine($"[bench] scratch databases: {string.Join(", ", Databases.Values)}");
         }
 
+        if (_options.DbPairs > 1) await SetShardMapAsync(progress, cancellation);
+
         // The first host applies the schema and prepares the module keys; the others join once it is ready.
         await StartAsync(0, initialize: true, progress, cancellation);
         for (var i = 1; i < _options.Hosts; i++) await StartAsync(i, initialize: false, progress, cancellation);
     }
 
-    private async Task StartAsync(int index, bool initialize, TextWriter progress, CancellationToken cancellation)
+    /// <summary>
+    /// The database pairs and their shard map, set as an operator sets it (<c>PUT /v1/operator/shards</c>) on a first
+    /// host started with an empty meter pool (a map may not move a bucket that holds meters), which then stops: a map
+    /// applies from a silo's next start.
+    /// </summary>
+    private async Task SetShardMapAsync(TextWriter progress, CancellationToken cancellation)
     {
-        var host = HostProcess.Start(Environment(index, initialize));
+        Pairs = await DatabasePairs.StartAsync(_options.DbPairs, ClusterId["benchapi-".Length..][..6], progress, cancellation);
+        await StartAsync(0, initialize: true, progress, cancellation, poolTarget: 0);
+        var host = _hosts[0];
+        using (var http = new HttpClient { BaseAddress = host.BaseAddress, Timeout = TimeSpan.FromSeconds(60) })
+        {
+            http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic",
+                Convert.ToBase64String(Encoding.UTF8.GetBytes($"{OperatorName}:{OperatorKey}")));
+            using var response = await http.PutAsync("/v1/operator/shards",
+                new StringContent(Pairs.MapDocument(), Encoding.UTF8, "application/json"), cancellation);
+            if (!response.IsSuccessStatusCode)
+                throw new BenchmarkFailure($"PUT /v1/operator/shards answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(cancellation)}");
+        }
+        progress.WriteLine($"[bench] shard map set: {DatabasePairs.Buckets} buckets over {_options.DbPairs} pairs; restarting with it");
+        await host.DisposeAsync();
+        _hosts.Clear();
+    }
+
+    private async Task StartAsync(int index, bool initialize, TextWriter progress, CancellationToken cancellation, int? poolTarget = null)
+    {
+        var environment = Environment(index, initialize);
+        if (poolTarget is { } target) environment["Vbi__Module__PoolTarget"] = target.ToString(CultureInfo.InvariantCulture);
+        var host = HostProcess.Start(environment);
         _hosts.Add(host);
         progress.WriteLine($"[bench] host {index + 1}/{_options.Hosts}: pid {host.Pid}, {_options.Profile} profile, http {host.HttpPort}, cluster {ClusterId}");
         try
@@ -127,6 +167,7 @@ public sealed class ApiHosts : IAsyncDisposable
             // A new module database beside an archive that holds another log is a lost module database: a container of its own.
             environment["Vbi__Archive__Container"] = "vbi-" + ClusterId;
             environment["Vbi__Database__InitializeOnStart"] = initialize ? "true" : "false";
+            if (Pairs is not null) foreach (var (key, value) in Pairs.HostEnvironment) environment[key] = value;
         }
         foreach (var (key, value) in _options.HostEnvironment) environment[key] = value;
         return environment;
@@ -146,6 +187,7 @@ public sealed class ApiHosts : IAsyncDisposable
         }
         _hosts.Clear();
         if (Directory.Exists(_dataDirectory)) Directory.Delete(_dataDirectory, recursive: true);
+        if (Pairs is not null) await Pairs.DisposeAsync();
         if (Databases.Count == 0) return;
         try
         {

@@ -25,12 +25,16 @@ public sealed record ApiOptions(
     TimeSpan Probe,
     IReadOnlyDictionary<string, string> HostEnvironment,
     string? HostOutput,
-    bool LogStatements)
+    bool LogStatements,
+    int DbPairs)
 {
+    /// <summary>At most this many postal/module database pairs (<c>--db-pairs</c>).</summary>
+    public const int MaxDbPairs = 3;
+
     public const string Usage = """
         usage: dotnet run -c Release --project tests/VbiOrleans.Benchmarks -- --api --profile Local|Cluster --meters N
                  [--hosts H] [--label none|pdf|png|zpl] [--postage MILLS] [--warmup-seconds W] [--seconds T] [--baseline] [--openssl]
-                 [--probe-seconds P] [--host-env NAME=VALUE]... [--host-output FILE] [--log-statements]
+                 [--probe-seconds P] [--host-env NAME=VALUE]... [--host-output FILE] [--log-statements] [--db-pairs N]
           --profile          Local: one host, in-memory stores. Cluster: every store in a scratch database of the local PostgreSQL
                              (source infra/local/.state/env first), SoftHSM2 as the HSM
           --meters           customers, each signed up with one meter licensed, registered and funded (not timed); each prints one
@@ -42,12 +46,17 @@ public sealed record ApiOptions(
           --seconds          the timed phase (default 30)
           --baseline         afterwards, pgbench -N -c <meters> -j 2 -T 20 on the same PostgreSQL server
           --openssl          afterwards, openssl speed -seconds 5 ecdsap256 (one core)
-          --probe-seconds    Cluster: after the timed phase, one customer prints alone for P s (default 8; 0: no probe) against an
+          --probe-seconds    Cluster: after the timed phase, one customer prints alone for P s (default 8, 0 with --db-pairs 2 or 3: no probe) against an
                              idle window, and the rows each table gained per print are reported (WriteProbe)
           --host-env         an environment variable for every host (repeatable), e.g. Vbi__Telemetry__Exporter=Console
           --host-output      write every host's standard output and error to FILE (host N's lines prefixed "hN ") when it stops
           --log-statements   Cluster: log_statement = 'all' on the run's scratch databases (PostgreSQL's server log gets
                              every statement the hosts send; for a short run that lists what one print does)
+          --db-pairs         Cluster: the postal and module stores over N postal/module database pairs, 1 to 3 (default 1: the
+                             stores' one database each). N >= 2: N-1 extra PostgreSQL servers from infra/local/services.sh
+                             extra-pg (stopped and deleted afterwards) beside the local one, and a shard map of 16 buckets,
+                             bucket b on pair b mod N, pair i's postal database on server i and its module database on server
+                             (i+1) mod N; the report gives every server's commits and WAL per print
         """;
 
     public static ApiOptions Parse(IReadOnlyList<string> args)
@@ -59,6 +68,7 @@ public sealed record ApiOptions(
         var hostEnvironment = new Dictionary<string, string>();
         string? hostOutput = null;
         var logStatements = false;
+        var dbPairs = 1;
         long postage = 630;
         var label = ApiLabel.Pdf;
         bool baseline = false, openssl = false;
@@ -97,6 +107,10 @@ public sealed record ApiOptions(
                     break;
                 case "--host-output": hostOutput = Value(); break;
                 case "--log-statements": logStatements = true; break;
+                case "--db-pairs":
+                    dbPairs = Positive(name, Value());
+                    if (dbPairs > MaxDbPairs) throw new UsageException($"--db-pairs is 1 to {MaxDbPairs}, not {dbPairs}");
+                    break;
                 case "--help" or "-h": throw new UsageException(null);
                 default: throw new UsageException($"unknown argument '{name}'");
             }
@@ -107,9 +121,13 @@ public sealed record ApiOptions(
             hosts,
             meters ?? throw new UsageException("--meters is required"),
             label, postage, TimeSpan.FromSeconds(warmup), TimeSpan.FromSeconds(seconds), baseline, openssl,
-            TimeSpan.FromSeconds(probe ?? (profile == BenchmarkProfile.Cluster ? 8 : 0)), hostEnvironment, hostOutput, logStatements);
+            TimeSpan.FromSeconds(probe ?? (profile == BenchmarkProfile.Cluster && dbPairs == 1 ? 8 : 0)), hostEnvironment, hostOutput, logStatements, dbPairs);
         if (options.Profile == BenchmarkProfile.Local && options.Probe > TimeSpan.Zero)
             throw new UsageException("--probe-seconds counts rows in PostgreSQL: the Cluster profile");
+        if (options.DbPairs > 1 && options.Probe > TimeSpan.Zero)
+            throw new UsageException("--probe-seconds counts rows in the stores' own databases, not the shard map's: with --db-pairs 2 or 3 it is 0");
+        if (options.Profile == BenchmarkProfile.Local && options.DbPairs != 1)
+            throw new UsageException("--db-pairs spreads PostgreSQL databases: the Cluster profile");
         if (options.Profile == BenchmarkProfile.Local && options.Hosts != 1)
             throw new UsageException("--hosts applies to the Cluster profile; the Local profile is one host");
         if (options.PostageMills > BenchmarkOptions.MaxPostagePerPieceMills)

@@ -56,6 +56,12 @@ public sealed class ExtraPostgres : IAsyncDisposable
         return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
+    /// <summary>Stops the server at once, as a crash (<c>services.sh extra-pg kill</c>); its data is kept.</summary>
+    public Task KillAsync() => RunScriptAsync("kill", Name);
+
+    /// <summary>Starts a killed server again on its port, with its data (<c>services.sh extra-pg start</c>).</summary>
+    public Task RestartAsync() => RunScriptAsync("start", Name);
+
     public async ValueTask DisposeAsync()
     {
         NpgsqlConnection.ClearAllPools();
