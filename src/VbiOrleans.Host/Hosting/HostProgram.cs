@@ -245,7 +245,7 @@ public static class HostProgram
         services.AddAuthorizationBuilder()
             .AddPolicy(OperatorAuthenticationHandler.Policy, p => p.RequireRole(OperatorAuthenticationHandler.Role));
         services.AddVbiApi(builder.Configuration); // customers, partners, strict JSON, rate limiting (Api/ApiSetup.cs)
-        services.AddVbiPortal(builder.Configuration, options); // the web portal's pages, sessions and antiforgery (Portal/PortalSetup.cs)
+        services.AddVbiPortal(builder.Configuration, options, connections); // the web portal's pages, sessions and antiforgery (Portal/PortalSetup.cs)
 
         services.AddProblemDetails();
         services.AddOpenApi();
@@ -287,6 +287,7 @@ public static class HostProgram
 
     private static void MapEndpoints(WebApplication app)
     {
+        app.UseVbiForwardedHeaders(); // first: a trusted proxy's scheme and client address (Portal/PortalSetup.cs)
         app.UseExceptionHandler(error => error.Run(context =>
             Problems.Write(context, StatusCodes.Status500InternalServerError, ErrorCode.Internal,
                 "The request failed inside the server; nothing was acknowledged. Retry with the same idempotency key.")));
