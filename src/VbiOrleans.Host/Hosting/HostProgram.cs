@@ -155,7 +155,14 @@ public static class HostProgram
             return Refuse(ExitDependency, lost);
         }
 
-        Configure(builder, options, connections, operators, archive, hsm);
+        try
+        {
+            Configure(builder, options, connections, operators, archive, hsm);
+        }
+        catch (ArgumentException e) // a setting read while the services are composed (the portal's, for one): named in the message
+        {
+            return Refuse(ExitConfiguration, e.Message);
+        }
         var app = builder.Build();
         MapEndpoints(app);
 
