@@ -39,7 +39,7 @@ public sealed class OperatorSystemAndPrinterTests(PortalFixture portal)
         await Assertions.Expect(page.GetByText("Give the reason for the audit log.")).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("dl.registers")).ToContainTextAsync("Running");
 
-        await page.GetByLabel("Why (kept with the stop and in the audit log)").FillAsync(reason);
+        await page.GetByLabel("Why (kept with the stop, and logged)").FillAsync(reason);
         await page.GetByRole(AriaRole.Button, new() { Name = "Stop the system" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Stopped: postage value downloads and printing are refused");
         await Assertions.Expect(page.Locator("dl.registers")).ToContainTextAsync("operator " + HostEnvironment.OperatorName);
@@ -50,7 +50,7 @@ public sealed class OperatorSystemAndPrinterTests(PortalFixture portal)
             (status.GetProperty("stopped").GetBoolean(), status.GetProperty("reason").GetString(), status.GetProperty("stoppedBy").GetString()));
 
         // A second stop changes nothing and says so.
-        await page.GetByLabel("Why (kept with the stop and in the audit log)").FillAsync("a second stop");
+        await page.GetByLabel("Why (kept with the stop, and logged)").FillAsync("a second stop");
         await page.GetByRole(AriaRole.Button, new() { Name = "Stop the system" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("stopped already; nothing changed");
         Assert.Equal(reason, (await SystemAsync()).GetProperty("reason").GetString());
