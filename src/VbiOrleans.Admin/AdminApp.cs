@@ -116,6 +116,40 @@ public static class AdminApp
         });
         root.Subcommands.Add(recoverMeter);
 
+        var system = new Command("system", "The system-wide stop of PVD and printing (docs/checkpoint-protocol.md): its status, a stop by hand, a resume.");
+        var systemStatus = new Command("status", "Whether PVD and printing are stopped system-wide, why, since when and by whom, and the verification failures in the window.");
+        systemStatus.SetAction(async (parse, token) =>
+        {
+            using var http = Http(parse.GetValue(server) ?? env(ServerVariable) ?? DefaultServer, parse.GetValue(operatorName) ?? env(OperatorVariable),
+                parse.GetValue(operatorKeyFile), env, stderr);
+            if (http is null) return AdminExitCodes.Usage;
+            return await CallAsync(stdout, stderr, parse.GetValue(json), () => http.GetAsync("/v1/operator/system", token), token);
+        });
+        var systemStop = new Command("stop",
+            "Stops PVD and printing on every silo until an operator resumes them; the reason goes to the audit log. A stopped system stays as it was (alreadyStopped: True).");
+        var stopReason = new Option<string>("--reason") { Description = "Why, for the audit log", Required = true };
+        systemStop.Options.Add(stopReason);
+        systemStop.SetAction(async (parse, token) =>
+        {
+            using var http = Http(parse.GetValue(server) ?? env(ServerVariable) ?? DefaultServer, parse.GetValue(operatorName) ?? env(OperatorVariable),
+                parse.GetValue(operatorKeyFile), env, stderr);
+            if (http is null) return AdminExitCodes.Usage;
+            return await CallAsync(stdout, stderr, parse.GetValue(json),
+                () => http.PostAsJsonAsync("/v1/operator/system/stop", new { reason = parse.GetValue(stopReason) }, token), token);
+        });
+        var systemResume = new Command("resume", "Resumes PVD and printing system-wide (each inhibited meter still needs its own recovery).");
+        systemResume.SetAction(async (parse, token) =>
+        {
+            using var http = Http(parse.GetValue(server) ?? env(ServerVariable) ?? DefaultServer, parse.GetValue(operatorName) ?? env(OperatorVariable),
+                parse.GetValue(operatorKeyFile), env, stderr);
+            if (http is null) return AdminExitCodes.Usage;
+            return await CallAsync(stdout, stderr, parse.GetValue(json), () => http.PostAsync("/v1/operator/system/resume", null, token), token);
+        });
+        system.Subcommands.Add(systemStatus);
+        system.Subcommands.Add(systemStop);
+        system.Subcommands.Add(systemResume);
+        root.Subcommands.Add(system);
+
         var rebuildHistory = new Command("rebuild-history",
             "Rebuild every customer's transaction history from the transaction log: the history consumer of the log feed is rewound to the start " +
             "of the log and applies every record again (each entry is replaced by its sequence); waits until it has caught up with the log as it was.");

@@ -103,6 +103,31 @@ public sealed class OperatorDailyReconciliationTests(ProviderHostFixture fixture
         await PortalFixture.CheckAsync(page, "85-operator-daily-reconciliation-none");
         Assert.Equal(404, (int)(await http.GetAsync("/v1/operator/reconciliation?date=2020-01-01")).StatusCode);
 
+        // The provider files page runs the day again: the same files, verified, each service's run counted; a day that is
+        // not closed is refused by its code.
+        await page.GotoAsync("/operator/provider");
+        await Assertions.Expect(page.GetByLabel("Business day (UTC)")).ToHaveValueAsync(yesterday);
+        await page.GetByLabel("Business day (UTC)").FillAsync(today.AddDays(1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+        await page.GetByRole(AriaRole.Button, new() { Name = "Run the day" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("ProviderDayNotClosed");
+        await page.GetByLabel("Business day (UTC)").FillAsync(day);
+        await page.GetByLabel("Service").SelectOptionAsync(new SelectOptionValue { Label = "every service" });
+        await page.GetByRole(AriaRole.Button, new() { Name = "Run the day" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToHaveTextAsync($"Ran {day}: licensing verified; resetting verified; remittance verified");
+        var dayRows = page.GetByRole(AriaRole.Row).Filter(new() { HasText = day });
+        await Assertions.Expect(dayRows).ToHaveCountAsync(3);
+        foreach (var service in new[] { "licensing", "resetting", "remittance" })
+            await Assertions.Expect(dayRows.Filter(new() { HasText = service }).GetByRole(AriaRole.Cell).Nth(6)).ToHaveTextAsync("2");
+        await PortalFixture.CheckAsync(page, "86-operator-provider-run");
+        var runs = JsonDocument.Parse(await http.GetStringAsync("/v1/operator/provider/files")).RootElement.GetProperty("files").EnumerateArray()
+            .Where(f => f.GetProperty("date").GetString() == day).ToList();
+        Assert.Equal(3, runs.Count);
+        Assert.All(runs, f => Assert.Equal(("verified", 2), (f.GetProperty("state").GetString(), f.GetProperty("runs").GetInt32())));
+        var audit = JsonDocument.Parse(await http.GetStringAsync("/v1/operator/audit")).RootElement.EnumerateArray()
+            .Where(e => e.GetProperty("path").GetString() == "/operator/provider" && e.GetProperty("method").GetString() == "POST"
+                && e.GetProperty("operator").GetString() == HostEnvironment.OperatorName).ToList();
+        Assert.Equal(2, audit.Count);
+
         // The form without its antiforgery token is refused.
         var refused = await page.APIRequest.PostAsync("/operator/reconciliation", new()
         {

@@ -92,7 +92,7 @@ public interface IPostalCaGrain : IGrainWithIntegerKey
 
 /// <summary>
 /// The system-wide guard: counts verification failures (inhibits) in a window; past the threshold it stops PVD and
-/// printing everywhere until an operator resumes.
+/// printing everywhere until an operator resumes. An operator may also stop them by hand.
 /// </summary>
 public interface ISystemGuardGrain : IGrainWithIntegerKey
 {
@@ -100,12 +100,21 @@ public interface ISystemGuardGrain : IGrainWithIntegerKey
 
     Task<SystemGuardStatus> Status();
 
+    /// <summary>Stops PVD and printing system-wide by an operator's decision; a system already stopped stays as it was (the answer says so).</summary>
+    Task<SystemStopResult> Stop(string operatorName, string reason);
+
     Task<SystemGuardStatus> Resume(string operatorName);
 }
 
+/// <summary>StoppedBy is the operator who stopped the system by hand; null when the guard stopped it (or it runs).</summary>
 [GenerateSerializer, Immutable]
 public sealed record SystemGuardStatus(
     [property: Id(0)] bool Stopped,
     [property: Id(1)] string? Reason,
     [property: Id(2)] int FailuresInWindow,
-    [property: Id(3)] DateTimeOffset? StoppedAt);
+    [property: Id(3)] DateTimeOffset? StoppedAt,
+    [property: Id(4)] string? StoppedBy = null);
+
+/// <summary>An operator's stop: AlreadyStopped when the system was stopped before (nothing changed: the earlier reason stays).</summary>
+[GenerateSerializer, Immutable]
+public sealed record SystemStopResult([property: Id(0)] bool AlreadyStopped, [property: Id(1)] SystemGuardStatus Status);

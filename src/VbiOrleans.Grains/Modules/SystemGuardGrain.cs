@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using VbiOrleans.Abstractions;
 using VbiOrleans.Abstractions.Modules;
+using VbiOrleans.Grains.Telemetry;
 
 namespace VbiOrleans.Grains.Modules;
 
@@ -12,11 +13,13 @@ public sealed class SystemGuardState
     [Id(1)] public bool Stopped { get; set; }
     [Id(2)] public string? Reason { get; set; }
     [Id(3)] public DateTimeOffset? StoppedAt { get; set; }
+    [Id(4)] public string? StoppedBy { get; set; }
 }
 
 /// <summary>
 /// The seed's system-wide shutdown: more verification failures than the threshold within the window stop PVD and
-/// printing everywhere, until an operator resumes. One activation; its state is in the postal store.
+/// printing everywhere, until an operator resumes. An operator may stop them by hand too. One activation; its state is
+/// in the postal store.
 /// </summary>
 public sealed class SystemGuardGrain(
     [PersistentState(stateName: "systemGuard", storageName: StorageNames.Postal)] IPersistentState<SystemGuardState> state,
@@ -35,7 +38,7 @@ public sealed class SystemGuardGrain(
             s.Stopped = true;
             s.StoppedAt = now;
             s.Reason = $"{s.Failures.Count} verification failures within {options.Value.ShutdownWindow} (last: meter {meterId} on module {moduleSerial}: {reason})";
-            logger.LogCritical("System stopped: {Reason}", s.Reason);
+            logger.LogCritical(VbiTelemetry.SystemStoppedEvent, "System stopped: {Reason}", s.Reason);
         }
         await state.WriteStateAsync();
     }
@@ -44,16 +47,36 @@ public sealed class SystemGuardGrain(
     {
         var s = state.State;
         var now = clock.GetUtcNow();
-        return Task.FromResult(new SystemGuardStatus(s.Stopped, s.Reason, s.Failures.Count(t => now - t <= options.Value.ShutdownWindow), s.StoppedAt));
+        return Task.FromResult(new SystemGuardStatus(s.Stopped, s.Reason, s.Failures.Count(t => now - t <= options.Value.ShutdownWindow), s.StoppedAt,
+            s.StoppedBy));
+    }
+
+    public async Task<SystemStopResult> Stop(string operatorName, string reason)
+    {
+        var s = state.State;
+        if (s.Stopped)
+        {
+            logger.LogWarning(VbiTelemetry.SystemStoppedByOperatorEvent, "Operator {Operator} asked to stop the system, which is stopped already (since {StoppedAt}: {Reason})",
+                operatorName, s.StoppedAt, s.Reason);
+            return new SystemStopResult(AlreadyStopped: true, await Status());
+        }
+        s.Stopped = true;
+        s.StoppedAt = clock.GetUtcNow();
+        s.StoppedBy = operatorName;
+        s.Reason = reason;
+        await state.WriteStateAsync();
+        logger.LogCritical(VbiTelemetry.SystemStoppedByOperatorEvent, "System stopped by operator {Operator}: {Reason}", operatorName, reason);
+        return new SystemStopResult(AlreadyStopped: false, await Status());
     }
 
     public async Task<SystemGuardStatus> Resume(string operatorName)
     {
         var s = state.State;
-        logger.LogWarning("System resumed by operator {Operator} (was: {Reason})", operatorName, s.Reason);
+        logger.LogWarning(VbiTelemetry.SystemResumedEvent, "System resumed by operator {Operator} (was: {Reason})", operatorName, s.Reason);
         s.Stopped = false;
         s.Reason = null;
         s.StoppedAt = null;
+        s.StoppedBy = null;
         s.Failures.Clear();
         await state.WriteStateAsync();
         return await Status();

@@ -24,6 +24,15 @@ public static class VbiTelemetry
     /// <summary>The alert for an inhibited meter: logged at Critical under this id, which never changes.</summary>
     public static readonly Microsoft.Extensions.Logging.EventId MeterInhibitedEvent = new(1601, "MeterInhibited");
 
+    /// <summary>PVD and printing stopped system-wide by the guard (too many inhibits in the window): Critical, under this id.</summary>
+    public static readonly Microsoft.Extensions.Logging.EventId SystemStoppedEvent = new(1602, "SystemStopped");
+
+    /// <summary>PVD and printing stopped system-wide by an operator: Critical, under this id.</summary>
+    public static readonly Microsoft.Extensions.Logging.EventId SystemStoppedByOperatorEvent = new(1603, "SystemStoppedByOperator");
+
+    /// <summary>PVD and printing resumed by an operator: Warning, under this id.</summary>
+    public static readonly Microsoft.Extensions.Logging.EventId SystemResumedEvent = new(1604, "SystemResumed");
+
     public static readonly Counter<long> Rollbacks =
         Meter.CreateCounter<long>("vbi.modules.rollbacks", description: "Unreleased transactions rolled back from module memory");
 

@@ -107,7 +107,7 @@ public static class PrinterEndpoints
             .WithName("OperatorPrinters")
             .WithSummary("Every printer of the table, retired ones too, with who changed it and when, and the table's version.");
 
-        operators.MapPut("/{printerId}", PutPrinterAsync)
+        operators.MapPut("/{printerId}", PutPrinterFromRequestAsync)
             .WithName("PutPrinter")
             .WithSummary("Adds a printer or replaces it (and brings a retired one back). Checked: id, name, dpi 150 to 1200, shift at most 0.125 in., "
                 + "formats and layouts known and not repeated.")
@@ -117,12 +117,7 @@ public static class PrinterEndpoints
             .ProducesProblem(StatusCodes.Status409Conflict);
 
         operators.MapDelete("/{printerId}", async (string printerId, ClaimsPrincipal user, PrinterTableCache printers, IGrainFactory grains) =>
-            {
-                var result = await grains.GetGrain<IPrinterTableGrain>(0).Retire(printerId.ToLowerInvariant(), user.Identity!.Name!);
-                if (!result.IsSuccess) return Problems.Result(result.Error, result.Message!);
-                printers.Accept(result.Table!);
-                return Results.Ok(new PrinterTableAdminView(result.Table!.Version, result.Table.Printers));
-            })
+                (await RetirePrinterAsync(printers, grains, printerId, user.Identity!.Name!)).ToResult())
             .WithName("RetirePrinter")
             .WithSummary("Retires a printer: customers no longer see it or print to it (UnknownPrinter); a put brings it back.");
     }
@@ -202,21 +197,39 @@ public static class PrinterEndpoints
         return ApiResponse.Ok(CalibrationView.Of(printer, offset));
     }
 
-    private static async Task<IResult> PutPrinterAsync(string printerId, HttpContext context, ClaimsPrincipal user, PrinterTableCache printers,
+    private static async Task<IResult> PutPrinterFromRequestAsync(string printerId, HttpContext context, ClaimsPrincipal user, PrinterTableCache printers,
         IGrainFactory grains)
     {
         var body = await ApiBody.ReadJsonAsync<PrinterRequest>(context);
         if (body.Problem is not null) return body.Problem.ToResult();
-        var r = body.Value!;
+        return (await PutPrinterAsync(printers, grains, printerId, body.Value!, user.Identity!.Name!)).ToResult();
+    }
+
+    /// <summary>
+    /// Adds a printer or replaces it (a retired one comes back), for an operator: the API's and the portal's one way.
+    /// A <see cref="PrinterTableAdminView"/>, or the problem.
+    /// </summary>
+    public static async Task<ApiResponse> PutPrinterAsync(PrinterTableCache printers, IGrainFactory grains, string printerId, PrinterRequest r,
+        string operatorName)
+    {
         if (r.Name is null || r.Dpi is null || r.OffsetXDots is null || r.OffsetYDots is null || r.Formats is null || r.Layouts is null || r.Media is null)
-            return ApiResponse.Problem(ErrorCode.ValidationFailed, "name, dpi, offsetXDots, offsetYDots, formats, layouts and media are all required").ToResult();
-        if (Check(printerId, r) is { } refused) return refused.ToResult();
+            return ApiResponse.Problem(ErrorCode.ValidationFailed, "name, dpi, offsetXDots, offsetYDots, formats, layouts and media are all required");
+        if (Check(printerId, r) is { } refused) return refused;
         var record = new PrinterRecord(printerId, r.Name, r.Dpi.Value, r.OffsetXDots.Value, r.OffsetYDots.Value,
-            [.. r.Formats.Select(f => f.ToLowerInvariant())], [.. r.Layouts.Select(l => l.ToLowerInvariant())], r.Media) { ChangedBy = user.Identity!.Name };
+            [.. r.Formats.Select(f => f.ToLowerInvariant())], [.. r.Layouts.Select(l => l.ToLowerInvariant())], r.Media) { ChangedBy = operatorName };
         var result = await grains.GetGrain<IPrinterTableGrain>(0).Put(record);
-        if (!result.IsSuccess) return ApiResponse.Problem(result.Error, result.Message!).ToResult();
+        if (!result.IsSuccess) return ApiResponse.Problem(result.Error, result.Message!);
         printers.Accept(result.Table!);
-        return ApiResponse.Ok(new PrinterTableAdminView(result.Table!.Version, result.Table.Printers)).ToResult();
+        return ApiResponse.Ok(new PrinterTableAdminView(result.Table!.Version, result.Table.Printers));
+    }
+
+    /// <summary>Retires a printer, for an operator (the API's and the portal's one way): a <see cref="PrinterTableAdminView"/>, or the problem.</summary>
+    public static async Task<ApiResponse> RetirePrinterAsync(PrinterTableCache printers, IGrainFactory grains, string printerId, string operatorName)
+    {
+        var result = await grains.GetGrain<IPrinterTableGrain>(0).Retire(printerId.ToLowerInvariant(), operatorName);
+        if (!result.IsSuccess) return ApiResponse.Problem(result.Error, result.Message!);
+        printers.Accept(result.Table!);
+        return ApiResponse.Ok(new PrinterTableAdminView(result.Table!.Version, result.Table.Printers));
     }
 
     /// <summary>An operator's printer checked as the renderer will use it; the problem with its stable code, or null.</summary>

@@ -79,22 +79,7 @@ public static class ProviderEndpoints
 
         group.MapPost("/runs", async (ProviderRunRequest request, IGrainFactory grains, ProviderRunWindow window, TimeProvider clock,
                 ClaimsPrincipal user, ILoggerFactory logs) =>
-            {
-                if (request.Date is null || !DateOnly.TryParseExact(request.Date, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
-                    return Problems.Result(ErrorCode.ValidationFailed, "date is required: the business day to run, YYYY-MM-DD (UTC)");
-                if (request.Service is not null && !ProviderServices.IsRunning(request.Service)) return UnknownService(request.Service);
-                var now = clock.GetUtcNow();
-                var today = DateOnly.FromDateTime(now.UtcDateTime);
-                if (!ProviderSchedule.IsClosed(day, now, window.RunAt) && !(window.AllowOpenDay && day <= today))
-                    return Problems.Result(ErrorCode.ProviderDayNotClosed,
-                        $"{request.Date} is not closed yet: a day closes at {window.RunAt:hh\\:mm} UTC the day after (Vbi:Provider:RunAt)");
-                logs.CreateLogger("VbiOrleans.Audit").LogWarning("Operator {Operator} runs the provider's {Services} files of {Day}",
-                    user.Identity?.Name, request.Service ?? "all", request.Date);
-                var files = new List<ProviderFileItem>();
-                foreach (var name in request.Service is null ? ProviderServices.Running : [request.Service])
-                    files.Add(ProviderFileItem.Of(await grains.GetGrain<IProviderServiceGrain>(name).Run(day)));
-                return Results.Ok(new ProviderFilesResponse(files));
-            })
+                (await RunDayAsync(grains, window, clock, logs, user.Identity!.Name!, request)).ToResult())
             .WithName("RunProviderDay")
             .WithSummary("Runs (or runs again) a closed business day's files at once: the same bytes as before, and no second upload of another file. "
                 + "A transfer that fails leaves the day pending: its reminder tries again.")
@@ -119,7 +104,32 @@ public static class ProviderEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound);
     }
 
-    private static IResult UnknownService(string service) => Problems.Result(ErrorCode.UnknownProviderService,
+    /// <summary>
+    /// Runs (or runs again) a closed business day's files of one service or all, for an operator: the API's and the
+    /// portal's one way. A <see cref="ProviderFilesResponse"/>, or the problem; a line of the <c>VbiOrleans.Audit</c> log.
+    /// </summary>
+    public static async Task<ApiResponse> RunDayAsync(IGrainFactory grains, ProviderRunWindow window, TimeProvider clock, ILoggerFactory logs,
+        string operatorName, ProviderRunRequest request)
+    {
+        if (request.Date is null || !DateOnly.TryParseExact(request.Date, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
+            return ApiResponse.Problem(ErrorCode.ValidationFailed, "date is required: the business day to run, YYYY-MM-DD (UTC)");
+        if (request.Service is not null && !ProviderServices.IsRunning(request.Service)) return UnknownServiceProblem(request.Service);
+        var now = clock.GetUtcNow();
+        var today = DateOnly.FromDateTime(now.UtcDateTime);
+        if (!ProviderSchedule.IsClosed(day, now, window.RunAt) && !(window.AllowOpenDay && day <= today))
+            return ApiResponse.Problem(ErrorCode.ProviderDayNotClosed,
+                $"{request.Date} is not closed yet: a day closes at {window.RunAt:hh\\:mm} UTC the day after (Vbi:Provider:RunAt)");
+        logs.CreateLogger("VbiOrleans.Audit").LogWarning("Operator {Operator} runs the provider's {Services} files of {Day}",
+            operatorName, request.Service ?? "all", request.Date);
+        var files = new List<ProviderFileItem>();
+        foreach (var name in request.Service is null ? ProviderServices.Running : [request.Service])
+            files.Add(ProviderFileItem.Of(await grains.GetGrain<IProviderServiceGrain>(name).Run(day)));
+        return ApiResponse.Ok(new ProviderFilesResponse(files));
+    }
+
+    private static IResult UnknownService(string service) => UnknownServiceProblem(service).ToResult();
+
+    private static ApiResponse UnknownServiceProblem(string service) => ApiResponse.Problem(ErrorCode.UnknownProviderService,
         $"no provider service '{service}' runs here; the services are {string.Join(", ", ProviderServices.Running)}");
 
     /// <summary>The 9 digits of an EIN (12-3456789) or an SSN (123-45-6789), dashes as written or none; null for anything else.</summary>

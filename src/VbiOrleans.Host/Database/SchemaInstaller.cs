@@ -24,8 +24,8 @@ public sealed class SchemaInstaller
     {
         var names = store switch
         {
-            // Membership also keeps the shard map (45, docs/scaling.md).
-            StorageNames.Membership => new[] { "00-main.sql", "10-clustering.sql", "20-persistence.sql", "30-reminders.sql", "45-shards.sql" },
+            // Membership also keeps the shard map (45, docs/scaling.md) and the portal's key ring (61, docs/portal.md).
+            StorageNames.Membership => new[] { "00-main.sql", "10-clustering.sql", "20-persistence.sql", "30-reminders.sql", "45-shards.sql", "61-portal-keys.sql" },
             // The transaction log lives beside module memory: both must outlive the postal store.
             StorageNames.Module => new[] { "00-main.sql", "20-persistence.sql", "40-transaction-log.sql" },
             // Commerce: the ledger (52), ACH debits and files (53), the provider's journal of the log (55, docs/provider-files.md),

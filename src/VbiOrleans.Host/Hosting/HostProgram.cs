@@ -156,7 +156,14 @@ public static class HostProgram
             return Refuse(ExitDependency, lost);
         }
 
-        Configure(builder, options, connections, operators, archive, hsm);
+        try
+        {
+            Configure(builder, options, connections, operators, archive, hsm);
+        }
+        catch (ArgumentException e) // a setting read while the services are composed (the portal's, for one): named in the message
+        {
+            return Refuse(ExitConfiguration, e.Message);
+        }
         var app = builder.Build();
         MapEndpoints(app);
 
@@ -246,7 +253,7 @@ public static class HostProgram
         services.AddAuthorizationBuilder()
             .AddPolicy(OperatorAuthenticationHandler.Policy, p => p.RequireRole(OperatorAuthenticationHandler.Role));
         services.AddVbiApi(builder.Configuration); // customers, partners, strict JSON, rate limiting (Api/ApiSetup.cs)
-        services.AddVbiPortal(builder.Configuration, options); // the web portal's pages, sessions and antiforgery (Portal/PortalSetup.cs)
+        services.AddVbiPortal(builder.Configuration, options, connections); // the web portal's pages, sessions and antiforgery (Portal/PortalSetup.cs)
 
         services.AddProblemDetails();
         services.AddOpenApi();
@@ -288,6 +295,7 @@ public static class HostProgram
 
     private static void MapEndpoints(WebApplication app)
     {
+        app.UseVbiForwardedHeaders(); // first: a trusted proxy's scheme and client address (Portal/PortalSetup.cs)
         app.UseExceptionHandler(error => error.Run(context =>
             ShardUnavailableException.Find(context.Features.Get<Microsoft.AspNetCore.Diagnostics.IExceptionHandlerFeature>()?.Error) is { } shard
                 ? ShardUnavailableResponse.Write(context, shard)

@@ -21,11 +21,30 @@ public sealed class PortalOptions
     public TimeSpan OperatorSessionLifetime { get; set; } = TimeSpan.FromHours(8);
 
     /// <summary>
-    /// The folder of the keys that protect the session cookies and antiforgery tokens. Default: the data directory's
-    /// <c>portal-keys</c> in the Local profile, ASP.NET Core's per-user key folder in the Cluster profile. Hosts behind
-    /// one address must share it, or a cookie made by one is refused by another.
+    /// A folder for the keys that protect the session cookies and antiforgery tokens, instead of the default store: the
+    /// data directory's <c>portal-keys</c> in the Local profile, the membership database in the Cluster profile (every
+    /// silo of the cluster reads it, so a cookie made by one host is taken by every other). Hosts given a folder must
+    /// share it.
     /// </summary>
     public string? KeyDirectory { get; set; }
+
+    /// <summary>
+    /// A PKCS#12 (.pfx) file with an RSA certificate and its private key: each key of the key ring is encrypted to it
+    /// before it is stored, and read back with it. Every host of a cluster needs the same file. Without it the keys are
+    /// stored unencrypted (the host says so at start).
+    /// </summary>
+    public string? KeyCertificate { get; set; }
+
+    /// <summary>A file holding the password of <see cref="KeyCertificate"/>, when it has one.</summary>
+    public string? KeyCertificatePasswordFile { get; set; }
+
+    /// <summary>
+    /// The reverse proxies (addresses, or networks as <c>10.0.0.0/8</c>) whose <c>X-Forwarded-Proto</c> and
+    /// <c>X-Forwarded-For</c> the host believes: behind a TLS-terminating ingress the request is then https (so the
+    /// antiforgery cookie is Secure) and its address the client's (the audit log, the per-address rate limit). None by
+    /// default: those headers from anyone else are ignored.
+    /// </summary>
+    public List<string> TrustedProxies { get; set; } = [];
 
     /// <summary>
     /// How long the customer token a page mints for its script lives (docs/portal.md, "The client protocol in the

@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Components.Endpoints;
-using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Builder;
 using VbiOrleans.Abstractions.Customers;
 using VbiOrleans.Host.Configuration;
 using VbiOrleans.Host.Portal.Components;
@@ -35,7 +35,7 @@ public static class PortalSetup
     /// <summary>Where the operator log-in page leaves the name it signed in, for the audit entry of that request.</summary>
     internal const string SignedInOperatorItem = "vbi.portal.operator";
 
-    public static void AddVbiPortal(this IServiceCollection services, IConfiguration configuration, VbiOptions vbi)
+    public static void AddVbiPortal(this IServiceCollection services, IConfiguration configuration, VbiOptions vbi, StoreConnections? connections)
     {
         var options = configuration.GetSection(PortalOptions.Section).Get<PortalOptions>() ?? new PortalOptions();
         services.AddSingleton(options);
@@ -53,16 +53,47 @@ public static class PortalSetup
             o.Cookie.SameSite = SameSiteMode.Strict;
             o.Cookie.HttpOnly = true;
         });
-        var keys = services.AddDataProtection().SetApplicationName("VbiOrleans.Portal");
-        // The Cluster profile's hosts need not have a writable data directory (the container runs as a user that
-        // cannot write /app): without a configured folder they keep ASP.NET Core's default, the user's own key folder.
-        var keyDirectory = options.KeyDirectory ?? (vbi.Profile == HostProfile.Local ? Path.Combine(vbi.DataDirectory, "portal-keys") : null);
-        if (keyDirectory is not null) keys.PersistKeysToFileSystem(new DirectoryInfo(Path.GetFullPath(keyDirectory)));
+        var (keyRing, warn) = PortalKeyRing.Configure(services, options, vbi, connections);
+        services.AddSingleton(new PortalKeyRingDescription(keyRing, warn));
+        services.AddSingleton(ForwardedHeaders(options.TrustedProxies));
         services.AddPortalAuthentication(options);
+    }
+
+    /// <summary>
+    /// The scheme and client address a trusted reverse proxy reports (<c>X-Forwarded-Proto</c>, <c>X-Forwarded-For</c>),
+    /// only from the proxies of <c>Vbi:Portal:TrustedProxies</c>; with none configured the headers are never read. First
+    /// in the pipeline, so that everything after it (cookies' Secure flag, the audit log's address, the per-address rate
+    /// limit) sees the request as the client made it.
+    /// </summary>
+    public static void UseVbiForwardedHeaders(this WebApplication app)
+    {
+        var forwarded = app.Services.GetRequiredService<ForwardedHeadersOptions>();
+        if (forwarded.KnownProxies.Count > 0 || forwarded.KnownIPNetworks.Count > 0) app.UseForwardedHeaders(forwarded);
+    }
+
+    /// <summary>The forwarded-headers settings for exactly these proxies: ASP.NET Core's default trust of loopback is dropped.</summary>
+    internal static ForwardedHeadersOptions ForwardedHeaders(IReadOnlyList<string> trustedProxies)
+    {
+        var forwarded = new ForwardedHeadersOptions
+        {
+            ForwardedHeaders = Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedProto | Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedFor,
+            ForwardLimit = 1, // the one proxy in front of the host: its own entry, never what the client wrote before it
+        };
+        forwarded.KnownProxies.Clear();
+        forwarded.KnownIPNetworks.Clear();
+        foreach (var proxy in trustedProxies)
+        {
+            if (System.Net.IPAddress.TryParse(proxy, out var address)) forwarded.KnownProxies.Add(address);
+            else if (System.Net.IPNetwork.TryParse(proxy, out var network)) forwarded.KnownIPNetworks.Add(network);
+            else throw new ArgumentException($"Vbi:Portal:TrustedProxies: '{proxy}' is neither an IP address nor a network (10.0.0.0/8)");
+        }
+        return forwarded;
     }
 
     public static void UseVbiPortal(this WebApplication app)
     {
+        var keyRing = app.Services.GetRequiredService<PortalKeyRingDescription>();
+        app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("VbiOrleans.Host").Log(keyRing.Warn ? LogLevel.Warning : LogLevel.Information, "{KeyRing}", keyRing.Text);
         app.Use(AddSecurityHeaders);
         app.Use(AuditOperatorPagesAsync);
         app.UseAntiforgery(); // validates the token of every form posted to a page
@@ -127,3 +158,6 @@ public static class PortalSetup
         log.LogInformation("Operator {Operator} {Method} {Path} -> {Status} (portal)", entry.Operator, entry.Method, entry.Path, entry.Status);
     }
 }
+
+/// <summary>Where the portal's keys are and how they are kept, for the host's start-up line.</summary>
+internal sealed record PortalKeyRingDescription(string Text, bool Warn);

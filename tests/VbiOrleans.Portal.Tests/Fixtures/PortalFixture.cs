@@ -26,6 +26,8 @@ public sealed class PortalFixture : IAsyncLifetime
     /// <summary>Where each page's screenshot goes: this project's TestResults folder.</summary>
     public static string ScreenshotFolder { get; } = Path.Combine(LocalServices.RepositoryRoot, "tests", "VbiOrleans.Portal.Tests", "TestResults", "screenshots");
 
+    private readonly string _scratch = Directory.CreateTempSubdirectory("vbi-portal-fixture-").FullName;
+
     public HostProcess Host { get; private set; } = null!;
 
     /// <summary>The host's scratch database (every store, and the cluster's membership table).</summary>
@@ -40,19 +42,31 @@ public sealed class PortalFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(ScreenshotFolder);
-        var clusterId = ClusterId = "portal-" + Guid.NewGuid().ToString("N")[..8];
-        var database = Database = await LocalServices.CreateScratchDatabaseAsync("vbi_portal");
+        ClusterId = "portal-" + Guid.NewGuid().ToString("N")[..8];
+        Database = await LocalServices.CreateScratchDatabaseAsync("vbi_portal");
+        KeyCertificate.Create(_scratch);
         var start = Task.Run(async () =>
         {
-            var env = HostEnvironment.ScratchCluster(clusterId, database, poolTarget: 2);
-            // The first inhibited meter stops PVD and printing system-wide, so that the operator's resume is shown too.
-            env["Vbi__Module__ShutdownThreshold"] = "0";
-            Host = HostProcess.Start(env);
+            Host = HostProcess.Start(ClusterEnvironment());
             await Host.WaitUntilReadyAsync(TimeSpan.FromSeconds(150));
         });
         Playwright = await Microsoft.Playwright.Playwright.CreateAsync();
         Browser = await LaunchChromiumAsync(Playwright);
         await start;
+    }
+
+    /// <summary>
+    /// The settings of a host of this fixture's cluster (new silo ports at each call): the shared host's, and a second
+    /// host's that joins it. The portal's key ring is encrypted to a certificate made for this run.
+    /// </summary>
+    public Dictionary<string, string?> ClusterEnvironment()
+    {
+        var env = HostEnvironment.ScratchCluster(ClusterId, Database, poolTarget: 2);
+        // The first inhibited meter stops PVD and printing system-wide, so that the operator's resume is shown too.
+        env["Vbi__Module__ShutdownThreshold"] = "0";
+        env["Vbi__Portal__KeyCertificate"] = KeyCertificate.Path(_scratch);
+        env["Vbi__Portal__KeyCertificatePasswordFile"] = KeyCertificate.PasswordPath(_scratch);
+        return env;
     }
 
     /// <summary>Debian's chromium by its path, headless; never a browser Playwright downloaded.</summary>
@@ -106,5 +120,25 @@ public sealed class PortalFixture : IAsyncLifetime
         if (Browser is not null) await Browser.DisposeAsync();
         Playwright?.Dispose();
         if (Host is not null) await Host.DisposeAsync();
+        Directory.Delete(_scratch, recursive: true);
+    }
+}
+
+/// <summary>A self-signed RSA certificate with its private key, as a password-protected PKCS#12 file (Vbi:Portal:KeyCertificate).</summary>
+public static class KeyCertificate
+{
+    public static string Path(string folder) => System.IO.Path.Combine(folder, "portal-keys.pfx");
+
+    public static string PasswordPath(string folder) => System.IO.Path.Combine(folder, "portal-keys.password");
+
+    public static void Create(string folder)
+    {
+        using var rsa = System.Security.Cryptography.RSA.Create(2048);
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=VbiOrleans portal keys (test)", rsa,
+            System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.RSASignaturePadding.Pkcs1);
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+        var password = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+        File.WriteAllBytes(Path(folder), certificate.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pkcs12, password));
+        File.WriteAllText(PasswordPath(folder), password + "\n");
     }
 }
