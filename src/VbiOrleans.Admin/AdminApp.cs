@@ -51,14 +51,15 @@ public static class AdminApp
         root.Options.Add(operatorKeyFile);
 
         var verify = new Command("verify-log",
-            "Check the archive: every checkpoint's signature, every checkpoint consistent with the one before, every entry in the tree. Names the first bad entry (exit 5).");
+            "Check every transaction log in the archive (the home log, and each module database's of a shard map): every checkpoint's signature " +
+            "and origin, every checkpoint consistent with the one before, every entry in the tree. Names the first bad entry of each log (exit 5).");
         verify.Options.Add(verifierKey);
         verify.SetAction(async (parse, token) =>
         {
             var store = OpenArchive(parse.GetValue(archive) ?? env(ArchiveVariable), parse.GetValue(container)!, stderr);
             if (store is null) return AdminExitCodes.Usage;
-            var (code, result) = await VerifyLogAsync(store, parse.GetValue(verifierKey), stderr, token);
-            if (result is not null) Print(stdout, parse.GetValue(json), result, Describe(result));
+            var (code, results) = await VerifyLogsAsync(store, parse.GetValue(verifierKey), stderr, token);
+            PrintVerification(stdout, parse.GetValue(json), results);
             return code;
         });
         root.Subcommands.Add(verify);
@@ -74,7 +75,7 @@ public static class AdminApp
         root.Subcommands.Add(status);
 
         var recover = new Command("recover",
-            "Verify the archived log, then have the server rebuild every meter's postal row from its log and compare it with module memory. Exit 6 on any mismatch.");
+            "Verify every archived log, then have the server rebuild every meter's postal row from its log and compare it with module memory. Exit 6 on any mismatch.");
         recover.Options.Add(verifierKey);
         var skipArchive = new Option<bool>("--no-archive-check") { Description = "Do not verify the archive first (when it is unreachable and the log store is intact)" };
         recover.Options.Add(skipArchive);
@@ -87,13 +88,14 @@ public static class AdminApp
             {
                 var store = OpenArchive(parse.GetValue(archive) ?? env(ArchiveVariable), parse.GetValue(container)!, stderr);
                 if (store is null) return AdminExitCodes.Usage;
-                var (code, result) = await VerifyLogAsync(store, parse.GetValue(verifierKey), stderr, token);
+                var (code, results) = await VerifyLogsAsync(store, parse.GetValue(verifierKey), stderr, token);
                 if (code != AdminExitCodes.Ok)
                 {
-                    if (result is not null) stderr.WriteLine($"the archived log does not verify, nothing recovered: {Describe(result)}");
+                    foreach (var (log, result) in results.Where(r => !r.Result.Ok))
+                        stderr.WriteLine($"the archived log {log} does not verify, nothing recovered: {Describe(result)}");
                     return code;
                 }
-                stderr.WriteLine($"archive verified: {Describe(result!)}");
+                foreach (var (log, result) in results) stderr.WriteLine($"archive verified: {(results.Count == 1 ? "" : $"log {log}: ")}{Describe(result)}");
             }
             return await RecoverAsync(http, stdout, stderr, parse.GetValue(json), token);
         });
@@ -294,27 +296,71 @@ public static class AdminApp
         return await root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr }, cancellationToken);
     }
 
-    /// <summary>Reads every segment and checkpoint from the archive and runs the verifier, showing progress on stderr.</summary>
-    public static async Task<(int Code, LogVerificationResult? Result)> VerifyLogAsync(IArchiveStore store, string? pinnedKey, TextWriter progress,
-        CancellationToken cancellationToken)
+    /// <summary>
+    /// Verifies every log the archive holds (<see cref="LogArchiveLayout.InArchiveAsync"/>), one after the other, with
+    /// progress on stderr. The code is <see cref="AdminExitCodes.Ok"/> only if every log verifies; a log that does not
+    /// makes it <see cref="AdminExitCodes.LogTampered"/> whatever the others did.
+    /// </summary>
+    public static async Task<(int Code, IReadOnlyList<(string Log, LogVerificationResult Result)> Results)> VerifyLogsAsync(IArchiveStore store,
+        string? pinnedKey, TextWriter progress, CancellationToken cancellationToken)
     {
-        var (code, archived) = await ReadArchivedLogAsync(store, pinnedKey, progress, cancellationToken);
-        return (code, archived?.Verification);
+        IReadOnlyList<(string Name, LogArchiveLayout Layout)> logs;
+        try
+        {
+            logs = await LogArchiveLayout.InArchiveAsync(store, cancellationToken);
+        }
+        catch (Exception e) when (e is IOException or Azure.RequestFailedException or HttpRequestException or UnauthorizedAccessException)
+        {
+            progress.WriteLine($"error: the archive {store.Description} is unreachable: {e.Message}");
+            return (AdminExitCodes.Unavailable, []);
+        }
+        if (logs.Count == 0)
+        {
+            progress.WriteLine($"error: {store.Description} holds no transaction log ({LogArchiveLayout.Home.VerifierKeyName} and {LogArchiveLayout.ShardsPrefix} are missing)");
+            return (AdminExitCodes.NotFound, []);
+        }
+        var results = new List<(string, LogVerificationResult)>();
+        var codes = new List<int>();
+        foreach (var (name, layout) in logs)
+        {
+            if (logs.Count > 1) progress.WriteLine($"verifying the log {name} ({layout.Prefix})");
+            var (code, archived) = await ReadArchivedLogAsync(store, layout, name, pinnedKey, progress, cancellationToken);
+            codes.Add(code);
+            if (archived is not null) results.Add((name, archived.Verification));
+        }
+        var worst = codes.Contains(AdminExitCodes.LogTampered) ? AdminExitCodes.LogTampered : codes.FirstOrDefault(c => c != AdminExitCodes.Ok);
+        return (worst, results);
     }
 
-    /// <summary>The archived log, read and verified; the code is <see cref="AdminExitCodes.Ok"/> only if it verifies.</summary>
-    private static async Task<(int Code, ArchivedLog? Log)> ReadArchivedLogAsync(IArchiveStore store, string? pinnedKey, TextWriter progress,
-        CancellationToken cancellationToken)
+    /// <summary>The home log's verification as before when it is the only log; with several, one result per log, named.</summary>
+    private static void PrintVerification(TextWriter stdout, bool json, IReadOnlyList<(string Log, LogVerificationResult Result)> results)
+    {
+        if (results.Count == 0) return;
+        if (results.Count == 1 && results[0].Log == TransactionLogs.HomeName)
+        {
+            Print(stdout, json, results[0].Result, Describe(results[0].Result));
+            return;
+        }
+        Print(stdout, json, new { logs = results.Select(r => new { log = r.Log, verification = r.Result }) },
+            string.Join(Environment.NewLine, results.Select(r => $"log {r.Log}: {Describe(r.Result)}")));
+    }
+
+    /// <summary>
+    /// One archived log (<paramref name="layout"/>), read and verified; the code is <see cref="AdminExitCodes.Ok"/> only
+    /// if it verifies. Its checkpoints must carry its origin: the key's name, followed for a shard log by its name.
+    /// </summary>
+    private static async Task<(int Code, ArchivedLog? Log)> ReadArchivedLogAsync(IArchiveStore store, LogArchiveLayout layout, string name, string? pinnedKey,
+        TextWriter progress, CancellationToken cancellationToken)
     {
         try
         {
             var keyText = pinnedKey;
             if (keyText is null)
             {
-                var archived = await store.GetAsync(LogSealerGrain.VerifierKeyName, cancellationToken);
+                var archived = await store.GetAsync(layout.VerifierKeyName, cancellationToken);
                 if (archived is null)
                 {
-                    progress.WriteLine($"error: {store.Description} holds no transaction log ({LogSealerGrain.VerifierKeyName} is missing)");
+                    progress.WriteLine($"error: {store.Description} holds no transaction log {name} ({layout.VerifierKeyName} is missing)");
                     return (AdminExitCodes.NotFound, null);
                 }
                 keyText = Encoding.UTF8.GetString(archived).Trim();
@@ -325,13 +371,13 @@ public static class AdminApp
                 progress.WriteLine($"error: the verifier key is malformed: {verifier.Error}");
                 return (AdminExitCodes.Usage, null);
             }
-            if ((await store.ListAsync(LogSealerGrain.SegmentsPrefix, cancellationToken)).Count == 0
-                && (await store.ListAsync(LogSealerGrain.CheckpointsPrefix, cancellationToken)).Count == 0)
+            if ((await store.ListAsync(layout.SegmentsPrefix, cancellationToken)).Count == 0
+                && (await store.ListAsync(layout.CheckpointsPrefix, cancellationToken)).Count == 0)
             {
-                progress.WriteLine($"error: {store.Description} holds no log segments yet");
+                progress.WriteLine($"error: {store.Description} holds no log segments of the log {name} yet");
                 return (AdminExitCodes.NotFound, null);
             }
-            var log = await ArchivedLog.ReadAsync(store, verifier.Value, progress, cancellationToken);
+            var log = await ArchivedLog.ReadAsync(store, layout, verifier.Value, LogArchiveLayout.OriginOf(verifier.Value.KeyName, name), progress, cancellationToken);
             return (log.Verification.Ok ? AdminExitCodes.Ok : AdminExitCodes.LogTampered, log);
         }
         catch (Exception e) when (e is IOException or Azure.RequestFailedException or HttpRequestException or UnauthorizedAccessException)
@@ -381,7 +427,8 @@ public static class AdminApp
             PostgresLogStore? logStore = null;
             if (targets.TryGetValue(Abstractions.StorageNames.Module, out var moduleConnection))
             {
-                var (code, read) = await ReadArchivedLogAsync(store, pinnedKey, stderr, cancellationToken);
+                // The module store's configured database holds the home log; a shard map's module databases are not restored from snapshots.
+                var (code, read) = await ReadArchivedLogAsync(store, LogArchiveLayout.Home, TransactionLogs.HomeName, pinnedKey, stderr, cancellationToken);
                 if (code != AdminExitCodes.Ok)
                 {
                     if (read is not null) stderr.WriteLine($"the archived log does not verify, nothing restored: {Describe(read.Verification)}");
@@ -389,7 +436,7 @@ public static class AdminApp
                 }
                 if (read!.KeyToken is null)
                 {
-                    stderr.WriteLine($"error: {store.Description} holds no wrapped log key ({LogSealerGrain.KeyTokenName}); the log's records cannot be read back, nothing restored");
+                    stderr.WriteLine($"error: {store.Description} holds no wrapped log key ({LogArchiveLayout.Home.KeyTokenName}); the log's records cannot be read back, nothing restored");
                     return AdminExitCodes.NotFound;
                 }
                 log = read;
