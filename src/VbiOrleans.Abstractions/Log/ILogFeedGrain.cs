@@ -72,9 +72,9 @@ public sealed record LogFeedStatus(
     /// <see cref="Head"/> cannot tell).
     /// </summary>
     public bool HasReached(LogFeedStatus earlier) =>
-        earlier.Logs.Count == 0
+        (earlier.Logs ?? []).Count == 0
             ? Position >= earlier.Head
-            : earlier.Logs.All(then => Logs.FirstOrDefault(l => l.Log == then.Log) is { } now && now.Position >= then.Head);
+            : earlier.Logs!.All(then => (Logs ?? []).FirstOrDefault(l => l.Log == then.Log) is { } now && now.Position >= then.Head);
 }
 
 /// <summary>A consumer's cursor in one transaction log (<see cref="LogNames"/>), and that log's head.</summary>
