@@ -17,7 +17,8 @@ namespace VbiOrleans.Host.Tests.Shards;
 /// signed requests over HTTP. Each meter's records are in its bucket's module database's log and nowhere else; each
 /// log seals and ships on its own, with its name in its checkpoints; the feed's consumers see every print of both logs
 /// once; <c>vbi-admin recover</c> rebuilds a lost postal row from its meter's log; <c>verify-log</c> checks every log
-/// and names the log and the entry an edit of the archive changed.
+/// and names the log and the entry an edit of the archive changed; a host refuses to start on an empty module
+/// database of the map beside its archived log.
 /// </summary>
 [Trait("Services", "PostgreSQL, extra clusters, Azurite")]
 public sealed class ShardLogTests(ITestOutputHelper output)
@@ -51,7 +52,7 @@ public sealed class ShardLogTests(ITestOutputHelper output)
             Assert.True(set.Exit == 0, set.Stderr);
         }
         env["Vbi__Module__PoolTarget"] = "2";
-        var host = await HostEnvironment.StartAsync(port, env);
+        HostProcess? host = await HostEnvironment.StartAsync(port, env);
         try
         {
             using var operatorHttp = OperatorHttp.Client(host.BaseAddress);
@@ -129,6 +130,7 @@ public sealed class ShardLogTests(ITestOutputHelper output)
             var lost = meters.First(m => Bucket(m) == 1);
             var (postalServer, postalDatabase) = databases["postal-b"];
             await host.DisposeAsync();
+            host = null;
             Assert.Equal(1L, await postalServer.CountAsync(postalDatabase,
                 "WITH gone AS (DELETE FROM OrleansStorage WHERE GrainTypeString = 'meter' AND GrainIdExtensionString = @id RETURNING 1) SELECT count(*) FROM gone",
                 ("id", lost.MeterId)));
@@ -172,10 +174,21 @@ public sealed class ShardLogTests(ITestOutputHelper output)
             var text = await AdminAsync(["verify-log", .. archive]);
             Assert.Contains($"log {ModuleB}: ok:", text.Stdout, StringComparison.Ordinal);
             Assert.Matches($"log {ModuleA}: (?!ok)", text.Stdout);
+
+            // module-a's database replaced by an empty one beside the archive of its log: a host refuses to start on it,
+            // naming the database (a second log over the archived one would inhibit every meter whose module memory is gone).
+            await host.DisposeAsync();
+            host = null;
+            env[$"ConnectionStrings__{Connection(ModuleA)}"] = a.ConnectionString(await a.CreateDatabaseAsync("module"));
+            await using var lostDatabase = HostProcess.Start(port, env);
+            var exit = await lostDatabase.WaitForExitAsync(TimeSpan.FromSeconds(90));
+            Assert.True(exit == 3, $"the host started on an empty module database of the map beside its archived log (exit {exit})\n{lostDatabase.Transcript()}");
+            Assert.Contains(lostDatabase.Errors, line => line.Contains($"module database '{ModuleA}'", StringComparison.Ordinal)
+                && line.Contains("holds no transaction log", StringComparison.Ordinal));
         }
         finally
         {
-            await host.DisposeAsync();
+            if (host is not null) await host.DisposeAsync();
         }
     }
 
