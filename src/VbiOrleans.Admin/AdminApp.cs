@@ -207,14 +207,21 @@ public static class AdminApp
 
         var restore = new Command("restore-snapshot",
             "Put a lost store back from the latest (or the named) archived snapshot, after checking its digest: --postal restores the postal store's rows; " +
-            "--module restores module memory and refills the module database's (empty) transaction log from the verified archive. Run it with the hosts " +
+            "--module restores module memory and refills the module database's (empty) transaction log from the verified archive; --shard NAME=CONNECTION " +
+            "does the same for a database of the shard map (a module database's log from logs/NAME/). Run it with the hosts " +
             "stopped, then start them and run recover: module memory takes its later checkpoints from the log and the log rolls every meter forward.");
         var postal = new Option<string>("--postal") { Description = "The postal store's PostgreSQL connection string" };
         var module = new Option<string>("--module") { Description = "The module store's PostgreSQL connection string (a new database: run VbiOrleans.Host init-db on it first)" };
         var serviceId = new Option<string>("--service-id") { Description = "The Orleans service id whose rows are restored [default: the snapshot's]" };
         var snapshotName = new Option<string>("--snapshot") { Description = "The snapshot's name (yyyyMMddTHHmmssZ) [default: the latest complete one]" };
+        var shard = new Option<string[]>("--shard")
+        {
+            Description = "A database of the shard map: its name in the map, '=', its PostgreSQL connection string (repeat for several)",
+            AllowMultipleArgumentsPerToken = false,
+        };
         restore.Options.Add(postal);
         restore.Options.Add(module);
+        restore.Options.Add(shard);
         restore.Options.Add(serviceId);
         restore.Options.Add(snapshotName);
         restore.Options.Add(verifierKey);
@@ -225,12 +232,23 @@ public static class AdminApp
             var targets = new Dictionary<string, string>();
             if (parse.GetValue(postal) is { } p && !string.IsNullOrWhiteSpace(p)) targets[Abstractions.StorageNames.Postal] = p;
             if (parse.GetValue(module) is { } m && !string.IsNullOrWhiteSpace(m)) targets[Abstractions.StorageNames.Module] = m;
-            if (targets.Count == 0)
+            var shards = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var given in parse.GetValue(shard) ?? [])
             {
-                stderr.WriteLine("error: name the lost store(s): --postal and/or --module with a PostgreSQL connection string");
+                var equals = given.IndexOf('=', StringComparison.Ordinal);
+                if (equals < 1 || equals == given.Length - 1)
+                {
+                    stderr.WriteLine("error: --shard is NAME=CONNECTION: a database's name in the shard map, '=', its PostgreSQL connection string");
+                    return AdminExitCodes.Usage;
+                }
+                shards[given[..equals]] = given[(equals + 1)..];
+            }
+            if (targets.Count == 0 && shards.Count == 0)
+            {
+                stderr.WriteLine("error: name the lost store(s): --postal, --module and/or --shard NAME=CONNECTION with a PostgreSQL connection string");
                 return AdminExitCodes.Usage;
             }
-            return await RestoreSnapshotAsync(store, targets, parse.GetValue(snapshotName), parse.GetValue(serviceId), parse.GetValue(verifierKey),
+            return await RestoreSnapshotAsync(store, targets, shards, parse.GetValue(snapshotName), parse.GetValue(serviceId), parse.GetValue(verifierKey),
                 stdout, stderr, parse.GetValue(json), token);
         });
         root.Subcommands.Add(restore);
@@ -388,12 +406,15 @@ public static class AdminApp
     }
 
     /// <summary>
-    /// Checks everything first (the snapshot's digests; with the module store, the archived log verifies, carries its
-    /// wrapped key, and the module database's log is empty), then restores: nothing is changed when a check fails.
+    /// Checks everything first (the snapshot's digests; for each module database, the archived log verifies, carries its
+    /// wrapped key, and the database's log is empty), then restores: nothing is changed when a check fails. A database of
+    /// the shard map is found in the snapshot by its name (<see cref="StoreSnapshots.ShardFile"/>); a module database's
+    /// log is refilled from its own place in the archive.
     /// </summary>
-    private static async Task<int> RestoreSnapshotAsync(IArchiveStore store, IReadOnlyDictionary<string, string> targets, string? name, string? serviceId,
-        string? pinnedKey, TextWriter stdout, TextWriter stderr, bool json, CancellationToken cancellationToken)
+    private static async Task<int> RestoreSnapshotAsync(IArchiveStore store, IReadOnlyDictionary<string, string> stores, IReadOnlyDictionary<string, string> shards,
+        string? name, string? serviceId, string? pinnedKey, TextWriter stdout, TextWriter stderr, bool json, CancellationToken cancellationToken)
     {
+        var logStores = new List<PostgresLogStore>();
         try
         {
             var manifests = (await store.ListAsync(StoreSnapshots.Prefix, cancellationToken))
@@ -405,6 +426,19 @@ public static class AdminApp
                 return AdminExitCodes.NotFound;
             }
             var manifest = JsonSerializer.Deserialize<SnapshotManifest>((await store.GetAsync(chosen, cancellationToken))!, StoreSnapshots.Json)!;
+            // Each target by its file in the snapshot: postal, module, or postal.NAME / module.NAME for a database of the map.
+            var targets = new Dictionary<string, string>(stores, StringComparer.Ordinal);
+            foreach (var (shardName, connection) in shards)
+            {
+                var file = manifest.Files.FirstOrDefault(f => f.Store == StoreSnapshots.ShardFile(Abstractions.StorageNames.Postal, shardName)
+                    || f.Store == StoreSnapshots.ShardFile(Abstractions.StorageNames.Module, shardName));
+                if (file is null)
+                {
+                    stderr.WriteLine($"error: snapshot {manifest.Name} holds no copy of a shard map database named '{shardName}'");
+                    return AdminExitCodes.NotFound;
+                }
+                targets[file.Store] = connection;
+            }
             var contents = new Dictionary<string, (SnapshotFile File, byte[] Content)>();
             foreach (var storeName in targets.Keys)
             {
@@ -423,33 +457,36 @@ public static class AdminApp
                 contents[storeName] = (file, content);
             }
 
-            ArchivedLog? log = null;
-            PostgresLogStore? logStore = null;
-            if (targets.TryGetValue(Abstractions.StorageNames.Module, out var moduleConnection))
+            // The logs to refill: the home log in the module store's database, each module database's of the map in it.
+            var logs = new List<(string Log, ArchivedLog Archived, PostgresLogStore Store)>();
+            foreach (var (storeName, connection) in targets)
             {
-                // The module store's configured database holds the home log; a shard map's module databases are not restored from snapshots.
-                var (code, read) = await ReadArchivedLogAsync(store, LogArchiveLayout.Home, TransactionLogs.HomeName, pinnedKey, stderr, cancellationToken);
+                var shardPrefix = Abstractions.StorageNames.Module + ".";
+                if (storeName != Abstractions.StorageNames.Module && !storeName.StartsWith(shardPrefix, StringComparison.Ordinal)) continue;
+                var logName = storeName == Abstractions.StorageNames.Module ? TransactionLogs.HomeName : storeName[shardPrefix.Length..];
+                var layout = logName == TransactionLogs.HomeName ? LogArchiveLayout.Home : LogArchiveLayout.OfShard(logName);
+                var (code, read) = await ReadArchivedLogAsync(store, layout, logName, pinnedKey, stderr, cancellationToken);
                 if (code != AdminExitCodes.Ok)
                 {
-                    if (read is not null) stderr.WriteLine($"the archived log does not verify, nothing restored: {Describe(read.Verification)}");
+                    if (read is not null) stderr.WriteLine($"the archived log {logName} does not verify, nothing restored: {Describe(read.Verification)}");
                     return code;
                 }
                 if (read!.KeyToken is null)
                 {
-                    stderr.WriteLine($"error: {store.Description} holds no wrapped log key ({LogArchiveLayout.Home.KeyTokenName}); the log's records cannot be read back, nothing restored");
+                    stderr.WriteLine($"error: {store.Description} holds no wrapped log key ({layout.KeyTokenName}); the log's records cannot be read back, nothing restored");
                     return AdminExitCodes.NotFound;
                 }
-                log = read;
-                logStore = new PostgresLogStore(moduleConnection);
+                var logStore = new PostgresLogStore(connection);
+                logStores.Add(logStore);
                 var (records, checkpoints) = await logStore.CountAsync(cancellationToken);
                 if (records > 0 || checkpoints > 0)
                 {
                     stderr.WriteLine($"error: the log in {logStore.Description} already holds {records} records and {checkpoints} checkpoints: hosts ran on this " +
                         "module database after the loss. Stop them, drop and re-create the database (VbiOrleans.Host init-db), and restore again; nothing restored");
-                    await logStore.DisposeAsync();
                     return AdminExitCodes.Refused;
                 }
-                stderr.WriteLine($"archive verified: {Describe(read.Verification)}");
+                stderr.WriteLine($"archive verified: {(logName == TransactionLogs.HomeName ? "" : $"log {logName}: ")}{Describe(read.Verification)}");
+                logs.Add((logName, read, logStore));
             }
 
             var restored = new Dictionary<string, long>();
@@ -460,21 +497,26 @@ public static class AdminApp
                 restored[storeName] = rows;
                 mismatched |= rows != file.Rows;
             }
-            if (logStore is not null)
-            {
-                await using (logStore) await logStore.ImportAsync(log!, cancellationToken);
-            }
+            foreach (var (_, archived, logStore) in logs) await logStore.ImportAsync(archived, cancellationToken);
 
             var lines = string.Join(", ", restored.Select(r => $"{r.Key} {r.Value} rows"));
-            var logLine = log is null ? "" : $"; the log refilled from the archive: {log.Entries.Count} entries, {log.Checkpoints.Count} checkpoints";
-            Print(stdout, json, new { snapshot = manifest.Name, manifest.TakenAt, manifest.LogSize, rows = restored, logEntries = log?.Entries.Count, logCheckpoints = log?.Checkpoints.Count },
-                $"restored from snapshot {manifest.Name} (taken {manifest.TakenAt:u}, log size {manifest.LogSize}): {lines}{logLine}; start the hosts and run recover");
+            var logLines = string.Concat(logs.Select(l => $"; the log {l.Log} refilled from the archive: {l.Archived.Entries.Count} entries, {l.Archived.Checkpoints.Count} checkpoints"));
+            var home = logs.FirstOrDefault(l => l.Log == TransactionLogs.HomeName).Archived;
+            Print(stdout, json, new
+            {
+                snapshot = manifest.Name, manifest.TakenAt, manifest.LogSize, rows = restored, logEntries = home?.Entries.Count, logCheckpoints = home?.Checkpoints.Count,
+                logs = logs.Select(l => new { log = l.Log, entries = l.Archived.Entries.Count, checkpoints = l.Archived.Checkpoints.Count }),
+            }, $"restored from snapshot {manifest.Name} (taken {manifest.TakenAt:u}, log size {manifest.LogSize}): {lines}{logLines}; start the hosts and run recover");
             return mismatched ? AdminExitCodes.Mismatches : AdminExitCodes.Ok;
         }
         catch (Exception e) when (e is Npgsql.NpgsqlException or IOException or Azure.RequestFailedException or InvalidOperationException)
         {
             stderr.WriteLine($"error: {e.Message}");
             return AdminExitCodes.Unavailable;
+        }
+        finally
+        {
+            foreach (var logStore in logStores) await logStore.DisposeAsync();
         }
     }
 

@@ -62,8 +62,9 @@ public static class StartupChecks
             if (await LostAsync(connectionString, layout, archive, cancellationToken))
             {
                 return $"the shard map's module database '{database.Name}' at {StoreConnections.Describe(connectionString)} holds no transaction log, but the " +
-                       $"archive {archive.Description} holds its log ({layout.Prefix}): the database was lost or replaced, and a module database of the " +
-                       $"map cannot be restored from a snapshot yet (docs/scaling.md); fix ConnectionStrings:{database.Connection}";
+                       $"archive {archive.Description} holds its log ({layout.Prefix}): the database was lost or replaced. Restore it with " +
+                       $"`vbi-admin restore-snapshot --shard {database.Name}=...` (docs/transaction-log.md, \"A lost module database\"), " +
+                       $"or fix ConnectionStrings:{database.Connection}";
             }
         }
         return null;

@@ -59,7 +59,12 @@ public static class SiloSetup
             silo.Services.AddSingleton<VbiOrleans.Grains.Commerce.ILedgerStore>(new VbiOrleans.Grains.Commerce.PostgresLedgerStore(ForProviders(connections[StorageNames.Commerce])));
             // The export's by-day index of purchases and invoices, beside their grain state (infra/sql/58-export-index.sql).
             silo.Services.AddSingleton<VbiOrleans.Grains.Log.Export.IExportDayIndex>(new VbiOrleans.Grains.Log.Export.PostgresExportDayIndex(ForProviders(connections[StorageNames.Commerce])));
-            silo.Services.AddSingleton(new VbiOrleans.Grains.Log.SnapshotSources(connections.All.ToDictionary(kv => kv.Key, kv => kv.Value)));
+            silo.Services.AddSingleton(new VbiOrleans.Grains.Log.SnapshotSources(connections.All.ToDictionary(kv => kv.Key, kv => kv.Value),
+                connections.Shards is { } mapped
+                    ? new[] { StorageNames.Postal, StorageNames.Module }.SelectMany(store => mapped.Map.DatabasesOf(store)
+                        .Select(d => (File: VbiOrleans.Grains.Log.StoreSnapshots.ShardFile(store, d.Name), Connection: mapped.ConnectionString(d.Name))))
+                        .ToDictionary(f => f.File, f => f.Connection)
+                    : null));
             silo.Services.AddSingleton<VbiOrleans.Grains.Commerce.Ach.IAchStore>(new VbiOrleans.Grains.Commerce.Ach.PostgresAchStore(ForProviders(connections[StorageNames.Commerce])));
             silo.Services.AddSingleton<VbiOrleans.Grains.Commerce.Cards.ICardChargeStore>(new VbiOrleans.Grains.Commerce.Cards.PostgresCardChargeStore(ForProviders(connections[StorageNames.Commerce])));
             silo.ConfigureEndpoints(AdvertisedAddress(cluster.AdvertisedIp), cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: false);

@@ -126,6 +126,14 @@ public sealed class ShardLogTests(ITestOutputHelper output)
                 Assert.Equal(prints.Select(p => $"print:{meter.MeterId}:{p.Sequence}").Order(), printEntries.Order());
             }
 
+            // A snapshot copies the map's databases too, each its own file.
+            var snapshot = await operatorHttp.PostAsync("/v1/operator/snapshots", null);
+            var manifest = await snapshot.JsonAsync();
+            Assert.True(snapshot.IsSuccessStatusCode, manifest.ToString());
+            var files = manifest.GetProperty("files").EnumerateArray().ToDictionary(f => f.GetProperty("store").GetString()!, f => f.GetProperty("rows").GetInt64());
+            Assert.Equal(["module", "module.module-a", "module.module-b", "postal", "postal.postal-a", "postal.postal-b"], files.Keys.Order());
+            Assert.All(new[] { "module.module-a", "module.module-b", "postal.postal-a", "postal.postal-b" }, f => Assert.True(files[f] > 0, $"{f}: no rows"));
+
             // A postal row lost while the hosts are stopped comes back from its meter's log: recover verifies every log, then rebuilds it.
             var lost = meters.First(m => Bucket(m) == 1);
             var (postalServer, postalDatabase) = databases["postal-b"];
@@ -148,6 +156,37 @@ public sealed class ShardLogTests(ITestOutputHelper output)
             // The meter prints on from its rebuilt row, into its log.
             var printed = await customers.PrintAgainAsync(lost);
             Assert.Equal(10_000, printed.Meter.AscendingMills + printed.Meter.DescendingMills);
+
+            // module-a's database lost and replaced by an empty one beside the archive of its log: a host refuses to start on
+            // it, naming the database (a second log over the archived one would inhibit every meter whose module memory is
+            // gone). restore-snapshot --shard puts back its module memory and refills its log from logs/module-a/; recover
+            // then finds every meter equal to module memory, and the meter prints on.
+            using (var shipper = OperatorHttp.Client(host.BaseAddress)) shipped = await ShipAllAsync(shipper);
+            await host.DisposeAsync();
+            host = null;
+            var replacement = a.ConnectionString(await a.CreateDatabaseAsync("module"));
+            env[$"ConnectionStrings__{Connection(ModuleA)}"] = replacement;
+            await using (var lostDatabase = HostProcess.Start(port, env))
+            {
+                var exit = await lostDatabase.WaitForExitAsync(TimeSpan.FromSeconds(90));
+                Assert.True(exit == 3, $"the host started on an empty module database of the map beside its archived log (exit {exit})\n{lostDatabase.Transcript()}");
+                Assert.Contains(lostDatabase.Errors, line => line.Contains($"module database '{ModuleA}'", StringComparison.Ordinal)
+                    && line.Contains("holds no transaction log", StringComparison.Ordinal));
+            }
+            var restored = await AdminAsync(["restore-snapshot", .. archive, "--shard", $"{ModuleA}={replacement}", "--json"]);
+            output.WriteLine($"restore-snapshot --shard {ModuleA}: exit {restored.Exit}: {restored.Stdout}{restored.Stderr}");
+            Assert.True(restored.Exit == AdminExitCodes.Ok, restored.Stdout + restored.Stderr);
+            var refilled = JsonDocument.Parse(restored.Stdout).RootElement.GetProperty("logs").EnumerateArray().Single();
+            Assert.Equal(ModuleA, refilled.GetProperty("log").GetString());
+            Assert.True(refilled.GetProperty("entries").GetInt64() >= shipped[ModuleA].GetProperty("size").GetInt64(), restored.Stdout);
+            host = await HostEnvironment.StartAsync(port, env);
+            var afterRestore = await AdminAsync(["recover", .. archive, "--server", host.BaseAddress.ToString(), "--json"]);
+            output.WriteLine($"recover after the restore: exit {afterRestore.Exit}: {afterRestore.Stdout}");
+            Assert.True(afterRestore.Exit == AdminExitCodes.Ok, afterRestore.Stdout + afterRestore.Stderr);
+            Assert.Equal(0, JsonDocument.Parse(afterRestore.Stdout).RootElement.GetProperty("mismatches").GetInt32());
+            var printedAfterRestore = await customers.PrintAgainAsync(lost);
+            Assert.Equal(10_000, printedAfterRestore.Meter.AscendingMills + printedAfterRestore.Meter.DescendingMills);
+            Assert.Equal(printed.Meter.PieceCount + 1, printedAfterRestore.Meter.PieceCount);
 
             // An entry of module-a's log edited in the archive: verify-log names that log and the entry, and module-b's log still verifies.
             var blobs = new BlobContainerClient(LocalServices.ArchiveConnectionString, HostEnvironment.ContainerName(clusterId));
@@ -175,16 +214,6 @@ public sealed class ShardLogTests(ITestOutputHelper output)
             Assert.Contains($"log {ModuleB}: ok:", text.Stdout, StringComparison.Ordinal);
             Assert.Matches($"log {ModuleA}: (?!ok)", text.Stdout);
 
-            // module-a's database replaced by an empty one beside the archive of its log: a host refuses to start on it,
-            // naming the database (a second log over the archived one would inhibit every meter whose module memory is gone).
-            await host.DisposeAsync();
-            host = null;
-            env[$"ConnectionStrings__{Connection(ModuleA)}"] = a.ConnectionString(await a.CreateDatabaseAsync("module"));
-            await using var lostDatabase = HostProcess.Start(port, env);
-            var exit = await lostDatabase.WaitForExitAsync(TimeSpan.FromSeconds(90));
-            Assert.True(exit == 3, $"the host started on an empty module database of the map beside its archived log (exit {exit})\n{lostDatabase.Transcript()}");
-            Assert.Contains(lostDatabase.Errors, line => line.Contains($"module database '{ModuleA}'", StringComparison.Ordinal)
-                && line.Contains("holds no transaction log", StringComparison.Ordinal));
         }
         finally
         {
