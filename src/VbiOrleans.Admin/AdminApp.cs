@@ -64,13 +64,16 @@ public static class AdminApp
         });
         root.Subcommands.Add(verify);
 
-        var status = new Command("log-status", "The log's size, what is not sealed or not shipped yet, and its latest signed checkpoint.");
+        var status = new Command("log-status", "A log's size, what is not sealed or not shipped yet, and its latest signed checkpoint.");
+        var logName = new Option<string>("--log") { Description = "The log: a module database's name in the shard map [default: the home log]" };
+        status.Options.Add(logName);
         status.SetAction(async (parse, token) =>
         {
             using var http = Http(parse.GetValue(server) ?? env(ServerVariable) ?? DefaultServer, parse.GetValue(operatorName) ?? env(OperatorVariable),
                 parse.GetValue(operatorKeyFile), env, stderr);
             if (http is null) return AdminExitCodes.Usage;
-            return await CallAsync(stdout, stderr, parse.GetValue(json), () => http.GetAsync("/v1/operator/log", token), token);
+            var query = parse.GetValue(logName) is { Length: > 0 } named ? "?log=" + Uri.EscapeDataString(named) : "";
+            return await CallAsync(stdout, stderr, parse.GetValue(json), () => http.GetAsync("/v1/operator/log" + query, token), token);
         });
         root.Subcommands.Add(status);
 

@@ -87,18 +87,24 @@ public sealed class ShardLogTests(ITestOutputHelper output)
                 var status = shipped[module];
                 var (server, database) = databases[module];
                 var size = status.GetProperty("size").GetInt64();
-                Assert.Equal(await server.CountAsync(database, "SELECT count(*) FROM vbi_log"), size);
+                // Every record of the log at the ship (the pool may provision a meter, and log it, since).
+                Assert.True(size > 0 && size <= await server.CountAsync(database, "SELECT count(*) FROM vbi_log"), $"{module}: size {size}");
                 Assert.Equal(size, status.GetProperty("shipped").GetInt64());
                 Assert.True(await server.CountAsync(database, "SELECT count(*) FROM vbi_log_checkpoint") >= 1, $"{module} holds no checkpoint");
                 var note = await (await operatorHttp.GetAsync($"/v1/log/checkpoint?log={module}")).Content.ReadAsStringAsync();
                 var lines = note.Split('\n');
                 Assert.EndsWith("/" + module, lines[0], StringComparison.Ordinal);
                 Assert.Equal(size.ToString(System.Globalization.CultureInfo.InvariantCulture), lines[1]);
-                var proof = await (await operatorHttp.GetAsync($"/v1/log/proof?log={module}&from=1&to={size}")).JsonAsync();
-                Assert.Equal(size, proof.GetProperty("to").GetInt64());
+                // A consistency proof of this log, from its first checkpoint to its latest.
+                var first = await server.CountAsync(database, "SELECT min(size) FROM vbi_log_checkpoint");
+                var proof = await (await operatorHttp.GetAsync($"/v1/log/proof?log={module}&from={first}&to={size}")).JsonAsync();
+                Assert.True(proof.TryGetProperty("to", out var to) && to.GetInt64() == size, proof.ToString());
             }
             Assert.Equal(0L, await LocalServices.ScalarAsync<long>(home, "SELECT count(*) FROM vbi_log_checkpoint"));
             Assert.Equal(404, (int)(await operatorHttp.GetAsync("/v1/log/checkpoint?log=no-such-log")).StatusCode);
+            var logStatus = await AdminAsync("log-status", "--log", ModuleB, "--server", host.BaseAddress.ToString(), "--json");
+            Assert.True(logStatus.Exit == 0, logStatus.Stderr);
+            Assert.Equal(shipped[ModuleB].GetProperty("size").GetInt64(), JsonDocument.Parse(logStatus.Stdout).RootElement.GetProperty("size").GetInt64());
 
             var verified = await AdminAsync(["verify-log", .. archive, "--json"]);
             output.WriteLine($"verify-log: exit {verified.Exit}: {verified.Stdout}");
