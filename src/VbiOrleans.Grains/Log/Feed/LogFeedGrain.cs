@@ -25,6 +25,9 @@ public sealed class LogFeedGrain(
 {
     private const string ReminderName = "keep-reading";
 
+    /// <summary>How long a status waits for each log's head.</summary>
+    private static readonly TimeSpan StatusHeadTimeout = TimeSpan.FromSeconds(2);
+
     /// <summary>One log's place for this consumer: the cursor as last read or moved, the log's head, and its failures.</summary>
     private sealed class Cursor(TransactionLog log)
     {
@@ -92,13 +95,15 @@ public sealed class LogFeedGrain(
     {
         foreach (var cursor in _cursors)
         {
+            // Bounded: a log whose database does not answer shows its head as last read rather than hold the caller.
+            using var timeout = new CancellationTokenSource(StatusHeadTimeout);
             try
             {
-                cursor.Head = Math.Max(cursor.Head, await cursor.Log.Store.HeadAsync());
+                cursor.Head = Math.Max(cursor.Head, await cursor.Log.Store.HeadAsync(timeout.Token));
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (Exception e) when (e is not OperationCanceledException || timeout.IsCancellationRequested)
             {
-                // Its database is down: the status shows the head as last read, and the log's failures.
+                // Its database is down or slow: the status shows the head as last read, and the log's failures.
             }
         }
         return CurrentStatus();
