@@ -51,30 +51,34 @@ public static class AdminApp
         root.Options.Add(operatorKeyFile);
 
         var verify = new Command("verify-log",
-            "Check the archive: every checkpoint's signature, every checkpoint consistent with the one before, every entry in the tree. Names the first bad entry (exit 5).");
+            "Check every transaction log in the archive (the home log, and each module database's of a shard map): every checkpoint's signature " +
+            "and origin, every checkpoint consistent with the one before, every entry in the tree. Names the first bad entry of each log (exit 5).");
         verify.Options.Add(verifierKey);
         verify.SetAction(async (parse, token) =>
         {
             var store = OpenArchive(parse.GetValue(archive) ?? env(ArchiveVariable), parse.GetValue(container)!, stderr);
             if (store is null) return AdminExitCodes.Usage;
-            var (code, result) = await VerifyLogAsync(store, parse.GetValue(verifierKey), stderr, token);
-            if (result is not null) Print(stdout, parse.GetValue(json), result, Describe(result));
+            var (code, results) = await VerifyLogsAsync(store, parse.GetValue(verifierKey), stderr, token);
+            PrintVerification(stdout, parse.GetValue(json), results);
             return code;
         });
         root.Subcommands.Add(verify);
 
-        var status = new Command("log-status", "The log's size, what is not sealed or not shipped yet, and its latest signed checkpoint.");
+        var status = new Command("log-status", "A log's size, what is not sealed or not shipped yet, and its latest signed checkpoint.");
+        var logName = new Option<string>("--log") { Description = "The log: a module database's name in the shard map [default: the home log]" };
+        status.Options.Add(logName);
         status.SetAction(async (parse, token) =>
         {
             using var http = Http(parse.GetValue(server) ?? env(ServerVariable) ?? DefaultServer, parse.GetValue(operatorName) ?? env(OperatorVariable),
                 parse.GetValue(operatorKeyFile), env, stderr);
             if (http is null) return AdminExitCodes.Usage;
-            return await CallAsync(stdout, stderr, parse.GetValue(json), () => http.GetAsync("/v1/operator/log", token), token);
+            var query = parse.GetValue(logName) is { Length: > 0 } named ? "?log=" + Uri.EscapeDataString(named) : "";
+            return await CallAsync(stdout, stderr, parse.GetValue(json), () => http.GetAsync("/v1/operator/log" + query, token), token);
         });
         root.Subcommands.Add(status);
 
         var recover = new Command("recover",
-            "Verify the archived log, then have the server rebuild every meter's postal row from its log and compare it with module memory. Exit 6 on any mismatch.");
+            "Verify every archived log, then have the server rebuild every meter's postal row from its log and compare it with module memory. Exit 6 on any mismatch.");
         recover.Options.Add(verifierKey);
         var skipArchive = new Option<bool>("--no-archive-check") { Description = "Do not verify the archive first (when it is unreachable and the log store is intact)" };
         recover.Options.Add(skipArchive);
@@ -87,13 +91,14 @@ public static class AdminApp
             {
                 var store = OpenArchive(parse.GetValue(archive) ?? env(ArchiveVariable), parse.GetValue(container)!, stderr);
                 if (store is null) return AdminExitCodes.Usage;
-                var (code, result) = await VerifyLogAsync(store, parse.GetValue(verifierKey), stderr, token);
+                var (code, results) = await VerifyLogsAsync(store, parse.GetValue(verifierKey), stderr, token);
                 if (code != AdminExitCodes.Ok)
                 {
-                    if (result is not null) stderr.WriteLine($"the archived log does not verify, nothing recovered: {Describe(result)}");
+                    foreach (var (log, result) in results.Where(r => !r.Result.Ok))
+                        stderr.WriteLine($"the archived log {log} does not verify, nothing recovered: {Describe(result)}");
                     return code;
                 }
-                stderr.WriteLine($"archive verified: {Describe(result!)}");
+                foreach (var (log, result) in results) stderr.WriteLine($"archive verified: {(results.Count == 1 ? "" : $"log {log}: ")}{Describe(result)}");
             }
             return await RecoverAsync(http, stdout, stderr, parse.GetValue(json), token);
         });
@@ -239,14 +244,21 @@ public static class AdminApp
 
         var restore = new Command("restore-snapshot",
             "Put a lost store back from the latest (or the named) archived snapshot, after checking its digest: --postal restores the postal store's rows; " +
-            "--module restores module memory and refills the module database's (empty) transaction log from the verified archive. Run it with the hosts " +
+            "--module restores module memory and refills the module database's (empty) transaction log from the verified archive; --shard NAME=CONNECTION " +
+            "does the same for a database of the shard map (a module database's log from logs/NAME/). Run it with the hosts " +
             "stopped, then start them and run recover: module memory takes its later checkpoints from the log and the log rolls every meter forward.");
         var postal = new Option<string>("--postal") { Description = "The postal store's PostgreSQL connection string" };
         var module = new Option<string>("--module") { Description = "The module store's PostgreSQL connection string (a new database: run VbiOrleans.Host init-db on it first)" };
         var serviceId = new Option<string>("--service-id") { Description = "The Orleans service id whose rows are restored [default: the snapshot's]" };
         var snapshotName = new Option<string>("--snapshot") { Description = "The snapshot's name (yyyyMMddTHHmmssZ) [default: the latest complete one]" };
+        var shard = new Option<string[]>("--shard")
+        {
+            Description = "A database of the shard map: its name in the map, '=', its PostgreSQL connection string (repeat for several)",
+            AllowMultipleArgumentsPerToken = false,
+        };
         restore.Options.Add(postal);
         restore.Options.Add(module);
+        restore.Options.Add(shard);
         restore.Options.Add(serviceId);
         restore.Options.Add(snapshotName);
         restore.Options.Add(verifierKey);
@@ -257,12 +269,23 @@ public static class AdminApp
             var targets = new Dictionary<string, string>();
             if (parse.GetValue(postal) is { } p && !string.IsNullOrWhiteSpace(p)) targets[Abstractions.StorageNames.Postal] = p;
             if (parse.GetValue(module) is { } m && !string.IsNullOrWhiteSpace(m)) targets[Abstractions.StorageNames.Module] = m;
-            if (targets.Count == 0)
+            var shards = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var given in parse.GetValue(shard) ?? [])
             {
-                stderr.WriteLine("error: name the lost store(s): --postal and/or --module with a PostgreSQL connection string");
+                var equals = given.IndexOf('=', StringComparison.Ordinal);
+                if (equals < 1 || equals == given.Length - 1)
+                {
+                    stderr.WriteLine("error: --shard is NAME=CONNECTION: a database's name in the shard map, '=', its PostgreSQL connection string");
+                    return AdminExitCodes.Usage;
+                }
+                shards[given[..equals]] = given[(equals + 1)..];
+            }
+            if (targets.Count == 0 && shards.Count == 0)
+            {
+                stderr.WriteLine("error: name the lost store(s): --postal, --module and/or --shard NAME=CONNECTION with a PostgreSQL connection string");
                 return AdminExitCodes.Usage;
             }
-            return await RestoreSnapshotAsync(store, targets, parse.GetValue(snapshotName), parse.GetValue(serviceId), parse.GetValue(verifierKey),
+            return await RestoreSnapshotAsync(store, targets, shards, parse.GetValue(snapshotName), parse.GetValue(serviceId), parse.GetValue(verifierKey),
                 stdout, stderr, parse.GetValue(json), token);
         });
         root.Subcommands.Add(restore);
@@ -328,27 +351,71 @@ public static class AdminApp
         return await root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr }, cancellationToken);
     }
 
-    /// <summary>Reads every segment and checkpoint from the archive and runs the verifier, showing progress on stderr.</summary>
-    public static async Task<(int Code, LogVerificationResult? Result)> VerifyLogAsync(IArchiveStore store, string? pinnedKey, TextWriter progress,
-        CancellationToken cancellationToken)
+    /// <summary>
+    /// Verifies every log the archive holds (<see cref="LogArchiveLayout.InArchiveAsync"/>), one after the other, with
+    /// progress on stderr. The code is <see cref="AdminExitCodes.Ok"/> only if every log verifies; a log that does not
+    /// makes it <see cref="AdminExitCodes.LogTampered"/> whatever the others did.
+    /// </summary>
+    public static async Task<(int Code, IReadOnlyList<(string Log, LogVerificationResult Result)> Results)> VerifyLogsAsync(IArchiveStore store,
+        string? pinnedKey, TextWriter progress, CancellationToken cancellationToken)
     {
-        var (code, archived) = await ReadArchivedLogAsync(store, pinnedKey, progress, cancellationToken);
-        return (code, archived?.Verification);
+        IReadOnlyList<(string Name, LogArchiveLayout Layout)> logs;
+        try
+        {
+            logs = await LogArchiveLayout.InArchiveAsync(store, cancellationToken);
+        }
+        catch (Exception e) when (e is IOException or Azure.RequestFailedException or HttpRequestException or UnauthorizedAccessException)
+        {
+            progress.WriteLine($"error: the archive {store.Description} is unreachable: {e.Message}");
+            return (AdminExitCodes.Unavailable, []);
+        }
+        if (logs.Count == 0)
+        {
+            progress.WriteLine($"error: {store.Description} holds no transaction log ({LogArchiveLayout.Home.VerifierKeyName} and {LogArchiveLayout.ShardsPrefix} are missing)");
+            return (AdminExitCodes.NotFound, []);
+        }
+        var results = new List<(string, LogVerificationResult)>();
+        var codes = new List<int>();
+        foreach (var (name, layout) in logs)
+        {
+            if (logs.Count > 1) progress.WriteLine($"verifying the log {name} ({layout.Prefix})");
+            var (code, archived) = await ReadArchivedLogAsync(store, layout, name, pinnedKey, progress, cancellationToken);
+            codes.Add(code);
+            if (archived is not null) results.Add((name, archived.Verification));
+        }
+        var worst = codes.Contains(AdminExitCodes.LogTampered) ? AdminExitCodes.LogTampered : codes.FirstOrDefault(c => c != AdminExitCodes.Ok);
+        return (worst, results);
     }
 
-    /// <summary>The archived log, read and verified; the code is <see cref="AdminExitCodes.Ok"/> only if it verifies.</summary>
-    private static async Task<(int Code, ArchivedLog? Log)> ReadArchivedLogAsync(IArchiveStore store, string? pinnedKey, TextWriter progress,
-        CancellationToken cancellationToken)
+    /// <summary>The home log's verification as before when it is the only log; with several, one result per log, named.</summary>
+    private static void PrintVerification(TextWriter stdout, bool json, IReadOnlyList<(string Log, LogVerificationResult Result)> results)
+    {
+        if (results.Count == 0) return;
+        if (results.Count == 1 && results[0].Log == TransactionLogs.HomeName)
+        {
+            Print(stdout, json, results[0].Result, Describe(results[0].Result));
+            return;
+        }
+        Print(stdout, json, new { logs = results.Select(r => new { log = r.Log, verification = r.Result }) },
+            string.Join(Environment.NewLine, results.Select(r => $"log {r.Log}: {Describe(r.Result)}")));
+    }
+
+    /// <summary>
+    /// One archived log (<paramref name="layout"/>), read and verified; the code is <see cref="AdminExitCodes.Ok"/> only
+    /// if it verifies. Its checkpoints must carry its origin: the key's name, followed for a shard log by its name.
+    /// </summary>
+    private static async Task<(int Code, ArchivedLog? Log)> ReadArchivedLogAsync(IArchiveStore store, LogArchiveLayout layout, string name, string? pinnedKey,
+        TextWriter progress, CancellationToken cancellationToken)
     {
         try
         {
             var keyText = pinnedKey;
             if (keyText is null)
             {
-                var archived = await store.GetAsync(LogSealerGrain.VerifierKeyName, cancellationToken);
+                var archived = await store.GetAsync(layout.VerifierKeyName, cancellationToken);
                 if (archived is null)
                 {
-                    progress.WriteLine($"error: {store.Description} holds no transaction log ({LogSealerGrain.VerifierKeyName} is missing)");
+                    progress.WriteLine($"error: {store.Description} holds no transaction log {name} ({layout.VerifierKeyName} is missing)");
                     return (AdminExitCodes.NotFound, null);
                 }
                 keyText = Encoding.UTF8.GetString(archived).Trim();
@@ -359,13 +426,13 @@ public static class AdminApp
                 progress.WriteLine($"error: the verifier key is malformed: {verifier.Error}");
                 return (AdminExitCodes.Usage, null);
             }
-            if ((await store.ListAsync(LogSealerGrain.SegmentsPrefix, cancellationToken)).Count == 0
-                && (await store.ListAsync(LogSealerGrain.CheckpointsPrefix, cancellationToken)).Count == 0)
+            if ((await store.ListAsync(layout.SegmentsPrefix, cancellationToken)).Count == 0
+                && (await store.ListAsync(layout.CheckpointsPrefix, cancellationToken)).Count == 0)
             {
-                progress.WriteLine($"error: {store.Description} holds no log segments yet");
+                progress.WriteLine($"error: {store.Description} holds no log segments of the log {name} yet");
                 return (AdminExitCodes.NotFound, null);
             }
-            var log = await ArchivedLog.ReadAsync(store, verifier.Value, progress, cancellationToken);
+            var log = await ArchivedLog.ReadAsync(store, layout, verifier.Value, LogArchiveLayout.OriginOf(verifier.Value.KeyName, name), progress, cancellationToken);
             return (log.Verification.Ok ? AdminExitCodes.Ok : AdminExitCodes.LogTampered, log);
         }
         catch (Exception e) when (e is IOException or Azure.RequestFailedException or HttpRequestException or UnauthorizedAccessException)
@@ -376,12 +443,15 @@ public static class AdminApp
     }
 
     /// <summary>
-    /// Checks everything first (the snapshot's digests; with the module store, the archived log verifies, carries its
-    /// wrapped key, and the module database's log is empty), then restores: nothing is changed when a check fails.
+    /// Checks everything first (the snapshot's digests; for each module database, the archived log verifies, carries its
+    /// wrapped key, and the database's log is empty), then restores: nothing is changed when a check fails. A database of
+    /// the shard map is found in the snapshot by its name (<see cref="StoreSnapshots.ShardFile"/>); a module database's
+    /// log is refilled from its own place in the archive.
     /// </summary>
-    private static async Task<int> RestoreSnapshotAsync(IArchiveStore store, IReadOnlyDictionary<string, string> targets, string? name, string? serviceId,
-        string? pinnedKey, TextWriter stdout, TextWriter stderr, bool json, CancellationToken cancellationToken)
+    private static async Task<int> RestoreSnapshotAsync(IArchiveStore store, IReadOnlyDictionary<string, string> stores, IReadOnlyDictionary<string, string> shards,
+        string? name, string? serviceId, string? pinnedKey, TextWriter stdout, TextWriter stderr, bool json, CancellationToken cancellationToken)
     {
+        var logStores = new List<PostgresLogStore>();
         try
         {
             var manifests = (await store.ListAsync(StoreSnapshots.Prefix, cancellationToken))
@@ -393,6 +463,19 @@ public static class AdminApp
                 return AdminExitCodes.NotFound;
             }
             var manifest = JsonSerializer.Deserialize<SnapshotManifest>((await store.GetAsync(chosen, cancellationToken))!, StoreSnapshots.Json)!;
+            // Each target by its file in the snapshot: postal, module, or postal.NAME / module.NAME for a database of the map.
+            var targets = new Dictionary<string, string>(stores, StringComparer.Ordinal);
+            foreach (var (shardName, connection) in shards)
+            {
+                var file = manifest.Files.FirstOrDefault(f => f.Store == StoreSnapshots.ShardFile(Abstractions.StorageNames.Postal, shardName)
+                    || f.Store == StoreSnapshots.ShardFile(Abstractions.StorageNames.Module, shardName));
+                if (file is null)
+                {
+                    stderr.WriteLine($"error: snapshot {manifest.Name} holds no copy of a shard map database named '{shardName}'");
+                    return AdminExitCodes.NotFound;
+                }
+                targets[file.Store] = connection;
+            }
             var contents = new Dictionary<string, (SnapshotFile File, byte[] Content)>();
             foreach (var storeName in targets.Keys)
             {
@@ -411,32 +494,36 @@ public static class AdminApp
                 contents[storeName] = (file, content);
             }
 
-            ArchivedLog? log = null;
-            PostgresLogStore? logStore = null;
-            if (targets.TryGetValue(Abstractions.StorageNames.Module, out var moduleConnection))
+            // The logs to refill: the home log in the module store's database, each module database's of the map in it.
+            var logs = new List<(string Log, ArchivedLog Archived, PostgresLogStore Store)>();
+            foreach (var (storeName, connection) in targets)
             {
-                var (code, read) = await ReadArchivedLogAsync(store, pinnedKey, stderr, cancellationToken);
+                var shardPrefix = Abstractions.StorageNames.Module + ".";
+                if (storeName != Abstractions.StorageNames.Module && !storeName.StartsWith(shardPrefix, StringComparison.Ordinal)) continue;
+                var logName = storeName == Abstractions.StorageNames.Module ? TransactionLogs.HomeName : storeName[shardPrefix.Length..];
+                var layout = logName == TransactionLogs.HomeName ? LogArchiveLayout.Home : LogArchiveLayout.OfShard(logName);
+                var (code, read) = await ReadArchivedLogAsync(store, layout, logName, pinnedKey, stderr, cancellationToken);
                 if (code != AdminExitCodes.Ok)
                 {
-                    if (read is not null) stderr.WriteLine($"the archived log does not verify, nothing restored: {Describe(read.Verification)}");
+                    if (read is not null) stderr.WriteLine($"the archived log {logName} does not verify, nothing restored: {Describe(read.Verification)}");
                     return code;
                 }
                 if (read!.KeyToken is null)
                 {
-                    stderr.WriteLine($"error: {store.Description} holds no wrapped log key ({LogSealerGrain.KeyTokenName}); the log's records cannot be read back, nothing restored");
+                    stderr.WriteLine($"error: {store.Description} holds no wrapped log key ({layout.KeyTokenName}); the log's records cannot be read back, nothing restored");
                     return AdminExitCodes.NotFound;
                 }
-                log = read;
-                logStore = new PostgresLogStore(moduleConnection);
+                var logStore = new PostgresLogStore(connection);
+                logStores.Add(logStore);
                 var (records, checkpoints) = await logStore.CountAsync(cancellationToken);
                 if (records > 0 || checkpoints > 0)
                 {
                     stderr.WriteLine($"error: the log in {logStore.Description} already holds {records} records and {checkpoints} checkpoints: hosts ran on this " +
                         "module database after the loss. Stop them, drop and re-create the database (VbiOrleans.Host init-db), and restore again; nothing restored");
-                    await logStore.DisposeAsync();
                     return AdminExitCodes.Refused;
                 }
-                stderr.WriteLine($"archive verified: {Describe(read.Verification)}");
+                stderr.WriteLine($"archive verified: {(logName == TransactionLogs.HomeName ? "" : $"log {logName}: ")}{Describe(read.Verification)}");
+                logs.Add((logName, read, logStore));
             }
 
             var restored = new Dictionary<string, long>();
@@ -447,21 +534,26 @@ public static class AdminApp
                 restored[storeName] = rows;
                 mismatched |= rows != file.Rows;
             }
-            if (logStore is not null)
-            {
-                await using (logStore) await logStore.ImportAsync(log!, cancellationToken);
-            }
+            foreach (var (_, archived, logStore) in logs) await logStore.ImportAsync(archived, cancellationToken);
 
             var lines = string.Join(", ", restored.Select(r => $"{r.Key} {r.Value} rows"));
-            var logLine = log is null ? "" : $"; the log refilled from the archive: {log.Entries.Count} entries, {log.Checkpoints.Count} checkpoints";
-            Print(stdout, json, new { snapshot = manifest.Name, manifest.TakenAt, manifest.LogSize, rows = restored, logEntries = log?.Entries.Count, logCheckpoints = log?.Checkpoints.Count },
-                $"restored from snapshot {manifest.Name} (taken {manifest.TakenAt:u}, log size {manifest.LogSize}): {lines}{logLine}; start the hosts and run recover");
+            var logLines = string.Concat(logs.Select(l => $"; the log {l.Log} refilled from the archive: {l.Archived.Entries.Count} entries, {l.Archived.Checkpoints.Count} checkpoints"));
+            var home = logs.FirstOrDefault(l => l.Log == TransactionLogs.HomeName).Archived;
+            Print(stdout, json, new
+            {
+                snapshot = manifest.Name, manifest.TakenAt, manifest.LogSize, rows = restored, logEntries = home?.Entries.Count, logCheckpoints = home?.Checkpoints.Count,
+                logs = logs.Select(l => new { log = l.Log, entries = l.Archived.Entries.Count, checkpoints = l.Archived.Checkpoints.Count }),
+            }, $"restored from snapshot {manifest.Name} (taken {manifest.TakenAt:u}, log size {manifest.LogSize}): {lines}{logLines}; start the hosts and run recover");
             return mismatched ? AdminExitCodes.Mismatches : AdminExitCodes.Ok;
         }
         catch (Exception e) when (e is Npgsql.NpgsqlException or IOException or Azure.RequestFailedException or InvalidOperationException)
         {
             stderr.WriteLine($"error: {e.Message}");
             return AdminExitCodes.Unavailable;
+        }
+        finally
+        {
+            foreach (var logStore in logStores) await logStore.DisposeAsync();
         }
     }
 

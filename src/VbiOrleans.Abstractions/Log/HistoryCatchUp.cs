@@ -14,9 +14,9 @@ public static class HistoryCatchUp
     {
         var feed = grains.GetGrain<ILogFeedGrain>(LogFeedConsumers.History);
         var status = await feed.Status();
-        var head = status.Head;
+        var asked = status;
         var deadline = clock.GetUtcNow() + maxWait;
-        while (status.Position < head)
+        while (!status.HasReached(asked))
         {
             if (clock.GetUtcNow() >= deadline) return false;
             await Task.Delay(pollInterval, clock, cancellationToken);

@@ -42,8 +42,9 @@ public static class LogFeedConsumers
 }
 
 /// <summary>
-/// One consumer's place in the log: its cursor (<see cref="Position"/>, the position of the last record applied),
-/// the log's head, and how far behind it is (<see cref="Lag"/> positions: records, plus any ids an append used up).
+/// One consumer's place in the logs: its cursor (<see cref="Position"/>, the position of the last record applied),
+/// the log's head, and how far behind it is (<see cref="Lag"/> positions: records, plus any ids an append used up);
+/// with several logs (a shard map), the sums over them, and each log's own in <see cref="Logs"/>.
 /// <see cref="LastDelayMs"/> is the time from a record's commit to its effect, for the last batch applied;
 /// <see cref="P99DelayMs"/> the 99th percentile of that time over the last records applied (up to 1,024).
 /// A failing consumer shows its consecutive failures, the last error and when it is tried again.
@@ -59,8 +60,23 @@ public sealed record LogFeedStatus(
     [property: Id(6)] int ConsecutiveFailures,
     [property: Id(7)] string? LastError,
     [property: Id(8)] DateTimeOffset? RetryAt,
-    [property: Id(9)] long? P99DelayMs)
+    [property: Id(9)] long? P99DelayMs,
+    [property: Id(10)] IReadOnlyList<LogFeedCursor> Logs)
 {
     /// <summary>Whether the consumer is keeping up: its last attempt succeeded.</summary>
     public bool Healthy => ConsecutiveFailures == 0;
+
+    /// <summary>
+    /// Whether this consumer has applied everything every log held when <paramref name="earlier"/> was read: log by log,
+    /// its cursor at or past that log's head then (with several logs, the summed <see cref="Position"/> and
+    /// <see cref="Head"/> cannot tell).
+    /// </summary>
+    public bool HasReached(LogFeedStatus earlier) =>
+        (earlier.Logs ?? []).Count == 0
+            ? Position >= earlier.Head
+            : earlier.Logs!.All(then => (Logs ?? []).FirstOrDefault(l => l.Log == then.Log) is { } now && now.Position >= then.Head);
 }
+
+/// <summary>A consumer's cursor in one transaction log (<see cref="LogNames"/>), and that log's head.</summary>
+[GenerateSerializer, Immutable]
+public sealed record LogFeedCursor([property: Id(0)] string Log, [property: Id(1)] long Position, [property: Id(2)] long Head);

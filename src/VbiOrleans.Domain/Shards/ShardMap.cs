@@ -35,6 +35,11 @@ public sealed partial record ShardMap(long Version, int Buckets, IReadOnlyList<S
 
     public const string PostalStore = "postal";
     public const string ModuleStore = "module";
+    /// <summary>
+    /// The name of the transaction log in the module store's configured database; each module database of the map
+    /// keeps a log named as the database, so no database may take this name.
+    /// </summary>
+    public const string HomeLogName = "home";
     public const int MaxBuckets = 4096;
     public const int MaxDatabases = 256;
     /// <summary>A document larger than this is refused before it is parsed.</summary>
@@ -127,6 +132,7 @@ public sealed partial record ShardMap(long Version, int Buckets, IReadOnlyList<S
         foreach (var d in Databases)
         {
             if (!NamePattern().IsMatch(d.Name)) return Invalid($"database name '{d.Name}' is 1 to 63 of a-z, 0-9, '-' and '_', starting with a letter or digit");
+            if (d.Name == HomeLogName) return Invalid($"database name '{HomeLogName}' is the home transaction log's name; give the database another");
             if (!byName.TryAdd(d.Name, d)) return Invalid($"database '{d.Name}' is listed twice");
             if (d.Store is not (PostalStore or ModuleStore)) return Invalid($"database '{d.Name}' has store '{d.Store}'; it is postal or module");
             if (!TryParseServer(d.Server, out _, out _)) return Invalid($"database '{d.Name}' has server '{d.Server}'; it is host:port");

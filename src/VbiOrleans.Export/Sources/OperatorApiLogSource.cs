@@ -25,13 +25,18 @@ public sealed class OperatorApiLogSource(HttpClient http, int pageSize, TimeSpan
     {
         var statuses = await FeedAsync(cancellationToken);
         // The head as the run starts: every record committed before it must be applied by each consumer the export reads.
+        // With several logs (a shard map), each log's head, compared with each consumer's cursor in that log.
         var head = statuses.Count == 0 ? 0 : statuses.Max(s => s.Head);
+        var heads = statuses.SelectMany(s => s.Logs ?? []).GroupBy(l => l.Log, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Max(l => l.Head), StringComparer.Ordinal);
         var deadline = DateTimeOffset.UtcNow + settleTimeout;
         while (true)
         {
             var behind = SettledConsumers
-                .Select(name => (Name: name, Position: statuses.FirstOrDefault(s => s.Consumer == name)?.Position ?? -1))
-                .Where(c => c.Position < head).ToList();
+                .Select(name => (Name: name, Status: statuses.FirstOrDefault(s => s.Consumer == name)))
+                .Select(c => (c.Name, Position: c.Status?.Position ?? -1, Reached: c.Status is { } status && (heads.Count == 0
+                    ? status.Position >= head
+                    : heads.All(h => (status.Logs ?? []).Any(l => l.Log == h.Key && l.Position >= h.Value)))))
+                .Where(c => !c.Reached).ToList();
             if (behind.Count == 0) return;
             if (DateTimeOffset.UtcNow >= deadline)
             {

@@ -84,9 +84,9 @@ public sealed class InvoiceRunGrain(
     {
         var feed = GrainFactory.GetGrain<ILogFeedGrain>(LogFeedConsumers.Fees);
         var status = await feed.Status();
-        var head = status.Head;
+        var began = status;
         var deadline = clock.GetUtcNow() + options.Value.FeesCatchUpWait;
-        while (status.Position < head)
+        while (!status.HasReached(began))
         {
             if (clock.GetUtcNow() >= deadline) return false;
             await Task.Delay(TimeSpan.FromMilliseconds(200), clock);

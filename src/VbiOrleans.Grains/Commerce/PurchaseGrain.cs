@@ -48,7 +48,7 @@ public sealed class PurchaseGrain(
     [PersistentState(stateName: "purchase", storageName: StorageNames.Commerce)] IPersistentState<PurchaseState> purchase,
     IPaymentProvider provider,
     Cards.ICardChargeStore cardCharges,
-    Log.TransactionLog log,
+    Log.TransactionLogs log,
     Log.Export.IExportDayIndex exportIndex,
     IOptions<PurchaseOptions> options,
     TimeProvider clock,

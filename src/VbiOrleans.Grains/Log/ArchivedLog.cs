@@ -30,7 +30,7 @@ public sealed class ArchivedLog
     /// <summary>The signed checkpoints, smallest first, each with the Merkle accumulator at its size.</summary>
     public IReadOnlyList<StoredCheckpoint> Checkpoints { get; private init; } = [];
 
-    /// <summary>The log key wrapped by the module master key (<see cref="LogSealerGrain.KeyTokenName"/>), or null if the archive lacks it.</summary>
+    /// <summary>The log key wrapped by the module master key (<see cref="LogArchiveLayout.KeyTokenName"/>), or null if the archive lacks it.</summary>
     public byte[]? KeyToken { get; private init; }
 
     /// <summary>
@@ -40,12 +40,20 @@ public sealed class ArchivedLog
     public long ShippedSize => Checkpoints.Count == 0 ? 0 : Checkpoints[^1].Size;
 
     /// <summary>
-    /// Reads every segment and checkpoint of the archive and verifies them against <paramref name="verifier"/>,
+    /// Reads every segment and checkpoint of the home log in the archive and verifies them against <paramref name="verifier"/>,
     /// reporting progress on <paramref name="progress"/> for long archives.
     /// </summary>
-    public static async Task<ArchivedLog> ReadAsync(IArchiveStore store, NoteVerifier verifier, TextWriter progress, CancellationToken cancellationToken = default)
+    public static Task<ArchivedLog> ReadAsync(IArchiveStore store, NoteVerifier verifier, TextWriter progress, CancellationToken cancellationToken = default) =>
+        ReadAsync(store, LogArchiveLayout.Home, verifier, verifier.KeyName, progress, cancellationToken);
+
+    /// <summary>
+    /// Reads one log's segments and checkpoints from its place in the archive (<paramref name="layout"/>) and verifies
+    /// them: signed by <paramref name="verifier"/>'s key, every checkpoint carrying <paramref name="origin"/>.
+    /// </summary>
+    public static async Task<ArchivedLog> ReadAsync(IArchiveStore store, LogArchiveLayout layout, NoteVerifier verifier, string origin, TextWriter progress,
+        CancellationToken cancellationToken = default)
     {
-        var names = await store.ListAsync(LogSealerGrain.SegmentsPrefix, cancellationToken);
+        var names = await store.ListAsync(layout.SegmentsPrefix, cancellationToken);
         var segments = new List<byte[]>(names.Count);
         for (var i = 0; i < names.Count; i++)
         {
@@ -53,10 +61,10 @@ public sealed class ArchivedLog
             if (names.Count > 20 && (i + 1) % Math.Max(1, names.Count / 20) == 0) progress.WriteLine($"read {i + 1}/{names.Count} segments");
         }
         var notes = new List<string>();
-        foreach (var name in await store.ListAsync(LogSealerGrain.CheckpointsPrefix, cancellationToken))
+        foreach (var name in await store.ListAsync(layout.CheckpointsPrefix, cancellationToken))
             notes.Add(Encoding.UTF8.GetString(await store.GetAsync(name, cancellationToken) ?? throw new IOException($"{name} was listed but cannot be read")));
 
-        var verification = new LogVerifier(verifier).Verify(segments, notes);
+        var verification = new LogVerifier(verifier, origin).Verify(segments, notes);
         if (!verification.Ok) return new ArchivedLog(verification);
 
         var entries = new List<ArchivedEntry>();
@@ -95,7 +103,7 @@ public sealed class ArchivedLog
         {
             Entries = entries,
             Checkpoints = checkpoints,
-            KeyToken = await store.GetAsync(LogSealerGrain.KeyTokenName, cancellationToken),
+            KeyToken = await store.GetAsync(layout.KeyTokenName, cancellationToken),
         };
     }
 }

@@ -10,10 +10,12 @@ namespace VbiOrleans.Grains.Log;
 /// never wait behind the sealer.
 /// </summary>
 [StatelessWorker]
-public sealed class LogProofGrain(ILogStore store, IOptions<LogOptions> options) : Grain, ILogProofGrain
+public sealed class LogProofGrain(TransactionLogs logs, IOptions<LogOptions> options) : Grain, ILogProofGrain
 {
-    public Task<LogProofResult> Consistency(long from, long to) =>
-        LogProofs.ConsistencyAsync(store, from, to, options.Value.MaxProofLeaves, LogProofs.ReadBatch);
+    public Task<LogProofResult> Consistency(string log, long from, long to) =>
+        logs.Named(log) is { } named
+            ? LogProofs.ConsistencyAsync(named.Store, from, to, options.Value.MaxProofLeaves, LogProofs.ReadBatch)
+            : Task.FromResult(LogProofResult.Fail(ErrorCode.NotFound, $"there is no transaction log named '{log}'"));
 }
 
 /// <summary>

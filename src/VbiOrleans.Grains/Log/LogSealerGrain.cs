@@ -13,13 +13,14 @@ using LogCheckpoint = VbiOrleans.TransactionLog.Notes.Checkpoint;
 namespace VbiOrleans.Grains.Log;
 
 /// <summary>
-/// Seals the transaction log and ships it (docs/transaction-log.md). One activation in the cluster: a timer seals
+/// Seals one transaction log (key: its name, <see cref="TransactionLogs"/>) and ships it to its place in the archive
+/// (docs/transaction-log.md). One activation per log in the cluster: a timer seals
 /// every <see cref="LogOptions.SealInterval"/> and ships every <see cref="LogOptions.ShipInterval"/> or
 /// <see cref="LogOptions.ShipEntries"/>; a reminder brings it back on another silo if its silo dies. When the archive
 /// is unreachable nothing is dropped: the entries stay in the log store and the next attempt ships them.
 /// </summary>
 public sealed class LogSealerGrain(
-    TransactionLog log,
+    TransactionLogs logs,
     ModuleCrypto crypto,
     IArchiveStore archive,
     IOptions<LogOptions> options,
@@ -42,12 +43,24 @@ public sealed class LogSealerGrain(
     private bool _busy;
     private bool _adopted;
 
+    private TransactionLog? _log;
+
     private LogOptions Options => options.Value;
+    /// <summary>This sealer's log; a name no log of this silo has (a map since changed) is refused at activation.</summary>
+    private TransactionLog log => _log ?? throw new InvalidOperationException($"this silo has no transaction log named '{this.GetPrimaryKeyString()}'");
     private ILogStore Store => log.Store;
+    private LogArchiveLayout Layout => log.Archive;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        _log = logs.Named(this.GetPrimaryKeyString());
+        if (_log is null)
+        {
+            logger.LogWarning("No transaction log is named {Log}: its sealer does not run", this.GetPrimaryKeyString());
+            return;
+        }
         var identity = await crypto.IdentityKeyAsync();
+        // Every log's checkpoints are signed under the one key name, so one verifier key checks them all; the origin line names the log.
         _signer = new HsmNoteSigner(crypto.Hsm, identity, Options.Origin);
         var latest = await Store.LatestCheckpointAsync(cancellationToken);
         _tree = latest is null ? new MerkleAccumulator() : DecodeAccumulator(latest.Size, latest.Accumulator);
@@ -75,8 +88,8 @@ public sealed class LogSealerGrain(
         var latest = await Store.LatestCheckpointAsync();
         var unsealed = await Store.UnsealedCountAsync();
         var shipped = await ShippedAsync();
-        var status = new LogStatus(_tree!.Size, unsealed, shipped, latest?.Note, _signer!.Verifier.VerifierKey, _lastShippedAt, _lastShipError);
-        VbiTelemetry.ReportArchiveLag(status.ArchiveLag);
+        var status = new LogStatus(_tree!.Size, unsealed, shipped, latest?.Note, _signer!.Verifier.VerifierKey, _lastShippedAt, _lastShipError, log.Name);
+        VbiTelemetry.ReportArchiveLag(log.Name, status.ArchiveLag);
         return status;
     }
 
@@ -88,11 +101,11 @@ public sealed class LogSealerGrain(
         {
             await SealAllAsync();
             await ShipAsync(force: false);
-            VbiTelemetry.ReportArchiveLag((await Status()).ArchiveLag);
+            await Status(); // reports the archive lag
         }
         catch (Exception e)
         {
-            logger.LogError("Sealing the transaction log failed; the next tick retries: {Error}", e.Message);
+            logger.LogError("Sealing the transaction log {Log} failed; the next tick retries: {Error}", log.Name, e.Message);
         }
         finally
         {
@@ -125,7 +138,7 @@ public sealed class LogSealerGrain(
                 sealedRows.Add(new SealedLogRow(id, index, entry, leaf));
             }
             var root = tree.RootHash();
-            var note = await new LogCheckpoint(Options.Origin, tree.Size, root).SignAsync(_signer!);
+            var note = await new LogCheckpoint(log.Origin, tree.Size, root).SignAsync(_signer!);
             await Store.SealAsync(sealedRows, new StoredCheckpoint(tree.Size, root, note.Encode(), EncodeAccumulator(tree)));
             _tree = tree;
         }
@@ -144,10 +157,10 @@ public sealed class LogSealerGrain(
             var tree = _tree.Clone();
             foreach (var hash in hashes) tree.Append(hash);
             var root = tree.RootHash();
-            var note = await new LogCheckpoint(Options.Origin, tree.Size, root).SignAsync(_signer!);
+            var note = await new LogCheckpoint(log.Origin, tree.Size, root).SignAsync(_signer!);
             await Store.SealAsync([], new StoredCheckpoint(tree.Size, root, note.Encode(), EncodeAccumulator(tree)));
-            logger.LogWarning("Signed a checkpoint over {Count} sealed entries beyond the last checkpoint (imported from the archive), to size {Size}",
-                hashes.Count, tree.Size);
+            logger.LogWarning("Signed a checkpoint over {Count} sealed entries of the log {Log} beyond the last checkpoint (imported from the archive), to size {Size}",
+                hashes.Count, log.Name, tree.Size);
             _tree = tree;
         }
         _adopted = true;
@@ -167,8 +180,8 @@ public sealed class LogSealerGrain(
         if (!due) return;
         try
         {
-            await PutOnceAsync(VerifierKeyName, System.Text.Encoding.UTF8.GetBytes(_signer!.Verifier.VerifierKey + "\n"));
-            await PutOnceAsync(KeyTokenName, await log.KeyTokenAsync());
+            await PutOnceAsync(Layout.VerifierKeyName, System.Text.Encoding.UTF8.GetBytes(_signer!.Verifier.VerifierKey + "\n"));
+            await PutOnceAsync(Layout.KeyTokenName, await log.KeyTokenAsync());
             shipped = await ArchivedEndAsync(shipped);
             shipped = await SkipArchivedSegmentsAsync(shipped, latest.Size);
             for (var start = shipped; start < latest.Size; start += Options.MaxSegmentEntries)
@@ -176,20 +189,20 @@ public sealed class LogSealerGrain(
                 var end = Math.Min(latest.Size, start + Options.MaxSegmentEntries);
                 var entries = await Store.SealedEntriesAsync(start, end);
                 if (entries.Count != end - start) throw new InvalidOperationException($"the log store returned {entries.Count} entries for [{start}, {end})");
-                await PutOnceAsync(SegmentName(start, end), new LogSegment(start, entries).Encode());
+                await PutOnceAsync(Layout.SegmentName(start, end), new LogSegment(start, entries).Encode());
             }
-            await PutOnceAsync(CheckpointName(latest.Size), System.Text.Encoding.UTF8.GetBytes(latest.Note));
+            await PutOnceAsync(Layout.CheckpointName(latest.Size), System.Text.Encoding.UTF8.GetBytes(latest.Note));
             await SetShippedAsync(latest.Size);
             _lastShippedAt = clock.GetUtcNow();
             _lastShipError = null;
-            logger.LogInformation("Shipped the transaction log to {Archive} up to entry {Size}", archive.Description, latest.Size);
+            logger.LogInformation("Shipped the transaction log {Log} to {Archive} up to entry {Size}", log.Name, archive.Description, latest.Size);
         }
         catch (Exception e) when (e is not ArchiveConflictException)
         {
             _lastShipError = e.Message;
             VbiTelemetry.LogShipFailures.Add(1);
-            logger.LogWarning("Shipping the transaction log to {Archive} failed; {Backlog} entries wait and are retried: {Error}",
-                archive.Description, latest.Size - shipped, e.Message);
+            logger.LogWarning("Shipping the transaction log {Log} to {Archive} failed; {Backlog} entries wait and are retried: {Error}",
+                log.Name, archive.Description, latest.Size - shipped, e.Message);
         }
     }
 
@@ -202,24 +215,24 @@ public sealed class LogSealerGrain(
     /// </summary>
     private async Task<long> ArchivedEndAsync(long shipped)
     {
-        if (shipped == 0 || await archive.GetAsync(CheckpointName(shipped)) is not null) return shipped;
+        if (shipped == 0 || await archive.GetAsync(Layout.CheckpointName(shipped)) is not null) return shipped;
         var end = 0L;
-        foreach (var (start, stop) in (await archive.ListAsync(SegmentsPrefix)).Select(SegmentRange).OfType<(long Start, long End)>().OrderBy(r => r.Start))
+        foreach (var (start, stop) in (await archive.ListAsync(Layout.SegmentsPrefix)).Select(n => SegmentRange(Layout, n)).OfType<(long Start, long End)>().OrderBy(r => r.Start))
         {
             if (start > end) break;
             if (start == end) end = stop;
         }
         end = Math.Min(end, shipped);
-        logger.LogWarning("The archive {Archive} no longer holds the checkpoint of the last ship (entry {Shipped}); its segments run on to entry {End}, " +
-            "and shipping starts again from there", archive.Description, shipped, end);
+        logger.LogWarning("The archive {Archive} no longer holds the checkpoint of the last ship of the log {Log} (entry {Shipped}); its segments run on to entry {End}, " +
+            "and shipping starts again from there", archive.Description, log.Name, shipped, end);
         return end;
     }
 
     /// <summary>The [start, end) of a segment from its name (<see cref="SegmentName"/>), or null for another name.</summary>
-    private static (long Start, long End)? SegmentRange(string name)
+    private static (long Start, long End)? SegmentRange(LogArchiveLayout layout, string name)
     {
-        if (!name.StartsWith(SegmentsPrefix, StringComparison.Ordinal)) return null;
-        var rest = name.AsSpan(SegmentsPrefix.Length);
+        if (!name.StartsWith(layout.SegmentsPrefix, StringComparison.Ordinal)) return null;
+        var rest = name.AsSpan(layout.SegmentsPrefix.Length);
         return rest.Length == 12 + 1 + 12 + ".vbilog".Length && rest[12] == '-' && rest.EndsWith(".vbilog", StringComparison.Ordinal)
             && long.TryParse(rest[..12], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var start)
             && long.TryParse(rest[13..25], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var end)
@@ -239,7 +252,7 @@ public sealed class LogSealerGrain(
     {
         while (true)
         {
-            var prefix = $"{SegmentsPrefix}{shipped:D12}-";
+            var prefix = $"{Layout.SegmentsPrefix}{shipped:D12}-";
             var ends = (await archive.ListAsync(prefix))
                 .Select(n => n[prefix.Length..])
                 .Where(rest => rest.Length == 12 + ".vbilog".Length && rest.EndsWith(".vbilog", StringComparison.Ordinal))
@@ -248,12 +261,12 @@ public sealed class LogSealerGrain(
                 .ToList();
             if (ends.Count == 0) return shipped;
             var last = ends.Max();
-            if (last > size) throw new InvalidOperationException($"the archive holds {SegmentName(shipped, last)}, beyond the {size} entries of the log");
+            if (last > size) throw new InvalidOperationException($"the archive holds {Layout.SegmentName(shipped, last)}, beyond the {size} entries of the log");
             var entries = await Store.SealedEntriesAsync(shipped, last);
-            var archived = await archive.GetAsync(SegmentName(shipped, last));
+            var archived = await archive.GetAsync(Layout.SegmentName(shipped, last));
             if (entries.Count != last - shipped || archived is null || !archived.AsSpan().SequenceEqual(new LogSegment(shipped, entries).Encode()))
-                throw new InvalidOperationException($"the archived {SegmentName(shipped, last)} is not the segment this log holds for that range");
-            logger.LogWarning("The archive already holds {Segment} from a ship that was cut off; shipping continues from entry {End}", SegmentName(shipped, last), last);
+                throw new InvalidOperationException($"the archived {Layout.SegmentName(shipped, last)} is not the segment this log holds for that range");
+            logger.LogWarning("The archive already holds {Segment} from a ship that was cut off; shipping continues from entry {End}", Layout.SegmentName(shipped, last), last);
             shipped = last;
         }
     }
@@ -271,9 +284,11 @@ public sealed class LogSealerGrain(
         }
     }
 
-    public static string SegmentName(long start, long end) => $"{SegmentsPrefix}{start:D12}-{end:D12}.vbilog";
+    /// <summary>A segment of the home log (<see cref="LogArchiveLayout.SegmentName"/> for any log).</summary>
+    public static string SegmentName(long start, long end) => LogArchiveLayout.Home.SegmentName(start, end);
 
-    public static string CheckpointName(long size) => $"{CheckpointsPrefix}{size:D12}.note";
+    /// <summary>A checkpoint of the home log (<see cref="LogArchiveLayout.CheckpointName"/> for any log).</summary>
+    public static string CheckpointName(long size) => LogArchiveLayout.Home.CheckpointName(size);
 
     private async Task<long> ShippedAsync() =>
         await Store.GetStateAsync(ShippedState) is { Length: 8 } value ? BinaryPrimitives.ReadInt64BigEndian(value) : 0;

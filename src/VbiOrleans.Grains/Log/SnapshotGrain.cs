@@ -11,8 +11,9 @@ namespace VbiOrleans.Grains.Log;
 
 /// <summary>
 /// Takes the daily snapshot of the <c>postal</c> and <c>module</c> stores: each store's rows of this service, copied
-/// in one database snapshot, written to the archive, and then a manifest naming them with their digests and the log
-/// size at the time (the manifest is written last, so a snapshot without one is incomplete and ignored).
+/// in one database snapshot, written to the archive, then the same for each database of the shard map, and then a
+/// manifest naming them with their digests and the home log's size at the time (the manifest is written last, so a
+/// snapshot without one is incomplete and ignored).
 /// </summary>
 public sealed class SnapshotGrain(
     IServiceProvider services,
@@ -54,9 +55,9 @@ public sealed class SnapshotGrain(
         var name = StoreSnapshots.NameFor(now);
         var logSize = (await log.Store.LatestCheckpointAsync())?.Size ?? 0;
         var files = new List<SnapshotFile>();
-        foreach (var store in Stores)
+        foreach (var (store, connectionString) in Stores.Select(s => (s, sources.ByStore[s])).Concat(sources.ByShard.Select(kv => (kv.Key, kv.Value))))
         {
-            var (content, rows) = await StoreSnapshots.ExportAsync(sources.ByStore[store], cluster.Value.ServiceId);
+            var (content, rows) = await StoreSnapshots.ExportAsync(connectionString, cluster.Value.ServiceId);
             var objectName = StoreSnapshots.ObjectName(name, $"{store}.pgcopy");
             await archive.PutAsync(objectName, content);
             files.Add(new SnapshotFile(store, objectName, rows, StoreSnapshots.Digest(content)));
@@ -64,8 +65,8 @@ public sealed class SnapshotGrain(
         var manifest = new SnapshotManifest(name, cluster.Value.ServiceId, now, logSize, files);
         var manifestBytes = JsonSerializer.SerializeToUtf8Bytes(manifest, StoreSnapshots.Json);
         await archive.PutAsync(StoreSnapshots.ObjectName(name, StoreSnapshots.ManifestFile), manifestBytes);
-        logger.LogInformation("Snapshot {Name} of the postal and module stores archived to {Archive}: {Rows} rows, log size {LogSize}",
-            name, archive.Description, files.Sum(f => f.Rows), logSize);
+        logger.LogInformation("Snapshot {Name} of the postal and module stores archived to {Archive}: {Files} files, {Rows} rows, home log size {LogSize}",
+            name, archive.Description, files.Count, files.Sum(f => f.Rows), logSize);
         return new SnapshotTaken(ErrorCode.None, null, name, manifestBytes);
     }
 }

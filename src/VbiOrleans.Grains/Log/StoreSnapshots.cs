@@ -4,10 +4,15 @@ using Npgsql;
 
 namespace VbiOrleans.Grains.Log;
 
-/// <summary>The PostgreSQL connection string of each store a snapshot copies (Cluster profile only).</summary>
-public sealed class SnapshotSources(IReadOnlyDictionary<string, string> byStore)
+/// <summary>
+/// The PostgreSQL connection string of each store a snapshot copies (Cluster profile only), and of each database of the
+/// shard map, by its file's name: <c>postal.NAME</c> or <c>module.NAME</c> (<see cref="StoreSnapshots.ShardFile"/>).
+/// </summary>
+public sealed class SnapshotSources(IReadOnlyDictionary<string, string> byStore, IReadOnlyDictionary<string, string>? byShard = null)
 {
     public IReadOnlyDictionary<string, string> ByStore { get; } = byStore;
+
+    public IReadOnlyDictionary<string, string> ByShard { get; } = byShard ?? new Dictionary<string, string>();
 }
 
 /// <summary>What one snapshot holds: when it was taken, the log size then, and each store's file with its digest.</summary>
@@ -36,6 +41,9 @@ public static class StoreSnapshots
     public static string NameFor(DateTimeOffset at) => at.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", System.Globalization.CultureInfo.InvariantCulture);
 
     public static string ObjectName(string snapshot, string file) => $"{Prefix}{snapshot}/{file}";
+
+    /// <summary>The snapshot's name for a database of the shard map: its store, a dot, its name in the map (<c>module.module-a</c>).</summary>
+    public static string ShardFile(string store, string database) => $"{store}.{database}";
 
     public static async Task<(byte[] Content, long Rows)> ExportAsync(string connectionString, string serviceId, CancellationToken cancellationToken = default)
     {

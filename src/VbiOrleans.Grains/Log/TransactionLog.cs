@@ -14,7 +14,8 @@ namespace VbiOrleans.Grains.Log;
 /// The silo's writer of the transaction log (print path step 7). <see cref="AppendAsync"/> completes when the
 /// record is durable in the <see cref="ILogStore"/>. Appends from all meters on the silo are grouped: while one
 /// batch commits, the next gathers, so the log costs one commit per batch rather than one per transaction.
-/// Records are encrypted with the log key (a data key wrapped by the module master key in the HSM).
+/// Records are encrypted with the log key (a data key wrapped by the module master key in the HSM). With a shard map
+/// there is one of these per log (<see cref="TransactionLogs"/>): each its own store, key, origin and archive prefix.
 /// </summary>
 public sealed class TransactionLog : IAsyncDisposable
 {
@@ -32,14 +33,27 @@ public sealed class TransactionLog : IAsyncDisposable
     private readonly Task _writer;
     private byte[]? _key;
 
-    public TransactionLog(ILogStore store, ModuleCrypto crypto, Serializer serializer, ILogger<TransactionLog> logger)
+    public TransactionLog(string name, string origin, LogArchiveLayout archive, ILogStore store, ModuleCrypto crypto, Serializer serializer,
+        ILogger<TransactionLog> logger)
     {
+        Name = name;
+        Origin = origin;
+        Archive = archive;
         _store = store;
         _crypto = crypto;
         _serializer = serializer;
         _logger = logger;
         _writer = Task.Run(WriteLoopAsync);
     }
+
+    /// <summary>The log's name: <see cref="TransactionLogs.HomeName"/>, or the module database's name in the shard map.</summary>
+    public string Name { get; }
+
+    /// <summary>The origin line of the log's checkpoints (C2SP): which log a checkpoint is a tree head of.</summary>
+    public string Origin { get; }
+
+    /// <summary>Where the log's segments, checkpoints and keys are in the archive.</summary>
+    public LogArchiveLayout Archive { get; }
 
     public ILogStore Store => _store;
 
@@ -153,7 +167,7 @@ public sealed class TransactionLog : IAsyncDisposable
             }
             catch (Exception e)
             {
-                _logger.LogError("Appending {Count} records to the transaction log in {Store} failed: {Error}", batch.Count, _store.Description, e.Message);
+                _logger.LogError("Appending {Count} records to the transaction log {Log} in {Store} failed: {Error}", batch.Count, Name, _store.Description, e.Message);
                 foreach (var (_, done) in batch) done.TrySetException(e);
             }
         }

@@ -19,7 +19,7 @@ public sealed class MeterGrain(
     [PersistentState(stateName: "meter", storageName: StorageNames.Postal)] IPersistentState<MeterGrainState> row,
     IOptions<ModuleOptions> options,
     IOptions<Provider.ProviderOptions> provider,
-    Log.TransactionLog log,
+    Log.TransactionLogs log,
     TimeProvider clock,
     ILogger<MeterGrain> logger) : Grain, IMeterGrain
 {

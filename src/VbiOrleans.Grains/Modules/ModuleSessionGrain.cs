@@ -32,7 +32,7 @@ public sealed class ModuleSessionGrain(
     IOptions<Commerce.PurchaseOptions> purchases,
     SystemGuardView guard,
     ModuleReports reports,
-    Log.TransactionLog log,
+    Log.TransactionLogs log,
     TimeProvider clock,
     ILogger<ModuleSessionGrain> logger) : Grain, IModuleSessionGrain
 {

@@ -212,9 +212,10 @@ public sealed class ProviderDayGrain(
     {
         var feed = grains.GetGrain<ILogFeedGrain>(consumer);
         var status = await feed.Status();
+        var began = status;
         var target = status.Head;
         var deadline = clock.GetUtcNow() + wait;
-        while (status.Position < target)
+        while (!status.HasReached(began))
         {
             if (clock.GetUtcNow() >= deadline)
                 throw new TimeoutException($"the {consumer} log feed is at position {status.Position}, behind the log's head {target}" +

@@ -15,13 +15,13 @@ namespace VbiOrleans.Grains.Provider;
 
 /// <summary>
 /// The daily reconciliation of one day (see <see cref="IReconciliationGrain"/>). It reads each side on its own: the
-/// transaction log itself (not the provider's journal the files are built from), the files as sent (from the archive),
+/// transaction logs themselves (every log; not the provider's journal the files are built from), the files as sent (from the archive),
 /// and the ledger; the comparisons are <see cref="DailyReconciliation"/>'s. Every difference is an alert: a Critical
 /// log event <see cref="ProviderEvents.ReconciliationDifference"/> and <c>vbi.provider.alerts</c>, at every run that
 /// finds it.
 /// </summary>
 public sealed class ReconciliationGrain(
-    ILogStore log,
+    TransactionLogs logs,
     IArchiveStore archive,
     IReconciliationStore store,
     ProviderFileBuilder builder,
@@ -108,11 +108,11 @@ public sealed class ReconciliationGrain(
         long after = 0, read = 0;
         while (true)
         {
-            var rows = await log.ReadBetweenAsync(from, from.AddDays(1), after, PageSize);
-            foreach (var row in rows)
+            var rows = await logs.ReadBetweenAsync(from, from.AddDays(1), after, PageSize);
+            foreach (var (_, (_, row)) in rows)
             {
-                if (ProviderFileBuilder.ReportedKind((TransactionKind)row.Row.Kind) is { } kind and not ResettingKind.Licence)
-                    transactions.Add(new ReconciledTransaction(row.Row.MeterId, row.Row.Sequence, kind, row.Row.AmountMills));
+                if (ProviderFileBuilder.ReportedKind((TransactionKind)row.Kind) is { } kind and not ResettingKind.Licence)
+                    transactions.Add(new ReconciledTransaction(row.MeterId, row.Sequence, kind, row.AmountMills));
             }
             read += rows.Count;
             if (rows.Count < PageSize) return transactions;
@@ -121,7 +121,7 @@ public sealed class ReconciliationGrain(
                 incomplete.Add($"the log holds more than {options.Value.Reconciliation.MaxRecords} records of the day; the rest are not compared");
                 return transactions;
             }
-            after = rows[^1].Position;
+            after = rows[^1].Row.Position;
         }
     }
 
@@ -170,15 +170,15 @@ public sealed class ReconciliationGrain(
         string? after = null;
         while (true)
         {
-            var rows = await log.LatestBeforeAsync(to, after, PageSize, EventKinds);
-            registers.AddRange(rows.Select(r => new ReconciledRegisters(r.Row.MeterId, r.Row.Sequence, r.Row.AscendingMills, r.Row.DescendingMills)));
+            var rows = await logs.LatestBeforeAsync(to, after, PageSize, EventKinds);
+            registers.AddRange(rows.Select(r => r.Row.Row).Select(r => new ReconciledRegisters(r.MeterId, r.Sequence, r.AscendingMills, r.DescendingMills)));
             if (rows.Count < PageSize) return registers;
             if (registers.Count >= options.Value.Reconciliation.MaxRecords)
             {
                 incomplete.Add($"the log holds more than {options.Value.Reconciliation.MaxRecords} meters; the rest are not compared");
                 return registers;
             }
-            after = rows[^1].Row.MeterId;
+            after = rows[^1].Row.Row.MeterId;
         }
     }
 }

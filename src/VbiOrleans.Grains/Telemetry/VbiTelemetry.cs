@@ -57,14 +57,14 @@ public static class VbiTelemetry
     public static readonly Counter<long> LogShipFailures =
         Meter.CreateCounter<long>("vbi.log.ship_failures", description: "Attempts to ship log segments to the archive that failed (kept, retried)");
 
-    private static long _archiveLag;
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _archiveLag = new(StringComparer.Ordinal);
 
-    /// <summary>Log entries not yet in the archive (sealed but unshipped, plus appended but unsealed), as the sealer last saw it.</summary>
-    public static void ReportArchiveLag(long entries) => Interlocked.Exchange(ref _archiveLag, entries);
+    /// <summary>A log's entries not yet in the archive (sealed but unshipped, plus appended but unsealed), as its sealer last saw it.</summary>
+    public static void ReportArchiveLag(string log, long entries) => _archiveLag[log] = entries;
 
     public static readonly ObservableGauge<long> ArchiveLag =
-        Meter.CreateObservableGauge("vbi.log.archive_lag", () => Interlocked.Read(ref _archiveLag), unit: "{entry}",
-            description: "Transaction-log entries committed but not yet shipped to the archive");
+        Meter.CreateObservableGauge("vbi.log.archive_lag", () => _archiveLag.Select(kv => new Measurement<long>(kv.Value, new KeyValuePair<string, object?>("log", kv.Key))),
+            unit: "{entry}", description: "Transaction-log entries committed but not yet shipped to the archive, by log");
 
     public static readonly Counter<long> Purchases =
         Meter.CreateCounter<long>("vbi.purchases", description: "Purchases by outcome: authorized, settled, released, and each refusal");

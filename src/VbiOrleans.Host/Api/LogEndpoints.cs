@@ -17,34 +17,49 @@ public static class LogEndpoints
 {
     public static void MapLogEndpoints(this IEndpointRouteBuilder app)
     {
+        // Every log answers under the same paths, named by ?log= (docs/transaction-log.md, "Several logs"): the home log
+        // when it is not given, so a system without a shard map is addressed as it always was.
         var open = app.MapGroup("/v1/log").WithTags("Transaction log");
-        open.MapGet("/checkpoint", async (IGrainFactory grains) =>
-                await grains.GetGrain<ILogSealerGrain>(0).Status() is { Checkpoint: { } note } ? Results.Text(note, "text/plain; charset=utf-8")
+        open.MapGet("/checkpoint", async (string? log, IGrainFactory grains) =>
+                await KnownAsync(grains, log) is not { } name ? UnknownLog(log)
+                : await grains.GetGrain<ILogSealerGrain>(name).Status() is { Checkpoint: { } note } ? Results.Text(note, "text/plain; charset=utf-8")
                     : Problems.Result(ErrorCode.NotFound, "the log has no checkpoint yet"))
             .WithName("LogCheckpoint")
-            .WithSummary("The latest signed checkpoint of the transaction log (C2SP tlog-checkpoint, a signed note).");
-        open.MapGet("/verifier-key", async (IGrainFactory grains) =>
-                Results.Text((await grains.GetGrain<ILogSealerGrain>(0).Status()).VerifierKey + "\n", "text/plain; charset=utf-8"))
+            .WithSummary("The latest signed checkpoint of a transaction log (C2SP tlog-checkpoint, a signed note); ?log= names the log, the home log by default.");
+        open.MapGet("/verifier-key", async (string? log, IGrainFactory grains) =>
+                await KnownAsync(grains, log) is not { } name ? UnknownLog(log)
+                : Results.Text((await grains.GetGrain<ILogSealerGrain>(name).Status()).VerifierKey + "\n", "text/plain; charset=utf-8"))
             .WithName("LogVerifierKey")
-            .WithSummary("The key that verifies the log's checkpoints (C2SP verifier key: name+hash+base64(type||key)).");
-        open.MapGet("/proof", async (string? from, string? to, IGrainFactory grains) =>
+            .WithSummary("The key that verifies the logs' checkpoints (C2SP verifier key: name+hash+base64(type||key)); one key for every log.");
+        open.MapGet("/proof", async (string? log, string? from, string? to, IGrainFactory grains) =>
             {
                 if (!TryParseSize(from, out var older) || !TryParseSize(to, out var newer))
                     return Problems.Result(ErrorCode.LogProofSizesInvalid, "from and to are tree sizes: decimal numbers with 0 <= from <= to");
-                var result = await grains.GetGrain<ILogProofGrain>(0).Consistency(older, newer);
+                if (await KnownAsync(grains, log) is not { } name) return UnknownLog(log);
+                var result = await grains.GetGrain<ILogProofGrain>(0).Consistency(name, older, newer);
                 return result.IsSuccess ? Results.Ok(result.Proof) : Problems.Result(result.Error, result.Message!);
             })
             .WithName("LogConsistencyProof")
-            .WithSummary("The RFC 9162 consistency proof between the checkpoints of sizes from and to (base64 hashes): the log only grew in between.")
+            .WithSummary("The RFC 9162 consistency proof between a log's checkpoints of sizes from and to (base64 hashes): the log only grew in between.")
             .Produces<LogConsistencyProof>();
 
         var ops = app.MapGroup("/v1/operator").RequireAuthorization(OperatorAuthenticationHandler.Policy).WithTags("Operators: transaction log and recovery");
-        ops.MapGet("/log", async (IGrainFactory grains) => Results.Ok(await grains.GetGrain<ILogSealerGrain>(0).Status()))
+        ops.MapGet("/log", async (string? log, IGrainFactory grains) =>
+                await KnownAsync(grains, log) is not { } name ? UnknownLog(log) : Results.Ok(await grains.GetGrain<ILogSealerGrain>(name).Status()))
             .WithName("LogStatus")
-            .WithSummary("Entries in the log, not yet sealed, not yet shipped to the archive, and the latest checkpoint.");
-        ops.MapPost("/log/ship", async (IGrainFactory grains) => Results.Ok(await grains.GetGrain<ILogSealerGrain>(0).Ship()))
+            .WithSummary("A log's entries, not yet sealed, not yet shipped to the archive, and its latest checkpoint (?log=, the home log by default).");
+        ops.MapPost("/log/ship", async (string? log, IGrainFactory grains) =>
+                await KnownAsync(grains, log) is not { } name ? UnknownLog(log) : Results.Ok(await grains.GetGrain<ILogSealerGrain>(name).Ship()))
             .WithName("ShipLog")
-            .WithSummary("Seals and ships everything to the archive now.");
+            .WithSummary("Seals and ships a log to the archive now (?log=, the home log by default).");
+        ops.MapGet("/logs", async (IGrainFactory grains) =>
+                Results.Ok(await Task.WhenAll((await grains.GetGrain<ILogReaderGrain>(0).Logs()).Select(n => grains.GetGrain<ILogSealerGrain>(n).Status()))))
+            .WithName("LogsStatus")
+            .WithSummary("Every transaction log's status: the home log's, then each module database's of the shard map.");
+        ops.MapPost("/logs/ship", async (IGrainFactory grains) =>
+                Results.Ok(await Task.WhenAll((await grains.GetGrain<ILogReaderGrain>(0).Logs()).Select(n => grains.GetGrain<ILogSealerGrain>(n).Ship()))))
+            .WithName("ShipLogs")
+            .WithSummary("Seals and ships every transaction log to the archive now.");
         ops.MapGet("/feed", async (IGrainFactory grains) => Results.Ok(await grains.GetGrain<ILogFeedDirectoryGrain>(0).Status()))
             .WithName("LogFeedStatus")
             .WithSummary("Each log feed consumer (history, webhooks): its cursor, the log's head, its lag in records, the delay from commit to its effect, and its failures.");
@@ -89,6 +104,15 @@ public static class LogEndpoints
             .WithName("ReconcileMeter")
             .WithSummary("Rebuilds a meter's postal row from the transaction log if it is behind module memory or gone; reports whether they now agree.");
     }
+
+    /// <summary>The log named (the home log when none is), if this system has it.</summary>
+    private static async Task<string?> KnownAsync(IGrainFactory grains, string? log)
+    {
+        var name = string.IsNullOrEmpty(log) ? LogNames.Home : log;
+        return (await grains.GetGrain<ILogReaderGrain>(0).Logs()).Contains(name) ? name : null;
+    }
+
+    private static IResult UnknownLog(string? log) => Problems.Result(ErrorCode.NotFound, $"there is no transaction log named '{log}'");
 
     private static bool TryParseSize(string? text, out long size)
     {

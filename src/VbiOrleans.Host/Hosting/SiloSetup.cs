@@ -46,13 +46,25 @@ public static class SiloSetup
         else
         {
             ArgumentNullException.ThrowIfNull(connections);
-            // The transaction log lives in the module store's database, beside module memory.
+            // The transaction log lives in the module store's database, beside module memory; with a shard map each module
+            // database of the map keeps its own log too, beside its meters' module memory (docs/transaction-log.md, "Several logs").
             silo.Services.AddSingleton<VbiOrleans.Grains.Log.ILogStore>(new VbiOrleans.Grains.Log.PostgresLogStore(ForProviders(connections[StorageNames.Module])));
+            if (connections.Shards is { } shards)
+            {
+                silo.Services.AddSingleton(new VbiOrleans.Grains.Log.LogShards(shards.Map,
+                    shards.Map.DatabasesOf(VbiOrleans.Domain.Shards.ShardMap.ModuleStore).ToDictionary(d => d.Name,
+                        d => (VbiOrleans.Grains.Log.ILogStore)new VbiOrleans.Grains.Log.PostgresLogStore(ForProviders(shards.ConnectionString(d.Name))))));
+            }
             // The ledger lives in the commerce store's database (infra/sql/52-ledger.sql).
             silo.Services.AddSingleton<VbiOrleans.Grains.Commerce.ILedgerStore>(new VbiOrleans.Grains.Commerce.PostgresLedgerStore(ForProviders(connections[StorageNames.Commerce])));
             // The export's by-day index of purchases and invoices, beside their grain state (infra/sql/58-export-index.sql).
             silo.Services.AddSingleton<VbiOrleans.Grains.Log.Export.IExportDayIndex>(new VbiOrleans.Grains.Log.Export.PostgresExportDayIndex(ForProviders(connections[StorageNames.Commerce])));
-            silo.Services.AddSingleton(new VbiOrleans.Grains.Log.SnapshotSources(connections.All.ToDictionary(kv => kv.Key, kv => kv.Value)));
+            silo.Services.AddSingleton(new VbiOrleans.Grains.Log.SnapshotSources(connections.All.ToDictionary(kv => kv.Key, kv => kv.Value),
+                connections.Shards is { } mapped
+                    ? new[] { StorageNames.Postal, StorageNames.Module }.SelectMany(store => mapped.Map.DatabasesOf(store)
+                        .Select(d => (File: VbiOrleans.Grains.Log.StoreSnapshots.ShardFile(store, d.Name), Connection: mapped.ConnectionString(d.Name))))
+                        .ToDictionary(f => f.File, f => f.Connection)
+                    : null));
             silo.Services.AddSingleton<VbiOrleans.Grains.Commerce.Ach.IAchStore>(new VbiOrleans.Grains.Commerce.Ach.PostgresAchStore(ForProviders(connections[StorageNames.Commerce])));
             silo.Services.AddSingleton<VbiOrleans.Grains.Commerce.Cards.ICardChargeStore>(new VbiOrleans.Grains.Commerce.Cards.PostgresCardChargeStore(ForProviders(connections[StorageNames.Commerce])));
             silo.ConfigureEndpoints(AdvertisedAddress(cluster.AdvertisedIp), cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: false);
@@ -75,9 +87,13 @@ public static class SiloSetup
         // The daily snapshot's reminder is registered by its first activation.
         if (options.Profile == HostProfile.Cluster)
             silo.AddStartupTask(async (services, _) => await services.GetRequiredService<IGrainFactory>().GetGrain<VbiOrleans.Abstractions.Log.ISnapshotGrain>(0).Schedule());
-        // The log sealer runs on its own timer from the first silo on; its reminder revives it if that silo dies.
+        // Each log's sealer runs on its own timer from the first silo on; its reminder revives it if that silo dies.
         silo.AddStartupTask(async (services, _) =>
-            await services.GetRequiredService<IGrainFactory>().GetGrain<VbiOrleans.Abstractions.Log.ILogSealerGrain>(0).Status());
+        {
+            var grains = services.GetRequiredService<IGrainFactory>();
+            foreach (var log in services.GetRequiredService<VbiOrleans.Grains.Log.TransactionLogs>().All)
+                await grains.GetGrain<VbiOrleans.Abstractions.Log.ILogSealerGrain>(log.Name).Status();
+        });
         // Each log feed consumer's reader, likewise: started by the first silo, revived by its reminder, and sooner by
         // every silo's keeper when its silo dies.
         silo.AddStartupTask(async (services, _) =>
@@ -307,7 +323,15 @@ public static class SiloSetup
             o.Validate();
             return true;
         });
-        silo.Services.TryAddSingleton<VbiOrleans.Grains.Log.TransactionLog>();
+        silo.Services.TryAddSingleton(services => new VbiOrleans.Grains.Log.TransactionLogs(
+            services.GetRequiredService<VbiOrleans.Grains.Log.ILogStore>(),
+            services.GetRequiredService<ModuleCrypto>(),
+            services.GetRequiredService<Serializer>(),
+            services.GetRequiredService<Microsoft.Extensions.Options.IOptions<VbiOrleans.Grains.Log.LogOptions>>(),
+            services.GetRequiredService<ILoggerFactory>(),
+            services.GetService<VbiOrleans.Grains.Log.LogShards>()));
+        // The home log alone, for what has only it: the store-level checks at start-up, the snapshot's log size.
+        silo.Services.TryAddSingleton(services => services.GetRequiredService<VbiOrleans.Grains.Log.TransactionLogs>().Home);
         silo.Services.AddOptions<VbiOrleans.Grains.Partners.WebhookDestinationOptions>().BindConfiguration(VbiOrleans.Grains.Partners.WebhookDestinationOptions.Section);
         silo.Services.TryAddSingleton<VbiOrleans.Grains.Partners.WebhookDestinationPolicy>();
         silo.Services.TryAddSingleton<VbiOrleans.Grains.Partners.WebhookHttp>(services => new(

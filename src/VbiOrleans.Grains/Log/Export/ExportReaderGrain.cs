@@ -15,13 +15,13 @@ using VbiOrleans.Hsm;
 namespace VbiOrleans.Grains.Log.Export;
 
 /// <summary>
-/// Answers <see cref="IExportReaderGrain"/> from this silo's stores: each log record is opened here with the log key
+/// Answers <see cref="IExportReaderGrain"/> from this silo's stores: each log record, of every log, is opened here with its log's key
 /// and reduced to its allow-listed facts (<see cref="TransactionFact"/>); the day's purchases and invoices are listed
 /// from the by-day index (<see cref="IExportDayIndex"/>) and read from their grains, the day's ledger entries from the
 /// ledger store; customers and ledger entries are pseudonymized with the HSM.
 /// </summary>
 [StatelessWorker]
-public sealed class ExportReaderGrain(ILogStore store, TransactionLog log, IHsm hsm, IOptions<ShippingOptions> shipping, ILedgerStore ledger,
+public sealed class ExportReaderGrain(TransactionLogs logs, IHsm hsm, IOptions<ShippingOptions> shipping, ILedgerStore ledger,
     IExportDayIndex index) : Grain, IExportReaderGrain
 {
     public const int MaxPage = 5_000;
@@ -40,28 +40,27 @@ public sealed class ExportReaderGrain(ILogStore store, TransactionLog log, IHsm 
         limit = Math.Clamp(limit, 1, MaxPage);
         var position = after is null ? 0 : long.Parse(after, NumberStyles.None, CultureInfo.InvariantCulture);
         var (from, to) = Bounds(day);
-        var rows = await store.ReadBetweenAsync(from, to, position, limit);
-        var key = await log.KeyAsync();
+        // The cursor is a position across the logs (TransactionLogs.PositionShift): the home log's rows, then each other log's.
+        var rows = await logs.ReadBetweenAsync(from, to, position, limit);
         var facts = new List<TransactionFact>(rows.Count);
-        foreach (var row in rows) facts.Add(await FactAsync(log.Open(row.Row, key)));
-        return new FactPage<TransactionFact>(facts, rows.Count == limit ? rows[^1].Position.ToString(CultureInfo.InvariantCulture) : null);
+        foreach (var row in rows) facts.Add(await FactAsync(await TransactionLogs.OpenAsync(row)));
+        return new FactPage<TransactionFact>(facts, rows.Count == limit ? rows[^1].Row.Position.ToString(CultureInfo.InvariantCulture) : null);
     }
 
     public async Task<FactPage<MeterRegistersFact>> MeterRegisters(DateOnly day, string? after, int limit)
     {
         limit = Math.Clamp(limit, 1, MaxPage);
         var (_, to) = Bounds(day);
-        var rows = await store.LatestBeforeAsync(to, after, limit, EventKinds);
-        var key = await log.KeyAsync();
+        var rows = await logs.LatestBeforeAsync(to, after, limit, EventKinds);
         var facts = new List<MeterRegistersFact>(rows.Count);
         foreach (var row in rows)
         {
-            var record = log.Open(row.Row, key);
+            var record = await TransactionLogs.OpenAsync(row);
             if (record.Change.Registers is not { } registers) continue;
             facts.Add(new MeterRegistersFact(record.MeterId, record.Sequence, registers.AscendingMills, registers.DescendingMills, registers.PieceCount,
                 registers.State, record.At, await CustomerOfAsync(record.MeterId)));
         }
-        return new FactPage<MeterRegistersFact>(facts, rows.Count == limit ? rows[^1].Row.MeterId : null);
+        return new FactPage<MeterRegistersFact>(facts, rows.Count == limit ? rows[^1].Row.Row.MeterId : null);
     }
 
     public async Task<FactPage<PurchaseFact>> Purchases(DateOnly day, string? after, int limit)

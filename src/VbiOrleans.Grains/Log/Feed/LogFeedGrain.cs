@@ -7,14 +7,17 @@ using VbiOrleans.Grains.Telemetry;
 namespace VbiOrleans.Grains.Log.Feed;
 
 /// <summary>
-/// The reader of the log feed for one consumer (key: the consumer's name); see <see cref="ILogFeedGrain"/>. A timer
-/// reads every <see cref="LogFeedOptions.PollInterval"/> (batch after batch while records wait, up to
-/// <see cref="LogFeedOptions.MaxBatchesPerPoll"/>), and a reminder brings the reader back on another silo if its
-/// silo dies. The cursor lives in the log store beside the log, and is moved only after the consumer applied the
-/// batch: a crash between the two repeats the batch, never skips it.
+/// The reader of the log feed for one consumer (key: the consumer's name); see <see cref="ILogFeedGrain"/>. It reads
+/// every transaction log (<see cref="TransactionLogs"/>), each from its own cursor: a timer reads every
+/// <see cref="LogFeedOptions.PollInterval"/> (batch after batch while records wait, up to
+/// <see cref="LogFeedOptions.MaxBatchesPerPoll"/> per log), and a reminder brings the reader back on another silo if its
+/// silo dies. Each cursor lives in its log's store beside the log, and is moved only after the consumer applied the
+/// batch: a crash between the two repeats the batch, never skips it. A meter's records are all in one log, so they
+/// reach the consumer in order; a log that fails (its database down) is retried with backoff on its own while the
+/// others go on.
 /// </summary>
 public sealed class LogFeedGrain(
-    TransactionLog log,
+    TransactionLogs logs,
     IEnumerable<ILogFeedConsumer> consumers,
     IOptions<LogFeedOptions> options,
     TimeProvider clock,
@@ -22,16 +25,27 @@ public sealed class LogFeedGrain(
 {
     private const string ReminderName = "keep-reading";
 
-    // One read-apply-advance at a time: the timer's, or a rewind's reset of the cursor.
+    /// <summary>How long a status waits for each log's head.</summary>
+    private static readonly TimeSpan StatusHeadTimeout = TimeSpan.FromSeconds(2);
+
+    /// <summary>One log's place for this consumer: the cursor as last read or moved, the log's head, and its failures.</summary>
+    private sealed class Cursor(TransactionLog log)
+    {
+        public TransactionLog Log { get; } = log;
+        public bool Loaded { get; set; }
+        public long Position { get; set; }
+        public long Head { get; set; }
+        public int Failures { get; set; }
+        public string? LastError { get; set; }
+        public DateTimeOffset? RetryAt { get; set; }
+    }
+
+    // One read-apply-advance at a time: the timer's, or a rewind's reset of the cursors.
     private readonly SemaphoreSlim _gate = new(1, 1);
     private ILogFeedConsumer? _consumer;
-    private long _position;
-    private long _head;
+    private Cursor[] _cursors = [];
     private DateTimeOffset? _lastAppliedAt;
     private long? _lastDelayMs;
-    private int _failures;
-    private string? _lastError;
-    private DateTimeOffset? _retryAt;
     // The delays of the last records applied, for the p99 the status shows (the target is under 2 s).
     private readonly double[] _delays = new double[1024];
     private int _delayCount;
@@ -49,19 +63,49 @@ public sealed class LogFeedGrain(
             logger.LogWarning("The log feed has no consumer named {Consumer}", Name);
             return;
         }
-        _position = await log.Store.FeedPositionAsync(Name, cancellationToken);
-        _head = await log.Store.HeadAsync(cancellationToken);
-        VbiTelemetry.ReportFeedLag(Name, Math.Max(0, _head - _position));
+        _cursors = [.. logs.All.Select(l => new Cursor(l))];
+        foreach (var cursor in _cursors)
+        {
+            // A log whose database does not answer now is loaded by a later poll; the others start at once.
+            try
+            {
+                await LoadAsync(cursor, cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                Failed(cursor, e);
+            }
+        }
+        VbiTelemetry.ReportFeedLag(Name, Lag());
         this.RegisterGrainTimer(PollAsync, new GrainTimerCreationOptions(Options.PollInterval, Options.PollInterval) { Interleave = true, KeepAlive = true });
         await this.RegisterOrUpdateReminder(ReminderName, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
     }
 
+    private async Task LoadAsync(Cursor cursor, CancellationToken cancellationToken)
+    {
+        cursor.Position = await cursor.Log.Store.FeedPositionAsync(Name, cancellationToken);
+        cursor.Head = await cursor.Log.Store.HeadAsync(cancellationToken);
+        cursor.Loaded = true;
+    }
+
     public Task ReceiveReminder(string reminderName, TickStatus status) => Task.CompletedTask; // activation is the point
 
-    /// <summary>The status with the log's head as it is now, so a caller can wait for the records committed before it asked.</summary>
+    /// <summary>The status with each log's head as it is now, so a caller can wait for the records committed before it asked.</summary>
     public async Task<LogFeedStatus> Status()
     {
-        if (_consumer is not null) _head = Math.Max(_head, await log.Store.HeadAsync());
+        foreach (var cursor in _cursors)
+        {
+            // Bounded: a log whose database does not answer shows its head as last read rather than hold the caller.
+            using var timeout = new CancellationTokenSource(StatusHeadTimeout);
+            try
+            {
+                cursor.Head = Math.Max(cursor.Head, await cursor.Log.Store.HeadAsync(timeout.Token));
+            }
+            catch (Exception e) when (e is not OperationCanceledException || timeout.IsCancellationRequested)
+            {
+                // Its database is down or slow: the status shows the head as last read, and the log's failures.
+            }
+        }
         return CurrentStatus();
     }
 
@@ -71,12 +115,16 @@ public sealed class LogFeedGrain(
         await _gate.WaitAsync();
         try
         {
-            await log.Store.SetFeedPositionAsync(Name, 0, rewind: true);
-            _position = 0;
-            _failures = 0;
-            _retryAt = null;
-            _lastError = null;
-            logger.LogWarning("The log feed's cursor for {Consumer} was rewound to the start of the log: every record is applied again", Name);
+            foreach (var cursor in _cursors)
+            {
+                await cursor.Log.Store.SetFeedPositionAsync(Name, 0, rewind: true);
+                cursor.Position = 0;
+                cursor.Loaded = true;
+                cursor.Failures = 0;
+                cursor.RetryAt = null;
+                cursor.LastError = null;
+            }
+            logger.LogWarning("The log feed's cursors for {Consumer} were rewound to the start of every log: every record is applied again", Name);
         }
         finally
         {
@@ -85,8 +133,20 @@ public sealed class LogFeedGrain(
         return CurrentStatus();
     }
 
-    private LogFeedStatus CurrentStatus() =>
-        new(Name, _position, _head, Math.Max(0, _head - _position), _lastAppliedAt, _lastDelayMs, _failures, _lastError, _retryAt, P99DelayMs());
+    private long Lag() => _cursors.Sum(c => Math.Max(0, c.Head - c.Position));
+
+    /// <summary>
+    /// With one log, its cursor and head; with several, the sums (for display: <see cref="LogFeedStatus.HasReached"/>
+    /// compares log by log), and the first failing log's error with its name.
+    /// </summary>
+    private LogFeedStatus CurrentStatus()
+    {
+        var failing = _cursors.Where(c => c.Failures > 0).ToList();
+        var error = failing.FirstOrDefault() is { } first ? _cursors.Length == 1 ? first.LastError : $"log {first.Log.Name}: {first.LastError}" : null;
+        return new LogFeedStatus(Name, _cursors.Sum(c => c.Position), _cursors.Sum(c => c.Head), Lag(), _lastAppliedAt, _lastDelayMs,
+            failing.Count == 0 ? 0 : failing.Max(c => c.Failures), error, failing.Count == 0 ? null : failing.Min(c => c.RetryAt), P99DelayMs(),
+            [.. _cursors.Select(c => new LogFeedCursor(c.Log.Name, c.Position, c.Head))]);
+    }
 
     private long? P99DelayMs()
     {
@@ -98,34 +158,43 @@ public sealed class LogFeedGrain(
 
     private async Task PollAsync(CancellationToken cancellationToken)
     {
-        if (_retryAt is { } due && clock.GetUtcNow() < due) return;
         if (!await _gate.WaitAsync(0, cancellationToken)) return; // the previous poll (or a rewind) is still running
         try
         {
-            for (var batch = 0; batch < Options.MaxBatchesPerPoll && !cancellationToken.IsCancellationRequested; batch++)
+            foreach (var cursor in _cursors)
             {
-                if (!await ReadAndApplyAsync(cancellationToken)) break;
+                if (cancellationToken.IsCancellationRequested) break;
+                if (cursor.RetryAt is { } due && clock.GetUtcNow() < due) continue;
+                try
+                {
+                    if (!cursor.Loaded) await LoadAsync(cursor, cancellationToken);
+                    for (var batch = 0; batch < Options.MaxBatchesPerPoll && !cancellationToken.IsCancellationRequested; batch++)
+                    {
+                        if (!await ReadAndApplyAsync(cursor, cancellationToken)) break;
+                    }
+                }
+                catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                {
+                    Failed(cursor, e);
+                }
             }
-        }
-        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            Failed(e);
         }
         finally
         {
             _gate.Release();
-            VbiTelemetry.ReportFeedLag(Name, Math.Max(0, _head - _position));
+            VbiTelemetry.ReportFeedLag(Name, Lag());
         }
     }
 
-    /// <summary>Reads one batch after the cursor, has the consumer apply it, then moves the cursor. False when caught up.</summary>
-    private async Task<bool> ReadAndApplyAsync(CancellationToken cancellationToken)
+    /// <summary>Reads one batch of a log after its cursor, has the consumer apply it, then moves the cursor. False when caught up.</summary>
+    private async Task<bool> ReadAndApplyAsync(Cursor cursor, CancellationToken cancellationToken)
     {
-        var rows = await log.Store.ReadCommittedAsync(_position, Options.BatchSize, cancellationToken);
+        var log = cursor.Log;
+        var rows = await log.Store.ReadCommittedAsync(cursor.Position, Options.BatchSize, cancellationToken);
         if (rows.Count == 0)
         {
-            _head = await log.Store.HeadAsync(cancellationToken);
-            Succeeded();
+            cursor.Head = await log.Store.HeadAsync(cancellationToken);
+            Succeeded(cursor);
             return false;
         }
         var key = await log.KeyAsync();
@@ -146,8 +215,8 @@ public sealed class LogFeedGrain(
         }
         var last = rows[^1].Position;
         await log.Store.SetFeedPositionAsync(Name, last, cancellationToken: cancellationToken);
-        _position = last;
-        _head = Math.Max(_head, last);
+        cursor.Position = last;
+        cursor.Head = Math.Max(cursor.Head, last);
         var now = clock.GetUtcNow();
         _lastAppliedAt = now;
         _lastDelayMs = (long)Math.Max(0, (now - records[^1].At).TotalMilliseconds);
@@ -160,37 +229,38 @@ public sealed class LogFeedGrain(
             _delayCount = Math.Min(_delayCount + 1, _delays.Length);
         }
         VbiTelemetry.FeedApplied.Add(records.Count, new KeyValuePair<string, object?>("consumer", Name));
-        logger.LogDebug("Log feed {Consumer}: applied {Count} records to position {Position} in {Elapsed} ms", Name, records.Count, last,
+        logger.LogDebug("Log feed {Consumer}: applied {Count} records of the log {Log} to position {Position} in {Elapsed} ms", Name, records.Count, log.Name, last,
             (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-        Succeeded();
+        Succeeded(cursor);
         return rows.Count == Options.BatchSize;
     }
 
-    private void Succeeded()
+    private void Succeeded(Cursor cursor)
     {
-        if (_failures > 0) logger.LogInformation("Log feed {Consumer} recovered after {Failures} failed attempts", Name, _failures);
-        _failures = 0;
-        _lastError = null;
-        _retryAt = null;
+        if (cursor.Failures > 0)
+            logger.LogInformation("Log feed {Consumer} recovered on the log {Log} after {Failures} failed attempts", Name, cursor.Log.Name, cursor.Failures);
+        cursor.Failures = 0;
+        cursor.LastError = null;
+        cursor.RetryAt = null;
     }
 
-    private void Failed(Exception e)
+    private void Failed(Cursor cursor, Exception e)
     {
-        _failures++;
-        _lastError = $"{e.GetType().Name}: {e.Message}";
-        var delay = Options.RetryDelayAfter(_failures);
-        _retryAt = clock.GetUtcNow() + delay;
+        cursor.Failures++;
+        cursor.LastError = $"{e.GetType().Name}: {e.Message}";
+        var delay = Options.RetryDelayAfter(cursor.Failures);
+        cursor.RetryAt = clock.GetUtcNow() + delay;
         VbiTelemetry.FeedFailures.Add(1, new KeyValuePair<string, object?>("consumer", Name));
-        if (_failures >= Options.AlertAfterFailures)
+        if (cursor.Failures >= Options.AlertAfterFailures)
         {
             logger.LogCritical(LogFeedEvents.ConsumerFailing,
-                "ALERT log feed consumer {Consumer} has failed {Failures} times in a row at position {Position}; retried in {Delay}: {Error}",
-                Name, _failures, _position, delay, _lastError);
+                "ALERT log feed consumer {Consumer} has failed {Failures} times in a row at position {Position} of the log {Log}; retried in {Delay}: {Error}",
+                Name, cursor.Failures, cursor.Position, cursor.Log.Name, delay, cursor.LastError);
         }
         else
         {
-            logger.LogWarning(LogFeedEvents.ConsumerFailed, "Log feed consumer {Consumer} failed at position {Position}; retried in {Delay}: {Error}",
-                Name, _position, delay, _lastError);
+            logger.LogWarning(LogFeedEvents.ConsumerFailed, "Log feed consumer {Consumer} failed at position {Position} of the log {Log}; retried in {Delay}: {Error}",
+                Name, cursor.Position, cursor.Log.Name, delay, cursor.LastError);
         }
     }
 }
