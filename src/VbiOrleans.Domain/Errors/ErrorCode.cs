@@ -288,6 +288,14 @@ public enum ErrorCode
     ShardMapConnectionUnknown = 1183,
     /// <summary>The shard map moves a bucket to another database while its current database holds meters of it; moving meters is not built (409).</summary>
     ShardMapBucketNotEmpty = 1184,
+    /// <summary>The meter's bucket is being moved to another database and the move did not finish within the bounded wait; retry (503).</summary>
+    ShardBucketMoving = 1210,
+    /// <summary>A shard move or database addition is malformed or names what the current map does not hold; the detail names it (422).</summary>
+    ShardMoveInvalid = 1211,
+    /// <summary>Another shard move is open: one move at a time; resume it first (409).</summary>
+    ShardMoveInProgress = 1212,
+    /// <summary>A shard move could not finish (a database did not answer); it stays open to resume, or was rolled back (503).</summary>
+    ShardMoveFailed = 1213,
 }
 
 /// <summary>A failure with its name and a sentence for a person.</summary>
