@@ -151,7 +151,7 @@ public sealed class ShardMoveTests(ITestOutputHelper output)
                         lock (_gate) Slowest = started.Elapsed > Slowest ? started.Elapsed : Slowest;
                         break;
                     }
-                    catch (Exception e) when (e is VbiApiException { Status: >= 500 } or HttpRequestException or TaskCanceledException)
+                    catch (Exception e) when (e is VbiApiException { Status: 0 or >= 500 } or HttpRequestException or TaskCanceledException)
                     {
                         if (DateTimeOffset.UtcNow > giveUp)
                         {
@@ -197,8 +197,9 @@ public sealed class ShardMoveTests(ITestOutputHelper output)
 
         public static async Task<World> StartAsync(string serverA, string serverB, string? killAt)
         {
-            var started = await Task.WhenAll(ExtraPostgres.StartAsync(serverA), ExtraPostgres.StartAsync(serverB));
-            var (a, b) = (started[0], started[1]);
+            // One after the other: services.sh picks each server's port from the free ones when it starts.
+            var a = await ExtraPostgres.StartAsync(serverA);
+            var b = await ExtraPostgres.StartAsync(serverB);
             var home = new HomeServer();
             var homeDatabase = await LocalServices.CreateScratchDatabaseAsync("vbi_moves");
             // Bucket 0 and 1: PSD packages on server A, module memory on server B. Added later: postal-c on the local
