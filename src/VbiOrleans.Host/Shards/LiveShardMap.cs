@@ -27,10 +27,26 @@ public sealed partial class LiveShardMap : BackgroundService, ILiveLogRouting
 
     public LiveShardMap(ShardRouting startup, string membershipConnectionString, IConfiguration configuration, ILogger<LiveShardMap> logger)
     {
-        _state = new State(startup, [startup.Map]);
         _membership = membershipConnectionString;
         _configuration = configuration;
         _logger = logger;
+        // Every version up to the one the silo started with, before any grain reads a meter's logs: a moved bucket's
+        // earlier databases are known from the first read on.
+        _state = new State(startup, [.. ReadVersions().Where(v => v.Version < startup.Map.Version), startup.Map]);
+    }
+
+    private List<ShardMap> ReadVersions()
+    {
+        using var connection = new NpgsqlConnection(_membership);
+        connection.Open();
+        using var read = new NpgsqlCommand("SELECT document FROM vbi_shard_map ORDER BY version", connection);
+        using var reader = read.ExecuteReader();
+        var versions = new List<ShardMap>();
+        while (reader.Read())
+        {
+            if (ShardMap.Parse(reader.GetString(0), null, out _) is { } map) versions.Add(map);
+        }
+        return versions;
     }
 
     /// <summary>The name this silo records its version under (its silo address, set once the silo runs).</summary>
@@ -126,19 +142,34 @@ public sealed partial class LiveShardMap : BackgroundService, ILiveLogRouting
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(PollInterval);
+        var polling = Task.CompletedTask;
         do
         {
             try
             {
                 await RefreshAsync(Now(), stoppingToken);
-                if (Poll is { } poll) await poll(stoppingToken);
             }
-            catch (Exception e) when (e is NpgsqlException or TimeoutException or System.Net.Sockets.SocketException or InvalidOperationException)
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
                 LogReadFailed(e.Message);
             }
+            // Apart from the reads, so a move this silo drives never holds its own map back; one at a time.
+            if (polling.IsCompleted && Poll is { } poll) polling = PollOnceAsync(poll, stoppingToken);
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
+        await polling;
+    }
+
+    private async Task PollOnceAsync(Func<CancellationToken, Task> poll, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await Task.Run(() => poll(stoppingToken), stoppingToken);
+        }
+        catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+        {
+            LogPollFailed(e.Message);
+        }
     }
 
     /// <summary>What else runs on each tick: the move coordinator's look for an unfinished move (<see cref="ShardMover"/>).</summary>
@@ -149,6 +180,9 @@ public sealed partial class LiveShardMap : BackgroundService, ILiveLogRouting
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Shard map version {Version} cannot be routed by on this host ({Failure}); the silo keeps its current version")]
     private partial void LogUnroutable(long version, string failure);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Looking for an open shard move failed; the next tick tries again: {Error}")]
+    private partial void LogPollFailed(string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Reading the shard map failed; the next tick tries again: {Error}")]
     private partial void LogReadFailed(string error);

@@ -340,8 +340,19 @@ public sealed partial class ShardMover(string membership, LiveShardMap live, ISh
         var deadline = DateTimeOffset.UtcNow + SeenWait;
         while (true)
         {
-            var hosts = await grains.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true);
-            var behind = new HashSet<string>(hosts.Keys.Select(s => s.ToParsableString()), StringComparer.Ordinal);
+            HashSet<string> behind;
+            try
+            {
+                var hosts = await grains.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true);
+                behind = new HashSet<string>(hosts.Keys.Select(s => s.ToParsableString()), StringComparer.Ordinal);
+            }
+            catch (Exception e) when (e is OrleansException or TimeoutException)
+            {
+                // Without the list of silos nothing tells when all have it: the full wait stands in for them.
+                LogSilosUnknown(version, e.Message);
+                await Task.Delay(SeenWait, cancellationToken);
+                return;
+            }
             await using (var connection = await OpenAsync(membership, cancellationToken))
             await using (var seen = new NpgsqlCommand("SELECT silo FROM vbi_shard_map_seen WHERE version >= $1", connection))
             {
@@ -488,6 +499,9 @@ public sealed partial class ShardMover(string membership, LiveShardMap live, ISh
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Shard move {Id} rolled back: {Reason}")]
     private partial void LogRolledBack(long id, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Shard map version {Version}: the active silos could not be listed ({Error}); waiting the full bound")]
+    private partial void LogSilosUnknown(long version, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Shard map version {Version}: silos {Silos} have not confirmed it in time; the move goes on")]
     private partial void LogSilosBehind(long version, string silos);

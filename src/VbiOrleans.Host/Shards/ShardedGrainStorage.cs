@@ -110,7 +110,6 @@ public sealed class ShardBucketMovingException(string message) : Exception(messa
         for (; e is not null; e = e.InnerException)
         {
             if (e is ShardBucketMovingException moving) return moving;
-            if (e is AggregateException { InnerExceptions: [var only] }) e = new Exception(null, only);
         }
         return null;
     }

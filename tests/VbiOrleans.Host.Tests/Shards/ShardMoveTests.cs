@@ -57,6 +57,25 @@ public sealed class ShardMoveTests(ITestOutputHelper output)
 
             Assert.True(storm.Failures.IsEmpty, $"{storm.Failures.Count} prints failed for good, e.g. {storm.Failures.FirstOrDefault()}");
             Assert.True(storm.Slowest < MaxPrintDuringMove, $"a print took {storm.Slowest.TotalSeconds:0.0} s while its bucket moved");
+
+            // A move stuck with its fence up (its coordinator gone, say): a print of the bucket's meter waits its bound,
+            // then fails with ShardBucketMoving (503) after its module memory and log record committed; the same request
+            // again, once the fence is down, is answered once (the same indicium), and counted once below.
+            var meter = meters.First(m => ShardMap.BucketOf(m, 2) == 1);
+            var (postalServer, postalDatabase) = world.Databases["postal-c"];
+            await postalServer.CountAsync(postalDatabase, "WITH f AS (INSERT INTO vbi_shard_fence (bucket, buckets, state, move_id) VALUES (1, 2, 'fenced', 0) RETURNING 1) SELECT count(*) FROM f");
+            var waited = Stopwatch.StartNew();
+            var refused = await Assert.ThrowsAsync<VbiApiException>(() => sessions[meter].PrintAsync(new PrintOrder(333, "94103", "FIRST-CLASS"), idempotencyKey: "stuck"));
+            waited.Stop();
+            Assert.Equal((503, VbiErrorCodes.ShardBucketMoving), (refused.Status, refused.Code));
+            // The SDK sent it again after each 503 (its Retries), and each try waited the server's bound.
+            var tries = new VbiClientOptions().Retries + 1;
+            Assert.True(waited.Elapsed >= tries * ShardedGrainStorage.MaxMoveWait && waited.Elapsed < tries * (ShardedGrainStorage.MaxMoveWait + TimeSpan.FromSeconds(2)),
+                $"the refused print took {waited.Elapsed.TotalSeconds:0.0} s for {tries} tries");
+            await postalServer.CountAsync(postalDatabase, "WITH f AS (DELETE FROM vbi_shard_fence WHERE move_id = 0 RETURNING 1) SELECT count(*) FROM f");
+            var again = await sessions[meter].PrintAsync(new PrintOrder(333, "94103", "FIRST-CLASS"), idempotencyKey: "stuck");
+            storm.Acknowledged.Enqueue((meter, "stuck", 333, again));
+
             await world.CheckAsync(host.BaseAddress, meters, storm, output);
         }
         finally
@@ -104,6 +123,13 @@ public sealed class ShardMoveTests(ITestOutputHelper output)
             var done = (await world.MovesAsync())[0];
             Assert.True(done.Phase == ShardMove.Done, $"the move was not carried on: phase {done.Phase} ({done.Note})");
             Assert.True(done.RowsCopied > 0);
+            // What the operator sees: the move Done in the list, nothing left to resume.
+            var listed = await AdminAsync("shards", "moves", "--server", host.BaseAddress.ToString(), "--json");
+            Assert.True(listed.Exit == 0, listed.Stderr);
+            Assert.Equal(ShardMove.Done, JsonDocument.Parse(listed.Stdout).RootElement.GetProperty("moves")[0].GetProperty("phase").GetString());
+            var resume = await AdminAsync("shards", "move", "--resume", "--server", host.BaseAddress.ToString(), "--json");
+            Assert.True(resume.Exit == 0, resume.Stderr);
+            Assert.Equal(JsonValueKind.Null, JsonDocument.Parse(resume.Stdout).RootElement.GetProperty("resumed").ValueKind);
 
             // The clients' prints that could not reach the dead host were retried with their keys (same port) until it was back.
             await Task.Delay(TimeSpan.FromSeconds(2));
