@@ -370,17 +370,28 @@ public sealed partial class ShardMover(string membership, LiveShardMap live, ISh
         }
     }
 
+    /// <summary>
+    /// Undoes a move before its switch. The old database's fence must come down (its meters wait on it); the new
+    /// database's copied rows and fence are cleared when it answers, and are harmless when it does not: no bucket routes
+    /// there, and a later move to it clears them first.
+    /// </summary>
     private async Task RollBackAsync(string from, string to, ShardMove move, int buckets, string reason, CancellationToken cancellationToken)
     {
-        await using (var target = await OpenAsync(to, cancellationToken))
+        try
         {
+            await using var target = await OpenAsync(to, cancellationToken);
             await using var transaction = await target.BeginTransactionAsync(cancellationToken);
+            await ExecuteAsync(target, transaction, $"SET LOCAL lock_timeout = '{(int)FenceLockTimeout.TotalMilliseconds}ms'", cancellationToken);
             await ExecuteAsync(target, transaction, "SET LOCAL vbi.shard_copy = 'on'", cancellationToken);
             await using (var clear = Bucketed(new NpgsqlCommand($"DELETE FROM OrleansStorage WHERE {BucketRows}", target, transaction), buckets, move.Buckets))
                 await clear.ExecuteNonQueryAsync(cancellationToken);
             await using (var lift = Bucketed(new NpgsqlCommand("DELETE FROM vbi_shard_fence WHERE buckets = $1 AND bucket = ANY($2) AND state = 'fenced'", target, transaction), buckets, move.Buckets))
                 await lift.ExecuteNonQueryAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException or System.Net.Sockets.SocketException)
+        {
+            reason += $"; the new database was left as it was ({e.Message.ReplaceLineEndings(" ")})";
         }
         await using (var old = await OpenAsync(from, cancellationToken))
         await using (var lift = Bucketed(new NpgsqlCommand("DELETE FROM vbi_shard_fence WHERE buckets = $1 AND bucket = ANY($2) AND state = 'fenced'", old), buckets, move.Buckets))

@@ -131,6 +131,27 @@ public sealed class ShardMoveTests(ITestOutputHelper output)
             Assert.True(resume.Exit == 0, resume.Stderr);
             Assert.Equal(JsonValueKind.Null, JsonDocument.Parse(resume.Stdout).RootElement.GetProperty("resumed").ValueKind);
 
+            // A move whose new database does not let it fence (a lock held there past the 5 s bound) rolls back: the map
+            // stays, the old database's fence comes down, and the bucket's meters print on where they were.
+            var addModule = await AdminAsync("shards", "add", "--name", "module-a2", "--store", "module", "--server-address", world.A.Server,
+                "--connection", World.Connection("module-a2"), "--server", host.BaseAddress.ToString());
+            Assert.True(addModule.Exit == 0, addModule.Stderr);
+            var (moduleServer, moduleDatabase) = world.Databases["module-a2"];
+            await using (var blocker = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(moduleServer.ConnectionString(moduleDatabase)) { Pooling = false }.ConnectionString))
+            {
+                await blocker.OpenAsync();
+                await using var hold = await blocker.BeginTransactionAsync();
+                await using (var take = new NpgsqlCommand("LOCK TABLE OrleansStorage IN ACCESS EXCLUSIVE MODE", blocker, hold)) await take.ExecuteNonQueryAsync();
+                var blocked = await AdminAsync("shards", "move", "--store", "module", "--buckets", "1", "--to", "module-a2", "--server", host.BaseAddress.ToString());
+                Assert.True(blocked.Exit != 0, $"the move succeeded although its new database was locked: {blocked.Stdout}");
+                Assert.Contains(VbiErrorCodes.ShardMoveFailed, blocked.Stderr, StringComparison.Ordinal);
+            }
+            var rolledBack = (await world.MovesAsync())[0];
+            Assert.True(rolledBack.Phase == ShardMove.RolledBack, $"phase {rolledBack.Phase} ({rolledBack.Note})");
+            var (oldModuleServer, oldModuleDatabase) = world.Databases["module-b"];
+            Assert.Equal(0L, await oldModuleServer.CountAsync(oldModuleDatabase, "SELECT count(*) FROM vbi_shard_fence WHERE state = 'fenced'"));
+            Assert.Equal(0L, await moduleServer.CountAsync(moduleDatabase, "SELECT count(*) FROM OrleansStorage WHERE vbi_is_meter_id(GrainIdExtensionString)"));
+
             // The clients' prints that could not reach the dead host were retried with their keys (same port) until it was back.
             await Task.Delay(TimeSpan.FromSeconds(2));
             stop.Cancel();
