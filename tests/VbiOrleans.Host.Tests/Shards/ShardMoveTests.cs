@@ -36,8 +36,17 @@ public sealed class ShardMoveTests(ITestOutputHelper output)
     public async Task Buckets_move_to_a_new_server_during_a_signed_print_storm_and_nothing_is_lost_or_doubled()
     {
         await using var world = await World.StartAsync("s24m-a", "s24m-b", killAt: null);
-        await using var host = await HostEnvironment.StartAsync(world.Port, world.Environment);
-        var (meters, sessions) = await world.MetersAsync(host.BaseAddress);
+        // Two silos of one cluster, customers on both: a meter's activation may be on a silo whose map is a second behind.
+        var second = new Dictionary<string, string?>(world.Environment)
+        {
+            ["Vbi__Cluster__SiloPort"] = FreePorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Vbi__Cluster__GatewayPort"] = FreePorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        var starting = new[] { HostEnvironment.StartAsync(world.Port, world.Environment), HostEnvironment.StartAsync(FreePorts.Next(), second) };
+        await Task.WhenAll(starting.Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default)));
+        await using var host = await starting[0];
+        await using var other = await starting[1];
+        var (meters, sessions) = await world.MetersAsync(host.BaseAddress, other.BaseAddress);
         try
         {
             var storm = new Storm(meters, sessions);
@@ -90,7 +99,7 @@ public sealed class ShardMoveTests(ITestOutputHelper output)
         var armed = Path.Combine(Path.GetTempPath(), $"s24m-armed-{Guid.NewGuid():N}");
         await using var world = await World.StartAsync("s24m-c", "s24m-d", killAt: armed);
         var host = await HostEnvironment.StartAsync(world.Port, world.Environment);
-        var (meters, sessions) = await world.MetersAsync(host.BaseAddress);
+        var (meters, sessions) = await world.MetersAsync(host.BaseAddress, host.BaseAddress);
         try
         {
             var storm = new Storm(meters, sessions);
@@ -284,13 +293,17 @@ public sealed class ShardMoveTests(ITestOutputHelper output)
             return new World(a, b, home, homeDatabase, databases, env);
         }
 
-        /// <summary>Customers' meters, funded, with an open session each, until bucket 1 (the one that moves) holds two and bucket 0 one.</summary>
-        public async Task<(IReadOnlyList<string> Meters, IReadOnlyDictionary<string, MeterSession> Sessions)> MetersAsync(Uri baseAddress)
+        /// <summary>
+        /// Customers' meters, funded, with an open session each (through the hosts in turn), until bucket 1 (the one that
+        /// moves) holds two and bucket 0 one.
+        /// </summary>
+        public async Task<(IReadOnlyList<string> Meters, IReadOnlyDictionary<string, MeterSession> Sessions)> MetersAsync(params Uri[] hosts)
         {
             var sessions = new Dictionary<string, MeterSession>();
             var inBucket = new int[2];
             for (var i = 0; i < MaxMeters && (inBucket[1] < 2 || inBucket[0] < 1); i++)
             {
+                var baseAddress = hosts[i % hosts.Length];
                 using var anonymous = Client(baseAddress, null);
                 var account = await anonymous.SignUpAsync(CustomerHostFixture.NewEmail(), CustomerHostFixture.Password);
                 var client = Client(baseAddress, account.Token);
