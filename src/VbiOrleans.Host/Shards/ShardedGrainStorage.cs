@@ -25,6 +25,9 @@ public sealed class ShardedGrainStorage(string store, IGrainStorage home, LiveSh
     /// <summary>Between two tries of a write the fence refused.</summary>
     public static readonly TimeSpan FencedRetryDelay = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>A read that finds no row reads the map again unless it was read this recently.</summary>
+    public static readonly TimeSpan ReadRefreshInterval = TimeSpan.FromMilliseconds(250);
+
     /// <summary>SQLSTATE of the fence: the bucket is being copied (wait), or has moved (read the map).</summary>
     public const string FencedState = "VBF01";
     public const string MovedState = "VBM01";
@@ -52,8 +55,9 @@ public sealed class ShardedGrainStorage(string store, IGrainStorage home, LiveSh
         var database = DatabaseOf(meter);
         await (await stores.ForAsync(store, database)).ReadStateAsync(stateName, grainId, grainState);
         if (grainState.RecordExists) return;
-        // No row: perhaps the bucket moved and this silo's map is behind.
-        await live.RefreshAsync(LiveShardMap.Now());
+        // No row: perhaps the bucket moved and this silo's map is behind (a new meter's first reads come here too, so a
+        // map read of the last ReadRefreshInterval serves them all).
+        await live.RefreshAsync(LiveShardMap.Now() - (long)ReadRefreshInterval.TotalMilliseconds);
         var now = DatabaseOf(meter);
         if (now != database) await (await stores.ForAsync(store, now)).ReadStateAsync(stateName, grainId, grainState);
     }
@@ -84,8 +88,10 @@ public sealed class ShardedGrainStorage(string store, IGrainStorage home, LiveSh
             {
                 if (Environment.TickCount64 >= deadline)
                     throw new ShardBucketMovingException($"the {store} bucket of meter {meter} is moving from database '{database}' and did not finish within {MaxMoveWait.TotalSeconds:0} s");
-                if (state == FencedState) await Task.Delay(FencedRetryDelay);
                 await live.RefreshAsync(asked);
+                // Fenced, or moved while this host cannot route by the newer map yet: wait before the next try. Moved and
+                // now routed elsewhere: at once.
+                if (state == FencedState || DatabaseOf(meter) == database) await Task.Delay(FencedRetryDelay);
             }
         }
     }
