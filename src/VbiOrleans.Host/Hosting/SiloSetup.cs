@@ -62,6 +62,14 @@ public static class SiloSetup
                 silo.Services.AddSingleton(services => new VbiOrleans.Host.Shards.ShardMover(connections[StorageNames.Membership],
                     services.GetRequiredService<VbiOrleans.Host.Shards.LiveShardMap>(), services.GetRequiredService<VbiOrleans.Host.Shards.IShardMapStore>(), configuration,
                     services.GetRequiredService<IGrainFactory>(), services.GetRequiredService<ILogger<VbiOrleans.Host.Shards.ShardMover>>()));
+                // A write that waited out a move fails with ShardBucketMovingException, which the API answers 503: it must keep
+                // its type when the grain that wrote is on another silo than the request's host (Orleans serializes exceptions
+                // of other namespaces than System's and Microsoft's as a fallback type).
+                silo.Services.Configure<Orleans.Serialization.ExceptionSerializationOptions>(o =>
+                {
+                    var supported = o.SupportedExceptionTypeFilter;
+                    o.SupportedExceptionTypeFilter = type => type == typeof(VbiOrleans.Host.Shards.ShardBucketMovingException) || (supported?.Invoke(type) ?? false);
+                });
                 // Once the silo runs: it records the version it routes by under its address, and looks for a move to carry on.
                 silo.AddStartupTask((services, _) =>
                 {

@@ -113,7 +113,7 @@ public static class ShardEndpoints
                 if (context.RequestServices.GetService<ShardMover>() is not { } mover) return NoLiveMap();
                 var (move, error) = await mover.ResumeAsync(cancellationToken);
                 if (error is not null) return Problems.Result(error.Code, error.Message);
-                return Results.Json(new JsonObject { ["resumed"] = move is null ? null : JsonNode.Parse(System.Text.Json.JsonSerializer.Serialize(Describe(move))) });
+                return Results.Ok(new { resumed = move is null ? null : Describe(move) });
             })
             .WithName("ResumeShardMove")
             .WithSummary("Carries on the open shard move, if any (the silos also do so by themselves within a second of its coordinator's death).");

@@ -332,10 +332,11 @@ public sealed class ShardMoveTests(ITestOutputHelper output)
             Assert.Equal(ShardMove.Done, JsonDocument.Parse(move.Stdout).RootElement.GetProperty("phase").GetString());
         }
 
-        public async Task<IReadOnlyList<ShardMove>> MovesAsync()
+        /// <summary>The moves' records in the membership database, newest first.</summary>
+        public async Task<IReadOnlyList<(string Phase, string? Note, long? RowsCopied)>> MovesAsync()
         {
             var rows = await LocalServices.RowsAsync(HomeDatabase, "SELECT phase, note, rows_copied FROM vbi_shard_moves ORDER BY id DESC");
-            return [.. rows.Select(r => new ShardMove(0, "", [], "", "", 0, 0, "", (string)r[0]!, r[2] as long?, "", default, default, r[1] as string))];
+            return [.. rows.Select(r => ((string)r[0]!, r[1] as string, r[2] as long?))];
         }
 
         /// <summary>What must hold after the storm and the moves, per meter.</summary>
