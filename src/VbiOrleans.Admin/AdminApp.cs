@@ -209,7 +209,7 @@ public static class AdminApp
         provider.Subcommands.Add(providerReconcile);
         root.Subcommands.Add(provider);
 
-        var shards = new Command("shards", "The shard map of the postal and module stores (docs/scaling.md): show it, or set a new version.");
+        var shards = new Command("shards", "The shard map of the postal and module stores (docs/scaling.md): show it, set a new version, add a database, move buckets.");
         var shardsShow = new Command("show", "The current shard map (format vbi-shard-map/1) and the version the server routes by; 'no shard map' when none was set.");
         shardsShow.SetAction(async (parse, token) =>
         {
@@ -238,8 +238,71 @@ public static class AdminApp
             return await CallAsync(stdout, stderr, parse.GetValue(json),
                 () => http.PutAsync("/v1/operator/shards", new StringContent(document, Encoding.UTF8, "application/json"), token), token);
         });
+        var shardsAdd = new Command("add",
+            "Adds a database to the shard map while printing goes on: a new version naming it, no bucket yet. Its schema is applied; its connection string " +
+            "(ConnectionStrings:CONNECTION) must be configured on every host first. Move buckets to it with 'shards move'.");
+        var addName = new Option<string>("--name") { Description = "Its name in the map ([a-z0-9][a-z0-9_-]{0,62})", Required = true };
+        var addStore = new Option<string>("--store") { Description = "postal or module", Required = true };
+        var addServer = new Option<string>("--server-address") { Description = "The PostgreSQL server it is on, host:port", Required = true };
+        var addConnection = new Option<string>("--connection") { Description = "The name of its connection string in the hosts' configuration", Required = true };
+        shardsAdd.Options.Add(addName);
+        shardsAdd.Options.Add(addStore);
+        shardsAdd.Options.Add(addServer);
+        shardsAdd.Options.Add(addConnection);
+        shardsAdd.SetAction(async (parse, token) =>
+        {
+            using var http = Http(parse.GetValue(server) ?? env(ServerVariable) ?? DefaultServer, parse.GetValue(operatorName) ?? env(OperatorVariable),
+                parse.GetValue(operatorKeyFile), env, stderr);
+            if (http is null) return AdminExitCodes.Usage;
+            return await CallAsync(stdout, stderr, parse.GetValue(json), () => http.PostAsJsonAsync("/v1/operator/shards/databases", new
+            {
+                name = parse.GetValue(addName), store = parse.GetValue(addStore), server = parse.GetValue(addServer), connection = parse.GetValue(addConnection),
+            }, token), token);
+        });
+        var shardsMove = new Command("move",
+            "Moves buckets of one store to another of its databases while printing goes on (docs/scaling.md, Moves); answers when the move is done. " +
+            "With --resume, carries on the open move a killed coordinator left (the silos do too, within a second).");
+        var moveStore = new Option<string>("--store") { Description = "postal or module" };
+        var moveBuckets = new Option<string>("--buckets") { Description = "The bucket numbers, comma-separated (e.g. 3,7)" };
+        var moveTo = new Option<string>("--to") { Description = "The database (of that store, in the map) to move them to" };
+        var moveResume = new Option<bool>("--resume") { Description = "Carry on the open move instead of starting one" };
+        shardsMove.Options.Add(moveStore);
+        shardsMove.Options.Add(moveBuckets);
+        shardsMove.Options.Add(moveTo);
+        shardsMove.Options.Add(moveResume);
+        shardsMove.SetAction(async (parse, token) =>
+        {
+            using var http = Http(parse.GetValue(server) ?? env(ServerVariable) ?? DefaultServer, parse.GetValue(operatorName) ?? env(OperatorVariable),
+                parse.GetValue(operatorKeyFile), env, stderr);
+            if (http is null) return AdminExitCodes.Usage;
+            if (parse.GetValue(moveResume))
+                return await CallAsync(stdout, stderr, parse.GetValue(json), () => http.PostAsync("/v1/operator/shards/moves/resume", null, token), token);
+            var bucketText = parse.GetValue(moveBuckets);
+            var buckets = (bucketText ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            if (parse.GetValue(moveStore) is not { } store || parse.GetValue(moveTo) is not { } to || buckets.Length == 0
+                || !buckets.All(b => int.TryParse(b, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _)))
+            {
+                stderr.WriteLine("error: give --store, --buckets (comma-separated bucket numbers) and --to, or --resume");
+                return AdminExitCodes.Usage;
+            }
+            return await CallAsync(stdout, stderr, parse.GetValue(json), () => http.PostAsJsonAsync("/v1/operator/shards/moves", new
+            {
+                store, buckets = buckets.Select(b => int.Parse(b, System.Globalization.CultureInfo.InvariantCulture)).ToArray(), to,
+            }, token), token);
+        });
+        var shardsMoves = new Command("moves", "The shard moves, newest first: buckets, databases, phase, rows copied, who started it and when.");
+        shardsMoves.SetAction(async (parse, token) =>
+        {
+            using var http = Http(parse.GetValue(server) ?? env(ServerVariable) ?? DefaultServer, parse.GetValue(operatorName) ?? env(OperatorVariable),
+                parse.GetValue(operatorKeyFile), env, stderr);
+            if (http is null) return AdminExitCodes.Usage;
+            return await CallAsync(stdout, stderr, parse.GetValue(json), () => http.GetAsync("/v1/operator/shards/moves", token), token);
+        });
         shards.Subcommands.Add(shardsShow);
         shards.Subcommands.Add(shardsSet);
+        shards.Subcommands.Add(shardsAdd);
+        shards.Subcommands.Add(shardsMove);
+        shards.Subcommands.Add(shardsMoves);
         root.Subcommands.Add(shards);
 
         var restore = new Command("restore-snapshot",

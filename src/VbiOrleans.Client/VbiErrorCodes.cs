@@ -200,6 +200,14 @@ public static class VbiErrorCodes
     public const string ShardMapBucketNotEmpty = "ShardMapBucketNotEmpty";
     /// <summary>The database of the meter's bucket does not answer; nothing was acknowledged: retry with the same idempotency key later (503).</summary>
     public const string ShardUnavailable = "ShardUnavailable";
+    /// <summary>The meter's bucket is moving to another database and did not finish within the bounded wait; retry (503).</summary>
+    public const string ShardBucketMoving = "ShardBucketMoving";
+    /// <summary>A shard move or database addition is malformed or names what the map does not hold (422).</summary>
+    public const string ShardMoveInvalid = "ShardMoveInvalid";
+    /// <summary>Another shard move is open; resume it first (409).</summary>
+    public const string ShardMoveInProgress = "ShardMoveInProgress";
+    /// <summary>A shard move could not finish; it stays open to resume, or was rolled back (503).</summary>
+    public const string ShardMoveFailed = "ShardMoveFailed";
 
     /// <summary>Codes that mean "log in again" (a customer token or a meter session is missing, expired or refused).</summary>
     public static bool NeedsLogin(string code) =>

@@ -291,6 +291,14 @@ public enum ErrorCode
     // A database of the shard map down (docs/scaling.md)
     /// <summary>The database of the meter's bucket does not answer; nothing was acknowledged: retry with the same idempotency key once it is back (503).</summary>
     ShardUnavailable = 1200,
+    /// <summary>The meter's bucket is being moved to another database and the move did not finish within the bounded wait; retry (503).</summary>
+    ShardBucketMoving = 1210,
+    /// <summary>A shard move or database addition is malformed or names what the current map does not hold; the detail names it (422).</summary>
+    ShardMoveInvalid = 1211,
+    /// <summary>Another shard move is open: one move at a time; resume it first (409).</summary>
+    ShardMoveInProgress = 1212,
+    /// <summary>A shard move could not finish (a database did not answer); it stays open to resume, or was rolled back (503).</summary>
+    ShardMoveFailed = 1213,
 }
 
 /// <summary>A failure with its name and a sentence for a person.</summary>

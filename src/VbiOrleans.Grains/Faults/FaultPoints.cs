@@ -41,6 +41,9 @@ public static class FaultPoints
     /// <summary>A provider day's file is built, signed and archived; nothing is sent to the postal authority yet.</summary>
     public const string ProviderArchived = "provider-archived";
 
+    /// <summary>A shard move has copied its buckets' rows to the new database; the map does not switch them yet (docs/scaling.md, "Moves").</summary>
+    public const string ShardMoveCopied = "shard-move-copied";
+
     /// <summary>The print path's steps, in order (the purchase's are apart: a print reaches none of them).</summary>
     public static readonly IReadOnlyList<string> Steps = [ModuleCommitted, LogAppended, PostalWritten, MeterAnswered, SessionAnswered];
 

@@ -58,6 +58,23 @@ public sealed record LogArchiveLayout(string Prefix)
 /// </summary>
 public sealed record LogShards(ShardMap Map, IReadOnlyDictionary<string, ILogStore> Stores);
 
+/// <summary>
+/// The shard map a silo routes by now (docs/scaling.md, "Moves"): it changes while the silo runs, when a database is
+/// added or a bucket moves. With it, <see cref="TransactionLogs"/> routes each append by the version in force and opens
+/// the log of a module database the first time a bucket names it.
+/// </summary>
+public interface ILiveLogRouting
+{
+    /// <summary>The map in force on this silo.</summary>
+    ShardMap Map { get; }
+
+    /// <summary>The module databases a bucket has had, oldest first (the last is its database now).</summary>
+    IReadOnlyList<string> ModuleHistory(int bucket);
+
+    /// <summary>The log store of a module database of the map (any version's).</summary>
+    ILogStore Open(string database);
+}
+
 /// <summary>A committed row read across the logs: the log it is in, and its position in the set (<see cref="TransactionLogs.PositionShift"/>).</summary>
 public sealed record LoggedRow(TransactionLog Log, CommittedLogRow Row);
 
@@ -80,15 +97,25 @@ public sealed class TransactionLogs : IAsyncDisposable
     public const int PositionShift = 44;
     private const long InLogMask = (1L << PositionShift) - 1;
 
-    private readonly TransactionLog[] _all;
-    private readonly Dictionary<string, TransactionLog> _byName;
+    // Replaced whole (never changed in place) when a live map opens another log: readers see one consistent set, and a
+    // log's index in All, which positions read across the logs carry, never changes.
+    private volatile TransactionLog[] _all;
+    private volatile Dictionary<string, TransactionLog> _byName;
     private readonly ShardMap? _map;
     private readonly TransactionLog[] _byBucket = [];
+    private readonly ILiveLogRouting? _live;
+    private readonly Lock _opening = new();
+    private readonly string _origin;
+    private readonly ModuleCrypto _crypto;
+    private readonly Serializer _serializer;
+    private readonly ILogger<TransactionLog> _logger;
 
-    public TransactionLogs(ILogStore home, ModuleCrypto crypto, Serializer serializer, IOptions<LogOptions> options, ILoggerFactory loggers, LogShards? shards = null)
+    public TransactionLogs(ILogStore home, ModuleCrypto crypto, Serializer serializer, IOptions<LogOptions> options, ILoggerFactory loggers, LogShards? shards = null,
+        ILiveLogRouting? live = null)
     {
         var origin = options.Value.Origin;
         var logger = loggers.CreateLogger<TransactionLog>();
+        (_origin, _crypto, _serializer, _logger, _live) = (origin, crypto, serializer, logger, live);
         var all = new List<TransactionLog> { new(HomeName, origin, LogArchiveLayout.Home, home, crypto, serializer, logger) };
         if (shards is not null)
         {
@@ -107,17 +134,67 @@ public sealed class TransactionLogs : IAsyncDisposable
     /// <summary>Every log: the home log first, then the map's module databases' in the map's order.</summary>
     public IReadOnlyList<TransactionLog> All => _all;
 
-    public TransactionLog? Named(string name) => _byName.GetValueOrDefault(name);
+    /// <summary>
+    /// Every log, after opening those of the module databases the live map's buckets route to now: how a reader of every
+    /// log (the log feed) comes to read a database a move brought in, also on a silo that never appended to it.
+    /// </summary>
+    public IReadOnlyList<TransactionLog> Current()
+    {
+        if (_live is null) return _all;
+        var map = _live.Map;
+        for (var bucket = 0; bucket < map.Buckets; bucket++)
+        {
+            var name = map.DatabaseOf(ShardMap.ModuleStore, bucket).Name;
+            if (!_byName.ContainsKey(name)) Opened(name);
+        }
+        return _all;
+    }
 
-    /// <summary>The log a meter's new records are appended to: its bucket's module database's, else the home log.</summary>
-    public TransactionLog For(string meterId) =>
-        _map is not null && MeterId.TryParse(meterId, out _) ? _byBucket[_map.BucketOf(meterId)] : Home;
+    /// <summary>A log by name; with a live map, a module database of the map whose log this silo has not opened yet is opened.</summary>
+    public TransactionLog? Named(string name)
+    {
+        if (_byName.GetValueOrDefault(name) is { } log) return log;
+        if (_live is null || name == HomeName) return null;
+        var map = _live.Map;
+        return map.Databases.Any(d => d.Name == name && d.Store == ShardMap.ModuleStore) ? Opened(name) : null;
+    }
+
+    /// <summary>The log a meter's new records are appended to: its bucket's module database's (by the map in force), else the home log.</summary>
+    public TransactionLog For(string meterId)
+    {
+        if (!MeterId.TryParse(meterId, out _)) return Home;
+        if (_live is not null)
+        {
+            var map = _live.Map;
+            return Opened(map.DatabaseOf(ShardMap.ModuleStore, map.BucketOf(meterId)).Name);
+        }
+        return _map is not null ? _byBucket[_map.BucketOf(meterId)] : Home;
+    }
 
     /// <summary>
-    /// The logs that may hold a meter's records, oldest first: one while buckets do not move. A meter's reads go through
-    /// here, so a bucket moved to another database can later list its old log before its new one.
+    /// The logs that may hold a meter's records, oldest first: one while its bucket never moved; after moves, each module
+    /// database its bucket has had (records stay in the log they were appended to), its database now last.
     /// </summary>
-    public IReadOnlyList<TransactionLog> OfMeter(string meterId) => [For(meterId)];
+    public IReadOnlyList<TransactionLog> OfMeter(string meterId)
+    {
+        if (_live is null || !MeterId.TryParse(meterId, out _)) return [For(meterId)];
+        var history = _live.ModuleHistory(_live.Map.BucketOf(meterId));
+        return history.Count == 1 ? [Opened(history[0])] : [.. history.Select(Opened)];
+    }
+
+    /// <summary>The log of a module database, opened (and added at the end of <see cref="All"/>) the first time it is named.</summary>
+    private TransactionLog Opened(string name)
+    {
+        if (_byName.TryGetValue(name, out var log)) return log;
+        lock (_opening)
+        {
+            if (_byName.TryGetValue(name, out log)) return log;
+            log = new TransactionLog(name, LogArchiveLayout.OriginOf(_origin, name), LogArchiveLayout.OfShard(name), _live!.Open(name), _crypto, _serializer, _logger);
+            _byName = new Dictionary<string, TransactionLog>(_byName, StringComparer.Ordinal) { [name] = log };
+            _all = [.. _all, log];
+            return log;
+        }
+    }
 
     /// <summary>Appends the record to its meter's log; when the task completes it is durable.</summary>
     public Task AppendAsync(LogRecord record) => For(record.MeterId).AppendAsync(record);
@@ -151,10 +228,11 @@ public sealed class TransactionLogs : IAsyncDisposable
         CancellationToken cancellationToken = default)
     {
         var rows = new List<LoggedRow>(Math.Min(limit, 1024));
-        for (var index = (int)(after >> PositionShift); index < _all.Length && rows.Count < limit; index++)
+        var all = _all;
+        for (var index = (int)(after >> PositionShift); index < all.Length && rows.Count < limit; index++)
         {
             var inLog = index == after >> PositionShift ? after & InLogMask : 0;
-            var log = _all[index];
+            var log = all[index];
             foreach (var row in await log.Store.ReadBetweenAsync(from, to, inLog, limit - rows.Count, cancellationToken))
                 rows.Add(new LoggedRow(log, row with { Position = ((long)index << PositionShift) | row.Position }));
         }

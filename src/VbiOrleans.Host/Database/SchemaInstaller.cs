@@ -24,10 +24,13 @@ public sealed class SchemaInstaller
     {
         var names = store switch
         {
-            // Membership also keeps the shard map (45, docs/scaling.md) and the portal's key ring (61, docs/portal.md).
-            StorageNames.Membership => new[] { "00-main.sql", "10-clustering.sql", "20-persistence.sql", "30-reminders.sql", "45-shards.sql", "61-portal-keys.sql" },
-            // The transaction log lives beside module memory: both must outlive the postal store.
-            StorageNames.Module => new[] { "00-main.sql", "20-persistence.sql", "40-transaction-log.sql" },
+            // Membership also keeps the shard map (45) and its moves (46, docs/scaling.md), and the portal's key ring (61,
+            // docs/portal.md).
+            StorageNames.Membership => new[] { "00-main.sql", "10-clustering.sql", "20-persistence.sql", "30-reminders.sql", "45-shards.sql", "46-shard-moves.sql", "61-portal-keys.sql" },
+            // The transaction log lives beside module memory: both must outlive the postal store. A move's fence (46) in
+            // every postal and module database.
+            StorageNames.Module => new[] { "00-main.sql", "20-persistence.sql", "40-transaction-log.sql", "46-shard-moves.sql" },
+            StorageNames.Postal => new[] { "00-main.sql", "20-persistence.sql", "46-shard-moves.sql" },
             // Commerce: the ledger (52), ACH debits and files (53), the provider's journal of the log (55, docs/provider-files.md),
             // card charges (56, after 53: it adds the ACH debit's direction), the daily reconciliation (57), the export's
             // by-day index of purchases and invoices (58, docs/export.md).

@@ -245,7 +245,8 @@ public static class HostProgram
         services.AddSingleton<Shards.IShardMapStore>(connections is null
             ? new Shards.MemoryShardMapStore()
             : new Shards.PostgresShardMapStore(connections[VbiOrleans.Abstractions.StorageNames.Membership]));
-        services.AddSingleton(new Shards.ActiveShardMap(connections?.Shards?.Map));
+        // With a map, each silo follows its versions while it runs (Shards/LiveShardMap.cs) and can drive moves (Shards/ShardMover.cs).
+        services.AddSingleton(provider => new Shards.ActiveShardMap(() => provider.GetService<Shards.LiveShardMap>()?.Map ?? connections?.Shards?.Map));
         services.AddOptions<SiloLossRetryOptions>().BindConfiguration(SiloLossRetryOptions.Section);
 
         services.AddAuthentication(OperatorAuthenticationHandler.SchemeName)
@@ -299,6 +300,9 @@ public static class HostProgram
         app.UseExceptionHandler(error => error.Run(context =>
             ShardUnavailableException.Find(context.Features.Get<Microsoft.AspNetCore.Diagnostics.IExceptionHandlerFeature>()?.Error) is { } shard
                 ? ShardUnavailableResponse.Write(context, shard)
+            : Shards.ShardBucketMovingException.In(context.Features.Get<Microsoft.AspNetCore.Diagnostics.IExceptionHandlerFeature>()?.Error) is { } moving
+                // A meter whose bucket is moving waited its bound: nothing was acknowledged, and a retry soon lands on the new database.
+                ? Problems.Write(context, StatusCodes.Status503ServiceUnavailable, ErrorCode.ShardBucketMoving, moving.Message)
                 : Problems.Write(context, StatusCodes.Status500InternalServerError, ErrorCode.Internal,
                     "The request failed inside the server; nothing was acknowledged. Retry with the same idempotency key.")));
         app.UseStatusCodePages(async status =>

@@ -54,6 +54,30 @@ public static class SiloSetup
                 silo.Services.AddSingleton(new VbiOrleans.Grains.Log.LogShards(shards.Map,
                     shards.Map.DatabasesOf(VbiOrleans.Domain.Shards.ShardMap.ModuleStore).ToDictionary(d => d.Name,
                         d => (VbiOrleans.Grains.Log.ILogStore)new VbiOrleans.Grains.Log.PostgresLogStore(ForProviders(shards.ConnectionString(d.Name))))));
+                // The map's later versions while the silo runs, and moves of buckets (docs/scaling.md, "Moves").
+                silo.Services.AddSingleton(services => new VbiOrleans.Host.Shards.LiveShardMap(shards, connections[StorageNames.Membership], configuration,
+                    services.GetRequiredService<ILogger<VbiOrleans.Host.Shards.LiveShardMap>>()));
+                silo.Services.AddHostedService(services => services.GetRequiredService<VbiOrleans.Host.Shards.LiveShardMap>());
+                silo.Services.AddSingleton<VbiOrleans.Grains.Log.ILiveLogRouting>(services => services.GetRequiredService<VbiOrleans.Host.Shards.LiveShardMap>());
+                silo.Services.AddSingleton(services => new VbiOrleans.Host.Shards.ShardMover(connections[StorageNames.Membership],
+                    services.GetRequiredService<VbiOrleans.Host.Shards.LiveShardMap>(), services.GetRequiredService<VbiOrleans.Host.Shards.IShardMapStore>(), configuration,
+                    services.GetRequiredService<IGrainFactory>(), services.GetRequiredService<ILogger<VbiOrleans.Host.Shards.ShardMover>>()));
+                // A write that waited out a move fails with ShardBucketMovingException, which the API answers 503: it must keep
+                // its type when the grain that wrote is on another silo than the request's host (Orleans serializes exceptions
+                // of other namespaces than System's and Microsoft's as a fallback type).
+                silo.Services.Configure<Orleans.Serialization.ExceptionSerializationOptions>(o =>
+                {
+                    var supported = o.SupportedExceptionTypeFilter;
+                    o.SupportedExceptionTypeFilter = type => type == typeof(VbiOrleans.Host.Shards.ShardBucketMovingException) || (supported?.Invoke(type) ?? false);
+                });
+                // Once the silo runs: it records the version it routes by under its address, and looks for a move to carry on.
+                silo.AddStartupTask((services, _) =>
+                {
+                    var live = services.GetRequiredService<VbiOrleans.Host.Shards.LiveShardMap>();
+                    live.SiloName = services.GetRequiredService<ILocalSiloDetails>().SiloAddress.ToParsableString();
+                    live.Poll = services.GetRequiredService<VbiOrleans.Host.Shards.ShardMover>().PollAsync;
+                    return Task.CompletedTask;
+                });
             }
             // The ledger lives in the commerce store's database (infra/sql/52-ledger.sql).
             silo.Services.AddSingleton<VbiOrleans.Grains.Commerce.ILedgerStore>(new VbiOrleans.Grains.Commerce.PostgresLedgerStore(ForProviders(connections[StorageNames.Commerce])));
@@ -329,7 +353,8 @@ public static class SiloSetup
             services.GetRequiredService<Serializer>(),
             services.GetRequiredService<Microsoft.Extensions.Options.IOptions<VbiOrleans.Grains.Log.LogOptions>>(),
             services.GetRequiredService<ILoggerFactory>(),
-            services.GetService<VbiOrleans.Grains.Log.LogShards>()));
+            services.GetService<VbiOrleans.Grains.Log.LogShards>(),
+            services.GetService<VbiOrleans.Grains.Log.ILiveLogRouting>()));
         // The home log alone, for what has only it: the store-level checks at start-up, the snapshot's log size.
         silo.Services.TryAddSingleton(services => services.GetRequiredService<VbiOrleans.Grains.Log.TransactionLogs>().Home);
         silo.Services.AddOptions<VbiOrleans.Grains.Partners.WebhookDestinationOptions>().BindConfiguration(VbiOrleans.Grains.Partners.WebhookDestinationOptions.Section);
@@ -398,9 +423,11 @@ public static class SiloSetup
             var home = store + ShardHomeSuffix;
             AddStore(silo, home, connections[store], groupCommit);
             foreach (var database in shards) AddStore(silo, ShardProviderName(store, database.Name), routing.ConnectionString(database.Name), groupCommit);
-            silo.Services.AddGrainStorage(store, (services, _) => new VbiOrleans.Host.Shards.ShardedGrainStorage(store, routing.Map,
-                services.GetRequiredKeyedService<IGrainStorage>(home),
-                shards.ToDictionary(d => d.Name, d => services.GetRequiredKeyedService<IGrainStorage>(ShardProviderName(store, d.Name)))));
+            // Databases a later version of the map names are opened the first time a bucket routes there.
+            silo.Services.TryAddSingleton(services => new VbiOrleans.Host.Shards.ShardStores(services, services.GetRequiredService<VbiOrleans.Host.Shards.LiveShardMap>(), groupCommit));
+            silo.Services.AddGrainStorage(store, (services, _) => new VbiOrleans.Host.Shards.ShardedGrainStorage(store,
+                services.GetRequiredKeyedService<IGrainStorage>(home), services.GetRequiredService<VbiOrleans.Host.Shards.LiveShardMap>(),
+                services.GetRequiredService<VbiOrleans.Host.Shards.ShardStores>()));
         }
         silo.UseAdoNetReminderService(o =>
         {

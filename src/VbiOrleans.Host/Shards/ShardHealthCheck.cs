@@ -8,13 +8,15 @@ namespace VbiOrleans.Host.Shards;
 /// Each database of the shard map answers a query; the buckets of one that does not are named, per store. A database
 /// down stops only its buckets' meters, so the host stays ready (Degraded, HTTP 200) and says which buckets are out.
 /// </summary>
-public sealed class ShardHealthCheck(ShardRouting routing) : IHealthCheck
+public sealed class ShardHealthCheck(ShardRouting startup, IServiceProvider services) : IHealthCheck
 {
     /// <summary>How long a probe waits for a database to answer.</summary>
     public const int ProbeTimeoutSeconds = 2;
 
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
+        // The map in force now (it changes while the silo runs when a database is added or a bucket moves).
+        var routing = services.GetService<LiveShardMap>()?.Routing ?? startup;
         var map = routing.Map;
         var data = new Dictionary<string, object>();
         var down = new HashSet<string>(StringComparer.Ordinal);

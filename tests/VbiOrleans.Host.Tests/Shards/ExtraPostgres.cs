@@ -26,9 +26,21 @@ public sealed class ExtraPostgres : IAsyncDisposable
 
     public string ConnectionString(string database) => $"{BaseConnectionString};Database={database}";
 
+    // services.sh takes the first free port of its range when a server starts: two test classes starting servers at once
+    // (xUnit runs classes in parallel) would both take it. One start at a time in this process.
+    private static readonly SemaphoreSlim Starting = new(1, 1);
+
     public static async Task<ExtraPostgres> StartAsync(string name)
     {
-        await RunScriptAsync("start", name);
+        await Starting.WaitAsync();
+        try
+        {
+            await RunScriptAsync("start", name);
+        }
+        finally
+        {
+            Starting.Release();
+        }
         var envFile = (await RunScriptAsync("env", name)).Trim();
         var values = File.ReadAllLines(envFile)
             .Where(l => l.StartsWith("export ", StringComparison.Ordinal) && l.Contains('=', StringComparison.Ordinal))

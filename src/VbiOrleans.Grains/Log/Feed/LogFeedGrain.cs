@@ -12,8 +12,8 @@ namespace VbiOrleans.Grains.Log.Feed;
 /// <see cref="LogFeedOptions.PollInterval"/> (batch after batch while records wait, up to
 /// <see cref="LogFeedOptions.MaxBatchesPerPoll"/> per log), and a reminder brings the reader back on another silo if its
 /// silo dies. Each cursor lives in its log's store beside the log, and is moved only after the consumer applied the
-/// batch: a crash between the two repeats the batch, never skips it. A meter's records are all in one log, so they
-/// reach the consumer in order; a log that fails (its database down) is retried with backoff on its own while the
+/// batch: a crash between the two repeats the batch, never skips it. A meter's records are in one log until its bucket
+/// moves, so they reach the consumer in order; a log that fails (its database down) is retried with backoff on its own while the
 /// others go on.
 /// </summary>
 public sealed class LogFeedGrain(
@@ -161,6 +161,10 @@ public sealed class LogFeedGrain(
         if (!await _gate.WaitAsync(0, cancellationToken)) return; // the previous poll (or a rewind) is still running
         try
         {
+            // A log opened since (a module database a shard move brought in) is read from the next poll on, from its
+            // stored cursor; logs are only ever added, after the ones already read.
+            var all = logs.Current();
+            if (all.Count > _cursors.Length) _cursors = [.. _cursors, .. all.Skip(_cursors.Length).Select(l => new Cursor(l))];
             foreach (var cursor in _cursors)
             {
                 if (cancellationToken.IsCancellationRequested) break;
