@@ -6,6 +6,7 @@ using VbiOrleans.Domain.Meters;
 using VbiOrleans.Domain.Shards;
 using VbiOrleans.Grains.Archive;
 using VbiOrleans.Grains.Modules;
+using VbiOrleans.Grains.Shards;
 
 namespace VbiOrleans.Grains.Log;
 
@@ -197,7 +198,11 @@ public sealed class TransactionLogs : IAsyncDisposable
     }
 
     /// <summary>Appends the record to its meter's log; when the task completes it is durable.</summary>
-    public Task AppendAsync(LogRecord record) => For(record.MeterId).AppendAsync(record);
+    public async Task AppendAsync(LogRecord record)
+    {
+        var log = For(record.MeterId);
+        await ReachingAsync(record.MeterId, log, async () => { await log.AppendAsync(record); return true; });
+    }
 
     /// <summary>A meter's records with a sequence above <paramref name="afterSequence"/>, oldest first.</summary>
     public Task<IReadOnlyList<LogRecord>> ReadMeterAsync(string meterId, long afterSequence) =>
@@ -214,10 +219,29 @@ public sealed class TransactionLogs : IAsyncDisposable
     private async Task<IReadOnlyList<LogRecord>> AcrossAsync(string meterId, Func<TransactionLog, Task<IReadOnlyList<LogRecord>>> read)
     {
         var logs = OfMeter(meterId);
-        if (logs.Count == 1) return await read(logs[0]);
+        if (logs.Count == 1) return await ReachingAsync(meterId, logs[0], () => read(logs[0]));
         var records = new List<LogRecord>();
-        foreach (var log in logs) records.AddRange(await read(log));
+        foreach (var log in logs) records.AddRange(await ReachingAsync(meterId, log, () => read(log)));
         return records;
+    }
+
+    /// <summary>
+    /// A call on a meter's log. A shard map's module database that does not answer fails it with
+    /// <see cref="ShardUnavailableException"/> naming the meter's bucket, as the meter's grain state does: an outage of
+    /// some meters (503), not a fault.
+    /// </summary>
+    private async Task<T> ReachingAsync<T>(string meterId, TransactionLog log, Func<Task<T>> call)
+    {
+        if (ReferenceEquals(log, Home)) return await call();
+        try
+        {
+            return await call();
+        }
+        catch (Exception e) when (e is not ShardUnavailableException && ShardUnavailableException.IsUnreachable(e))
+        {
+            var bucket = _live is not null ? _live.Map.BucketOf(meterId) : _map!.BucketOf(meterId);
+            throw new ShardUnavailableException(ShardMap.ModuleStore, bucket, log.Name, e);
+        }
     }
 
     /// <summary>
