@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Npgsql;
@@ -28,7 +27,6 @@ public sealed class DatabasePairs : IAsyncDisposable
     /// <summary>Buckets of the map: 16 spread the meters of a run evenly enough over 2 or 3 pairs.</summary>
     public const int Buckets = 16;
 
-    private static readonly TimeSpan ScriptTimeout = TimeSpan.FromSeconds(120);
 
     private readonly List<BenchServer> _servers = [];
     private readonly string _suffix;
@@ -117,43 +115,24 @@ public sealed class DatabasePairs : IAsyncDisposable
     private static async Task<BenchServer> StartExtraAsync(int index, string name, CancellationToken cancellation)
     {
         await RunScriptAsync("start", name, cancellation);
-        var envFile = (await RunScriptAsync("env", name, cancellation)).Trim();
-        var values = File.ReadAllLines(envFile)
-            .Where(l => l.StartsWith("export ", StringComparison.Ordinal) && l.Contains('=', StringComparison.Ordinal))
-            .Select(l => l["export ".Length..])
-            .ToDictionary(l => l[..l.IndexOf('=', StringComparison.Ordinal)], l => l[(l.IndexOf('=', StringComparison.Ordinal) + 1)..].Trim('\''));
-        return new BenchServer(index, name, int.Parse(values["VBI_EXTRA_PG_PORT"], CultureInfo.InvariantCulture), values["VBI_EXTRA_PG_BASE"]);
+        var (port, baseConnectionString) = await Script(() => ExtraPostgresScript.EnvironmentOfAsync(name, cancellation));
+        return new BenchServer(index, name, port, baseConnectionString);
     }
 
-    private static async Task<string> RunScriptAsync(string action, string name, CancellationToken cancellation)
+    private static Task<string> RunScriptAsync(string action, string name, CancellationToken cancellation) =>
+        Script(() => ExtraPostgresScript.RunAsync(action, name, cancellation));
+
+    /// <summary>The script's failures as the benchmark reports its own.</summary>
+    private static async Task<T> Script<T>(Func<Task<T>> call)
     {
-        var info = new ProcessStartInfo("bash")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = LocalServices.RepositoryRoot,
-        };
-        info.ArgumentList.Add(Path.Combine(LocalServices.RepositoryRoot, "infra", "local", "services.sh"));
-        info.ArgumentList.Add("extra-pg");
-        info.ArgumentList.Add(action);
-        info.ArgumentList.Add(name);
-        using var process = Process.Start(info) ?? throw new BenchmarkFailure("could not start infra/local/services.sh");
-        var stdout = process.StandardOutput.ReadToEndAsync(cancellation);
-        var stderr = process.StandardError.ReadToEndAsync(cancellation);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-        timeout.CancelAfter(ScriptTimeout);
         try
         {
-            await process.WaitForExitAsync(timeout.Token);
+            return await call();
         }
-        catch (OperationCanceledException)
+        catch (Exception e) when (e is InvalidOperationException or TimeoutException)
         {
-            process.Kill(entireProcessTree: true);
-            throw new BenchmarkFailure($"services.sh extra-pg {action} {name} did not finish within {ScriptTimeout.TotalSeconds:F0} s");
+            throw new BenchmarkFailure(e.Message);
         }
-        if (process.ExitCode != 0) throw new BenchmarkFailure($"services.sh extra-pg {action} {name} exited with {process.ExitCode}:\n{await stderr}");
-        return await stdout;
     }
 
     /// <summary>Drops the map's databases on the local server and stops (deletes) the extra servers.</summary>

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Npgsql;
 using VbiOrleans.Testing;
 
@@ -41,12 +40,8 @@ public sealed class ExtraPostgres : IAsyncDisposable
         {
             Starting.Release();
         }
-        var envFile = (await RunScriptAsync("env", name)).Trim();
-        var values = File.ReadAllLines(envFile)
-            .Where(l => l.StartsWith("export ", StringComparison.Ordinal) && l.Contains('=', StringComparison.Ordinal))
-            .Select(l => l["export ".Length..])
-            .ToDictionary(l => l[..l.IndexOf('=', StringComparison.Ordinal)], l => l[(l.IndexOf('=', StringComparison.Ordinal) + 1)..].Trim('\''));
-        return new ExtraPostgres(name, int.Parse(values["VBI_EXTRA_PG_PORT"], System.Globalization.CultureInfo.InvariantCulture), values["VBI_EXTRA_PG_BASE"]);
+        var (port, baseConnectionString) = await ExtraPostgresScript.EnvironmentOfAsync(name);
+        return new ExtraPostgres(name, port, baseConnectionString);
     }
 
     public async Task<string> CreateDatabaseAsync(string prefix)
@@ -80,33 +75,5 @@ public sealed class ExtraPostgres : IAsyncDisposable
         await RunScriptAsync("stop", Name);
     }
 
-    private static async Task<string> RunScriptAsync(string action, string name)
-    {
-        var info = new ProcessStartInfo("bash")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = LocalServices.RepositoryRoot,
-        };
-        info.ArgumentList.Add(Path.Combine(LocalServices.RepositoryRoot, "infra", "local", "services.sh"));
-        info.ArgumentList.Add("extra-pg");
-        info.ArgumentList.Add(action);
-        info.ArgumentList.Add(name);
-        using var process = Process.Start(info) ?? throw new InvalidOperationException("could not start infra/local/services.sh");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(120));
-        try
-        {
-            await process.WaitForExitAsync(cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"services.sh extra-pg {action} {name} did not finish within 120 s:\n{await stderr}");
-        }
-        if (process.ExitCode != 0) throw new InvalidOperationException($"services.sh extra-pg {action} {name} exited with {process.ExitCode}:\n{await stderr}");
-        return await stdout;
-    }
+    private static Task<string> RunScriptAsync(string action, string name) => ExtraPostgresScript.RunAsync(action, name);
 }
