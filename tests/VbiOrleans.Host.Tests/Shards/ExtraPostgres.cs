@@ -4,6 +4,16 @@ using VbiOrleans.Testing;
 namespace VbiOrleans.Host.Tests.Shards;
 
 /// <summary>
+/// The test classes that start extra PostgreSQL servers and storm them run one after another: a server killed by one
+/// class must not share the machine's two cores, or its port range, with another class's storm.
+/// </summary>
+[CollectionDefinition(Name)]
+public sealed class ExtraPostgresServers
+{
+    public const string Name = "extra PostgreSQL servers";
+}
+
+/// <summary>
 /// One more PostgreSQL server on a loopback port, started and stopped through <c>infra/local/services.sh extra-pg</c>,
 /// as a developer starts one (docs/scaling.md).
 /// </summary>

@@ -21,6 +21,7 @@ namespace VbiOrleans.Host.Tests.Shards;
 /// database of the map beside its archived log.
 /// </summary>
 [Trait("Services", "PostgreSQL, extra clusters, Azurite")]
+[Collection(ExtraPostgresServers.Name)]
 public sealed class ShardLogTests(ITestOutputHelper output)
 {
     private const int MaxMeters = 12;

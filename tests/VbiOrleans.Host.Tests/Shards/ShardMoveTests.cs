@@ -24,6 +24,7 @@ namespace VbiOrleans.Host.Tests.Shards;
 /// SIGKILLs the host in the middle of a move (after the copy, before the switch); the restarted host carries it on.
 /// </summary>
 [Trait("Services", "PostgreSQL, extra clusters")]
+[Collection(ExtraPostgresServers.Name)]
 public sealed class ShardMoveTests(ITestOutputHelper output)
 {
     private const long FundMills = 1_000_000;

@@ -18,6 +18,7 @@ namespace VbiOrleans.Host.Tests.Shards;
 /// history, none twice, with the registers adding up.
 /// </summary>
 [Trait("Services", "PostgreSQL, extra clusters")]
+[Collection(ExtraPostgresServers.Name)]
 public sealed class ShardOutageStormTests(ITestOutputHelper output)
 {
     private const long FundMills = 500_000;

@@ -14,6 +14,7 @@ namespace VbiOrleans.Host.Tests.Shards;
 /// whose PSD packages and module memory land in their buckets' databases and nowhere else.
 /// </summary>
 [Trait("Services", "PostgreSQL, extra clusters")]
+[Collection(ExtraPostgresServers.Name)]
 public sealed class ShardRoutingTests
 {
     private const int MaxMeters = 12;
