@@ -27,27 +27,8 @@ public sealed class BrowserBatchTests(PortalFixture portal)
         await page.GetByLabel("Password").FillAsync(PortalFixture.Password);
         await page.GetByRole(AriaRole.Button, new() { Name = "Create the account" }).ClickAsync();
         await Assertions.Expect(page).ToHaveURLAsync(new Regex("/meters$"));
-        await page.GotoAsync("/payment-methods");
-        await page.GetByLabel("Card token").FillAsync("tok_visa");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Add the card" }).ClickAsync();
-        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Added Visa ending in 4242");
-
-        await page.GotoAsync("/meters/register");
-        await Assertions.Expect(page.Locator("[data-vbi-ready=true]")).ToHaveCountAsync(1);
-        await page.GetByLabel("Licensing ZIP (5 digits)").FillAsync("10001");
-        await page.GetByLabel("Meter password (10 to 128 characters)").FillAsync(MeterPassword);
-        await page.GetByLabel("The meter password again").FillAsync(MeterPassword);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Register the meter" }).ClickAsync();
+        var meterId = await BrowserMeterSteps.RegisterAndFundAsync(page, MeterPassword, "25.00");
         var status = page.GetByRole(AriaRole.Status);
-        await Assertions.Expect(status).ToContainTextAsync("is registered with this browser", new() { Timeout = 30_000 });
-        var meterId = Regex.Match(await status.InnerTextAsync(), "Meter (m-[a-z0-9-]+) is registered").Groups[1].Value;
-
-        await page.GetByRole(AriaRole.Link, new() { Name = "buy postage and print" }).ClickAsync();
-        await Assertions.Expect(page.Locator("[data-vbi-ready=true]")).ToHaveCountAsync(1);
-        await page.GetByLabel("Meter password").FillAsync(MeterPassword);
-        await page.GetByLabel("Amount in dollars").FillAsync("25.00");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Buy postage" }).ClickAsync();
-        await Assertions.Expect(status).ToContainTextAsync("Bought $25.000 of postage", new() { Timeout = 30_000 });
 
         // Three rows: postage given, postage rated by weight (the server's rate, as the SDK reads it), and a class the
         // server does not know, refused by code before anything is signed.

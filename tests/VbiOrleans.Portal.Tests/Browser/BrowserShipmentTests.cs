@@ -32,25 +32,8 @@ public sealed class BrowserShipmentTests(PortalFixture portal)
         {
             if (request.PostData is { } body) sent.Enqueue(body);
         };
-        await page.GotoAsync("/payment-methods");
-        await page.GetByLabel("Card token").FillAsync("tok_visa");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Add the card" }).ClickAsync();
-        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Added Visa ending in 4242");
-        await page.GotoAsync("/meters/register");
-        await Assertions.Expect(page.Locator("[data-vbi-ready=true]")).ToHaveCountAsync(1);
-        await page.GetByLabel("Licensing ZIP (5 digits)").FillAsync("10001");
-        await page.GetByLabel("Meter password (10 to 128 characters)").FillAsync(MeterPassword);
-        await page.GetByLabel("The meter password again").FillAsync(MeterPassword);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Register the meter" }).ClickAsync();
+        var meterId = await BrowserMeterSteps.RegisterAndFundAsync(page, MeterPassword, "60.00");
         var status = page.GetByRole(AriaRole.Status);
-        await Assertions.Expect(status).ToContainTextAsync("is registered with this browser", new() { Timeout = 30_000 });
-        var meterId = Regex.Match(await status.InnerTextAsync(), "Meter (m-[a-z0-9-]+) is registered").Groups[1].Value;
-        await page.GetByRole(AriaRole.Link, new() { Name = "buy postage and print" }).ClickAsync();
-        await Assertions.Expect(page.Locator("[data-vbi-ready=true]")).ToHaveCountAsync(1);
-        await page.GetByLabel("Meter password").FillAsync(MeterPassword);
-        await page.GetByLabel("Amount in dollars").FillAsync("60.00");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Buy postage" }).ClickAsync();
-        await Assertions.Expect(status).ToContainTextAsync("Bought $60.000 of postage", new() { Timeout = 30_000 });
 
         using var anonymous = portal.Client();
         using var sdk = portal.Client((await anonymous.LogInAsync(email, PortalFixture.Password)).Token);
