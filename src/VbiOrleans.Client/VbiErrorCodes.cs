@@ -208,6 +208,8 @@ public static class VbiErrorCodes
     public const string ShardMoveInProgress = "ShardMoveInProgress";
     /// <summary>A shard move could not finish; it stays open to resume, or was rolled back (503).</summary>
     public const string ShardMoveFailed = "ShardMoveFailed";
+    /// <summary>An exact retry of a request the module answered before (internal: a client gets the stored answer) (409).</summary>
+    public const string RequestAlreadyAnswered = "RequestAlreadyAnswered";
 
     /// <summary>Codes that mean "log in again" (a customer token or a meter session is missing, expired or refused).</summary>
     public static bool NeedsLogin(string code) =>

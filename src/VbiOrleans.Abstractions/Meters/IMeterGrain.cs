@@ -12,6 +12,16 @@ public interface IMeterGrain : IGrainWithStringKey
 
     Task<MeterResult> Execute(string idempotencyKey, MeterCommand command, ExpectedRegisters? expected = null);
 
+    /// <summary>
+    /// A customer's signed request (docs/client-protocol.md): executed as <see cref="Execute"/>, with the module checking
+    /// the request (MAC, session, challenge, registers) and signing its answer in the same step as the command, so the
+    /// answer and the next challenge are durable with module memory before the log. Every answer the meter gives
+    /// without the module executing (a known key's first result, a refusal) is signed by the module too.
+    /// <see cref="MeterResult.Answer"/> is null when the request was refused before the module answered (the meter
+    /// is inhibited, not registered, or its package does not open).
+    /// </summary>
+    Task<MeterResult> ExecuteSigned(string idempotencyKey, MeterCommand command, ExpectedRegisters expected, byte[] signedRequest);
+
     Task<MeterAudit> Audit();
 
     /// <summary>

@@ -38,6 +38,9 @@ public sealed record MeterResult(
 {
     public bool IsSuccess => Error == ErrorCode.None;
 
+    /// <summary>For a signed request (<see cref="IMeterGrain.ExecuteSigned"/>): the module's signed answer; null when it was refused before the module answered.</summary>
+    [Id(6)] public Modules.ClientAnswer? Answer { get; init; }
+
     public static MeterResult Fail(ErrorCode code, string message) => new(code, message, null, null, 0, null);
 }
 

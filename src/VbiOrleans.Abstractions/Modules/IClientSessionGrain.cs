@@ -99,18 +99,29 @@ public sealed record LoginChecked(
     [property: Id(1)] byte[]? Response,
     [property: Id(2)] byte[]? Session);
 
-/// <summary>The worker's checks of a signed request (RequestVerdict name), the module's registers, and for a retry the stored answer.</summary>
+/// <summary>
+/// The module's answer to a signed request (docs/client-protocol.md, "Operational state"): the verdict (RequestVerdict
+/// name) and, for Ok and RegisterMismatch, the signed response that consumed the challenge (for Retry, the stored one)
+/// with the payload its hash covers and the registers it carries. Any other verdict refused the request: nothing was
+/// signed, nothing changed.
+/// </summary>
 [GenerateSerializer, Immutable]
-public sealed record RequestChecked(
+public sealed record ClientAnswer(
     [property: Id(0)] string Verdict,
-    [property: Id(1)] long AscendingMills,
-    [property: Id(2)] long DescendingMills,
-    [property: Id(3)] byte[]? StoredResponse,
-    [property: Id(4)] byte[]? StoredPayload);
+    [property: Id(1)] byte[]? Response,
+    [property: Id(2)] byte[] Payload,
+    [property: Id(3)] RegistersView? Registers)
+{
+    public static ClientAnswer Refused(string verdict) => new(verdict, null, [], null);
+}
 
-/// <summary>The signed response and the session after it.</summary>
+/// <summary>What the crypto worker signed for a request: the answer, and the client session after it (null when unchanged).</summary>
 [GenerateSerializer, Immutable]
-public sealed record ReplySigned([property: Id(0)] byte[] Response, [property: Id(1)] byte[] Session);
+public sealed record SignedAnswer([property: Id(0)] ClientAnswer Answer, [property: Id(1)] byte[]? Session);
+
+/// <summary>A command executed for a signed request in one opening of the package: the worker's outcome and its signed answer.</summary>
+[GenerateSerializer, Immutable]
+public sealed record SignedWorkerOutcome([property: Id(0)] WorkerOutcome Outcome, [property: Id(1)] SignedAnswer Signed);
 
 /// <summary>The worker's answer to a password change: the verdict (PasswordChangeVerdict name) and the command to execute.</summary>
 [GenerateSerializer, Immutable]

@@ -10,7 +10,25 @@ public interface IModuleSessionGrain : IGrainWithStringKey
     /// <summary>Makes the meter with its number (<see cref="Meters.IMeterNumberGrain"/>), its device serial.</summary>
     Task<ModuleOutcome> Provision(long meterNumber);
 
+    /// <summary>
+    /// Steps 4 to 6 for a command. With <see cref="ModuleRequest.SignedRequest"/>, the worker also checks the customer's
+    /// request and signs the answer (<see cref="ModuleOutcome.Answer"/>), and module memory is written once with the
+    /// new checkpoint and the client session that consumed the challenge.
+    /// </summary>
     Task<ModuleOutcome> Process(ModuleRequest request);
+
+    /// <summary>
+    /// The module's signed answer to a customer's request the meter answers without executing (a known key's first
+    /// result, or a refusal such as a pending licence): the request is checked like any other and, if it consumes the
+    /// challenge, answered with <paramref name="outcome"/> and <paramref name="payload"/>; the session is written.
+    /// </summary>
+    Task<ClientAnswer> Answer(ModuleRequest request, ErrorCode outcome, byte[] payload);
+
+    /// <summary>Opens a client session (a login), replacing any open one; written with module memory.</summary>
+    Task OpenClientSession(byte[] session);
+
+    /// <summary>Ends the open client session, if any (logout, a wrong password, a new registration).</summary>
+    Task EndClientSession();
 
     /// <summary>
     /// The checkpoint protocol without a command, for everything that reads the package outside a command (the
@@ -72,11 +90,16 @@ public interface ICryptoWorkerGrain : IGrainWithIntegerKey
     /// <summary>A login against the package's HMK and verifier; a new session on success.</summary>
     Task<LoginChecked> Login(string meterId, byte[] sealedPackage, byte[] loginRequest, TimeSpan idleTimeout, TimeSpan maxLifetime);
 
-    /// <summary>RequestAuthenticator.Verify with the package's HMK and registers.</summary>
-    Task<RequestChecked> CheckRequest(string meterId, byte[] sealedPackage, byte[]? session, byte[] signedRequest);
+    /// <summary>
+    /// <see cref="Execute"/> for a customer's signed request, in one opening of the package: RequestAuthenticator.Verify
+    /// with the package's HMK and registers; on Ok or RegisterMismatch the command runs (it is refused with
+    /// RegistersMismatch on the latter) and ModuleSession.Reply signs the outcome over the registers after it, with the
+    /// indicium as payload. A refused verdict executes nothing; Retry answers the stored exchange.
+    /// </summary>
+    Task<SignedWorkerOutcome> ExecuteSigned(ModuleRequest request, byte[]? session, TimeSpan idleTimeout, TimeSpan maxLifetime);
 
-    /// <summary>ModuleSession.Reply: the signed response (registers from the package) and the session that consumed the challenge.</summary>
-    Task<ReplySigned> Reply(string meterId, byte[] sealedPackage, byte[] session, byte[] signedRequest, int outcome, byte[] payload,
+    /// <summary>The verdict on a signed request and, when it consumes the challenge, ModuleSession.Reply with this outcome and payload.</summary>
+    Task<SignedAnswer> Answer(string meterId, byte[] sealedPackage, byte[]? session, byte[] signedRequest, int outcome, byte[] payload,
         TimeSpan idleTimeout, TimeSpan maxLifetime);
 
     /// <summary>Checks a password change against the package's HMK, verifier and passphrase repetition list.</summary>

@@ -39,6 +39,12 @@ public sealed record ModuleRequest(
 {
     /// <summary>The request's idempotency key at the meter: a PVD claims its purchase for it.</summary>
     [Id(6)] public string? RequestKey { get; init; }
+
+    /// <summary>
+    /// The customer's signed request (binary) when the command comes from one: the worker checks it, executes and
+    /// signs the answer in one opening of the package, and the client session is written with module memory.
+    /// </summary>
+    [Id(7)] public byte[]? SignedRequest { get; init; }
 }
 
 /// <summary>
@@ -60,6 +66,9 @@ public sealed record ModuleOutcome(
     [property: Id(10)] IReadOnlyList<Log.LogRecord>? RollForward = null)
 {
     public bool IsSuccess => Error == ErrorCode.None;
+
+    /// <summary>For a signed request: the module's answer to the client (a refusal's too), already durable with module memory.</summary>
+    [Id(11)] public ClientAnswer? Answer { get; init; }
 
     public static ModuleOutcome Fail(ErrorCode code, string message, bool inhibited = false) =>
         new(code, message, null, null, null, null, inhibited, []);

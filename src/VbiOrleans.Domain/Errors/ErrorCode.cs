@@ -299,6 +299,9 @@ public enum ErrorCode
     ShardMoveInProgress = 1212,
     /// <summary>A shard move could not finish (a database did not answer); it stays open to resume, or was rolled back (503).</summary>
     ShardMoveFailed = 1213,
+    // The client protocol inside the module (docs/client-protocol.md)
+    /// <summary>An exact retry of a signed request the module answered before: its stored answer is sent again and nothing runs. Internal between the grains; a client gets the stored answer (409 if it ever reached HTTP).</summary>
+    RequestAlreadyAnswered = 1245,
 }
 
 /// <summary>A failure with its name and a sentence for a person.</summary>

@@ -23,11 +23,11 @@ public static class FaultPoints
     /// <summary>The postal row is durable too (step 7 done); the meter grain has not answered.</summary>
     public const string PostalWritten = "postal-written";
 
-    /// <summary>The meter answered the client session; the module has not signed the reply.</summary>
+    /// <summary>
+    /// The meter answered the client session with the module's signed reply (stored with module memory, the next
+    /// challenge with it); the answer has not left the server.
+    /// </summary>
     public const string MeterAnswered = "meter-answered";
-
-    /// <summary>The signed reply and the next challenge are stored; the answer has not left the server.</summary>
-    public const string SessionAnswered = "session-answered";
 
     /// <summary>The payment provider authorized a purchase's charge; the purchase has not recorded the answer.</summary>
     public const string PurchaseAuthorized = "purchase-authorized";
@@ -45,7 +45,7 @@ public static class FaultPoints
     public const string ShardMoveCopied = "shard-move-copied";
 
     /// <summary>The print path's steps, in order (the purchase's are apart: a print reaches none of them).</summary>
-    public static readonly IReadOnlyList<string> Steps = [ModuleCommitted, LogAppended, PostalWritten, MeterAnswered, SessionAnswered];
+    public static readonly IReadOnlyList<string> Steps = [ModuleCommitted, LogAppended, PostalWritten, MeterAnswered];
 
     private static readonly string? Step = Environment.GetEnvironmentVariable(StepVariable);
     private static readonly string? ArmedFile = Environment.GetEnvironmentVariable(ArmedFileVariable);

@@ -87,9 +87,12 @@ public sealed class MeterGrain(
     }
 
     public Task<MeterResult> Execute(string idempotencyKey, MeterCommand command, ExpectedRegisters? expected = null) =>
-        ExecuteAsync(idempotencyKey, command, expected, mayRollForward: true);
+        ExecuteAsync(idempotencyKey, command, expected, null, mayRollForward: true);
 
-    private async Task<MeterResult> ExecuteAsync(string idempotencyKey, MeterCommand command, ExpectedRegisters? expected, bool mayRollForward)
+    public Task<MeterResult> ExecuteSigned(string idempotencyKey, MeterCommand command, ExpectedRegisters expected, byte[] signedRequest) =>
+        ExecuteAsync(idempotencyKey, command, expected, signedRequest, mayRollForward: true);
+
+    private async Task<MeterResult> ExecuteAsync(string idempotencyKey, MeterCommand command, ExpectedRegisters? expected, byte[]? signedRequest, bool mayRollForward)
     {
         if (string.IsNullOrWhiteSpace(idempotencyKey) || idempotencyKey.Length > 128 || idempotencyKey.Any(char.IsControl))
             return MeterResult.Fail(ErrorCode.ValidationFailed, "an idempotency key of 1 to 128 printable characters is required");
@@ -97,37 +100,44 @@ public sealed class MeterGrain(
         // Nothing of the row (its keys, refunds, package) is used before the module session has judged it; a row that
         // is gone or behind is rebuilt from the log first, and may then hold this key's result.
         if (await JudgeAsync() is { } refused) return Refused(refused);
+        ModuleRequest Request(RefundTarget? target) => new(MeterId, row.State.SealedPackage!, row.State.Checkpoint, command, expected, target)
+        {
+            RequestKey = idempotencyKey,
+            SignedRequest = signedRequest,
+        };
+        // What the meter answers itself is answered to a signed request by the module too, which checks the request first.
+        async Task<MeterResult> SignedAsync(MeterResult result) => signedRequest is null
+            ? result
+            : result with { Answer = await Session.Answer(Request(null), result.Error, ClientPayload.Of(result.Indicium)) };
+
         var fingerprint = command.Fingerprint();
-        if (await EarlierResultAsync(idempotencyKey, fingerprint) is { } earlier) return earlier;
-        if (command is PostageValueDownloadCommand or PrintCommand && await LicenceRefusalAsync() is { } unlicensed) return unlicensed;
+        if (await EarlierResultAsync(idempotencyKey, fingerprint) is { } earlier) return await SignedAsync(earlier);
+        if (command is PostageValueDownloadCommand or PrintCommand && await LicenceRefusalAsync() is { } unlicensed) return await SignedAsync(unlicensed);
 
         RefundTarget? refund = null;
         IssuedIndicium? refunded = null;
         if (command is RefundCommand r)
         {
             refunded = await IssuedAsync(r.IndiciumId);
-            if (refunded is null) return MeterResult.Fail(ErrorCode.IndiciumNotFound, $"meter {MeterId} has no indicium {r.IndiciumId}");
+            if (refunded is null) return await SignedAsync(MeterResult.Fail(ErrorCode.IndiciumNotFound, $"meter {MeterId} has no indicium {r.IndiciumId}"));
             // The module refuses a print older than the refund window; until then its refund is in the row.
             if (RefundLedger.Contains(row.State.Refunds, refunded.Sequence))
-                return MeterResult.Fail(ErrorCode.IndiciumAlreadyRefunded, $"indicium {r.IndiciumId} was already refunded");
+                return await SignedAsync(MeterResult.Fail(ErrorCode.IndiciumAlreadyRefunded, $"indicium {r.IndiciumId} was already refunded"));
             refund = new RefundTarget(r.IndiciumId, refunded.Sequence, refunded.PostageMills, refunded.PrintedAt);
         }
 
-        var outcome = await Session.Process(new ModuleRequest(MeterId, row.State.SealedPackage!, row.State.Checkpoint, command, expected, refund)
-        {
-            RequestKey = idempotencyKey,
-        });
+        var outcome = await Session.Process(Request(refund));
         if (outcome.Error == ErrorCode.PostalStoreBehind && outcome.RollForward is { Count: > 0 } records && mayRollForward)
         {
             // The postal row was behind; now it is current (and may already hold this key's result): start over once.
             await RollForwardAsync(records, outcome.Message!);
-            return await ExecuteAsync(idempotencyKey, command, expected, mayRollForward: false);
+            return await ExecuteAsync(idempotencyKey, command, expected, signedRequest, mayRollForward: false);
         }
         if (outcome.RolledBack.Count > 0) await LogRollbackAsync(outcome.RolledBack);
         if (!outcome.IsSuccess) return Refused(outcome);
 
         var checkpoint = outcome.Checkpoint!;
-        var result = Ok(outcome.Registers!, checkpoint.Kind, checkpoint.AmountMills, outcome.Indicium);
+        var result = Ok(outcome.Registers!, checkpoint.Kind, checkpoint.AmountMills, outcome.Indicium) with { Answer = outcome.Answer };
         // The result is not stored: the record's registers, kind, amount and indicium are the result (ResultOf).
         var change = new RowChange(outcome.SealedPackage, checkpoint, outcome.Registers, outcome.Indicium, refund?.Sequence, idempotencyKey, fingerprint,
             (command as LicenseCommand)?.Zip, null, null, null)
@@ -172,7 +182,7 @@ public sealed class MeterGrain(
         // An inhibited meter's row is judged again once an operator has recovered it.
         if (outcome.Inhibited) _judged = false;
         VbiTelemetry.CommandsRefused.Add(1, new KeyValuePair<string, object?>("code", outcome.Error.ToString()));
-        return MeterResult.Fail(outcome.Error, outcome.Message!);
+        return MeterResult.Fail(outcome.Error, outcome.Message!) with { Answer = outcome.Answer };
     }
 
     /// <summary>

@@ -13,8 +13,6 @@ namespace VbiOrleans.Grains.Modules;
 [GenerateSerializer]
 public sealed class ClientSessionState
 {
-    /// <summary>The open ModuleSession (encoded): session id, current challenge, expiry, the last exchanges. Null: none.</summary>
-    [Id(0)] public byte[]? Session { get; set; }
     /// <summary>Wrong passwords in a row since the last good login.</summary>
     [Id(1)] public int FailedLogins { get; set; }
     [Id(2)] public DateTimeOffset? LockedUntil { get; set; }
@@ -24,8 +22,9 @@ public sealed class ClientSessionState
 
 /// <summary>
 /// The module's side of the client protocol for one meter (docs/client-protocol.md §2, §4, §5). One activation per
-/// meter, so the checks of a signed request and the consumption of its challenge are serialized. Its state (the open
-/// session) is in the <c>module</c> store, apart from the postal store, like module memory; the pending registration
+/// meter, so the meter's logins and signed requests are serialized. The open session lives in module memory (the
+/// meter's <see cref="IModuleSessionGrain"/>), so a signed request's checkpoint and the challenge it consumes are one
+/// durable write; this grain keeps the login lockout in the <c>module</c> store, and the pending registration
 /// (an ephemeral private key) is kept only in this activation's memory, for its lifetime of at most 10 minutes, and is
 /// used once. Every check that needs the HMK runs in the crypto worker, on a package the meter's module session has
 /// judged first (<see cref="IMeterGrain.Snapshot"/>: behind rolled forward, swapped or edited inhibited), so no secret
@@ -44,6 +43,8 @@ public sealed class ClientSessionGrain(
     private IMeterGrain? _meter;
     private ICryptoWorkerGrain? _worker;
     private IMeterGrain Meter => _meter ??= GrainFactory.GetGrain<IMeterGrain>(MeterId);
+    private IModuleSessionGrain? _module;
+    private IModuleSessionGrain Module => _module ??= GrainFactory.GetGrain<IModuleSessionGrain>(MeterId);
     private ICryptoWorkerGrain Worker => _worker ??= GrainFactory.GetGrain<ICryptoWorkerGrain>(0);
     private ModuleOptions Options => options.Value;
 
@@ -93,7 +94,7 @@ public sealed class ClientSessionGrain(
         var result = await Meter.Execute("register-" + Convert.ToHexStringLower(envelopeHash)[..40], new ActivateCommand(opened.Hmk!, opened.PasswordVerifier!));
         if (!result.IsSuccess) return ClientProtocolResult.Fail(result.Error, result.Message!);
         _completedEnvelope = envelopeHash;
-        state.State.Session = null;
+        await Module.EndClientSession();
         state.State.FailedLogins = 0;
         state.State.LockedUntil = null;
         await state.WriteStateAsync();
@@ -117,10 +118,13 @@ public sealed class ClientSessionGrain(
         switch (checkedLogin.Verdict)
         {
             case nameof(LoginVerdict.Ok):
-                state.State.Session = checkedLogin.Session;
-                state.State.FailedLogins = 0;
-                state.State.LockedUntil = null;
-                await state.WriteStateAsync();
+                await Module.OpenClientSession(checkedLogin.Session!);
+                if (state.State.FailedLogins != 0 || state.State.LockedUntil is not null)
+                {
+                    state.State.FailedLogins = 0;
+                    state.State.LockedUntil = null;
+                    await state.WriteStateAsync();
+                }
                 return new ClientProtocolResult(ErrorCode.None, null, checkedLogin.Response, snapshot.Registers);
             case nameof(LoginVerdict.WrongPassword):
                 return await WrongPasswordAsync(now);
@@ -137,12 +141,7 @@ public sealed class ClientSessionGrain(
         }
     }
 
-    public async Task Logout()
-    {
-        if (state.State.Session is null) return;
-        state.State.Session = null;
-        await state.WriteStateAsync();
-    }
+    public Task Logout() => Module.EndClientSession();
 
     public async Task<ClientProtocolResult> ChangePassword(byte[] passwordChangeRequest, string idempotencyKey)
     {
@@ -190,9 +189,28 @@ public sealed class ClientSessionGrain(
         var snapshot = await Meter.Snapshot();
         if (Registered(snapshot) is { } refused) return ClientTransactionResult.Refused(refused.Error, refused.Message!);
 
-        var check = await Worker.CheckRequest(MeterId, snapshot!.SealedPackage!, state.State.Session, signedRequest);
-        switch (check.Verdict)
+        // The meter executes and the module checks the request (MAC, session, challenge, registers) and signs the answer
+        // in the same step: a retry of a transaction that executed before its answer was lost (registers moved since)
+        // gets its first result from the meter's idempotency store, signed for the request's challenge.
+        var result = await Meter.ExecuteSigned(request.IdempotencyKey, ToCommand(request.Transaction) with { InitiatedBy = initiatedBy },
+            new ExpectedRegisters(request.AscendingMills, request.DescendingMills), signedRequest);
+        Faults.FaultPoints.Reached(Faults.FaultPoints.MeterAnswered);
+        // Refused before the module answered (the meter is inhibited, not registered): nothing is signed with its HMK.
+        if (result.Answer is not { } answer) return ClientTransactionResult.Refused(result.Error, result.Message!);
+        switch (answer.Verdict)
         {
+            case nameof(RequestVerdict.Ok) or nameof(RequestVerdict.RegisterMismatch):
+                return new ClientTransactionResult(ErrorCode.None, null, answer.Response, answer.Payload, result.Error, result.Message, answer.Registers,
+                    result.Indicium, result.IsSuccess ? result.AmountMills : request.Transaction.AmountMills, Retry: false, snapshot!.LicensingZip,
+                    snapshot.CertificateSerial);
+            case nameof(RequestVerdict.Retry):
+                var stored = SignedResponse.Decode(answer.Response!).Value!;
+                IssuedIndicium? issued = null;
+                if (TransactionPayload.TryReadIndicium(answer.Payload, out var id, out var bytes))
+                    issued = new IssuedIndicium(id, MeterId, long.Parse(id.AsSpan(MeterId.Length + 1), System.Globalization.CultureInfo.InvariantCulture),
+                        request.Transaction.AmountMills, DateTimeOffset.MinValue, bytes[..^64], bytes[^64..]);
+                return new ClientTransactionResult(ErrorCode.None, null, answer.Response, answer.Payload, (ErrorCode)stored.Outcome, null,
+                    snapshot!.Registers, issued, request.Transaction.AmountMills, Retry: true, snapshot.LicensingZip, snapshot.CertificateSerial);
             case nameof(RequestVerdict.BadMac):
                 return ClientTransactionResult.Refused(ErrorCode.RequestMacInvalid, "the request's MAC does not verify under this meter's HMK");
             case nameof(RequestVerdict.UnknownSession):
@@ -207,39 +225,12 @@ public sealed class ClientSessionGrain(
             case var other when Unreadable(other) is { } code:
                 var unreadable = await UnreadableAsync(code);
                 return ClientTransactionResult.Refused(unreadable.Error, unreadable.Message!);
-            case nameof(RequestVerdict.Retry):
-                var stored = SignedResponse.Decode(check.StoredResponse!).Value!;
-                var payload = check.StoredPayload ?? [];
-                IssuedIndicium? issued = null;
-                if (TransactionPayload.TryReadIndicium(payload, out var id, out var bytes))
-                    issued = new IssuedIndicium(id, MeterId, long.Parse(id.AsSpan(MeterId.Length + 1), System.Globalization.CultureInfo.InvariantCulture),
-                        request.Transaction.AmountMills, DateTimeOffset.MinValue, bytes[..^64], bytes[^64..]);
-                return new ClientTransactionResult(ErrorCode.None, null, check.StoredResponse, payload, (ErrorCode)stored.Outcome, null,
-                    snapshot.Registers, issued, request.Transaction.AmountMills, Retry: true, snapshot.LicensingZip, snapshot.CertificateSerial);
+            case var other when Enum.TryParse<ErrorCode>(other, out var code):
+                // The module refused to answer (the meter inhibited, or its row not the current one): nothing was signed.
+                return ClientTransactionResult.Refused(code, result.Message ?? $"meter {MeterId}: {code}");
+            default:
+                throw new InvalidOperationException($"meter {MeterId}: the module answered a signed request with the unknown verdict '{answer.Verdict}'");
         }
-
-        // Ok or RegisterMismatch: the meter decides. A retry of a transaction that executed before its answer was lost
-        // (registers moved since) gets its stored result from the meter's idempotency store, before the register check.
-        var result = await Meter.Execute(request.IdempotencyKey, ToCommand(request.Transaction) with { InitiatedBy = initiatedBy },
-            new ExpectedRegisters(request.AscendingMills, request.DescendingMills));
-        Faults.FaultPoints.Reached(Faults.FaultPoints.MeterAnswered);
-        var answer = result.IsSuccess && result.Indicium is { } indicium
-            ? TransactionPayload.ForIndicium(indicium.IndiciumId, [.. indicium.Data, .. indicium.Signature])
-            : [];
-        var after = await Meter.Snapshot();
-        if (after is not { IsInhibited: false })
-        {
-            // The command found the row was not the meter's own and inhibited it: no reply is signed with its HMK.
-            return ClientTransactionResult.Refused(result.IsSuccess ? ErrorCode.MeterInhibited : result.Error,
-                result.Message ?? $"meter {MeterId} is inhibited: {after?.InhibitReason}; an operator must recover it");
-        }
-        var reply = await Worker.Reply(MeterId, after.SealedPackage!, state.State.Session!, signedRequest, (int)result.Error, answer,
-            Options.SessionIdleTimeout, Options.SessionMaxLifetime);
-        state.State.Session = reply.Session;
-        await state.WriteStateAsync();
-        Faults.FaultPoints.Reached(Faults.FaultPoints.SessionAnswered);
-        return new ClientTransactionResult(ErrorCode.None, null, reply.Response, answer, result.Error, result.Message, after.Registers,
-            result.Indicium, result.IsSuccess ? result.AmountMills : request.Transaction.AmountMills, Retry: false, after.LicensingZip, after.CertificateSerial);
     }
 
     /// <summary>A worker verdict that names why the package did not open (an ErrorCode name) rather than a protocol verdict.</summary>
@@ -275,7 +266,7 @@ public sealed class ClientSessionGrain(
     /// <summary>The seed: a failed password terminates the session. Failures in a row past the limit lock logins for a while.</summary>
     private async Task<ClientProtocolResult> WrongPasswordAsync(DateTimeOffset now)
     {
-        state.State.Session = null;
+        await Module.EndClientSession();
         state.State.FailedLogins++;
         var lockedNow = state.State.FailedLogins >= Options.MaxFailedLogins;
         if (lockedNow)

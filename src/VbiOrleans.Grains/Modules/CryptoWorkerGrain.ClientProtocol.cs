@@ -1,4 +1,5 @@
 using VbiOrleans.Abstractions.Modules;
+using VbiOrleans.Domain.Errors;
 using VbiOrleans.Domain.Meters;
 using VbiOrleans.Hsm;
 using VbiOrleans.Protocol.Passwords;
@@ -51,32 +52,62 @@ public sealed partial class CryptoWorkerGrain
         return new LoginChecked(accepted.Verdict.ToString(), accepted.Response?.Encode(), accepted.Session?.Encode());
     }
 
-    public async Task<RequestChecked> CheckRequest(string meterId, byte[] sealedPackage, byte[]? session, byte[] signedRequest)
+    public async Task<SignedWorkerOutcome> ExecuteSigned(ModuleRequest request, byte[]? session, TimeSpan idleTimeout, TimeSpan maxLifetime)
+    {
+        var signed = SignedRequest.Decode(request.SignedRequest);
+        if (!signed.IsSuccess) throw new ArgumentException($"not a signed request: {signed}", nameof(request));
+        var id = MeterId.Parse(request.MeterId);
+        var opened = await OpenAsync(id, request.SealedPackage);
+        if (!opened.IsSuccess) return new(Fail(opened.Error), new(ClientAnswer.Refused(opened.Error.Code.ToString()), null));
+        var (package, dataKey) = opened.Value;
+        if (package.UserSecrets is null)
+            return new(Fail(new DomainError(ErrorCode.MeterNotRegistered, $"meter {id} has no registered client")), new(ClientAnswer.Refused(nameof(ErrorCode.MeterNotRegistered)), null));
+
+        var open = OpenSession(session);
+        var verification = RequestAuthenticator.Verify(signed.Value, package.UserSecrets.Hmk, open, package.Registers.Ascending.Value,
+            package.Registers.Descending.Value, clock.GetUtcNow());
+        if (!verification.ConsumesChallenge) return new(NotExecuted, new(Unanswered(verification), null));
+
+        // The registers the client signed differ: refused like any command whose expected registers differ, and answered
+        // with the module's, so the client can resynchronize.
+        var (outcome, next) = verification.Verdict == RequestVerdict.RegisterMismatch
+            ? (Fail(new DomainError(ErrorCode.RegistersMismatch, "the client's registers differ from the meter's")), null)
+            : await ExecuteOpenedAsync(request, id, package, dataKey);
+        // A package or checkpoint the module cannot vouch for is the module session's to judge: nothing is signed.
+        if (outcome.Error == ErrorCode.CheckpointMismatch) return new(outcome, new(ClientAnswer.Refused(nameof(ErrorCode.CheckpointMismatch)), null));
+
+        var payload = ClientPayload.Of(outcome.Indicium);
+        var registers = next ?? package;
+        var reply = open!.Reply(package.UserSecrets.Hmk, signed.Value, (int)outcome.Error, registers.Registers.Ascending.Value, registers.Registers.Descending.Value,
+            payload, clock.GetUtcNow(), Sessions(idleTimeout, maxLifetime));
+        return new(outcome, new(new ClientAnswer(verification.Verdict.ToString(), reply.Response.Encode(), payload, registers.ToView()), reply.Session.Encode()));
+    }
+
+    public async Task<SignedAnswer> Answer(string meterId, byte[] sealedPackage, byte[]? session, byte[] signedRequest, int outcome, byte[] payload,
+        TimeSpan idleTimeout, TimeSpan maxLifetime)
     {
         var request = SignedRequest.Decode(signedRequest);
         if (!request.IsSuccess) throw new ArgumentException($"not a signed request: {request}", nameof(signedRequest));
         var (package, unreadable) = await OpenForClientAsync(meterId, sealedPackage);
-        if (package is null) return new RequestChecked(unreadable, 0, 0, null, null);
-        var open = session is null ? null : ModuleSession.Decode(session) is { IsSuccess: true } decoded ? decoded.Value : null;
+        if (package is null) return new(ClientAnswer.Refused(unreadable), null);
+        var open = OpenSession(session);
         var verification = RequestAuthenticator.Verify(request.Value, package.UserSecrets!.Hmk, open, package.Registers.Ascending.Value,
             package.Registers.Descending.Value, clock.GetUtcNow());
-        var stored = verification.StoredExchange;
-        return new RequestChecked(verification.Verdict.ToString(), package.Registers.Ascending.Value, package.Registers.Descending.Value,
-            stored?.Response.Encode(), stored?.Payload.ToArray());
+        if (!verification.ConsumesChallenge) return new(Unanswered(verification), null);
+        var reply = open!.Reply(package.UserSecrets.Hmk, request.Value, outcome, package.Registers.Ascending.Value, package.Registers.Descending.Value,
+            payload, clock.GetUtcNow(), Sessions(idleTimeout, maxLifetime));
+        return new(new ClientAnswer(verification.Verdict.ToString(), reply.Response.Encode(), payload, package.ToView()), reply.Session.Encode());
     }
 
-    public async Task<ReplySigned> Reply(string meterId, byte[] sealedPackage, byte[] session, byte[] signedRequest, int outcome, byte[] payload,
-        TimeSpan idleTimeout, TimeSpan maxLifetime)
-    {
-        var request = SignedRequest.Decode(signedRequest);
-        var open = ModuleSession.Decode(session);
-        if (!request.IsSuccess || !open.IsSuccess) throw new ArgumentException("a reply needs the signed request and the open session");
-        var (package, unreadable) = await OpenForClientAsync(meterId, sealedPackage);
-        if (package is null) throw new InvalidOperationException($"meter {meterId}'s package does not open ({unreadable}); no reply is signed");
-        var reply = open.Value.Reply(package.UserSecrets!.Hmk, request.Value, outcome, package.Registers.Ascending.Value,
-            package.Registers.Descending.Value, payload, clock.GetUtcNow(), Sessions(idleTimeout, maxLifetime));
-        return new ReplySigned(reply.Response.Encode(), reply.Session.Encode());
-    }
+    /// <summary>A verdict that executes nothing: refused, or (Retry) the stored exchange with the registers it carried.</summary>
+    private static ClientAnswer Unanswered(RequestVerification verification) => verification.StoredExchange is { } stored
+        ? new ClientAnswer(verification.Verdict.ToString(), stored.Response.Encode(), stored.Payload.ToArray(), null)
+        : ClientAnswer.Refused(verification.Verdict.ToString());
+
+    private static readonly WorkerOutcome NotExecuted = new(ErrorCode.None, null, null, null, null, null);
+
+    private static ModuleSession? OpenSession(byte[]? session) =>
+        session is null ? null : ModuleSession.Decode(session) is { IsSuccess: true } decoded ? decoded.Value : null;
 
     public async Task<PasswordChangeChecked> CheckPasswordChange(string meterId, byte[] sealedPackage, byte[] passwordChangeRequest,
         int passwordIterations, int historyDepth)

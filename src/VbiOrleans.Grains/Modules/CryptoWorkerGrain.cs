@@ -61,20 +61,24 @@ public sealed partial class CryptoWorkerGrain(ModuleCrypto crypto, IOptions<Modu
         var id = MeterId.Parse(request.MeterId);
         var opened = await OpenAsync(id, request.SealedPackage);
         if (!opened.IsSuccess) return Fail(opened.Error);
-        var (package, dataKey) = opened.Value;
+        return (await ExecuteOpenedAsync(request, id, opened.Value.Package, opened.Value.DataKey)).Outcome;
+    }
 
+    /// <summary>The command on an opened package: the new sealed package, checkpoint and any indicium, or why not.</summary>
+    private async Task<(WorkerOutcome Outcome, PsdPackage? Next)> ExecuteOpenedAsync(ModuleRequest request, MeterId id, PsdPackage package, MeterDataKey dataKey)
+    {
         // The package and the postal checkpoint must describe the same committed state.
         if (request.PostalCheckpoint is not { } postal || postal.Sequence != package.Sequence
             || postal.AscendingMills != package.Registers.Ascending.Value || postal.DescendingMills != package.Registers.Descending.Value)
         {
-            return Fail(new DomainError(ErrorCode.CheckpointMismatch,
-                $"meter {id}'s package (sequence {package.Sequence}) and its postal checkpoint (sequence {request.PostalCheckpoint?.Sequence}) disagree"));
+            return (Fail(new DomainError(ErrorCode.CheckpointMismatch,
+                $"meter {id}'s package (sequence {package.Sequence}) and its postal checkpoint (sequence {request.PostalCheckpoint?.Sequence}) disagree")), null);
         }
         if (request.Expected is { } expected
             && (expected.AscendingMills != package.Registers.Ascending.Value || expected.DescendingMills != package.Registers.Descending.Value))
         {
-            return Fail(new DomainError(ErrorCode.RegistersMismatch,
-                $"the client's registers (AR {new Mills(expected.AscendingMills)}, DR {new Mills(expected.DescendingMills)}) differ from the meter's"));
+            return (Fail(new DomainError(ErrorCode.RegistersMismatch,
+                $"the client's registers (AR {new Mills(expected.AscendingMills)}, DR {new Mills(expected.DescendingMills)}) differ from the meter's")), null);
         }
 
         var now = clock.GetUtcNow();
@@ -91,7 +95,7 @@ public sealed partial class CryptoWorkerGrain(ModuleCrypto crypto, IOptions<Modu
             ChangePasswordCommand c => Psd.ChangePassword(package, c.PasswordVerifier, c.RepetitionList, now),
             _ => new DomainError(ErrorCode.ValidationFailed, $"unknown command {request.Command.GetType().Name}"),
         };
-        if (!transition.IsSuccess) return Fail(transition.Error);
+        if (!transition.IsSuccess) return (Fail(transition.Error), null);
         var next = transition.Value.Next;
 
         IssuedIndicium? indicium = null;
@@ -105,7 +109,7 @@ public sealed partial class CryptoWorkerGrain(ModuleCrypto crypto, IOptions<Modu
         }
 
         var checkpoint = await MacAsync(Checkpoint.Of(transition.Value, Options.Serial, now));
-        return new WorkerOutcome(ErrorCode.None, null, PsdPackageCodec.Seal(next, dataKey.Package), checkpoint.ToData(), next.ToView(), indicium);
+        return (new WorkerOutcome(ErrorCode.None, null, PsdPackageCodec.Seal(next, dataKey.Package), checkpoint.ToData(), next.ToView(), indicium), next);
     }
 
     private async Task<Result<(PsdPackage Package, MeterDataKey DataKey)>> OpenAsync(MeterId id, byte[] sealedPackage)

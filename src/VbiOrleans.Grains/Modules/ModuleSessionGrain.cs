@@ -17,6 +17,12 @@ public sealed class ModuleMemoryState
     [Id(1)] public string? InhibitReason { get; set; }
     /// <summary>Audit records of rollbacks, inhibits and recoveries (the most recent 50).</summary>
     [Id(2)] public List<string> Audit { get; set; } = [];
+    /// <summary>
+    /// The open client session (an encoded ModuleSession: session id, current challenge, expiry, the last exchanges),
+    /// or null. Kept with the checkpoints so that a signed request's checkpoint and the challenge it consumed are one
+    /// durable write: the chain never lags the checkpoint, and an exchange is dropped with any checkpoint rolled back.
+    /// </summary>
+    [Id(3)] public byte[]? ClientSession { get; set; }
 }
 
 /// <summary>
@@ -24,7 +30,10 @@ public sealed class ModuleMemoryState
 /// postal row is judged. Before every command, and before the meter's package is opened for anything else (the
 /// client protocol, reads, reconcile): compare the postal checkpoint with module memory and follow the recovery matrix
 /// (<see cref="RecoveryMatrix.Decide"/>); a package that does not open for this meter inhibits it. After the crypto
-/// worker executes: write the new checkpoint to module memory, durably, before answering (print path step 6).
+/// worker executes: write the new checkpoint to module memory, durably, before answering (print path step 6). It also
+/// keeps the meter's open client session (docs/client-protocol.md): for a customer's signed request the worker checks
+/// the request, executes and signs the answer in one call, and the new checkpoint and the session that consumed the
+/// challenge are written together.
 /// </summary>
 public sealed class ModuleSessionGrain(
     [PersistentState(stateName: "moduleMemory", storageName: StorageNames.Module)] IPersistentState<ModuleMemoryState> memory,
@@ -77,6 +86,7 @@ public sealed class ModuleSessionGrain(
             return;
         }
         state.Checkpoints = [.. state.Checkpoints.Concat(newer).TakeLast(depth)];
+        state.ClientSession = null; // older than the checkpoints it now holds
         AddAudit($"reseeded from the log: module memory was at {latest?.Sequence.ToString() ?? "nothing"}, the log at {top}");
         await memory.WriteStateAsync();
         VbiTelemetry.ModuleMemoryReseeds.Add(1);
@@ -96,6 +106,7 @@ public sealed class ModuleSessionGrain(
         var provisioned = await Worker.Provision(MeterId, meterNumber);
         state.Checkpoints = [provisioned.Checkpoint];
         state.InhibitReason = null;
+        state.ClientSession = null;
         await memory.WriteStateAsync();
         return new ModuleOutcome(ErrorCode.None, null, provisioned.SealedPackage, provisioned.Checkpoint,
             provisioned.Registers, null, false, [], provisioned.Certificate, provisioned.CertificateSerial);
@@ -105,15 +116,17 @@ public sealed class ModuleSessionGrain(
     {
         var state = memory.State;
         if (state.InhibitReason is not null) return Inhibited();
-        if (request.Command is PrintCommand or PostageValueDownloadCommand && await guard.IsStoppedAsync() is { } stopped)
-        {
-            return ModuleOutcome.Fail(ErrorCode.SystemStopped, $"postage value downloads and printing are stopped system-wide: {stopped}");
-        }
 
         // Step 4: compare the postal store's checkpoint with module memory. The common case (module memory's latest)
-        // costs no grain call and no crypto; the package is authenticated by the worker as it opens it.
+        // costs no grain call and no crypto; the package is authenticated by the worker as it opens it. First, before
+        // any answer: a rollback also takes back the client session's answer to what it rolls back.
         var compared = await CompareAsync(request.PostalCheckpoint);
         if (compared.Refusal is { } refusal) return refusal;
+        if (request.Command is PrintCommand or PostageValueDownloadCommand && await guard.IsStoppedAsync() is { } stopped)
+        {
+            return await SignedAsync(request, ModuleOutcome.Fail(ErrorCode.SystemStopped, $"postage value downloads and printing are stopped system-wide: {stopped}")
+                with { RolledBack = compared.RolledBack });
+        }
 
         // A PVD only for an authorized, unused purchase of exactly its amount for this meter (docs/commerce.md).
         var purchase = request.Command is PostageValueDownloadCommand pvd ? PurchaseOf(pvd) : null;
@@ -121,36 +134,102 @@ public sealed class ModuleSessionGrain(
         {
             var claimed = await purchase.Claim(MeterId, ((PostageValueDownloadCommand)request.Command).AmountMills, request.RequestKey ?? "",
                 state.Checkpoints.Count > 0 ? state.Checkpoints[^1].Sequence + 1 : 1);
-            if (!claimed.IsSuccess) return ModuleOutcome.Fail(claimed.Error, claimed.Message!) with { RolledBack = compared.RolledBack };
+            if (!claimed.IsSuccess) return await SignedAsync(request, ModuleOutcome.Fail(claimed.Error, claimed.Message!) with { RolledBack = compared.RolledBack });
         }
         else if (request.Command is PostageValueDownloadCommand unpaid && !purchases.Value.AcceptUnpaidPvds)
         {
-            return ModuleOutcome.Fail(ErrorCode.PurchaseNotAuthorized, $"'{unpaid.PaymentReference}' is not a purchase: a PVD carries the id of an authorized purchase")
-                with { RolledBack = compared.RolledBack };
+            return await SignedAsync(request, ModuleOutcome.Fail(ErrorCode.PurchaseNotAuthorized,
+                $"'{unpaid.PaymentReference}' is not a purchase: a PVD carries the id of an authorized purchase") with { RolledBack = compared.RolledBack });
         }
 
-        // Step 5: execute in the stateless crypto module.
-        var outcome = await Worker.Execute(request);
+        // Step 5: execute in the stateless crypto module (for a signed request: check it, execute, sign the answer).
+        WorkerOutcome outcome;
+        SignedAnswer? signed = null;
+        if (request.SignedRequest is null)
+        {
+            outcome = await Worker.Execute(request);
+        }
+        else
+        {
+            var executed = await Worker.ExecuteSigned(request, state.ClientSession, options.Value.SessionIdleTimeout, options.Value.SessionMaxLifetime);
+            (outcome, signed) = (executed.Outcome, executed.Signed);
+        }
         if (RecoveryMatrix.CauseOf(outcome.Error) is { } cause) return await InhibitAsync(cause, outcome.Message!);
+        if (signed is { Session: null })
+        {
+            // Refused (bad MAC, no session, a used challenge) or an exact retry: nothing ran, nothing is written.
+            if (purchase is not null) await purchase.Unclaim(request.RequestKey ?? "");
+            return NotAnswered(signed.Answer) with { RolledBack = compared.RolledBack };
+        }
         if (outcome.Error != ErrorCode.None)
         {
-            // Nothing was made: the purchase is free for another request of the customer.
+            // Nothing was made: the purchase is free for another request of the customer. A signed refusal consumed the challenge.
             if (purchase is not null) await purchase.Unclaim(request.RequestKey ?? "");
-            return ModuleOutcome.Fail(outcome.Error, outcome.Message!) with { RolledBack = compared.RolledBack };
+            if (signed is not null)
+            {
+                state.ClientSession = signed.Session;
+                await memory.WriteStateAsync();
+            }
+            return ModuleOutcome.Fail(outcome.Error, outcome.Message!) with { RolledBack = compared.RolledBack, Answer = signed?.Answer };
         }
 
-        // Step 6: module memory first, durably.
+        // Step 6: module memory first, durably (with the session whose challenge this request consumed).
         state.Checkpoints.Add(outcome.Checkpoint!);
         var depth = options.Value.MemoryDepth;
         if (state.Checkpoints.Count > depth) state.Checkpoints.RemoveRange(0, state.Checkpoints.Count - depth);
+        if (signed is not null) state.ClientSession = signed.Session;
         await memory.WriteStateAsync();
 
         var checkpoint = outcome.Checkpoint!;
         reports.Add(Domain.Modules.ModuleSerial.Parse(checkpoint.ModuleSerial).GrainKey,
             new ModuleTransactionReport(checkpoint.At, checkpoint.Kind, checkpoint.AmountMills, MeterId, checkpoint.Sequence));
 
-        return new ModuleOutcome(ErrorCode.None, null, outcome.SealedPackage, checkpoint, outcome.Registers, outcome.Indicium, false, compared.RolledBack);
+        return new ModuleOutcome(ErrorCode.None, null, outcome.SealedPackage, checkpoint, outcome.Registers, outcome.Indicium, false, compared.RolledBack)
+        {
+            Answer = signed?.Answer,
+        };
     }
+
+    public async Task<ClientAnswer> Answer(ModuleRequest request, ErrorCode outcome, byte[] payload)
+    {
+        if (memory.State.InhibitReason is not null) return ClientAnswer.Refused(nameof(ErrorCode.MeterInhibited));
+        var compared = await CompareAsync(request.PostalCheckpoint);
+        if (compared.Refusal is { } refusal) return ClientAnswer.Refused(refusal.Error.ToString());
+        return await AnswerAsync(request, outcome, payload);
+    }
+
+    public async Task OpenClientSession(byte[] session)
+    {
+        memory.State.ClientSession = session;
+        await memory.WriteStateAsync();
+    }
+
+    public async Task EndClientSession()
+    {
+        if (memory.State.ClientSession is null) return;
+        memory.State.ClientSession = null;
+        await memory.WriteStateAsync();
+    }
+
+    /// <summary>A refusal decided here, before the worker: for a signed request the module signs it (if the request consumes its challenge).</summary>
+    private async Task<ModuleOutcome> SignedAsync(ModuleRequest request, ModuleOutcome refusal) =>
+        request.SignedRequest is null ? refusal : refusal with { Answer = await AnswerAsync(request, refusal.Error, []) };
+
+    private async Task<ClientAnswer> AnswerAsync(ModuleRequest request, ErrorCode outcome, byte[] payload)
+    {
+        var signed = await Worker.Answer(MeterId, request.SealedPackage, memory.State.ClientSession, request.SignedRequest!, (int)outcome, payload,
+            options.Value.SessionIdleTimeout, options.Value.SessionMaxLifetime);
+        if (signed.Session is not null)
+        {
+            memory.State.ClientSession = signed.Session;
+            await memory.WriteStateAsync();
+        }
+        return signed.Answer;
+    }
+
+    /// <summary>A signed request the module did not answer anew: refused by its verdict, or an exact retry answered from the stored exchange.</summary>
+    private static ModuleOutcome NotAnswered(ClientAnswer answer) =>
+        ModuleOutcome.Fail(ErrorCode.RequestAlreadyAnswered, $"the signed request was not executed ({answer.Verdict})") with { Answer = answer };
 
     /// <summary>The purchase a PVD names, or null when its reference is not a purchase id.</summary>
     private Abstractions.Commerce.IPurchaseGrain? PurchaseOf(PostageValueDownloadCommand pvd) =>
@@ -210,6 +289,10 @@ public sealed class ModuleSessionGrain(
             case RecoveryAction.Rollback:
                 IReadOnlyList<long> rolledBack = [.. decision.Newer.Select(c => c.Sequence)];
                 state.Checkpoints.RemoveAll(c => rolledBack.Contains(c.Sequence));
+                // The session holds the answer to each rolled-back transaction (written with its checkpoint): it must
+                // never be sent as a retry's. Nothing was answered after them (every answer compares first), so they
+                // are its newest exchanges.
+                state.ClientSession = WithoutNewest(state.ClientSession, rolledBack.Count);
                 AddAudit($"rollback of {string.Join(", ", rolledBack)}: {decision.Reason}");
                 await memory.WriteStateAsync();
                 logger.LogWarning("Meter {MeterId}: module memory rolled back transactions {Sequences} that never reached the postal store",
@@ -299,6 +382,8 @@ public sealed class ModuleSessionGrain(
         var state = memory.State;
         IReadOnlyList<long> rolledBack = [.. state.Checkpoints.Where(c => c.Sequence > postalCheckpoint.Sequence).Select(c => c.Sequence)];
         state.Checkpoints.RemoveAll(c => c.Sequence > postalCheckpoint.Sequence);
+        // As for a rollback: the answers to what is dropped are the session's newest (an inhibited meter answers nothing).
+        state.ClientSession = WithoutNewest(state.ClientSession, rolledBack.Count);
         var was = state.InhibitReason;
         state.InhibitReason = null;
         if (rolledBack.Count > 0) AddAudit($"rollback of {string.Join(", ", rolledBack)}: never in the log, so never released");
@@ -332,6 +417,14 @@ public sealed class ModuleSessionGrain(
         VbiTelemetry.Inhibits.Add(1, new KeyValuePair<string, object?>("reason", cause.ToString()));
         await GrainFactory.GetGrain<ISystemGuardGrain>(0).ReportVerificationFailure(MeterId, options.Value.Serial, text);
         return Inhibited();
+    }
+
+    private static byte[]? WithoutNewest(byte[]? session, int exchanges)
+    {
+        if (session is null || Protocol.Sessions.ModuleSession.Decode(session) is not { IsSuccess: true } decoded) return null;
+        var open = decoded.Value;
+        for (var i = 0; i < exchanges; i++) open = open.WithoutNewestExchange();
+        return open.Encode();
     }
 
     private static bool Agree(RegistersView package, CheckpointData checkpoint) =>

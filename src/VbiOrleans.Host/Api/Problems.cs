@@ -23,7 +23,7 @@ public static class Problems
             => StatusCodes.Status409Conflict,
         ErrorCode.IdempotencyKeyReused => StatusCodes.Status422UnprocessableEntity,
         ErrorCode.PurchaseNotAuthorized or ErrorCode.PurchaseAmountMismatch => StatusCodes.Status422UnprocessableEntity,
-        ErrorCode.PurchaseAlreadyUsed => StatusCodes.Status409Conflict,
+        ErrorCode.PurchaseAlreadyUsed or ErrorCode.RequestAlreadyAnswered => StatusCodes.Status409Conflict,
         ErrorCode.AccountLocked => StatusCodes.Status403Forbidden,
         ErrorCode.PurchaseNotFound => StatusCodes.Status404NotFound,
         ErrorCode.AmountNotWholeCents => StatusCodes.Status400BadRequest,

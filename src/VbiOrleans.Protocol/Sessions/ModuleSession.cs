@@ -115,6 +115,14 @@ public sealed class ModuleSession
         return new ModuleReply(response, session);
     }
 
+    /// <summary>
+    /// The session as it was before its newest exchange: that exchange's challenge is current again and its answer is
+    /// forgotten. For a module that rolled the exchange's transaction back (it never reached the log, so it was never
+    /// released): the client's request, sent again, runs again instead of being answered with what never happened.
+    /// </summary>
+    public ModuleSession WithoutNewestExchange() =>
+        Exchanges.Count == 0 ? this : new ModuleSession(MeterId, _sessionId, Exchanges[0].Challenge.Span, StartedAt, ExpiresAt, [.. Exchanges.Skip(1)]);
+
     public byte[] Encode()
     {
         var w = new WireWriter(512).Header(MessageType.ModuleSession).Text(MeterId)
