@@ -46,6 +46,30 @@ public sealed class OperationalStateTests
     }
 
     [Fact]
+    public void A_session_without_its_newest_exchange_takes_the_request_again_as_new_and_forgets_the_answer()
+    {
+        var f = new Flow();
+        var first = f.Chain.Sign(Print, "k-1");
+        var firstReply = Execute(f, first, Keys.T0.AddSeconds(1));
+        f.Chain.Apply(first, SignedResponse.FromJson(firstReply.Response.ToJson()).Value!, Indicium);
+        var before = f.Session;
+        var request = f.Chain.Sign(Print, "k-2");
+        Execute(f, request, Keys.T0.AddSeconds(2));
+        Assert.Equal(RequestVerdict.Retry, RequestAuthenticator.Verify(request, f.Hmk, f.Session, f.Ar, f.Dr, Keys.T0.AddSeconds(3)).Verdict);
+
+        // The module rolled the transaction back (it never reached the log): the session's challenge and exchanges are
+        // as before it, so the same request is verified as new, not answered with the reply that was never released.
+        var rewound = f.Session.WithoutNewestExchange();
+        Assert.Equal(before.CurrentChallenge.ToArray(), rewound.CurrentChallenge.ToArray());
+        Assert.Equal(before.Exchanges.Select(e => e.Challenge.ToArray()), rewound.Exchanges.Select(e => e.Challenge.ToArray()));
+        f.Ar -= Print.AmountMills;
+        f.Dr += Print.AmountMills;
+        Assert.Equal(RequestVerdict.Ok, RequestAuthenticator.Verify(request, f.Hmk, rewound, f.Ar, f.Dr, Keys.T0.AddSeconds(3)).Verdict);
+        // The earlier exchange is still answered from the session.
+        Assert.Equal(RequestVerdict.Retry, RequestAuthenticator.Verify(first, f.Hmk, rewound, f.Ar, f.Dr, Keys.T0.AddSeconds(3)).Verdict);
+    }
+
+    [Fact]
     public void A_retry_after_a_lost_response_is_the_same_request_and_gets_the_stored_response()
     {
         var f = new Flow();
