@@ -308,7 +308,9 @@ public static class MeterEndpoints
         var meter = MeterView.Of(meterId, registers, result.LicensingZip, result.CertificateSerial);
         if (result.Outcome != ErrorCode.None)
         {
-            return ApiResponse.Problem(result.Outcome, result.OutcomeMessage ?? result.Outcome.ToString(),
+            // A replayed refusal has no message: the exchange the session keeps holds the signed response alone.
+            return ApiResponse.Problem(result.Outcome, result.OutcomeMessage
+                    ?? $"{result.Outcome}: the module's signed answer to this request when it was first sent; it was not run again",
                 new Dictionary<string, object?> { ["signedResponse"] = signed, ["meter"] = meter });
         }
 
