@@ -204,7 +204,9 @@ public sealed partial class VbiClient
 
     /// <summary>
     /// Sends a money-moving request: the same bytes and idempotency key on every try, again after no answer, a 5xx, a
-    /// 429 or "in use", with a doubling wait. Returns the response body as JSON (success or problem) and its status.
+    /// 429 or "in use", with a doubling wait. A 5xx the module signed (e.g. <c>SystemStopped</c>) is its answer to this
+    /// request and is returned: the same bytes again would only be answered with it again. Returns the response body as
+    /// JSON (success or problem) and its status.
     /// </summary>
     internal async Task<(int Status, JsonElement Body, bool IsProblem)> SendMoneyAsync(string path, byte[] body, string idempotencyKey,
         CancellationToken cancellationToken)
@@ -218,7 +220,8 @@ public sealed partial class VbiClient
                 return await SendAsync(HttpMethod.Post, path, body, Credentials.Customer, headers, async (response, token) =>
                 {
                     var status = (int)response.StatusCode;
-                    var retryable = status >= 500 || status == 429 || (status == 409 && await IsCodeAsync(response, VbiErrorCodes.IdempotencyKeyInUse, token));
+                    var retryable = (status >= 500 && !await IsSignedAsync(response, token)) || status == 429
+                        || (status == 409 && await IsCodeAsync(response, VbiErrorCodes.IdempotencyKeyInUse, token));
                     if (retryable && attempt < Options.Retries) throw new RetryException(response.Headers.RetryAfter?.Delta);
                     if (!response.IsSuccessStatusCode && !IsProblem(response)) throw await ToExceptionAsync(response, token);
                     return (status, await ReadJsonAsync<JsonElement>(response, token), !response.IsSuccessStatusCode);
@@ -238,6 +241,14 @@ public sealed partial class VbiClient
         await response.Content.LoadIntoBufferAsync(cancellationToken);
         var error = await ToExceptionAsync(response, cancellationToken);
         return error.Code == code;
+    }
+
+    /// <summary>Whether an error response is a refusal the module signed (a problem with <c>signedResponse</c>).</summary>
+    private static async Task<bool> IsSignedAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        if (!IsProblem(response)) return false;
+        await response.Content.LoadIntoBufferAsync(cancellationToken);
+        return (await ToExceptionAsync(response, cancellationToken)).Extensions.ContainsKey("signedResponse");
     }
 
     private sealed class RetryException(TimeSpan? after) : Exception

@@ -244,6 +244,33 @@ public sealed class CustomerCliTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task A_5xx_the_module_signed_is_its_answer_sent_once_and_it_moves_the_chain()
+    {
+        ModuleSession? module = null;
+        var server = new FakeServer(message =>
+        {
+            // SystemStopped (218) refused by the module and signed: the same bytes again would get this answer again.
+            var reply = module!.Reply(Hmk, RequestOf(message), 218, 0, 10_000, [], DateTimeOffset.UtcNow);
+            return FakeServer.Json((HttpStatusCode)503, JsonSerializer.Serialize(new
+            {
+                type = "https://vbi.example/problems/SystemStopped", title = "SystemStopped", status = 503, code = "SystemStopped",
+                detail = "postage value downloads and printing are stopped system-wide: a test", signedResponse = reply.Response.ToJson(),
+            }, VbiJson.Options), "application/problem+json");
+        });
+        var (client, session, m) = Open(server);
+        module = m;
+        using (client)
+        using (session)
+        {
+            var e = await Assert.ThrowsAsync<VbiApiException>(() => session.PrintAsync(new PrintOrder(500, "94103", "FIRST-CLASS")));
+            Assert.Equal((503, "SystemStopped"), (e.Status, e.Code));
+            Assert.Contains("a test", e.Detail, StringComparison.Ordinal);
+            Assert.Single(server.Requests);
+            Assert.NotEqual(m.CurrentChallenge.ToArray(), session.State.Challenge.ToArray());
+        }
+    }
+
     public void Dispose()
     {
         if (Directory.Exists(_home)) Directory.Delete(_home, recursive: true);

@@ -5,14 +5,14 @@ using VbiOrleans.Protocol.Wire;
 
 namespace VbiOrleans.Host.Api;
 
-/// <summary>A JSON body read with the API's rules: the value, the exact bytes (hashed for signatures and idempotency), or the problem.</summary>
-public sealed record BodyRead<T>(T? Value, byte[] Raw, ApiResponse? Problem) where T : class;
+/// <summary>A JSON body read with the API's rules: the value, or the problem.</summary>
+public sealed record BodyRead<T>(T? Value, ApiResponse? Problem) where T : class;
 
 /// <summary>
 /// Reading request bodies for the customer, partner and operator endpoints: at most <see cref="ApiOptions.MaxJsonBodyBytes"/>
 /// bytes (413 <c>RequestTooLarge</c>), JSON only (415 <c>UnsupportedMediaType</c>), parsed strictly enough to name what
-/// is wrong (400 <c>MalformedRequest</c> with the JSON path in <c>field</c>; the rules are <see cref="StrictJson"/>'s). The bytes are kept so a partner signature and the
-/// idempotency record hash exactly what arrived.
+/// is wrong (400 <c>MalformedRequest</c> with the JSON path in <c>field</c>; the rules are <see cref="StrictJson"/>'s). The bytes are kept for the request, so a partner
+/// signature is checked over exactly what arrived.
 /// </summary>
 public static class ApiBody
 {
@@ -49,15 +49,15 @@ public static class ApiBody
         var max = context.RequestServices.GetRequiredService<IOptions<ApiOptions>>().Value.MaxJsonBodyBytes;
         var contentType = context.Request.ContentType;
         if (contentType is not null && !IsJson(contentType))
-            return Fail<T>(ErrorCode.UnsupportedMediaType, $"the body must be application/json, not {contentType}", []);
+            return Fail<T>(ErrorCode.UnsupportedMediaType, $"the body must be application/json, not {contentType}");
         var bytes = await BufferAsync(context, max);
-        if (bytes is null) return Fail<T>(ErrorCode.RequestTooLarge, $"the body is larger than {max} bytes", []);
-        if (bytes.Length == 0) return Fail<T>(ErrorCode.MalformedRequest, "a JSON body is required", bytes);
+        if (bytes is null) return Fail<T>(ErrorCode.RequestTooLarge, $"the body is larger than {max} bytes");
+        if (bytes.Length == 0) return Fail<T>(ErrorCode.MalformedRequest, "a JSON body is required");
         var read = StrictJson.Deserialize<T>(bytes, Json(context), out var reason);
-        if (read.IsSuccess) return new BodyRead<T>(read.Value, bytes, null);
+        if (read.IsSuccess) return new BodyRead<T>(read.Value, null);
         var detail = read.Error == DecodeError.MissingField ? reason!
             : $"the body is not valid JSON for this request at {read.Field} (numbers are JSON numbers, each member once, only documented members): {reason}";
-        return Fail<T>(ErrorCode.MalformedRequest, detail, bytes, read.Field);
+        return Fail<T>(ErrorCode.MalformedRequest, detail, read.Field);
     }
 
     public static JsonSerializerOptions Json(HttpContext context) =>
@@ -69,8 +69,8 @@ public static class ApiBody
         return media.Equals("application/json", StringComparison.OrdinalIgnoreCase) || media.EndsWith("+json", StringComparison.OrdinalIgnoreCase);
     }
 
-    private static BodyRead<T> Fail<T>(ErrorCode code, string message, byte[] raw, string? field = null) where T : class =>
-        new(null, raw, ApiResponse.Problem(code, message, field is null ? null : new Dictionary<string, object?> { ["field"] = field }));
+    private static BodyRead<T> Fail<T>(ErrorCode code, string message, string? field = null) where T : class =>
+        new(null, ApiResponse.Problem(code, message, field is null ? null : new Dictionary<string, object?> { ["field"] = field }));
 }
 
 /// <summary>

@@ -1,7 +1,5 @@
 using System.Security.Claims;
 using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
 using VbiOrleans.Abstractions.Customers;
 using VbiOrleans.Abstractions.Log;
 using VbiOrleans.Abstractions.Meters;
@@ -282,37 +280,37 @@ public static class MeterEndpoints
             label = parsed.Value;
         }
 
-        var fingerprint = SHA256.HashData(Encoding.UTF8.GetBytes(
-            $"{kind}\n{Convert.ToBase64String(request.Transaction.Encode())}\n{JsonSerializer.Serialize(body.Value.Label)}"));
-        var bodyHash = SHA256.HashData(body.Raw);
-        // The customer's calibration for the label's printer is kept with the request: a replay renders the same bytes.
-        var calibration = label?.Printer is { } printer ? user.PrinterCalibration(printer.Id) : CalibrationOffset.None;
-        var outcome = await grains.GetGrain<IMeterRequestGrain>(meterId).Transact(key, fingerprint, bodyHash, request.Encode(), user.Actor(),
-            new LabelOffset(calibration.XMils, calibration.YMils));
-        label = label?.WithCalibration(new CalibrationOffset(outcome.LabelOffset.XMils, outcome.LabelOffset.YMils));
-        if (outcome.Verdict == MeterRequestVerdict.KeyReused)
-            return ApiResponse.Problem(ErrorCode.IdempotencyKeyReused,
-                $"the {IdempotencyHeader} '{key}' was used for another request on this meter; use a new key for a new request").ToResult();
-        if (outcome.Verdict == MeterRequestVerdict.Replayed) context.Response.Headers[ReplayedHeader] = "true";
+        // The module's session answers an exact replay from its last exchanges (result.Retry) and the meter a key it has
+        // seen from its key ledger and log, on any silo (I4); the label is rendered for this request, with the
+        // customer's calibration as it is now.
+        if (label?.Printer is { } printer) label = label.WithCalibration(user.PrinterCalibration(printer.Id));
+        var result = await grains.GetGrain<IClientSessionGrain>(meterId).Transact(request.Encode(), user.Actor());
+        if (result.Retry) context.Response.Headers[ReplayedHeader] = "true";
         var mailerId = context.RequestServices.GetRequiredService<IOptions<ShippingOptions>>().Value.MailerId;
-        var response = Respond(meterId, request, label, outcome.Result!, mailerId);
+        var response = Respond(meterId, request, label, result, mailerId);
         return response.ToResult(response.Serialize(context));
     }
 
     /// <summary>
-    /// The response to a signed request, made of the client session's answer alone, so that a replay of a kept answer is
-    /// the same response byte for byte (the label renders from the indicium).
+    /// The response to a signed request, made of the client session's answer and the label asked for, so that an exact
+    /// replay (answered from the session's last exchanges) is the same response byte for byte while the label options,
+    /// the customer's calibration and the meter's registers are the same (the label renders from the indicium). A
+    /// refusal the module signed (its outcome, e.g. <c>IdempotencyKeyReused</c> from the meter) is a problem that carries
+    /// the signed response, so the client moves its challenge chain on.
     /// </summary>
     private static ApiResponse Respond(string meterId, SignedRequest request, LabelRequest? label, ClientTransactionResult result, string mailerId)
     {
         if (result.Error != ErrorCode.None) return ApiResponse.Problem(result.Error, result.Message!);
 
-        var signed = SignedResponse.Decode(result.SignedResponse!).Value!.ToJson();
+        var response = SignedResponse.Decode(result.SignedResponse!).Value!;
+        var signed = response.ToJson();
         var registers = result.Registers!;
         var meter = MeterView.Of(meterId, registers, result.LicensingZip, result.CertificateSerial);
         if (result.Outcome != ErrorCode.None)
         {
-            return ApiResponse.Problem(result.Outcome, result.OutcomeMessage ?? result.Outcome.ToString(),
+            // A replayed refusal has no message: the exchange the session keeps holds the signed response alone.
+            return ApiResponse.Problem(result.Outcome, result.OutcomeMessage
+                    ?? $"{result.Outcome}: the module's signed answer to this request when it was first sent; it was not run again",
                 new Dictionary<string, object?> { ["signedResponse"] = signed, ["meter"] = meter });
         }
 
@@ -320,14 +318,16 @@ public static class MeterEndpoints
         byte[]? indicium = null;
         if (TransactionPayload.TryReadIndicium(result.Payload, out var id, out var bytes)) (indiciumId, indicium) = (id, bytes);
 
-        // The tracking number comes from what the log record holds too (the shipment, the device serial, the sequence),
-        // so a replay, the history and any later reader compute the same one.
+        // A print's sequence is its indicium's (the meter may have moved on before a replay or a re-signed request). The
+        // tracking number comes from what the log record holds too (the shipment, the device serial, the sequence), so a
+        // replay, the history and any later reader compute the same one.
+        var sequence = result.Indicium?.Sequence ?? registers.Sequence;
         string? trackingNumber = null;
         LabelShipment? labelShipment = null;
         if (request.Transaction.Shipment is { } shipment && indicium is not null)
         {
             trackingNumber = TrackingNumber.OfPrint(request.Transaction.MailClass, shipment.Signature, mailerId,
-                IndiciumData.Decode(indicium).Value.Data.Device.Serial, registers.Sequence)?.Digits;
+                IndiciumData.Decode(indicium).Value.Data.Device.Serial, sequence)?.Digits;
             labelShipment = LabelEndpoints.ShipmentOf(PrintShipments.Of(shipment), request.Transaction.MailClass, trackingNumber);
         }
 
@@ -346,9 +346,13 @@ public static class MeterEndpoints
                         ["indicium"] = Convert.ToBase64String(indicium) });
             }
         }
-        var amount = result.AmountMills;
+        // A replay of a refund or withdrawal: the request names no amount, and the exchange executed on the registers the
+        // request carries (the module's then), so the amount is what moved the descending register.
+        var amount = result.Retry && request.Transaction.Kind is TransactionKinds.Refund or TransactionKinds.Withdraw
+            ? Math.Abs(response.DescendingMills - request.DescendingMills)
+            : result.AmountMills;
         return ApiResponse.Ok(new TransactionView(meterId, request.Transaction.Kind, nameof(ErrorCode.None), amount, new Mills(amount).ToDollars(),
-            registers.Sequence, meter, indiciumId, indicium is null ? null : Convert.ToBase64String(indicium), labelView, signed)
+            sequence, meter, indiciumId, indicium is null ? null : Convert.ToBase64String(indicium), labelView, signed)
         {
             TrackingNumber = trackingNumber,
         });

@@ -11,7 +11,7 @@ namespace VbiOrleans.Host.Tests.Customers;
 /// <summary>
 /// Printer configuration on a real Cluster-profile host over HTTP, through the SDK: a customer's test print (marked
 /// sample, no Data Matrix, no money moved), the customer's calibration offset applied to a real signed print's label
-/// (and kept with the idempotency key for a replay), the operators' printer table, and bad input refused with stable
+/// (a replay's label too, with the offset as it is then), the operators' printer table, and bad input refused with stable
 /// codes and nothing changed.
 /// </summary>
 [Collection(CustomerCollection.Name)]
@@ -54,7 +54,7 @@ public sealed class PrinterTests(CustomerHostFixture host)
     }
 
     [Fact]
-    public async Task A_calibration_moves_a_signed_prints_label_by_exactly_its_offset_and_a_replay_renders_the_same_bytes()
+    public async Task A_calibration_moves_a_signed_prints_label_by_exactly_its_offset_and_a_replay_renders_with_the_offset_now()
     {
         using var c = await host.NewCustomerAsync(20_000);
         var label = new LabelOptions("png", Printer: "rollo-203");
@@ -80,7 +80,8 @@ public sealed class PrinterTests(CustomerHostFixture host)
         var (sl, st, sr, sb) = DarkBounds((await c.Client.TestPrintAsync("rollo-203", format: "png")).Bytes());
         Assert.Equal((sl + 10, st - 6, sr + 10, sb - 6), DarkBounds(sample.Bytes()));
 
-        // A replay of the same request after the customer changed the offset: the first answer, byte for byte.
+        // A replay of the same request: the first answer byte for byte while the offset is the same; after the customer
+        // changed it, the same print (indicium, signed response) with its label rendered with the offset as it is now.
         await c.Client.SetPrinterCalibrationAsync("rollo-203", 50, -30);
         var key = VbiClient.NewIdempotencyKey();
         var s = c.Session.State;
@@ -89,16 +90,25 @@ public sealed class PrinterTests(CustomerHostFixture host)
             VbiJson.Options);
         var first = await host.PostAsync($"/v1/meters/{c.MeterId}/prints", body, c.Token, key);
         Assert.True(first.Status == 200, first.Body.ToString());
+        var same = await host.PostAsync($"/v1/meters/{c.MeterId}/prints", body, c.Token, key);
+        Assert.Equal("true", same.Response.Headers.GetValues("Idempotent-Replayed").Single());
+        Assert.Equal(first.Body.GetRawText(), same.Body.GetRawText());
+        var evidence = await host.EvidenceAsync(c);
         await c.Client.SetPrinterCalibrationAsync("rollo-203", -40, 20);
         var replay = await host.PostAsync($"/v1/meters/{c.MeterId}/prints", body, c.Token, key);
         Assert.Equal("true", replay.Response.Headers.GetValues("Idempotent-Replayed").Single());
-        Assert.Equal(first.Body.GetRawText(), replay.Body.GetRawText());
-        // Downloading the label again is printing it now: with the offset as it is now (-40, 20 mils: -8, 4 dots).
+        foreach (var member in new[] { "indiciumId", "indicium", "sequence", "amountMills", "signedResponse" })
+            Assert.Equal(first.Body.GetProperty(member).GetRawText(), replay.Body.GetProperty(member).GetRawText());
+        Assert.Equal(evidence, await host.EvidenceAsync(c));
+        // (10, -6) dots then (-8, 4): moved by (-18, 10).
+        var firstLabel = Convert.FromBase64String(first.Body.GetProperty("label").GetProperty("data").GetString()!);
+        var (fl, ft, fr, fb) = DarkBounds(firstLabel);
+        var replayLabel = Convert.FromBase64String(replay.Body.GetProperty("label").GetProperty("data").GetString()!);
+        Assert.Equal((fl - 18, ft + 10, fr - 18, fb + 10), DarkBounds(replayLabel));
+        // Downloading the label again is printing it now too: the same offset as the replay's.
         var indiciumId = first.Body.GetProperty("indiciumId").GetString()!;
         await OperatorHttp.WaitForLogFeedAsync(host.BaseAddress);
         var again = await c.Client.GetLabelAsync(c.MeterId, indiciumId, label);
-        var firstLabel = Convert.FromBase64String(first.Body.GetProperty("label").GetProperty("data").GetString()!);
-        var (fl, ft, fr, fb) = DarkBounds(firstLabel);
         Assert.Equal((fl - 18, ft + 10, fr - 18, fb + 10), DarkBounds(again.Bytes()));
     }
 

@@ -64,23 +64,162 @@ public sealed class ProtocolAttackTests(CustomerHostFixture host)
         var body = Body(Sign(c, TransactionBody.Print(500, "94103", "FIRST-CLASS"), key), new { format = "svg" });
         var first = await host.PostAsync($"/v1/meters/{c.MeterId}/prints", body, c.Token, key);
         Assert.True(first.Status == 200, first.Body.ToString());
+        Assert.False(first.Response.Headers.Contains("Idempotent-Replayed"));
         var afterFirst = await host.EvidenceAsync(c);
 
-        // The very same bytes again (a retry, or someone replaying them): the same answer, byte for byte; nothing executes.
+        // The very same bytes again (a retry, or someone replaying them): the module's session answers from its last
+        // exchanges, the same answer byte for byte; nothing executes, charged once.
         var replay = await host.PostAsync($"/v1/meters/{c.MeterId}/prints", body, c.Token, key);
         Assert.Equal(200, replay.Status);
         Assert.Equal(first.Body.GetRawText(), replay.Body.GetRawText());
         Assert.Equal("true", replay.Response.Headers.GetValues("Idempotent-Replayed").Single());
         Assert.Equal(afterFirst, await host.EvidenceAsync(c));
 
-        // Another transaction signed on the consumed challenge: a replay of the challenge, refused.
+        // Another transaction signed on the consumed challenge, with another key or the same one: a replay of the
+        // challenge, refused before the meter (nothing signed, the chain does not move).
         var otherKey = Key();
         var stale = await host.PostAsync($"/v1/meters/{c.MeterId}/prints", Body(Sign(c, TransactionBody.Print(600, "94103", "FIRST-CLASS"), otherKey)), c.Token, otherKey);
         AssertProblem(stale, 409, "ChallengeReplayed");
-        // The same key with another transaction: refused by the idempotency record before the module sees it.
-        var reused = await host.PostAsync($"/v1/meters/{c.MeterId}/prints", Body(Sign(c, TransactionBody.Print(700, "94103", "FIRST-CLASS"), key)), c.Token, key);
-        AssertProblem(reused, 422, "IdempotencyKeyReused");
+        var sameKey = await host.PostAsync($"/v1/meters/{c.MeterId}/prints", Body(Sign(c, TransactionBody.Print(700, "94103", "FIRST-CLASS"), key)), c.Token, key);
+        AssertProblem(sameKey, 409, "ChallengeReplayed");
+        Assert.False(sameKey.Body.TryGetProperty("signedResponse", out _));
         Assert.Equal(afterFirst, await host.EvidenceAsync(c));
+    }
+
+    [Fact]
+    public async Task The_same_key_with_another_transaction_on_the_next_challenge_is_the_meters_signed_IdempotencyKeyReused_and_changes_nothing()
+    {
+        using var c = await host.NewCustomerAsync(10_000);
+        var key = Key();
+        var printed = await c.Session.PrintAsync(new PrintOrder(500, "94103", "FIRST-CLASS"), new LabelOptions("svg"), key);
+        var afterFirst = await host.EvidenceAsync(c);
+
+        // Signed on the current challenge, so the module verifies it and the meter judges the key: it knows the key
+        // with another command's fingerprint and refuses, and the module signs that refusal (the challenge is consumed).
+        var e = await Refused(() => c.Session.PrintAsync(new PrintOrder(700, "94103", "FIRST-CLASS"), new LabelOptions("svg"), key), 422,
+            VbiErrorCodes.IdempotencyKeyReused);
+        Assert.Equal(9_500, e.Extensions["meter"].GetProperty("descendingMills").GetInt64());
+        Assert.Equal(afterFirst, await host.EvidenceAsync(c));
+        var fund = await Refused(() => c.Session.FundAsync(1_000, "pay-reused", key), 422, VbiErrorCodes.IdempotencyKeyReused);
+        Assert.True(fund.Extensions.ContainsKey("signedResponse"));
+        Assert.Equal(afterFirst, await host.EvidenceAsync(c));
+
+        // The SDK applied both signed refusals: its chain agrees with the module, and the same print under its own key
+        // is still the first print, charged once.
+        var again = await c.Session.PrintAsync(new PrintOrder(500, "94103", "FIRST-CLASS"), new LabelOptions("zpl"), key);
+        Assert.Equal((printed.IndiciumId, printed.Sequence, printed.Indicium), (again.IndiciumId, again.Sequence, again.Indicium));
+        Assert.Equal("zpl", again.Label!.Format);
+        Assert.Equal(afterFirst, await host.EvidenceAsync(c));
+        var next = await c.Session.PrintAsync(new PrintOrder(500, "94103", "FIRST-CLASS"));
+        Assert.Equal(9_000, next.Meter.DescendingMills);
+    }
+
+    [Fact]
+    public async Task The_same_key_re_signed_after_a_new_login_is_answered_with_the_first_result_and_charged_once()
+    {
+        using var c = await host.NewCustomerAsync(10_000);
+        var key = Key();
+        var order = new PrintOrder(500, "94103", "FIRST-CLASS");
+        // The answer is lost: the request reached the module, which executed it, but the client never applied it.
+        var lost = Sign(c, TransactionBody.Print(500, "94103", "FIRST-CLASS"), key);
+        var first = await host.PostAsync($"/v1/meters/{c.MeterId}/prints", Body(lost, new { format = "svg" }), c.Token, key);
+        Assert.True(first.Status == 200, first.Body.ToString());
+        var afterFirst = await host.EvidenceAsync(c);
+
+        // The client starts again: a new login (the registers in its answer include the lost print) and the same
+        // transaction with the same key, signed on the new challenge. The meter answers from its key ledger and log.
+        using var session = await c.Client.OpenMeterSessionAsync(c.MeterId, c.Hmk, c.Password);
+        Assert.Equal((500, 9_500), (session.AscendingMills, session.DescendingMills));
+        var again = await session.PrintAsync(order, new LabelOptions("svg"), key);
+        Assert.Equal(first.Body.GetProperty("indiciumId").GetString(), again.IndiciumId);
+        Assert.Equal(first.Body.GetProperty("indicium").GetString(), again.Indicium);
+        Assert.Equal(first.Body.GetProperty("sequence").GetInt64(), again.Sequence);
+        Assert.Equal(first.Body.GetProperty("label").GetProperty("data").GetString(), again.Label!.Data);
+        Assert.Equal(afterFirst, await host.EvidenceAsync(c));
+
+        // The old session's request is refused now (its session was replaced), and changes nothing.
+        var old = await host.PostAsync($"/v1/meters/{c.MeterId}/prints", Body(lost, new { format = "svg" }), c.Token, key);
+        AssertProblem(old, 401, "SessionUnknown");
+        Assert.Equal(afterFirst, await host.EvidenceAsync(c));
+        Assert.Equal(9_000, (await session.PrintAsync(order)).Meter.DescendingMills);
+    }
+
+    [Fact]
+    public async Task A_replay_older_than_the_exchanges_the_session_keeps_is_refused_and_changes_nothing()
+    {
+        using var c = await host.NewCustomerAsync(10_000);
+        var key = Key();
+        var body = Body(Sign(c, TransactionBody.Print(500, "94103", "FIRST-CLASS"), key), new { format = "svg" });
+        var first = await host.PostAsync($"/v1/meters/{c.MeterId}/prints", body, c.Token, key);
+        Assert.True(first.Status == 200, first.Body.ToString());
+        // Within the last exchanges it is a retry; the module session keeps four (SessionOptions.RetainedExchanges).
+        await host.PostAsync($"/v1/meters/{c.MeterId}/prints", body, c.Token, key);
+        using var session = ResumeAfter(c, first.Body);
+        for (var i = 0; i < 4; i++) await session.PrintAsync(new PrintOrder(100, "94103", "FIRST-CLASS"));
+        var before = await host.EvidenceAsync(c);
+
+        // Four exchanges later the module no longer knows the challenge: refused unsigned, nothing executes.
+        var late = await host.PostAsync($"/v1/meters/{c.MeterId}/prints", body, c.Token, key);
+        AssertProblem(late, 409, "ChallengeUnknown");
+        Assert.False(late.Response.Headers.Contains("Idempotent-Replayed"));
+        Assert.Equal(before, await host.EvidenceAsync(c));
+
+        // The client re-signs on its current challenge with the same key: the meter answers with the first result.
+        var again = await session.PrintAsync(new PrintOrder(500, "94103", "FIRST-CLASS"), new LabelOptions("svg"), key);
+        Assert.Equal(first.Body.GetProperty("indiciumId").GetString(), again.IndiciumId);
+        Assert.Equal(first.Body.GetProperty("sequence").GetInt64(), again.Sequence);
+        Assert.Equal(before, await host.EvidenceAsync(c));
+    }
+
+    [Fact]
+    public async Task An_exact_replay_with_other_label_options_is_the_same_print_with_the_label_it_asks_for()
+    {
+        using var c = await host.NewCustomerAsync(10_000);
+        var key = Key();
+        var signed = Sign(c, TransactionBody.Print(500, "94103", "FIRST-CLASS"), key);
+        var first = await host.PostAsync($"/v1/meters/{c.MeterId}/prints", Body(signed, new { format = "svg" }), c.Token, key);
+        Assert.True(first.Status == 200, first.Body.ToString());
+        var afterFirst = await host.EvidenceAsync(c);
+
+        // Label options are not money: the same signed request asking for ZPL is the same transaction, labelled in ZPL.
+        var zpl = await host.PostAsync($"/v1/meters/{c.MeterId}/prints", Body(signed, new { format = "zpl" }), c.Token, key);
+        Assert.True(zpl.Status == 200, zpl.Body.ToString());
+        Assert.Equal("true", zpl.Response.Headers.GetValues("Idempotent-Replayed").Single());
+        foreach (var member in new[] { "indiciumId", "indicium", "sequence", "amountMills", "meter", "signedResponse" })
+            Assert.Equal(first.Body.GetProperty(member).GetRawText(), zpl.Body.GetProperty(member).GetRawText());
+        Assert.Equal(("svg", "zpl"), (first.Body.GetProperty("label").GetProperty("format").GetString(), zpl.Body.GetProperty("label").GetProperty("format").GetString()));
+        Assert.StartsWith("^XA", System.Text.Encoding.ASCII.GetString(Convert.FromBase64String(zpl.Body.GetProperty("label").GetProperty("data").GetString()!)),
+            StringComparison.Ordinal);
+        Assert.Equal(afterFirst, await host.EvidenceAsync(c));
+    }
+
+    [Fact]
+    public async Task An_exact_replay_of_a_refund_is_the_same_response_and_refunds_once()
+    {
+        using var c = await host.NewCustomerAsync(10_000);
+        var printed = await c.Session.PrintAsync(new PrintOrder(780, "94103", "FIRST-CLASS"));
+        var key = Key();
+        var body = Body(Sign(c, TransactionBody.Refund(printed.IndiciumId!), key));
+        var first = await host.PostAsync($"/v1/meters/{c.MeterId}/refunds", body, c.Token, key);
+        Assert.True(first.Status == 200, first.Body.ToString());
+        Assert.Equal((780, 10_000), (first.Body.GetProperty("amountMills").GetInt64(), first.Body.GetProperty("meter").GetProperty("descendingMills").GetInt64()));
+        var afterFirst = await host.EvidenceAsync(c);
+
+        // The refund's request names no amount; the replay, answered from the session's exchanges, shows the same one.
+        var replay = await host.PostAsync($"/v1/meters/{c.MeterId}/refunds", body, c.Token, key);
+        Assert.Equal("true", replay.Response.Headers.GetValues("Idempotent-Replayed").Single());
+        Assert.Equal(first.Body.GetRawText(), replay.Body.GetRawText());
+        Assert.Equal(afterFirst, await host.EvidenceAsync(c));
+    }
+
+    /// <summary>A chain on the state a raw request's verified answer leaves (what the SDK does when it applies one).</summary>
+    private static MeterSession ResumeAfter(Customer c, JsonElement answer)
+    {
+        var s = c.Session.State;
+        var signed = answer.GetProperty("signedResponse");
+        var state = new ChainState(s.SessionId.Span, Convert.FromBase64String(signed.GetProperty("nextChallenge").GetString()!),
+            signed.GetProperty("ascendingMills").GetInt64(), signed.GetProperty("descendingMills").GetInt64());
+        return c.Client.ResumeMeterSession(c.MeterId, c.Hmk, state);
     }
 
     [Fact]
