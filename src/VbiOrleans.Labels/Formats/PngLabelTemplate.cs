@@ -22,7 +22,7 @@ internal sealed class PngLabelTemplate : LabelTemplate
     private const int HeaderLength = 8 + (12 + 13) + (12 + 9);
 
     private readonly LabelPage _page;
-    private readonly byte[] _rows;
+    private readonly RowDeflate.PreparedRows _rows;
     private readonly byte[] _header;
 
     public PngLabelTemplate(LabelPage page, LabelFrame frame, LabelFrame shifted)
@@ -30,8 +30,8 @@ internal sealed class PngLabelTemplate : LabelTemplate
     {
         _page = page;
         int stride = page.WidthDots + 1;
-        _rows = new byte[stride * page.HeightDots];
-        var image = _rows.AsSpan();
+        var rows = new byte[stride * page.HeightDots];
+        var image = rows.AsSpan();
         image.Fill(White);
         for (int y = 0; y < page.HeightDots; y++)
         {
@@ -44,24 +44,56 @@ internal sealed class PngLabelTemplate : LabelTemplate
         }
 
         DrawText(image, stride, page, shifted.Text);
+        _rows = new RowDeflate.PreparedRows(rows, stride);
         _header = Header(page);
     }
 
-    public override long Size => _rows.Length + _header.Length;
+    public override long Size => _rows.Rows.Length + _rows.Size + _header.Length;
 
     private static ReadOnlySpan<byte> Signature => [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
 
+    /// <summary>
+    /// The template's rows the print draws on are copied and drawn on; the rest are coded from the template's
+    /// prepared rows without being copied or read (<see cref="RowDeflate.PreparedRows"/>).
+    /// </summary>
     public override byte[] Write(LabelPlan plan, DateOnly date)
     {
         int width = _page.WidthDots;
         int height = _page.HeightDots;
         int stride = width + 1;
-        var rows = ArrayPool<byte>.Shared.Rent(_rows.Length);
+        var rows = ArrayPool<byte>.Shared.Rent(_rows.Rows.Length);
+        var dirty = ArrayPool<bool>.Shared.Rent(height);
         try
         {
-            var image = rows.AsSpan(0, _rows.Length);
-            _rows.CopyTo(image);
-            if (plan.Barcode is { } barcode)
+            var image = rows.AsSpan(0, _rows.Rows.Length);
+            var drawn = dirty.AsSpan(0, height);
+            drawn.Clear();
+            var barcode = plan.Barcode;
+            if (barcode is not null)
+            {
+                Mark(drawn, barcode.Top, barcode.Height);
+            }
+
+            foreach (var rectangle in plan.VariableRectangles)
+            {
+                Mark(drawn, rectangle.Top, rectangle.Height);
+            }
+
+            foreach (var line in plan.VariableText)
+            {
+                var raster = LineRasters.For(line.Text, line.SizeDots, line.Bold);
+                Mark(drawn, line.Baseline + raster.Top, raster.Height);
+            }
+
+            for (int y = 0; y < height; y++)
+            {
+                if (drawn[y])
+                {
+                    _rows.Rows.AsSpan(y * stride, stride).CopyTo(image.Slice(y * stride, stride));
+                }
+            }
+
+            if (barcode is not null)
             {
                 int m = barcode.ModuleDots;
                 foreach (var run in ModuleRun.Of(barcode.Symbol))
@@ -76,11 +108,23 @@ internal sealed class PngLabelTemplate : LabelTemplate
             }
 
             DrawText(image, stride, _page, plan.VariableText);
-            return Encode(image, width);
+            return Encode(image, drawn);
         }
         finally
         {
+            ArrayPool<bool>.Shared.Return(dirty);
             ArrayPool<byte>.Shared.Return(rows);
+        }
+    }
+
+    /// <summary>Rows <paramref name="top"/> to top + <paramref name="count"/> drawn on, clipped to the page.</summary>
+    private static void Mark(Span<bool> drawn, int top, int count)
+    {
+        int from = Math.Max(0, top);
+        int to = Math.Min(drawn.Length, top + count);
+        if (from < to)
+        {
+            drawn[from..to].Fill(true);
         }
     }
 
@@ -164,12 +208,12 @@ internal sealed class PngLabelTemplate : LabelTemplate
     /// The template's first chunks, one IDAT of the compressed rows, IEND: compressed into a pooled buffer, then
     /// copied once into the file's array.
     /// </summary>
-    private byte[] Encode(ReadOnlySpan<byte> rows, int width)
+    private byte[] Encode(ReadOnlySpan<byte> rows, ReadOnlySpan<bool> drawn)
     {
         var compressed = ArrayPool<byte>.Shared.Rent(RowDeflate.MaxCompressedLength(rows.Length));
         try
         {
-            int idatLength = RowDeflate.Compress(rows, width + 1, compressed);
+            int idatLength = RowDeflate.Compress(rows, _rows.Stride, compressed, _rows, drawn);
             var png = new byte[HeaderLength + (12 + idatLength) + 12];
             _header.CopyTo(png, 0);
             int at = WriteChunk(png, HeaderLength, "IDAT"u8, compressed.AsSpan(0, idatLength));
