@@ -297,15 +297,17 @@ internal static class LabelPlanner
     /// </summary>
     private static int Stack(IEnumerable<(string Text, float Points, bool Bold)> lines, int dpi, int left, int top, int maxWidth, List<TextLine> text)
     {
-        var nominal = lines.Select(l => (l.Text, l.Points, l.Bold, MeasuredLine.Of(l.Text, l.Points * dpi / 72f, l.Bold).Advance)).ToList();
-        float widest = nominal.Max(l => l.Advance);
+        var nominal = lines.Select(l => (l.Points, Measured: MeasuredLine.Of(l.Text, l.Points * dpi / 72f, l.Bold))).ToList();
+        float widest = nominal.Max(l => l.Measured.Advance);
         float factor = widest <= maxWidth ? 1f : MathF.Floor(maxWidth / widest * 1000) / 1000;
         float baseline = top;
         float previousDescent = 0;
         bool first = true;
-        foreach (var (line, points, bold, _) in nominal)
+        foreach (var (points, measured) in nominal)
         {
-            var m = MeasuredLine.Of(line, points * dpi / 72f * factor, bold);
+            // Measured again only when set smaller: at the nominal size the first measurement is the line's.
+            bool bold = measured.Bold;
+            var m = factor == 1f ? measured : MeasuredLine.Of(measured.Text, points * dpi / 72f * factor, bold);
             baseline += first ? m.CapHeight : previousDescent + (Leading * m.Size) + m.CapHeight;
             first = false;
             previousDescent = m.Descent;
