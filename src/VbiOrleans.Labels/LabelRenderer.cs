@@ -21,12 +21,18 @@ public static class LabelRenderer
         ArgumentNullException.ThrowIfNull(content);
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(templates);
+        var (template, plan) = Place(content, request, templates);
+        return Rendered(template.Write(plan, content.DateOfMailing), request.Format);
+    }
+
+    /// <summary>Checks the request, takes its template from <paramref name="templates"/> and places the print's marks around the template's frame.</summary>
+    internal static (LabelTemplate Template, LabelPlan Plan) Place(LabelContent content, LabelRequest request, LabelTemplateCache templates)
+    {
         Validate(content);
         var shift = Shift(request);
         var key = LabelTemplateKey.Of(request.Format, request.Layout, request.Dpi, (shift.X, shift.Y), shift.Home, LabelPlanner.FrameKey(content.Shipment));
         var template = templates.Get(key, content.Shipment);
-        var plan = LabelPlanner.Plan(content, request.Layout, request.Dpi, shift.X, shift.Y, template.Frame) with { PrinterHome = shift.Home };
-        return Rendered(template.Write(plan, content.DateOfMailing), request.Format);
+        return (template, LabelPlanner.Plan(content, request.Layout, request.Dpi, shift.X, shift.Y, template.Frame) with { PrinterHome = shift.Home });
     }
 
     /// <summary>A placed page in <paramref name="format"/>, through a template of its own (a test print: its frame is empty); <paramref name="date"/> is the PDF's creation date.</summary>
@@ -45,7 +51,7 @@ public static class LabelRenderer
     }
 
     /// <summary>
-    /// Checks the request and places everything. The printer's calibration shift plus the customer's offset moves the
+    /// Checks the request and places everything, the frame too (no template). The printer's calibration shift plus the customer's offset moves the
     /// plan, except in ZPL, where the printer applies the non-negative part itself through the label home.
     /// </summary>
     internal static LabelPlan Plan(LabelContent content, LabelRequest request)
