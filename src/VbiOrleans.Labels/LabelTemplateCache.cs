@@ -19,6 +19,7 @@ public sealed class LabelTemplateCache
     private readonly Dictionary<LabelTemplateKey, LinkedListNode<(LabelTemplateKey Key, LabelTemplate Template)>> _index = [];
     private readonly LinkedList<(LabelTemplateKey Key, LabelTemplate Template)> _recent = new();
     private long _bytes;
+    private long _builds;
 
     public LabelTemplateCache(int maxTemplates, long maxBytes)
     {
@@ -61,8 +62,6 @@ public sealed class LabelTemplateCache
 
     /// <summary>Templates built because they were not kept (first use, or dropped since).</summary>
     public long Builds => Interlocked.Read(ref _builds);
-
-    private long _builds;
 
     internal LabelTemplate Get(LabelTemplateKey key, LabelShipment? shipment)
     {
