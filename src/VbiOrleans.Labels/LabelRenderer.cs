@@ -6,40 +6,57 @@ namespace VbiOrleans.Labels;
 /// <summary>Renders one indicium as a printable label: PNG, PDF, SVG or ZPL, for a 4x6 label or a #10 envelope.</summary>
 public static class LabelRenderer
 {
-    /// <summary>Renders <paramref name="content"/> as <paramref name="request"/> asks. Same input, same bytes.</summary>
+    /// <summary>Renders <paramref name="content"/> as <paramref name="request"/> asks, from the process's templates. Same input, same bytes.</summary>
     /// <exception cref="LabelException">The content, request or printer is refused; <see cref="LabelException.Code"/> says why.</exception>
-    public static RenderedLabel Render(LabelContent content, LabelRequest request)
+    public static RenderedLabel Render(LabelContent content, LabelRequest request) => Render(content, request, LabelTemplateCache.Shared);
+
+    /// <summary>
+    /// Renders <paramref name="content"/> from its template in <paramref name="templates"/> (built and kept the first
+    /// time): the print's marks placed around the template's frame and written into a copy of it. Same input, same
+    /// bytes, whether the template was kept or not.
+    /// </summary>
+    /// <exception cref="LabelException">The content, request or printer is refused; <see cref="LabelException.Code"/> says why.</exception>
+    public static RenderedLabel Render(LabelContent content, LabelRequest request, LabelTemplateCache templates)
     {
         ArgumentNullException.ThrowIfNull(content);
         ArgumentNullException.ThrowIfNull(request);
-        return Write(Plan(content, request), request.Format, content.DateOfMailing);
+        ArgumentNullException.ThrowIfNull(templates);
+        var (template, plan) = Place(content, request, templates);
+        return Rendered(template.Write(plan, content.DateOfMailing), request.Format);
     }
 
-    /// <summary>A placed page in <paramref name="format"/>; <paramref name="date"/> is the PDF's creation date.</summary>
-    internal static RenderedLabel Write(LabelPlan plan, LabelFormat format, DateOnly date)
+    /// <summary>Checks the request, takes its template from <paramref name="templates"/> and places the print's marks around the template's frame.</summary>
+    internal static (LabelTemplate Template, LabelPlan Plan) Place(LabelContent content, LabelRequest request, LabelTemplateCache templates)
     {
-        var bytes = format switch
-        {
-            LabelFormat.Png => PngLabelWriter.Write(plan),
-            LabelFormat.Pdf => PdfLabelWriter.Write(plan, date),
-            LabelFormat.Svg => SvgLabelWriter.Write(plan),
-            LabelFormat.Zpl => ZplLabelWriter.Write(plan),
-            _ => throw new LabelException(LabelError.UnsupportedLabelFormat, $"there is no label format {format}"),
-        };
-        return new RenderedLabel(bytes, LabelContentTypes.For(format), LabelContentTypes.FileExtension(format));
+        Validate(content);
+        var shift = Shift(request);
+        var key = LabelTemplateKey.Of(request.Format, request.Layout, request.Dpi, (shift.X, shift.Y), shift.Home, LabelPlanner.FrameKey(content.Shipment));
+        var template = templates.Get(key, content.Shipment);
+        return (template, LabelPlanner.Plan(content, request.Layout, request.Dpi, shift.X, shift.Y, template.Frame) with { PrinterHome = shift.Home });
     }
 
-    /// <summary>
-    /// Checks the request and places everything. The printer's calibration shift plus the customer's offset moves the
-    /// plan, except in ZPL, where the printer applies the non-negative part itself through the label home.
-    /// </summary>
-    internal static LabelPlan Plan(LabelContent content, LabelRequest request)
+    /// <summary>A placed page in <paramref name="format"/>, through a template of its own (a test print: its frame is empty); <paramref name="date"/> is the PDF's creation date.</summary>
+    internal static RenderedLabel Write(LabelPlan plan, LabelFormat format, DateOnly date) =>
+        Rendered(LabelTemplate.Build(format, plan.Page, plan.PrinterHome, plan.Frame, plan.Frame).Write(plan, date), format);
+
+    private static RenderedLabel Rendered(byte[] bytes, LabelFormat format) =>
+        new(bytes, LabelContentTypes.For(format), LabelContentTypes.FileExtension(format));
+
+    private static void Validate(LabelContent content)
     {
         if (content.Validate() is { } problem)
         {
             throw new LabelException(LabelError.InvalidLabelContent, problem);
         }
+    }
 
+    /// <summary>
+    /// Checks the request and places everything, the frame too (no template). The printer's calibration shift plus the customer's offset moves the
+    /// plan, except in ZPL, where the printer applies the non-negative part itself through the label home.
+    /// </summary>
+    internal static LabelPlan Plan(LabelContent content, LabelRequest request)
+    {
+        Validate(content);
         var shift = Shift(request);
         return LabelPlanner.Plan(content, request.Layout, request.Dpi, shift.X, shift.Y) with { PrinterHome = shift.Home };
     }

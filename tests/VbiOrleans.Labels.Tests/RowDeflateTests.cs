@@ -56,6 +56,59 @@ public class RowDeflateTests
         Assert.Equal(rows, inflated.ToArray());
     }
 
+    [Theory]
+    [InlineData(7)]
+    [InlineData(8)]
+    [InlineData(9)]
+    public void APageFromPreparedRowsIsTheStreamOfTheWholePage(int seed)
+    {
+        // A template: white rows, a band of text-like rows, repeated rows; a page drawn on some rows of a copy.
+        const int Stride = 301;
+        const int Count = 120;
+        var random = new Random(seed);
+        var template = new byte[Stride * Count];
+        template.AsSpan().Fill(0xFF);
+        for (int y = 30; y < 50; y++)
+        {
+            random.NextBytes(template.AsSpan((y * Stride) + 100, 80));
+        }
+
+        for (int y = 0; y < Count; y++)
+        {
+            template[y * Stride] = 0;
+        }
+
+        var prepared = new RowDeflate.PreparedRows(template, Stride);
+        var page = (byte[])template.Clone();
+        var dirty = new bool[Count];
+        foreach (var (top, height) in new[] { (0, 2), (29, 3), (45, 10), (60, 1 + random.Next(20)), (Count - 3, 3) })
+        {
+            for (int y = top; y < top + height; y++)
+            {
+                dirty[y] = true;
+                page.AsSpan((y * Stride) + 1 + random.Next(100), 50).Fill((byte)random.Next(3));
+            }
+        }
+
+        // A drawn row may also end up equal to the template's: marked dirty, still right.
+        dirty[90] = true;
+
+        var whole = RowDeflate.Compress(page, Stride);
+        var stale = new byte[page.Length]; // rows not drawn on are never read from the page
+        for (int y = 0; y < Count; y++)
+        {
+            if (dirty[y])
+            {
+                page.AsSpan(y * Stride, Stride).CopyTo(stale.AsSpan(y * Stride));
+            }
+        }
+
+        var output = new byte[RowDeflate.MaxCompressedLength(page.Length)];
+        int length = RowDeflate.Compress(stale, Stride, output, prepared, dirty);
+
+        Assert.Equal(whole, output.AsSpan(0, length).ToArray());
+    }
+
     [Fact]
     public void RepeatedWhiteRowsCostAlmostNothing()
     {

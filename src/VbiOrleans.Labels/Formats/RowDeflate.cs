@@ -44,7 +44,25 @@ internal static class RowDeflate
     /// Compresses into <paramref name="output"/>, at least <see cref="MaxCompressedLength"/> long; returns the
     /// length of the zlib stream.
     /// </summary>
-    public static int Compress(ReadOnlySpan<byte> rows, int stride, byte[] output)
+    public static int Compress(ReadOnlySpan<byte> rows, int stride, byte[] output) => CompressRows(rows, stride, output, null, default);
+
+    /// <summary>
+    /// Compresses a page made from <paramref name="template"/>: the rows <paramref name="dirty"/> marks are read from
+    /// <paramref name="rows"/>, the others are the template's and are coded from what it prepared (a copy of the row
+    /// above, or the row's own codes and sums) without being read. The stream is the one the rows would give whole.
+    /// </summary>
+    public static int Compress(ReadOnlySpan<byte> rows, int stride, byte[] output, PreparedRows template, ReadOnlySpan<bool> dirty)
+    {
+        ArgumentNullException.ThrowIfNull(template);
+        if (template.Stride != stride || template.Rows.Length != rows.Length || dirty.Length != rows.Length / stride)
+        {
+            throw new ArgumentException("the page, its template and its dirty rows do not match", nameof(template));
+        }
+
+        return CompressRows(rows, stride, output, template, dirty);
+    }
+
+    private static int CompressRows(ReadOnlySpan<byte> rows, int stride, byte[] output, PreparedRows? template, ReadOnlySpan<bool> dirty)
     {
         if (stride is < MinMatch or > 32768 || rows.Length % stride != 0)
         {
@@ -64,16 +82,42 @@ internal static class RowDeflate
         var rowDistance = Distance(stride);
         long a = 1, b = 0;
         long rowSum = 0, rowWeighted = 0;
-        for (int start = 0; start < rows.Length; start += stride)
+        int count = rows.Length / stride;
+        for (int y = 0; y < count; y++)
         {
-            var row = rows.Slice(start, stride);
-            if (start > 0 && row.SequenceEqual(rows.Slice(start - stride, stride)))
+            int start = y * stride;
+            bool own = template is null || dirty[y];
+            if (!own && y > 0 && !dirty[y - 1])
             {
-                Copy(ref bits, stride, rowDistance);
+                // The template's row after the template's row: what the template prepared is what the page has.
+                if (template!.SameAsAbove[y])
+                {
+                    Copy(ref bits, stride, rowDistance);
+                    (rowSum, rowWeighted) = template.Sums[y];
+                }
+                else
+                {
+                    bits.Append(template.Codes[y]!);
+                    (rowSum, rowWeighted) = template.Sums[y];
+                }
             }
             else
             {
-                (rowSum, rowWeighted) = Runs(ref bits, row);
+                var row = own ? rows.Slice(start, stride) : template!.Rows.AsSpan(start, stride);
+                var above = y == 0 ? default : template is null || dirty[y - 1] ? rows.Slice(start - stride, stride) : template.Rows.AsSpan(start - stride, stride);
+                if (y > 0 && row.SequenceEqual(above))
+                {
+                    Copy(ref bits, stride, rowDistance);
+                }
+                else if (!own)
+                {
+                    bits.Append(template!.Codes[template.Distinct[y]]!);
+                    (rowSum, rowWeighted) = template.Sums[y];
+                }
+                else
+                {
+                    (rowSum, rowWeighted) = Runs(ref bits, row);
+                }
             }
 
             // Adler-32 over a row whose own sums from zero are (S, W): a += S, b += n*a + W.
@@ -92,6 +136,69 @@ internal static class RowDeflate
 
         return bits.Length;
     }
+
+    /// <summary>
+    /// A template's rows with what compressing them needs, made once: whether each row equals the one above, each
+    /// distinct row's codes (its runs, as <see cref="Runs"/> writes them) and every row's Adler sums. A page made from
+    /// the template then codes the rows it did not draw on without reading them.
+    /// </summary>
+    internal sealed class PreparedRows
+    {
+        public PreparedRows(byte[] rows, int stride)
+        {
+            Rows = rows;
+            Stride = stride;
+            int count = rows.Length / stride;
+            SameAsAbove = new bool[count];
+            Distinct = new int[count];
+            Codes = new RowCodes?[count];
+            Sums = new (long, long)[count];
+            var scratch = ArrayPool<byte>.Shared.Rent(MaxCompressedLength(stride));
+            try
+            {
+                for (int y = 0; y < count; y++)
+                {
+                    var row = rows.AsSpan(y * stride, stride);
+                    if (y > 0 && row.SequenceEqual(rows.AsSpan((y - 1) * stride, stride)))
+                    {
+                        SameAsAbove[y] = true;
+                        Distinct[y] = Distinct[y - 1];
+                        Sums[y] = Sums[y - 1];
+                        continue;
+                    }
+
+                    var bits = new BitWriter(scratch);
+                    Sums[y] = Runs(ref bits, row);
+                    Codes[y] = bits.Drain();
+                    Distinct[y] = y;
+                }
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(scratch);
+            }
+        }
+
+        public byte[] Rows { get; }
+
+        public int Stride { get; }
+
+        public bool[] SameAsAbove { get; }
+
+        /// <summary>For each row, the row at or above it whose codes it shares (the first of its equal rows).</summary>
+        public int[] Distinct { get; }
+
+        /// <summary>Each distinct row's codes; null for a row equal to the one above.</summary>
+        public RowCodes?[] Codes { get; }
+
+        public (long Sum, long Weighted)[] Sums { get; }
+
+        /// <summary>The bytes held besides the rows.</summary>
+        public long Size => (Codes.Length * 32L) + Codes.Sum(c => c?.Bytes.Length ?? 0);
+    }
+
+    /// <summary>A row's codes: whole bytes, then up to 31 bits more.</summary>
+    internal sealed record RowCodes(byte[] Bytes, uint Tail, int TailBits);
 
     /// <summary>
     /// One row as runs: each run's byte as a literal, the rest of the run as copies at distance 1. Returns the row's
@@ -240,6 +347,30 @@ internal static class RowDeflate
                 Length += 4;
                 _pending >>= 32;
                 _pendingBits -= 32;
+            }
+        }
+
+        /// <summary>Everything written, from a writer that started at bit 0 of an empty buffer.</summary>
+        public RowCodes Drain() => new(output.AsSpan(0, Length).ToArray(), (uint)_pending, _pendingBits);
+
+        /// <summary>Codes drained from another writer, at this writer's bit position.</summary>
+        public void Append(RowCodes codes)
+        {
+            var bytes = codes.Bytes.AsSpan();
+            while (bytes.Length >= 4)
+            {
+                Write(BinaryPrimitives.ReadUInt32LittleEndian(bytes), 32);
+                bytes = bytes[4..];
+            }
+
+            foreach (var x in bytes)
+            {
+                Write(x, 8);
+            }
+
+            if (codes.TailBits > 0)
+            {
+                Write(codes.Tail, codes.TailBits);
             }
         }
 

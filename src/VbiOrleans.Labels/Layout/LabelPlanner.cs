@@ -66,12 +66,72 @@ internal static class LabelPlanner
         _ => throw new ArgumentOutOfRangeException(nameof(layout), layout, null),
     };
 
-    /// <summary>Everything placed for <paramref name="layout"/> at <paramref name="dpi"/>, moved by the offset in dots.</summary>
-    public static LabelPlan Plan(LabelContent content, LabelLayout layout, int dpi, int offsetX, int offsetY)
+    /// <summary>The page of <paramref name="layout"/> at <paramref name="dpi"/>.</summary>
+    public static LabelPage Page(LabelLayout layout, int dpi)
     {
         var (widthInches, heightInches) = PageInches(layout);
-        int width = (int)Math.Ceiling(widthInches * dpi);
-        int height = (int)Math.Ceiling(heightInches * dpi);
+        return new LabelPage(layout, dpi, widthInches, heightInches, (int)Math.Ceiling(widthInches * dpi), (int)Math.Ceiling(heightInches * dpi));
+    }
+
+    /// <summary>
+    /// What fixes a label's frame besides the page and the shift: on an addressed label the class banner and the
+    /// sender's lines (printable ASCII, so a line feed cannot occur in them); null for a letter, whose frame is empty.
+    /// </summary>
+    public static string? FrameKey(LabelShipment? shipment) =>
+        shipment is null ? null : shipment.ServiceBanner + "\n" + string.Join('\n', shipment.From);
+
+    /// <summary>
+    /// The static marks of an addressed label, from the page's top-left corner: the sender's lines top-left in small
+    /// type (in a column that leaves room for the widest weight, so no print's weight moves them), the class banner
+    /// between two thick rules across the page, and on the 4x6 label "SHIP TO:" below it. A letter has none.
+    /// </summary>
+    public static LabelFrame Frame(LabelShipment? shipment, LabelLayout layout, int dpi)
+    {
+        if (shipment is null)
+        {
+            return LabelFrame.Empty;
+        }
+
+        int width = Page(layout, dpi).WidthDots;
+        int margin = Dots(MarginInches, dpi);
+        int usable = width - (2 * margin);
+        var text = new List<TextLine>();
+        var rules = new List<DotRect>();
+        var widestWeight = Measure(WeightText(LabelShipment.MaxWeightOunces - 0.01m), WeightPoints, bold: true, dpi, usable);
+        int senderWidth = usable - (int)Math.Ceiling(widestWeight.Advance) - Dots(TextGapInches * 2, dpi);
+        int bottom = Stack(shipment.From.Select(l => (l, SenderPoints, false)), dpi, margin, margin, senderWidth, text);
+        bottom = Math.Max(bottom, margin + (int)Math.Ceiling(widestWeight.CapHeight + widestWeight.Descent));
+
+        int thick = Dots(BannerRuleInches, dpi);
+        int gap = Dots(BannerGapInches, dpi);
+        int top = bottom + Dots(SectionGapInches, dpi);
+        rules.Add(new DotRect(margin, top, width - margin, top + thick));
+        var banner = Measure(shipment.ServiceBanner.ToUpperInvariant(), BannerPoints, bold: true, dpi, usable - (2 * gap));
+        int baseline = top + thick + gap + (int)Math.Round(banner.CapHeight);
+        text.Add(new TextLine(banner.Text, margin + ((usable - (int)Math.Ceiling(banner.Advance)) / 2), baseline, banner.Size, true));
+        int ruleTop = baseline + gap;
+        rules.Add(new DotRect(margin, ruleTop, width - margin, ruleTop + thick));
+        bottom = ruleTop + thick;
+
+        int? shipTo = layout == LabelLayout.Label4x6
+            ? Stack([("SHIP TO:", SenderPoints, true)], dpi, margin, bottom + Dots(SectionGapInches, dpi), usable, text)
+            : null;
+        return new LabelFrame(text, rules, bottom, shipTo);
+    }
+
+    /// <summary>Everything placed for <paramref name="layout"/> at <paramref name="dpi"/>, moved by the offset in dots.</summary>
+    public static LabelPlan Plan(LabelContent content, LabelLayout layout, int dpi, int offsetX, int offsetY) =>
+        Plan(content, layout, dpi, offsetX, offsetY, Frame(content.Shipment, layout, dpi));
+
+    /// <summary>
+    /// Everything placed around <paramref name="frame"/> (the content's frame, <see cref="Frame"/>, from the page's
+    /// corner; a template keeps it), moved by the offset in dots.
+    /// </summary>
+    public static LabelPlan Plan(LabelContent content, LabelLayout layout, int dpi, int offsetX, int offsetY, LabelFrame frame)
+    {
+        var page = Page(layout, dpi);
+        int width = page.WidthDots;
+        int height = page.HeightDots;
         int margin = Dots(MarginInches, dpi);
         int clear = Dots(ClearZoneInches, dpi);
         var shipment = content.Shipment;
@@ -81,7 +141,7 @@ internal static class LabelPlanner
         int blockTopLimit = margin;
         if (shipment is not null)
         {
-            blockTopLimit = PlaceHeader(shipment, layout, dpi, width, margin, text, rules) + Dots(SectionGapInches, dpi);
+            blockTopLimit = PlaceHeader(shipment, frame, dpi, width, margin, text) + Dots(SectionGapInches, dpi);
         }
 
         var symbol = Encode(content.Indicium);
@@ -115,7 +175,7 @@ internal static class LabelPlanner
             throw new LabelException(
                 LabelError.IndiciumTooLarge,
                 $"the indicium block ({block.Width / (double)dpi:0.00} x {block.Height / (double)dpi:0.00} in., a {symbol.Size} symbol) " +
-                $"with its {ClearZoneInches} in. clear zone does not fit a {widthInches} x {heightInches} in. {layout}" +
+                $"with its {ClearZoneInches} in. clear zone does not fit a {page.WidthInches} x {page.HeightInches} in. {layout}" +
                 (shipment is null ? string.Empty : " with the addresses and the IMpb"));
         }
 
@@ -130,8 +190,8 @@ internal static class LabelPlanner
         return new LabelPlan(
             layout,
             dpi,
-            widthInches,
-            heightInches,
+            page.WidthInches,
+            page.HeightInches,
             width,
             height,
             barcode with { Left = barcode.Left + offsetX, Top = barcode.Top + offsetY },
@@ -140,35 +200,22 @@ internal static class LabelPlanner
             block.Offset(offsetX, offsetY),
             clearLeft.Offset(offsetX, offsetY),
             clearBelow.Offset(offsetX, offsetY),
-            impb?.Offset(offsetX, offsetY));
+            impb?.Offset(offsetX, offsetY))
+        {
+            Frame = frame.Offset(offsetX, offsetY),
+        };
     }
 
     /// <summary>
-    /// The top of an addressed label: the sender's lines top-left in small type, the weight top-right, the class
-    /// banner between two thick rules across the page, and on the 4x6 label the recipient below it. Returns the
-    /// lowest dot used, the top limit of the indicium block.
+    /// The print's part of an addressed label's top: the weight top-right, and on the 4x6 label the recipient's lines
+    /// under the frame's "SHIP TO:". Returns the lowest dot used, the top limit of the indicium block.
     /// </summary>
-    private static int PlaceHeader(LabelShipment shipment, LabelLayout layout, int dpi, int width, int margin, List<TextLine> text, List<DotRect> rules)
+    private static int PlaceHeader(LabelShipment shipment, LabelFrame frame, int dpi, int width, int margin, List<TextLine> text)
     {
         int usable = width - (2 * margin);
         var weight = Measure(WeightText(shipment.WeightOunces), WeightPoints, bold: true, dpi, usable);
         text.Add(new TextLine(weight.Text, width - margin - (int)Math.Ceiling(weight.Advance), margin + (int)Math.Round(weight.CapHeight), weight.Size, true));
-        int senderWidth = usable - (int)Math.Ceiling(weight.Advance) - Dots(TextGapInches * 2, dpi);
-        int bottom = Stack(shipment.From.Select(l => (l, SenderPoints, false)), dpi, margin, margin, senderWidth, text);
-        bottom = Math.Max(bottom, margin + (int)Math.Ceiling(weight.CapHeight + weight.Descent));
-
-        int thick = Dots(BannerRuleInches, dpi);
-        int gap = Dots(BannerGapInches, dpi);
-        int top = bottom + Dots(SectionGapInches, dpi);
-        rules.Add(new DotRect(margin, top, width - margin, top + thick));
-        var banner = Measure(shipment.ServiceBanner.ToUpperInvariant(), BannerPoints, bold: true, dpi, usable - (2 * gap));
-        int baseline = top + thick + gap + (int)Math.Round(banner.CapHeight);
-        text.Add(new TextLine(banner.Text, margin + ((usable - (int)Math.Ceiling(banner.Advance)) / 2), baseline, banner.Size, true));
-        int ruleTop = baseline + gap;
-        rules.Add(new DotRect(margin, ruleTop, width - margin, ruleTop + thick));
-        bottom = ruleTop + thick;
-
-        return layout == LabelLayout.Label4x6 ? PlaceRecipientLines(shipment, dpi, margin, bottom + Dots(SectionGapInches, dpi), usable, text) : bottom;
+        return frame.ShipToBottom is { } shipTo ? PlaceRecipientLines(shipment, dpi, margin, shipTo, usable, text) : frame.Bottom;
     }
 
     /// <summary>On the envelope the recipient goes left of the indicium's clear zone, below the banner; on the 4x6 label it is already placed.</summary>
@@ -181,13 +228,20 @@ internal static class LabelPlanner
 
         int left = margin + Dots(EnvelopeAddressIndentInches, dpi);
         int right = Math.Min(clearLeft.Left, width - margin) - Dots(TextGapInches, dpi);
-        PlaceRecipientLines(shipment, dpi, left, top, right - left, text);
+        PlaceShipTo(shipment, dpi, left, top, right - left, text);
     }
 
     /// <summary>"SHIP TO:" in small bold, then the recipient's lines large. Returns the lowest dot used.</summary>
-    private static int PlaceRecipientLines(LabelShipment shipment, int dpi, int left, int top, int maxWidth, List<TextLine> text)
+    private static int PlaceShipTo(LabelShipment shipment, int dpi, int left, int top, int maxWidth, List<TextLine> text)
     {
         int bottom = Stack([("SHIP TO:", SenderPoints, true)], dpi, left, top, maxWidth, text);
+        return PlaceRecipientLines(shipment, dpi, left, bottom, maxWidth, text);
+    }
+
+    /// <summary>The recipient's lines large, indented under "SHIP TO:" (whose lowest dot is <paramref name="shipToBottom"/>). Returns the lowest dot used.</summary>
+    private static int PlaceRecipientLines(LabelShipment shipment, int dpi, int left, int shipToBottom, int maxWidth, List<TextLine> text)
+    {
+        int bottom = shipToBottom;
         return Stack(shipment.To.Select(l => (l, RecipientPoints, false)), dpi, left + Dots(RecipientIndentInches, dpi), bottom + Dots(TextGapInches, dpi), maxWidth - Dots(RecipientIndentInches, dpi), text);
     }
 
@@ -243,15 +297,17 @@ internal static class LabelPlanner
     /// </summary>
     private static int Stack(IEnumerable<(string Text, float Points, bool Bold)> lines, int dpi, int left, int top, int maxWidth, List<TextLine> text)
     {
-        var nominal = lines.Select(l => (l.Text, l.Points, l.Bold, MeasuredLine.Of(l.Text, l.Points * dpi / 72f, l.Bold).Advance)).ToList();
-        float widest = nominal.Max(l => l.Advance);
+        var nominal = lines.Select(l => (l.Points, Measured: MeasuredLine.Of(l.Text, l.Points * dpi / 72f, l.Bold))).ToList();
+        float widest = nominal.Max(l => l.Measured.Advance);
         float factor = widest <= maxWidth ? 1f : MathF.Floor(maxWidth / widest * 1000) / 1000;
         float baseline = top;
         float previousDescent = 0;
         bool first = true;
-        foreach (var (line, points, bold, _) in nominal)
+        foreach (var (points, measured) in nominal)
         {
-            var m = MeasuredLine.Of(line, points * dpi / 72f * factor, bold);
+            // Measured again only when set smaller: at the nominal size the first measurement is the line's.
+            bool bold = measured.Bold;
+            var m = factor == 1f ? measured : MeasuredLine.Of(measured.Text, points * dpi / 72f * factor, bold);
             baseline += first ? m.CapHeight : previousDescent + (Leading * m.Size) + m.CapHeight;
             first = false;
             previousDescent = m.Descent;

@@ -8,7 +8,7 @@ internal static class TestRendering
     private static readonly Lazy<bool> PdfLicense = new(() =>
     {
         // The tests run in-house only (nothing here is distributed or served), so the AGPL license is loaded for
-        // them. The production host makes its own choice; see PdfLabelWriter.
+        // them. The production host makes its own choice; see PdfFonts.
         PdfSharpLicense.SetAgplLicense();
         return true;
     });

@@ -8,13 +8,15 @@ namespace VbiOrleans.Labels.Formats;
 
 /// <summary>
 /// The label as a one-page PDF 1.4 the size of the piece (72 points to the inch), written directly: no PDF library
-/// runs per label. The file starts with a constant part built once per process (the header and the two embedded
-/// font subsets, <see cref="PdfFonts"/>); per label come the catalog, the page, one content stream, the document
-/// information, the cross-reference table and the trailer. The content stream draws every black rectangle (the Data
-/// Matrix's runs, the rules, the IMpb's bars) in whole printer dots under one scaling matrix, then the text lines.
-/// The content stream is compressed at zlib's fastest level (some 11 KB of operators become about 3 KB).
+/// runs per label. The template is the file up to the print's part: the header and the two embedded font subsets
+/// (<see cref="PdfFonts"/>, the same bytes for every template), the catalog, the page, and with a frame its own content
+/// stream, compressed once (the page's /Contents lists it first, so the print draws over it). Per label come the
+/// print's content stream, the document information, the cross-reference table and the trailer. A content stream
+/// draws its black rectangles (the Data Matrix's runs, the rules, the IMpb's bars) in whole printer dots under one
+/// scaling matrix, then its text lines, and is compressed at zlib's fastest level (some 11 KB of operators become
+/// about 3 KB). A letter has no frame: one content stream, as a page with nothing static needs.
 /// </summary>
-internal static class PdfLabelWriter
+internal sealed class PdfLabelTemplate : LabelTemplate
 {
     private const int RegularFontObject = 1;
     private const int BoldFontObject = 4;
@@ -23,62 +25,102 @@ internal static class PdfLabelWriter
     private const int PageObject = 9;
     private const int ContentsObject = 10;
     private const int InfoObject = 11;
-    private const int ObjectCount = 11;
+    private const int FrameContentsObject = 12;
     private const string ScaleFormat = "0.######";
 
     /// <summary>The header and the font objects 1 to 6, with their offsets: the same bytes at the start of every label.</summary>
-    private static readonly Lazy<(byte[] Bytes, int[] Offsets)> Prefix = new(BuildPrefix, LazyThreadSafetyMode.PublicationOnly);
+    private static readonly Lazy<(byte[] Bytes, int[] Offsets)> FontObjects = new(BuildFonts, LazyThreadSafetyMode.PublicationOnly);
 
-    public static byte[] Write(LabelPlan plan, DateOnly dateOfMailing)
+    private readonly LabelPage _page;
+    private readonly byte[] _prefix;
+    private readonly int[] _offsets;
+    private readonly int _objectCount;
+
+    public PdfLabelTemplate(LabelPage page, LabelFrame frame, LabelFrame shifted)
+        : base(frame)
     {
-        var (prefix, prefixOffsets) = Prefix.Value;
-        var offsets = new int[ObjectCount + 1];
-        prefixOffsets.CopyTo(offsets, 0);
+        _page = page;
+        var (fonts, fontOffsets) = FontObjects.Value;
+        bool framed = shifted.Text.Count + shifted.Rules.Count > 0;
+        _objectCount = framed ? FrameContentsObject : InfoObject;
+        _offsets = new int[_objectCount + 1];
+        fontOffsets.CopyTo(_offsets, 0);
 
+        using var pdf = new AsciiBuffer(fonts.Length + 4096);
+        pdf.Append(fonts);
+        _offsets[CatalogObject] = pdf.Length;
+        pdf.Append(CatalogObject).Append(" 0 obj\n<</Type/Catalog/Pages ").Append(PagesObject).Append(" 0 R>>\nendobj\n");
+
+        _offsets[PagesObject] = pdf.Length;
+        pdf.Append(PagesObject).Append(" 0 obj\n<</Type/Pages/Kids[").Append(PageObject).Append(" 0 R]/Count 1>>\nendobj\n");
+
+        _offsets[PageObject] = pdf.Length;
+        pdf.Append(PageObject).Append(" 0 obj\n<</Type/Page/Parent ").Append(PagesObject).Append(" 0 R/MediaBox[0 0 ")
+            .Append(page.WidthInches * 72).Append(' ').Append(page.HeightInches * 72)
+            .Append("]/Resources<</Font<</F1 ").Append(RegularFontObject).Append(" 0 R/F2 ").Append(BoldFontObject)
+            .Append(" 0 R>>/ProcSet[/PDF/Text]>>/Contents ");
+        if (framed)
+        {
+            pdf.Append('[').Append(FrameContentsObject).Append(" 0 R ").Append(ContentsObject).Append(" 0 R]");
+        }
+        else
+        {
+            pdf.Append(ContentsObject).Append(" 0 R");
+        }
+
+        pdf.Append(">>\nendobj\n");
+        if (framed)
+        {
+            _offsets[FrameContentsObject] = pdf.Length;
+            AppendContents(pdf, FrameContentsObject, page, null, shifted.Rules, shifted.Text);
+        }
+
+        _prefix = pdf.ToArray();
+    }
+
+    public override long Size => _prefix.Length - FontObjects.Value.Bytes.Length + (4 * _offsets.Length);
+
+    public override byte[] Write(LabelPlan plan, DateOnly date)
+    {
+        var offsets = (int[])_offsets.Clone();
+        using var pdf = new AsciiBuffer(_prefix.Length + 8192);
+        pdf.Append(_prefix);
+
+        offsets[ContentsObject] = pdf.Length;
+        AppendContents(pdf, ContentsObject, _page, plan.Barcode, plan.VariableRectangles, plan.VariableText);
+
+        var created = "D:" + date.ToString("yyyyMMdd", CultureInfo.InvariantCulture) + "000000+00'00'";
+        offsets[InfoObject] = pdf.Length;
+        pdf.Append(InfoObject).Append(" 0 obj\n<</Title");
+        AppendString(pdf, string.Join(' ', plan.VariableText.Take(2).Select(t => t.Text)));
+        pdf.Append("/Creator(VbiOrleans.Labels)/CreationDate(").Append(created).Append(")/ModDate(").Append(created).Append(")>>\nendobj\n");
+
+        int xref = pdf.Length;
+        pdf.Append("xref\n0 ").Append(_objectCount + 1).Append("\n0000000000 65535 f \n");
+        for (int i = 1; i <= _objectCount; i++)
+        {
+            pdf.AppendPadded(offsets[i], 10).Append(" 00000 n \n");
+        }
+
+        var id = DocumentId(plan);
+        pdf.Append("trailer\n<</Size ").Append(_objectCount + 1).Append("/Root ").Append(CatalogObject).Append(" 0 R/Info ").Append(InfoObject)
+            .Append(" 0 R/ID[<").AppendHex(id).Append("><").AppendHex(id).Append(">]>>\nstartxref\n").Append(xref).Append("\n%%EOF\n");
+        return pdf.ToArray();
+    }
+
+    /// <summary>A content stream object: the marks' operators, compressed.</summary>
+    private static void AppendContents(AsciiBuffer pdf, int number, LabelPage page, BarcodePlacement? barcode, IEnumerable<DotRect> rectangles, IEnumerable<TextLine> text)
+    {
         using var content = new AsciiBuffer(16 * 1024);
-        WriteContent(content, plan);
+        WriteContent(content, page, barcode, rectangles, text);
         using var compressed = new MemoryStream(content.Length);
         using (var zlib = new ZLibStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
         {
             zlib.Write(content.Written);
         }
 
-        using var pdf = new AsciiBuffer(prefix.Length + content.Length + 2048);
-        pdf.Append(prefix);
-
-        offsets[CatalogObject] = pdf.Length;
-        pdf.Append(CatalogObject).Append(" 0 obj\n<</Type/Catalog/Pages ").Append(PagesObject).Append(" 0 R>>\nendobj\n");
-
-        offsets[PagesObject] = pdf.Length;
-        pdf.Append(PagesObject).Append(" 0 obj\n<</Type/Pages/Kids[").Append(PageObject).Append(" 0 R]/Count 1>>\nendobj\n");
-
-        offsets[PageObject] = pdf.Length;
-        pdf.Append(PageObject).Append(" 0 obj\n<</Type/Page/Parent ").Append(PagesObject).Append(" 0 R/MediaBox[0 0 ")
-            .Append(plan.WidthInches * 72).Append(' ').Append(plan.HeightInches * 72)
-            .Append("]/Resources<</Font<</F1 ").Append(RegularFontObject).Append(" 0 R/F2 ").Append(BoldFontObject)
-            .Append(" 0 R>>/ProcSet[/PDF/Text]>>/Contents ").Append(ContentsObject).Append(" 0 R>>\nendobj\n");
-
-        offsets[ContentsObject] = pdf.Length;
-        pdf.Append(ContentsObject).Append(" 0 obj\n<</Length ").Append((int)compressed.Length).Append("/Filter/FlateDecode>>\nstream\n")
+        pdf.Append(number).Append(" 0 obj\n<</Length ").Append((int)compressed.Length).Append("/Filter/FlateDecode>>\nstream\n")
             .Append(compressed.GetBuffer().AsSpan(0, (int)compressed.Length)).Append("\nendstream\nendobj\n");
-
-        var date = "D:" + dateOfMailing.ToString("yyyyMMdd", CultureInfo.InvariantCulture) + "000000+00'00'";
-        offsets[InfoObject] = pdf.Length;
-        pdf.Append(InfoObject).Append(" 0 obj\n<</Title");
-        AppendString(pdf, string.Join(' ', plan.Text.Take(2).Select(t => t.Text)));
-        pdf.Append("/Creator(VbiOrleans.Labels)/CreationDate(").Append(date).Append(")/ModDate(").Append(date).Append(")>>\nendobj\n");
-
-        int xref = pdf.Length;
-        pdf.Append("xref\n0 ").Append(ObjectCount + 1).Append("\n0000000000 65535 f \n");
-        for (int i = 1; i <= ObjectCount; i++)
-        {
-            pdf.AppendPadded(offsets[i], 10).Append(" 00000 n \n");
-        }
-
-        var id = DocumentId(plan);
-        pdf.Append("trailer\n<</Size ").Append(ObjectCount + 1).Append("/Root ").Append(CatalogObject).Append(" 0 R/Info ").Append(InfoObject)
-            .Append(" 0 R/ID[<").AppendHex(id).Append("><").AppendHex(id).Append(">]>>\nstartxref\n").Append(xref).Append("\n%%EOF\n");
-        return pdf.ToArray();
     }
 
     /// <summary>
@@ -86,12 +128,12 @@ internal static class PdfLabelWriter
     /// 72/dpi points and turns y downwards); then each text line at its left edge and baseline, in points.
     /// The matrix's scale has six decimals: an error under 10^-6 is under a thousandth of a point across a page.
     /// </summary>
-    private static void WriteContent(AsciiBuffer content, LabelPlan plan)
+    private static void WriteContent(AsciiBuffer content, LabelPage page, BarcodePlacement? barcode, IEnumerable<DotRect> rectangles, IEnumerable<TextLine> text)
     {
-        double pointsPerDot = 72.0 / plan.Dpi;
-        double pageHeight = plan.HeightInches * 72;
+        double pointsPerDot = 72.0 / page.Dpi;
+        double pageHeight = page.HeightInches * 72;
         content.Append("0 g\nq ").Append(pointsPerDot, ScaleFormat).Append(" 0 0 ").Append(-pointsPerDot, ScaleFormat).Append(" 0 ").Append(pageHeight).Append(" cm\n");
-        if (plan.Barcode is { } barcode)
+        if (barcode is not null)
         {
             int m = barcode.ModuleDots;
             foreach (var run in ModuleRun.Of(barcode.Symbol))
@@ -100,7 +142,7 @@ internal static class PdfLabelWriter
             }
         }
 
-        foreach (var rectangle in plan.Rectangles)
+        foreach (var rectangle in rectangles)
         {
             AppendRectangle(content, rectangle.Left, rectangle.Top, rectangle.Width, rectangle.Height);
         }
@@ -108,7 +150,7 @@ internal static class PdfLabelWriter
         content.Append("f\nQ\nBT\n");
         string? font = null;
         double size = 0;
-        foreach (var line in plan.Text)
+        foreach (var line in text)
         {
             var lineFont = line.Bold ? "/F2 " : "/F1 ";
             double lineSize = Math.Round(line.SizeDots * pointsPerDot, 3);
@@ -152,7 +194,7 @@ internal static class PdfLabelWriter
         pdf.Append(')');
     }
 
-    private static (byte[] Bytes, int[] Offsets) BuildPrefix()
+    private static (byte[] Bytes, int[] Offsets) BuildFonts()
     {
         var offsets = new int[BoldFontObject + 3];
         using var pdf = new AsciiBuffer(128 * 1024);
@@ -193,7 +235,7 @@ internal static class PdfLabelWriter
             description.Append(CultureInfo.InvariantCulture, $"|{line.X},{line.Baseline},{line.Text}");
         }
 
-        foreach (var rectangle in plan.Rectangles)
+        foreach (var rectangle in plan.Rules.Concat(plan.Impb?.Bars ?? []))
         {
             description.Append(CultureInfo.InvariantCulture, $"|{rectangle.Left},{rectangle.Top},{rectangle.Right},{rectangle.Bottom}");
         }

@@ -6,36 +6,94 @@ namespace VbiOrleans.Labels.Formats;
 
 /// <summary>
 /// The page as an 8-bit grayscale PNG, one pixel per printer dot, white background, with a pHYs chunk giving the
-/// resolution. The image is drawn straight into the buffer the encoder compresses: each row is a filter byte (0,
-/// none) and the row's pixels, so the rows need no copy. Rectangles (the Data Matrix's runs, the rules, the IMpb's
-/// bars) are exact runs of black dots written directly; the text lines are drawn anti-aliased by Skia once each and
-/// kept (see <see cref="LineRasters"/>). The rows are compressed by
-/// <see cref="RowDeflate"/>, which codes a repeated row or a run of one value without searching.
+/// resolution. The template is the page's rows with the frame drawn (each row a filter byte, 0, none, and the row's
+/// pixels) and the file's first chunks; a label copies the rows into a pooled buffer, draws its own marks there and
+/// compresses them. Rectangles (the Data Matrix's runs, the rules, the IMpb's bars) are exact runs of black dots
+/// written directly; the text lines are drawn anti-aliased by Skia once each and kept (see <see cref="LineRasters"/>).
+/// The rows are compressed by <see cref="RowDeflate"/>, which codes a repeated row or a run of one value without
+/// searching.
 /// </summary>
-internal static class PngLabelWriter
+internal sealed class PngLabelTemplate : LabelTemplate
 {
     private const byte White = 0xFF;
     private const byte Black = 0x00;
 
+    /// <summary>Signature, IHDR and pHYs.</summary>
+    private const int HeaderLength = 8 + (12 + 13) + (12 + 9);
+
+    private readonly LabelPage _page;
+    private readonly RowDeflate.PreparedRows _rows;
+    private readonly byte[] _header;
+
+    public PngLabelTemplate(LabelPage page, LabelFrame frame, LabelFrame shifted)
+        : base(frame)
+    {
+        _page = page;
+        int stride = page.WidthDots + 1;
+        var rows = new byte[stride * page.HeightDots];
+        var image = rows.AsSpan();
+        image.Fill(White);
+        for (int y = 0; y < page.HeightDots; y++)
+        {
+            image[y * stride] = 0; // filter type: none
+        }
+
+        foreach (var rule in shifted.Rules)
+        {
+            Fill(image, stride, page.WidthDots, page.HeightDots, rule);
+        }
+
+        DrawText(image, stride, page, shifted.Text);
+        _rows = new RowDeflate.PreparedRows(rows, stride);
+        _header = Header(page);
+    }
+
+    public override long Size => _rows.Rows.Length + _rows.Size + _header.Length;
+
     private static ReadOnlySpan<byte> Signature => [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
 
-    public static byte[] Write(LabelPlan plan)
+    /// <summary>
+    /// The template's rows the print draws on are copied and drawn on; the rest are coded from the template's
+    /// prepared rows without being copied or read (<see cref="RowDeflate.PreparedRows"/>).
+    /// </summary>
+    public override byte[] Write(LabelPlan plan, DateOnly date)
     {
-        int width = plan.WidthDots;
-        int height = plan.HeightDots;
+        int width = _page.WidthDots;
+        int height = _page.HeightDots;
         int stride = width + 1;
-        int size = stride * height;
-        var rows = ArrayPool<byte>.Shared.Rent(size);
+        var rows = ArrayPool<byte>.Shared.Rent(_rows.Rows.Length);
+        var dirty = ArrayPool<bool>.Shared.Rent(height);
         try
         {
-            var image = rows.AsSpan(0, size);
-            image.Fill(White);
-            for (int y = 0; y < height; y++)
+            var image = rows.AsSpan(0, _rows.Rows.Length);
+            var drawn = dirty.AsSpan(0, height);
+            drawn.Clear();
+            var barcode = plan.Barcode;
+            if (barcode is not null)
             {
-                image[y * stride] = 0; // filter type: none
+                Mark(drawn, barcode.Top, barcode.Height);
             }
 
-            if (plan.Barcode is { } barcode)
+            foreach (var rectangle in plan.VariableRectangles)
+            {
+                Mark(drawn, rectangle.Top, rectangle.Height);
+            }
+
+            foreach (var line in plan.VariableText)
+            {
+                var raster = LineRasters.For(line.Text, line.SizeDots, line.Bold);
+                Mark(drawn, line.Baseline + raster.Top, raster.Height);
+            }
+
+            for (int y = 0; y < height; y++)
+            {
+                if (drawn[y])
+                {
+                    _rows.Rows.AsSpan(y * stride, stride).CopyTo(image.Slice(y * stride, stride));
+                }
+            }
+
+            if (barcode is not null)
             {
                 int m = barcode.ModuleDots;
                 foreach (var run in ModuleRun.Of(barcode.Symbol))
@@ -44,17 +102,29 @@ internal static class PngLabelWriter
                 }
             }
 
-            foreach (var rectangle in plan.Rectangles)
+            foreach (var rectangle in plan.VariableRectangles)
             {
                 Fill(image, stride, width, height, rectangle);
             }
 
-            DrawText(image, stride, plan);
-            return Encode(image, width, height, plan.Dpi);
+            DrawText(image, stride, _page, plan.VariableText);
+            return Encode(image, drawn);
         }
         finally
         {
+            ArrayPool<bool>.Shared.Return(dirty);
             ArrayPool<byte>.Shared.Return(rows);
+        }
+    }
+
+    /// <summary>Rows <paramref name="top"/> to top + <paramref name="count"/> drawn on, clipped to the page.</summary>
+    private static void Mark(Span<bool> drawn, int top, int count)
+    {
+        int from = Math.Max(0, top);
+        int to = Math.Min(drawn.Length, top + count);
+        if (from < to)
+        {
+            drawn[from..to].Fill(true);
         }
     }
 
@@ -80,17 +150,17 @@ internal static class PngLabelWriter
     /// Each text line from <see cref="LineRasters"/> (drawn by Skia once, anti-aliased, black on white), multiplied
     /// onto the page: on white paper the page takes the line's gray exactly. Clipped to the page.
     /// </summary>
-    private static void DrawText(Span<byte> image, int stride, LabelPlan plan)
+    private static void DrawText(Span<byte> image, int stride, LabelPage page, IEnumerable<TextLine> text)
     {
-        foreach (var line in plan.Text)
+        foreach (var line in text)
         {
             var raster = LineRasters.For(line.Text, line.SizeDots, line.Bold);
             int left = line.X + raster.Left;
             int top = line.Baseline + raster.Top;
             int fromX = Math.Max(0, -left);
-            int toX = Math.Min(raster.Width, plan.WidthDots - left);
+            int toX = Math.Min(raster.Width, page.WidthDots - left);
             int fromY = Math.Max(0, -top);
-            int toY = Math.Min(raster.Height, plan.HeightDots - top);
+            int toY = Math.Min(raster.Height, page.HeightDots - top);
             for (int y = fromY; y < toY; y++)
             {
                 var source = raster.Gray.AsSpan((y * raster.Width) + fromX, toX - fromX);
@@ -107,39 +177,46 @@ internal static class PngLabelWriter
         }
     }
 
+    /// <summary>Signature, IHDR (8-bit gray) and pHYs (pixels per metre): the same for every label of the page.</summary>
+    private static byte[] Header(LabelPage page)
+    {
+        var png = new byte[HeaderLength];
+        Signature.CopyTo(png);
+        int at = Signature.Length;
+
+        Span<byte> header = stackalloc byte[13];
+        BinaryPrimitives.WriteInt32BigEndian(header, page.WidthDots);
+        BinaryPrimitives.WriteInt32BigEndian(header[4..], page.HeightDots);
+        header[8] = 8; // bit depth
+        header[9] = 0; // colour type: grayscale
+        header[10] = 0; // compression: deflate
+        header[11] = 0; // filter method 0
+        header[12] = 0; // no interlace
+        at = WriteChunk(png, at, "IHDR"u8, header);
+
+        // Without a resolution a viewer or driver assumes 72 or 96 dpi and prints the label at the wrong size.
+        uint pixelsPerMetre = (uint)Math.Round(page.Dpi / 0.0254, MidpointRounding.AwayFromZero);
+        Span<byte> physical = stackalloc byte[9];
+        BinaryPrimitives.WriteUInt32BigEndian(physical, pixelsPerMetre);
+        BinaryPrimitives.WriteUInt32BigEndian(physical[4..], pixelsPerMetre);
+        physical[8] = 1; // unit: metre
+        WriteChunk(png, at, "pHYs"u8, physical);
+        return png;
+    }
+
     /// <summary>
-    /// Signature, IHDR (8-bit gray), pHYs (pixels per metre), one IDAT of the compressed rows, IEND: compressed into
-    /// a pooled buffer, then copied once into the file's array.
+    /// The template's first chunks, one IDAT of the compressed rows, IEND: compressed into a pooled buffer, then
+    /// copied once into the file's array.
     /// </summary>
-    private static byte[] Encode(ReadOnlySpan<byte> rows, int width, int height, int dpi)
+    private byte[] Encode(ReadOnlySpan<byte> rows, ReadOnlySpan<bool> drawn)
     {
         var compressed = ArrayPool<byte>.Shared.Rent(RowDeflate.MaxCompressedLength(rows.Length));
         try
         {
-            int idatLength = RowDeflate.Compress(rows, width + 1, compressed);
-            var png = new byte[Signature.Length + (12 + 13) + (12 + 9) + (12 + idatLength) + 12];
-            Signature.CopyTo(png);
-            int at = Signature.Length;
-
-            Span<byte> header = stackalloc byte[13];
-            BinaryPrimitives.WriteInt32BigEndian(header, width);
-            BinaryPrimitives.WriteInt32BigEndian(header[4..], height);
-            header[8] = 8; // bit depth
-            header[9] = 0; // colour type: grayscale
-            header[10] = 0; // compression: deflate
-            header[11] = 0; // filter method 0
-            header[12] = 0; // no interlace
-            at = WriteChunk(png, at, "IHDR"u8, header);
-
-            // Without a resolution a viewer or driver assumes 72 or 96 dpi and prints the label at the wrong size.
-            uint pixelsPerMetre = (uint)Math.Round(dpi / 0.0254, MidpointRounding.AwayFromZero);
-            Span<byte> physical = stackalloc byte[9];
-            BinaryPrimitives.WriteUInt32BigEndian(physical, pixelsPerMetre);
-            BinaryPrimitives.WriteUInt32BigEndian(physical[4..], pixelsPerMetre);
-            physical[8] = 1; // unit: metre
-            at = WriteChunk(png, at, "pHYs"u8, physical);
-
-            at = WriteChunk(png, at, "IDAT"u8, compressed.AsSpan(0, idatLength));
+            int idatLength = RowDeflate.Compress(rows, _rows.Stride, compressed, _rows, drawn);
+            var png = new byte[HeaderLength + (12 + idatLength) + 12];
+            _header.CopyTo(png, 0);
+            int at = WriteChunk(png, HeaderLength, "IDAT"u8, compressed.AsSpan(0, idatLength));
             WriteChunk(png, at, "IEND"u8, []);
             return png;
         }

@@ -7,19 +7,33 @@ namespace VbiOrleans.Labels.Formats;
 /// per dot, rows of whole bytes) rather than the printer's own <c>^BX</c>, so the printed symbol is exactly ours.
 /// Text uses the printer's scalable font 0 positioned at its baseline (<c>^FT</c>); the calibration shift is the
 /// label home (<c>^LH</c>), which takes only non-negative values, so a negative shift is already in the plan.
-/// Written straight into a pooled buffer; each symbol row's hexadecimal is made once and repeated for its dots.
+/// The template is the format up to the print's fields (the page, the home, the frame's boxes and text); a label
+/// appends its own into a pooled buffer; each symbol row's hexadecimal is made once and repeated for its dots.
 /// </summary>
-internal static class ZplLabelWriter
+internal sealed class ZplLabelTemplate : LabelTemplate
 {
-    public static byte[] Write(LabelPlan plan)
+    private readonly byte[] _prefix;
+
+    public ZplLabelTemplate(LabelPage page, (int X, int Y) home, LabelFrame frame, LabelFrame shifted)
+        : base(frame)
     {
-        using var zpl = new AsciiBuffer(32 * 1024);
+        using var zpl = new AsciiBuffer(4 * 1024);
         zpl.Append("^XA\n");
         zpl.Append("^CI28\n"); // field data is UTF-8; we send ASCII only, escaped with ^FH
-        zpl.Append("^PW").Append(plan.WidthDots).Append('\n');
-        zpl.Append("^LL").Append(plan.HeightDots).Append('\n');
-        zpl.Append("^LH").Append(plan.PrinterHome.X).Append(',').Append(plan.PrinterHome.Y).Append('\n');
+        zpl.Append("^PW").Append(page.WidthDots).Append('\n');
+        zpl.Append("^LL").Append(page.HeightDots).Append('\n');
+        zpl.Append("^LH").Append(home.X).Append(',').Append(home.Y).Append('\n');
+        AppendBoxes(zpl, shifted.Rules);
+        AppendText(zpl, shifted.Text);
+        _prefix = zpl.ToArray();
+    }
 
+    public override long Size => _prefix.Length;
+
+    public override byte[] Write(LabelPlan plan, DateOnly date)
+    {
+        using var zpl = new AsciiBuffer(_prefix.Length + (32 * 1024));
+        zpl.Append(_prefix);
         if (plan.Barcode is { } barcode)
         {
             int bytesPerRow = (barcode.Width + 7) / 8;
@@ -30,23 +44,31 @@ internal static class ZplLabelWriter
             zpl.Append("^FS\n");
         }
 
-        foreach (var rule in plan.Rectangles)
+        AppendBoxes(zpl, plan.VariableRectangles);
+        AppendText(zpl, plan.VariableText);
+        zpl.Append("^XZ\n");
+        return zpl.ToArray();
+    }
+
+    private static void AppendBoxes(AsciiBuffer zpl, IEnumerable<DotRect> rules)
+    {
+        foreach (var rule in rules)
         {
             zpl.Append("^FO").Append(rule.Left).Append(',').Append(rule.Top)
                 .Append("^GB").Append(rule.Width).Append(',').Append(rule.Height).Append(',').Append(Math.Min(rule.Width, rule.Height)).Append("^FS\n");
         }
+    }
 
-        foreach (var text in plan.Text)
+    private static void AppendText(AsciiBuffer zpl, IEnumerable<TextLine> text)
+    {
+        foreach (var line in text)
         {
-            int size = (int)Math.Round(text.SizeDots, MidpointRounding.AwayFromZero);
-            zpl.Append("^FT").Append(text.X).Append(',').Append(text.Baseline)
+            int size = (int)Math.Round(line.SizeDots, MidpointRounding.AwayFromZero);
+            zpl.Append("^FT").Append(line.X).Append(',').Append(line.Baseline)
                 .Append("^A0N,").Append(size).Append(',').Append(size).Append("^FH^FD");
-            AppendEscaped(zpl, text.Text);
+            AppendEscaped(zpl, line.Text);
             zpl.Append("^FS\n");
         }
-
-        zpl.Append("^XZ\n");
-        return zpl.ToArray();
     }
 
     /// <summary>

@@ -5,32 +5,63 @@ namespace VbiOrleans.Labels.Formats;
 
 /// <summary>
 /// The page as SVG: width and height in inches, a viewBox in printer dots (so every coordinate is a whole dot),
-/// the symbol as one path of run rectangles with crisp edges, and the lines as text in DejaVu Sans. Written
-/// straight into a pooled buffer, two-space indented, with the text's XML specials escaped.
+/// the symbol as one path of run rectangles with crisp edges, and the lines as text in DejaVu Sans. The template is
+/// the text up to the print's marks (the root, the white page, the frame's rules and its text group); a label appends
+/// its own into a pooled buffer, two-space indented, with the text's XML specials escaped.
 /// </summary>
-internal static class SvgLabelWriter
+internal sealed class SvgLabelTemplate : LabelTemplate
 {
-    public static byte[] Write(LabelPlan plan)
-    {
-        using var svg = new AsciiBuffer(32 * 1024);
-        svg.Append("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<svg version=\"1.1\" width=\"").Append(plan.WidthInches)
-            .Append("in\" height=\"").Append(plan.HeightInches).Append("in\" viewBox=\"0 0 ").Append(plan.WidthInches * plan.Dpi)
-            .Append(' ').Append(plan.HeightInches * plan.Dpi).Append("\" xmlns=\"http://www.w3.org/2000/svg\">\n");
-        svg.Append("  <rect width=\"100%\" height=\"100%\" fill=\"#fff\" />\n");
+    private readonly byte[] _prefix;
 
+    public SvgLabelTemplate(LabelPage page, LabelFrame frame, LabelFrame shifted)
+        : base(frame)
+    {
+        using var svg = new AsciiBuffer(4 * 1024);
+        svg.Append("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<svg version=\"1.1\" width=\"").Append(page.WidthInches)
+            .Append("in\" height=\"").Append(page.HeightInches).Append("in\" viewBox=\"0 0 ").Append(page.WidthInches * page.Dpi)
+            .Append(' ').Append(page.HeightInches * page.Dpi).Append("\" xmlns=\"http://www.w3.org/2000/svg\">\n");
+        svg.Append("  <rect width=\"100%\" height=\"100%\" fill=\"#fff\" />\n");
+        AppendRules(svg, shifted.Rules);
+        AppendText(svg, shifted.Text);
+        _prefix = svg.ToArray();
+    }
+
+    public override long Size => _prefix.Length;
+
+    public override byte[] Write(LabelPlan plan, DateOnly date)
+    {
+        using var svg = new AsciiBuffer(_prefix.Length + (32 * 1024));
+        svg.Append(_prefix);
         if (plan.Barcode is { } barcode)
         {
             AppendSymbol(svg, barcode);
         }
 
-        foreach (var rule in plan.Rectangles)
+        AppendRules(svg, plan.VariableRectangles);
+        AppendText(svg, plan.VariableText);
+        svg.Append("</svg>");
+        return svg.ToArray();
+    }
+
+    private static void AppendRules(AsciiBuffer svg, IEnumerable<DotRect> rules)
+    {
+        foreach (var rule in rules)
         {
             svg.Append("  <rect x=\"").Append(rule.Left).Append("\" y=\"").Append(rule.Top).Append("\" width=\"").Append(rule.Width)
                 .Append("\" height=\"").Append(rule.Height).Append("\" fill=\"#000\" shape-rendering=\"crispEdges\" />\n");
         }
+    }
+
+    /// <summary>The lines as one group; none, no group.</summary>
+    private static void AppendText(AsciiBuffer svg, IReadOnlyList<TextLine> text)
+    {
+        if (text.Count == 0)
+        {
+            return;
+        }
 
         svg.Append("  <g font-family=\"'").Append(LabelFonts.FamilyName).Append("', sans-serif\" fill=\"#000\">\n");
-        foreach (var line in plan.Text)
+        foreach (var line in text)
         {
             svg.Append("    <text x=\"").Append(line.X).Append("\" y=\"").Append(line.Baseline).Append("\" font-size=\"").Append(line.SizeDots).Append('"');
             if (line.Bold)
@@ -43,8 +74,7 @@ internal static class SvgLabelWriter
             svg.Append("</text>\n");
         }
 
-        svg.Append("  </g>\n</svg>");
-        return svg.ToArray();
+        svg.Append("  </g>\n");
     }
 
     /// <summary>The symbol as one path, one closed rectangle per run: <c>M x,y h w v m h -w z</c>, in dots.</summary>
