@@ -149,4 +149,29 @@ public sealed class LogReadingTests
         // most once more by the far consumer's own reads (which stop where the window starts).
         Assert.All(store.Returned.Where(r => r.Key > first), r => Assert.InRange(r.Value, 1, 2));
     }
+
+    [Fact]
+    public async Task A_consumer_ahead_of_the_window_gets_every_record_after_its_cursor_and_one_far_ahead_starts_the_window_again()
+    {
+        // A consumer whose reader moved to this silo may come with a cursor past what the silo's window holds.
+        var store = new MemoryLogStore();
+        var reading = Reading(store, windowSize: 200);
+        await store.AppendAsync([.. Enumerable.Range(1, 300).Select(s => Row(s))]);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        Assert.Equal(Enumerable.Range(1, 100).Select(p => (long)p), await ConsumeAsync(reading, 0, () => 100, 50, timeout.Token));
+        var (_, end, _) = reading.Window;
+        Assert.InRange(end, 100, 150);
+
+        // Less than a window ahead: served from the store and the window's tail until the window reaches it.
+        Assert.Equal(Enumerable.Range(251, 50).Select(p => (long)p), await ConsumeAsync(reading, 250, () => 300, 50, timeout.Token));
+
+        // More than a window ahead of the window's end: the window starts again at that cursor.
+        await store.AppendAsync([.. Enumerable.Range(301, 300).Select(s => Row(s))]);
+        var ahead = reading.Window.End + 201;
+        Assert.Equal(Enumerable.Range((int)ahead + 1, 600 - (int)ahead).Select(p => (long)p), await ConsumeAsync(reading, ahead, () => 600, 50, timeout.Token));
+        Assert.True(reading.Window.Start >= ahead, $"the window {reading.Window} did not start again at {ahead}");
+
+        // The first consumer, now behind the window, reads the rest from the store, in order, none skipped.
+        Assert.Equal(Enumerable.Range(101, 500).Select(p => (long)p), await ConsumeAsync(reading, 100, () => 600, 50, timeout.Token));
+    }
 }
