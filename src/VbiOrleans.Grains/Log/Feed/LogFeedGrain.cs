@@ -244,7 +244,9 @@ public sealed class LogFeedGrain(
         logger.LogDebug("Log feed {Consumer}: applied {Count} records of the log {Log} to position {Position} in {Elapsed} ms", Name, records.Count, log.Name, last,
             (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         Succeeded(cursor);
-        return read.Count == Options.BatchSize;
+        // More may wait even after a short batch (the window's end, not the log's): asking again is answered from memory,
+        // or joins the silo's one read of the log's tail, so it costs no query of this reader's own.
+        return true;
     }
 
     private void Succeeded(Cursor cursor)
