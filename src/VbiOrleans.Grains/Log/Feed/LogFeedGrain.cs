@@ -13,9 +13,9 @@ namespace VbiOrleans.Grains.Log.Feed;
 /// <see cref="LogFeedOptions.MaxBatchesPerPoll"/> per log), and a reminder brings the reader back on another silo if its
 /// silo dies. The records come from the silo's shared reading of each log (<see cref="LogFeedReadings"/>), which reads
 /// and opens each record once for all the consumers on the silo. Each cursor lives in its log's store beside the log,
-/// and is moved only after the consumer applied the batch: a crash between the two repeats the batch, never skips it. A meter's records are in one log until its bucket
-/// moves, so they reach the consumer in order; a log that fails (its database down) is retried with backoff on its own while the
-/// others go on.
+/// and is moved only after the consumer applied the batch: a crash between the two repeats the batch, never skips it.
+/// A meter's records are in one log until its bucket moves, so they reach the consumer in order; a log that fails (its
+/// database down) is retried with backoff on its own while the others go on.
 /// </summary>
 public sealed class LogFeedGrain(
     TransactionLogs logs,
