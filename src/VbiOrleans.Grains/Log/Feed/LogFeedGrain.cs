@@ -11,13 +11,15 @@ namespace VbiOrleans.Grains.Log.Feed;
 /// every transaction log (<see cref="TransactionLogs"/>), each from its own cursor: a timer reads every
 /// <see cref="LogFeedOptions.PollInterval"/> (batch after batch while records wait, up to
 /// <see cref="LogFeedOptions.MaxBatchesPerPoll"/> per log), and a reminder brings the reader back on another silo if its
-/// silo dies. Each cursor lives in its log's store beside the log, and is moved only after the consumer applied the
-/// batch: a crash between the two repeats the batch, never skips it. A meter's records are in one log until its bucket
-/// moves, so they reach the consumer in order; a log that fails (its database down) is retried with backoff on its own while the
-/// others go on.
+/// silo dies. The records come from the silo's shared reading of each log (<see cref="LogFeedReadings"/>), which reads
+/// and opens each record once for all the consumers on the silo. Each cursor lives in its log's store beside the log,
+/// and is moved only after the consumer applied the batch: a crash between the two repeats the batch, never skips it.
+/// A meter's records are in one log until its bucket moves, so they reach the consumer in order; a log that fails (its
+/// database down) is retried with backoff on its own while the others go on.
 /// </summary>
 public sealed class LogFeedGrain(
     TransactionLogs logs,
+    LogFeedReadings readings,
     IEnumerable<ILogFeedConsumer> consumers,
     IOptions<LogFeedOptions> options,
     TimeProvider clock,
@@ -29,9 +31,10 @@ public sealed class LogFeedGrain(
     private static readonly TimeSpan StatusHeadTimeout = TimeSpan.FromSeconds(2);
 
     /// <summary>One log's place for this consumer: the cursor as last read or moved, the log's head, and its failures.</summary>
-    private sealed class Cursor(TransactionLog log)
+    private sealed class Cursor(TransactionLog log, LogReading reading)
     {
         public TransactionLog Log { get; } = log;
+        public LogReading Reading { get; } = reading;
         public bool Loaded { get; set; }
         public long Position { get; set; }
         public long Head { get; set; }
@@ -63,7 +66,7 @@ public sealed class LogFeedGrain(
             logger.LogWarning("The log feed has no consumer named {Consumer}", Name);
             return;
         }
-        _cursors = [.. logs.All.Select(l => new Cursor(l))];
+        _cursors = [.. logs.All.Select(NewCursor)];
         foreach (var cursor in _cursors)
         {
             // A log whose database does not answer now is loaded by a later poll; the others start at once.
@@ -81,10 +84,13 @@ public sealed class LogFeedGrain(
         await this.RegisterOrUpdateReminder(ReminderName, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
     }
 
+    private Cursor NewCursor(TransactionLog log) => new(log, readings.For(log));
+
     private async Task LoadAsync(Cursor cursor, CancellationToken cancellationToken)
     {
+        var asked = Stopwatch.GetTimestamp();
         cursor.Position = await cursor.Log.Store.FeedPositionAsync(Name, cancellationToken);
-        cursor.Head = await cursor.Log.Store.HeadAsync(cancellationToken);
+        cursor.Head = await cursor.Reading.HeadAsync(asked, cancellationToken);
         cursor.Loaded = true;
     }
 
@@ -93,13 +99,15 @@ public sealed class LogFeedGrain(
     /// <summary>The status with each log's head as it is now, so a caller can wait for the records committed before it asked.</summary>
     public async Task<LogFeedStatus> Status()
     {
+        // The consumers' statuses asked together (the directory's) share one head check per log.
+        var asked = Stopwatch.GetTimestamp();
         foreach (var cursor in _cursors)
         {
             // Bounded: a log whose database does not answer shows its head as last read rather than hold the caller.
             using var timeout = new CancellationTokenSource(StatusHeadTimeout);
             try
             {
-                cursor.Head = Math.Max(cursor.Head, await cursor.Log.Store.HeadAsync(timeout.Token));
+                cursor.Head = Math.Max(cursor.Head, await cursor.Reading.HeadAsync(asked, timeout.Token));
             }
             catch (Exception e) when (e is not OperationCanceledException || timeout.IsCancellationRequested)
             {
@@ -164,7 +172,7 @@ public sealed class LogFeedGrain(
             // A log opened since (a module database a shard move brought in) is read from the next poll on, from its
             // stored cursor; logs are only ever added, after the ones already read.
             var all = logs.Current();
-            if (all.Count > _cursors.Length) _cursors = [.. _cursors, .. all.Skip(_cursors.Length).Select(l => new Cursor(l))];
+            if (all.Count > _cursors.Length) _cursors = [.. _cursors, .. all.Skip(_cursors.Length).Select(NewCursor)];
             foreach (var cursor in _cursors)
             {
                 if (cancellationToken.IsCancellationRequested) break;
@@ -194,15 +202,15 @@ public sealed class LogFeedGrain(
     private async Task<bool> ReadAndApplyAsync(Cursor cursor, CancellationToken cancellationToken)
     {
         var log = cursor.Log;
-        var rows = await log.Store.ReadCommittedAsync(cursor.Position, Options.BatchSize, cancellationToken);
-        if (rows.Count == 0)
+        var read = await cursor.Reading.ReadAsync(cursor.Position, Options.BatchSize, cancellationToken);
+        if (read.Count == 0)
         {
-            cursor.Head = await log.Store.HeadAsync(cancellationToken);
+            // At the head (as the silo's last head check of this log saw it): nothing to query.
+            cursor.Head = Math.Max(cursor.Head, cursor.Reading.Head);
             Succeeded(cursor);
             return false;
         }
-        var key = await log.KeyAsync();
-        var records = rows.Select(r => log.Open(r.Row, key)).ToList();
+        var records = read.Select(r => r.Record).ToList();
         var started = Stopwatch.GetTimestamp();
         using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
         {
@@ -217,7 +225,7 @@ public sealed class LogFeedGrain(
                 throw new TimeoutException($"the consumer did not apply {records.Count} records within {Options.ApplyTimeout}");
             }
         }
-        var last = rows[^1].Position;
+        var last = read[^1].Position;
         await log.Store.SetFeedPositionAsync(Name, last, cancellationToken: cancellationToken);
         cursor.Position = last;
         cursor.Head = Math.Max(cursor.Head, last);
@@ -236,7 +244,9 @@ public sealed class LogFeedGrain(
         logger.LogDebug("Log feed {Consumer}: applied {Count} records of the log {Log} to position {Position} in {Elapsed} ms", Name, records.Count, log.Name, last,
             (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         Succeeded(cursor);
-        return rows.Count == Options.BatchSize;
+        // More may wait even after a short batch (the window's end, not the log's): asking again is answered from memory,
+        // or joins the silo's one read of the log's tail, so it costs no query of this reader's own.
+        return true;
     }
 
     private void Succeeded(Cursor cursor)

@@ -14,6 +14,15 @@ public sealed class LogFeedOptions
     /// </summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>
+    /// How many of a log's latest records each silo keeps opened in memory for its readers (<see cref="LogReading"/>):
+    /// a reader less than this far behind the newest is served from memory; one further behind reads the store itself.
+    /// </summary>
+    public int WindowSize { get; set; } = 4096;
+
+    /// <summary>A read of a log's store (a head check, a batch of rows) that takes longer than this fails every reader waiting on it.</summary>
+    public TimeSpan ReadTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How often each silo makes sure every consumer's reader runs (a reader whose silo died comes back within this).</summary>
     public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(5);
 
@@ -41,6 +50,8 @@ public sealed class LogFeedOptions
     {
         if (BatchSize is < 1 or > 10_000) throw new InvalidOperationException($"{Section}:BatchSize is 1 to 10000");
         if (PollInterval <= TimeSpan.Zero || PollInterval > TimeSpan.FromSeconds(10)) throw new InvalidOperationException($"{Section}:PollInterval is over 0 and at most 10 s");
+        if (WindowSize < BatchSize || WindowSize > 1_000_000) throw new InvalidOperationException($"{Section}:WindowSize is BatchSize to 1000000");
+        if (ReadTimeout <= TimeSpan.Zero) throw new InvalidOperationException($"{Section}:ReadTimeout is over 0");
         if (KeepAliveInterval < TimeSpan.FromMilliseconds(100)) throw new InvalidOperationException($"{Section}:KeepAliveInterval is at least 100 ms");
         if (MaxBatchesPerPoll < 1) throw new InvalidOperationException($"{Section}:MaxBatchesPerPoll is at least 1");
         if (ApplyTimeout <= TimeSpan.Zero) throw new InvalidOperationException($"{Section}:ApplyTimeout is over 0");

@@ -13,6 +13,8 @@ public static class LogFeedServices
             o.Validate();
             return true;
         });
+        // One reading of each log per silo, shared by the consumers' readers on it.
+        services.AddSingleton<LogFeedReadings>();
         return services;
     }
 
