@@ -33,6 +33,8 @@ internal sealed class PdfLabelTemplate : LabelTemplate
 
     private readonly LabelPage _page;
     private readonly byte[] _prefix;
+    // What the file identifier hashes for the template's part: the prefix's digest, taken once.
+    private readonly byte[] _prefixDigest;
     private readonly int[] _offsets;
     private readonly int _objectCount;
 
@@ -76,6 +78,7 @@ internal sealed class PdfLabelTemplate : LabelTemplate
         }
 
         _prefix = pdf.ToArray();
+        _prefixDigest = SHA256.HashData(_prefix);
     }
 
     public override long Size => _prefix.Length - FontObjects.Value.Bytes.Length + (4 * _offsets.Length);
@@ -87,7 +90,9 @@ internal sealed class PdfLabelTemplate : LabelTemplate
         pdf.Append(_prefix);
 
         offsets[ContentsObject] = pdf.Length;
-        AppendContents(pdf, ContentsObject, _page, plan.Barcode, plan.VariableRectangles, plan.VariableText);
+        using var identity = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        identity.AppendData(_prefixDigest);
+        AppendContents(pdf, ContentsObject, _page, plan.Barcode, plan.VariableRectangles, plan.VariableText, identity);
 
         var created = "D:" + date.ToString("yyyyMMdd", CultureInfo.InvariantCulture) + "000000+00'00'";
         offsets[InfoObject] = pdf.Length;
@@ -102,17 +107,22 @@ internal sealed class PdfLabelTemplate : LabelTemplate
             pdf.AppendPadded(offsets[i], 10).Append(" 00000 n \n");
         }
 
-        var id = DocumentId(plan);
+        // The file identifier: 16 bytes of a hash of what the page shows (the template's part and the print's
+        // operators) and the information dictionary, so the same label gets the same id.
+        identity.AppendData(pdf.Written[offsets[InfoObject]..xref]);
+        var id = identity.GetHashAndReset()[..16];
         pdf.Append("trailer\n<</Size ").Append(_objectCount + 1).Append("/Root ").Append(CatalogObject).Append(" 0 R/Info ").Append(InfoObject)
             .Append(" 0 R/ID[<").AppendHex(id).Append("><").AppendHex(id).Append(">]>>\nstartxref\n").Append(xref).Append("\n%%EOF\n");
         return pdf.ToArray();
     }
 
     /// <summary>A content stream object: the marks' operators, compressed.</summary>
-    private static void AppendContents(AsciiBuffer pdf, int number, LabelPage page, BarcodePlacement? barcode, IEnumerable<DotRect> rectangles, IEnumerable<TextLine> text)
+    private static void AppendContents(AsciiBuffer pdf, int number, LabelPage page, BarcodePlacement? barcode, IEnumerable<DotRect> rectangles, IEnumerable<TextLine> text,
+        IncrementalHash? identity = null)
     {
         using var content = new AsciiBuffer(16 * 1024);
         WriteContent(content, page, barcode, rectangles, text);
+        identity?.AppendData(content.Written);
         using var compressed = new MemoryStream(content.Length);
         using (var zlib = new ZLibStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
         {
@@ -222,24 +232,5 @@ internal sealed class PdfLabelTemplate : LabelTemplate
         offsets[first + 2] = pdf.Length;
         pdf.Append(first + 2).Append(" 0 obj\n<<").Append(font.ProgramDictionary).Append("/Length ").Append(font.Program.Length)
             .Append(">>\nstream\n").Append(font.Program).Append("\nendstream\nendobj\n");
-    }
-
-    /// <summary>The file identifier: 16 bytes of a hash of everything the page shows, so the same label gets the same id.</summary>
-    private static byte[] DocumentId(LabelPlan plan)
-    {
-        var description = new StringBuilder();
-        description.Append(CultureInfo.InvariantCulture, $"{plan.Layout}|{plan.Dpi}|{plan.Barcode?.Left},{plan.Barcode?.Top}|");
-        description.Append(plan.Barcode?.Symbol.ToString());
-        foreach (var line in plan.Text)
-        {
-            description.Append(CultureInfo.InvariantCulture, $"|{line.X},{line.Baseline},{line.Text}");
-        }
-
-        foreach (var rectangle in plan.Rules.Concat(plan.Impb?.Bars ?? []))
-        {
-            description.Append(CultureInfo.InvariantCulture, $"|{rectangle.Left},{rectangle.Top},{rectangle.Right},{rectangle.Bottom}");
-        }
-
-        return SHA256.HashData(Encoding.UTF8.GetBytes(description.ToString()))[..16];
     }
 }
