@@ -158,68 +158,41 @@ public sealed class SeveralLogsFeedTests : IAsyncLifetime
     }
 
     /// <summary>A log store whose reads fail while <see cref="Down"/>, as a database that stopped answering; appends still land.</summary>
-    private sealed class OutageLogStore(MemoryLogStore inner) : ILogStore
+    private sealed class OutageLogStore(MemoryLogStore inner) : DelegatingLogStore(inner)
     {
         public volatile bool Down;
 
-        public MemoryLogStore Inner => inner;
+        public MemoryLogStore Inner => (MemoryLogStore)Next;
 
         private void Check()
         {
             if (Down) throw new IOException("the database does not answer");
         }
 
-        public string Description => "outage:" + inner.Description;
-        public Task AppendAsync(IReadOnlyList<PendingLogRow> rows, CancellationToken cancellationToken = default) => inner.AppendAsync(rows, cancellationToken);
-        public Task<IReadOnlyList<PendingLogRow>> ReadMeterAsync(string meterId, long afterSequence, CancellationToken cancellationToken = default) =>
-            inner.ReadMeterAsync(meterId, afterSequence, cancellationToken);
-        public Task<IReadOnlyList<PendingLogRow>> ReadMeterAtAsync(string meterId, long sequence, CancellationToken cancellationToken = default) =>
-            inner.ReadMeterAtAsync(meterId, sequence, cancellationToken);
-        public Task<IReadOnlyList<PendingLogRow>> FindPayloadAsync(string meterId, byte[] publicPayload, CancellationToken cancellationToken = default) =>
-            inner.FindPayloadAsync(meterId, publicPayload, cancellationToken);
-        public IAsyncEnumerable<PendingLogRow> ReadAllAsync(CancellationToken cancellationToken = default) => inner.ReadAllAsync(cancellationToken);
-        public Task<IReadOnlyList<string>> MetersAsync(string? after, int limit, CancellationToken cancellationToken = default) => inner.MetersAsync(after, limit, cancellationToken);
-        public Task<IReadOnlyList<UnsealedLogRow>> TakeUnsealedAsync(int limit, CancellationToken cancellationToken = default) => inner.TakeUnsealedAsync(limit, cancellationToken);
-        public Task SealAsync(IReadOnlyList<SealedLogRow> rows, StoredCheckpoint checkpoint, CancellationToken cancellationToken = default) =>
-            inner.SealAsync(rows, checkpoint, cancellationToken);
-        public Task<StoredCheckpoint?> LatestCheckpointAsync(CancellationToken cancellationToken = default) => inner.LatestCheckpointAsync(cancellationToken);
-        public Task<StoredCheckpoint?> CheckpointAsync(long size, CancellationToken cancellationToken = default) => inner.CheckpointAsync(size, cancellationToken);
-        public Task<IReadOnlyList<byte[]>> LeafHashesFromAsync(long start, CancellationToken cancellationToken = default) => inner.LeafHashesFromAsync(start, cancellationToken);
-        public Task<IReadOnlyList<byte[]>> SealedEntriesAsync(long start, long end, CancellationToken cancellationToken = default) =>
-            inner.SealedEntriesAsync(start, end, cancellationToken);
-        public Task<long> UnsealedCountAsync(CancellationToken cancellationToken = default) => inner.UnsealedCountAsync(cancellationToken);
+        public override string Description => "outage:" + Next.Description;
 
-        public Task<IReadOnlyList<CommittedLogRow>> ReadCommittedAsync(long after, int limit, CancellationToken cancellationToken = default)
+        public override Task<IReadOnlyList<CommittedLogRow>> ReadCommittedAsync(long after, int limit, CancellationToken cancellationToken = default)
         {
             Check();
-            return inner.ReadCommittedAsync(after, limit, cancellationToken);
+            return Next.ReadCommittedAsync(after, limit, cancellationToken);
         }
 
-        public Task<IReadOnlyList<CommittedLogRow>> ReadBetweenAsync(DateTimeOffset from, DateTimeOffset to, long after, int limit, CancellationToken cancellationToken = default) =>
-            inner.ReadBetweenAsync(from, to, after, limit, cancellationToken);
-        public Task<IReadOnlyList<CommittedLogRow>> LatestBeforeAsync(DateTimeOffset before, string? afterMeter, int limit, IReadOnlyCollection<byte> skipKinds,
-            CancellationToken cancellationToken = default) => inner.LatestBeforeAsync(before, afterMeter, limit, skipKinds, cancellationToken);
-
-        public Task<long> HeadAsync(CancellationToken cancellationToken = default)
+        public override Task<long> HeadAsync(CancellationToken cancellationToken = default)
         {
             Check();
-            return inner.HeadAsync(cancellationToken);
+            return Next.HeadAsync(cancellationToken);
         }
 
-        public Task<long> FeedPositionAsync(string consumer, CancellationToken cancellationToken = default)
+        public override Task<long> FeedPositionAsync(string consumer, CancellationToken cancellationToken = default)
         {
             Check();
-            return inner.FeedPositionAsync(consumer, cancellationToken);
+            return Next.FeedPositionAsync(consumer, cancellationToken);
         }
 
-        public Task SetFeedPositionAsync(string consumer, long position, bool rewind = false, CancellationToken cancellationToken = default)
+        public override Task SetFeedPositionAsync(string consumer, long position, bool rewind = false, CancellationToken cancellationToken = default)
         {
             Check();
-            return inner.SetFeedPositionAsync(consumer, position, rewind, cancellationToken);
+            return Next.SetFeedPositionAsync(consumer, position, rewind, cancellationToken);
         }
-
-        public Task<byte[]?> GetStateAsync(string name, CancellationToken cancellationToken = default) => inner.GetStateAsync(name, cancellationToken);
-        public Task<byte[]> SetStateAsync(string name, byte[] value, bool onlyIfAbsent = false, CancellationToken cancellationToken = default) =>
-            inner.SetStateAsync(name, value, onlyIfAbsent, cancellationToken);
     }
 }
