@@ -122,15 +122,28 @@ public sealed class CommerceWorld
             row.GetProperty("differenceMills").GetInt64()));
     }
 
-    /// <summary>Waits (bounded) until the purchase reaches <paramref name="status"/>, and answers it.</summary>
+    /// <summary>
+    /// Waits (bounded) until the purchase reaches <paramref name="status"/>, and answers it. A purchase whose authorization
+    /// a crash interrupted is not shown (PurchaseNotFound) until its mending asked the provider again after the restart;
+    /// that is waited for too, within the same bound.
+    /// </summary>
     public static async Task<PurchaseInfo> WaitForPurchaseAsync(VbiClient client, string purchaseId, string status, TimeSpan within)
     {
         var deadline = DateTime.UtcNow + within;
         while (true)
         {
-            var purchase = await client.GetPurchaseAsync(purchaseId);
-            if (purchase.Status == status) return purchase;
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"purchase {purchaseId} is {purchase.Status}, not {status}, after {within.TotalSeconds:0} s");
+            PurchaseInfo? purchase = null;
+            try
+            {
+                purchase = await client.GetPurchaseAsync(purchaseId);
+                if (purchase.Status == status) return purchase;
+            }
+            catch (VbiApiException e) when (e.Code == VbiErrorCodes.PurchaseNotFound && DateTime.UtcNow <= deadline)
+            {
+                // Not authorized yet: the write-ahead holds it until the provider's answer is known.
+            }
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"purchase {purchaseId} is {purchase?.Status ?? "not shown"}, not {status}, after {within.TotalSeconds:0} s");
             await Task.Delay(200);
         }
     }
