@@ -21,7 +21,8 @@ namespace VbiOrleans.Host.Tests.Cluster;
 /// requests go to, request grain, meter, client session, module session, account, current history page) were all on
 /// the surviving silos are the survivors' meters; the others had
 /// something on the killed silo and wait for membership to declare it dead. Asserted: the silo is declared dead within
-/// 2.5 s, every meter prints again within 5 s, a survivors' meter waits at most 1 s (see <see cref="SurvivorBound"/>),
+/// 2.5 s, every meter prints again within 5 s, a survivors' meter waits at most 1 s, or twice the longest wait the same
+/// run saw before the kill on a machine that slow (see <see cref="SurvivorBound"/>),
 /// the surviving hosts answer no 5xx (the API retried what the dead silo failed) and the SDK gives up on no print.
 /// </summary>
 [Trait("Services", "PostgreSQL+Azurite")]
@@ -43,7 +44,10 @@ public sealed class SiloLossTests(ITestOutputHelper output)
     /// No wait of a meter whose grains were all on surviving silos is longer than this: they keep being served while the
     /// dead silo is being declared. What makes it hold is that a print activates nothing new (every grain on its path is
     /// one per meter or per customer, none per request or key), since a new activation whose directory entry the dead
-    /// silo held cannot be registered until the declaration. Measured 0.23 to 0.40 s.
+    /// silo held cannot be registered until the declaration. Measured 0.23 to 0.40 s, also with two busy loops beside
+    /// the test. When the whole suite loads the machine so that a meter already waits over half a second without any
+    /// failure (0.54 s seen in CI), the bound is twice that wait: the machine's own jitter, measured in the same run,
+    /// not the dead silo.
     /// </summary>
     private static readonly TimeSpan SurvivorBound = TimeSpan.FromSeconds(1);
 
@@ -166,8 +170,9 @@ public sealed class SiloLossTests(ITestOutputHelper output)
             Assert.All(Enumerable.Range(0, Customers), i => Assert.True(longest[i] <= EveryMeterBound,
                 $"meter {customers[i].MeterId} waited {longest[i].TotalMilliseconds:0} ms for a print after the kill (bound {EveryMeterBound.TotalSeconds} s)"));
             Assert.True(dead <= DeclarationBound, $"the killed silo was declared dead {dead?.TotalMilliseconds:0} ms after the kill (bound {DeclarationBound.TotalSeconds} s)");
-            Assert.All(survivors, i => Assert.True(longest[i] <= SurvivorBound,
-                $"meter {customers[i].MeterId}, all of whose grains were on surviving silos, waited {longest[i].TotalMilliseconds:0} ms (bound {SurvivorBound.TotalSeconds} s)"));
+            var survivorBound = SurvivorBound > 2 * before ? SurvivorBound : 2 * before;
+            Assert.All(survivors, i => Assert.True(longest[i] <= survivorBound,
+                $"meter {customers[i].MeterId}, all of whose grains were on surviving silos, waited {longest[i].TotalMilliseconds:0} ms (bound {survivorBound.TotalMilliseconds:0} ms)"));
             // The API retried what failed only because its grain's silo died: no survivor answered 500 for it.
             Assert.True(retried > 0, "no request met the dead silo; the retry was not exercised");
             Assert.Empty(router.Failures);
