@@ -74,7 +74,7 @@ public sealed partial class CryptoWorkerGrain
             ? (Fail(new DomainError(ErrorCode.RegistersMismatch, "the client's registers differ from the meter's")), null)
             : await ExecuteOpenedAsync(request, id, package, dataKey);
         // A package or checkpoint the module cannot vouch for is the module session's to judge: nothing is signed.
-        if (outcome.Error == ErrorCode.CheckpointMismatch) return new(outcome, new(ClientAnswer.Refused(nameof(ErrorCode.CheckpointMismatch)), null));
+        if (Domain.Checkpoints.RecoveryMatrix.CauseOf(outcome.Error) is not null) return new(outcome, new(ClientAnswer.Refused(outcome.Error.ToString()), null));
 
         var payload = ClientPayload.Of(outcome.Indicium);
         var registers = next ?? package;
